@@ -1,0 +1,85 @@
+"""The one exception tree of the line; every front door maps it to its own protocol.
+
+    DeconflictionError
+    ├── InvalidInput            the caller sent something malformed (HTTP 422)
+    │   └── InvalidGeometry     a footprint that is not a usable region (HTTP 422)
+    ├── NotAuthenticated        no token, or a token the line does not know (HTTP 401)
+    ├── PermissionDenied        a known member acting beyond its role (HTTP 403)
+    ├── NotFound                absent, or not visible to the caller (HTTP 404)
+    ├── AlreadyExists           a slug or id that is taken (HTTP 409)
+    ├── VersionMismatch         If-Match names a stale version (HTTP 412)
+    ├── PreconditionRequired    a write that needs If-Match came without it (HTTP 428)
+    └── PayloadTooLarge         a body beyond the line's limit (HTTP 413)
+
+Each error carries a JSON pointer to the offending field (``""`` for the whole request) and a
+reason written for a coordinator, not a programmer.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AlreadyExists",
+    "DeconflictionError",
+    "InvalidGeometry",
+    "InvalidInput",
+    "NotAuthenticated",
+    "NotFound",
+    "PayloadTooLarge",
+    "PermissionDenied",
+    "PreconditionRequired",
+    "VersionMismatch",
+]
+
+
+class DeconflictionError(Exception):
+    """Base of every error the line raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, reason: str, pointer: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.pointer = pointer
+
+    def at(self, prefix: str) -> DeconflictionError:
+        """Return the same error with its pointer nested under ``prefix`` (e.g. ``/volumes/2``)."""
+        return type(self)(self.reason, prefix + self.pointer)
+
+    def __str__(self) -> str:
+        return f"{self.pointer}: {self.reason}" if self.pointer else self.reason
+
+
+class InvalidInput(DeconflictionError):
+    code = "invalid_input"
+
+
+class InvalidGeometry(InvalidInput):
+    code = "invalid_geometry"
+
+
+class NotAuthenticated(DeconflictionError):
+    code = "not_authenticated"
+
+
+class PermissionDenied(DeconflictionError):
+    code = "permission_denied"
+
+
+class NotFound(DeconflictionError):
+    code = "not_found"
+
+
+class AlreadyExists(DeconflictionError):
+    code = "already_exists"
+
+
+class VersionMismatch(DeconflictionError):
+    code = "version_mismatch"
+
+
+class PreconditionRequired(DeconflictionError):
+    code = "precondition_required"
+
+
+class PayloadTooLarge(DeconflictionError):
+    code = "payload_too_large"

@@ -1,0 +1,121 @@
+"""The store's contract: what the use cases ask of persistence, whatever the database.
+
+SQLite (embedded, the default) and PostgreSQL both implement it and pass one contract suite
+(``tests/store/``). Every use case runs inside one ``Store.transaction()``; writes that a conflict
+check guards take the write lock first (``Tx.lock_for_notice_write``), so two concurrent writers
+can never both miss each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from deconfliction.domain import (
+    AltitudeBand,
+    Buffers,
+    Conflict,
+    Member,
+    Notice,
+    NoticeKind,
+    Party,
+    TimeWindow,
+)
+
+__all__ = ["Box4", "NoticeQuery", "Store", "Tx", "VolumeRow"]
+
+
+@dataclass(frozen=True, slots=True)
+class Box4:
+    """An index box: longitude and latitude in degrees, altitude in metres, time in epoch seconds.
+
+    Longitudes stay within [-180, 180] (a region crossing the antimeridian gets two boxes);
+    unbounded altitudes are +-1e9 m. Boxes are conservative: they contain the region they index.
+    """
+
+    lon_min: float
+    lat_min: float
+    alt_min: float
+    t_min: float
+    lon_max: float
+    lat_max: float
+    alt_max: float
+    t_max: float
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeRow:
+    """One stored volume of an active notice, with what strategic detection needs of it.
+
+    ``shape`` is the prepared footprint (``geo.Shape.to_bytes()``), opaque to the store;
+    ``boxes`` index it, already widened by the notice's own buffers; ``buffers`` are what the
+    notice asked for (``None``: the line's defaults).
+    """
+
+    notice_id: str
+    index: int
+    party: str
+    version: int
+    altitude: AltitudeBand
+    time: TimeWindow
+    shape: bytes
+    boxes: tuple[Box4, ...]
+    buffers: Buffers | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeQuery:
+    """Filters for listing notices; every set field must hold. ``viewer`` applies need-to-know."""
+
+    viewer: str | None = None
+    boxes: tuple[Box4, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    kind: NoticeKind | None = None
+    party: str | None = None
+    limit: int = 1000
+
+
+class Tx(Protocol):
+    """One transaction; its methods see and write the same snapshot."""
+
+    def lock_for_notice_write(self) -> None:
+        """Serialise writers whose conflict checks must see each other (no-op if already held)."""
+
+    # parties and members
+    def add_party(self, party: Party) -> None: ...
+    def get_party(self, slug: str) -> Party | None: ...
+    def list_parties(self) -> list[Party]: ...
+    def add_member(self, member: Member, token_hash: str) -> None: ...
+    def member_for_token(self, token_hash: str) -> Member | None: ...
+    def list_members(self, party: str | None = None) -> list[Member]: ...
+
+    # notices and their volumes
+    def insert_notice(self, notice: Notice, volumes: Sequence[VolumeRow]) -> None: ...
+    def update_notice(self, notice: Notice, volumes: Sequence[VolumeRow] | None) -> None:
+        """Store a new version; ``volumes=None`` keeps the index rows, ``()`` drops them (withdrawn)."""
+
+    def get_notice(self, notice_id: str) -> Notice | None: ...
+    def list_notices(self, query: NoticeQuery) -> list[Notice]: ...
+    def candidates(self, boxes: Sequence[Box4], exclude_notice: str | None = None) -> list[VolumeRow]:
+        """Volumes of active notices whose index boxes meet any of ``boxes`` (an indexed query)."""
+
+    # conflicts
+    def insert_conflicts(self, conflicts: Sequence[Conflict]) -> None: ...
+    def resolve_conflicts(self, notice_id: str, at: datetime) -> list[Conflict]:
+        """Mark every live conflict involving ``notice_id`` resolved; return them as they were."""
+
+    def get_conflict(self, conflict_id: str) -> Conflict | None: ...
+    def list_conflicts(self, party: str, live_only: bool = False, limit: int = 1000) -> list[Conflict]: ...
+
+
+class Store(Protocol):
+    url: str
+
+    def transaction(self) -> AbstractContextManager[Tx]: ...
+    def close(self) -> None: ...
+
+
