@@ -1,10 +1,37 @@
-"""The ``deconfliction`` command."""
+"""The ``deconfliction`` command: serve the line, manage parties and members, detect offline."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from deconfliction.cli.admin import member_app, party_app
+from deconfliction.cli.demo import demo
 from deconfliction.cli.detect import detect_app
+from deconfliction.cli.options import DbOption, HBuffer, TBuffer, VBuffer
 
-app = typer.Typer(help="Deconfliction Line: tell each other where you will be.", no_args_is_help=True)
+app = typer.Typer(
+    help="Deconfliction Line: tell each other where you will be; learn of conflicts early.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 app.add_typer(detect_app, name="detect")
+app.add_typer(party_app, name="party")
+app.add_typer(member_app, name="member")
+app.command()(demo)
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8470,
+    h_buffer_m: HBuffer = 0.0,
+    v_buffer_m: VBuffer = 0.0,
+    t_buffer_s: TBuffer = 0.0,
+) -> None:
+    """Serve the HTTP API (migrating the store first)."""
+    from deconfliction.cli.server import run
+
+    run(db, host, port, h_buffer_m, v_buffer_m, t_buffer_s)

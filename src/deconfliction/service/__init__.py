@@ -1,1 +1,41 @@
-"""service layer."""
+"""Use cases: one function per user action, each owning its transaction.
+
+Every front door (HTTP API, CLI, and later CoT) calls these functions; none repeats a rule.
+"""
+
+from deconfliction.service.admin import create_member, create_party, list_parties
+from deconfliction.service.auth import authenticate, hash_token, new_token
+from deconfliction.service.conflicts import ConflictView, get_conflict, list_conflicts
+from deconfliction.service.line import Line, open_line
+from deconfliction.service.notices import (
+    NoticeDraft,
+    NoticeFilter,
+    NoticeResult,
+    create_notice,
+    get_notice,
+    list_notices,
+    update_notice,
+    withdraw_notice,
+)
+
+__all__ = [
+    "ConflictView",
+    "Line",
+    "NoticeDraft",
+    "NoticeFilter",
+    "NoticeResult",
+    "authenticate",
+    "create_member",
+    "create_notice",
+    "create_party",
+    "get_conflict",
+    "get_notice",
+    "hash_token",
+    "list_conflicts",
+    "list_notices",
+    "list_parties",
+    "new_token",
+    "open_line",
+    "update_notice",
+    "withdraw_notice",
+]

@@ -1,0 +1,85 @@
+"""One table from the line's errors to HTTP, and the handlers that write every 4xx body.
+
+Every error body is ``{"error", "message", "pointer", "errors"}``: a code, a sentence, the JSON
+pointer to the field at fault, and (for validation) every problem found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from deconfliction import errors as e
+
+__all__ = ["STATUS", "error_response", "install"]
+
+STATUS: dict[type[e.DeconflictionError], int] = {
+    e.InvalidInput: 422,
+    e.InvalidGeometry: 422,
+    e.NotAuthenticated: 401,
+    e.PermissionDenied: 403,
+    e.NotFound: 404,
+    e.AlreadyExists: 409,
+    e.VersionMismatch: 412,
+    e.PreconditionRequired: 428,
+    e.PayloadTooLarge: 413,
+}
+
+
+def error_response(
+    status: int, code: str, message: str, pointer: str, errors: list[dict[str, str]] | None = None
+) -> Response:
+    body = {"error": code, "message": message, "pointer": pointer, "errors": errors or []}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def _pointer(loc: tuple[Any, ...]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        where = parts.pop(0)
+        if where != "body":
+            parts.insert(0, where)
+    # pydantic names union branches ("list[str]", "literal['all']"); they are not fields
+    parts = [p for p in parts if not (isinstance(p, str) and ("[" in p or p.startswith("function")))]
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _message(err: dict[str, Any]) -> str:
+    if err.get("type") == "json_invalid":
+        ctx = err.get("ctx") or {}
+        return f"the body is not valid JSON: {ctx.get('error', 'parse error')}"
+    return str(err.get("msg", "invalid value"))
+
+
+async def _on_line_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, e.DeconflictionError)
+    status = next((STATUS[c] for c in type(exc).__mro__ if c in STATUS), 400)
+    return error_response(status, exc.code, exc.reason, exc.pointer)
+
+
+async def _on_validation(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = [{"pointer": _pointer(tuple(x["loc"])), "message": _message(x)} for x in exc.errors()]
+    first = problems[0] if problems else {"pointer": "", "message": "invalid request"}
+    status = 400 if any(x.get("type") == "json_invalid" for x in exc.errors()) else 422
+    code = "malformed_json" if status == 400 else "invalid_input"
+    return error_response(status, code, first["message"], first["pointer"], problems)
+
+
+async def _on_http(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error_response(exc.status_code, "http_error", str(exc.detail), "")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(e.DeconflictionError, _on_line_error)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(HTTPException, _on_http)

@@ -1,0 +1,95 @@
+"""``deconfliction demo``: load the seed scenario, print tokens and commands to try, maybe serve.
+
+The scenario file speaks the API's own notice format, so it goes through the same conversion
+and the same use cases as a coordinator's POST.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from deconfliction import service
+from deconfliction.api.convert import draft_from
+from deconfliction.api.schemas import NoticeIn
+from deconfliction.domain import Role
+
+__all__ = ["demo", "load_scenario"]
+
+DEMO_DB = "deconfliction-demo.db"
+
+
+def _absolute_times(volume: dict[str, Any], base: datetime) -> dict[str, Any]:
+    t = volume["time"]
+    return {
+        **volume,
+        "time": {
+            "start": (base + timedelta(hours=t["start_h"])).isoformat(),
+            "end": (base + timedelta(hours=t["end_h"])).isoformat(),
+        },
+    }
+
+
+def load_scenario(line: service.Line) -> dict[str, str]:
+    """Load the scenario into ``line``; return a coordinator token per party slug."""
+    scenario = json.loads(
+        resources.files("deconfliction.demo").joinpath("scenario.json").read_text()
+    )
+    base = line.clock().replace(minute=0, second=0, microsecond=0)
+    tokens: dict[str, str] = {}
+    members = {}
+    for p in scenario["parties"]:
+        service.create_party(line, p["slug"], p["name"])
+        member, tokens[p["slug"]] = service.create_member(
+            line, p["slug"], Role.COORDINATOR, "demo"
+        )
+        members[p["slug"]] = member
+    for n in scenario["notices"]:
+        body = {k: v for k, v in n.items() if k != "party"}
+        body["volumes"] = [_absolute_times(v, base) for v in n["volumes"]]
+        service.create_notice(line, members[n["party"]], draft_from(NoticeIn.model_validate(body)))
+    return tokens
+
+
+def demo(
+    db: Annotated[str, typer.Option(help="database URL for the demo")] = f"sqlite:///{DEMO_DB}",
+    serve: Annotated[bool, typer.Option("--serve", help="serve the API after loading")] = False,
+    host: Annotated[str, typer.Option(help="address to listen on with --serve")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port with --serve")] = 8470,
+) -> None:
+    """Load the demo scenario (three parties around Deir ez-Zor) into a fresh database."""
+    if db == f"sqlite:///{DEMO_DB}":
+        for suffix in ("", "-wal", "-shm"):
+            Path(DEMO_DB + suffix).unlink(missing_ok=True)
+    line = service.open_line(db)
+    tokens = load_scenario(line)
+    console = Console()
+    table = Table("party", "coordinator token", title="Demo line loaded")
+    for slug, token in tokens.items():
+        table.add_row(slug, token)
+    console.print(table)
+    base = f"http://{host}:{port}"
+    un = tokens["un-ocha"]
+    console.print("Try, once the server is up:")
+    console.print(
+        f"  curl -s -H 'Authorization: Bearer {un}' {base}/v1/conflicts", soft_wrap=True
+    )
+    console.print(
+        f"  curl -s -H 'Authorization: Bearer {tokens['coalition']}' "
+        f"'{base}/v1/notices?bbox=39.9,35.2,40.5,35.6'",
+        soft_wrap=True,
+    )
+    console.print(f"API docs: {base}/docs   started {datetime.now(UTC):%H:%MZ}")
+    if serve:
+        import uvicorn
+
+        from deconfliction.api.app import create_app
+
+        uvicorn.run(create_app(line), host=host, port=port, log_level="info", access_log=False)

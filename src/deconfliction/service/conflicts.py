@@ -1,0 +1,84 @@
+"""Conflicts as each party is told of them: always both sides, redacted past need-to-know.
+
+A party sees the other side of a conflict in full when it is in the other notice's audience.
+Otherwise it learns only the other party's slug and the time window the two overlap — no
+geometry, no notice id, no distance — enough to pick up the line and talk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from deconfliction.domain import Conflict, ConflictKind, ConflictStatus, Member, TimeWindow
+from deconfliction.errors import NotFound
+from deconfliction.service.line import Line
+from deconfliction.store.base import Tx
+
+__all__ = ["ConflictView", "Side", "get_conflict", "list_conflicts", "view_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    party: str
+    notice: str | None
+    volume: int | None
+    version: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictView:
+    """A conflict oriented for one party: ``mine`` is its side, ``other`` the other party's."""
+
+    id: str
+    kind: ConflictKind
+    status: ConflictStatus
+    mine: Side
+    other: Side
+    window: TimeWindow
+    distance_m: float | None
+    detected_at: datetime
+    redacted: bool
+
+
+def view_of(tx: Tx, conflict: Conflict, party: str) -> ConflictView:
+    """Orient ``conflict`` for ``party`` (one of its two parties) and apply need-to-know."""
+    if conflict.party_a == party:
+        mine = Side(conflict.party_a, conflict.notice_a, conflict.volume_a, conflict.version_a)
+        other = Side(conflict.party_b, conflict.notice_b, conflict.volume_b, conflict.version_b)
+    else:
+        mine = Side(conflict.party_b, conflict.notice_b, conflict.volume_b, conflict.version_b)
+        other = Side(conflict.party_a, conflict.notice_a, conflict.volume_a, conflict.version_a)
+    assert other.notice is not None
+    other_notice = tx.get_notice(other.notice)
+    redacted = other_notice is None or not other_notice.visible_to(party)
+    if redacted:
+        other = Side(other.party, None, None, None)
+    return ConflictView(
+        id=conflict.id,
+        kind=conflict.kind,
+        status=conflict.status,
+        mine=mine,
+        other=other,
+        window=conflict.window,
+        distance_m=None if redacted else conflict.distance_m,
+        detected_at=conflict.detected_at,
+        redacted=redacted,
+    )
+
+
+def list_conflicts(
+    line: Line, actor: Member, live_only: bool = False, limit: int = 1000
+) -> list[ConflictView]:
+    """The conflicts the actor's party is part of, newest first."""
+    with line.store.transaction() as tx:
+        conflicts = tx.list_conflicts(actor.party, live_only=live_only, limit=limit)
+        return [view_of(tx, c, actor.party) for c in conflicts]
+
+
+def get_conflict(line: Line, actor: Member, conflict_id: str) -> ConflictView:
+    with line.store.transaction() as tx:
+        conflict = tx.get_conflict(conflict_id)
+        if conflict is None or not conflict.involves(actor.party):
+            raise NotFound(f"no conflict {conflict_id!r}", "/id")
+        return view_of(tx, conflict, actor.party)

@@ -1,0 +1,105 @@
+"""Strategic detection inside a write transaction: the check and the write it guards are one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from deconfliction.detect.strategic import Candidate, conflicts_with, index_boxes, search_boxes
+from deconfliction.domain import (
+    Conflict,
+    ConflictKind,
+    ConflictStatus,
+    Notice,
+    Volume,
+)
+from deconfliction.geo.shape import Shape, prepare
+from deconfliction.service.line import Line
+from deconfliction.store.base import Tx, VolumeRow
+
+__all__ = ["PreparedVolume", "detect_and_index", "prepare_volumes"]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedVolume:
+    volume: Volume
+    shape: Shape
+
+
+def prepare_volumes(volumes: Sequence[Volume]) -> list[PreparedVolume]:
+    """Densify and index each footprint once; done before the transaction opens."""
+    return [PreparedVolume(v, prepare(v.footprint)) for v in volumes]
+
+
+def _key(notice_id: str, index: int) -> str:
+    return f"{notice_id}#{index}"
+
+
+def candidate_from_row(row: VolumeRow) -> Candidate:
+    return Candidate(
+        key=_key(row.notice_id, row.index),
+        party=row.party,
+        time=row.time,
+        altitude=row.altitude,
+        shape=Shape.from_bytes(row.shape),
+        buffers=row.buffers,
+    )
+
+
+def detect_and_index(
+    line: Line, tx: Tx, notice: Notice, prepared: Sequence[PreparedVolume]
+) -> tuple[list[VolumeRow], list[Conflict]]:
+    """Find every strategic conflict of ``notice`` with stored volumes of other parties.
+
+    Returns the index rows to store for the notice and the conflicts to store with it. The caller
+    holds the notice write lock, so no concurrent writer can slip a volume in between.
+    """
+    rows: list[VolumeRow] = []
+    conflicts: list[Conflict] = []
+    now = line.clock()
+    for index, pv in enumerate(prepared):
+        mine = Candidate(
+            key=_key(notice.id, index),
+            party=notice.party,
+            time=pv.volume.time,
+            altitude=pv.volume.altitude,
+            shape=pv.shape,
+            buffers=notice.buffers,
+        )
+        stored = tx.candidates(search_boxes(mine, line.defaults), exclude_notice=notice.id)
+        by_key = {_key(r.notice_id, r.index): r for r in stored}
+        others = [candidate_from_row(r) for r in stored]
+        for found in conflicts_with(mine, others, line.defaults):
+            other = by_key[found.b]
+            conflicts.append(
+                Conflict(
+                    id=line.new_id(),
+                    kind=ConflictKind.STRATEGIC,
+                    status=ConflictStatus.OPEN,
+                    party_a=notice.party,
+                    notice_a=notice.id,
+                    volume_a=index,
+                    version_a=notice.version,
+                    party_b=other.party,
+                    notice_b=other.notice_id,
+                    volume_b=other.index,
+                    version_b=other.version,
+                    distance_m=found.distance_m,
+                    window=found.window,
+                    detected_at=now,
+                )
+            )
+        rows.append(
+            VolumeRow(
+                notice_id=notice.id,
+                index=index,
+                party=notice.party,
+                version=notice.version,
+                altitude=pv.volume.altitude,
+                time=pv.volume.time,
+                shape=pv.shape.to_bytes(),
+                boxes=tuple(index_boxes(mine, line.defaults)),
+                buffers=notice.buffers,
+            )
+        )
+    return rows, conflicts
