@@ -1,0 +1,136 @@
+"""Every bad input gets a 4xx naming the field and the reason; nothing stored changes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Api, make_api, notice, square
+
+
+def _bad(
+    mutate: Any,
+) -> dict[str, Any]:
+    body = notice(square(40.0, 35.0, lower_m=0, upper_m=1000))
+    mutate(body)
+    return body
+
+
+def _set(path: str, value: Any) -> Any:
+    def mutate(body: dict[str, Any]) -> None:
+        *parents, last = path.strip("/").split("/")
+        target: Any = body
+        for p in parents:
+            target = target[int(p)] if isinstance(target, list) else target[p]
+        if isinstance(target, list):
+            target[int(last)] = value
+        else:
+            target[last] = value
+
+    return mutate
+
+
+RING = "/volumes/0/footprint/coordinates/0"
+CASES = [
+    ("latitude 91", _set(f"{RING}/2", [40.1, 91.0]), 422, f"{RING}/2/1"),
+    ("longitude 181", _set(f"{RING}/1", [181.0, 35.0]), 422, f"{RING}/1/0"),
+    ("string coordinate", _set(f"{RING}/1", ["40", 35.0]), 422, f"{RING}/1/0"),
+    ("end before start", _set("/volumes/0/time/end", "2026-11-25T12:30:00Z"), 422,
+     "/volumes/0/time/end"),
+    ("lower above upper", _set("/volumes/0/altitude/lower_m", 5000), 422,
+     "/volumes/0/altitude/lower_m"),
+    ("unknown kind", _set("/kind", "strike"), 422, "/kind"),
+    ("no volumes", _set("/volumes", []), 422, "/volumes"),
+    ("time without zone", _set("/volumes/0/time/start", "2026-11-25T13:00:00"), 422,
+     "/volumes/0/time/start"),
+    ("unknown field", _set("/colour", "red"), 422, "/colour"),
+    ("wrong type", _set("/protected", {"yes": 1}), 422, "/protected"),
+    ("audience of unknown party", _set("/audience", ["nobody"]), 422, "/audience/0"),
+    ("audience neither list nor all", _set("/audience", "everyone"), 422, "/audience"),
+    ("footprint not a geometry", _set("/volumes/0/footprint", {"type": "Banana"}), 422,
+     "/volumes/0/footprint/type"),
+    ("two distinct vertices", _set(RING, [[40, 35], [40.1, 35], [40, 35], [40.1, 35], [40, 35]]),
+     422, RING),
+    ("bow tie", _set(RING, [[40, 35], [40.1, 35.1], [40.1, 35], [40, 35.1], [40, 35]]), 422, RING),
+    ("circle without radius", _set("/volumes/0/footprint", {"type": "Point",
+     "coordinates": [40, 35]}), 422, "/volumes/0/radius_m"),
+    ("negative buffer", _set("/buffers", {"h_m": -1}), 422, "/buffers/h_m"),
+]
+
+
+@pytest.mark.parametrize(("name", "mutate", "status", "pointer"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input_names_the_field(api: Api, name: str, mutate: Any, status: int, pointer: str) -> None:
+    before = api.get("blue", "/v1/notices").json()
+    r = api.post("blue", _bad(mutate))
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert body["pointer"].startswith(pointer), body
+    assert body["message"]
+    assert api.get("blue", "/v1/notices").json() == before
+
+
+def test_nan_is_refused(api: Api) -> None:
+    raw = json.dumps(notice(square(40.0, 35.0))).replace("35.1", "NaN", 1)
+    r = api.client.post(
+        "/v1/notices", content=raw, headers=api.headers("blue", **{"content-type": "application/json"})
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["pointer"].startswith("/volumes/0/footprint/coordinates/0/")
+
+
+def test_malformed_json(api: Api) -> None:
+    r = api.client.post(
+        "/v1/notices",
+        content=b'{"kind": "operation", ',
+        headers=api.headers("blue", **{"content-type": "application/json"}),
+    )
+    assert r.status_code in (400, 422) and "JSON" in r.json()["message"]
+
+
+def test_hundred_thousand_vertices_refused(api: Api) -> None:
+    n = 100_000
+    ring = [[40.0 + 0.5 * i / n, 35.0 + 0.0001 * (i % 2)] for i in range(n)]
+    ring += [[40.5, 35.5], [40.0, 35.5], ring[0]]
+    volume = square(40.0, 35.0)
+    volume["footprint"]["coordinates"] = [ring]
+    r = api.post("blue", notice(volume))
+    assert r.status_code == 422
+    assert r.json()["pointer"].startswith("/volumes/0/footprint")
+    assert "vertices" in r.json()["message"]
+
+
+def test_too_large_is_refused(api: Api) -> None:
+    volume = square(40.0, 35.0)
+    huge = [volume["footprint"]["coordinates"][0]] * 20
+    volume["footprint"]["coordinates"] = huge
+    too_big = ('{"pad": "' + "x" * (20 * 1024 * 1024) + '"}').encode()
+    r = api.client.post(
+        "/v1/notices",
+        content=too_big,
+        headers=api.headers("blue", **{"content-type": "application/json"}),
+    )
+    assert r.status_code == 413 and r.json()["error"] == "payload_too_large"
+    assert api.client.get("/healthz").status_code == 200
+
+
+def test_too_large_when_streamed_without_length(tmp_path: Path) -> None:
+    small = make_api(tmp_path, max_body_bytes=1000)
+    with small.client:
+
+        def chunks() -> Any:
+            for _ in range(10):
+                yield b"x" * 500
+
+        r = small.client.post(
+            "/v1/notices", content=chunks(), headers=small.headers("blue")
+        )
+        assert r.status_code == 413
+    small.line.store.close()
+
+
+def test_huge_area_refused_with_its_size(api: Api) -> None:
+    r = api.post("blue", notice(square(30.0, 20.0, size_deg=25.0)))
+    assert r.status_code == 422 and "2,000 km" in r.json()["message"].replace("2000 km", "2,000 km")
