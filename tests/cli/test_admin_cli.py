@@ -1,0 +1,73 @@
+"""The host's commands: parties, members and tokens that then work against the API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from deconfliction.api.app import create_app
+from deconfliction.service import list_conflicts, open_line
+from deconfliction.store.base import NoticeQuery
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "deconfliction", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+    )
+
+
+def test_party_and_member_then_token_works(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/line.db"
+    made = run("party", "create", "un-ocha", "--name", "UN OCHA", "--db", db, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    again = run("party", "create", "un-ocha", "--name", "UN OCHA", "--db", db, cwd=tmp_path)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    member = run("member", "create", "--party", "un-ocha", "--role", "observer", "--db", db, cwd=tmp_path)
+    assert member.returncode == 0, member.stderr
+    token = member.stdout.strip().splitlines()[-1]
+    assert token.startswith("dl_")
+
+    line = open_line(db)
+    with TestClient(create_app(line)) as client:
+        r = client.get("/v1/parties", headers={"Authorization": f"Bearer {token}"})
+        assert r.json() == {"parties": [{"slug": "un-ocha", "name": "UN OCHA"}]}
+    line.store.close()
+    # the token itself is nowhere in the database file
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("line.db*"))
+    assert token.encode() not in raw
+
+
+def test_member_of_unknown_party_or_role_is_refused(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/line.db"
+    r = run("member", "create", "--party", "ghost", "--db", db, cwd=tmp_path)
+    assert r.returncode == 2 and "ghost" in r.stderr
+    run("party", "create", "blue", "--name", "Blue", "--db", db, cwd=tmp_path)
+    r = run("member", "create", "--party", "blue", "--role", "general", "--db", db, cwd=tmp_path)
+    assert r.returncode == 2 and "coordinator" in r.stderr
+
+
+def test_demo_loads_the_scenario_with_its_conflicts(tmp_path: Path) -> None:
+    r = run("demo", "--db", f"sqlite:///{tmp_path}/demo.db", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "un-ocha" in r.stdout and "curl" in r.stdout
+    line = open_line(f"sqlite:///{tmp_path}/demo.db")
+    with line.store.transaction() as tx:
+        notices = tx.list_notices(NoticeQuery())
+        members = {m.party: m for m in tx.list_members()}
+    assert sorted(n.kind.value for n in notices) == ["movement", "operation", "operation"]
+    un = list_conflicts(line, members["un-ocha"])
+    assert sorted(v.other.party for v in un) == ["coalition", "counterpart"]
+    assert all(v.redacted for v in un)
+    coalition = list_conflicts(line, members["coalition"])
+    assert sorted(v.other.party for v in coalition) == ["counterpart", "un-ocha"]
+    assert not any(v.redacted for v in coalition)
+    line.store.close()
