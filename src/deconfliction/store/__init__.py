@@ -1,1 +1,44 @@
-"""store layer."""
+"""Persistence: open (and migrate) the line's database, SQLite embedded or PostgreSQL.
+
+``open_store(url)`` returns a ``Store`` (see ``store.base``); ``DEFAULT_URL`` is the SQLite file
+``deconfliction.db`` in the current directory unless ``DECONFLICTION_DB`` names another.
+"""
+
+from __future__ import annotations
+
+import os
+
+from deconfliction.store.base import Box4, NoticeQuery, Store, Tx, VolumeRow
+from deconfliction.store.engine import make_engine, normalise_url
+from deconfliction.store.migrate import upgrade
+from deconfliction.store.sqlstore import SqlStore, SqlTx
+
+__all__ = [
+    "DEFAULT_URL",
+    "Box4",
+    "NoticeQuery",
+    "SqlStore",
+    "SqlTx",
+    "Store",
+    "Tx",
+    "VolumeRow",
+    "open_store",
+]
+
+DEFAULT_URL = os.environ.get("DECONFLICTION_DB", "sqlite:///deconfliction.db")
+
+
+def open_store(url: str = DEFAULT_URL) -> SqlStore:
+    """Open the database at ``url``, apply pending migrations, and return the store.
+
+    ``url`` is an SQLAlchemy URL (``sqlite:///path.db``, ``postgresql://user@host/db``) or a
+    plain file path, taken as SQLite.
+    """
+    url = normalise_url(url)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return SqlStore(url, engine)

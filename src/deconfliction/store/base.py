@@ -95,12 +95,32 @@ class Tx(Protocol):
 
     # notices and their volumes
     def insert_notice(self, notice: Notice, volumes: Sequence[VolumeRow]) -> None: ...
+    def insert_notices_bulk(
+        self,
+        items: Sequence[tuple[Notice, Sequence[VolumeRow]]],
+        conflicts: Sequence[Conflict] = (),
+    ) -> None:
+        """Load many notices, their volumes and conflicts with one executemany per table.
+
+        For seeding and benchmarks: pass a few thousand notices per call, many calls per
+        transaction. Raises ``AlreadyExists`` if any notice id is taken.
+        """
+
     def update_notice(self, notice: Notice, volumes: Sequence[VolumeRow] | None) -> None:
-        """Store a new version; ``volumes=None`` keeps the index rows, ``()`` drops them (withdrawn)."""
+        """Store a new version and keep the old one.
+
+        ``volumes=None`` keeps the index rows (they take the new version and state), ``()`` drops
+        them (withdrawn: no longer a candidate), a sequence replaces them.
+        """
 
     def get_notice(self, notice_id: str) -> Notice | None: ...
+    def get_notice_versions(self, notice_id: str) -> list[Notice]:
+        """Every stored version of the notice, oldest first (withdrawn notices keep theirs)."""
+
     def list_notices(self, query: NoticeQuery) -> list[Notice]: ...
-    def candidates(self, boxes: Sequence[Box4], exclude_notice: str | None = None) -> list[VolumeRow]:
+    def candidates(
+        self, boxes: Sequence[Box4], exclude_notice: str | None = None
+    ) -> list[VolumeRow]:
         """Volumes of active notices whose index boxes meet any of ``boxes`` (an indexed query)."""
 
     # conflicts
@@ -109,13 +129,16 @@ class Tx(Protocol):
         """Mark every live conflict involving ``notice_id`` resolved; return them as they were."""
 
     def get_conflict(self, conflict_id: str) -> Conflict | None: ...
-    def list_conflicts(self, party: str, live_only: bool = False, limit: int = 1000) -> list[Conflict]: ...
+    def list_conflicts(
+        self, party: str, live_only: bool = False, limit: int = 1000
+    ) -> list[Conflict]: ...
 
 
 class Store(Protocol):
     url: str
 
     def transaction(self) -> AbstractContextManager[Tx]: ...
+    def read(self) -> AbstractContextManager[Tx]:
+        """A transaction for reading only (on SQLite a deferred BEGIN: it takes no write lock)."""
+
     def close(self) -> None: ...
-
-

@@ -1,0 +1,304 @@
+"""Domain values to and from what the tables hold: JSON bodies, epoch microseconds, packed boxes.
+
+Instants are stored as integer microseconds since the Unix epoch (exact, sortable, the same on
+every database) and come back as timezone-aware UTC ``datetime`` values.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from deconfliction.domain import (
+    AltitudeBand,
+    Audience,
+    Buffers,
+    Conflict,
+    ConflictKind,
+    ConflictStatus,
+    Footprint,
+    FootprintKind,
+    Member,
+    Notice,
+    NoticeKind,
+    NoticeState,
+    Party,
+    Position,
+    Role,
+    TimeWindow,
+    Volume,
+)
+from deconfliction.store.base import Box4
+
+__all__ = [
+    "audience_from_text",
+    "audience_to_text",
+    "boxes_from_bytes",
+    "boxes_to_bytes",
+    "conflict_from_row",
+    "conflict_to_row",
+    "dt_from_us",
+    "dt_to_us",
+    "member_from_row",
+    "notice_from_json",
+    "notice_from_row",
+    "notice_to_json",
+    "notice_to_row",
+    "party_from_row",
+    "volume_from_json",
+    "volume_to_json",
+]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_BOX = struct.Struct("<8d")
+_JSON_OPTS = orjson.OPT_SORT_KEYS
+
+
+# -- instants ---------------------------------------------------------------------------------
+
+
+def dt_to_us(value: datetime) -> int:
+    """Microseconds since the Unix epoch; a naive ``value`` is refused (time is UTC-aware)."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: the line keeps time as timezone-aware UTC")
+    return (value - _EPOCH) // _US
+
+
+def dt_from_us(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
+
+
+def _iso(value: datetime) -> str:
+    return dt_from_us(dt_to_us(value)).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+# -- boxes ------------------------------------------------------------------------------------
+
+
+def boxes_to_bytes(boxes: tuple[Box4, ...] | list[Box4]) -> bytes:
+    """Pack boxes as little-endian doubles, 64 bytes each, in ``Box4`` field order (exact)."""
+    return b"".join(
+        _BOX.pack(
+            b.lon_min, b.lat_min, b.alt_min, b.t_min, b.lon_max, b.lat_max, b.alt_max, b.t_max
+        )
+        for b in boxes
+    )
+
+
+def boxes_from_bytes(blob: bytes) -> tuple[Box4, ...]:
+    return tuple(Box4(*values) for values in _BOX.iter_unpack(blob))
+
+
+# -- audience ---------------------------------------------------------------------------------
+
+
+def audience_to_text(audience: Audience) -> str:
+    """``all``, or the slugs between commas (``,a,b,``) so that one LIKE finds a member."""
+    if audience.everyone:
+        return "all"
+    return "," + "".join(p + "," for p in sorted(audience.parties))
+
+
+def audience_from_text(text: str) -> Audience:
+    if text == "all":
+        return Audience(everyone=True)
+    return Audience(parties=frozenset(p for p in text.split(",") if p))
+
+
+# -- volumes and notices ----------------------------------------------------------------------
+
+
+def _position(value: list[float]) -> Position:
+    return (value[0], value[1])
+
+
+def footprint_from_geojson(geometry: Mapping[str, Any], radius_m: float) -> Footprint:
+    kind = {"Polygon": FootprintKind.POLYGON, "Point": FootprintKind.CIRCLE}.get(
+        geometry["type"], FootprintKind.CORRIDOR
+    )
+    coords = geometry["coordinates"]
+    rings: tuple[tuple[Position, ...], ...]
+    if kind is FootprintKind.POLYGON:
+        # GeoJSON repeats the first position at the end; the domain does not.
+        rings = tuple(tuple(_position(p) for p in ring[:-1]) for ring in coords)
+    elif kind is FootprintKind.CIRCLE:
+        rings = ((_position(coords),),)
+    else:
+        rings = (tuple(_position(p) for p in coords),)
+    return Footprint(kind, rings, radius_m)
+
+
+def volume_to_json(volume: Volume) -> dict[str, Any]:
+    return {
+        "footprint": volume.footprint.to_geojson(),
+        "radius_m": volume.footprint.radius_m,
+        "altitude": {"lower_m": volume.altitude.lower_m, "upper_m": volume.altitude.upper_m},
+        "time": {"start": _iso(volume.time.start), "end": _iso(volume.time.end)},
+    }
+
+
+def volume_from_json(body: Mapping[str, Any]) -> Volume:
+    alt = body["altitude"]
+    return Volume(
+        footprint=footprint_from_geojson(body["footprint"], body["radius_m"]),
+        time=TimeWindow(_from_iso(body["time"]["start"]), _from_iso(body["time"]["end"])),
+        altitude=AltitudeBand(alt["lower_m"], alt["upper_m"]),
+    )
+
+
+def _buffers_json(buffers: Buffers | None) -> dict[str, float] | None:
+    if buffers is None:
+        return None
+    return {"h_m": buffers.h_m, "v_m": buffers.v_m, "t_s": buffers.t_s}
+
+
+def notice_to_json(notice: Notice) -> bytes:
+    """The whole notice as canonical-ish JSON (sorted keys, UTC ``Z``): one kept version."""
+    body = {
+        "id": notice.id,
+        "party": notice.party,
+        "kind": notice.kind.value,
+        "title": notice.title,
+        "protected": notice.protected,
+        "audience": notice.audience.to_json(),
+        "buffers": _buffers_json(notice.buffers),
+        "state": notice.state.value,
+        "version": notice.version,
+        "created_at": _iso(notice.created_at),
+        "updated_at": _iso(notice.updated_at),
+        "volumes": [volume_to_json(v) for v in notice.volumes],
+        "extra": notice.extra,
+    }
+    return orjson.dumps(body, option=_JSON_OPTS)
+
+
+def notice_from_json(raw: str | bytes) -> Notice:
+    body = orjson.loads(raw)
+    buffers = body["buffers"]
+    return Notice(
+        id=body["id"],
+        party=body["party"],
+        kind=NoticeKind(body["kind"]),
+        volumes=tuple(volume_from_json(v) for v in body["volumes"]),
+        audience=Audience.of(body["audience"]),
+        created_at=_from_iso(body["created_at"]),
+        updated_at=_from_iso(body["updated_at"]),
+        title=body["title"],
+        protected=body["protected"],
+        buffers=None if buffers is None else Buffers(**buffers),
+        state=NoticeState(body["state"]),
+        version=body["version"],
+        extra=dict(body["extra"]),
+    )
+
+
+def notice_to_row(notice: Notice) -> dict[str, Any]:
+    """The ``notice`` table row: filter columns beside the JSON that rebuilds the notice."""
+    b = notice.buffers
+    volumes = notice.volumes
+    return {
+        "id": notice.id,
+        "party": notice.party,
+        "kind": notice.kind.value,
+        "title": notice.title,
+        "protected": notice.protected,
+        "audience": audience_to_text(notice.audience),
+        "buffer_h_m": None if b is None else b.h_m,
+        "buffer_v_m": None if b is None else b.v_m,
+        "buffer_t_s": None if b is None else b.t_s,
+        "state": notice.state.value,
+        "version": notice.version,
+        "created_us": dt_to_us(notice.created_at),
+        "updated_us": dt_to_us(notice.updated_at),
+        "t_start_us": min(dt_to_us(v.time.start) for v in volumes) if volumes else None,
+        "t_end_us": max(dt_to_us(v.time.end) for v in volumes) if volumes else None,
+        "volumes": orjson.dumps([volume_to_json(v) for v in volumes]).decode(),
+        "extra": orjson.dumps(notice.extra, option=_JSON_OPTS).decode(),
+    }
+
+
+def notice_from_row(row: Any) -> Notice:
+    buffers = None
+    if row.buffer_h_m is not None:
+        buffers = Buffers(row.buffer_h_m, row.buffer_v_m, row.buffer_t_s)
+    return Notice(
+        id=row.id,
+        party=row.party,
+        kind=NoticeKind(row.kind),
+        volumes=tuple(volume_from_json(v) for v in orjson.loads(row.volumes)),
+        audience=audience_from_text(row.audience),
+        created_at=dt_from_us(row.created_us),
+        updated_at=dt_from_us(row.updated_us),
+        title=row.title,
+        protected=bool(row.protected),
+        buffers=buffers,
+        state=NoticeState(row.state),
+        version=row.version,
+        extra=dict(orjson.loads(row.extra)),
+    )
+
+
+# -- parties, members, conflicts --------------------------------------------------------------
+
+
+def party_from_row(row: Any) -> Party:
+    return Party(slug=row.slug, name=row.name, created_at=dt_from_us(row.created_us))
+
+
+def member_from_row(row: Any) -> Member:
+    return Member(
+        id=row.id,
+        party=row.party,
+        role=Role(row.role),
+        created_at=dt_from_us(row.created_us),
+        name=row.name,
+    )
+
+
+def conflict_to_row(c: Conflict) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "kind": c.kind.value,
+        "status": c.status.value,
+        "party_a": c.party_a,
+        "notice_a": c.notice_a,
+        "volume_a": c.volume_a,
+        "version_a": c.version_a,
+        "party_b": c.party_b,
+        "notice_b": c.notice_b,
+        "volume_b": c.volume_b,
+        "version_b": c.version_b,
+        "distance_m": c.distance_m,
+        "window_start_us": dt_to_us(c.window.start),
+        "window_end_us": dt_to_us(c.window.end),
+        "detected_us": dt_to_us(c.detected_at),
+        "resolved_us": None,
+    }
+
+
+def conflict_from_row(row: Any) -> Conflict:
+    return Conflict(
+        id=row.id,
+        kind=ConflictKind(row.kind),
+        status=ConflictStatus(row.status),
+        party_a=row.party_a,
+        notice_a=row.notice_a,
+        volume_a=row.volume_a,
+        version_a=row.version_a,
+        party_b=row.party_b,
+        notice_b=row.notice_b,
+        volume_b=row.volume_b,
+        version_b=row.version_b,
+        distance_m=row.distance_m,
+        window=TimeWindow(dt_from_us(row.window_start_us), dt_from_us(row.window_end_us)),
+        detected_at=dt_from_us(row.detected_us),
+    )

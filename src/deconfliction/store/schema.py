@@ -1,0 +1,108 @@
+"""The tables as SQLAlchemy Core objects, for building statements (the migrations create them).
+
+Instants are ``*_us`` columns: integer microseconds since the Unix epoch, UTC. The spatial index
+(``volume_box``) differs by database and is reached through ``store.spatial``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = ["conflict", "member", "metadata", "notice", "notice_version", "party", "volume"]
+
+metadata = sa.MetaData()
+
+# An INTEGER PRIMARY KEY is SQLite's rowid; BIGINT everywhere else.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+party = sa.Table(
+    "party",
+    metadata,
+    sa.Column("slug", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+)
+
+member = sa.Table(
+    "member",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("party", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
+)
+
+notice = sa.Table(
+    "notice",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("party", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("protected", sa.Boolean, nullable=False),
+    sa.Column("audience", sa.Text, nullable=False),
+    sa.Column("buffer_h_m", sa.Float),
+    sa.Column("buffer_v_m", sa.Float),
+    sa.Column("buffer_t_s", sa.Float),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("updated_us", sa.BigInteger, nullable=False),
+    sa.Column("t_start_us", sa.BigInteger),
+    sa.Column("t_end_us", sa.BigInteger),
+    sa.Column("volumes", sa.Text, nullable=False),
+    sa.Column("extra", sa.Text, nullable=False),
+)
+
+notice_version = sa.Table(
+    "notice_version",
+    metadata,
+    sa.Column("notice_id", sa.String(128), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("recorded_us", sa.BigInteger, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
+volume = sa.Table(
+    "volume",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=False),
+    sa.Column("notice_id", sa.String(128), nullable=False),
+    sa.Column("idx", sa.Integer, nullable=False),
+    sa.Column("party", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("alt_lower_m", sa.Float),
+    sa.Column("alt_upper_m", sa.Float),
+    sa.Column("t_start_us", sa.BigInteger, nullable=False),
+    sa.Column("t_end_us", sa.BigInteger, nullable=False),
+    sa.Column("buffer_h_m", sa.Float),
+    sa.Column("buffer_v_m", sa.Float),
+    sa.Column("buffer_t_s", sa.Float),
+    sa.Column("n_boxes", sa.Integer, nullable=False),
+    sa.Column("boxes", sa.LargeBinary, nullable=False),
+    sa.Column("shape", sa.LargeBinary, nullable=False),
+)
+
+conflict = sa.Table(
+    "conflict",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("party_a", sa.String(64), nullable=False),
+    sa.Column("notice_a", sa.String(128), nullable=False),
+    sa.Column("volume_a", sa.Integer, nullable=False),
+    sa.Column("version_a", sa.Integer, nullable=False),
+    sa.Column("party_b", sa.String(64), nullable=False),
+    sa.Column("notice_b", sa.String(128), nullable=False),
+    sa.Column("volume_b", sa.Integer, nullable=False),
+    sa.Column("version_b", sa.Integer, nullable=False),
+    sa.Column("distance_m", sa.Float, nullable=False),
+    sa.Column("window_start_us", sa.BigInteger, nullable=False),
+    sa.Column("window_end_us", sa.BigInteger, nullable=False),
+    sa.Column("detected_us", sa.BigInteger, nullable=False),
+    sa.Column("resolved_us", sa.BigInteger),
+)

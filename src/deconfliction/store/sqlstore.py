@@ -1,0 +1,402 @@
+"""The store on SQLAlchemy Core: one implementation for SQLite and PostgreSQL.
+
+Statements are built once (module level, or cached per number of query boxes) so the hot path,
+a checked create, costs a handful of round trips: candidates, id allocation, and one executemany
+per table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from deconfliction.domain import (
+    AltitudeBand,
+    Buffers,
+    Conflict,
+    ConflictStatus,
+    Member,
+    Notice,
+    NoticeState,
+    Party,
+    TimeWindow,
+)
+from deconfliction.errors import AlreadyExists, NotFound, VersionMismatch
+from deconfliction.store import codec, schema, spatial
+from deconfliction.store.base import Box4, NoticeQuery, VolumeRow
+
+__all__ = ["SqlStore", "SqlTx"]
+
+# Any constant every writer agrees on (PostgreSQL advisory lock key): "deconfln".
+NOTICE_WRITE_LOCK = 0x6465_636F_6E66_6C6E
+
+_LIVE = tuple(s.value for s in ConflictStatus if s.is_live())
+_LIVE_SQL = ", ".join(f"'{s}'" for s in _LIVE)
+
+_insert_party = schema.party.insert()
+_insert_member = schema.member.insert()
+_insert_notice = schema.notice.insert()
+_insert_version = schema.notice_version.insert()
+_insert_volume = schema.volume.insert()
+_insert_conflict = schema.conflict.insert()
+_update_notice = schema.notice.update().where(schema.notice.c.id == sa.bindparam("key"))
+
+_get_party = sa.text("SELECT * FROM party WHERE slug = :slug")
+_list_parties = sa.text("SELECT * FROM party ORDER BY slug")
+_member_for_token = sa.text("SELECT * FROM member WHERE token_hash = :h")
+_list_members = sa.text("SELECT * FROM member ORDER BY created_us, id")
+_list_party_members = sa.text("SELECT * FROM member WHERE party = :p ORDER BY created_us, id")
+_get_notice = sa.text("SELECT * FROM notice WHERE id = :id")
+_notice_versions = sa.text("SELECT body FROM notice_version WHERE notice_id = :id ORDER BY version")
+_max_volume_id = sa.text("SELECT coalesce(max(id), 0) FROM volume")
+_next_volume_ids = sa.text("SELECT nextval('volume_id_seq') FROM generate_series(1, :n)")
+_volumes_of = sa.text("SELECT id, n_boxes FROM volume WHERE notice_id = :id")
+_delete_volumes = sa.text("DELETE FROM volume WHERE notice_id = :id")
+_delete_box = sa.text("DELETE FROM volume_box WHERE id = :id")
+_touch_volumes = sa.text(
+    "UPDATE volume SET version = :version, active = :active WHERE notice_id = :id"
+)
+_get_conflict = sa.text("SELECT * FROM conflict WHERE id = :id")
+_notice_live = f"(notice_a = :n OR notice_b = :n) AND status IN ({_LIVE_SQL})"
+_live_conflicts_of = sa.text(f"SELECT * FROM conflict WHERE {_notice_live} ORDER BY id")
+_resolve_conflicts_of = sa.text(
+    f"UPDATE conflict SET status = :status, resolved_us = :at WHERE {_notice_live}"
+)
+_VOLUME_COLUMNS = (
+    "v.notice_id, v.idx, v.party, v.version, v.alt_lower_m, v.alt_upper_m, v.t_start_us, "
+    "v.t_end_us, v.buffer_h_m, v.buffer_v_m, v.buffer_t_s, v.boxes, v.shape"
+)
+
+
+@cache
+def _candidates_sql(dialect: str, n_boxes: int, exclude: bool) -> sa.TextClause:
+    sql = (
+        f"SELECT {_VOLUME_COLUMNS} FROM volume v "
+        f"WHERE v.id IN ({spatial.matching_volumes_sql(dialect, n_boxes)}) AND v.active"
+    )
+    if exclude:
+        sql += " AND v.notice_id <> :exclude"
+    return sa.text(sql + " ORDER BY v.id")
+
+
+@cache
+def _list_conflicts_sql(live_only: bool) -> sa.TextClause:
+    live = f" AND status IN ({_LIVE_SQL})" if live_only else ""
+    return sa.text(
+        f"SELECT * FROM conflict WHERE (party_a = :p OR party_b = :p){live} "
+        "ORDER BY detected_us DESC, id DESC LIMIT :limit"
+    )
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _volume_row(r: Any) -> VolumeRow:
+    return VolumeRow(
+        notice_id=r[0],
+        index=r[1],
+        party=r[2],
+        version=r[3],
+        altitude=AltitudeBand(r[4], r[5]),
+        time=TimeWindow(codec.dt_from_us(r[6]), codec.dt_from_us(r[7])),
+        shape=bytes(r[12]),
+        boxes=codec.boxes_from_bytes(bytes(r[11])),
+        buffers=None if r[8] is None else Buffers(r[8], r[9], r[10]),
+    )
+
+
+class SqlTx:
+    """One transaction on one connection; see ``store.base.Tx`` for the contract."""
+
+    def __init__(self, conn: sa.Connection, dialect: str) -> None:
+        self._conn = conn
+        self._dialect = dialect
+
+    # -- locking ------------------------------------------------------------------------------
+
+    def lock_for_notice_write(self) -> None:
+        # SQLite: BEGIN IMMEDIATE already took the database's single write lock.
+        if self._dialect == "postgresql":
+            self._conn.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": NOTICE_WRITE_LOCK}
+            )
+
+    # -- parties and members ------------------------------------------------------------------
+
+    def add_party(self, party: Party) -> None:
+        row = {
+            "slug": party.slug,
+            "name": party.name,
+            "created_us": codec.dt_to_us(party.created_at),
+        }
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(_insert_party, row)
+        except IntegrityError:
+            raise AlreadyExists(f"party {party.slug!r} already exists", "/slug") from None
+
+    def get_party(self, slug: str) -> Party | None:
+        row = self._conn.execute(_get_party, {"slug": slug}).first()
+        return None if row is None else codec.party_from_row(row)
+
+    def list_parties(self) -> list[Party]:
+        return [codec.party_from_row(r) for r in self._conn.execute(_list_parties)]
+
+    def add_member(self, member: Member, token_hash: str) -> None:
+        row = {
+            "id": member.id,
+            "party": member.party,
+            "role": member.role.value,
+            "name": member.name,
+            "created_us": codec.dt_to_us(member.created_at),
+            "token_hash": token_hash,
+        }
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(_insert_member, row)
+        except IntegrityError:
+            raise AlreadyExists(
+                f"member {member.id!r} (or its token) already exists", "/id"
+            ) from None
+
+    def member_for_token(self, token_hash: str) -> Member | None:
+        row = self._conn.execute(_member_for_token, {"h": token_hash}).first()
+        return None if row is None else codec.member_from_row(row)
+
+    def list_members(self, party: str | None = None) -> list[Member]:
+        if party is None:
+            rows = self._conn.execute(_list_members)
+        else:
+            rows = self._conn.execute(_list_party_members, {"p": party})
+        return [codec.member_from_row(r) for r in rows]
+
+    # -- notices and volumes ------------------------------------------------------------------
+
+    def insert_notice(self, notice: Notice, volumes: Sequence[VolumeRow]) -> None:
+        self.insert_notices_bulk(((notice, volumes),))
+
+    def insert_notices_bulk(
+        self,
+        items: Sequence[tuple[Notice, Sequence[VolumeRow]]],
+        conflicts: Sequence[Conflict] = (),
+    ) -> None:
+        """Insert many notices with their volumes (and conflicts) in a few executemany calls.
+
+        For loading: call it with a few thousand notices at a time inside one transaction.
+        """
+        if not items:
+            self.insert_conflicts(conflicts)
+            return
+        notices = [codec.notice_to_row(n) for n, _ in items]
+        versions = [self._version_row(n) for n, _ in items]
+        try:
+            self._conn.execute(_insert_notice, notices)
+        except IntegrityError:
+            ids = ", ".join(repr(n.id) for n, _ in items[:3])
+            raise AlreadyExists(f"a notice with id {ids} already exists", "/id") from None
+        self._conn.execute(_insert_version, versions)
+        self._insert_volumes(items)
+        self.insert_conflicts(conflicts)
+
+    def _version_row(self, notice: Notice) -> dict[str, Any]:
+        return {
+            "notice_id": notice.id,
+            "version": notice.version,
+            "recorded_us": codec.dt_to_us(notice.updated_at),
+            "body": codec.notice_to_json(notice).decode(),
+        }
+
+    def _allocate_volume_ids(self, n: int) -> list[int]:
+        if self._dialect == "postgresql":
+            return list(self._conn.execute(_next_volume_ids, {"n": n}).scalars())
+        # SQLite: this transaction holds the write lock (BEGIN IMMEDIATE), so max(id) is ours.
+        top = self._conn.execute(_max_volume_id).scalar_one()
+        return list(range(top + 1, top + n + 1))
+
+    def _insert_volumes(self, items: Sequence[tuple[Notice, Sequence[VolumeRow]]]) -> None:
+        total = sum(len(rows) for _, rows in items)
+        if total == 0:
+            return
+        ids = iter(self._allocate_volume_ids(total))
+        volume_rows: list[dict[str, Any]] = []
+        box_rows: list[dict[str, Any]] = []
+        for notice, rows in items:
+            active = notice.state is NoticeState.ACTIVE
+            for k, row in enumerate(rows):
+                vid = next(ids)
+                b = row.buffers
+                volume_rows.append(
+                    {
+                        "id": vid,
+                        "notice_id": notice.id,
+                        "idx": row.index,
+                        "party": notice.party,
+                        "version": notice.version,
+                        "active": active,
+                        "alt_lower_m": row.altitude.lower_m,
+                        "alt_upper_m": row.altitude.upper_m,
+                        "t_start_us": codec.dt_to_us(row.time.start),
+                        "t_end_us": codec.dt_to_us(row.time.end),
+                        "buffer_h_m": None if b is None else b.h_m,
+                        "buffer_v_m": None if b is None else b.v_m,
+                        "buffer_t_s": None if b is None else b.t_s,
+                        "n_boxes": len(row.boxes),
+                        "boxes": codec.boxes_to_bytes(row.boxes),
+                        "shape": row.shape,
+                    }
+                )
+                box_rows.extend(
+                    spatial.box_rows(self._dialect, vid, row.boxes, f"/volumes/{k}/boxes")
+                )
+        self._conn.execute(_insert_volume, volume_rows)
+        if box_rows:
+            self._conn.execute(spatial.box_table(self._dialect).insert(), box_rows)
+
+    def _drop_volumes(self, notice_id: str) -> None:
+        if self._dialect != "postgresql":
+            # An R*Tree has no foreign keys: its rows go first, found by their derived ids.
+            box_ids = [
+                {"id": vid * spatial.BOX_STRIDE + k}
+                for vid, n in self._conn.execute(_volumes_of, {"id": notice_id})
+                for k in range(n)
+            ]
+            if box_ids:
+                self._conn.execute(_delete_box, box_ids)
+        self._conn.execute(_delete_volumes, {"id": notice_id})
+
+    def update_notice(self, notice: Notice, volumes: Sequence[VolumeRow] | None) -> None:
+        row = codec.notice_to_row(notice)
+        row["key"] = row.pop("id")
+        if self._conn.execute(_update_notice, row).rowcount != 1:
+            raise NotFound(f"there is no notice {notice.id!r}", "/id")
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(_insert_version, self._version_row(notice))
+        except IntegrityError:
+            raise VersionMismatch(
+                f"version {notice.version} of notice {notice.id!r} is already stored", "/version"
+            ) from None
+        if volumes is None:
+            active = notice.state is NoticeState.ACTIVE
+            self._conn.execute(
+                _touch_volumes, {"id": notice.id, "version": notice.version, "active": active}
+            )
+        else:
+            self._drop_volumes(notice.id)
+            self._insert_volumes(((notice, volumes),))
+
+    def get_notice(self, notice_id: str) -> Notice | None:
+        row = self._conn.execute(_get_notice, {"id": notice_id}).first()
+        return None if row is None else codec.notice_from_row(row)
+
+    def get_notice_versions(self, notice_id: str) -> list[Notice]:
+        rows = self._conn.execute(_notice_versions, {"id": notice_id}).scalars()
+        return [codec.notice_from_json(body) for body in rows]
+
+    def list_notices(self, query: NoticeQuery) -> list[Notice]:
+        where: list[str] = []
+        params: dict[str, Any] = {"limit": query.limit}
+        if query.viewer is not None:
+            where.append(
+                "(party = :viewer OR audience = 'all' OR audience LIKE :viewer_like ESCAPE '\\')"
+            )
+            params["viewer"] = query.viewer
+            params["viewer_like"] = f"%,{_like_escape(query.viewer)},%"
+        if query.boxes:
+            boxes_sql = spatial.matching_volumes_sql(self._dialect, len(query.boxes))
+            where.append(f"id IN (SELECT notice_id FROM volume WHERE id IN ({boxes_sql}))")
+            params.update(spatial.query_params(query.boxes))
+        if query.start is not None:
+            where.append("t_end_us >= :start")
+            params["start"] = codec.dt_to_us(query.start)
+        if query.end is not None:
+            where.append("t_start_us <= :end")
+            params["end"] = codec.dt_to_us(query.end)
+        if query.kind is not None:
+            where.append("kind = :kind")
+            params["kind"] = query.kind.value
+        if query.party is not None:
+            where.append("party = :party")
+            params["party"] = query.party
+        sql = "SELECT * FROM notice"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created_us, id LIMIT :limit"
+        return [codec.notice_from_row(r) for r in self._conn.execute(sa.text(sql), params)]
+
+    def candidates(
+        self, boxes: Sequence[Box4], exclude_notice: str | None = None
+    ) -> list[VolumeRow]:
+        if not boxes:
+            return []
+        params: dict[str, Any] = spatial.query_params(boxes)
+        if exclude_notice is not None:
+            params["exclude"] = exclude_notice
+        stmt = _candidates_sql(self._dialect, len(boxes), exclude_notice is not None)
+        return [_volume_row(r) for r in self._conn.execute(stmt, params)]
+
+    # -- conflicts ----------------------------------------------------------------------------
+
+    def insert_conflicts(self, conflicts: Sequence[Conflict]) -> None:
+        if not conflicts:
+            return
+        try:
+            self._conn.execute(_insert_conflict, [codec.conflict_to_row(c) for c in conflicts])
+        except IntegrityError:
+            raise AlreadyExists("a conflict with one of these ids already exists", "/id") from None
+
+    def resolve_conflicts(self, notice_id: str, at: datetime) -> list[Conflict]:
+        rows = self._conn.execute(_live_conflicts_of, {"n": notice_id}).all()
+        if rows:
+            self._conn.execute(
+                _resolve_conflicts_of,
+                {"n": notice_id, "status": ConflictStatus.RESOLVED.value, "at": codec.dt_to_us(at)},
+            )
+        return [codec.conflict_from_row(r) for r in rows]
+
+    def get_conflict(self, conflict_id: str) -> Conflict | None:
+        row = self._conn.execute(_get_conflict, {"id": conflict_id}).first()
+        return None if row is None else codec.conflict_from_row(row)
+
+    def list_conflicts(
+        self, party: str, live_only: bool = False, limit: int = 1000
+    ) -> list[Conflict]:
+        rows = self._conn.execute(_list_conflicts_sql(live_only), {"p": party, "limit": limit})
+        return [codec.conflict_from_row(r) for r in rows]
+
+
+class SqlStore:
+    """A store on one SQLAlchemy engine (opened and migrated by ``store.open_store``)."""
+
+    def __init__(self, url: str, engine: sa.Engine) -> None:
+        self.url = url
+        self.engine = engine
+        self._dialect = engine.dialect.name
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[SqlTx]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        On SQLite a write transaction starts with BEGIN IMMEDIATE (it takes the write lock at
+        once, so a later write cannot fail on a stale snapshot); ``write=False`` starts a deferred
+        one for reading.
+        """
+        with self.engine.connect() as conn:
+            if self._dialect == "sqlite":
+                conn.execution_options(sqlite_begin="IMMEDIATE" if write else "DEFERRED")
+            with conn.begin():
+                yield SqlTx(conn, self._dialect)
+
+    def read(self) -> AbstractContextManager[SqlTx]:
+        """A read-only transaction (a deferred BEGIN on SQLite)."""
+        return self.transaction(write=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
