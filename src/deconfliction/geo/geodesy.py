@@ -106,14 +106,16 @@ def deviation_m(seg_m: F64 | float, rho_m: F64 | float) -> F64:
     return np.asarray(_DEVIATION_C * seg * seg * rho / (R_K * R_K) + 1e-3, dtype=np.float64)
 
 
-def densify(lon: F64, lat: F64, closed: bool, step_m: float = DENSIFY_M) -> tuple[F64, F64, float]:
+def densify(
+    lon: F64, lat: F64, closed: bool, step_m: float = DENSIFY_M
+) -> tuple[F64, F64, float, npt.NDArray[np.int64]]:
     """Insert points along each geodesic edge so that no segment is longer than ``step_m``.
 
-    Returns the new lon/lat (a closed ring is still returned without its repeated first point) and
-    the longest segment length in metres.
+    Returns the new lon/lat (a closed ring is still returned without its repeated first point),
+    the longest segment length in metres, and for each new point the edge it starts from.
     """
     if len(lon) < 2:
-        return lon.copy(), lat.copy(), 0.0
+        return lon.copy(), lat.copy(), 0.0, np.zeros(len(lon), dtype=np.int64)
     lo2 = np.roll(lon, -1) if closed else lon[1:]
     la2 = np.roll(lat, -1) if closed else lat[1:]
     lo1 = lon if closed else lon[:-1]
@@ -133,5 +135,6 @@ def densify(lon: F64, lat: F64, closed: bool, step_m: float = DENSIFY_M) -> tupl
     if not closed:
         nlon = np.append(nlon, lon[-1])
         nlat = np.append(nlat, lat[-1])
+        edge = np.append(edge, len(lon) - 1)
     seg = float(np.max(dist / parts))
-    return nlon, nlat, seg
+    return nlon, nlat, seg, edge

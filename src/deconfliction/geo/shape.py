@@ -148,7 +148,7 @@ def prepare(footprint: Footprint) -> Shape:
     seg = 0.0
     for ring in footprint.rings:
         pts = np.asarray(ring, dtype=np.float64).reshape(-1, 2)
-        lo, la, s = densify(pts[:, 0], pts[:, 1], closed)
+        lo, la, s, _ = densify(pts[:, 0], pts[:, 1], closed)
         lons.append(lo)
         lats.append(la)
         seg = max(seg, s)
