@@ -38,8 +38,7 @@ def _pg_admin() -> sa.Engine | str:
         engine.dispose()
         reason = str(exc).splitlines()[0]
         return (
-            f"PostgreSQL not reachable at {PG_URL}: {reason}; "
-            "start it or set DECONFLICTION_TEST_PG"
+            f"PostgreSQL not reachable at {PG_URL}: {reason}; start it or set DECONFLICTION_TEST_PG"
         )
     return engine
 

@@ -33,9 +33,7 @@ POLYGON = Footprint(
     ),
 )
 CIRCLE = Footprint(FootprintKind.CIRCLE, (((10.123456789012345, 50.987654321098765),),), 1500.5)
-CORRIDOR = Footprint(
-    FootprintKind.CORRIDOR, (((10.0, 50.0), (10.3, 50.1), (10.7, 50.05)),), 250.0
-)
+CORRIDOR = Footprint(FootprintKind.CORRIDOR, (((10.0, 50.0), (10.3, 50.1), (10.7, 50.05)),), 250.0)
 FOOTPRINTS = {"polygon": POLYGON, "circle": CIRCLE, "corridor": CORRIDOR}
 
 
