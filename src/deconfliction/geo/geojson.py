@@ -33,13 +33,13 @@ def parse_footprints(
     radius_m: object = None,
     half_width_m: object = None,
     pointer: str = "",
-    radius_pointer: str | None = None,
+    fields_pointer: str | None = None,
 ) -> list[Footprint]:
     """Validate a GeoJSON geometry and turn it into footprints (one per polygon of a MultiPolygon).
 
     ``radius_m`` goes with a ``Point`` (circle), ``half_width_m`` with a ``LineString`` (corridor);
-    their errors point at ``radius_pointer`` (default ``pointer + "/radius_m"`` or
-    ``"/half_width_m"``).
+    their errors point at ``fields_pointer + "/radius_m"`` (or ``"/half_width_m"``), where
+    ``fields_pointer`` defaults to ``pointer``.
 
     >>> parse_footprints({"type": "Point", "coordinates": [10, 50]}, radius_m=500)[0].radius_m
     500.0
@@ -60,26 +60,22 @@ def parse_footprints(
         raise InvalidGeometry("the geometry has no coordinates", pointer)
     coords = geometry["coordinates"]
     cptr = pointer + "/coordinates"
-    rptr = radius_pointer
+    fptr = pointer if fields_pointer is None else fields_pointer
     if kind != "Point" and radius_m is not None:
-        raise InvalidInput(
-            "radius_m applies only to a Point (a circle)", rptr or pointer + "/radius_m"
-        )
+        raise InvalidInput("radius_m applies only to a Point (a circle)", fptr + "/radius_m")
     if kind != "LineString" and half_width_m is not None:
         raise InvalidInput(
             "half_width_m applies only to a LineString (a corridor)",
-            rptr or pointer + "/half_width_m",
+            fptr + "/half_width_m",
         )
     if kind == "Point":
-        radius = _distance(
-            radius_m, "radius_m", "a Point footprint (a circle)", rptr or pointer + "/radius_m"
-        )
+        radius = _distance(radius_m, "radius_m", "a Point footprint (a circle)", fptr + "/radius_m")
         position = _position(coords, cptr)
         return [Footprint(FootprintKind.CIRCLE, ((position,),), radius)]
     if kind == "LineString":
         half = _distance(
             half_width_m, "half_width_m", "a LineString footprint (a corridor)",
-            rptr or pointer + "/half_width_m",
+            fptr + "/half_width_m",
         )  # fmt: skip
         return [_corridor(coords, cptr, half)]
     if kind == "Polygon":
