@@ -137,6 +137,13 @@ def within(a: Shape, bs: Sequence[Shape], h_m: npt.NDArray[np.float64] | float) 
     upper = d_p + margin
     lower = np.maximum(0.0, d_p - margin) / k
     tol = _tolerance(h)
+    # triangle inequality through the centres: exact, and sound however far apart the two are
+    blon = np.fromiter((s.centre[0] for s in bs), dtype=np.float64, count=n)
+    blat = np.fromiter((s.centre[1] for s in bs), dtype=np.float64, count=n)
+    _, _, centres = GEOD.inv(np.full(n, lon0), np.full(n, lat0), blon, blat)
+    reach = np.fromiter((s.reach_m for s in bs), dtype=np.float64, count=n) + a.reach_m
+    apart = np.asarray(centres, dtype=np.float64) - reach > thr
+    lower = np.where(apart, np.maximum(lower, thr + 1.0), lower)
     conflict = (upper <= thr) | ((lower <= thr) & (upper - lower <= tol))
     undecided = (lower <= thr) & ~conflict
 
@@ -171,21 +178,36 @@ def _refine(
     exact = float(_geodesic_between(float(mlon), float(mlat), np.array([nearest], dtype=object))[0])
     if exact + margin <= thr:
         return True, exact
-    # ring of disks: a pair of points both within r of the centre is at least (planar - margin)/k(r)
-    # apart, and every pair lies in some disk of the ring
+    # ring of disks: a pair of points both within r_i of the centre, one beyond r_(i-1), is at least
+    # (planar - margin) / k(r_i) apart; every pair lies in one such annulus
     far = float(np.max(rho)) * (1 + 1e-9) + 1.0
     d_near = float(shapely.distance(ga, gb))
-    radius = max(2.0 * d_near, 1000.0)
+    grow = float(np.max(dev))
+    radius, inner = max(2.0 * d_near, 1000.0), 0.0
     bound = math.inf
     while True:
         r = min(radius, far)
-        outer = (r + float(np.max(dev))) / math.cos(math.pi / _DISK_SIDES)
+        outer = (r + grow) / math.cos(math.pi / _DISK_SIDES)
         disk = shapely.buffer(shapely.points(0.0, 0.0), outer, quad_segs=_DISK_SIDES // 4)
         ca, cb = shapely.intersection(ga, disk), shapely.intersection(gb, disk)
-        if not (shapely.is_empty(ca) or shapely.is_empty(cb)):
-            planar = float(shapely.distance(ca, cb))
-            bound = min(bound, max(0.0, planar - margin) / float(k_factor(r)))
+        if inner > grow:  # the vertices of this inscribed polygon lie on the circle of radius inner
+            hole = shapely.buffer(
+                shapely.points(0.0, 0.0), inner - grow, quad_segs=_DISK_SIDES // 4
+            )
+            ra, rb = shapely.difference(ca, hole), shapely.difference(cb, hole)
+            planar = min(_distance(ra, cb), _distance(ca, rb))
+        else:
+            planar = _distance(ca, cb)
+        bound = min(bound, max(0.0, planar - margin) / float(k_factor(r)))
         if bound <= thr or r >= far:
             break
+        inner = r
         radius *= _DISK_GROWTH
     return bound <= thr, exact
+
+
+def _distance(a: object, b: object) -> float:
+    """Planar distance, infinite when either side is empty."""
+    if shapely.is_empty(a) or shapely.is_empty(b):
+        return math.inf
+    return float(shapely.distance(a, b))
