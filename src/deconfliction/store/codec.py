@@ -74,7 +74,9 @@ def dt_from_us(us: int) -> datetime:
 
 
 def _iso(value: datetime) -> str:
-    return dt_from_us(dt_to_us(value)).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: the line keeps time as timezone-aware UTC")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _from_iso(text: str) -> datetime:
@@ -94,8 +96,30 @@ def boxes_to_bytes(boxes: tuple[Box4, ...] | list[Box4]) -> bytes:
     )
 
 
+# Frozen dataclasses pay for every field through object.__setattr__; candidate rows decode many
+# boxes, so they are built through the slot descriptors directly (same values, same class).
+_BOX_SLOTS = tuple(
+    getattr(Box4, f).__set__
+    for f in ("lon_min", "lat_min", "alt_min", "t_min", "lon_max", "lat_max", "alt_max", "t_max")
+)
+
+
+def _box4(values: tuple[float, ...]) -> Box4:
+    box = object.__new__(Box4)
+    s0, s1, s2, s3, s4, s5, s6, s7 = _BOX_SLOTS
+    s0(box, values[0])
+    s1(box, values[1])
+    s2(box, values[2])
+    s3(box, values[3])
+    s4(box, values[4])
+    s5(box, values[5])
+    s6(box, values[6])
+    s7(box, values[7])
+    return box
+
+
 def boxes_from_bytes(blob: bytes) -> tuple[Box4, ...]:
-    return tuple(Box4(*values) for values in _BOX.iter_unpack(blob))
+    return tuple(_box4(values) for values in _BOX.iter_unpack(blob))
 
 
 # -- audience ---------------------------------------------------------------------------------
@@ -161,8 +185,11 @@ def _buffers_json(buffers: Buffers | None) -> dict[str, float] | None:
     return {"h_m": buffers.h_m, "v_m": buffers.v_m, "t_s": buffers.t_s}
 
 
-def notice_to_json(notice: Notice) -> bytes:
-    """The whole notice as canonical-ish JSON (sorted keys, UTC ``Z``): one kept version."""
+def notice_to_json(notice: Notice, volumes: list[dict[str, Any]] | None = None) -> bytes:
+    """The whole notice as canonical-ish JSON (sorted keys, UTC ``Z``): one kept version.
+
+    ``volumes`` is ``[volume_to_json(v) for v in notice.volumes]`` when the caller has it already.
+    """
     body = {
         "id": notice.id,
         "party": notice.party,
@@ -175,7 +202,7 @@ def notice_to_json(notice: Notice) -> bytes:
         "version": notice.version,
         "created_at": _iso(notice.created_at),
         "updated_at": _iso(notice.updated_at),
-        "volumes": [volume_to_json(v) for v in notice.volumes],
+        "volumes": [volume_to_json(v) for v in notice.volumes] if volumes is None else volumes,
         "extra": notice.extra,
     }
     return orjson.dumps(body, option=_JSON_OPTS)
@@ -201,10 +228,14 @@ def notice_from_json(raw: str | bytes) -> Notice:
     )
 
 
-def notice_to_row(notice: Notice) -> dict[str, Any]:
+def notice_to_row(
+    notice: Notice, volumes_json: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The ``notice`` table row: filter columns beside the JSON that rebuilds the notice."""
     b = notice.buffers
     volumes = notice.volumes
+    if volumes_json is None:
+        volumes_json = [volume_to_json(v) for v in volumes]
     return {
         "id": notice.id,
         "party": notice.party,
@@ -221,7 +252,7 @@ def notice_to_row(notice: Notice) -> dict[str, Any]:
         "updated_us": dt_to_us(notice.updated_at),
         "t_start_us": min(dt_to_us(v.time.start) for v in volumes) if volumes else None,
         "t_end_us": max(dt_to_us(v.time.end) for v in volumes) if volumes else None,
-        "volumes": orjson.dumps([volume_to_json(v) for v in volumes]).decode(),
+        "volumes": orjson.dumps(volumes_json).decode(),
         "extra": orjson.dumps(notice.extra, option=_JSON_OPTS).decode(),
     }
 
@@ -264,25 +295,26 @@ def member_from_row(row: Any) -> Member:
     )
 
 
-def conflict_to_row(c: Conflict) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "kind": c.kind.value,
-        "status": c.status.value,
-        "party_a": c.party_a,
-        "notice_a": c.notice_a,
-        "volume_a": c.volume_a,
-        "version_a": c.version_a,
-        "party_b": c.party_b,
-        "notice_b": c.notice_b,
-        "volume_b": c.volume_b,
-        "version_b": c.version_b,
-        "distance_m": c.distance_m,
-        "window_start_us": dt_to_us(c.window.start),
-        "window_end_us": dt_to_us(c.window.end),
-        "detected_us": dt_to_us(c.detected_at),
-        "resolved_us": None,
-    }
+def conflict_to_row(c: Conflict) -> tuple[Any, ...]:
+    """The ``conflict`` row in table column order (``schema.conflict``)."""
+    return (
+        c.id,
+        c.kind.value,
+        c.status.value,
+        c.party_a,
+        c.notice_a,
+        c.volume_a,
+        c.version_a,
+        c.party_b,
+        c.notice_b,
+        c.volume_b,
+        c.version_b,
+        c.distance_m,
+        dt_to_us(c.window.start),
+        dt_to_us(c.window.end),
+        dt_to_us(c.detected_at),
+        None,
+    )
 
 
 def conflict_from_row(row: Any) -> Conflict:

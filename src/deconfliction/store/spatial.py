@@ -12,17 +12,14 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.types import UserDefinedType
-
 from deconfliction.errors import InvalidInput
 from deconfliction.store.base import Box4
 
 __all__ = [
     "BOX_STRIDE",
     "box_rows",
-    "box_table",
     "index_coords",
+    "insert_sql",
     "matching_volumes_sql",
     "query_params",
 ]
@@ -33,35 +30,11 @@ BOX_STRIDE = 256
 _T0_S = 946_684_800.0  # 2000-01-01T00:00:00Z in epoch seconds
 
 
-class Cube(UserDefinedType[str]):
-    """PostgreSQL ``cube``: written as its text form ``(lo, ...),(hi, ...)``."""
-
-    cache_ok = True
-
-    def get_col_spec(self, **kw: Any) -> str:
-        return "CUBE"
-
-
-_rtree = sa.Table(
-    "volume_box",
-    sa.MetaData(),
-    sa.Column("id", sa.Integer, primary_key=True),
-    *(sa.Column(c, sa.Float) for c in ("lon_min", "lon_max", "lat_min", "lat_max")),
-    *(sa.Column(c, sa.Float) for c in ("alt_min", "alt_max", "t_min", "t_max")),
-    sa.Column("volume_id", sa.Integer),
-)
-
-_cube = sa.Table(
-    "volume_box",
-    sa.MetaData(),
-    sa.Column("id", sa.BigInteger, primary_key=True),
-    sa.Column("volume_id", sa.BigInteger),
-    sa.Column("box", Cube()),
-)
-
-
-def box_table(dialect: str) -> sa.Table:
-    return _cube if dialect == "postgresql" else _rtree
+def insert_sql(dialect: str) -> str:
+    """The driver-level INSERT for rows from ``box_rows`` (positional parameters)."""
+    if dialect == "postgresql":
+        return "INSERT INTO volume_box (id, volume_id, box) VALUES (%s, %s, CAST(%s AS cube))"
+    return "INSERT INTO volume_box VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 def index_coords(box: Box4, pointer: str = "/boxes") -> tuple[float, ...]:
@@ -79,8 +52,8 @@ def index_coords(box: Box4, pointer: str = "/boxes") -> tuple[float, ...]:
 
 def box_rows(
     dialect: str, volume_id: int, boxes: Sequence[Box4], pointer: str = "/boxes"
-) -> Iterable[dict[str, Any]]:
-    """The index rows of one volume, ready for an executemany insert."""
+) -> Iterable[tuple[Any, ...]]:
+    """The index rows of one volume, positional, for ``insert_sql(dialect)``."""
     if len(boxes) > BOX_STRIDE:
         raise InvalidInput(f"a volume may have at most {BOX_STRIDE} index boxes", pointer)
     base = volume_id * BOX_STRIDE
@@ -88,20 +61,10 @@ def box_rows(
         c = index_coords(box, f"{pointer}/{k}")
         if dialect == "postgresql":
             text = f"({c[0]!r},{c[1]!r},{c[2]!r},{c[3]!r}),({c[4]!r},{c[5]!r},{c[6]!r},{c[7]!r})"
-            yield {"id": base + k, "volume_id": volume_id, "box": text}
+            yield (base + k, volume_id, text)
         else:
-            yield {
-                "id": base + k,
-                "lon_min": c[0],
-                "lat_min": c[1],
-                "alt_min": c[2],
-                "t_min": c[3],
-                "lon_max": c[4],
-                "lat_max": c[5],
-                "alt_max": c[6],
-                "t_max": c[7],
-                "volume_id": volume_id,
-            }
+            # R*Tree column order: id, then min and max of each dimension, then +volume_id.
+            yield (base + k, c[0], c[4], c[1], c[5], c[2], c[6], c[3], c[7], volume_id)
 
 
 _NAMES = "abcdefgh"

@@ -7,6 +7,7 @@ per table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -41,10 +42,7 @@ _LIVE_SQL = ", ".join(f"'{s}'" for s in _LIVE)
 
 _insert_party = schema.party.insert()
 _insert_member = schema.member.insert()
-_insert_notice = schema.notice.insert()
-_insert_version = schema.notice_version.insert()
-_insert_volume = schema.volume.insert()
-_insert_conflict = schema.conflict.insert()
+_NOTICE_COLUMNS = tuple(c.name for c in schema.notice.c)
 _update_notice = schema.notice.update().where(schema.notice.c.id == sa.bindparam("key"))
 
 _get_party = sa.text("SELECT * FROM party WHERE slug = :slug")
@@ -75,14 +73,29 @@ _VOLUME_COLUMNS = (
 
 
 @cache
-def _candidates_sql(dialect: str, n_boxes: int, exclude: bool) -> sa.TextClause:
+def _insert_sql(dialect: str, table: str) -> str:
+    """A driver-level INSERT of every column, positional: executemany skips per-row Python work."""
+    columns = tuple(c.name for c in schema.metadata.tables[table].c)
+    mark = "%s" if dialect == "postgresql" else "?"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+
+
+def _driver_sql(dialect: str, sql: str) -> str:
+    """``:name`` binds as the driver wants them (sqlite3 takes ``:name`` as it is)."""
+    if dialect == "postgresql":
+        return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
+    return sql
+
+
+@cache
+def _candidates_sql(dialect: str, n_boxes: int, exclude: bool) -> str:
     sql = (
         f"SELECT {_VOLUME_COLUMNS} FROM volume v "
         f"WHERE v.id IN ({spatial.matching_volumes_sql(dialect, n_boxes)}) AND v.active"
     )
     if exclude:
         sql += " AND v.notice_id <> :exclude"
-    return sa.text(sql + " ORDER BY v.id")
+    return _driver_sql(dialect, sql + " ORDER BY v.id")
 
 
 @cache
@@ -118,6 +131,9 @@ class SqlTx:
     def __init__(self, conn: sa.Connection, dialect: str) -> None:
         self._conn = conn
         self._dialect = dialect
+
+    def _many(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        self._conn.exec_driver_sql(_insert_sql(self._dialect, table), list(rows))
 
     # -- locking ------------------------------------------------------------------------------
 
@@ -194,24 +210,27 @@ class SqlTx:
         if not items:
             self.insert_conflicts(conflicts)
             return
-        notices = [codec.notice_to_row(n) for n, _ in items]
-        versions = [self._version_row(n) for n, _ in items]
+        notices = []
+        versions = []
+        for n, _ in items:
+            volumes_json = [codec.volume_to_json(v) for v in n.volumes]
+            row = codec.notice_to_row(n, volumes_json)
+            notices.append(tuple(row[c] for c in _NOTICE_COLUMNS))
+            versions.append(self._version_row(n, volumes_json))
         try:
-            self._conn.execute(_insert_notice, notices)
+            self._many("notice", notices)
         except IntegrityError:
             ids = ", ".join(repr(n.id) for n, _ in items[:3])
             raise AlreadyExists(f"a notice with id {ids} already exists", "/id") from None
-        self._conn.execute(_insert_version, versions)
+        self._many("notice_version", versions)
         self._insert_volumes(items)
         self.insert_conflicts(conflicts)
 
-    def _version_row(self, notice: Notice) -> dict[str, Any]:
-        return {
-            "notice_id": notice.id,
-            "version": notice.version,
-            "recorded_us": codec.dt_to_us(notice.updated_at),
-            "body": codec.notice_to_json(notice).decode(),
-        }
+    def _version_row(
+        self, notice: Notice, volumes_json: list[dict[str, Any]] | None = None
+    ) -> tuple[Any, ...]:
+        body = codec.notice_to_json(notice, volumes_json).decode()
+        return (notice.id, notice.version, codec.dt_to_us(notice.updated_at), body)
 
     def _allocate_volume_ids(self, n: int) -> list[int]:
         if self._dialect == "postgresql":
@@ -225,39 +244,40 @@ class SqlTx:
         if total == 0:
             return
         ids = iter(self._allocate_volume_ids(total))
-        volume_rows: list[dict[str, Any]] = []
-        box_rows: list[dict[str, Any]] = []
+        volume_rows: list[tuple[Any, ...]] = []
+        box_rows: list[tuple[Any, ...]] = []
         for notice, rows in items:
             active = notice.state is NoticeState.ACTIVE
             for k, row in enumerate(rows):
                 vid = next(ids)
                 b = row.buffers
+                # In schema.volume's column order.
                 volume_rows.append(
-                    {
-                        "id": vid,
-                        "notice_id": notice.id,
-                        "idx": row.index,
-                        "party": notice.party,
-                        "version": notice.version,
-                        "active": active,
-                        "alt_lower_m": row.altitude.lower_m,
-                        "alt_upper_m": row.altitude.upper_m,
-                        "t_start_us": codec.dt_to_us(row.time.start),
-                        "t_end_us": codec.dt_to_us(row.time.end),
-                        "buffer_h_m": None if b is None else b.h_m,
-                        "buffer_v_m": None if b is None else b.v_m,
-                        "buffer_t_s": None if b is None else b.t_s,
-                        "n_boxes": len(row.boxes),
-                        "boxes": codec.boxes_to_bytes(row.boxes),
-                        "shape": row.shape,
-                    }
+                    (
+                        vid,
+                        notice.id,
+                        row.index,
+                        notice.party,
+                        notice.version,
+                        active,
+                        row.altitude.lower_m,
+                        row.altitude.upper_m,
+                        codec.dt_to_us(row.time.start),
+                        codec.dt_to_us(row.time.end),
+                        None if b is None else b.h_m,
+                        None if b is None else b.v_m,
+                        None if b is None else b.t_s,
+                        len(row.boxes),
+                        codec.boxes_to_bytes(row.boxes),
+                        row.shape,
+                    )
                 )
                 box_rows.extend(
                     spatial.box_rows(self._dialect, vid, row.boxes, f"/volumes/{k}/boxes")
                 )
-        self._conn.execute(_insert_volume, volume_rows)
+        self._many("volume", volume_rows)
         if box_rows:
-            self._conn.execute(spatial.box_table(self._dialect).insert(), box_rows)
+            self._conn.exec_driver_sql(spatial.insert_sql(self._dialect), box_rows)
 
     def _drop_volumes(self, notice_id: str) -> None:
         if self._dialect != "postgresql":
@@ -278,7 +298,7 @@ class SqlTx:
             raise NotFound(f"there is no notice {notice.id!r}", "/id")
         try:
             with self._conn.begin_nested():
-                self._conn.execute(_insert_version, self._version_row(notice))
+                self._many("notice_version", [self._version_row(notice)])
         except IntegrityError:
             raise VersionMismatch(
                 f"version {notice.version} of notice {notice.id!r} is already stored", "/version"
@@ -339,8 +359,14 @@ class SqlTx:
         params: dict[str, Any] = spatial.query_params(boxes)
         if exclude_notice is not None:
             params["exclude"] = exclude_notice
-        stmt = _candidates_sql(self._dialect, len(boxes), exclude_notice is not None)
-        return [_volume_row(r) for r in self._conn.execute(stmt, params)]
+        sql = _candidates_sql(self._dialect, len(boxes), exclude_notice is not None)
+        # The hot path: straight to the driver's cursor, skipping SQLAlchemy's result rows.
+        cursor = self._conn.connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            return [_volume_row(r) for r in cursor.fetchall()]
+        finally:
+            cursor.close()
 
     # -- conflicts ----------------------------------------------------------------------------
 
@@ -348,7 +374,7 @@ class SqlTx:
         if not conflicts:
             return
         try:
-            self._conn.execute(_insert_conflict, [codec.conflict_to_row(c) for c in conflicts])
+            self._many("conflict", [codec.conflict_to_row(c) for c in conflicts])
         except IntegrityError:
             raise AlreadyExists("a conflict with one of these ids already exists", "/id") from None
 
