@@ -119,8 +119,10 @@ class Shape:
             if float(np.mean(lat)) > 0:
                 return [(-180.0, max(-90.0, lat_lo), 180.0, 90.0)]
             return [(-180.0, -90.0, 180.0, min(90.0, lat_hi))]
-        if lat_hi > POLE_LAT or lat_lo < -POLE_LAT:
-            return [(-180.0, max(-90.0, lat_lo), 180.0, min(90.0, lat_hi))]
+        if lat_hi > POLE_LAT:  # near a pole every longitude is close: take them all, to the pole
+            return [(-180.0, max(-90.0, lat_lo), 180.0, 90.0)]
+        if lat_lo < -POLE_LAT:
+            return [(-180.0, -90.0, 180.0, min(90.0, lat_hi))]
         cos_max = math.cos(math.radians(max(abs(lat_lo), abs(lat_hi))))
         dlon = math.degrees(widen / (_A * cos_max))
         lo = float(np.min(unwrapped)) - dlon
