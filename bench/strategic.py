@@ -66,7 +66,7 @@ from _workload import (  # noqa: E402
     radius_queries,
 )
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 130)
 
 SEED = 20_260_601
 RADIUS_M = 100_000.0
@@ -674,6 +674,12 @@ def _fmt(v: float, digits: int = 1) -> str:
     return "-" if v != v else f"{v:,.{digits}f}"
 
 
+def _span(values: Sequence[float]) -> str:
+    if not values:
+        return ""
+    return f" (PostGIS distance {min(values):,.1f}-{max(values):,.1f} m)"
+
+
 def _ratio(a: float, b: float, higher_better: bool = True) -> str:
     if a != a or b != b or not a or not b:
         return "-"
@@ -844,8 +850,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.profile:
         console.rule(f"Where a create's time goes (N = {args.n:,})")
         line = service.open_line(db_url, Buffers())
-        console.print(_profile_creates(line, members, profile_creates, 30), markup=False,
-                      highlight=False)  # fmt: skip
+        sys.stdout.write(_profile_creates(line, members, profile_creates, 30))
+        sys.stdout.flush()
         line.store.close()
     console.print(f"files left in {workdir} (SQLite database, server log)")
     return 0
@@ -871,9 +877,8 @@ def _agreement(
     d_pg = pair_distances(conn, only_pg)
     out = [
         f"agreement, checked creates: {total:,} conflicting pairs by PostGIS; "
-        f"{len(only_ours)} found only by ours (PostGIS distance max "
-        f"{_fmt(max(d_ours, default=float('nan')), 3)} m), {len(only_pg)} only by PostGIS "
-        f"(PostGIS distance max {_fmt(max(d_pg, default=float('nan')), 3)} m)"
+        f"{len(only_ours)} found only by ours{_span(d_ours)}, "
+        f"{len(only_pg)} only by PostGIS{_span(d_pg)}"
     ]
     r_ours: list[set[int]] = ours.radius.results
     r_pg: list[set[int]] = pg.radius.results
@@ -884,11 +889,8 @@ def _agreement(
         missing.extend(radius_distances(conn, q, sorted(b - a)))
     out.append(
         f"agreement, radius queries: {sum(map(len, r_pg)):,} volumes by PostGIS over "
-        f"{len(queries)} queries; {len(extra)} only by ours (PostGIS distance "
-        f"{_fmt(min(extra, default=float('nan')), 1)}-{_fmt(max(extra, default=float('nan')), 1)}"
-        f" m), {len(missing)} only by PostGIS (PostGIS distance "
-        f"{_fmt(min(missing, default=float('nan')), 1)}-"
-        f"{_fmt(max(missing, default=float('nan')), 1)} m)"
+        f"{len(queries)} queries; {len(extra)} only by ours{_span(extra)}, "
+        f"{len(missing)} only by PostGIS{_span(missing)}"
     )
     return out
 
