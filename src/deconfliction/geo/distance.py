@@ -63,7 +63,8 @@ def _geometries(shapes: Sequence[Shape], x: F64, y: F64) -> npt.NDArray[np.objec
 
     polys = np.flatnonzero(is_kind[FootprintKind.POLYGON])
     if len(polys):
-        ring_lengths = np.concatenate([np.diff(shapes[int(i)].offsets) for i in polys])
+        steps = np.diff(np.concatenate([shapes[int(i)].offsets for i in polys]))
+        ring_lengths = steps[steps > 0]  # a negative step is where one shape's offsets end
         rings_per = np.fromiter(
             (len(shapes[int(i)].offsets) - 1 for i in polys), np.int64, len(polys)
         )
@@ -147,9 +148,10 @@ def within(a: Shape, bs: Sequence[Shape], h_m: npt.NDArray[np.float64] | float) 
     conflict = (upper <= thr) | ((lower <= thr) & (upper - lower <= tol))
     undecided = (lower <= thr) & ~conflict
 
-    # the plane lengthens distances by up to k: measure the geodesic between the nearest points
+    # the plane lengthens distances by up to k: where that could cost half the promised accuracy
+    # (max(10 m, 0.1 %)), measure the geodesic between the nearest points instead
     core = d_p.copy()
-    loose = np.flatnonzero((d_p > 0) & ((k - 1.0) * d_p > 0.5))
+    loose = np.flatnonzero((d_p > 0) & ((k - 1.0) * d_p > np.maximum(5.0, 0.0005 * d_p)))
     if len(loose):
         core[loose] = _geodesic_between(
             lon0, lat0, shapely.shortest_line(geoms[0], geoms[1:][loose])
