@@ -69,7 +69,7 @@ def main() -> None:
     t0 = datetime(2025, 1, 1, tzinfo=UTC)
     window = TimeWindow(t0, t0 + timedelta(hours=2))
     cands = [
-        Candidate(f"n{i}#0", f"p{i % 3}", Volume(f, window), s, None)
+        Candidate.of(f"n{i}#0", f"p{i % 3}", Volume(f, window), s, None)
         for i, (f, s) in enumerate(zip(fps, shapes, strict=True))
     ]
     timed(
@@ -78,7 +78,7 @@ def main() -> None:
     )
     many = footprints(2000, spread_m=1_500_000.0)
     big = [
-        Candidate(f"m{i}#0", f"p{i % 3}", Volume(f, window), prepare(f), None)
+        Candidate.of(f"m{i}#0", f"p{i % 3}", Volume(f, window), prepare(f), None)
         for i, f in enumerate(many)
     ]
     per = timed("detect_all(2,000 volumes, h = 5 km)", lambda: detect_all(big, Buffers(5_000)), 3)

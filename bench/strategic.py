@@ -211,7 +211,7 @@ def _prepare_chunk(bounds: tuple[int, int]) -> list[tuple[Any, list[Any]]]:
             updated_at=now,
             title=f"bench {i}",
         )
-        cand = Candidate(key=f"{nid}#0", party=party, volume=pv.volume, shape=pv.shape,
+        cand = Candidate.of(key=f"{nid}#0", party=party, volume=pv.volume, shape=pv.shape,
                          buffers=None)  # fmt: skip
         row = VolumeRow(
             notice_id=nid,
@@ -317,7 +317,7 @@ def radius_ours(line: Any, queries: Sequence[RadiusQuery], ids: dict[str, int]) 
             TimeWindow(_us_to_dt(q.start_us), _us_to_dt(q.end_us)),
         )
         (pv,) = prepare_volumes([vol])
-        me = Candidate(key="query#0", party="", volume=vol, shape=pv.shape, buffers=None)
+        me = Candidate.of(key="query#0", party="", volume=vol, shape=pv.shape, buffers=None)
         with line.store.read() as tx:
             rows = tx.candidates(search_boxes(me, defaults))
         hits = conflicts_with(me, [candidate_from_row(r) for r in rows], defaults, all_pairs=True)

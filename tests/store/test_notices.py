@@ -174,3 +174,14 @@ def test_list_notices_filters(store: SqlStore) -> None:
     assert _ids(store, end=T0 + 9 * HOUR, viewer="delta") == ["b-all"]
     assert _ids(store, start=T0 + 11 * HOUR, end=T0 + 11 * HOUR) == ["c-site"]
     assert _ids(store, limit=2) == ["a-own", "b-to-c"]
+
+
+def test_bulk_insert_with_a_taken_id_is_already_exists(store: SqlStore) -> None:
+    taken = notice("n-07")
+    with store.transaction() as tx:
+        tx.insert_notice(taken, rows(taken))
+    many = [notice(f"n-{i:02d}") for i in range(40)]
+    with pytest.raises(AlreadyExists), store.transaction() as tx:
+        tx.insert_notices_bulk([(n, rows(n)) for n in many])
+    with store.read() as tx:
+        assert [r.notice_id for r in tx.candidates([box()])] == ["n-07"]

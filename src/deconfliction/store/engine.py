@@ -56,6 +56,8 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
         cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA temp_store=MEMORY")
+        # Fewer, larger checkpoints: each one fsyncs; a commit in WAL + NORMAL does not.
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.close()
 
     @event.listens_for(engine, "begin")

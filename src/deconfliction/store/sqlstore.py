@@ -14,6 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -43,6 +44,7 @@ _LIVE_SQL = ", ".join(f"'{s}'" for s in _LIVE)
 _insert_party = schema.party.insert()
 _insert_member = schema.member.insert()
 _NOTICE_COLUMNS = tuple(c.name for c in schema.notice.c)
+_COPY_FROM = 20  # rows from which COPY beats an executemany on PostgreSQL
 _update_notice = schema.notice.update().where(schema.notice.c.id == sa.bindparam("key"))
 
 _get_party = sa.text("SELECT * FROM party WHERE slug = :slug")
@@ -133,7 +135,24 @@ class SqlTx:
         self._dialect = dialect
 
     def _many(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
-        self._conn.exec_driver_sql(_insert_sql(self._dialect, table), list(rows))
+        if self._dialect == "postgresql" and len(rows) >= _COPY_FROM:
+            self._copy(table, rows)
+        else:
+            self._conn.exec_driver_sql(_insert_sql(self._dialect, table), list(rows))
+
+    def _copy(self, table: str, rows: Sequence[tuple[Any, ...]], columns: str = "") -> None:
+        """PostgreSQL COPY: one round trip for any number of rows (bulk loads, many conflicts)."""
+        columns = columns or ", ".join(c.name for c in schema.metadata.tables[table].c)
+        cursor = self._conn.connection.cursor()
+        try:
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.IntegrityError as exc:
+            # Raw driver errors bypass SQLAlchemy's wrapping: give callers the same type.
+            raise IntegrityError(f"COPY {table}", None, exc) from exc
+        finally:
+            cursor.close()
 
     # -- locking ------------------------------------------------------------------------------
 
@@ -276,7 +295,13 @@ class SqlTx:
                     spatial.box_rows(self._dialect, vid, row.boxes, f"/volumes/{k}/boxes")
                 )
         self._many("volume", volume_rows)
-        if box_rows:
+        if not box_rows:
+            return
+        if self._dialect == "postgresql" and len(box_rows) >= _COPY_FROM:
+            self._copy(
+                "volume_box", box_rows, "id, volume_id, box"
+            )  # COPY parses the cube's text form itself
+        else:
             self._conn.exec_driver_sql(spatial.insert_sql(self._dialect), box_rows)
 
     def _drop_volumes(self, notice_id: str) -> None:
