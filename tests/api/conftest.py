@@ -84,5 +84,7 @@ def square(
     return volume
 
 
-def notice(*volumes: dict[str, Any], audience: Any = "all", kind: str = "operation") -> dict[str, Any]:
+def notice(
+    *volumes: dict[str, Any], audience: Any = "all", kind: str = "operation"
+) -> dict[str, Any]:
     return {"kind": kind, "title": "test", "audience": audience, "volumes": list(volumes)}

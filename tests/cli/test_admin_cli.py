@@ -31,7 +31,9 @@ def test_party_and_member_then_token_works(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stderr
     again = run("party", "create", "un-ocha", "--name", "UN OCHA", "--db", db, cwd=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr
-    member = run("member", "create", "--party", "un-ocha", "--role", "observer", "--db", db, cwd=tmp_path)
+    member = run(
+        "member", "create", "--party", "un-ocha", "--role", "observer", "--db", db, cwd=tmp_path
+    )
     assert member.returncode == 0, member.stderr
     token = member.stdout.strip().splitlines()[-1]
     assert token.startswith("dl_")

@@ -28,7 +28,7 @@ def cand(
     buffers: Buffers | None = None,
     **kw: float | None,
 ) -> Candidate:
-    return Candidate(key, party, volume(name, **kw), prepare(footprint(name)), buffers)  # type: ignore[arg-type]
+    return Candidate.of(key, party, volume(name, **kw), prepare(footprint(name)), buffers)  # type: ignore[arg-type]
 
 
 def meet(a: Box4, b: Box4) -> bool:

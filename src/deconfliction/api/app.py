@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, FastAPI, Header, Query
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
@@ -57,7 +57,7 @@ def _if_match(value: str | None) -> int | None:
         return int(tag)
     except ValueError:
         raise InvalidInput(
-            "If-Match must be the notice's ETag, e.g. \"3\"", "/headers/if-match"
+            'If-Match must be the notice\'s ETag, e.g. "3"', "/headers/if-match"
         ) from None
 
 
@@ -68,7 +68,8 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
         parts = tuple(float(p) for p in value.split(","))
     except ValueError:
         parts = ()
-    if len(parts) != 4 or not all(abs(p) <= lim for p, lim in zip(parts, (180, 90, 180, 90))):
+    limits = (180, 90, 180, 90)
+    if len(parts) != 4 or not all(abs(p) <= lim for p, lim in zip(parts, limits, strict=True)):
         raise InvalidInput(
             "bbox is lon_min,lat_min,lon_max,lat_max in degrees (lon_min > lon_max crosses the "
             "antimeridian)",
@@ -77,6 +78,17 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     if parts[1] > parts[3]:
         raise InvalidInput("bbox lat_min is above lat_max", "/query/bbox")
     return parts[0], parts[1], parts[2], parts[3]
+
+
+def _member(
+    request: Request,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Member:
+    line: Line = request.app.state.line
+    return service.authenticate(line, creds.credentials if creds else None)
+
+
+Caller = Annotated[Member, Depends(_member)]
 
 
 def create_app(line: Line, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
@@ -90,12 +102,7 @@ def create_app(line: Line, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
-    def member(
-        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> Member:
-        return service.authenticate(line, creds.credentials if creds else None)
-
-    Caller = Annotated[Member, Depends(member)]
+    app.state.line = line
 
     @app.get("/healthz", tags=["line"])
     def healthz() -> dict[str, str]:
@@ -111,9 +118,7 @@ def create_app(line: Line, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
             {"parties": [{"slug": p.slug, "name": p.name} for p in service.list_parties(line)]}
         )
 
-    @app.post(
-        "/v1/notices", status_code=201, response_model=NoticeWithConflicts, tags=["notices"]
-    )
+    @app.post("/v1/notices", status_code=201, response_model=NoticeWithConflicts, tags=["notices"])
     def create(body: NoticeIn, caller: Caller) -> Response:
         """Declare a notice; the answer lists the strategic conflicts it raises."""
         result = service.create_notice(line, caller, draft_from(body))

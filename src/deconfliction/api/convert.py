@@ -15,7 +15,6 @@ from deconfliction.domain import (
     TimeWindow,
     Volume,
 )
-from deconfliction.errors import DeconflictionError
 from deconfliction.geo.geojson import parse_footprints
 from deconfliction.service import ConflictView, NoticeDraft
 
@@ -29,19 +28,13 @@ def utc_z(t: datetime) -> str:
 
 def _volumes_from(i: int, v: VolumeIn) -> list[Volume]:
     pointer = f"/volumes/{i}"
-    try:
-        footprints = parse_footprints(
-            v.footprint,
-            radius_m=v.radius_m,
-            half_width_m=v.half_width_m,
-            pointer=f"{pointer}/footprint",
-        )
-    except DeconflictionError as e:
-        # radius_m and half_width_m sit beside the footprint in the API's volume object
-        for field in ("radius_m", "half_width_m"):
-            if e.pointer.endswith(f"/footprint/{field}"):
-                raise type(e)(e.reason, f"{pointer}/{field}") from None
-        raise
+    footprints = parse_footprints(
+        v.footprint,
+        radius_m=v.radius_m,
+        half_width_m=v.half_width_m,
+        pointer=f"{pointer}/footprint",
+        fields_pointer=pointer,
+    )
     altitude = (
         AltitudeBand(v.altitude.lower_m, v.altitude.upper_m) if v.altitude else AltitudeBand()
     )
@@ -51,7 +44,9 @@ def _volumes_from(i: int, v: VolumeIn) -> list[Volume]:
 
 def draft_from(body: NoticeIn) -> NoticeDraft:
     volumes = [vol for i, v in enumerate(body.volumes) for vol in _volumes_from(i, v)]
-    buffers = Buffers(body.buffers.h_m, body.buffers.v_m, body.buffers.t_s) if body.buffers else None
+    buffers = (
+        Buffers(body.buffers.h_m, body.buffers.v_m, body.buffers.t_s) if body.buffers else None
+    )
     return NoticeDraft(
         kind=body.kind,
         volumes=tuple(volumes),

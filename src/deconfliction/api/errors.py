@@ -48,7 +48,9 @@ def _pointer(loc: tuple[Any, ...]) -> str:
         if where != "body":
             parts.insert(0, where)
     # pydantic names union branches ("list[str]", "literal['all']"); they are not fields
-    parts = [p for p in parts if not (isinstance(p, str) and ("[" in p or p.startswith("function")))]
+    parts = [
+        p for p in parts if not (isinstance(p, str) and ("[" in p or p.startswith("function")))
+    ]
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
@@ -67,7 +69,9 @@ async def _on_line_error(_: Request, exc: Exception) -> Response:
 
 async def _on_validation(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    problems = [{"pointer": _pointer(tuple(x["loc"])), "message": _message(x)} for x in exc.errors()]
+    problems = [
+        {"pointer": _pointer(tuple(x["loc"])), "message": _message(x)} for x in exc.errors()
+    ]
     first = problems[0] if problems else {"pointer": "", "message": "invalid request"}
     status = 400 if any(x.get("type") == "json_invalid" for x in exc.errors()) else 422
     code = "malformed_json" if status == 400 else "invalid_input"

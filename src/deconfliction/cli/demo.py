@@ -47,9 +47,7 @@ def load_scenario(line: service.Line) -> dict[str, str]:
     members = {}
     for p in scenario["parties"]:
         service.create_party(line, p["slug"], p["name"])
-        member, tokens[p["slug"]] = service.create_member(
-            line, p["slug"], Role.COORDINATOR, "demo"
-        )
+        member, tokens[p["slug"]] = service.create_member(line, p["slug"], Role.COORDINATOR, "demo")
         members[p["slug"]] = member
     for n in scenario["notices"]:
         body = {k: v for k, v in n.items() if k != "party"}
@@ -78,9 +76,7 @@ def demo(
     base = f"http://{host}:{port}"
     un = tokens["un-ocha"]
     console.print("Try, once the server is up:")
-    console.print(
-        f"  curl -s -H 'Authorization: Bearer {un}' {base}/v1/conflicts", soft_wrap=True
-    )
+    console.print(f"  curl -s -H 'Authorization: Bearer {un}' {base}/v1/conflicts", soft_wrap=True)
     console.print(
         f"  curl -s -H 'Authorization: Bearer {tokens['coalition']}' "
         f"'{base}/v1/notices?bbox=39.9,35.2,40.5,35.6'",

@@ -112,7 +112,7 @@ def _candidate(feature: object, ptr: str) -> Candidate:
         fields_pointer=pp,
     )[0]
     volume = Volume(footprint, TimeWindow(start, end), AltitudeBand(lower, upper))
-    return Candidate(fid, party, volume, prepare(footprint), None)
+    return Candidate.of(fid, party, volume, prepare(footprint))
 
 
 def _text(props: dict[str, Any], key: str, pp: str) -> str:

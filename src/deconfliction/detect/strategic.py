@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from deconfliction.domain import Buffers, TimeWindow, Volume
+from deconfliction.domain import AltitudeBand, Buffers, TimeWindow, Volume
 from deconfliction.geo import Shape, within
 from deconfliction.store.base import Box4
 
@@ -38,9 +38,17 @@ class Candidate:
 
     key: str
     party: str
-    volume: Volume
+    time: TimeWindow
+    altitude: AltitudeBand
     shape: Shape
     buffers: Buffers | None
+
+    @classmethod
+    def of(
+        cls, key: str, party: str, volume: Volume, shape: Shape, buffers: Buffers | None = None
+    ) -> Candidate:
+        """The candidate for ``volume`` (detection needs its window, band and prepared shape)."""
+        return cls(key, party, volume.time, volume.altitude, shape, buffers)
 
 
 @dataclass(frozen=True)
@@ -63,11 +71,11 @@ def effective_buffers(defaults: Buffers, a: Buffers | None, b: Buffers | None) -
 
 
 def _boxes(c: Candidate, widen: Buffers) -> list[Box4]:
-    alt = c.volume.altitude
+    alt = c.altitude
     lo = -UNBOUNDED_ALT_M if alt.lower_m is None else alt.lower_m - widen.v_m
     hi = UNBOUNDED_ALT_M if alt.upper_m is None else alt.upper_m + widen.v_m
-    t0 = c.volume.time.start.timestamp() - widen.t_s
-    t1 = c.volume.time.end.timestamp() + widen.t_s
+    t0 = c.time.start.timestamp() - widen.t_s
+    t1 = c.time.end.timestamp() + widen.t_s
     return [Box4(x0, y0, lo, t0, x1, y1, hi, t1) for x0, y0, x1, y1 in c.shape.boxes(widen.h_m)]
 
 
@@ -102,8 +110,8 @@ def conflicts_with(
         if b.key == a.key or (not all_pairs and b.party == a.party):
             continue
         buf = effective_buffers(defaults, a.buffers, b.buffers)
-        window = a.volume.time.overlap(b.volume.time, buf.t_s)
-        if window is None or a.volume.altitude.gap_m(b.volume.altitude) > buf.v_m:
+        window = a.time.overlap(b.time, buf.t_s)
+        if window is None or a.altitude.gap_m(b.altitude) > buf.v_m:
             continue
         keep.append(b)
         h.append(buf.h_m)

@@ -30,7 +30,7 @@ class ConflictStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Conflict:
-    """A strategic conflict between volume ``volume_a`` of notice ``notice_a`` and one of ``notice_b``.
+    """A conflict between volume ``volume_a`` of notice ``notice_a`` and one of ``notice_b``.
 
     ``window`` is the part of the two time windows that overlaps once the buffers are applied;
     ``distance_m`` is the geodesic distance between the footprints (0 when they touch or overlap).

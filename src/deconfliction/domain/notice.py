@@ -26,7 +26,9 @@ class NoticeKind(StrEnum):
             return cls(value)
         except ValueError:
             valid = ", ".join(k.value for k in cls)
-            raise InvalidInput(f"unknown kind {value!r}; valid kinds are {valid}", pointer) from None
+            raise InvalidInput(
+                f"unknown kind {value!r}; valid kinds are {valid}", pointer
+            ) from None
 
 
 class NoticeState(StrEnum):
@@ -50,7 +52,9 @@ class Audience:
     def of(cls, value: str | Iterable[str]) -> Audience:
         if isinstance(value, str):
             if value != ALL:
-                raise InvalidInput(f"audience must be {ALL!r} or a list of party slugs", "/audience")
+                raise InvalidInput(
+                    f"audience must be {ALL!r} or a list of party slugs", "/audience"
+                )
             return cls(everyone=True)
         return cls(parties=frozenset(value))
 
@@ -84,7 +88,7 @@ class Notice:
         return max(v.time.end for v in self.volumes)
 
     def state_at(self, now: datetime) -> NoticeState:
-        """The state as seen at ``now``: an active notice whose every volume has ended is expired."""
+        """The state at ``now``: an active notice whose every volume has ended is expired."""
         if self.state is NoticeState.ACTIVE and self.ends_at < now:
             return NoticeState.EXPIRED
         return self.state

@@ -36,10 +36,12 @@ class Role(StrEnum):
             return cls(value)
         except ValueError:
             valid = ", ".join(r.value for r in cls)
-            raise InvalidInput(f"unknown role {value!r}; valid roles are {valid}", pointer) from None
+            raise InvalidInput(
+                f"unknown role {value!r}; valid roles are {valid}", pointer
+            ) from None
 
     def writes_notices(self) -> bool:
-        """Coordinators write for their party; observers read; the host's admin writes no notices."""
+        """Coordinators write for their party; observers read; the host's admin writes none."""
         return self is Role.COORDINATOR
 
     def manages_line(self) -> bool:

@@ -11,7 +11,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["AltitudeBand", "Buffers", "Footprint", "FootprintKind", "Position", "TimeWindow", "Volume"]
+__all__ = [
+    "AltitudeBand",
+    "Buffers",
+    "Footprint",
+    "FootprintKind",
+    "Position",
+    "TimeWindow",
+    "Volume",
+]
 
 Position = tuple[float, float]
 """(longitude_deg, latitude_deg) on WGS84."""

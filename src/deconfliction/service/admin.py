@@ -29,7 +29,7 @@ def list_parties(line: Line) -> list[Party]:
 
 
 def create_member(line: Line, party: str, role: Role, name: str = "") -> tuple[Member, str]:
-    """Make a member of ``party`` with ``role``; return it and its token (shown once, never stored)."""
+    """Make a member of ``party``; return it and its token (shown once, never stored)."""
     token = new_token()
     member = Member(id=line.new_id(), party=party, role=role, created_at=line.clock(), name=name)
     with line.store.transaction() as tx:

@@ -161,7 +161,7 @@ def _check_version(notice: Notice, if_match: int | None, required: bool) -> None
 def update_notice(
     line: Line, actor: Member, notice_id: str, draft: NoticeDraft, if_match: int | None
 ) -> NoticeResult:
-    """Replace a notice's content as a new version; its old conflicts resolve, new ones are found."""
+    """Replace a notice as a new version; its old conflicts resolve, new ones are found."""
     _writer(actor)
     prepared = prepare_volumes(draft.volumes)
     now = line.clock()
@@ -230,9 +230,7 @@ def list_notices(line: Line, actor: Member, query: NoticeFilter) -> list[Notice]
         spans = (
             [(lon_min, lon_max)] if lon_min <= lon_max else [(lon_min, 180.0), (-180.0, lon_max)]
         )
-        boxes = tuple(
-            Box4(lo, lat_min, -1e9, -1e12, hi, lat_max, 1e9, 1e12) for lo, hi in spans
-        )
+        boxes = tuple(Box4(lo, lat_min, -1e9, -1e12, hi, lat_max, 1e9, 1e12) for lo, hi in spans)
     with line.store.transaction() as tx:
         notices = tx.list_notices(
             NoticeQuery(
