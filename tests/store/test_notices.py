@@ -185,3 +185,18 @@ def test_bulk_insert_with_a_taken_id_is_already_exists(store: SqlStore) -> None:
         tx.insert_notices_bulk([(n, rows(n)) for n in many])
     with store.read() as tx:
         assert [r.notice_id for r in tx.candidates([box()])] == ["n-07"]
+
+
+def test_notice_audiences_in_one_call(store: SqlStore) -> None:
+    shared = notice("n-a", audience=Audience.of(["bravo"]))
+    public = notice("n-b", audience=Audience.of("all"))
+    with store.transaction() as tx:
+        tx.insert_notice(shared, rows(shared))
+        tx.insert_notice(public, rows(public))
+    with store.read() as tx:
+        got = tx.notice_audiences(["n-a", "n-b", "n-a", "missing"])
+        assert tx.notice_audiences([]) == {}
+    assert got == {
+        "n-a": (shared.party, Audience.of(["bravo"])),
+        "n-b": (public.party, Audience.of("all")),
+    }

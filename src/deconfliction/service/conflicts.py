@@ -7,15 +7,23 @@ geometry, no notice id, no distance — enough to pick up the line and talk.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from deconfliction.domain import Conflict, ConflictKind, ConflictStatus, Member, TimeWindow
+from deconfliction.domain import (
+    Audience,
+    Conflict,
+    ConflictKind,
+    ConflictStatus,
+    Member,
+    TimeWindow,
+)
 from deconfliction.errors import NotFound
 from deconfliction.service.line import Line
 from deconfliction.store.base import Tx
 
-__all__ = ["ConflictView", "Side", "get_conflict", "list_conflicts", "view_of"]
+__all__ = ["ConflictView", "Side", "get_conflict", "list_conflicts", "views_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,18 +49,28 @@ class ConflictView:
     redacted: bool
 
 
-def view_of(tx: Tx, conflict: Conflict, party: str) -> ConflictView:
-    """Orient ``conflict`` for ``party`` (one of its two parties) and apply need-to-know."""
+def views_of(tx: Tx, conflicts: Sequence[Conflict], party: str) -> list[ConflictView]:
+    """Orient each conflict for ``party`` (one of its two parties) and apply need-to-know."""
+    others = [c.notice_b if c.party_a == party else c.notice_a for c in conflicts]
+    audiences = tx.notice_audiences(others)
+    return [
+        _view(c, party, audiences.get(other)) for c, other in zip(conflicts, others, strict=True)
+    ]
+
+
+def _view(
+    conflict: Conflict, party: str, other_notice: tuple[str, Audience] | None
+) -> ConflictView:
     if conflict.party_a == party:
         mine = Side(conflict.party_a, conflict.notice_a, conflict.volume_a, conflict.version_a)
         other = Side(conflict.party_b, conflict.notice_b, conflict.volume_b, conflict.version_b)
     else:
         mine = Side(conflict.party_b, conflict.notice_b, conflict.volume_b, conflict.version_b)
         other = Side(conflict.party_a, conflict.notice_a, conflict.volume_a, conflict.version_a)
-    assert other.notice is not None
-    other_notice = tx.get_notice(other.notice)
-    redacted = other_notice is None or not other_notice.visible_to(party)
-    if redacted:
+    shared = other_notice is not None and (
+        other_notice[0] == party or other_notice[1].includes(party)
+    )
+    if not shared:
         other = Side(other.party, None, None, None)
     return ConflictView(
         id=conflict.id,
@@ -61,9 +79,9 @@ def view_of(tx: Tx, conflict: Conflict, party: str) -> ConflictView:
         mine=mine,
         other=other,
         window=conflict.window,
-        distance_m=None if redacted else conflict.distance_m,
+        distance_m=conflict.distance_m if shared else None,
         detected_at=conflict.detected_at,
-        redacted=redacted,
+        redacted=not shared,
     )
 
 
@@ -73,7 +91,7 @@ def list_conflicts(
     """The conflicts the actor's party is part of, newest first."""
     with line.store.transaction() as tx:
         conflicts = tx.list_conflicts(actor.party, live_only=live_only, limit=limit)
-        return [view_of(tx, c, actor.party) for c in conflicts]
+        return views_of(tx, conflicts, actor.party)
 
 
 def get_conflict(line: Line, actor: Member, conflict_id: str) -> ConflictView:
@@ -81,4 +99,4 @@ def get_conflict(line: Line, actor: Member, conflict_id: str) -> ConflictView:
         conflict = tx.get_conflict(conflict_id)
         if conflict is None or not conflict.involves(actor.party):
             raise NotFound(f"no conflict {conflict_id!r}", "/id")
-        return view_of(tx, conflict, actor.party)
+        return views_of(tx, [conflict], actor.party)[0]

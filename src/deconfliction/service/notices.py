@@ -22,7 +22,7 @@ from deconfliction.errors import (
     PreconditionRequired,
     VersionMismatch,
 )
-from deconfliction.service.conflicts import ConflictView, view_of
+from deconfliction.service.conflicts import ConflictView, views_of
 from deconfliction.service.detection import detect_and_index, prepare_volumes
 from deconfliction.service.line import Line
 from deconfliction.store.base import Box4, NoticeQuery, Tx
@@ -130,7 +130,7 @@ def create_notice(line: Line, actor: Member, draft: NoticeDraft) -> NoticeResult
         rows, conflicts = detect_and_index(line, tx, notice, prepared)
         tx.insert_notice(notice, rows)
         tx.insert_conflicts(conflicts)
-        views = [view_of(tx, c, actor.party) for c in conflicts]
+        views = views_of(tx, conflicts, actor.party)
     return NoticeResult(notice, views)
 
 
@@ -187,7 +187,7 @@ def update_notice(
         rows, conflicts = detect_and_index(line, tx, notice, prepared)
         tx.update_notice(notice, rows)
         tx.insert_conflicts(conflicts)
-        views = [view_of(tx, c, actor.party) for c in conflicts]
+        views = views_of(tx, conflicts, actor.party)
     return NoticeResult(notice, views)
 
 

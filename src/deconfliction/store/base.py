@@ -16,6 +16,7 @@ from typing import Protocol
 
 from deconfliction.domain import (
     AltitudeBand,
+    Audience,
     Buffers,
     Conflict,
     Member,
@@ -114,6 +115,9 @@ class Tx(Protocol):
         """
 
     def get_notice(self, notice_id: str) -> Notice | None: ...
+    def notice_audiences(self, notice_ids: Sequence[str]) -> dict[str, tuple[str, Audience]]:
+        """Party and audience of each existing notice among ``notice_ids`` (one query)."""
+
     def get_notice_versions(self, notice_id: str) -> list[Notice]:
         """Every stored version of the notice, oldest first (withdrawn notices keep theirs)."""
 

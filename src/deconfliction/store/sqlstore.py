@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from deconfliction.domain import (
     AltitudeBand,
+    Audience,
     Buffers,
     Conflict,
     ConflictStatus,
@@ -53,6 +54,9 @@ _member_for_token = sa.text("SELECT * FROM member WHERE token_hash = :h")
 _list_members = sa.text("SELECT * FROM member ORDER BY created_us, id")
 _list_party_members = sa.text("SELECT * FROM member WHERE party = :p ORDER BY created_us, id")
 _get_notice = sa.text("SELECT * FROM notice WHERE id = :id")
+_notice_audiences = sa.text("SELECT id, party, audience FROM notice WHERE id IN :ids").bindparams(
+    sa.bindparam("ids", expanding=True)
+)
 _notice_versions = sa.text("SELECT body FROM notice_version WHERE notice_id = :id ORDER BY version")
 _max_volume_id = sa.text("SELECT coalesce(max(id), 0) FROM volume")
 _next_volume_ids = sa.text("SELECT nextval('volume_id_seq') FROM generate_series(1, :n)")
@@ -340,6 +344,12 @@ class SqlTx:
     def get_notice(self, notice_id: str) -> Notice | None:
         row = self._conn.execute(_get_notice, {"id": notice_id}).first()
         return None if row is None else codec.notice_from_row(row)
+
+    def notice_audiences(self, notice_ids: Sequence[str]) -> dict[str, tuple[str, Audience]]:
+        if not notice_ids:
+            return {}
+        rows = self._conn.execute(_notice_audiences, {"ids": sorted(set(notice_ids))})
+        return {r[0]: (r[1], codec.audience_from_text(r[2])) for r in rows}
 
     def get_notice_versions(self, notice_id: str) -> list[Notice]:
         rows = self._conn.execute(_notice_versions, {"id": notice_id}).scalars()
