@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +14,8 @@ from deconfliction import service
 from deconfliction.api.app import create_app
 from deconfliction.domain import Role
 from deconfliction.service import Line
+from deconfliction.store.base import Store
+from tests.conftest import STORE_KINDS, MakeStore
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -35,8 +36,8 @@ class Api:
         return self.client.get(path, headers=self.headers(who), params=params)
 
 
-def make_api(tmp_path: Path, max_body_bytes: int | None = None) -> Api:
-    line = Line(store=service.open_line(f"sqlite:///{tmp_path}/line.db").store, clock=lambda: NOW)
+def make_api(store: Store, max_body_bytes: int | None = None) -> Api:
+    line = Line(store=store, clock=lambda: NOW)
     tokens: dict[str, str] = {}
     for slug in ("blue", "red", "aid"):
         service.create_party(line, slug, slug.title())
@@ -49,12 +50,12 @@ def make_api(tmp_path: Path, max_body_bytes: int | None = None) -> Api:
     return Api(client, line, tokens)
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    made = make_api(tmp_path)
+@pytest.fixture(params=STORE_KINDS)
+def api(request: pytest.FixtureRequest, make_store: MakeStore) -> Iterator[Api]:
+    """The API over a fresh line on each database (stores close with ``make_store``)."""
+    made = make_api(make_store(request.param))
     with made.client:
         yield made
-    made.line.store.close()
 
 
 def square(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.api.conftest import Api, make_api, notice, square
+from tests.conftest import MakeStore
 
 
 def _bad(
@@ -144,8 +144,8 @@ def test_too_large_is_refused(api: Api) -> None:
     assert api.client.get("/healthz").status_code == 200
 
 
-def test_too_large_when_streamed_without_length(tmp_path: Path) -> None:
-    small = make_api(tmp_path, max_body_bytes=1000)
+def test_too_large_when_streamed_without_length(make_store: MakeStore) -> None:
+    small = make_api(make_store("sqlite"), max_body_bytes=1000)
     with small.client:
 
         def chunks() -> Any:
@@ -154,7 +154,6 @@ def test_too_large_when_streamed_without_length(tmp_path: Path) -> None:
 
         r = small.client.post("/v1/notices", content=chunks(), headers=small.headers("blue"))
         assert r.status_code == 413
-    small.line.store.close()
 
 
 def test_huge_area_refused_with_its_size(api: Api) -> None:

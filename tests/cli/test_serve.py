@@ -1,0 +1,47 @@
+"""``deconfliction serve`` answers on the port it was given, on a migrated embedded store."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_answers_and_stops(tmp_path: Path) -> None:
+    port = _free_port()
+    db = f"sqlite:///{tmp_path}/line.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deconfliction", "serve", "--db", db, "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                assert time.monotonic() < deadline, "the server did not start within 60 s"
+                time.sleep(0.2)
+        assert r.json() == {"status": "ok"}
+        denied = httpx.get(f"http://127.0.0.1:{port}/v1/notices", timeout=5)
+        assert denied.status_code == 401
+        assert (tmp_path / "line.db").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
