@@ -81,6 +81,33 @@ CASES = [
         422,
         "/volumes/0/radius_m",
     ),
+    (
+        "radius as a string",
+        _set(
+            "/volumes/0",
+            {
+                "footprint": {"type": "Point", "coordinates": [40, 35]},
+                "radius_m": "5",
+                "time": {"start": "2026-11-25T13:00:00Z", "end": "2026-11-25T14:00:00Z"},
+            },
+        ),
+        422,
+        "/volumes/0/radius_m",
+    ),
+    ("protected as a number", _set("/protected", 1), 422, "/protected"),
+    (
+        "altitude beyond reason",
+        _set("/volumes/0/altitude/upper_m", 1e300),
+        422,
+        "/volumes/0/altitude/upper_m",
+    ),
+    ("audience of a million", _set("/audience", ["x"] * 1001), 422, "/audience"),
+    (
+        "geometry collection",
+        _set("/volumes/0/footprint", {"type": "GeometryCollection", "geometries": []}),
+        422,
+        "/volumes/0/footprint/type",
+    ),
     ("negative buffer", _set("/buffers", {"h_m": -1}), 422, "/buffers/h_m"),
 ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -25,14 +25,23 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+# Numbers and flags must arrive as JSON numbers and booleans: "5" or true is not a radius.
+Number = Annotated[float, Field(strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
+Altitude = Annotated[
+    float,
+    Field(strict=True, ge=-20_000, le=1_000_000, description="metres above the WGS84 ellipsoid"),
+]
+
+
 class TimeIn(_In):
     start: AwareDatetime = Field(description="RFC 3339 with a time zone; stored as UTC")
     end: AwareDatetime
 
 
 class AltitudeIn(_In):
-    lower_m: float | None = Field(None, description="metres above the WGS84 ellipsoid")
-    upper_m: float | None = Field(None, description="metres above the WGS84 ellipsoid")
+    lower_m: Altitude | None = None
+    upper_m: Altitude | None = None
 
 
 class VolumeIn(_In):
@@ -41,24 +50,26 @@ class VolumeIn(_In):
         "(split into one volume per polygon), Point with radius_m, LineString with half_width_m",
         examples=[{"type": "Point", "coordinates": [40.14, 35.33]}],
     )
-    radius_m: float | None = Field(None, gt=0, description="circle radius (Point footprint)")
-    half_width_m: float | None = Field(None, gt=0, description="corridor half-width (LineString)")
+    radius_m: Number | None = Field(None, gt=0, description="circle radius (Point footprint)")
+    half_width_m: Number | None = Field(None, gt=0, description="corridor half-width (LineString)")
     altitude: AltitudeIn | None = Field(None, description="absent: every altitude")
     time: TimeIn
 
 
 class BuffersIn(_In):
-    h_m: float = Field(0.0, ge=0, description="horizontal buffer, metres")
-    v_m: float = Field(0.0, ge=0, description="vertical buffer, metres")
-    t_s: float = Field(0.0, ge=0, description="time buffer, seconds")
+    h_m: Number = Field(0.0, ge=0, description="horizontal buffer, metres")
+    v_m: Number = Field(0.0, ge=0, description="vertical buffer, metres")
+    t_s: Number = Field(0.0, ge=0, description="time buffer, seconds")
 
 
 class NoticeIn(_In):
     kind: NoticeKind
     title: str = Field("", max_length=200)
-    protected: bool = Field(False, description="a humanitarian or medical site or movement")
+    protected: Flag = Field(False, description="a humanitarian or medical site or movement")
     audience: Literal["all"] | list[str] = Field(
-        default_factory=list, description="party slugs the notice is shared with, or 'all'"
+        default_factory=list,
+        max_length=1000,
+        description="party slugs the notice is shared with, or 'all'",
     )
     volumes: list[VolumeIn] = Field(min_length=1, max_length=100)
     buffers: BuffersIn | None = Field(
