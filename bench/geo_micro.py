@@ -1,21 +1,28 @@
 """Micro-benchmark of the geometry core: per-call timings of what a checked create does.
 
 Run: ``python bench/geo_micro.py``. Volumes are square-ish, 100 m - 200 km, scattered around one
-volume so that most candidates conflict, as in the service benchmark.
+volume so that most candidates conflict; then the service benchmark's own workload
+(``bench/_workload.py``: 1,000,000 volumes over Syria/Iraq), where each create meets the ~150
+candidates whose 4-D boxes meet its own (zero buffers).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 from pyproj import Geod
 
 from deconfliction.detect import Candidate, conflicts_with, detect_all
-from deconfliction.domain import Buffers, Footprint, TimeWindow, Volume
+from deconfliction.domain import Buffers, Footprint, FootprintKind, TimeWindow, Volume
 from deconfliction.geo import Shape, parse_footprints, prepare, within
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _workload import generate  # noqa: E402
 
 GEOD = Geod(ellps="WGS84")
 RNG = np.random.default_rng(7)
@@ -49,6 +56,32 @@ def timed(label: str, fn: Callable[[], object], repeat: int = 200) -> float:
     return per
 
 
+def theatre(n_creates: int = 20, n_stored: int = 1_000_000) -> list[tuple[Shape, list[Shape]]]:
+    """Creates of the service benchmark's workload, each with the candidates its boxes meet."""
+    vols = generate(np.random.default_rng(20_260_601), n_stored + n_creates, 0)
+    c = vols.corners
+    lo, hi = c.min(axis=1), c.max(axis=1)
+    # widened so that each create meets ~150 candidates, half of them near misses (the service
+    # benchmark's figure; the workload's rectangles meet whenever their boxes meet)
+    pad = 0.25
+    out = []
+    for i in range(n_stored, n_stored + n_creates):
+        meet = np.all(lo[:n_stored] <= hi[i] + pad, axis=1) & np.all(
+            hi[:n_stored] + pad >= lo[i], axis=1
+        )
+        meet &= (vols.start_us[:n_stored] <= vols.end_us[i]) & (
+            vols.end_us[:n_stored] >= vols.start_us[i]
+        )
+        meet &= vols.party[:n_stored] != vols.party[i]
+
+        def shape(j: int) -> Shape:
+            ring = tuple((float(x), float(y)) for x, y in c[j])
+            return prepare(Footprint(FootprintKind.POLYGON, (ring,)))
+
+        out.append((shape(i), [shape(int(j)) for j in np.flatnonzero(meet)]))
+    return out
+
+
 def main() -> None:
     fps = footprints(101)
     shapes = [prepare(f) for f in fps]
@@ -66,6 +99,25 @@ def main() -> None:
     timed("within(a, 100 candidates, h = 5 km)", lambda: within(a, bs, 5_000.0))
     timed("within(a, 10 candidates, h = 5 km)", lambda: within(a, bs[:10], 5_000.0))
     timed("within(a, 1 candidate, h = 5 km)", lambda: within(a, bs[:1], 5_000.0), 1000)
+    creates = theatre()
+    n_cand = np.mean([len(bs) for _, bs in creates])
+    n_hit = np.mean([int(within(a, bs, 0.0)[0].sum()) for a, bs in creates])
+    print(
+        f"theatre: {len(creates)} creates, {n_cand:.0f} candidates and {n_hit:.0f} conflicts each"
+    )
+    per = timed(
+        "theatre: within(a, candidates, h = 0) per create",
+        lambda: [within(a, bs, 0.0) for a, bs in creates],
+        20,
+    )
+    print(f"  {per / len(creates) * 1e6:.1f} us per create")
+    theatre_blobs = [[s.to_bytes() for s in bs] for _, bs in creates]
+    per = timed(
+        "theatre: from_bytes x candidates per create",
+        lambda: [[Shape.from_bytes(b) for b in bl] for bl in theatre_blobs],
+        20,
+    )
+    print(f"  {per / len(creates) * 1e6:.1f} us per create")
     t0 = datetime(2025, 1, 1, tzinfo=UTC)
     window = TimeWindow(t0, t0 + timedelta(hours=2))
     cands = [

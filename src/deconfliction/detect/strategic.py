@@ -118,7 +118,9 @@ def conflicts_with(
         windows.append(window)
     if not keep:
         return []
-    hit, dist = within(a.shape, [b.shape for b in keep], np.asarray(h, dtype=np.float64))
+    hit, dist = within(
+        a.shape, [b.shape for b in keep], np.asarray(h, dtype=np.float64), estimate=False
+    )
     return [
         Found(a.key, keep[i].key, float(dist[i]), windows[i]) for i in np.flatnonzero(hit).tolist()
     ]

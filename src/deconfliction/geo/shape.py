@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import struct
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -16,10 +17,9 @@ import numpy.typing as npt
 from deconfliction.domain import Footprint, FootprintKind
 from deconfliction.geo.geodesy import centre_of, densify, project
 
-__all__ = ["POLE_LAT", "Shape", "prepare"]
+__all__ = ["POLE_LAT", "Shape", "prepare", "shapes_from_blobs"]
 
 F64 = npt.NDArray[np.float64]
-I64 = npt.NDArray[np.int64]
 
 POLE_LAT = 88.0
 """A widened region reaching beyond this latitude gets every longitude, up to the pole."""
@@ -28,33 +28,85 @@ _KIND_CODE = {FootprintKind.POLYGON: 0, FootprintKind.CIRCLE: 1, FootprintKind.C
 _CODE_KIND = {v: k for k, v in _KIND_CODE.items()}
 _MAGIC = b"DLS1"
 _HEADER = struct.Struct("<4sBxxxII5d")  # 56 bytes: lon/lat buffers that follow stay 8-aligned
+_HEADER_SIZE = _HEADER.size
+_unpack_header = _HEADER.unpack_from
+_frombuffer = np.frombuffer
+_F8 = np.dtype("<f8")
+_I4 = np.dtype("<i4")
+_new = object.__new__
+_ONE_RING: dict[int, npt.NDArray[np.int32]] = {}
+
+
+def _one_ring(n: int) -> npt.NDArray[np.int32]:
+    offsets = np.array([0, n], dtype=np.int32)
+    offsets.setflags(write=False)
+    return offsets
+
+
 _A = 6_378_137.0  # equatorial radius: a parallel's radius N cos(lat) is never below a cos(lat)
 _M_MIN = 6_335_439.0  # smallest meridional radius of curvature (at the equator)
 
 
-@dataclass(frozen=True, eq=False)
 class Shape:
-    """A footprint ready for the exact test.
+    """A footprint ready for the exact test (treat it as immutable).
 
     ``lon``/``lat`` hold the densified core (degrees): every ring of a polygon (exterior first, no
     repeated closing point), a corridor's centre line, or a circle's centre; ring ``i`` is
     ``lon[offsets[i]:offsets[i + 1]]``. ``radius_m`` is the circle radius or corridor half-width
     (0 for a polygon); ``seg_m`` the longest densified geodesic segment; ``centre`` a point inside
-    or near the core and ``reach_m`` the largest distance from it to the core.
+    or near the core and ``reach_m`` the largest distance from it to the core. ``n_points`` and
+    ``n_rings`` are plain ints, ``code`` the kind as a small int (0 polygon, 1 circle, 2 corridor):
+    the exact test reads them for every candidate.
     """
+
+    __slots__ = (
+        "centre",
+        "code",
+        "kind",
+        "lat",
+        "lon",
+        "n_points",
+        "n_rings",
+        "offsets",
+        "radius_m",
+        "reach_m",
+        "seg_m",
+    )
 
     kind: FootprintKind
     lon: F64
     lat: F64
-    offsets: I64
+    offsets: npt.NDArray[np.integer[Any]]
     radius_m: float
     seg_m: float
     centre: tuple[float, float]
     reach_m: float
+    n_points: int
+    n_rings: int
+    code: int
 
-    @property
-    def n_points(self) -> int:
-        return len(self.lon)
+    def __init__(
+        self,
+        kind: FootprintKind,
+        lon: F64,
+        lat: F64,
+        offsets: npt.NDArray[np.integer[Any]],
+        radius_m: float,
+        seg_m: float,
+        centre: tuple[float, float],
+        reach_m: float,
+    ) -> None:
+        self.kind = kind
+        self.lon = lon
+        self.lat = lat
+        self.offsets = offsets
+        self.radius_m = radius_m
+        self.seg_m = seg_m
+        self.centre = centre
+        self.reach_m = reach_m
+        self.n_points = len(lon)
+        self.n_rings = len(offsets) - 1
+        self.code = _KIND_CODE[kind]
 
     def to_bytes(self) -> bytes:
         """A compact blob: a 56-byte header, then lon, lat (float64) and ring offsets (int32)."""
@@ -80,15 +132,32 @@ class Shape:
 
     @classmethod
     def from_bytes(cls, b: bytes) -> Shape:
-        """Decode :meth:`to_bytes` without copying the coordinate buffers."""
-        magic, code, n_off, n, radius, seg, lon0, lat0, reach = _HEADER.unpack_from(b)
+        """Decode :meth:`to_bytes` without copying: the arrays are views of the blob."""
+        magic, code, n_off, n, radius, seg, lon0, lat0, reach = _unpack_header(b)
         if magic != _MAGIC:
             raise ValueError("not a prepared shape blob")
-        h = _HEADER.size
-        lon = np.frombuffer(b, dtype="<f8", count=n, offset=h)
-        lat = np.frombuffer(b, dtype="<f8", count=n, offset=h + 8 * n)
-        offsets = np.frombuffer(b, dtype="<i4", count=n_off, offset=h + 16 * n).astype(np.int64)
-        return cls(_CODE_KIND[code], lon, lat, offsets, radius, seg, (lon0, lat0), reach)
+        coords = _frombuffer(b, _F8, 2 * n, _HEADER_SIZE)
+        self = _new(cls)
+        self.kind = _CODE_KIND[code]
+        self.lon = coords[:n]
+        self.lat = coords[n:]
+        if n_off == 2:  # one ring (or line, or point): a shared read-only (0, n)
+            offsets = _ONE_RING.get(n)
+            if offsets is None:
+                offsets = _one_ring(n)
+                if n < 4096:  # bounded: a few thousand tiny arrays at most
+                    _ONE_RING[n] = offsets
+            self.offsets = offsets
+        else:
+            self.offsets = _frombuffer(b, _I4, n_off, _HEADER_SIZE + 16 * n)
+        self.radius_m = radius
+        self.seg_m = seg
+        self.centre = (lon0, lat0)
+        self.reach_m = reach
+        self.n_points = n
+        self.n_rings = n_off - 1
+        self.code = code
+        return self
 
     def boxes(self, h_m: float = 0.0) -> list[tuple[float, float, float, float]]:
         """Conservative (lon_min, lat_min, lon_max, lat_max) boxes holding every point within
@@ -134,6 +203,12 @@ class Shape:
         if hi <= 180.0:
             return [(lo, lat_lo, hi, lat_hi)]
         return [(lo, lat_lo, 180.0, lat_hi), (-180.0, lat_lo, hi - 360.0, lat_hi)]
+
+
+def shapes_from_blobs(blobs: Sequence[bytes]) -> list[Shape]:
+    """Decode many :meth:`Shape.to_bytes` blobs (the candidates a store query returned)."""
+    decode = Shape.from_bytes
+    return [decode(b) for b in blobs]
 
 
 def prepare(footprint: Footprint) -> Shape:
