@@ -111,6 +111,13 @@ def main() -> None:
         20,
     )
     print(f"  {per / len(creates) * 1e6:.1f} us per create")
+    if "estimate" in within.__kwdefaults__:
+        per = timed(
+            "theatre: within(..., estimate=False) per create (service)",
+            lambda: [within(a, bs, 0.0, estimate=False) for a, bs in creates],
+            20,
+        )
+        print(f"  {per / len(creates) * 1e6:.1f} us per create")
     theatre_blobs = [[s.to_bytes() for s in bs] for _, bs in creates]
     per = timed(
         "theatre: from_bytes x candidates per create",

@@ -14,7 +14,16 @@ import shapely
 
 from deconfliction.domain import Footprint, FootprintKind, Position
 from deconfliction.errors import InvalidGeometry, InvalidInput
-from deconfliction.geo.geodesy import GEOD, centre_of, densify, project, unproject
+from deconfliction.geo.geodesy import (
+    FAST_LAT_MAX,
+    GEOD,
+    centre_of,
+    densify,
+    fast_project,
+    isometric_lat,
+    project,
+    unproject,
+)
 
 __all__ = ["MAX_ACROSS_M", "MAX_RADIUS_M", "MAX_VERTICES", "VALID_TYPES", "parse_footprints"]
 
@@ -243,7 +252,10 @@ def _check_across(points: Sequence[Position], extra_m: float, ptr: str) -> None:
         raise InvalidGeometry(_too_big(extra_m), ptr)
     pts = np.asarray(points, dtype=np.float64)
     lon0, lat0 = centre_of(pts[:, 0], pts[:, 1])
-    x, y, _ = project(lon0, lat0, pts[:, 0], pts[:, 1])
+    if abs(lat0) <= FAST_LAT_MAX:  # only picks candidates; their distances below are exact
+        x, y = fast_project(lon0, lat0, pts[:, 0], isometric_lat(pts[:, 1]))
+    else:
+        x, y, _ = project(lon0, lat0, pts[:, 0], pts[:, 1])
     # the extreme points in 64 directions hold the (planar) diameter to within 0.03 %
     theta = np.linspace(0.0, np.pi, 64, endpoint=False)
     along = np.outer(np.cos(theta), x) + np.outer(np.sin(theta), y)

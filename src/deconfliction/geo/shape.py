@@ -15,7 +15,16 @@ import numpy as np
 import numpy.typing as npt
 
 from deconfliction.domain import Footprint, FootprintKind
-from deconfliction.geo.geodesy import centre_of, densify, project
+from deconfliction.geo.geodesy import (
+    FAST_LAT_MAX,
+    FAST_RHO_MAX,
+    centre_of,
+    densify,
+    fast_error_m,
+    fast_project,
+    isometric_lat,
+    project,
+)
 
 __all__ = ["POLE_LAT", "Shape", "prepare", "shapes_from_blobs"]
 
@@ -205,6 +214,18 @@ class Shape:
         return [(lo, lat_lo, 180.0, lat_hi), (-180.0, lat_lo, hi - 360.0, lat_hi)]
 
 
+def _reach(lon0: float, lat0: float, lon: F64, lat: F64) -> float:
+    """An upper bound on the geodesic distance from (lon0, lat0) to the points: from the fast
+    plane plus its error bound where that is measured, else exact."""
+    if abs(lat0) <= FAST_LAT_MAX:
+        x, y = fast_project(lon0, lat0, lon, isometric_lat(lat))
+        r = float(np.max(np.hypot(x, y)))
+        if r < FAST_RHO_MAX - 10_000.0:
+            return (r + float(fast_error_m(r + 1_000.0))) * (1 + 1e-9) + 1e-3
+    _, _, dist = project(lon0, lat0, lon, lat)
+    return float(np.max(dist)) * (1 + 1e-9) + 1e-3
+
+
 def shapes_from_blobs(blobs: Sequence[bytes]) -> list[Shape]:
     """Decode many :meth:`Shape.to_bytes` blobs (the candidates a store query returned)."""
     decode = Shape.from_bytes
@@ -233,8 +254,7 @@ def prepare(footprint: Footprint) -> Shape:
     lat = np.concatenate(lats)
     offsets = np.concatenate(([0], np.cumsum([len(x) for x in lons]))).astype(np.int64)
     lon0, lat0 = centre_of(lon, lat)
-    _, _, dist = project(lon0, lat0, lon, lat)
-    reach = float(np.max(dist)) * (1 + 1e-9) + 1e-3
+    reach = _reach(lon0, lat0, lon, lat)
     return Shape(
         footprint.kind, lon, lat, offsets, float(footprint.radius_m), seg, (lon0, lat0), reach
     )
