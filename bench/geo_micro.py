@@ -111,7 +111,7 @@ def main() -> None:
         20,
     )
     print(f"  {per / len(creates) * 1e6:.1f} us per create")
-    if "estimate" in within.__kwdefaults__:
+    if "estimate" in (within.__kwdefaults__ or {}):
         per = timed(
             "theatre: within(..., estimate=False) per create (service)",
             lambda: [within(a, bs, 0.0, estimate=False) for a, bs in creates],
