@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -149,7 +149,7 @@ def _volume(vols: Volumes, i: int) -> Any:
     )
 
 
-def _draft(vols: Volumes, i: int) -> Any:
+def _draft(vols: Volumes, i: int, title: str = "bench create") -> Any:
     from deconfliction.domain import Audience, NoticeKind
     from deconfliction.service import NoticeDraft
 
@@ -157,7 +157,7 @@ def _draft(vols: Volumes, i: int) -> Any:
         kind=NoticeKind.OPERATION,
         volumes=(_volume(vols, i),),
         audience=Audience(everyone=True),
-        title=f"bench {i}",
+        title=f"{title} {i}",
     )
 
 
@@ -630,7 +630,7 @@ def radius_distances(conn: Any, q: RadiusQuery, ids: Sequence[int]) -> list[floa
 def _profile_creates(line: Any, members: dict[int, Any], vols: Volumes, top: int) -> str:
     from deconfliction import service
 
-    drafts = [_draft(vols, i) for i in range(len(vols))]
+    drafts = [_draft(vols, i, "bench profile") for i in range(len(vols))]
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
@@ -668,6 +668,14 @@ def _machine(pg_version: str) -> list[tuple[str, str]]:
         ("sqlite", sqlite3.sqlite_version),
         ("postgresql / postgis", pg_version),
     ]
+
+
+def _ours_distance(a: Any, b: Any) -> float:
+    """Our geodesic distance estimate between two volumes' footprints."""
+    from deconfliction.geo import prepare, within
+
+    _, dist = within(prepare(a.footprint), [prepare(b.footprint)], 0.0)
+    return float(dist[0])
 
 
 def _fmt(v: float, digits: int = 1) -> str:
@@ -800,7 +808,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 pg.radius = radius_postgis(conn, queries)
                 pg.radius_counts = [len(r) for r in pg.radius.results]  # type: ignore[attr-defined]
-                agreement = _agreement(conn, ours_found, pg_found, ours, pg, queries, args.n)
+                agreement = _agreement(
+                    conn, ours_found, pg_found, ours, pg, queries, args.n,
+                    lambda i: _volume(stored, i) if i < args.n else _volume(creates, i - args.n),
+                )  # fmt: skip
         finally:
             _pg_drop_db(args.pg)
     else:
@@ -865,6 +876,7 @@ def _agreement(
     pg: Side,
     queries: Sequence[RadiusQuery],
     n: int,
+    volume_of: Callable[[int], Any],
 ) -> list[str]:
     """Compare conflict sets and radius results; disagreements with PostGIS's distances."""
     only_ours: list[tuple[int, int]] = []
@@ -873,13 +885,16 @@ def _agreement(
         only_ours.extend((n + j, x) for x in sorted(a - b))
         only_pg.extend((n + j, x) for x in sorted(b - a))
     total = sum(len(s) for s in pg_found)
-    d_ours = pair_distances(conn, only_ours)
-    d_pg = pair_distances(conn, only_pg)
     out = [
         f"agreement, checked creates: {total:,} conflicting pairs by PostGIS; "
-        f"{len(only_ours)} found only by ours{_span(d_ours)}, "
-        f"{len(only_pg)} only by PostGIS{_span(d_pg)}"
+        f"{len(only_ours)} found only by ours, {len(only_pg)} only by PostGIS"
     ]
+    for label, pairs in (("only by ours", only_ours), ("only by PostGIS", only_pg)):
+        for (a, b), d_pg in zip(pairs, pair_distances(conn, pairs), strict=True):
+            out.append(
+                f"  {label}: create {a - n} x volume {b}: PostGIS ST_Distance {d_pg:.3f} m, "
+                f"ours (geo.within) {_ours_distance(volume_of(a), volume_of(b)):.3f} m"
+            )
     r_ours: list[set[int]] = ours.radius.results
     r_pg: list[set[int]] = pg.radius.results
     extra: list[float] = []
