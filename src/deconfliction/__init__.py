@@ -31,6 +31,7 @@ from deconfliction.errors import (
     PayloadTooLarge,
     PermissionDenied,
     PreconditionRequired,
+    StateConflict,
     VersionMismatch,
 )
 
@@ -60,6 +61,7 @@ __all__ = [
     "PermissionDenied",
     "PreconditionRequired",
     "Role",
+    "StateConflict",
     "TimeWindow",
     "VersionMismatch",
     "Volume",

@@ -7,6 +7,7 @@
     ├── PermissionDenied        a known member acting beyond its role (HTTP 403)
     ├── NotFound                absent, or not visible to the caller (HTTP 404)
     ├── AlreadyExists           a slug or id that is taken (HTTP 409)
+    ├── StateConflict           the resource's state forbids the change (HTTP 409)
     ├── VersionMismatch         If-Match names a stale version (HTTP 412)
     ├── PreconditionRequired    a write that needs If-Match came without it (HTTP 428)
     └── PayloadTooLarge         a body beyond the line's limit (HTTP 413)
@@ -27,6 +28,7 @@ __all__ = [
     "PayloadTooLarge",
     "PermissionDenied",
     "PreconditionRequired",
+    "StateConflict",
     "VersionMismatch",
 ]
 
@@ -71,6 +73,10 @@ class NotFound(DeconflictionError):
 
 class AlreadyExists(DeconflictionError):
     code = "already_exists"
+
+
+class StateConflict(DeconflictionError):
+    code = "invalid_state"
 
 
 class VersionMismatch(DeconflictionError):

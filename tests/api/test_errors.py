@@ -186,3 +186,71 @@ def test_too_large_when_streamed_without_length(make_store: MakeStore) -> None:
 def test_huge_area_refused_with_its_size(api: Api) -> None:
     r = api.post("blue", notice(square(30.0, 20.0, size_deg=25.0)))
     assert r.status_code == 422 and "2,000 km" in r.json()["message"].replace("2000 km", "2,000 km")
+
+
+def _raw(api: Api, who: str, body: str) -> Any:
+    headers = api.headers(who, **{"content-type": "application/json"})
+    return api.client.post("/v1/notices", content=body, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("end", "9999-12-31T23:00:00-01:00"), ("start", "0001-01-01T00:30:00+01:00")],
+)
+def test_times_beyond_the_lines_years_are_refused(api: Api, field: str, value: str) -> None:
+    body = notice(square(40.0, 35.0, start="2026-11-25T13:00:00Z", end="2026-11-25T15:00:00Z"))
+    body["volumes"][0]["time"][field] = value
+    r = api.post("blue", body)
+    assert r.status_code == 422 and r.json()["pointer"] == f"/volumes/0/time/{field}"
+
+
+def test_control_characters_are_refused(api: Api) -> None:
+    body = notice(square(40.0, 35.0))
+    body["title"] = "a\u0000b"
+    assert api.post("blue", body).json()["pointer"] == "/title"
+    body = notice(square(40.0, 35.0), audience=["red\u0000"])
+    assert api.post("blue", body).json()["pointer"] == "/audience/0"
+    for path in ("/v1/notices/a%00b", "/v1/conflicts/a%00b"):
+        r = api.get("blue", path)
+        assert r.status_code == 422 and r.json()["pointer"].startswith("/path/"), r.text
+    r = api.get("blue", "/v1/notices", party="a\u0000b")
+    assert r.status_code == 422 and r.json()["pointer"] == "/query/party"
+
+
+def _multipolygon(n: int) -> dict[str, Any]:
+    polygons = [square(40.0 + 0.01 * i, 35.0, 0.005)["footprint"]["coordinates"] for i in range(n)]
+    volume = square(40.0, 35.0)
+    volume["footprint"] = {"type": "MultiPolygon", "coordinates": polygons}
+    return volume
+
+
+def test_a_multipolygon_past_the_volume_limit_is_refused(api: Api) -> None:
+    r = api.post("blue", notice(_multipolygon(101)))
+    assert r.status_code == 422
+    assert r.json()["pointer"] == "/volumes/0/footprint/coordinates"
+    assert "at most 100" in r.json()["message"]
+
+
+def test_roles_are_checked_before_geometry(api: Api) -> None:
+    r = api.post("blue-observer", notice(_multipolygon(101)))
+    assert r.status_code == 403
+
+
+def test_pointers_count_request_volumes_not_split_ones(api: Api) -> None:
+    bad = square(41.0, 35.0, start="2026-11-25T15:00:00Z", end="2026-11-25T14:00:00Z")
+    r = api.post("blue", notice(_multipolygon(2), bad))
+    assert r.status_code == 422 and r.json()["pointer"] == "/volumes/1/time/end"
+
+
+def test_trailing_garbage_is_malformed_json(api: Api) -> None:
+    r = _raw(api, "blue", json.dumps(notice(square(40.0, 35.0))) + " }")
+    assert r.status_code == 400
+    assert r.json()["error"] == "malformed_json" and r.json()["pointer"] == ""
+    r = _raw(api, "blue", "[" * 100_000 + "]" * 100_000)
+    assert r.status_code in (400, 422) and r.json()["pointer"] == ""
+    r = api.client.post(
+        "/v1/notices",
+        content=b"\xff\xfe{}",
+        headers=api.headers("blue", **{"content-type": "application/json"}),
+    )
+    assert r.status_code == 400 and r.json()["error"] == "malformed_json"

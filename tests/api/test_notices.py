@@ -187,3 +187,21 @@ def test_healthz_and_openapi(api: Api) -> None:
     assert api.client.get("/healthz").json() == {"status": "ok"}
     spec = api.client.get("/openapi.json").json()
     assert "/v1/notices/{notice_id}" in spec["paths"]
+
+
+def test_a_withdrawn_notice_cannot_change(api: Api) -> None:
+    created = api.post("blue", notice(square(40.0, 35.0))).json()["notice"]
+    path = f"/v1/notices/{created['id']}"
+    api.client.delete(path, headers=api.headers("blue"))
+    r = api.client.put(
+        path, json=notice(square(41.0, 35.0)), headers=api.headers("blue", **{"If-Match": '"2"'})
+    )
+    assert r.status_code == 409 and r.json()["pointer"] == "/state"
+    assert "withdrawn" in r.json()["message"]
+
+
+def test_buffers_beyond_the_lines_limits_are_refused(api: Api) -> None:
+    body = notice(square(40.0, 35.0))
+    body["buffers"] = {"h_m": 1_000_000}
+    r = api.post("blue", body)
+    assert r.status_code == 422 and r.json()["pointer"] == "/buffers/h_m"

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from deconfliction.domain import Party
 from deconfliction.store import SqlStore, open_store
 from deconfliction.store.migrate import current_revision, head_revision
+from tests.conftest import MakeStore
 
 from .common import T0, box, conflict, notice, rows
 
@@ -131,3 +132,25 @@ def test_two_processes_writing_concurrently_both_complete(store: SqlStore) -> No
         assert child.returncode == 0, err
         assert out.strip() == "committed"
     assert _count(store) == 50
+
+
+@pytest.mark.postgres
+def test_postgres_writers_read_committed_whatever_the_server_default(
+    make_store: MakeStore,
+) -> None:
+    # Under REPEATABLE READ a writer that waited for the notice lock would check against a
+    # snapshot taken before the previous writer committed, and miss its conflict.
+    base = make_store("postgres")
+    url = sa.make_url(base.url)
+    options = url.query.get("options", "")
+    strict = url.update_query_dict(
+        {"options": f"{options} -cdefault_transaction_isolation=serializable".strip()}
+    )
+    store = open_store(strict.render_as_string(hide_password=False))
+    try:
+        with store.transaction() as tx:
+            conn = tx._conn  # the store's own connection: what its writers run under
+            level = conn.exec_driver_sql("SHOW transaction_isolation").scalar()
+        assert level == "read committed"
+    finally:
+        store.close()

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
@@ -89,6 +89,7 @@ def _member(
 
 
 Caller = Annotated[Member, Depends(_member)]
+NoticeId = Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
 
 
 def create_app(line: Line, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
@@ -121,6 +122,7 @@ def create_app(line: Line, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     @app.post("/v1/notices", status_code=201, response_model=NoticeWithConflicts, tags=["notices"])
     def create(body: NoticeIn, caller: Caller) -> Response:
         """Declare a notice; the answer lists the strategic conflicts it raises."""
+        service.require_writer(caller)  # before the (costly) geometry checks
         result = service.create_notice(line, caller, draft_from(body))
         return _json(
             {
@@ -138,7 +140,7 @@ def create_app(line: Line, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         start: Annotated[datetime | None, Query(description="overlapping from (RFC 3339)")] = None,
         end: Annotated[datetime | None, Query(description="overlapping until (RFC 3339)")] = None,
         kind: NoticeKind | None = None,
-        party: str | None = None,
+        party: Annotated[str | None, Query(pattern=r"^[a-z0-9-]{1,64}$")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
     ) -> Response:
         """Notices you may see, filtered."""
@@ -155,19 +157,20 @@ def create_app(line: Line, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         return _json({"notices": [notice_json(n) for n in found]})
 
     @app.get("/v1/notices/{notice_id}", response_model=NoticeOut, tags=["notices"])
-    def notice(notice_id: str, caller: Caller) -> Response:
+    def notice(notice_id: NoticeId, caller: Caller) -> Response:
         """One notice, if it is shared with you (404 otherwise, as if it did not exist)."""
         n = service.get_notice(line, caller, notice_id)
         return _json(notice_json(n), headers={"ETag": _etag(n)})
 
     @app.put("/v1/notices/{notice_id}", response_model=NoticeWithConflicts, tags=["notices"])
     def replace(
-        notice_id: str,
+        notice_id: NoticeId,
         body: NoticeIn,
         caller: Caller,
         if_match: Annotated[str | None, Header(description="the ETag you are replacing")] = None,
     ) -> Response:
         """Replace your notice as a new version (If-Match required)."""
+        service.require_writer(caller)
         result = service.update_notice(
             line, caller, notice_id, draft_from(body), _if_match(if_match)
         )
@@ -181,7 +184,7 @@ def create_app(line: Line, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
 
     @app.delete("/v1/notices/{notice_id}", response_model=NoticeOut, tags=["notices"])
     def withdraw(
-        notice_id: str,
+        notice_id: NoticeId,
         caller: Caller,
         if_match: Annotated[str | None, Header()] = None,
     ) -> Response:
@@ -200,7 +203,7 @@ def create_app(line: Line, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         return _json({"conflicts": [conflict_json(c) for c in views]})
 
     @app.get("/v1/conflicts/{conflict_id}", response_model=ConflictOut, tags=["conflicts"])
-    def conflict(conflict_id: str, caller: Caller) -> Response:
+    def conflict(conflict_id: NoticeId, caller: Caller) -> Response:
         """One conflict your party is part of."""
         return _json(conflict_json(service.get_conflict(line, caller, conflict_id)))
 

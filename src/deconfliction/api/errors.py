@@ -25,6 +25,7 @@ STATUS: dict[type[e.DeconflictionError], int] = {
     e.PermissionDenied: 403,
     e.NotFound: 404,
     e.AlreadyExists: 409,
+    e.StateConflict: 409,
     e.VersionMismatch: 412,
     e.PreconditionRequired: 428,
     e.PayloadTooLarge: 413,
@@ -70,9 +71,18 @@ async def _on_line_error(_: Request, exc: Exception) -> Response:
 async def _on_validation(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = [
-        {"pointer": _pointer(tuple(x["loc"])), "message": _message(x)} for x in exc.errors()
+        {
+            # a JSON syntax error's location is a character offset, not a field
+            "pointer": "" if x.get("type") == "json_invalid" else _pointer(tuple(x["loc"])),
+            "message": _message(x),
+        }
+        for x in exc.errors()
     ]
-    first = problems[0] if problems else {"pointer": "", "message": "invalid request"}
+    # a union (e.g. audience: "all" or a list) reports one error per branch; name the deepest
+    first = max(problems, key=lambda p: p["pointer"].count("/"), default=None) or {
+        "pointer": "",
+        "message": "invalid request",
+    }
     status = 400 if any(x.get("type") == "json_invalid" for x in exc.errors()) else 422
     code = "malformed_json" if status == 400 else "invalid_input"
     return error_response(status, code, first["message"], first["pointer"], problems)
@@ -80,6 +90,10 @@ async def _on_validation(_: Request, exc: Exception) -> Response:
 
 async def _on_http(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400:  # the framework could not decode the body
+        return error_response(
+            400, "malformed_json", f"the body is not valid JSON: {exc.detail}", ""
+        )
     return error_response(exc.status_code, "http_error", str(exc.detail), "")
 
 

@@ -28,6 +28,8 @@ class _In(BaseModel):
 # Numbers and flags must arrive as JSON numbers and booleans: "5" or true is not a radius.
 Number = Annotated[float, Field(strict=True)]
 Flag = Annotated[bool, Field(strict=True)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
+Text = Annotated[str, Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Altitude = Annotated[
     float,
     Field(strict=True, ge=-20_000, le=1_000_000, description="metres above the WGS84 ellipsoid"),
@@ -64,9 +66,9 @@ class BuffersIn(_In):
 
 class NoticeIn(_In):
     kind: NoticeKind
-    title: str = Field("", max_length=200)
+    title: Text = Field("", description="free text, no control characters")
     protected: Flag = Field(False, description="a humanitarian or medical site or movement")
-    audience: Literal["all"] | list[str] = Field(
+    audience: Literal["all"] | list[Slug] = Field(
         default_factory=list,
         max_length=1000,
         description="party slugs the notice is shared with, or 'all'",

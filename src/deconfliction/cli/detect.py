@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +12,7 @@ import typer
 
 from deconfliction.detect import Candidate, detect_all
 from deconfliction.domain import AltitudeBand, Buffers, TimeWindow, Volume
+from deconfliction.domain.volume import check_instant
 from deconfliction.errors import DeconflictionError, InvalidInput
 from deconfliction.geo import parse_footprints, prepare
 
@@ -134,7 +135,7 @@ def _instant(props: dict[str, Any], key: str, pp: str) -> datetime:
         ) from None
     if when.tzinfo is None:
         raise InvalidInput(f"{key} needs a timezone (Z or +hh:mm)", f"{pp}/{key}")
-    return when.astimezone(UTC)
+    return check_instant(when, f"{pp}/{key}")
 
 
 def _altitude(props: dict[str, Any], key: str, pp: str) -> float | None:

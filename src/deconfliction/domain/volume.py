@@ -7,11 +7,13 @@ ellipsoid; times are timezone-aware UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "EARLIEST",
+    "LATEST",
     "AltitudeBand",
     "Buffers",
     "Footprint",
@@ -19,6 +21,7 @@ __all__ = [
     "Position",
     "TimeWindow",
     "Volume",
+    "check_instant",
 ]
 
 Position = tuple[float, float]
@@ -81,6 +84,26 @@ class AltitudeBand:
 
 
 UNBOUNDED = AltitudeBand()
+
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def check_instant(when: datetime, pointer: str) -> datetime:
+    """``when`` in UTC, if it lies in the years the line accepts (1970 to 2200)."""
+    from deconfliction.errors import InvalidInput
+
+    if when.tzinfo is None:
+        raise InvalidInput("give a time zone (Z or +hh:mm)", pointer)
+    reason = "times must lie between 1970-01-01 and 2200-01-01 (UTC)"
+    try:
+        utc = when.astimezone(UTC)
+    except OverflowError:  # before year 1 or after 9999 once in UTC
+        raise InvalidInput(reason, pointer) from None
+    if not EARLIEST <= utc < LATEST:
+        raise InvalidInput(reason, pointer)
+    return utc
 
 
 @dataclass(frozen=True, slots=True)

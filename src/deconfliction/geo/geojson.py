@@ -25,7 +25,17 @@ from deconfliction.geo.geodesy import (
     unproject,
 )
 
-__all__ = ["MAX_ACROSS_M", "MAX_RADIUS_M", "MAX_VERTICES", "VALID_TYPES", "parse_footprints"]
+__all__ = [
+    "MAX_ACROSS_M",
+    "MAX_POLYGONS",
+    "MAX_RADIUS_M",
+    "MAX_VERTICES",
+    "VALID_TYPES",
+    "parse_footprints",
+]
+
+MAX_POLYGONS = 100
+"""A MultiPolygon becomes one volume per polygon; a notice has at most 100 volumes."""
 
 MAX_VERTICES = 10_000
 """Most positions one footprint may have (all its rings together)."""
@@ -92,6 +102,12 @@ def parse_footprints(
     polygons = _array(coords, cptr, "a MultiPolygon's coordinates must be an array of polygons")
     if not polygons:
         raise InvalidGeometry("the MultiPolygon has no polygons", cptr)
+    if len(polygons) > MAX_POLYGONS:
+        raise InvalidGeometry(
+            f"a MultiPolygon has at most {MAX_POLYGONS} polygons (one volume each), "
+            f"not {len(polygons):,}",
+            cptr,
+        )
     return [_polygon(p, f"{cptr}/{i}") for i, p in enumerate(polygons)]
 
 

@@ -14,6 +14,7 @@ from deconfliction.service.notices import (
     create_notice,
     get_notice,
     list_notices,
+    require_writer,
     update_notice,
     withdraw_notice,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "list_parties",
     "new_token",
     "open_line",
+    "require_writer",
     "update_notice",
     "withdraw_notice",
 ]

@@ -24,7 +24,7 @@ def create_party(line: Line, slug: str, name: str) -> Party:
 
 
 def list_parties(line: Line) -> list[Party]:
-    with line.store.transaction() as tx:
+    with line.store.read() as tx:
         return tx.list_parties()
 
 

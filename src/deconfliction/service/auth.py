@@ -28,7 +28,7 @@ def authenticate(line: Line, token: str | None) -> Member:
     """The member holding ``token``, or NotAuthenticated."""
     if not token:
         raise NotAuthenticated("send 'Authorization: Bearer <token>'", "/headers/authorization")
-    with line.store.transaction() as tx:
+    with line.store.read() as tx:
         member = tx.member_for_token(hash_token(token))
     if member is None:
         raise NotAuthenticated("this token is not known to the line", "/headers/authorization")

@@ -89,13 +89,13 @@ def list_conflicts(
     line: Line, actor: Member, live_only: bool = False, limit: int = 1000
 ) -> list[ConflictView]:
     """The conflicts the actor's party is part of, newest first."""
-    with line.store.transaction() as tx:
+    with line.store.read() as tx:
         conflicts = tx.list_conflicts(actor.party, live_only=live_only, limit=limit)
         return views_of(tx, conflicts, actor.party)
 
 
 def get_conflict(line: Line, actor: Member, conflict_id: str) -> ConflictView:
-    with line.store.transaction() as tx:
+    with line.store.read() as tx:
         conflict = tx.get_conflict(conflict_id)
         if conflict is None or not conflict.involves(actor.party):
             raise NotFound(f"no conflict {conflict_id!r}", "/id")

@@ -20,6 +20,7 @@ from deconfliction.errors import (
     NotFound,
     PermissionDenied,
     PreconditionRequired,
+    StateConflict,
     VersionMismatch,
 )
 from deconfliction.service.conflicts import ConflictView, views_of
@@ -35,14 +36,15 @@ __all__ = [
     "create_notice",
     "get_notice",
     "list_notices",
+    "require_writer",
     "update_notice",
     "withdraw_notice",
 ]
 
 MAX_VOLUMES = 100
-MAX_H_BUFFER_M = 1_000_000.0
-MAX_V_BUFFER_M = 100_000.0
-MAX_T_BUFFER_S = 7 * 86_400.0
+MAX_H_BUFFER_M = 100_000.0
+MAX_V_BUFFER_M = 10_000.0
+MAX_T_BUFFER_S = 86_400.0
 MAX_TITLE = 200
 
 
@@ -100,7 +102,8 @@ def _check_draft(tx: Tx, draft: NoticeDraft, now: datetime) -> None:
             raise InvalidInput(f"no party {slug!r} on this line", f"/audience/{i}")
 
 
-def _writer(actor: Member) -> None:
+def require_writer(actor: Member) -> None:
+    """PermissionDenied unless the actor may write notices (checked before any parsing)."""
     if not actor.role.writes_notices():
         raise PermissionDenied(
             f"a member with role {actor.role.value!r} cannot write notices; a coordinator can"
@@ -109,7 +112,7 @@ def _writer(actor: Member) -> None:
 
 def create_notice(line: Line, actor: Member, draft: NoticeDraft) -> NoticeResult:
     """Declare a notice; detect its strategic conflicts in the same transaction as the write."""
-    _writer(actor)
+    require_writer(actor)
     prepared = prepare_volumes(draft.volumes)
     now = line.clock()
     notice = Notice(
@@ -162,7 +165,7 @@ def update_notice(
     line: Line, actor: Member, notice_id: str, draft: NoticeDraft, if_match: int | None
 ) -> NoticeResult:
     """Replace a notice as a new version; its old conflicts resolve, new ones are found."""
-    _writer(actor)
+    require_writer(actor)
     prepared = prepare_volumes(draft.volumes)
     now = line.clock()
     with line.store.transaction() as tx:
@@ -170,7 +173,9 @@ def update_notice(
         current = _own_notice(tx, actor, notice_id)
         _check_version(current, if_match, required=True)
         if not current.state_at(now).accepts_update():
-            raise InvalidInput(f"the notice is {current.state_at(now).value}; it cannot change")
+            raise StateConflict(
+                f"the notice is {current.state_at(now).value}; it cannot change", "/state"
+            )
         _check_draft(tx, draft, now)
         notice = replace(
             current,
@@ -193,7 +198,7 @@ def update_notice(
 
 def withdraw_notice(line: Line, actor: Member, notice_id: str, if_match: int | None) -> Notice:
     """Withdraw a notice: it stops raising conflicts, its live ones resolve, its history stays."""
-    _writer(actor)
+    require_writer(actor)
     now = line.clock()
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()
@@ -211,7 +216,7 @@ def withdraw_notice(line: Line, actor: Member, notice_id: str, if_match: int | N
 
 def get_notice(line: Line, actor: Member, notice_id: str) -> Notice:
     """The notice if the actor's party may see it; otherwise NotFound, as if it did not exist."""
-    with line.store.transaction() as tx:
+    with line.store.read() as tx:
         notice = tx.get_notice(notice_id)
     if notice is None or not notice.visible_to(actor.party):
         raise NotFound(f"no notice {notice_id!r}", "/id")
@@ -231,7 +236,7 @@ def list_notices(line: Line, actor: Member, query: NoticeFilter) -> list[Notice]
             [(lon_min, lon_max)] if lon_min <= lon_max else [(lon_min, 180.0), (-180.0, lon_max)]
         )
         boxes = tuple(Box4(lo, lat_min, -1e9, -1e12, hi, lat_max, 1e9, 1e12) for lo, hi in spans)
-    with line.store.transaction() as tx:
+    with line.store.read() as tx:
         notices = tx.list_notices(
             NoticeQuery(
                 viewer=actor.party,

@@ -34,7 +34,9 @@ def make_engine(url: str) -> sa.Engine:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return sa.create_engine(parsed, pool_size=10, max_overflow=20)
+    # READ COMMITTED whatever the server's default: a writer that waited for the notice write
+    # lock must see what the writer before it committed, or a conflict could be missed.
+    return sa.create_engine(parsed, pool_size=10, max_overflow=20, isolation_level="READ COMMITTED")
 
 
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
