@@ -154,3 +154,22 @@ def test_postgres_writers_read_committed_whatever_the_server_default(
         assert level == "read committed"
     finally:
         store.close()
+
+
+def test_sqlite_wal_is_checkpointed_in_the_background(make_store: MakeStore) -> None:
+    store = make_store("sqlite")
+    assert store.checkpointer is not None
+    for i in range(20):
+        n = notice(f"n-{i}")
+        with store.transaction() as tx:
+            tx.insert_notice(n, rows(n))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        last = store.checkpointer.last
+        if last is not None and last[1] > 0 and last[1] == last[2]:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"no complete checkpoint within 10 s: {store.checkpointer.last}")
+    with store.read() as tx:
+        assert tx.get_notice("n-19") is not None

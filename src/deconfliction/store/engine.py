@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.pool import StaticPool
 
+from deconfliction.store.checkpoint import BACKSTOP_PAGES
+
 __all__ = ["BUSY_TIMEOUT_S", "make_engine", "normalise_url"]
 
 BUSY_TIMEOUT_S = 30.0
@@ -61,8 +63,8 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
         cursor.execute("PRAGMA cache_size=-262144")
         cursor.execute("PRAGMA mmap_size=17179869184")
         cursor.execute("PRAGMA temp_store=MEMORY")
-        # Fewer, larger checkpoints: each one fsyncs; a commit in WAL + NORMAL does not.
-        cursor.execute("PRAGMA wal_autocheckpoint=10000")
+        # Checkpoints run in the background (store/checkpoint.py); this is only the backstop.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

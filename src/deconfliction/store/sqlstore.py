@@ -33,6 +33,7 @@ from deconfliction.domain import (
 from deconfliction.errors import AlreadyExists, NotFound, VersionMismatch
 from deconfliction.store import codec, schema, spatial
 from deconfliction.store.base import Box4, NoticeQuery, VolumeRow
+from deconfliction.store.checkpoint import Checkpointer
 
 __all__ = ["SqlStore", "SqlTx"]
 
@@ -440,6 +441,12 @@ class SqlStore:
         self.url = url
         self.engine = engine
         self._dialect = engine.dialect.name
+        path = engine.url.database
+        self.checkpointer = (
+            Checkpointer(path)
+            if self._dialect == "sqlite" and path not in (None, "", ":memory:")
+            else None
+        )
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[SqlTx]:
@@ -460,4 +467,6 @@ class SqlStore:
         return self.transaction(write=False)
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
