@@ -96,6 +96,7 @@ def rows(n: Notice, boxes: Sequence[Sequence[Box4]] | None = None) -> list[Volum
                 shape=f"shape:{n.id}:{i}".encode() + bytes(range(256)),
                 boxes=mine,
                 buffers=n.buffers,
+                audience=n.audience,
             )
         )
     return out

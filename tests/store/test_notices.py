@@ -200,3 +200,15 @@ def test_notice_audiences_in_one_call(store: SqlStore) -> None:
         "n-a": (shared.party, Audience.of(["bravo"])),
         "n-b": (public.party, Audience.of("all")),
     }
+
+
+def test_candidates_carry_the_current_audience(store: SqlStore) -> None:
+    n = notice("n-1", audience=Audience.of(["bravo"]))
+    with store.transaction() as tx:
+        tx.insert_notice(n, rows(n))
+    widened = replace(n, audience=Audience.of("all"), version=2)
+    with store.transaction() as tx:
+        tx.update_notice(widened, None)
+    with store.read() as tx:
+        [row] = tx.candidates([box()])
+    assert row.audience == Audience.of("all") and row.version == 2

@@ -7,7 +7,7 @@ geometry, no notice id, no distance — enough to pick up the line and talk.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,10 +49,22 @@ class ConflictView:
     redacted: bool
 
 
-def views_of(tx: Tx, conflicts: Sequence[Conflict], party: str) -> list[ConflictView]:
-    """Orient each conflict for ``party`` (one of its two parties) and apply need-to-know."""
+def views_of(
+    tx: Tx,
+    conflicts: Sequence[Conflict],
+    party: str,
+    known: Mapping[str, tuple[str, Audience]] | None = None,
+) -> list[ConflictView]:
+    """Orient each conflict for ``party`` (one of its two parties) and apply need-to-know.
+
+    ``known`` holds party and audience of notices the caller already has (a create's candidates);
+    the others are read in one query.
+    """
     others = [c.notice_b if c.party_a == party else c.notice_a for c in conflicts]
-    audiences = tx.notice_audiences(others)
+    audiences = dict(known or {})
+    missing = [n for n in others if n not in audiences]
+    if missing:
+        audiences.update(tx.notice_audiences(missing))
     return [
         _view(c, party, audiences.get(other)) for c, other in zip(conflicts, others, strict=True)
     ]

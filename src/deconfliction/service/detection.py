@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from deconfliction.detect.strategic import Candidate, conflicts_with, index_boxes, search_boxes
 from deconfliction.domain import (
+    Audience,
     Conflict,
     ConflictKind,
     ConflictStatus,
@@ -17,13 +18,20 @@ from deconfliction.geo.shape import Shape, prepare
 from deconfliction.service.line import Line
 from deconfliction.store.base import Tx, VolumeRow
 
-__all__ = ["PreparedVolume", "detect_and_index", "prepare_volumes"]
+__all__ = ["Detection", "PreparedVolume", "detect_and_index", "prepare_volumes"]
 
 
 @dataclass(frozen=True, slots=True)
 class PreparedVolume:
     volume: Volume
     shape: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    rows: list[VolumeRow]
+    conflicts: list[Conflict]
+    audiences: dict[str, tuple[str, Audience]]
 
 
 def prepare_volumes(volumes: Sequence[Volume]) -> list[PreparedVolume]:
@@ -48,14 +56,16 @@ def candidate_from_row(row: VolumeRow) -> Candidate:
 
 def detect_and_index(
     line: Line, tx: Tx, notice: Notice, prepared: Sequence[PreparedVolume]
-) -> tuple[list[VolumeRow], list[Conflict]]:
+) -> Detection:
     """Find every strategic conflict of ``notice`` with stored volumes of other parties.
 
-    Returns the index rows to store for the notice and the conflicts to store with it. The caller
+    Returns the index rows to store for the notice, the conflicts to store with it, and the party
+    and audience of every notice met (for need-to-know without another query). The caller
     holds the notice write lock, so no concurrent writer can slip a volume in between.
     """
     rows: list[VolumeRow] = []
     conflicts: list[Conflict] = []
+    audiences: dict[str, tuple[str, Audience]] = {}
     now = line.clock()
     for index, pv in enumerate(prepared):
         mine = Candidate(
@@ -68,6 +78,7 @@ def detect_and_index(
         )
         stored = tx.candidates(search_boxes(mine, line.defaults), exclude_notice=notice.id)
         by_key = {_key(r.notice_id, r.index): r for r in stored}
+        audiences.update((r.notice_id, (r.party, r.audience)) for r in stored if r.audience)
         others = [candidate_from_row(r) for r in stored]
         for found in conflicts_with(mine, others, line.defaults):
             other = by_key[found.b]
@@ -102,4 +113,4 @@ def detect_and_index(
                 buffers=notice.buffers,
             )
         )
-    return rows, conflicts
+    return Detection(rows, conflicts, audiences)

@@ -130,10 +130,10 @@ def create_notice(line: Line, actor: Member, draft: NoticeDraft) -> NoticeResult
     with line.store.transaction() as tx:
         _check_draft(tx, draft, now)
         tx.lock_for_notice_write()
-        rows, conflicts = detect_and_index(line, tx, notice, prepared)
-        tx.insert_notice(notice, rows)
-        tx.insert_conflicts(conflicts)
-        views = views_of(tx, conflicts, actor.party)
+        found = detect_and_index(line, tx, notice, prepared)
+        tx.insert_notice(notice, found.rows)
+        tx.insert_conflicts(found.conflicts)
+        views = views_of(tx, found.conflicts, actor.party, found.audiences)
     return NoticeResult(notice, views)
 
 
@@ -189,10 +189,10 @@ def update_notice(
             updated_at=now,
         )
         tx.resolve_conflicts(notice_id, now)
-        rows, conflicts = detect_and_index(line, tx, notice, prepared)
-        tx.update_notice(notice, rows)
-        tx.insert_conflicts(conflicts)
-        views = views_of(tx, conflicts, actor.party)
+        found = detect_and_index(line, tx, notice, prepared)
+        tx.update_notice(notice, found.rows)
+        tx.insert_conflicts(found.conflicts)
+        views = views_of(tx, found.conflicts, actor.party, found.audiences)
     return NoticeResult(notice, views)
 
 

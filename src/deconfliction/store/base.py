@@ -53,7 +53,8 @@ class VolumeRow:
 
     ``shape`` is the prepared footprint (``geo.Shape.to_bytes()``), opaque to the store;
     ``boxes`` index it, already widened by the notice's own buffers; ``buffers`` are what the
-    notice asked for (``None``: the line's defaults).
+    notice asked for (``None``: the line's defaults); ``audience`` lets a conflict with it be told
+    with need-to-know without loading the notice.
     """
 
     notice_id: str
@@ -65,6 +66,8 @@ class VolumeRow:
     shape: bytes
     boxes: tuple[Box4, ...]
     buffers: Buffers | None
+    audience: Audience | None = None
+    """The notice's audience, as stored (filled in by the store on reads)."""
 
 
 @dataclass(frozen=True, slots=True)

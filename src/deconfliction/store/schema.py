@@ -84,6 +84,7 @@ volume = sa.Table(
     sa.Column("n_boxes", sa.Integer, nullable=False),
     sa.Column("boxes", sa.LargeBinary, nullable=False),
     sa.Column("shape", sa.LargeBinary, nullable=False),
+    sa.Column("audience", sa.Text, nullable=False),
 )
 
 conflict = sa.Table(

@@ -65,7 +65,8 @@ _volumes_of = sa.text("SELECT id, n_boxes FROM volume WHERE notice_id = :id")
 _delete_volumes = sa.text("DELETE FROM volume WHERE notice_id = :id")
 _delete_box = sa.text("DELETE FROM volume_box WHERE id = :id")
 _touch_volumes = sa.text(
-    "UPDATE volume SET version = :version, active = :active WHERE notice_id = :id"
+    "UPDATE volume SET version = :version, active = :active, audience = :audience "
+    "WHERE notice_id = :id"
 )
 _get_conflict = sa.text("SELECT * FROM conflict WHERE id = :id")
 _notice_live = f"(notice_a = :n OR notice_b = :n) AND status IN ({_LIVE_SQL})"
@@ -75,7 +76,7 @@ _resolve_conflicts_of = sa.text(
 )
 _VOLUME_COLUMNS = (
     "v.notice_id, v.idx, v.party, v.version, v.alt_lower_m, v.alt_upper_m, v.t_start_us, "
-    "v.t_end_us, v.buffer_h_m, v.buffer_v_m, v.buffer_t_s, v.boxes, v.shape"
+    "v.t_end_us, v.buffer_h_m, v.buffer_v_m, v.buffer_t_s, v.boxes, v.shape, v.audience"
 )
 
 
@@ -129,6 +130,7 @@ def _volume_row(r: Any) -> VolumeRow:
         shape=bytes(r[12]),
         boxes=codec.boxes_from_bytes(bytes(r[11])),
         buffers=None if r[8] is None else Buffers(r[8], r[9], r[10]),
+        audience=codec.audience_from_text(r[13]),
     )
 
 
@@ -272,6 +274,7 @@ class SqlTx:
         box_rows: list[tuple[Any, ...]] = []
         for notice, rows in items:
             active = notice.state is NoticeState.ACTIVE
+            audience = codec.audience_to_text(notice.audience)
             for k, row in enumerate(rows):
                 vid = next(ids)
                 b = row.buffers
@@ -294,6 +297,7 @@ class SqlTx:
                         len(row.boxes),
                         codec.boxes_to_bytes(row.boxes),
                         row.shape,
+                        audience,
                     )
                 )
                 box_rows.extend(
@@ -336,7 +340,13 @@ class SqlTx:
         if volumes is None:
             active = notice.state is NoticeState.ACTIVE
             self._conn.execute(
-                _touch_volumes, {"id": notice.id, "version": notice.version, "active": active}
+                _touch_volumes,
+                {
+                    "id": notice.id,
+                    "version": notice.version,
+                    "active": active,
+                    "audience": codec.audience_to_text(notice.audience),
+                },
             )
         else:
             self._drop_volumes(notice.id)

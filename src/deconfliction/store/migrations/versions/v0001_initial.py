@@ -97,6 +97,8 @@ def upgrade() -> None:
         sa.Column("n_boxes", sa.Integer, nullable=False),
         sa.Column("boxes", sa.LargeBinary, nullable=False),
         sa.Column("shape", sa.LargeBinary, nullable=False),
+        # the notice's audience, copied so a candidate carries its own need-to-know
+        sa.Column("audience", sa.Text, nullable=False),
     )
     op.create_index("ix_volume_notice", "volume", ["notice_id", "idx"])
     if dialect == "postgresql":
