@@ -1,0 +1,112 @@
+"""The store's SQL: statements built once at import (or cached per shape of query), row decoding.
+
+Kept apart from ``sqlstore`` so the transaction code reads as the contract it implements.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+
+from deconfliction.domain import AltitudeBand, Buffers, ConflictStatus, TimeWindow
+from deconfliction.store import codec, schema, spatial
+from deconfliction.store.base import VolumeRow
+
+# Any constant every writer agrees on (PostgreSQL advisory lock key): "deconfln".
+NOTICE_WRITE_LOCK = 0x6465_636F_6E66_6C6E
+
+_LIVE = tuple(s.value for s in ConflictStatus if s.is_live())
+_LIVE_SQL = ", ".join(f"'{s}'" for s in _LIVE)
+
+_insert_party = schema.party.insert()
+_insert_member = schema.member.insert()
+_NOTICE_COLUMNS = tuple(c.name for c in schema.notice.c)
+_COPY_FROM = 20  # rows from which COPY beats an executemany on PostgreSQL
+_update_notice = schema.notice.update().where(schema.notice.c.id == sa.bindparam("key"))
+
+_get_party = sa.text("SELECT * FROM party WHERE slug = :slug")
+_list_parties = sa.text("SELECT * FROM party ORDER BY slug")
+_member_for_token = sa.text("SELECT * FROM member WHERE token_hash = :h")
+_list_members = sa.text("SELECT * FROM member ORDER BY created_us, id")
+_list_party_members = sa.text("SELECT * FROM member WHERE party = :p ORDER BY created_us, id")
+_get_notice = sa.text("SELECT * FROM notice WHERE id = :id")
+_notice_audiences = sa.text("SELECT id, party, audience FROM notice WHERE id IN :ids").bindparams(
+    sa.bindparam("ids", expanding=True)
+)
+_notice_versions = sa.text("SELECT body FROM notice_version WHERE notice_id = :id ORDER BY version")
+_max_volume_id = sa.text("SELECT coalesce(max(id), 0) FROM volume")
+_next_volume_ids = sa.text("SELECT nextval('volume_id_seq') FROM generate_series(1, :n)")
+_volumes_of = sa.text("SELECT id, n_boxes FROM volume WHERE notice_id = :id")
+_delete_volumes = sa.text("DELETE FROM volume WHERE notice_id = :id")
+_delete_box = sa.text("DELETE FROM volume_box WHERE id = :id")
+_touch_volumes = sa.text(
+    "UPDATE volume SET version = :version, active = :active, audience = :audience "
+    "WHERE notice_id = :id"
+)
+_get_conflict = sa.text("SELECT * FROM conflict WHERE id = :id")
+_notice_live = f"(notice_a = :n OR notice_b = :n) AND status IN ({_LIVE_SQL})"
+_live_conflicts_of = sa.text(f"SELECT * FROM conflict WHERE {_notice_live} ORDER BY id")
+_resolve_conflicts_of = sa.text(
+    f"UPDATE conflict SET status = :status, resolved_us = :at WHERE {_notice_live}"
+)
+_VOLUME_COLUMNS = (
+    "v.notice_id, v.idx, v.party, v.version, v.alt_lower_m, v.alt_upper_m, v.t_start_us, "
+    "v.t_end_us, v.buffer_h_m, v.buffer_v_m, v.buffer_t_s, v.boxes, v.shape, v.audience"
+)
+
+
+@cache
+def _insert_sql(dialect: str, table: str) -> str:
+    """A driver-level INSERT of every column, positional: executemany skips per-row Python work."""
+    columns = tuple(c.name for c in schema.metadata.tables[table].c)
+    mark = "%s" if dialect == "postgresql" else "?"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+
+
+def _driver_sql(dialect: str, sql: str) -> str:
+    """``:name`` binds as the driver wants them (sqlite3 takes ``:name`` as it is)."""
+    if dialect == "postgresql":
+        return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
+    return sql
+
+
+@cache
+def _candidates_sql(dialect: str, n_boxes: int, exclude: bool) -> str:
+    sql = (
+        f"SELECT {_VOLUME_COLUMNS} FROM volume v "
+        f"WHERE v.id IN ({spatial.matching_volumes_sql(dialect, n_boxes)}) AND v.active"
+    )
+    if exclude:
+        sql += " AND v.notice_id <> :exclude"
+    return _driver_sql(dialect, sql + " ORDER BY v.id")
+
+
+@cache
+def _list_conflicts_sql(live_only: bool) -> sa.TextClause:
+    live = f" AND status IN ({_LIVE_SQL})" if live_only else ""
+    return sa.text(
+        f"SELECT * FROM conflict WHERE (party_a = :p OR party_b = :p){live} "
+        "ORDER BY detected_us DESC, id DESC LIMIT :limit"
+    )
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _volume_row(r: Any) -> VolumeRow:
+    return VolumeRow(
+        notice_id=r[0],
+        index=r[1],
+        party=r[2],
+        version=r[3],
+        altitude=AltitudeBand(r[4], r[5]),
+        time=TimeWindow(codec.dt_from_us(r[6]), codec.dt_from_us(r[7])),
+        shape=bytes(r[12]),
+        boxes=codec.boxes_from_bytes(bytes(r[11])),
+        buffers=None if r[8] is None else Buffers(r[8], r[9], r[10]),
+        audience=codec.audience_from_text(r[13]),
+    )
