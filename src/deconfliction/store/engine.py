@@ -48,6 +48,8 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
     }
     if memory:
         kwargs["poolclass"] = StaticPool
+    # reuse the most recently used connection: its page cache is the warm one
+    kwargs.setdefault("pool_use_lifo", not memory)
     engine = sa.create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")
