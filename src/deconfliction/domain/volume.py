@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from deconfliction.errors import InvalidInput
+
 __all__ = [
     "EARLIEST",
     "LATEST",
@@ -92,8 +94,6 @@ LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 def check_instant(when: datetime, pointer: str) -> datetime:
     """``when`` in UTC, if it lies in the years the line accepts (1970 to 2200)."""
-    from deconfliction.errors import InvalidInput
-
     if when.tzinfo is None:
         raise InvalidInput("give a time zone (Z or +hh:mm)", pointer)
     reason = "times must lie between 1970-01-01 and 2200-01-01 (UTC)"
