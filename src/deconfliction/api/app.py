@@ -108,7 +108,7 @@ def create_app(line: Line, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     @app.get("/healthz", tags=["line"])
     def healthz() -> dict[str, str]:
         """Liveness: the process answers and its store opens a transaction."""
-        with line.store.transaction() as tx:
+        with line.store.read() as tx:
             tx.get_party("")
         return {"status": "ok"}
 

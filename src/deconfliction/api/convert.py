@@ -12,11 +12,9 @@ from deconfliction.domain import (
     Buffers,
     FootprintKind,
     Notice,
-    TimeWindow,
     Volume,
 )
-from deconfliction.domain.volume import check_instant
-from deconfliction.errors import InvalidInput
+from deconfliction.domain.volume import check_band, check_window
 from deconfliction.geo.geojson import parse_footprints
 from deconfliction.service import ConflictView, NoticeDraft
 
@@ -30,16 +28,12 @@ def utc_z(t: datetime) -> str:
 
 def _volumes_from(i: int, v: VolumeIn) -> list[Volume]:
     pointer = f"/volumes/{i}"
-    start = check_instant(v.time.start, f"{pointer}/time/start")
-    end = check_instant(v.time.end, f"{pointer}/time/end")
-    if end <= start:
-        raise InvalidInput("the window must end after it starts", f"{pointer}/time/end")
-    band = v.altitude
-    if band and band.lower_m is not None and band.upper_m is not None:
-        if band.lower_m > band.upper_m:
-            raise InvalidInput(
-                "the lower altitude is above the upper one", f"{pointer}/altitude/lower_m"
-            )
+    window = check_window(v.time.start, v.time.end, f"{pointer}/time")
+    altitude = (
+        check_band(v.altitude.lower_m, v.altitude.upper_m, f"{pointer}/altitude")
+        if v.altitude
+        else AltitudeBand()
+    )
     footprints = parse_footprints(
         v.footprint,
         radius_m=v.radius_m,
@@ -47,10 +41,6 @@ def _volumes_from(i: int, v: VolumeIn) -> list[Volume]:
         pointer=f"{pointer}/footprint",
         fields_pointer=pointer,
     )
-    altitude = (
-        AltitudeBand(v.altitude.lower_m, v.altitude.upper_m) if v.altitude else AltitudeBand()
-    )
-    window = TimeWindow(start, end)
     return [Volume(footprint=f, time=window, altitude=altitude) for f in footprints]
 
 

@@ -23,7 +23,9 @@ __all__ = [
     "Position",
     "TimeWindow",
     "Volume",
+    "check_band",
     "check_instant",
+    "check_window",
 ]
 
 Position = tuple[float, float]
@@ -124,6 +126,25 @@ class TimeWindow:
         start = max(self.start - pad, other.start)
         end = min(self.end + pad, other.end)
         return TimeWindow(start, end) if start <= end else None
+
+
+def check_window(start: datetime, end: datetime, pointer: str) -> TimeWindow:
+    """The window [start, end] in UTC, if both lie in the line's years and it ends after it starts.
+
+    ``pointer`` names the window (e.g. ``/volumes/0/time``); errors point at its ``start``/``end``.
+    """
+    utc_start = check_instant(start, f"{pointer}/start")
+    utc_end = check_instant(end, f"{pointer}/end")
+    if utc_end <= utc_start:
+        raise InvalidInput("the window must end after it starts", f"{pointer}/end")
+    return TimeWindow(utc_start, utc_end)
+
+
+def check_band(lower_m: float | None, upper_m: float | None, pointer: str) -> AltitudeBand:
+    """The band, if its lower bound is not above its upper one (``pointer`` names the band)."""
+    if lower_m is not None and upper_m is not None and lower_m > upper_m:
+        raise InvalidInput("the lower altitude is above the upper one", f"{pointer}/lower_m")
+    return AltitudeBand(lower_m, upper_m)
 
 
 @dataclass(frozen=True, slots=True)

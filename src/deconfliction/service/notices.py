@@ -15,6 +15,7 @@ from deconfliction.domain import (
     NoticeState,
     Volume,
 )
+from deconfliction.domain.volume import check_band, check_window
 from deconfliction.errors import (
     InvalidInput,
     NotFound,
@@ -82,13 +83,8 @@ def _check_draft(tx: Tx, draft: NoticeDraft, now: datetime) -> None:
     if len(draft.title) > MAX_TITLE:
         raise InvalidInput(f"a title has at most {MAX_TITLE} characters", "/title")
     for i, volume in enumerate(draft.volumes):
-        if volume.time.end <= volume.time.start:
-            raise InvalidInput("the window must end after it starts", f"/volumes/{i}/time/end")
-        band = volume.altitude
-        if band.lower_m is not None and band.upper_m is not None and band.lower_m > band.upper_m:
-            raise InvalidInput(
-                "the lower altitude is above the upper one", f"/volumes/{i}/altitude/lower_m"
-            )
+        check_window(volume.time.start, volume.time.end, f"/volumes/{i}/time")
+        check_band(volume.altitude.lower_m, volume.altitude.upper_m, f"/volumes/{i}/altitude")
     if max(v.time.end for v in draft.volumes) < now:
         raise InvalidInput("every volume has already ended; nothing left to declare", "/volumes")
     if draft.buffers is not None:
