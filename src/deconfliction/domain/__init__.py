@@ -3,6 +3,14 @@
 from deconfliction.domain.conflict import Conflict, ConflictKind, ConflictStatus
 from deconfliction.domain.notice import ALL, Audience, Notice, NoticeKind, NoticeState
 from deconfliction.domain.party import Member, Party, Role, check_slug
+from deconfliction.domain.track import (
+    DEFAULT_STALE_S,
+    Minima,
+    Minimum,
+    Track,
+    TrackDomain,
+    TrackReport,
+)
 from deconfliction.domain.volume import (
     AltitudeBand,
     Buffers,
@@ -15,6 +23,7 @@ from deconfliction.domain.volume import (
 
 __all__ = [
     "ALL",
+    "DEFAULT_STALE_S",
     "AltitudeBand",
     "Audience",
     "Buffers",
@@ -24,6 +33,8 @@ __all__ = [
     "Footprint",
     "FootprintKind",
     "Member",
+    "Minima",
+    "Minimum",
     "Notice",
     "NoticeKind",
     "NoticeState",
@@ -31,6 +42,9 @@ __all__ = [
     "Position",
     "Role",
     "TimeWindow",
+    "Track",
+    "TrackDomain",
+    "TrackReport",
     "Volume",
     "check_slug",
 ]
