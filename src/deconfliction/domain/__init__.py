@@ -1,6 +1,6 @@
 """Domain values and rules: plain frozen dataclasses, no I/O."""
 
-from deconfliction.domain.conflict import Conflict, ConflictKind, ConflictStatus
+from deconfliction.domain.conflict import Conflict, ConflictKind, ConflictStatus, TrackConflict
 from deconfliction.domain.notice import ALL, Audience, Notice, NoticeKind, NoticeState
 from deconfliction.domain.party import Member, Party, Role, check_slug
 from deconfliction.domain.track import (
@@ -43,6 +43,7 @@ __all__ = [
     "Role",
     "TimeWindow",
     "Track",
+    "TrackConflict",
     "TrackDomain",
     "TrackReport",
     "Volume",

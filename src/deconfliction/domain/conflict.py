@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from deconfliction.domain.notice import Audience
 from deconfliction.domain.volume import TimeWindow
 
-__all__ = ["Conflict", "ConflictKind", "ConflictStatus"]
+__all__ = ["Conflict", "ConflictKind", "ConflictStatus", "TrackConflict"]
 
 
 class ConflictKind(StrEnum):
@@ -53,3 +54,66 @@ class Conflict:
 
     def involves(self, party: str) -> bool:
         return party in (self.party_a, self.party_b)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackConflict:
+    """A conflict on live tracks, followed from scan to scan while it lasts.
+
+    ``tactical``: track ``track_a`` of ``party_a`` against track ``track_b`` of ``party_b``.
+    ``intrusion``: track a predicted to enter volume ``volume_b`` of notice ``notice_b``.
+    ``deviation``: track a off its own ``movement`` notice (``reason``); for ``near-volume``,
+    ``notice_b``/``volume_b`` name the other party's volume.
+
+    ``key`` names the encounter (the same pair, or track and volume, or track and reason): a scan
+    that finds it again updates this conflict rather than opening another. ``t_in`` is when
+    separation is (or was) lost, ``t_out`` when it is predicted to be regained (``None``: not on
+    present tracks), ``cpa`` the closest horizontal approach and ``distance_m`` its distance
+    (tactical) or the present distance (intrusion, deviation).
+
+    ``told`` are the parties told besides the two sides (a deviation's movement audience);
+    ``visible_a``/``visible_b`` who may see each side in clear (its track's or notice's audience).
+    """
+
+    id: str
+    kind: ConflictKind
+    status: ConflictStatus
+    key: str
+    party_a: str
+    track_a: str
+    party_b: str | None
+    track_b: str | None
+    notice_b: str | None
+    volume_b: int | None
+    movement: str | None
+    reason: str | None
+    t_in: datetime
+    t_out: datetime | None
+    cpa: datetime | None
+    distance_m: float | None
+    detail: str
+    told: Audience
+    visible_a: Audience
+    visible_b: Audience
+    detected_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None = None
+
+    def involves(self, party: str) -> bool:
+        """Whether ``party`` is told of this conflict (a side, or in ``told``)."""
+        return party in (self.party_a, self.party_b) or self.told.includes(party)
+
+    def same_encounter(self, other: TrackConflict) -> bool:
+        """Whether a fresh finding changes nothing a reader would see (times to the second)."""
+
+        def s(t: datetime | None) -> int | None:
+            return None if t is None else round(t.timestamp())
+
+        return (
+            (s(self.t_in), s(self.t_out), s(self.cpa), self.detail)
+            == (s(other.t_in), s(other.t_out), s(other.cpa), other.detail)
+            and (self.distance_m is None) == (other.distance_m is None)
+            and abs((self.distance_m or 0.0) - (other.distance_m or 0.0)) < 1.0
+            and (self.told, self.visible_a, self.visible_b)
+            == (other.told, other.visible_a, other.visible_b)
+        )

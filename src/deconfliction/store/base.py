@@ -24,6 +24,9 @@ from deconfliction.domain import (
     NoticeKind,
     Party,
     TimeWindow,
+    Track,
+    TrackConflict,
+    TrackDomain,
 )
 
 __all__ = ["Box4", "NoticeQuery", "Store", "Tx", "VolumeRow"]
@@ -139,6 +142,38 @@ class Tx(Protocol):
     def list_conflicts(
         self, party: str, live_only: bool = False, limit: int = 1000
     ) -> list[Conflict]: ...
+
+    # tracks: the latest state of each asset
+    def put_tracks(self, tracks: Sequence[Track]) -> None:
+        """Insert or replace each track, unless the stored state is as new or newer."""
+
+    def get_tracks(self, party: str, uids: Sequence[str]) -> dict[str, Track]:
+        """The stored state of each of ``party``'s tracks among ``uids``, by uid."""
+
+    def live_tracks(self, now: datetime) -> list[Track]:
+        """Every track not stale at ``now``, ordered by party and uid."""
+
+    def list_tracks(
+        self,
+        viewer: str,
+        live_at: datetime | None,
+        bbox: tuple[float, float, float, float] | None = None,
+        domain: TrackDomain | None = None,
+        limit: int = 10_000,
+    ) -> list[Track]:
+        """Tracks ``viewer`` may see (its own, or shared with it), live at ``live_at`` if given."""
+
+    # conflicts on tracks, followed from scan to scan
+    def live_track_conflicts(self) -> list[TrackConflict]: ...
+    def insert_track_conflicts(self, conflicts: Sequence[TrackConflict]) -> None: ...
+    def update_track_conflicts(self, conflicts: Sequence[TrackConflict]) -> None:
+        """Store the new state of each conflict (matched by id)."""
+
+    def get_track_conflict(self, conflict_id: str) -> TrackConflict | None: ...
+    def list_track_conflicts(
+        self, party: str, live_only: bool = False, limit: int = 1000
+    ) -> list[TrackConflict]:
+        """Track conflicts ``party`` is told of (a side, or told as an audience), newest first."""
 
 
 class Store(Protocol):

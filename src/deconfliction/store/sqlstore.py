@@ -59,11 +59,12 @@ from deconfliction.store.statements import (
     _volume_row,
     _volumes_of,
 )
+from deconfliction.store.tracks import TrackRows
 
 __all__ = ["SqlStore", "SqlTx"]
 
 
-class SqlTx:
+class SqlTx(TrackRows):
     """One transaction on one connection; see ``store.base.Tx`` for the contract."""
 
     def __init__(self, conn: sa.Connection, dialect: str) -> None:
