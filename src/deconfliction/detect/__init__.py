@@ -1,5 +1,7 @@
-"""Conflict detection: strategic (notice x notice) over prepared shapes and index boxes."""
+"""Conflict detection: strategic (notice x notice) over prepared shapes and index boxes, intrusion
+(track x notice)."""
 
+from deconfliction.detect.intrusion import Intrusion, intrusions, swept_boxes
 from deconfliction.detect.strategic import (
     Candidate,
     Found,
@@ -13,9 +15,12 @@ from deconfliction.detect.strategic import (
 __all__ = [
     "Candidate",
     "Found",
+    "Intrusion",
     "conflicts_with",
     "detect_all",
     "effective_buffers",
     "index_boxes",
+    "intrusions",
     "search_boxes",
+    "swept_boxes",
 ]

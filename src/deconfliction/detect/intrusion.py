@@ -1,0 +1,317 @@
+"""Intrusion: tracks predicted to enter, within the lookahead, an active volume of another party.
+
+A track flies on from its report along the geodesic of its true track at its ground speed, its
+altitude linear in its vertical speed; the band and window tests give the interval of times it
+could intrude, and one exact geodesic test of that stretch of path decides (:func:`~geo.within`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+import numpy as np
+
+from deconfliction.detect.strategic import Candidate, effective_buffers
+from deconfliction.domain import Buffers, FootprintKind, Track
+from deconfliction.geo import Shape, within
+from deconfliction.geo.geodesy import DENSIFY_M, GEOD
+from deconfliction.store.base import Box4
+
+__all__ = ["Intrusion", "intrusions", "swept_boxes"]
+
+RESOLUTION_S = 0.5
+"""How finely :attr:`Intrusion.t_in_s` is searched; it is never later than the true entry."""
+
+_FAN = 16  # prefixes of the path tested in one vectorized call per round of the t_in search
+_SLACK_S = 1e-6  # widens the band and window intervals against rounding (toward reporting)
+_POINT_M = 1e-3  # a stretch of path shorter than this is a circle that covers it
+
+
+@dataclass(frozen=True)
+class Intrusion:
+    """Track ``track`` (index into the tracks given) predicted to enter candidate ``volume``.
+
+    ``t_in_s`` counts seconds from ``now`` until the track is within the volume widened by the
+    buffers (0 when it already is); ``distance_m`` is its horizontal distance from the footprint
+    at ``now`` (0 inside).
+    """
+
+    track: int
+    volume: int
+    t_in_s: float
+    distance_m: float
+
+
+@dataclass(frozen=True)
+class _Motion:
+    """A track advanced to ``now``: distances along its geodesic count from the reported point."""
+
+    lon: float
+    lat: float
+    trk_deg: float
+    gs_mps: float
+    s0_m: float  # how far along the geodesic it is at now
+    alt0_m: float  # its altitude at now
+    vs_mps: float
+
+    @classmethod
+    def of(cls, track: Track, now: datetime) -> _Motion:
+        dt = (now - track.time).total_seconds()
+        return cls(
+            track.lon,
+            track.lat,
+            track.trk_deg,
+            track.gs_mps,
+            track.gs_mps * dt,
+            track.alt_m + track.vs_mps * dt,
+            track.vs_mps,
+        )
+
+    def path(self, ta: float, tb: float) -> Shape:
+        """The stretch of path flown over [ta, tb] (seconds after now), as a region."""
+        return self.paths([(ta, tb)])[0]
+
+    def paths(self, spans: Sequence[tuple[float, float]]) -> list[Shape]:
+        """Stretches of path, one per (ta, tb), with one vectorized geodesic call for them all.
+
+        Each is a corridor of half-width 0 whose vertices lie on the track's own geodesic at most
+        DENSIFY_M apart, so the region is exactly the path and needs no densifying: the shape is
+        built here rather than by ``prepare``, with the middle of the stretch as its centre and
+        half its length as its reach (an upper bound: no point of the path is farther from the
+        middle than along it). A stretch shorter than a millimetre is a circle around its start
+        that covers it.
+        """
+        lengths = [abs(self.gs_mps) * (tb - ta) for ta, tb in spans]
+        counts = [1 if d < _POINT_M else math.ceil(d / DENSIFY_M) + 1 for d in lengths]
+        # per span its n vertices then its middle: tau = ta + (tb - ta) * frac
+        ends = np.asarray(spans, dtype=np.float64).reshape(-1, 2)
+        per = np.asarray(counts, dtype=np.int64) + 1
+        owner = np.repeat(np.arange(len(spans)), per)
+        step = np.arange(len(owner)) - np.repeat(np.cumsum(per) - per, per)
+        last = np.maximum(per - 2, 1)[owner]
+        frac = np.where(step == per[owner] - 1, 0.5, step / last)
+        taus = ends[owner, 0] + (ends[owner, 1] - ends[owner, 0]) * frac
+        k = len(taus)
+        lon, lat, _ = GEOD.fwd(
+            np.full(k, self.lon),
+            np.full(k, self.lat),
+            np.full(k, self.trk_deg),
+            self.s0_m + self.gs_mps * taus,
+        )
+        lon = np.asarray(lon, dtype=np.float64)
+        lat = np.asarray(lat, dtype=np.float64)
+        shapes: list[Shape] = []
+        at = 0
+        for d, n in zip(lengths, counts, strict=True):
+            x, y = lon[at : at + n].copy(), lat[at : at + n].copy()
+            offsets = np.array([0, n], dtype=np.int64)
+            if n == 1:
+                centre = (float(x[0]), float(y[0]))
+                shape = Shape(FootprintKind.CIRCLE, x, y, offsets, max(0.0, d), 0.0, centre, 1e-3)
+            else:
+                seg = d / (n - 1) * (1.0 + 1e-9)
+                centre = (float(lon[at + n]), float(lat[at + n]))
+                reach = d / 2.0 * (1.0 + 1e-9) + 1e-3
+                shape = Shape(FootprintKind.CORRIDOR, x, y, offsets, 0.0, seg, centre, reach)
+            shapes.append(shape)
+            at += n + 1
+        return shapes
+
+    def interval(
+        self, c: Candidate, buf: Buffers, now: datetime, lookahead_s: float
+    ) -> tuple[float, float] | None:
+        """The times in [0, lookahead_s] when the track is inside c's widened band and window."""
+        lo = c.altitude.lower - buf.v_m
+        hi = c.altitude.upper + buf.v_m
+        if self.vs_mps == 0.0:
+            if not lo <= self.alt0_m <= hi:
+                return None
+            a0, a1 = -math.inf, math.inf
+        else:
+            a0, a1 = sorted(((lo - self.alt0_m) / self.vs_mps, (hi - self.alt0_m) / self.vs_mps))
+        w0 = (c.time.start - now).total_seconds() - buf.t_s
+        w1 = (c.time.end - now).total_seconds() + buf.t_s
+        t0 = max(0.0, a0 - _SLACK_S, w0 - _SLACK_S)
+        t1 = min(lookahead_s, a1 + _SLACK_S, w1 + _SLACK_S)
+        return (t0, t1) if t0 <= t1 else None
+
+
+def swept_boxes(track: Track, now: datetime, lookahead_s: float, defaults: Buffers) -> list[Box4]:
+    """Index boxes to search the store's volumes with, for the track's path over the lookahead.
+
+    The path over [now, now + lookahead_s] widened by the line's default buffers (h, v, t); split
+    at the antimeridian, every longitude near a pole (the conventions of
+    :func:`~deconfliction.detect.strategic.search_boxes`); conservative. As there, a volume that
+    asks for larger buffers is found by its own index boxes, which carry them.
+
+    >>> from datetime import UTC
+    >>> from deconfliction.domain import ALL, Audience, TrackDomain
+    >>> now = datetime(2025, 6, 1, 6, 0, tzinfo=UTC)
+    >>> t = Track("p", "a", TrackDomain.AIR, 50.0, 10.0, 1000.0, 100.0, 90.0, 5.0, now, 30.0,
+    ...           Audience.of(ALL))
+    >>> (b,) = swept_boxes(t, now, 300.0, Buffers(1000.0, 100.0, 60.0))
+    >>> round(b.lon_min, 3), round(b.lon_max, 3), b.alt_min, b.alt_max, round(b.t_max - b.t_min, 3)
+    (9.986, 10.432, 899.999, 2600.001, 420.002)
+    """
+    _check_lookahead(lookahead_s)
+    m = _Motion.of(track, now)
+    ends = (m.alt0_m, m.alt0_m + m.vs_mps * lookahead_s)
+    # a millimetre and a millisecond more against rounding in the extrapolation
+    alt_lo = min(ends) - defaults.v_m - 1e-3
+    alt_hi = max(ends) + defaults.v_m + 1e-3
+    t0 = now.timestamp() - defaults.t_s - 1e-3
+    t1 = now.timestamp() + lookahead_s + defaults.t_s + 1e-3
+    return [
+        Box4(x0, y0, alt_lo, t0, x1, y1, alt_hi, t1)
+        for x0, y0, x1, y1 in m.path(0.0, lookahead_s).boxes(defaults.h_m)
+    ]
+
+
+def intrusions(
+    tracks: Sequence[Track],
+    candidates: Sequence[Candidate],
+    pairs: Sequence[tuple[int, int]],
+    now: datetime,
+    lookahead_s: float,
+    defaults: Buffers,
+) -> list[Intrusion]:
+    """Decide each (track index, candidate index) pair exactly, sorted by (track, volume).
+
+    Pairs of a track and a volume of its own party are skipped; repeated pairs count once. The
+    buffers of a pair are the line's ``defaults`` raised by the candidate's own. A pair is
+    reported when the track's path over [now, now + lookahead_s] comes within h of the footprint
+    at a time when its altitude is inside the band widened by v and the instant inside the window
+    widened by t (never a miss; a false alarm only within the Safety rule's tolerance on h).
+
+    Parameters
+    ----------
+    tracks : the tracks, each extrapolated from its own report time (liveness is the caller's).
+    candidates : the volumes they may enter (e.g. found with :func:`swept_boxes`).
+    pairs : which (track, candidate) pairs to decide.
+    now : when the lookahead starts (timezone-aware).
+    lookahead_s : how far ahead to look (seconds).
+    defaults : the line's default buffers.
+
+    Examples
+    --------
+    >>> from datetime import UTC, timedelta
+    >>> from deconfliction.domain import ALL, AltitudeBand, Audience, Footprint, TimeWindow
+    >>> from deconfliction.domain import TrackDomain
+    >>> from deconfliction.geo import prepare
+    >>> now = datetime(2025, 6, 1, 6, 0, tzinfo=UTC)
+    >>> site = prepare(Footprint(FootprintKind.CIRCLE, (((10.1, 50.0),),), 1000.0))
+    >>> c = Candidate("n#0", "q", TimeWindow(now, now + timedelta(hours=1)), AltitudeBand(),
+    ...               site, None)
+    >>> t = Track("p", "a", TrackDomain.AIR, 50.0, 10.0, 1000.0, 50.0, 90.0, 0.0, now, 30.0,
+    ...           Audience.of(ALL))
+    >>> (hit,) = intrusions([t], [c], [(0, 0)], now, 300.0, Buffers(h_m=500.0))
+    >>> hit.track, hit.volume, round(hit.t_in_s), round(hit.distance_m)
+    (0, 0, 113, 6170)
+    """
+    _check_lookahead(lookahead_s)
+    by_track: dict[int, dict[int, None]] = {}
+    for i, j in pairs:
+        if candidates[j].party != tracks[i].party:
+            by_track.setdefault(i, {})[j] = None
+    found: list[Intrusion] = []
+    for i in sorted(by_track):
+        js = sorted(by_track[i])
+        found.extend(_one_track(i, tracks[i], js, candidates, now, lookahead_s, defaults))
+    return found
+
+
+def _check_lookahead(lookahead_s: float) -> None:
+    if not lookahead_s >= 0.0:
+        raise ValueError(f"lookahead_s must be a number of seconds >= 0, not {lookahead_s}")
+
+
+def _one_track(
+    i: int,
+    track: Track,
+    js: list[int],
+    candidates: Sequence[Candidate],
+    now: datetime,
+    lookahead_s: float,
+    defaults: Buffers,
+) -> list[Intrusion]:
+    m = _Motion.of(track, now)
+    live: list[_Pair] = []
+    for j in js:
+        c = candidates[j]
+        buf = effective_buffers(defaults, None, c.buffers)
+        span = m.interval(c, buf, now, lookahead_s)
+        if span is not None:
+            live.append(_Pair(j, c.shape, buf.h_m, *span))
+    if not live:
+        return []
+    # one call for every candidate over the union of their intervals: exact for those whose
+    # interval is the union (the usual case), a sure "clear" for the others
+    union = (min(p.t0 for p in live), max(p.t1 for p in live))
+    sure: list[_Pair] = []
+    narrower: dict[tuple[float, float], list[_Pair]] = {}
+    for p in _hits(m.path(*union), live):
+        if (p.t0, p.t1) == union:
+            sure.append(p)
+        else:
+            narrower.setdefault((p.t0, p.t1), []).append(p)
+    for span, group in narrower.items():
+        sure.extend(_hits(m.path(*span), group))
+    if not sure:
+        return []
+    sure.sort(key=lambda p: p.j)
+    _, dist = within(m.path(0.0, 0.0), [p.shape for p in sure], 0.0)
+    return [
+        Intrusion(i, p.j, _entry(m, p.shape, p.h_m, p.t0, p.t1), float(d))
+        for p, d in zip(sure, dist.tolist(), strict=True)
+    ]
+
+
+class _Pair(NamedTuple):
+    """A candidate still in play for one track: its index, shape, h and interval of times."""
+
+    j: int
+    shape: Shape
+    h_m: float
+    t0: float
+    t1: float
+
+
+def _hits(path: Shape, pairs: list[_Pair]) -> list[_Pair]:
+    """The pairs whose footprint comes within their h of ``path`` (one vectorized call)."""
+    h = np.array([p.h_m for p in pairs], dtype=np.float64)
+    hit, _ = within(path, [p.shape for p in pairs], h, estimate=False)
+    return [p for p, x in zip(pairs, hit.tolist(), strict=True) if x]
+
+
+def _entry(m: _Motion, shape: Shape, h_m: float, t0: float, t1: float) -> float:
+    """The first time in [t0, t1] the track is within ``h_m`` of ``shape``, to RESOLUTION_S.
+
+    The path over [t0, t1] is known to come within h_m. The distance from the prefix [t0, tau]
+    to the footprint never grows with tau, so the search keeps lo (its prefix surely clear) and hi
+    (its prefix within h_m) and narrows [lo, hi] with _FAN prefixes per vectorized call; it
+    returns lo, never later than the true entry.
+    """
+    lo, hi = t0, t1
+    first = True
+    while hi - lo > RESOLUTION_S:
+        taus = (lo + (hi - lo) * np.arange(1, _FAN) / _FAN).tolist()
+        spans = [(lo, t) for t in taus]
+        if first:  # already within at t0?
+            spans.insert(0, (t0, t0))
+        shapes = m.paths(spans)
+        hit = within(shape, shapes, h_m, estimate=False)[0].tolist()
+        if first:
+            if hit[0]:
+                return t0
+            hit = hit[1:]
+            first = False
+        k = next((n for n, x in enumerate(hit) if x), None)
+        if k is None:
+            lo = taus[-1]
+        else:
+            lo, hi = (lo if k == 0 else taus[k - 1]), taus[k]
+    return lo
