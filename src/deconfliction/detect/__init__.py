@@ -1,6 +1,13 @@
 """Conflict detection: strategic (notice x notice) over prepared shapes and index boxes, intrusion
-(track x notice)."""
+(track x notice), deviation (track x its own movement notice)."""
 
+from deconfliction.detect.conformance import (
+    Conformance,
+    Deviation,
+    DeviationReason,
+    deviations,
+    stopped_since,
+)
 from deconfliction.detect.intrusion import Intrusion, intrusions, swept_boxes
 from deconfliction.detect.strategic import (
     Candidate,
@@ -14,13 +21,18 @@ from deconfliction.detect.strategic import (
 
 __all__ = [
     "Candidate",
+    "Conformance",
+    "Deviation",
+    "DeviationReason",
     "Found",
     "Intrusion",
     "conflicts_with",
     "detect_all",
+    "deviations",
     "effective_buffers",
     "index_boxes",
     "intrusions",
     "search_boxes",
+    "stopped_since",
     "swept_boxes",
 ]
