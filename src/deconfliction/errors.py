@@ -2,7 +2,8 @@
 
     DeconflictionError
     ├── InvalidInput            the caller sent something malformed (HTTP 422)
-    │   └── InvalidGeometry     a footprint that is not a usable region (HTTP 422)
+    │   ├── InvalidGeometry     a footprint that is not a usable region (HTTP 422)
+    │   └── MalformedBody       a body that is not JSON at all (HTTP 400)
     ├── NotAuthenticated        no token, or a token the line does not know (HTTP 401)
     ├── PermissionDenied        a known member acting beyond its role (HTTP 403)
     ├── NotFound                absent, or not visible to the caller (HTTP 404)
@@ -23,6 +24,7 @@ __all__ = [
     "DeconflictionError",
     "InvalidGeometry",
     "InvalidInput",
+    "MalformedBody",
     "NotAuthenticated",
     "NotFound",
     "PayloadTooLarge",
@@ -57,6 +59,10 @@ class InvalidInput(DeconflictionError):
 
 class InvalidGeometry(InvalidInput):
     code = "invalid_geometry"
+
+
+class MalformedBody(InvalidInput):
+    code = "malformed_json"
 
 
 class NotAuthenticated(DeconflictionError):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -36,8 +36,23 @@ class Api:
         return self.client.get(path, headers=self.headers(who), params=params)
 
 
-def make_api(store: Store, max_body_bytes: int | None = None) -> Api:
-    line = Line(store=store, clock=lambda: NOW)
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def make_api(
+    store: Store, max_body_bytes: int | None = None, clock: Callable[[], datetime] | None = None
+) -> Api:
+    line = Line(store=store, clock=clock or (lambda: NOW))
     tokens: dict[str, str] = {}
     for slug in ("blue", "red", "aid"):
         service.create_party(line, slug, slug.title())

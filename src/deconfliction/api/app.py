@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from deconfliction import __version__, service
 from deconfliction.api import errors
-from deconfliction.api.convert import conflict_json, draft_from, notice_json
+from deconfliction.api.convert import conflict_json, draft_from, notice_json, track_json, utc_z
 from deconfliction.api.limits import BodyLimit
 from deconfliction.api.schemas import (
     ConflictList,
@@ -23,10 +28,16 @@ from deconfliction.api.schemas import (
     NoticeOut,
     NoticeWithConflicts,
     PartyList,
+    ReportOut,
+    ScanOut,
+    TrackIn,
+    TrackList,
 )
-from deconfliction.domain import Member, Notice, NoticeKind
-from deconfliction.errors import InvalidInput
+from deconfliction.domain import ConflictKind, Member, Notice, NoticeKind, TrackDomain
+from deconfliction.errors import InvalidInput, MalformedBody, PayloadTooLarge
 from deconfliction.service import Line
+from deconfliction.service.scan import Scanner, ScanSettings, scan
+from deconfliction.service.tracks import MAX_REPORTS, ReportResult, TrackFilter
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -80,6 +91,69 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     return parts[0], parts[1], parts[2], parts[3]
 
 
+_NDJSON = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+
+
+def _reports(body: bytes, content_type: str) -> list[object]:
+    """A batch of reports: a JSON array (or one object), or NDJSON (one report per line).
+
+    An NDJSON line that is not JSON becomes a report the use case rejects by its own index.
+    """
+    if content_type.split(";")[0].strip().lower() in _NDJSON:
+        lines = [line for line in body.split(b"\n") if line.strip()]
+        if len(lines) > MAX_REPORTS:
+            raise PayloadTooLarge(
+                f"{len(lines)} reports in one batch; send at most {MAX_REPORTS} per request", ""
+            )
+        out: list[object] = []
+        for line in lines:
+            try:
+                out.append(_loads(line))
+            except ValueError:
+                out.append(_NOT_JSON)
+        return out
+    try:
+        doc = _loads(body)
+    except ValueError as e:
+        raise MalformedBody(f"the body is not valid JSON: {e}", "") from None
+    return doc if isinstance(doc, list) else [doc]
+
+
+def _loads(raw: bytes) -> Any:
+    """JSON, tolerating the NaN and Infinity some encoders write, so the report is named."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)  # accepts NaN/Infinity; the use case then rejects the field
+
+
+class _NotJson:
+    """An NDJSON line that did not parse (the use case reports it as not an object)."""
+
+
+_NOT_JSON = _NotJson()
+
+
+def _report_response(result: ReportResult) -> Response:
+    counts = {
+        "accepted": result.accepted,
+        "ignored": result.ignored,
+        "rejected": len(result.rejected),
+    }
+    if not result.rejected:
+        return _json(counts)
+    first = result.rejected[0]
+    body = {
+        "error": "invalid_input",
+        "message": f"{len(result.rejected)} report(s) rejected, the first: {first.reason}; "
+        f"{result.accepted} stored",
+        "pointer": first.pointer,
+        "errors": [{"pointer": e.pointer, "message": e.reason} for e in result.rejected],
+        **counts,
+    }
+    return _json(body, 422)
+
+
 def _member(
     request: Request,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -92,13 +166,39 @@ Caller = Annotated[Member, Depends(_member)]
 NoticeId = Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
 
 
-def create_app(line: Line, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    """The line's HTTP API over ``line``."""
+def create_app(
+    line: Line,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    scan_settings: ScanSettings | None = None,
+    scan_interval_s: float | None = None,
+) -> FastAPI:
+    """The line's HTTP API over ``line``.
+
+    With ``scan_interval_s``, a background scanner looks at live tracks that often while the
+    app runs (``POST /v1/scan`` scans on demand either way).
+    """
+    settings = scan_settings or ScanSettings()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        scanner = None
+        if scan_interval_s:
+            scanner = Scanner(line, scan_interval_s, settings)
+            scanner.start()
+        app.state.scanner = scanner
+        try:
+            yield
+        finally:
+            if scanner is not None:
+                scanner.stop()
+
     app = FastAPI(
         title="Deconfliction Line",
         version=__version__,
         summary="Tell each other where you will be; learn of conflicts before they happen.",
         responses=_ERRORS,
+        lifespan=lifespan,
     )
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
@@ -207,4 +307,87 @@ def create_app(line: Line, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         """One conflict your party is part of."""
         return _json(conflict_json(service.get_conflict(line, caller, conflict_id)))
 
+    @app.post(
+        "/v1/tracks",
+        response_model=ReportOut,
+        tags=["tracks"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "array",
+                            "maxItems": MAX_REPORTS,
+                            "items": {"$ref": "#/components/schemas/TrackIn"},
+                        }
+                    },
+                    "application/x-ndjson": {
+                        "schema": {"$ref": "#/components/schemas/TrackIn"},
+                        "description": "one report per line",
+                    },
+                },
+            }
+        },
+    )
+    async def report(request: Request, caller: Caller) -> Response:
+        """Report your assets' states: a JSON array, or NDJSON, of at most 10,000 reports.
+
+        Every good report is stored even when others in the batch are bad: the answer is then a
+        422 that lists each bad report by pointer (``/3/lat``) with the counts. A report older
+        than the track's latest is ignored.
+        """
+        service.require_writer(caller)
+        items = _reports(await request.body(), request.headers.get("content-type", ""))
+        result = await run_in_threadpool(service.report_tracks, line, caller, items)
+        return _report_response(result)
+
+    @app.get("/v1/tracks", response_model=TrackList, tags=["tracks"])
+    def tracks(
+        caller: Caller,
+        bbox: Annotated[str | None, Query(description="lon_min,lat_min,lon_max,lat_max")] = None,
+        domain: TrackDomain | None = None,
+        stale: Annotated[bool, Query(description="also tracks gone stale")] = False,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 10_000,
+    ) -> Response:
+        """Tracks you may see: your party's and those shared with you; live ones unless asked."""
+        found = service.list_tracks(
+            line, caller, TrackFilter(_bbox(bbox), domain, include_stale=stale, limit=limit)
+        )
+        return _json({"tracks": [track_json(t) for t in found]})
+
+    @app.post("/v1/scan", response_model=ScanOut, tags=["conflicts"])
+    def scan_now(caller: Caller) -> Response:
+        """Scan live tracks now (the server also scans every second); admins and coordinators."""
+        service.require_scanner(caller)
+        r = scan(line, settings)
+        return _json(
+            {
+                "at": utc_z(r.at),
+                "tracks": r.tracks,
+                "tactical": r.count(ConflictKind.TACTICAL),
+                "intrusion": r.count(ConflictKind.INTRUSION),
+                "deviation": r.count(ConflictKind.DEVIATION),
+                "opened": len(r.opened),
+                "closed": len(r.closed),
+                "elapsed_ms": round(r.elapsed_s * 1000, 1),
+            }
+        )
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                routes=app.routes,
+            )
+            # the shape of one report: the route reads its body itself, report by report
+            schema["components"]["schemas"]["TrackIn"] = TrackIn.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

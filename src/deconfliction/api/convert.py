@@ -12,13 +12,15 @@ from deconfliction.domain import (
     Buffers,
     FootprintKind,
     Notice,
+    Track,
     Volume,
 )
 from deconfliction.domain.volume import check_band, check_window
 from deconfliction.geo.geojson import parse_footprints
 from deconfliction.service import ConflictView, NoticeDraft
+from deconfliction.service.conflicts import Side
 
-__all__ = ["conflict_json", "draft_from", "notice_json", "utc_z"]
+__all__ = ["conflict_json", "draft_from", "notice_json", "track_json", "utc_z"]
 
 
 def utc_z(t: datetime) -> str:
@@ -92,23 +94,65 @@ def notice_json(n: Notice) -> dict[str, Any]:
     }
 
 
-def conflict_json(c: ConflictView) -> dict[str, Any]:
-    def side(s: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {"party": s.party}
-        if s.notice is not None:
-            out.update(notice=s.notice, volume=s.volume, version=s.version)
-        return out
+def _side(s: Side | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    out: dict[str, Any] = {"party": s.party}
+    if s.notice is not None:
+        out["notice"] = s.notice
+        if s.volume is not None:
+            out["volume"] = s.volume
+        if s.version is not None:
+            out["version"] = s.version
+    if s.track is not None:
+        out["track"] = s.track
+    return out
 
+
+def conflict_json(c: ConflictView) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": c.id,
         "kind": c.kind.value,
         "status": c.status.value,
-        "mine": side(c.mine),
-        "other": side(c.other),
-        "window": {"start": utc_z(c.window.start), "end": utc_z(c.window.end)},
+        "mine": _side(c.mine),
+        "other": _side(c.other),
         "detected_at": utc_z(c.detected_at),
         "redacted": c.redacted,
     }
+    if c.window is not None:
+        out["window"] = {"start": utc_z(c.window.start), "end": utc_z(c.window.end)}
     if c.distance_m is not None:
         out["distance_m"] = round(c.distance_m, 1)
+    for name in ("t_in", "t_out", "cpa", "updated_at"):
+        value = getattr(c, name)
+        if value is not None:
+            out[name] = utc_z(value)
+    if c.reason is not None:
+        out["reason"] = c.reason
+    if c.detail is not None:
+        out["detail"] = c.detail
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def track_json(t: Track) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "party": t.party,
+        "uid": t.uid,
+        "domain": t.domain.value,
+        "lat": t.lat,
+        "lon": t.lon,
+        "alt_m": t.alt_m,
+        "gs_mps": t.gs_mps,
+        "trk_deg": t.trk_deg,
+        "vs_mps": t.vs_mps,
+        "time": utc_z(t.time),
+        "stale_s": t.stale_s,
+        "audience": t.audience.to_json(),
+    }
+    if t.callsign is not None:
+        out["callsign"] = t.callsign
+    if t.movement is not None:
+        out["movement"] = t.movement
+    if t.stopped_since is not None:
+        out["stopped_since"] = utc_z(t.stopped_since)
     return out

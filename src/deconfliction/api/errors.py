@@ -21,6 +21,7 @@ __all__ = ["STATUS", "error_response", "install"]
 STATUS: dict[type[e.DeconflictionError], int] = {
     e.InvalidInput: 422,
     e.InvalidGeometry: 422,
+    e.MalformedBody: 400,
     e.NotAuthenticated: 401,
     e.PermissionDenied: 403,
     e.NotFound: 404,

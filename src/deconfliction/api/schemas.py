@@ -6,7 +6,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from deconfliction.domain import ConflictKind, ConflictStatus, NoticeKind, NoticeState
+from deconfliction.domain import (
+    ConflictKind,
+    ConflictStatus,
+    NoticeKind,
+    NoticeState,
+    TrackDomain,
+)
 
 __all__ = [
     "AltitudeIn",
@@ -16,7 +22,12 @@ __all__ = [
     "NoticeIn",
     "NoticeOut",
     "NoticeWithConflicts",
+    "ReportOut",
+    "ScanOut",
     "TimeIn",
+    "TrackIn",
+    "TrackList",
+    "TrackOut",
     "VolumeIn",
 ]
 
@@ -104,9 +115,12 @@ class NoticeOut(BaseModel):
 
 class SideOut(BaseModel):
     party: str
-    notice: str | None = Field(None, description="absent when redacted")
+    notice: str | None = Field(
+        None, description="the notice (a deviation: the movement); absent when redacted"
+    )
     volume: int | None = None
     version: int | None = None
+    track: str | None = Field(None, description="the track's uid; absent when redacted")
 
 
 class WindowOut(BaseModel):
@@ -118,12 +132,34 @@ class ConflictOut(BaseModel):
     id: str
     kind: ConflictKind
     status: ConflictStatus
-    mine: SideOut
-    other: SideOut
-    window: WindowOut = Field(description="when the two overlap, buffers applied")
-    distance_m: float | None = Field(None, description="geodesic gap; absent when redacted")
+    mine: SideOut | None = Field(
+        None, description="your side; absent when you are told of a deviation as its audience"
+    )
+    other: SideOut | None = Field(
+        None, description="the other side (a deviation: the movement's, when not yours)"
+    )
+    window: WindowOut | None = Field(
+        None, description="strategic: when the two overlap, buffers applied"
+    )
+    distance_m: float | None = Field(
+        None,
+        description="strategic: geodesic gap; tactical: distance at closest approach; "
+        "intrusion and deviation: present distance. Absent when redacted",
+    )
     detected_at: AwareDatetime
-    redacted: bool = Field(description="true when the other notice is not shared with you")
+    redacted: bool = Field(description="true when the other side is not shared with you")
+    t_in: AwareDatetime | None = Field(
+        None, description="on tracks: when separation is (or was) lost, or the volume entered"
+    )
+    t_out: AwareDatetime | None = Field(
+        None, description="tactical: when separation is regained, if it is on present tracks"
+    )
+    cpa: AwareDatetime | None = Field(None, description="tactical: closest horizontal approach")
+    reason: str | None = Field(
+        None, description="deviation: off-corridor, off-schedule, stopped or near-volume"
+    )
+    detail: str | None = Field(None, description="one sentence for people")
+    updated_at: AwareDatetime | None = Field(None, description="on tracks: last scan that saw it")
 
 
 class NoticeWithConflicts(BaseModel):
@@ -153,3 +189,64 @@ class ErrorOut(BaseModel):
     message: str = Field(description="what was wrong, in a sentence")
     pointer: str = Field(description="JSON pointer to the field at fault ('' = whole request)")
     errors: list[dict[str, str]] = Field(default_factory=list, description="every problem found")
+
+
+class TrackIn(BaseModel):
+    """One report in a ``POST /v1/tracks`` batch (documentation: the route reads each itself)."""
+
+    uid: str = Field(pattern=r"^[A-Za-z0-9._:~@+-]{1,128}$", description="unique in your party")
+    domain: TrackDomain
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    alt_m: float = Field(ge=-1000, le=100_000, description="metres above the WGS84 ellipsoid")
+    gs_mps: float = Field(ge=0, le=2000, description="ground speed, m/s")
+    trk_deg: float = Field(ge=0, le=360, description="true track over ground, degrees")
+    vs_mps: float = Field(ge=-300, le=300, description="vertical speed, m/s, up positive")
+    time: AwareDatetime = Field(description="when the state held; at most 60 s in the future")
+    callsign: str | None = Field(None, max_length=64)
+    stale_s: float | None = Field(
+        None, ge=1, le=86_400, description="live this long after time; default by domain"
+    )
+    movement: str | None = Field(None, description="your movement notice this asset follows")
+    audience: Literal["all"] | list[Slug] | None = Field(
+        None, description="parties who see the track; default: as before, else only yours"
+    )
+
+
+class TrackOut(BaseModel):
+    party: str
+    uid: str
+    domain: TrackDomain
+    lat: float
+    lon: float
+    alt_m: float
+    gs_mps: float
+    trk_deg: float
+    vs_mps: float
+    time: AwareDatetime
+    stale_s: float
+    audience: Literal["all"] | list[str]
+    callsign: str | None = None
+    movement: str | None = None
+    stopped_since: AwareDatetime | None = None
+
+
+class TrackList(BaseModel):
+    tracks: list[TrackOut]
+
+
+class ReportOut(BaseModel):
+    accepted: int = Field(description="reports stored")
+    ignored: int = Field(description="reports older than the track's latest (or its batch's)")
+    rejected: int = Field(description="bad reports (a 422 lists each by pointer)")
+
+
+class ScanOut(BaseModel):
+    at: AwareDatetime
+    tracks: int = Field(description="live tracks scanned")
+    tactical: int
+    intrusion: int
+    deviation: int
+    opened: int
+    closed: int
+    elapsed_ms: float

@@ -30,8 +30,15 @@ def serve(
     h_buffer_m: HBuffer = 0.0,
     v_buffer_m: VBuffer = 0.0,
     t_buffer_s: TBuffer = 0.0,
+    scan_interval_s: Annotated[
+        float,
+        typer.Option(min=0.0, max=3600.0, help="scan live tracks this often (0: only on demand)"),
+    ] = 1.0,
+    lookahead_s: Annotated[
+        float, typer.Option(min=1.0, max=3600.0, help="how far ahead scans look, seconds")
+    ] = 300.0,
 ) -> None:
-    """Serve the HTTP API (migrating the store first)."""
+    """Serve the HTTP API (migrating the store first) and scan live tracks every second."""
     from deconfliction.cli.server import run
 
-    run(db, host, port, h_buffer_m, v_buffer_m, t_buffer_s)
+    run(db, host, port, h_buffer_m, v_buffer_m, t_buffer_s, scan_interval_s, lookahead_s)

@@ -100,8 +100,14 @@ class TrackConflict:
     resolved_at: datetime | None = None
 
     def involves(self, party: str) -> bool:
-        """Whether ``party`` is told of this conflict (a side, or in ``told``)."""
-        return party in (self.party_a, self.party_b) or self.told.includes(party)
+        """Whether ``party`` is told of this conflict: a side, or in ``told``.
+
+        A deviation is told to the movement's party and its audience only: the party whose
+        volume a convoy nears is not told unless the movement is shared with it.
+        """
+        if party == self.party_a or self.told.includes(party):
+            return True
+        return party == self.party_b and self.kind is not ConflictKind.DEVIATION
 
     def same_encounter(self, other: TrackConflict) -> bool:
         """Whether a fresh finding changes nothing a reader would see (times to the second)."""

@@ -18,6 +18,13 @@ from deconfliction.service.notices import (
     update_notice,
     withdraw_notice,
 )
+from deconfliction.service.scan import Scanner, ScanResult, ScanSettings, require_scanner, scan
+from deconfliction.service.tracks import (
+    ReportResult,
+    TrackFilter,
+    list_tracks,
+    report_tracks,
+)
 
 __all__ = [
     "ConflictView",
@@ -25,6 +32,11 @@ __all__ = [
     "NoticeDraft",
     "NoticeFilter",
     "NoticeResult",
+    "ReportResult",
+    "ScanResult",
+    "ScanSettings",
+    "Scanner",
+    "TrackFilter",
     "authenticate",
     "create_member",
     "create_notice",
@@ -35,9 +47,13 @@ __all__ = [
     "list_conflicts",
     "list_notices",
     "list_parties",
+    "list_tracks",
     "new_token",
     "open_line",
+    "report_tracks",
+    "require_scanner",
     "require_writer",
+    "scan",
     "update_notice",
     "withdraw_notice",
 ]

@@ -1,8 +1,12 @@
 """Conflicts as each party is told of them: always both sides, redacted past need-to-know.
 
-A party sees the other side of a conflict in full when it is in the other notice's audience.
-Otherwise it learns only the other party's slug and the time window the two overlap — no
-geometry, no notice id, no distance — enough to pick up the line and talk.
+A party sees the other side of a conflict in full when it is in the other notice's (or track's)
+audience. Otherwise it learns only the other party's slug and when — the time window the two
+overlap, or when separation is lost — no geometry, no notice or track id, no distance: enough to
+pick up the line and talk.
+
+Conflicts on tracks (tactical, intrusion, deviation) live in their own table, followed from scan
+to scan; here both kinds become one list, newest first.
 """
 
 from __future__ import annotations
@@ -18,12 +22,20 @@ from deconfliction.domain import (
     ConflictStatus,
     Member,
     TimeWindow,
+    TrackConflict,
 )
 from deconfliction.errors import NotFound
 from deconfliction.service.line import Line
 from deconfliction.store.base import Tx
 
-__all__ = ["ConflictView", "Side", "get_conflict", "list_conflicts", "views_of"]
+__all__ = [
+    "ConflictView",
+    "Side",
+    "get_conflict",
+    "list_conflicts",
+    "track_view",
+    "views_of",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,21 +44,34 @@ class Side:
     notice: str | None
     volume: int | None
     version: int | None
+    track: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ConflictView:
-    """A conflict oriented for one party: ``mine`` is its side, ``other`` the other party's."""
+    """A conflict oriented for one party: ``mine`` is its side, ``other`` the other party's.
+
+    A deviation is told to the movement's audience too: for those parties ``mine`` is ``None``
+    and ``other`` is the movement's side. Conflicts on tracks carry ``t_in`` (separation lost),
+    ``t_out`` (regained, if known), ``cpa`` (closest approach) and ``updated_at``; a deviation
+    its ``reason``; ``window`` is only for strategic conflicts.
+    """
 
     id: str
     kind: ConflictKind
     status: ConflictStatus
-    mine: Side
-    other: Side
-    window: TimeWindow
+    mine: Side | None
+    other: Side | None
+    window: TimeWindow | None
     distance_m: float | None
     detected_at: datetime
     redacted: bool
+    t_in: datetime | None = None
+    t_out: datetime | None = None
+    cpa: datetime | None = None
+    reason: str | None = None
+    detail: str | None = None
+    updated_at: datetime | None = None
 
 
 def views_of(
@@ -97,18 +122,63 @@ def _view(
     )
 
 
+def track_view(c: TrackConflict, party: str) -> ConflictView:
+    """Orient a conflict on tracks for ``party`` (a side, or told as the movement's audience)."""
+    a = Side(c.party_a, c.movement, None, None, c.track_a)
+    b = None
+    if c.party_b is not None:
+        b = Side(c.party_b, c.notice_b, c.volume_b, None, c.track_b)
+    clear_a = party == c.party_a or c.visible_a.includes(party)
+    clear_b = b is not None and (party == b.party or c.visible_b.includes(party))
+    if b is not None and not clear_b:
+        b = Side(b.party, None, None, None, None)
+    if not clear_a:
+        a = Side(a.party, None, None, None, None)
+    mine: Side | None
+    if party == c.party_a:
+        mine, other, clear = a, b, clear_b or b is None
+    elif b is not None and party == b.party and c.kind is not ConflictKind.DEVIATION:
+        mine, other, clear = b, a, clear_a
+    else:
+        mine, other, clear = None, a, clear_a and (clear_b or b is None)
+    return ConflictView(
+        id=c.id,
+        kind=c.kind,
+        status=c.status,
+        mine=mine,
+        other=other,
+        window=None,
+        distance_m=c.distance_m if clear else None,
+        detected_at=c.detected_at,
+        redacted=not clear,
+        t_in=c.t_in,
+        t_out=c.t_out,
+        cpa=c.cpa,
+        reason=c.reason,
+        detail=c.detail if clear else None,
+        updated_at=c.updated_at,
+    )
+
+
 def list_conflicts(
     line: Line, actor: Member, live_only: bool = False, limit: int = 1000
 ) -> list[ConflictView]:
-    """The conflicts the actor's party is part of, newest first."""
+    """The conflicts the actor's party is told of, strategic and on tracks, newest first."""
     with line.store.read() as tx:
         conflicts = tx.list_conflicts(actor.party, live_only=live_only, limit=limit)
-        return views_of(tx, conflicts, actor.party)
+        views = views_of(tx, conflicts, actor.party)
+        on_tracks = tx.list_track_conflicts(actor.party, live_only=live_only, limit=limit)
+    views += [track_view(c, actor.party) for c in on_tracks]
+    views.sort(key=lambda v: (v.detected_at, v.id), reverse=True)
+    return views[:limit]
 
 
 def get_conflict(line: Line, actor: Member, conflict_id: str) -> ConflictView:
     with line.store.read() as tx:
         conflict = tx.get_conflict(conflict_id)
-        if conflict is None or not conflict.involves(actor.party):
-            raise NotFound(f"no conflict {conflict_id!r}", "/id")
-        return views_of(tx, [conflict], actor.party)[0]
+        if conflict is not None and conflict.involves(actor.party):
+            return views_of(tx, [conflict], actor.party)[0]
+        on_track = tx.get_track_conflict(conflict_id)
+        if on_track is not None and on_track.involves(actor.party):
+            return track_view(on_track, actor.party)
+    raise NotFound(f"no conflict {conflict_id!r}", "/id")

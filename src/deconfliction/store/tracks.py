@@ -151,7 +151,7 @@ def _visible_to(viewer: sa.BindParameter[str]) -> sa.ColumnElement[bool]:
 def _told(party: sa.BindParameter[str]) -> sa.ColumnElement[bool]:
     return sa.or_(
         _C.c.party_a == party,
-        _C.c.party_b == party,
+        sa.and_(_C.c.party_b == party, _C.c.kind != ConflictKind.DEVIATION.value),
         _C.c.told == "all",
         _C.c.told.contains(sa.literal(",") + party + sa.literal(","), autoescape=False),
     )

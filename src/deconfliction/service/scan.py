@@ -1,0 +1,448 @@
+"""The running detector: one scan of every live track, and the conflicts it keeps up to date.
+
+A scan brings every live track to the same instant, then finds tactical pairs (track against
+track), intrusions (track into another party's active volume) and deviations (a track against
+its own movement notice). Each finding has a key naming the encounter; a finding whose key is
+already a live conflict updates it, a new key opens a conflict, and a live conflict no longer
+found is resolved — or expired, when one of its tracks went stale and nothing more can be said.
+So a continuing encounter is one conflict for as long as it lasts, not one per scan.
+
+Reconciliation runs under the same write lock as notice writes, so scans from several processes
+(or the background loop and an on-demand scan) never open one encounter twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from deconfliction.detect import tactical
+from deconfliction.detect.conformance import Conformance, deviations
+from deconfliction.detect.intrusion import intrusions, swept_boxes
+from deconfliction.detect.strategic import Candidate
+from deconfliction.domain import (
+    Audience,
+    ConflictKind,
+    ConflictStatus,
+    Member,
+    Minima,
+    Notice,
+    NoticeState,
+    Role,
+    Track,
+    TrackConflict,
+)
+from deconfliction.errors import PermissionDenied
+from deconfliction.geo.shape import prepare
+from deconfliction.service.detection import candidate_from_row
+from deconfliction.service.line import Line
+from deconfliction.store.base import Box4, Tx, VolumeRow
+
+__all__ = ["ScanResult", "ScanSettings", "Scanner", "require_scanner", "scan"]
+
+_log = logging.getLogger(__name__)
+_BOX_CHUNK = 200
+_M_PER_DEG_LAT = 110_574.0  # the least length of a degree of latitude (at the equator)
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """What the running detector looks for: lookahead, minima between domains, conformance."""
+
+    lookahead_s: float = 300.0
+    minima: Minima = field(default_factory=Minima)
+    conformance: Conformance = field(default_factory=Conformance)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    at: datetime
+    tracks: int
+    opened: list[TrackConflict]
+    updated: list[TrackConflict]
+    closed: list[TrackConflict]
+    """Resolved (the encounter ended) or expired (a track went stale)."""
+    elapsed_s: float
+
+    def count(self, kind: ConflictKind) -> int:
+        """Live conflicts of ``kind`` this scan found (opened or still going)."""
+        return sum(c.kind is kind for c in (*self.opened, *self.updated))
+
+
+@dataclass(frozen=True)
+class _Finding:
+    kind: ConflictKind
+    key: str
+    a: Track
+    party_b: str | None = None
+    track_b: Track | None = None
+    notice_b: str | None = None
+    volume_b: int | None = None
+    visible_b: Audience = field(default_factory=Audience)
+    movement: Notice | None = None
+    reason: str | None = None
+    t_in_s: float = 0.0
+    t_out_s: float | None = None
+    tcpa_s: float | None = None
+    distance_m: float | None = None
+    detail: str = ""
+
+
+def require_scanner(actor: Member) -> None:
+    """PermissionDenied for observers: a scan on demand is work for the line."""
+    if actor.role is Role.OBSERVER:
+        raise PermissionDenied("an observer cannot start a scan; a coordinator or admin can")
+
+
+def scan(line: Line, settings: ScanSettings | None = None) -> ScanResult:
+    """Scan every live track once at ``line.clock()`` and store what changed."""
+    settings = settings or ScanSettings()
+    started = time.perf_counter()
+    now = line.clock()
+    with line.store.read() as tx:
+        tracks = tx.live_tracks(now)
+        findings = _tactical(tracks, now, settings)
+        findings += _intrusions(tx, line, tracks, now, settings)
+        findings += _deviations(tx, tracks, now, settings)
+    live_keys = {t.key for t in tracks}
+    with line.store.transaction() as tx:
+        tx.lock_for_notice_write()
+        opened, updated, closed = _reconcile(tx, line, findings, live_keys, now)
+    return ScanResult(now, len(tracks), opened, updated, closed, time.perf_counter() - started)
+
+
+# -- finding ----------------------------------------------------------------------------------
+
+
+def _seconds(t: Track, now: datetime) -> float:
+    return (now - t.time).total_seconds()
+
+
+def _tactical(tracks: Sequence[Track], now: datetime, settings: ScanSettings) -> list[_Finding]:
+    if len(tracks) < 2:
+        return []
+    parties = {p: i for i, p in enumerate(sorted({t.party for t in tracks}))}
+    states = tactical.States.of(
+        lat=[t.lat for t in tracks],
+        lon=[t.lon for t in tracks],
+        alt_m=[t.alt_m for t in tracks],
+        gs_mps=[t.gs_mps for t in tracks],
+        trk_deg=[t.trk_deg for t in tracks],
+        vs_mps=[t.vs_mps for t in tracks],
+        group=[parties[t.party] for t in tracks],
+        domain=[t.domain.code for t in tracks],
+    ).advanced(np.array([_seconds(t, now) for t in tracks]))
+    found = tactical.detect(states, settings.lookahead_s, settings.minima)
+    out = []
+    for i, j, t_in, t_out, tcpa, dcpa in zip(
+        found.i.tolist(),
+        found.j.tolist(),
+        found.t_in_s.tolist(),
+        found.t_out_s.tolist(),
+        found.tcpa_s.tolist(),
+        found.dcpa_m.tolist(),
+        strict=True,
+    ):
+        a, b = sorted((tracks[i], tracks[j]), key=lambda t: t.key)
+        out.append(
+            _Finding(
+                ConflictKind.TACTICAL,
+                f"tactical:{a.key}|{b.key}",
+                a,
+                party_b=b.party,
+                track_b=b,
+                visible_b=b.audience,
+                t_in_s=t_in,
+                t_out_s=t_out if np.isfinite(t_out) else None,
+                tcpa_s=tcpa,
+                distance_m=dcpa,
+                detail=f"closest approach {dcpa:,.0f} m in {tcpa:.0f} s",
+            )
+        )
+    return out
+
+
+def _meets(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which boxes of ``a`` (n x 8: mins then maxes) meet which of ``b`` (m x 8): n x m."""
+    lo_a, hi_a = a[:, None, :4], a[:, None, 4:]
+    lo_b, hi_b = b[None, :, :4], b[None, :, 4:]
+    meets: np.ndarray = np.all((lo_a <= hi_b) & (lo_b <= hi_a), axis=2)
+    return meets
+
+
+def _array(boxes: Sequence[Box4]) -> np.ndarray:
+    return np.array(
+        [
+            (b.lon_min, b.lat_min, b.alt_min, b.t_min, b.lon_max, b.lat_max, b.alt_max, b.t_max)
+            for b in boxes
+        ],
+        dtype=np.float64,
+    ).reshape(-1, 8)
+
+
+def _search(
+    tx: Tx, owners: Sequence[int], boxes: Sequence[Box4]
+) -> tuple[list[VolumeRow], list[tuple[int, int]]]:
+    """Stored volumes whose boxes meet ``boxes``, and (owner, row) pairs for each that does."""
+    rows: list[VolumeRow] = []
+    seen: dict[tuple[str, int], int] = {}
+    pairs: set[tuple[int, int]] = set()
+    for s in range(0, len(boxes), _BOX_CHUNK):
+        chunk = boxes[s : s + _BOX_CHUNK]
+        found = tx.candidates(chunk)
+        if not found:
+            continue
+        index = []
+        for r in found:
+            k = (r.notice_id, r.index)
+            if k not in seen:
+                seen[k] = len(rows)
+                rows.append(r)
+            index.append(seen[k])
+        row_boxes = [b for r in found for b in r.boxes]
+        row_of = np.repeat(index, [len(r.boxes) for r in found])
+        hit = _meets(_array(chunk), _array(row_boxes))
+        qi, ri = np.nonzero(hit)
+        own = np.asarray(owners[s : s + _BOX_CHUNK])
+        pairs.update(zip(own[qi].tolist(), row_of[ri].tolist(), strict=True))
+    return rows, sorted(pairs)
+
+
+def _intrusions(
+    tx: Tx, line: Line, tracks: Sequence[Track], now: datetime, settings: ScanSettings
+) -> list[_Finding]:
+    owners: list[int] = []
+    boxes: list[Box4] = []
+    for i, t in enumerate(tracks):
+        for b in swept_boxes(t, now, settings.lookahead_s, line.defaults):
+            owners.append(i)
+            boxes.append(b)
+    rows, pairs = _search(tx, owners, boxes)
+    pairs = [(ti, ri) for ti, ri in pairs if rows[ri].party != tracks[ti].party]
+    if not pairs:
+        return []
+    candidates = [candidate_from_row(r) for r in rows]
+    out = []
+    for x in intrusions(tracks, candidates, pairs, now, settings.lookahead_s, line.defaults):
+        t, row = tracks[x.track], rows[x.volume]
+        out.append(
+            _Finding(
+                ConflictKind.INTRUSION,
+                f"intrusion:{t.key}|{row.notice_id}#{row.index}",
+                t,
+                party_b=row.party,
+                notice_b=row.notice_id,
+                volume_b=row.index,
+                visible_b=row.audience or Audience(),
+                t_in_s=x.t_in_s,
+                distance_m=x.distance_m,
+                detail=(
+                    "inside the volume"
+                    if x.t_in_s <= 0
+                    else f"predicted to enter the volume in {x.t_in_s:.0f} s"
+                ),
+            )
+        )
+    return out
+
+
+def _around(t: Track, now: datetime, d_m: float) -> list[Box4]:
+    """Conservative boxes around the track's position, ``d_m`` each way, at ``now``."""
+    dlat = d_m / _M_PER_DEG_LAT + 1e-6
+    lat0, lat1 = max(-90.0, t.lat - dlat), min(90.0, t.lat + dlat)
+    cos = float(np.cos(np.radians(max(abs(lat0), abs(lat1)))))
+    dlon = 180.0 if cos < 1e-3 else min(180.0, dlat / cos)
+    s = now.timestamp()
+    lon0, lon1 = t.lon - dlon, t.lon + dlon
+    spans = [(max(-180.0, lon0), min(180.0, lon1))]
+    if dlon >= 180.0:
+        spans = [(-180.0, 180.0)]
+    elif lon0 < -180.0:
+        spans.append((lon0 + 360.0, 180.0))
+    elif lon1 > 180.0:
+        spans.append((-180.0, lon1 - 360.0))
+    return [Box4(x0, lat0, t.alt_m, s, x1, lat1, t.alt_m, s) for x0, x1 in spans]
+
+
+def _movement_candidates(notice: Notice) -> list[Candidate]:
+    return [
+        Candidate.of(f"{notice.id}#{i}", notice.party, v, prepare(v.footprint), notice.buffers)
+        for i, v in enumerate(notice.volumes)
+    ]
+
+
+def _deviations(
+    tx: Tx, tracks: Sequence[Track], now: datetime, settings: ScanSettings
+) -> list[_Finding]:
+    following = [t for t in tracks if t.movement is not None]
+    if not following:
+        return []
+    movements: dict[str, Notice | None] = {}
+    for t in following:
+        assert t.movement is not None
+        if t.movement not in movements:
+            movements[t.movement] = tx.get_notice(t.movement)
+    shapes: dict[str, list[Candidate]] = {}
+    d = settings.conformance.near_volume_m
+    owners: list[int] = []
+    boxes: list[Box4] = []
+    for i, t in enumerate(following):
+        for b in _around(t, now, d):
+            owners.append(i)
+            boxes.append(b)
+    rows, pairs = _search(tx, owners, boxes)
+    near: dict[int, list[int]] = defaultdict(list)
+    for ti, ri in pairs:
+        if rows[ri].party != following[ti].party:
+            near[ti].append(ri)
+    out = []
+    for ti, t in enumerate(following):
+        notice = movements[t.movement or ""]
+        if (
+            notice is None
+            or notice.party != t.party
+            or notice.state_at(now) is not NoticeState.ACTIVE
+        ):
+            continue
+        if notice.id not in shapes:
+            shapes[notice.id] = _movement_candidates(notice)
+        others = [candidate_from_row(rows[ri]) for ri in near[ti]]
+        for dev in deviations(t, shapes[notice.id], others, now, settings.conformance):
+            row = None
+            if dev.reason == "near-volume" and dev.volume is not None:
+                row = rows[near[ti][dev.volume]]
+            key = f"deviation:{t.key}|{dev.reason}"
+            if row is not None:
+                key += f"|{row.notice_id}#{row.index}"
+            out.append(
+                _Finding(
+                    ConflictKind.DEVIATION,
+                    key,
+                    t,
+                    party_b=None if row is None else row.party,
+                    notice_b=None if row is None else row.notice_id,
+                    volume_b=None if row is None else row.index,
+                    visible_b=(row.audience or Audience()) if row is not None else Audience(),
+                    movement=notice,
+                    reason=str(dev.reason),
+                    distance_m=dev.distance_m,
+                    detail=dev.detail,
+                )
+            )
+    return out
+
+
+# -- keeping conflicts up to date -------------------------------------------------------------
+
+
+def _at(now: datetime, seconds: float | None) -> datetime | None:
+    return None if seconds is None else now + timedelta(seconds=seconds)
+
+
+def _conflict(f: _Finding, cid: str, now: datetime) -> TrackConflict:
+    t_in = now + timedelta(seconds=f.t_in_s)
+    return TrackConflict(
+        id=cid,
+        kind=f.kind,
+        status=ConflictStatus.OPEN,
+        key=f.key,
+        party_a=f.a.party,
+        track_a=f.a.uid,
+        party_b=f.party_b,
+        track_b=None if f.track_b is None else f.track_b.uid,
+        notice_b=f.notice_b,
+        volume_b=f.volume_b,
+        movement=None if f.movement is None else f.movement.id,
+        reason=f.reason,
+        t_in=t_in,
+        t_out=_at(now, f.t_out_s),
+        cpa=_at(now, f.tcpa_s),
+        distance_m=f.distance_m,
+        detail=f.detail,
+        told=Audience() if f.movement is None else f.movement.audience,
+        visible_a=f.a.audience,
+        visible_b=f.visible_b,
+        detected_at=now,
+        updated_at=now,
+    )
+
+
+def _reconcile(
+    tx: Tx, line: Line, findings: Sequence[_Finding], live_tracks: set[str], now: datetime
+) -> tuple[list[TrackConflict], list[TrackConflict], list[TrackConflict]]:
+    live = {c.key: c for c in tx.live_track_conflicts()}
+    opened: list[TrackConflict] = []
+    updated: list[TrackConflict] = []
+    changed: list[TrackConflict] = []
+    found: set[str] = set()
+    for f in findings:
+        if f.key in found:
+            continue
+        found.add(f.key)
+        held = live.get(f.key)
+        fresh = _conflict(f, line.new_id() if held is None else held.id, now)
+        if held is None:
+            opened.append(fresh)
+            continue
+        # a loss of separation already under way keeps the time it began
+        t_in = held.t_in if fresh.t_in <= now and held.t_in <= now else fresh.t_in
+        fresh = replace(fresh, status=held.status, t_in=t_in, detected_at=held.detected_at)
+        updated.append(fresh)
+        if not fresh.same_encounter(held):
+            changed.append(fresh)
+    closed = []
+    for key, held in live.items():
+        if key in found:
+            continue
+        sides = [f"{held.party_a}/{held.track_a}"]
+        if held.track_b is not None:
+            sides.append(f"{held.party_b}/{held.track_b}")
+        stale = any(s not in live_tracks for s in sides)
+        status = ConflictStatus.EXPIRED if stale else ConflictStatus.RESOLVED
+        closed.append(replace(held, status=status, resolved_at=now, updated_at=now))
+    tx.insert_track_conflicts(opened)
+    tx.update_track_conflicts(changed + closed)
+    return opened, updated, closed
+
+
+# -- the background loop ----------------------------------------------------------------------
+
+
+class Scanner:
+    """Scans the line every ``interval_s`` seconds in a daemon thread until stopped."""
+
+    def __init__(
+        self, line: Line, interval_s: float = 1.0, settings: ScanSettings | None = None
+    ) -> None:
+        self.line = line
+        self.interval_s = interval_s
+        self.settings = settings or ScanSettings()
+        self.last: ScanResult | None = None
+        self.failures = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="scanner", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                self.last = scan(self.line, self.settings)
+            except Exception:  # the detector must outlive one bad scan; the log says why
+                self.failures += 1
+                _log.exception("scan failed")
+            self._stop.wait(max(0.0, self.interval_s - (time.monotonic() - started)))

@@ -1,0 +1,269 @@
+"""Track use cases: a party reports its assets' states in batches, and reads what it may see.
+
+Batches are read report by report, so one bad report names its own index and field and costs
+only itself: the good reports of the batch are stored (the policy the API documents). A report
+older than the stored state of its track is ignored, so late or replayed reports never move a
+track backwards; within one batch the newest report of each track wins.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from deconfliction.detect.conformance import Conformance, stopped_since
+from deconfliction.domain import (
+    DEFAULT_STALE_S,
+    Audience,
+    Member,
+    Notice,
+    NoticeKind,
+    NoticeState,
+    Track,
+    TrackDomain,
+    TrackReport,
+    check_slug,
+)
+from deconfliction.domain.volume import check_instant
+from deconfliction.errors import DeconflictionError, InvalidInput, PayloadTooLarge
+from deconfliction.service.line import Line
+from deconfliction.service.notices import require_writer
+
+__all__ = [
+    "MAX_REPORTS",
+    "ReportResult",
+    "TrackFilter",
+    "list_tracks",
+    "read_report",
+    "report_tracks",
+]
+
+MAX_REPORTS = 10_000
+"""Reports in one batch; more is refused whole (send several batches)."""
+
+MAX_FUTURE = timedelta(seconds=60)
+MAX_GS_MPS = 2_000.0
+MAX_VS_MPS = 300.0
+ALT_RANGE_M = (-1_000.0, 100_000.0)
+MAX_STALE_S = 86_400.0
+_UID = re.compile(r"[A-Za-z0-9._:~@+-]{1,128}")
+_ID = re.compile(r"[A-Za-z0-9._~-]{1,128}")
+_NUMBERS = {
+    "lat": (-90.0, 90.0),
+    "lon": (-180.0, 180.0),
+    "alt_m": ALT_RANGE_M,
+    "gs_mps": (0.0, MAX_GS_MPS),
+    "trk_deg": (0.0, 360.0),
+    "vs_mps": (-MAX_VS_MPS, MAX_VS_MPS),
+}
+_FIELDS = frozenset(
+    {*_NUMBERS, "uid", "domain", "time", "callsign", "stale_s", "movement", "audience"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportResult:
+    """What became of a batch: stored, ignored as older than the stored state, and rejected."""
+
+    accepted: int
+    ignored: int
+    rejected: list[InvalidInput]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackFilter:
+    bbox: tuple[float, float, float, float] | None = None
+    domain: TrackDomain | None = None
+    include_stale: bool = False
+    limit: int = 10_000
+
+
+def _number(item: Mapping[str, object], key: str, ptr: str) -> float:
+    value = item.get(key)
+    lo, hi = _NUMBERS[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput(f"{key} must be a number", f"{ptr}/{key}")
+    v = float(value)
+    if not math.isfinite(v) or not lo <= v <= hi:
+        raise InvalidInput(f"{key} must lie between {lo:g} and {hi:g}", f"{ptr}/{key}")
+    return v
+
+
+def _time(value: object, now: datetime, ptr: str) -> datetime:
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            "time must be an RFC 3339 time such as 2026-11-25T06:00:00Z", ptr
+        ) from None
+    when = check_instant(when, ptr)
+    if when - now > MAX_FUTURE:
+        raise InvalidInput(
+            f"time is {(when - now).total_seconds():.0f} s in the future (at most 60 s allowed)",
+            ptr,
+        )
+    return when
+
+
+def _audience(value: object, ptr: str) -> Audience:
+    if value == "all":
+        return Audience(everyone=True)
+    if not isinstance(value, list) or len(value) > 1000:
+        raise InvalidInput("audience must be 'all' or a list of party slugs", ptr)
+    for i, slug in enumerate(value):
+        if not isinstance(slug, str):
+            raise InvalidInput("a party slug is a string", f"{ptr}/{i}")
+        check_slug(slug, f"{ptr}/{i}")
+    return Audience(parties=frozenset(value))
+
+
+def read_report(item: object, index: int, now: datetime) -> TrackReport:
+    """One report of a batch, checked; errors point at ``/{index}/{field}``."""
+    ptr = f"/{index}"
+    if not isinstance(item, dict):
+        raise InvalidInput("a report is a JSON object", ptr)
+    unknown = sorted(k for k in item if k not in _FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown field {unknown[0]!r}", f"{ptr}/{unknown[0]}")
+    uid = item.get("uid")
+    if not isinstance(uid, str) or not _UID.fullmatch(uid):
+        raise InvalidInput("uid must be 1-128 letters, digits or ._:~@+-", f"{ptr}/uid")
+    try:
+        domain = TrackDomain(str(item.get("domain")))
+    except ValueError:
+        raise InvalidInput("domain must be air, ground or sea", f"{ptr}/domain") from None
+    lat, lon, alt, gs, trk, vs = (_number(item, k, ptr) for k in _NUMBERS)
+    time = _time(item.get("time"), now, f"{ptr}/time")
+    callsign = item.get("callsign")
+    if callsign is not None and (
+        not isinstance(callsign, str) or not 0 < len(callsign) <= 64 or not callsign.isprintable()
+    ):
+        raise InvalidInput("callsign must be 1-64 printable characters", f"{ptr}/callsign")
+    stale = item.get("stale_s")
+    if stale is not None and (
+        isinstance(stale, bool)
+        or not isinstance(stale, int | float)
+        or not 1.0 <= stale <= MAX_STALE_S
+    ):
+        raise InvalidInput("stale_s must be between 1 and 86400 seconds", f"{ptr}/stale_s")
+    movement = item.get("movement")
+    if movement is not None and (not isinstance(movement, str) or not _ID.fullmatch(movement)):
+        raise InvalidInput("movement must be the id of your movement notice", f"{ptr}/movement")
+    audience = item.get("audience")
+    return TrackReport(
+        uid=uid,
+        domain=domain,
+        lat=lat,
+        lon=lon,
+        alt_m=alt,
+        gs_mps=gs,
+        trk_deg=trk % 360.0,
+        vs_mps=vs,
+        time=time,
+        callsign=callsign,
+        stale_s=None if stale is None else float(stale),
+        movement=movement,
+        audience=None if audience is None else _audience(audience, f"{ptr}/audience"),
+    )
+
+
+def report_tracks(
+    line: Line,
+    actor: Member,
+    items: Sequence[object],
+    conformance: Conformance | None = None,
+) -> ReportResult:
+    """Store the newest state of each reported track of the actor's party.
+
+    Raises ``PayloadTooLarge`` (nothing stored) for more than ``MAX_REPORTS`` reports; otherwise
+    every good report is kept and each bad one is returned with its pointer.
+    """
+    require_writer(actor)
+    if len(items) > MAX_REPORTS:
+        raise PayloadTooLarge(
+            f"{len(items)} reports in one batch; send at most {MAX_REPORTS} per request", ""
+        )
+    settings = conformance or Conformance()
+    now = line.clock()
+    rejected: list[InvalidInput] = []
+    newest: dict[str, tuple[int, TrackReport]] = {}
+    for i, item in enumerate(items):
+        try:
+            report = read_report(item, i, now)
+        except DeconflictionError as e:
+            rejected.append(e if isinstance(e, InvalidInput) else InvalidInput(e.reason, e.pointer))
+            continue
+        held = newest.get(report.uid)
+        if held is None or report.time > held[1].time:
+            newest[report.uid] = (i, report)
+    ignored = len(items) - len(rejected) - len(newest)
+    with line.store.transaction() as tx:
+        previous = tx.get_tracks(actor.party, list(newest))
+        movements = {r.movement for _, r in newest.values() if r.movement is not None}
+        bad_movement = {m: _movement_problem(tx.get_notice(m), actor.party) for m in movements}
+        tracks: list[Track] = []
+        for i, report in sorted(newest.values(), key=lambda x: x[0]):
+            problem = bad_movement.get(report.movement or "")
+            if problem:
+                rejected.append(InvalidInput(problem, f"/{i}/movement"))
+                continue
+            before = previous.get(report.uid)
+            if before is not None and before.time >= report.time:
+                ignored += 1
+                continue
+            tracks.append(_track(actor.party, report, before, now, settings))
+        tx.put_tracks(tracks)
+    rejected.sort(key=lambda e: int(e.pointer.split("/")[1]) if e.pointer else -1)
+    return ReportResult(accepted=len(tracks), ignored=ignored, rejected=rejected)
+
+
+def _movement_problem(notice: Notice | None, party: str) -> str:
+    if notice is None or notice.party != party:
+        return "no movement notice of your party has this id"
+    if notice.kind is not NoticeKind.MOVEMENT:
+        return f"notice is a {notice.kind.value}, not a movement"
+    if notice.state is not NoticeState.ACTIVE:
+        return f"the movement notice is {notice.state.value}"
+    return ""
+
+
+def _track(
+    party: str, r: TrackReport, before: Track | None, now: datetime, settings: Conformance
+) -> Track:
+    audience = r.audience or (before.audience if before else Audience())
+    return Track(
+        party=party,
+        uid=r.uid,
+        domain=r.domain,
+        lat=r.lat,
+        lon=r.lon,
+        alt_m=r.alt_m,
+        gs_mps=r.gs_mps,
+        trk_deg=r.trk_deg,
+        vs_mps=r.vs_mps,
+        time=r.time,
+        stale_s=r.stale_s or DEFAULT_STALE_S[r.domain],
+        audience=audience,
+        callsign=r.callsign,
+        movement=r.movement,
+        stopped_since=stopped_since(before, r.time, r.gs_mps, settings),
+        received_at=now,
+    )
+
+
+def list_tracks(line: Line, actor: Member, query: TrackFilter) -> list[Track]:
+    """Tracks the actor's party may see: its own and those shared with it; live unless asked."""
+    now = line.clock()
+    with line.store.read() as tx:
+        return tx.list_tracks(
+            actor.party,
+            None if query.include_stale else now,
+            bbox=query.bbox,
+            domain=query.domain,
+            limit=query.limit,
+        )
