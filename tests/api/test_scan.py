@@ -6,6 +6,7 @@ resolved when it ends and expired when a track goes stale; need-to-know on all o
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -230,3 +231,24 @@ def test_near_another_partys_volume(line: tuple[Api, Clock]) -> None:
 def test_observers_cannot_scan(line: tuple[Api, Clock]) -> None:
     api, _ = line
     assert api.client.post("/v1/scan", headers=api.headers("blue-observer")).status_code == 403
+
+
+def test_the_server_scans_by_itself(make_store: MakeStore) -> None:
+    from fastapi.testclient import TestClient
+
+    from deconfliction.api.app import create_app
+    from deconfliction.service.line import utc_now
+
+    made = make_api(make_store("sqlite"), clock=utc_now)
+    app = create_app(made.line, scan_interval_s=0.05)
+    with TestClient(app) as client:
+        api = Api(client, made.line, made.tokens)
+        clock = Clock(utc_now())
+        head_on(api, clock)
+        deadline = time.monotonic() + 10
+        while not conflicts(api, "blue", "tactical") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [c["status"] for c in conflicts(api, "blue", "tactical")] == ["open"]
+        scanner = app.state.scanner
+        assert scanner.failures == 0 and scanner.last.tracks == 2
+    assert not scanner._thread.is_alive()  # stopped with the app

@@ -65,7 +65,16 @@ def test_demo_loads_the_scenario_with_its_conflicts(tmp_path: Path) -> None:
     with line.store.transaction() as tx:
         notices = tx.list_notices(NoticeQuery())
         members = {m.party: m for m in tx.list_members()}
+        assets = tx.list_tracks("coalition", None)
     assert sorted(n.kind.value for n in notices) == ["movement", "operation", "operation"]
+    # the coalition sees its own jet, the counterpart's (shared with it) and the public convoy
+    assert sorted(t.key for t in assets) == [
+        "coalition/viper-1",
+        "counterpart/falcon-2",
+        "un-ocha/convoy-lead",
+    ]
+    movement = next(n for n in notices if n.kind.value == "movement")
+    assert next(t for t in assets if t.domain.value == "ground").movement == movement.id
     un = list_conflicts(line, members["un-ocha"])
     assert sorted(v.other.party for v in un) == ["coalition", "counterpart"]
     assert all(v.redacted for v in un)

@@ -7,6 +7,7 @@ and the same use cases as a coordinator's POST.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -19,9 +20,10 @@ from rich.table import Table
 from deconfliction import service
 from deconfliction.api.convert import draft_from
 from deconfliction.api.schemas import NoticeIn
-from deconfliction.domain import Role
+from deconfliction.demo.feed import Feed, assets_from
+from deconfliction.domain import Member, Role
 
-__all__ = ["demo", "load_scenario"]
+__all__ = ["Loaded", "demo", "load_scenario"]
 
 DEMO_DB = "deconfliction-demo.db"
 
@@ -37,23 +39,39 @@ def _absolute_times(volume: dict[str, Any], base: datetime) -> dict[str, Any]:
     }
 
 
-def load_scenario(line: service.Line) -> dict[str, str]:
-    """Load the scenario into ``line``; return a coordinator token per party slug."""
+@dataclass(frozen=True)
+class Loaded:
+    """What the scenario put on the line: a coordinator (and token) per party, its assets."""
+
+    tokens: dict[str, str]
+    members: dict[str, Member]
+    feed: Feed
+
+
+def load_scenario(line: service.Line) -> Loaded:
+    """Load the scenario's parties and notices into ``line``, and report its assets once."""
     scenario = json.loads(
         resources.files("deconfliction.demo").joinpath("scenario.json").read_text()
     )
-    base = line.clock().replace(minute=0, second=0, microsecond=0)
+    now = line.clock()
+    base = now.replace(minute=0, second=0, microsecond=0)
     tokens: dict[str, str] = {}
     members = {}
     for p in scenario["parties"]:
         service.create_party(line, p["slug"], p["name"])
         member, tokens[p["slug"]] = service.create_member(line, p["slug"], Role.COORDINATOR, "demo")
         members[p["slug"]] = member
+    notice_ids = []
     for n in scenario["notices"]:
         body = {k: v for k, v in n.items() if k != "party"}
         body["volumes"] = [_absolute_times(v, base) for v in n["volumes"]]
-        service.create_notice(line, members[n["party"]], draft_from(NoticeIn.model_validate(body)))
-    return tokens
+        made = service.create_notice(
+            line, members[n["party"]], draft_from(NoticeIn.model_validate(body))
+        )
+        notice_ids.append(made.notice.id)
+    feed = Feed(line, assets_from(scenario["tracks"], notice_ids, now), members)
+    feed.report_once()
+    return Loaded(tokens, members, feed)
 
 
 def demo(
@@ -67,7 +85,8 @@ def demo(
         for suffix in ("", "-wal", "-shm"):
             Path(DEMO_DB + suffix).unlink(missing_ok=True)
     line = service.open_line(db)
-    tokens = load_scenario(line)
+    loaded = load_scenario(line)
+    tokens = loaded.tokens
     console = Console()
     table = Table("party", "coordinator token", title="Demo line loaded")
     for slug, token in tokens.items():
@@ -82,10 +101,20 @@ def demo(
         f"'{base}/v1/notices?bbox=39.9,35.2,40.5,35.6'",
         soft_wrap=True,
     )
+    console.print(
+        f"  curl -s -H 'Authorization: Bearer {tokens['coalition']}' {base}/v1/tracks",
+        soft_wrap=True,
+    )
     console.print(f"API docs: {base}/docs   started {datetime.now(UTC):%H:%MZ}")
     if serve:
         import uvicorn
 
         from deconfliction.api.app import create_app
 
-        uvicorn.run(create_app(line), host=host, port=port, log_level="info", access_log=False)
+        console.print("Assets report every 2 s; the line scans live tracks every second.")
+        loaded.feed.start()
+        try:
+            app = create_app(line, scan_interval_s=1.0)
+            uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        finally:
+            loaded.feed.stop()
