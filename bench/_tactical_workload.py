@@ -142,7 +142,7 @@ class Hubs:
 
 
 def hubs(rng: np.random.Generator) -> Hubs:
-    """338 synthetic hubs: uniform within each region's box, weighted log-normally (sigma 1)
+    """328 synthetic hubs: uniform within each region's box, weighted log-normally (sigma 1)
     times the region's factor, so Europe, North America and East Asia carry most traffic."""
     lat: list[F64] = []
     lon: list[F64] = []

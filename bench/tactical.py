@@ -559,7 +559,8 @@ def _machine(peer: Peer | None) -> list[tuple[str, str]]:
         cores = str(os.cpu_count())
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=BENCH, capture_output=True,
                             text=True).stdout.strip()  # fmt: skip
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=BENCH.parent,
+    watched = ["src/deconfliction/detect", "src/deconfliction/domain"]
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", *watched], cwd=BENCH.parent,
                            capture_output=True, text=True).stdout.strip()  # fmt: skip
     load = ""
     with contextlib.suppress(OSError):
@@ -569,7 +570,7 @@ def _machine(peer: Peer | None) -> list[tuple[str, str]]:
         ("memory", mem),
         ("python / numpy", f"{platform.python_version()} / {np.__version__}"),
         ("peer", f"bluesky-simulator {peer.version} ({peer.site})" if peer else "-"),
-        ("commit", commit + (" (with uncommitted changes under src/)" if dirty else "")),
+        ("commit", commit + (" (with uncommitted changes in detect/ or domain/)" if dirty else "")),
         ("threads", ", ".join(f"{v}={os.environ.get(v)}" for v in ("OMP_NUM_THREADS",
                                                                     "OPENBLAS_NUM_THREADS"))),
     ]  # fmt: skip
