@@ -12,8 +12,11 @@ What it measures (docs/benchmarks.md has the figures and the targets):
    ``--repeats`` for ours and BlueSky C, the numpy one once. The conflicting pair sets are
    compared: every pair in the symmetric difference is judged under two earth models (BlueSky's
    flat one and WGS84 geodesics) and is within tolerance only when it lies within 1 % of a
-   threshold under either model (distance, height, or the end of the look-ahead); any other is
-   printed as a disagreement and the script exits 1. Then an oracle: ours against WGS84
+   threshold under either model (distance, height, or the end of the look-ahead). A pair that is
+   a conflict under one model and clear under the other (the flat and geodesic paths drift apart
+   by a few hundred metres over 300 s) is listed apart, and is no fault when ours answers as the
+   WGS84 geodesics of the definition do; any other is printed as a disagreement and the script
+   exits 1. Then an oracle: ours against WGS84
    geodesics (pyproj) on every pair BlueSky C finds with R widened by 15 %, which must show no
    conflict missed and no false alarm by more than 1 % (``--skip-oracle`` leaves it out).
 2. ``world``: N = 100,000 tracks clustered around a few hundred hubs; ours timed (best of
@@ -341,12 +344,16 @@ class Verdict:
     state: dict[str, str]  # model -> conflict / clear / near
     ok: bool
     why: str
+    model_diff: bool = False
+    """The two earth models differ by more than 1 % and ours follows WGS84 geodesics."""
 
 
 def judge(tr: Tracks, keys: np.ndarray, found_by: str, missing_from: str) -> list[Verdict]:
     """Classify each pair under both models: ``conflict`` when the minimum of
     max(d_h/R, d_v/H) over [0, 0.99 T] is below 0.99, ``clear`` when over [0, 1.01 T] it is
-    above 1.01, ``near`` otherwise. Near under either model: within tolerance."""
+    above 1.01, ``near`` otherwise. Near under either model: within tolerance. Conflict under one
+    model and clear under the other: the models differ by more than 1 %; that is no fault of ours
+    when ours answers as WGS84 geodesics do (the definition's earth), and it is listed apart."""
     n = len(tr)
     if len(keys) == 0:
         return []
@@ -378,10 +385,15 @@ def judge(tr: Tracks, keys: np.ndarray, found_by: str, missing_from: str) -> lis
                 found_by: next(mo for mo, st in state.items() if st == "conflict"),
                 missing_from: next(mo for mo, st in state.items() if st == "clear"),
             }
-            why = "MODELS DIFFER by more than 1 %: " + ", ".join(
+            why = "models differ by more than 1 %: " + ", ".join(
                 f"{side} as {mod}" for side, mod in agrees.items()
             )
-            ok = False
+            ok = agrees.get("ours") == "wgs84"
+            if not ok:
+                why = "WRONG: " + why
+            tau = {mod: float(t[k]) for mod, t in taus.items()}
+            out.append(Verdict(int(i[k]), int(j[k]), found_by, m, tau, state, ok, why, ok))
+            continue
         tau = {mod: float(t[k]) for mod, t in taus.items()}
         out.append(Verdict(int(i[k]), int(j[k]), found_by, m, tau, state, ok, why))
     return out
@@ -396,12 +408,19 @@ def compare(
     with console.status(f"judging {len(only_ours) + len(only_peer)} pairs under both earth models"):
         verdicts = judge(tr, only_ours, "ours", peer_name) + judge(tr, only_peer, peer_name, "ours")
     bad = [v for v in verdicts if not v.ok]
+    models = [v for v in verdicts if v.model_diff]
     lines = [
         f"pair sets: ours {len(ours):,}, {peer_name} {len(peer):,}, both {both:,}; "
         f"only ours {len(only_ours)}, only {peer_name} {len(only_peer)}; "
-        f"{len(verdicts) - len(bad)} of them within 1 % of a threshold under either earth model, "
-        f"{len(bad)} outside"
+        f"{len(verdicts) - len(bad) - len(models)} of them within 1 % of a threshold under "
+        f"either earth model, {len(models)} where the flat and WGS84 models differ by more than "
+        f"1 % and ours answers as WGS84 geodesics do, {len(bad)} wrong"
     ]
+    for v in models:
+        lines.append(
+            f"  earth model: ({v.i}, {v.j}) found by {v.found_by}; min separation over [0, T] "
+            f"{v.m['flat'][1]:.4f} flat, {v.m['wgs84'][1]:.4f} wgs84"
+        )
     if bad:
         # how far from the threshold the nearer model puts each pair outside tolerance
         margin = [min(abs(m[1] - 1.0) for m in v.m.values()) for v in bad]
@@ -684,8 +703,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if bad:
             failures.append(f"uniform: {len(bad)} pair(s) outside tolerance")
             console.print(
-                f"[bold red]DISAGREEMENT: {len(bad)} pair(s) differ by more than 1 % of a "
-                "threshold under both earth models[/bold red]"
+                f"[bold red]DISAGREEMENT: {len(bad)} pair(s) where ours is wrong under WGS84 "
+                "geodesics by more than 1 % of a threshold[/bold red]"
             )
             for v in bad:
                 console.print(f"[bold red]  ({v.i}, {v.j}): {v.why}[/bold red]")
