@@ -325,3 +325,22 @@ def test_far_apart_tracks_are_not_paired() -> None:
     i, _ = tactical._candidates(s, tr, 300.0, h, v, False)
     assert len(i) < 20 * n
     assert len(detect(s)) == 0
+
+
+def test_pruning_with_metre_minima_around_the_world(monkeypatch: pytest.MonkeyPatch) -> None:
+    # tiny cells over the whole earth (the cells in use are numbered) and altitudes 20,000 km
+    # apart (the altitude sweep goes coarser than a metre): still nothing lost
+    rng = np.random.default_rng(7)
+    n = 400
+    centres = np.array([[52.0, 4.0], [-33.9, 151.2], [0.0, 179.99], [89.99, 45.0]])
+    c = centres[rng.integers(0, 4, n)]
+    lon, lat, _ = GEOD.fwd(c[:, 1], c[:, 0], rng.uniform(0, 360, n), rng.uniform(0, 60, n))
+    alt = np.where(rng.random(n) < 0.05, rng.choice([-9e6, 9e6], n), rng.uniform(0, 10, n))
+    s = States.of(lat, lon, alt, rng.uniform(0, 0.2, n), rng.uniform(0, 360, n), np.zeros(n))
+    minima = Minima.uniform(30.0, 5.0)
+    got = detect(s, 60.0, minima)
+    assert len(got) > 100
+    with monkeypatch.context() as m:
+        m.setattr(tactical, "_candidates", every_pair)
+        want = detect(s, 60.0, minima)
+    assert np.array_equal(got.i, want.i) and np.array_equal(got.j, want.j)

@@ -317,45 +317,68 @@ def _candidates(
                 meet &= group != group[b]
             other = np.flatnonzero(meet)
             keys.append(np.minimum(other, b) * n + np.maximum(other, b))
-    pairs = np.unique(np.concatenate(keys))
+    pairs = _distinct(np.concatenate(keys))
     return pairs // n, pairs % n
+
+
+def _distinct(keys: I64) -> I64:
+    """Sorted without repeats (np.unique is several times slower on large int64 arrays)."""
+    keys = np.sort(keys)
+    out: I64 = keys[np.r_[True, keys[1:] != keys[:-1]][: len(keys)]]
+    return out
 
 
 def _join(
     ids: I64, lo: F64, hi: F64, zlo: F64, zhi: F64, cell: float, n: int, group: I64 | None
 ) -> I64:
-    """Keys a*n + b (a < b, of ``ids``) of the boxes that meet: registered in every grid cell
-    they touch, sorted by cell then by lower altitude (whole metres, rounded outwards), each
-    pair counted in the one cell that holds the lower corner of the two boxes' intersection."""
+    """Keys a*n + b (a < b, of ``ids``) of the boxes that meet.
+
+    Each box is registered in every grid cell it touches; registrations are sorted by cell, then
+    by lower altitude (whole metres or coarser, rounded outwards), so each one meets the rest of
+    its cell whose altitudes overlap its own in one contiguous run. A pair is counted only in
+    the cell holding the lower corner of the two boxes' intersection: the cell where, along
+    every axis, one of the two boxes starts.
+    """
     if len(ids) < 2:
         return np.empty(0, np.int64)
     clo = np.floor(lo / cell).astype(np.int64)
-    chi = np.floor(hi / cell).astype(np.int64)
-    span = chi - clo + 1
+    span = np.floor(hi / cell).astype(np.int64) - clo + 1
     m = span[:, 0] * span[:, 1] * span[:, 2]
     owner = np.repeat(np.arange(len(ids)), m)
     off = np.arange(len(owner)) - np.repeat(np.cumsum(m) - m, m)
     base = clo.min(axis=0)
-    ext = chi.max(axis=0) - base + 1
+    ext = (clo + span).max(axis=0) - base
     cellno = np.zeros(len(owner), np.int64)  # fits: cells are at least 10 m
+    first = np.zeros(len(owner), np.int64)
     for d in range(3):
         step = span[owner, d]
-        cellno = cellno * ext[d] + clo[owner, d] - base[d] + off % step
+        at = off % step
+        cellno = cellno * ext[d] + clo[owner, d] - base[d] + at
+        first |= (at == 0).astype(np.int64) << d
         off //= step
+    # one int64 orders by cell, then altitude, and carries the owner and the three start bits
+    tail = int(len(ids)).bit_length() + 3
+    cells = float(ext.prod())
     zmin = float(np.floor(zlo.min()))
-    rank, cells = cellno, float(ext.prod())
-    if cells * (float(zhi.max()) - zmin + 2) >= 2.0**62:  # too many to number with altitude
-        rank = np.unique(cellno, return_inverse=True)[1].astype(np.int64).reshape(-1)
-        cells = float(rank.max()) + 1
-    unit = max(1.0, (float(zhi.max()) - zmin + 2) * cells / 2.0**61)
+    metres = float(zhi.max()) - zmin + 2
+    if cells * 2.0**tail * metres >= 2.0**61:  # number only the cells in use
+        used = _distinct(cellno)
+        cellno, cells = np.searchsorted(used, cellno).astype(np.int64), float(len(used))
+    unit = max(1.0, metres * cells * 2.0**tail / 2.0**61)  # 1 m unless altitudes are wild
     zl = np.floor((zlo - zmin) / unit).astype(np.int64)
     zh = np.ceil((zhi - zmin) / unit).astype(np.int64)
     levels = int(zh.max()) + 1
-    comb = rank * levels + zl[owner]
-    order = np.argsort(comb)
-    comb, owner, cellno, rank = comb[order], owner[order], cellno[order], rank[order]
-    cnt = np.searchsorted(comb, rank * levels + zh[owner], side="right") - np.arange(len(comb)) - 1
-    cols = [np.ascontiguousarray(c) for c in (*lo.T, *hi.T)]
+    key = ((cellno * levels + zl[owner]) << tail) | (owner << 3) | first
+    key.sort()
+    head = key >> tail
+    owner = (key >> 3) & ((1 << (tail - 3)) - 1)
+    starts = (key & 7).astype(np.uint8)
+    cnt = np.searchsorted(head, head // levels * levels + zh[owner], side="right")
+    cnt -= np.arange(len(cnt)) + 1
+    # float32 halves the memory the pair test reads; each bound is rounded outwards
+    down, up = np.float32(-np.inf), np.float32(np.inf)
+    cols = [np.nextafter(c.astype(np.float32), down) for c in lo.T]
+    cols += [np.nextafter(c.astype(np.float32), up) for c in hi.T]
     out: list[I64] = []
     bounds = np.cumsum(cnt)
     cuts = np.searchsorted(bounds, np.arange(_CHUNK * 4, int(bounds[-1]), _CHUNK * 4))
@@ -366,18 +389,15 @@ def _join(
             continue
         p = np.repeat(np.arange(p0, p1), cn)
         q = p + 1 + np.arange(total) - np.repeat(np.cumsum(cn) - cn, cn)
-        a, b = owner[p], owner[q]
+        here = (starts[p] | starts[q]) == 7
+        a, b = owner[p[here]], owner[q[here]]
         if group is not None:
             keep = group[ids[a]] != group[ids[b]]
-            p, a, b = p[keep], a[keep], b[keep]
-        here = np.ones(len(a), dtype=bool)
-        ref = np.zeros(len(a), np.int64)
+            a, b = a[keep], b[keep]
+        meet = np.ones(len(a), dtype=bool)
         for d in range(3):
-            corner = np.maximum(cols[d][a], cols[d][b])
-            here &= corner <= np.minimum(cols[d + 3][a], cols[d + 3][b])
-            ref = ref * ext[d] + np.floor(corner / cell).astype(np.int64) - base[d]
-        here &= ref == cellno[p]
-        a, b = ids[a[here]], ids[b[here]]
+            meet &= (cols[d][a] <= cols[d + 3][b]) & (cols[d][b] <= cols[d + 3][a])
+        a, b = ids[a[meet]], ids[b[meet]]
         out.append(np.minimum(a, b) * n + np.maximum(a, b))
     return np.concatenate(out) if out else np.empty(0, np.int64)
 
