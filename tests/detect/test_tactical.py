@@ -147,6 +147,14 @@ def test_uniform_minima() -> None:
     assert len(detect(s, minima=Minima.uniform(100.0, 10.0))) == 0
 
 
+@pytest.mark.parametrize(("h", "v"), [(0.0, 0.0), (0.0, 100.0), (100.0, 0.0)])
+def test_zero_minima_never_conflict(h: float, v: float) -> None:
+    same = two((0, 0, 0, 0, 0, 0), (0, 0, 0, 0, 0, 0), (0, 0, 0, 10, 0, 0))
+    assert len(detect(same, minima=Minima.uniform(h, v))) == 0
+    with pytest.raises(ValueError, match="non-negative"):
+        detect(same, minima=Minima.uniform(-1.0, v))
+
+
 def test_across_the_antimeridian() -> None:
     gap = A * math.radians(0.02)  # 179.99 E to 179.99 W: 2,226 m
     s = two((0, 179.99, 3000, 200, 90, 0), (0, -179.99, 3000, 200, 270, 0))

@@ -292,7 +292,8 @@ def _candidates(
     reach_v = v_tab.max(axis=1)[dom] / 2
     group = None if all_pairs else s.group
     # short slices make small boxes: about four reaches of travel each, at most eight
-    k = int(np.clip(np.ceil(float(np.median(s.gs_mps)) * t / (4 * np.median(reach_h))), 1, 8))
+    reach = max(float(np.median(reach_h)), 1.0)
+    k = int(np.clip(np.ceil(float(np.median(s.gs_mps)) * t / (4 * reach)), 1, 8))
     keys: list[I64] = []
     for q in range(k):
         ta, tb = t * q / k, t * (q + 1) / k
@@ -410,7 +411,7 @@ def _screen(
     di, dj = s.domain[i].astype(np.intp), s.domain[j].astype(np.intp)
     vlo, vhi = _band(s.alt_m[j] - s.alt_m[i], s.vs_mps[j] - s.vs_mps[i], v_tab[di, dj])
     a, b = np.maximum(vlo, 0.0), np.minimum(vhi, t)
-    live = np.flatnonzero(a < b)
+    live = np.flatnonzero((a < b) & (h_tab[di, dj] > 0))  # nothing is closer than 0 m
     li, lj = i[live], j[live]
     u, theta = _bisector(tr.nrm[li], tr.nrm[lj])
     grow = drift_bound_m(s.gs_mps[li], theta, t) + drift_bound_m(s.gs_mps[lj], theta, t)
