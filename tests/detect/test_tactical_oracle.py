@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from pyproj import Geod
+from pyproj import Geod, Transformer
 
-from deconfliction.detect.tactical import States, detect
+from deconfliction.detect.tactical import States, detect, drift_bound_m
 from deconfliction.domain import Minima, TrackDomain
 
 GEOD = Geod(ellps="WGS84")
@@ -229,3 +229,51 @@ def test_advanced_moves_along_the_geodesic(
     assert np.all((np.abs(turn) < 1e-6) | (np.abs(np.asarray(lat2)) > 90 - 1e-9))
     assert np.allclose(moved.alt_m, 1000.0 + vs * dts, rtol=0, atol=1e-9)
     assert np.array_equal(moved.gs_mps, s.gs_mps) and np.array_equal(moved.group, s.group)
+
+
+ECEF = Transformer.from_crs("EPSG:4979", "EPSG:4978", always_xy=True)
+
+
+def ecef(lon: F64, lat: F64) -> F64:
+    x, y, z = ECEF.transform(lon, lat, np.zeros_like(lat))
+    return np.stack([x, y, z], axis=-1)
+
+
+def up_north_east(lon: float, lat: float) -> F64:
+    p, lam = np.radians(lat), np.radians(lon)
+    return np.array([
+        [np.cos(p) * np.cos(lam), np.cos(p) * np.sin(lam), np.sin(p)],
+        [-np.sin(p) * np.cos(lam), -np.sin(p) * np.sin(lam), np.cos(p)],
+        [-np.sin(lam), np.cos(lam), 0.0],
+    ])  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(-90.0, 90.0), st.floats(-180.0, 180.0), st.floats(0.0, 360.0),
+    st.floats(0.0, 600.0), st.floats(0.0, 360.0), st.floats(0.0, 200_000.0),
+    st.floats(1.0, 600.0),
+)  # fmt: skip
+@example(0.0, 0.0, 0.0, 300.0, 0.0, 0.0, 300.0)  # north from the equator: bound is tight
+@example(89.9, 0.0, 90.0, 600.0, 180.0, 200_000.0, 600.0)  # over the pole, far partner
+def test_the_drift_bound_holds(
+    lat: float, lon: float, trk: float, gs: float, partner_az: float, partner_m: float, d: float
+) -> None:
+    """A geodesic seen in the plane normal to the bisector of its normal and a partner's leaves
+    its tangent line by no more than ``drift_bound_m`` says, over ±d seconds."""
+    up, north, east = up_north_east(lon, lat)
+    plon, plat, _ = GEOD.fwd(lon, lat, partner_az, partner_m)
+    u = up + up_north_east(plon, plat)[0]
+    u /= np.linalg.norm(u)
+    theta = float(np.arccos(np.clip(up @ u, -1.0, 1.0)))
+    tau = np.linspace(-d, d, 61)
+    lon2, lat2, _ = GEOD.fwd(np.full_like(tau, lon), np.full_like(tau, lat),
+                             np.full_like(tau, trk), gs * tau)  # fmt: skip
+    x0 = ecef(np.array([lon]), np.array([lat]))[0]
+    v0 = gs * (np.cos(np.radians(trk)) * north + np.sin(np.radians(trk)) * east)
+    off = ecef(np.asarray(lon2), np.asarray(lat2)) - x0 - tau[:, None] * v0
+    drift = np.linalg.norm(off - (off @ u)[:, None] * u, axis=1)
+    bound = drift_bound_m(gs, theta, np.abs(tau))
+    assert np.all(drift <= bound + 1e-6), float(np.max(drift - bound))
+    if theta < 1e-6 and gs * d > 50_000:  # alone, the bound is all but exact
+        assert float(np.max(drift)) > 0.95 * float(np.max(bound))

@@ -65,6 +65,7 @@ _GEOD = Geod(ellps="WGS84")
 _CHUNK = 1 << 18  # pairs per numpy pass: bounds the temporaries to tens of MB
 _ROUNDING_M = 1e-6  # ECEF differences of 6e6 m round at 1e-9 m, Geod.fwd is good to 2e-8 m
 _STILL_MPS = 1e-9  # relative speeds below this are rounding: the pair keeps its distance
+# (R is widened by this speed times the time the model spans, so no pair is lost by it)
 _FLOAT_COLUMNS = ("lat", "lon", "alt_m", "gs_mps", "trk_deg", "vs_mps")
 
 
@@ -415,7 +416,7 @@ def _screen(
     li, lj = i[live], j[live]
     u, theta = _bisector(tr.nrm[li], tr.nrm[lj])
     grow = drift_bound_m(s.gs_mps[li], theta, t) + drift_bound_m(s.gs_mps[lj], theta, t)
-    grow += _ROUNDING_M
+    grow += _ROUNDING_M + _STILL_MPS * t
     r, w = _planar(tr.x[lj] - tr.x[li], tr.v[lj] - tr.v[li], u)
     hlo, hhi, _ = _disk(r, w, h_tab[di[live], dj[live]] + grow)
     a[live] = np.maximum(a[live], hlo)
@@ -435,7 +436,7 @@ def _refine(
     xj, nj, vj = _ecef(*_forward(s.lat[j], s.lon[j], s.trk_deg[j], s.gs_mps[j] * mid), s.gs_mps[j])
     u, theta = _bisector(ni, nj)
     grow = drift_bound_m(s.gs_mps[i], theta, half) + drift_bound_m(s.gs_mps[j], theta, half)
-    grow += _ROUNDING_M
+    grow += _ROUNDING_M + _STILL_MPS * half
     r, w = _planar(xj - xi, vj - vi, u)
     di, dj = s.domain[i].astype(np.intp), s.domain[j].astype(np.intp)
     hlo, hhi, at = _disk(r, w, h_tab[di, dj] + grow)
