@@ -15,8 +15,9 @@ import pytest
 from pyproj import Geod
 from typer.testing import CliRunner
 
-from deconfliction.cli.detect import read_tracks
+from deconfliction.cli.detect import read_tracks, tracks_json
 from deconfliction.cli.main import app
+from deconfliction.detect.tactical import Encounters
 
 runner = CliRunner()
 GEOD = Geod(ellps="WGS84")
@@ -233,3 +234,19 @@ def test_reads_a_hundred_thousand_rows_quickly(tmp_path: Path) -> None:
     assert states.lat[1] == pytest.approx(cols[0][1], abs=1e-5)
     assert np.array_equal(states.group[:7], np.argsort(np.argsort([f"p{k}" for k in range(7)])))
     assert took < 3.0  # about 0.2 s; the csv module alone takes 0.6 s
+
+
+def test_many_conflicts_come_out_in_pieces_of_one_document() -> None:
+    n = 70_000  # more than one piece of 65,536
+    ids = [f"t{k:05d}" for k in range(n + 1)][::-1]  # row k is id t{n-k}: every pair swaps
+    i = np.arange(n, dtype=np.int64)
+    found = Encounters(i, i + 1, np.full(n, 1.04), np.full(n, np.inf), np.full(n, -0.01),
+                       np.arange(n) + 0.25)  # fmt: skip
+    pieces = list(tracks_json(ids, found))
+    assert len(pieces) == 4
+    got = conflicts("".join(pieces))
+    assert len(got) == n
+    assert got[0] == {"a": "t00000", "b": "t00001", "t_in_s": 1.0, "t_out_s": None,
+                      "tcpa_s": 0.0, "dcpa_m": float(round(n - 1 + 0.25, 1))}  # fmt: skip
+    assert [c["a"] for c in got] == sorted(c["a"] for c in got)
+    assert math.copysign(1.0, got[0]["tcpa_s"]) == 1.0  # no -0.0

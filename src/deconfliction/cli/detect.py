@@ -6,6 +6,7 @@ import csv
 import json
 import math
 import warnings
+from collections.abc import Iterator
 from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
@@ -106,7 +107,9 @@ def tracks(
         typer.echo(str(e), err=True)
         raise typer.Exit(2) from None
     found = tactical.detect(states, lookahead_s, Minima.uniform(h_sep_m, v_sep_m), all_pairs)
-    typer.echo(tracks_json(ids, found))
+    for piece in tracks_json(ids, found):
+        typer.echo(piece, nl=False)
+    typer.echo()
 
 
 def read_tracks(path: Path) -> tuple[list[str], tactical.States]:
@@ -240,32 +243,39 @@ def _row(path: Path, k: int) -> str:
         return f"{path}: row {k + 1} (line {reader.line_num})"
 
 
-def tracks_json(ids: list[str], found: tactical.Encounters) -> str:
-    """``{"conflicts": [...]}`` with a < b as strings, sorted; seconds and metres to 0.1."""
+def tracks_json(ids: list[str], found: tactical.Encounters) -> Iterator[str]:
+    """``{"conflicts": [...]}`` in pieces, a < b as strings, sorted; seconds and metres to 0.1.
+
+    Pieces of 65,536 conflicts keep memory flat however many conflicts a file holds.
+    """
     rank = np.empty(len(ids), np.int64)
     rank[np.argsort(np.array(ids, dtype=str), kind="stable")] = np.arange(len(ids))
     swap = rank[found.i] > rank[found.j]
     a, b = np.where(swap, found.j, found.i), np.where(swap, found.i, found.j)
     order = np.lexsort((rank[b], rank[a]))
+    yield '{"conflicts":['
+    for k in range(0, len(order), 1 << 16):
+        o = order[k : k + (1 << 16)]
 
-    def tenths(x: npt.NDArray[np.float64]) -> list[float]:
-        out: list[float] = (np.round(x[order], 1) + 0.0).tolist()  # + 0.0: no -0.0
-        return out
+        def tenths(x: npt.NDArray[np.float64], o: npt.NDArray[np.intp] = o) -> list[float]:
+            out: list[float] = (np.round(x[o], 1) + 0.0).tolist()  # + 0.0: no -0.0
+            return out
 
-    t_out = [None if math.isinf(x) else x for x in tenths(found.t_out_s)]
-    out = [
-        {"a": ids[p], "b": ids[q], "t_in_s": t_in, "t_out_s": t_o, "tcpa_s": tc, "dcpa_m": d}
-        for p, q, t_in, t_o, tc, d in zip(
-            a[order].tolist(),
-            b[order].tolist(),
-            tenths(found.t_in_s),
-            t_out,
-            tenths(found.tcpa_s),
-            tenths(found.dcpa_m),
-            strict=True,
-        )  # fmt: skip
-    ]
-    return orjson.dumps({"conflicts": out}).decode()
+        t_out = [None if math.isinf(x) else x for x in tenths(found.t_out_s)]
+        piece = [
+            {"a": ids[p], "b": ids[q], "t_in_s": t_in, "t_out_s": t_o, "tcpa_s": tc, "dcpa_m": d}
+            for p, q, t_in, t_o, tc, d in zip(
+                a[o].tolist(),
+                b[o].tolist(),
+                tenths(found.t_in_s),
+                t_out,
+                tenths(found.tcpa_s),
+                tenths(found.dcpa_m),
+                strict=True,
+            )  # fmt: skip
+        ]
+        yield ("," if k else "") + orjson.dumps(piece).decode()[1:-1]
+    yield "]}"
 
 
 def read_candidates(path: Path) -> list[Candidate]:
