@@ -162,6 +162,10 @@ def print_figures(
     pairs = Counter(frozenset((r["a"], r["b"])) for r in rows)
     again = sum(n > 1 for n in pairs.values())
     most = max(pairs.values(), default=0)
+    if most > 1:
+        pair, _ = pairs.most_common(1)[0]
+        times = ", ".join(_hms(r["det"]) for r in rows if frozenset((r["a"], r["b"])) == pair)
+        console.print(f"most conflicts on one pair: {'/'.join(sorted(pair))}, detected {times}")
     console.print(f"{len(rows)} conflicts on {len(pairs)} pairs of aircraft; {again} pairs had "
                   f"more than one (resolved, then found again; at most {most})")  # fmt: skip
     low = sum(bool(r["low"]) for r in rows)
@@ -175,12 +179,12 @@ def print_figures(
     lt = Table(title="Real losses of 5 NM / 1,000 ft in the recorded data, different parties")
     for col in ("#", "pair", "start", "end", "s", "min NM (dz ft)", "lowest ft", "told", "lead s"):
         lt.add_column(col, justify="left" if col in ("pair", "told") else "right")
-    told_before = told_during = 0
+    leads: list[float] = []
     for k, x in enumerate(real, 1):
         when = _told(x, rows)
         lead = None if when is None else x.start_s - when
-        told_before += lead is not None and lead > 0
-        told_during += lead is not None and lead <= 0
+        if lead is not None:
+            leads.append(lead)
         lt.add_row(str(k), f"{x.a}/{x.b}", _hms(x.start_s), _hms(x.end_s), str(x.seconds),
                    f"{x.min_h_m / 1852:.2f} ({x.v_at_min_m / FT:,.0f})", f"{x.lowest_ft:,.0f}",
                    "-" if when is None else _hms(when),
@@ -208,9 +212,13 @@ def print_figures(
                                     or "none"))  # fmt: skip
     realized = sum(any({r["a"], r["b"]} == {x.a, x.b} and r["det"] <= x.end_s
                        and r["until"] >= x.start_s for x in real) for r in rows)  # fmt: skip
+    before = [v for v in leads if v > 0]
+    during = [-v for v in leads if v <= 0]
     console.print(
-        f"{len(real)} real losses between parties: {told_before} told before they began, "
-        f"{told_during} told once under way, {len(real) - told_before - told_during} never told; "
+        f"{len(real)} real losses between parties: {len(before)} told before they began "
+        f"(median {np.median(before) if before else 0:.0f} s ahead), {len(during)} told once "
+        f"under way (median {np.median(during) if during else 0:.0f} s late), "
+        f"{len(real) - len(leads)} never told; "
         f"{same} pairs of one party also lost separation (not looked for: the detector pairs "
         f"different parties only). Of {len(rows)} conflicts told, {realized} came true "
         f"(a real loss between detection and the last scan that saw it + {args.lookahead:g} s)."

@@ -317,11 +317,11 @@ def _machine() -> list[tuple[str, str]]:
     commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()  # fmt: skip
     dirty = subprocess.run([*git, "status", "--porcelain", "--", "src"], capture_output=True,
-                           text=True).stdout.strip()  # fmt: skip
+                           text=True).stdout.split()[1::2]  # fmt: skip
     return [
         ("cpu", f"{cpu}, {os.cpu_count()} cores; load average {load} at the start"),
         ("python", f"{platform.python_version()}, uvicorn {uvicorn.__version__}"),
-        ("commit", commit + (" (with uncommitted changes under src/)" if dirty else "")),
+        ("commit", commit + (f" (uncommitted: {', '.join(dirty)})" if dirty else "")),
     ]
 
 
