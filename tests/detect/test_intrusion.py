@@ -13,7 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deconfliction.detect import Candidate
-from deconfliction.detect.intrusion import RESOLUTION_S, Intrusion, intrusions, swept_boxes
+from deconfliction.detect.intrusion import (
+    RESOLUTION_S,
+    Intrusion,
+    intrusions,
+    swept_boxes,
+    swept_boxes_many,
+)
 from deconfliction.domain import (
     ALL,
     AltitudeBand,
@@ -312,10 +318,17 @@ def test_random_cases_against_the_sampling_oracle(case: Case) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(cases(), st.floats(0.0, 360.0))
-def test_swept_boxes_hold_the_path_widened_by_the_defaults(case: Case, az: float) -> None:
+@given(cases(), st.floats(0.0, 360.0), st.booleans())
+def test_swept_boxes_hold_the_path_widened_by_the_defaults(
+    case: Case, az: float, many: bool
+) -> None:
     t, buf = case.track, case.buffers
-    boxes = swept_boxes(t, NOW, case.lookahead_s, buf)
+    if many:  # the vectorized form, with another track beside it
+        other = track(-170.0, -60.0, 45.0, 300.0)
+        owners, all_boxes = swept_boxes_many([other, t], NOW, case.lookahead_s, buf)
+        boxes = [b for o, b in zip(owners, all_boxes, strict=True) if o == 1]
+    else:
+        boxes = swept_boxes(t, NOW, case.lookahead_s, buf)
     taus, lon, lat, alt = sampled(t, case.lookahead_s, NOW)
     n = len(taus)
     # each sampled position, and a point h away from it in some direction

@@ -21,7 +21,7 @@ from deconfliction.geo import Shape, within
 from deconfliction.geo.geodesy import DENSIFY_M, GEOD
 from deconfliction.store.base import Box4
 
-__all__ = ["Intrusion", "intrusions", "swept_boxes"]
+__all__ = ["Intrusion", "intrusions", "swept_boxes", "swept_boxes_many"]
 
 RESOLUTION_S = 0.5
 """How finely :attr:`Intrusion.t_in_s` is searched; it is never later than the true entry."""
@@ -169,6 +169,80 @@ def swept_boxes(track: Track, now: datetime, lookahead_s: float, defaults: Buffe
         Box4(x0, y0, alt_lo, t0, x1, y1, alt_hi, t1)
         for x0, y0, x1, y1 in m.path(0.0, lookahead_s).boxes(defaults.h_m)
     ]
+
+
+_SAMPLES = 16  # stretches of the path whose end points bound the boxes of swept_boxes_many
+_M_PER_DEG_LAT = 110_574.0  # the shortest degree of latitude on WGS84 (at the equator), metres
+_M_PER_DEG_LON = 111_319.0  # a degree of longitude at the equator; times cos(lat) is a lower bound
+_POLAR_LAT = 89.9
+
+
+def swept_boxes_many(
+    tracks: Sequence[Track], now: datetime, lookahead_s: float, defaults: Buffers
+) -> tuple[list[int], list[Box4]]:
+    """:func:`swept_boxes` for many tracks at once: ``(owners, boxes)``, box k for track owners[k].
+
+    One vectorized geodesic call places every track at 17 instants over the lookahead. Every
+    point of a path lies within half a stretch (``gs * T / 32``) of one of them, so their
+    lon/lat box widened by that and by h, in degrees that are never shorter than the metres
+    they stand for, holds the path and every point within h of it. Looser than
+    :func:`swept_boxes` by about a sixteenth of the path: more candidates to decide, never fewer.
+    Split at the antimeridian; every longitude within reach of a pole.
+    """
+    _check_lookahead(lookahead_s)
+    n = len(tracks)
+    if n == 0:
+        return [], []
+    lon0 = np.array([t.lon for t in tracks], dtype=np.float64)
+    lat0 = np.array([t.lat for t in tracks], dtype=np.float64)
+    trk = np.array([t.trk_deg for t in tracks], dtype=np.float64)
+    gs = np.abs(np.array([t.gs_mps for t in tracks], dtype=np.float64))
+    vs = np.array([t.vs_mps for t in tracks], dtype=np.float64)
+    dt = np.array([(now - t.time).total_seconds() for t in tracks], dtype=np.float64)
+    alt_now = np.array([t.alt_m for t in tracks], dtype=np.float64) + vs * dt
+    taus = np.linspace(0.0, lookahead_s, _SAMPLES + 1)
+    dist = (gs[:, None] * (dt[:, None] + taus[None, :])).ravel()
+    k = _SAMPLES + 1
+    lon, lat, _ = GEOD.fwd(np.repeat(lon0, k), np.repeat(lat0, k), np.repeat(trk, k), dist)
+    lon = np.asarray(lon, dtype=np.float64).reshape(n, k)
+    lat = np.asarray(lat, dtype=np.float64).reshape(n, k)
+    # unwrap longitudes around each track's first sample
+    lon = lon[:, :1] + (lon - lon[:, :1] + 180.0) % 360.0 - 180.0
+    margin = gs * lookahead_s / (2 * _SAMPLES) + defaults.h_m + 1.0
+    dlat = margin / _M_PER_DEG_LAT
+    lat_lo = lat.min(axis=1) - dlat
+    lat_hi = lat.max(axis=1) + dlat
+    widest = np.maximum(np.abs(lat_lo), np.abs(lat_hi))
+    polar = widest >= _POLAR_LAT
+    cos = np.cos(np.radians(np.minimum(widest, _POLAR_LAT)))
+    dlon = margin / (_M_PER_DEG_LON * cos)
+    lon_lo = lon.min(axis=1) - dlon
+    lon_hi = lon.max(axis=1) + dlon
+    ends = np.stack([alt_now, alt_now + vs * lookahead_s])
+    alt_lo = ends.min(axis=0) - defaults.v_m - 1e-3
+    alt_hi = ends.max(axis=0) + defaults.v_m + 1e-3
+    t0 = now.timestamp() - defaults.t_s - 1e-3
+    t1 = now.timestamp() + lookahead_s + defaults.t_s + 1e-3
+    owners: list[int] = []
+    boxes: list[Box4] = []
+    for i in range(n):
+        y0, y1 = max(-90.0, float(lat_lo[i])), min(90.0, float(lat_hi[i]))
+        x0, x1 = float(lon_lo[i]), float(lon_hi[i])
+        if polar[i] or x1 - x0 >= 360.0:
+            spans = [(-180.0, 180.0)]
+            if polar[i]:
+                y0, y1 = (y0, 90.0) if lat_hi[i] > 0 else (-90.0, y1)
+        elif x0 < -180.0:
+            spans = [(x0 + 360.0, 180.0), (-180.0, x1)]
+        elif x1 > 180.0:
+            spans = [(x0, 180.0), (-180.0, x1 - 360.0)]
+        else:
+            spans = [(x0, x1)]
+        a0, a1 = float(alt_lo[i]), float(alt_hi[i])
+        for xa, xb in spans:
+            owners.append(i)
+            boxes.append(Box4(xa, y0, a0, t0, xb, y1, a1, t1))
+    return owners, boxes
 
 
 def intrusions(

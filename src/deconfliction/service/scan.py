@@ -25,7 +25,7 @@ import numpy as np
 
 from deconfliction.detect import tactical
 from deconfliction.detect.conformance import Conformance, deviations
-from deconfliction.detect.intrusion import intrusions, swept_boxes
+from deconfliction.detect.intrusion import intrusions, swept_boxes_many
 from deconfliction.detect.strategic import Candidate
 from deconfliction.domain import (
     Audience,
@@ -218,12 +218,7 @@ def _search(
 def _intrusions(
     tx: Tx, line: Line, tracks: Sequence[Track], now: datetime, settings: ScanSettings
 ) -> list[_Finding]:
-    owners: list[int] = []
-    boxes: list[Box4] = []
-    for i, t in enumerate(tracks):
-        for b in swept_boxes(t, now, settings.lookahead_s, line.defaults):
-            owners.append(i)
-            boxes.append(b)
+    owners, boxes = swept_boxes_many(tracks, now, settings.lookahead_s, line.defaults)
     rows, pairs = _search(tx, owners, boxes)
     pairs = [(ti, ri) for ti, ri in pairs if rows[ri].party != tracks[ti].party]
     if not pairs:
