@@ -123,44 +123,75 @@ def why_untold(
     x: Loss,
     s: Sample,
     scan_at: np.ndarray,
+    scan_read_by: np.ndarray,
+    posted: np.ndarray,
     stored: np.ndarray,
     lookahead_s: float,
     stale_s: float,
 ) -> tuple[str, str]:
-    """What the line could see of a loss it never told: the first scan inside it, or none.
+    """What the line could see of a loss it never told, at each scan during it (or none).
 
-    ``stored[k]``: the newest report time the feeder had stored when scan ``k`` began (to
-    within one feeder tick); each aircraft's newest report up to it is taken as the track the
-    scan saw, and the detector is run again on the two, offline.
+    A report was certainly stored by a scan at ``at`` when its POST had returned by then
+    (``stored``, simulated seconds per report; NaN when never sent); one whose POST had started
+    by the end of the scan's read (``scan_read_by``) but returned after ``at`` may or may not
+    have been. The detector is run again offline on every such version of the two tracks:
+    "finds it" on all versions at some scan would be a miss by the line.
     """
-    from deconfliction.detect.tactical import States, detect
-
     inside = np.flatnonzero((scan_at >= x.start_s) & (scan_at <= x.end_s))
     if not len(inside):
         before = int(((scan_at < x.start_s) & (scan_at >= x.start_s - lookahead_s)).sum())
         return "no scan during it", f"{before} scan(s) in the {lookahead_s:g} s before missed it"
-    at, upto = float(scan_at[inside[0]]), float(stored[inside[0]])
-    ia, ib = s.where(x.a, upto, strict=True), s.where(x.b, upto, strict=True)
+    seen = [_at_scan(x, s, float(scan_at[k]), float(scan_read_by[k]), posted, stored,
+                     lookahead_s, stale_s) for k in inside]  # fmt: skip
+    rank = ("the detector finds it offline", "depends on a report in flight", "a track not live")
+    for verdict in rank:
+        for v, text in seen:
+            if v == verdict:
+                return v, text
+    return seen[0]
+
+
+def _at_scan(
+    x: Loss, s: Sample, at: float, read_by: float, posted: np.ndarray, stored: np.ndarray,
+    lookahead_s: float, stale_s: float,
+) -> tuple[str, str]:  # fmt: skip
+    from deconfliction.detect.tactical import States, detect
+
     when = f"scan {_hms(at)}"
-    for uid, i in ((x.a, ia), (x.b, ib)):
-        if i is None or at - s.t_s[i] > stale_s:
-            age = "none" if i is None else f"{at - s.t_s[i]:.0f} s old"
-            return "a track not live", f"{when}: {uid}'s newest usable report {age}"
-    assert ia is not None and ib is not None
-    st = States.of(s.lat[[ia, ib]], s.lon[[ia, ib]], s.alt_m[[ia, ib]], s.gs_mps[[ia, ib]],
-                   s.trk_deg[[ia, ib]], s.vs_mps[[ia, ib]])  # fmt: skip
-    st = st.advanced(at - s.t_s[[ia, ib]])
-    _, _, d = _GEOD.inv(st.lon[0], st.lat[0], st.lon[1], st.lat[1])
-    dz = abs(st.alt_m[0] - st.alt_m[1]) / 0.3048
-    found = len(detect(st, lookahead_s).i) > 0
-    verdict = "the detector finds it offline" if found else "the detector finds none offline"
+    versions: list[list[int]] = []
+    for uid in (x.a, x.b):
+        idx = np.flatnonzero(s.icao24 == uid)
+        sure = idx[stored[idx] <= at]
+        maybe = idx[(stored[idx] > at) & (posted[idx] <= read_by)]
+        first = [int(sure[np.argmax(s.t_s[sure])])] if len(sure) else []
+        alt = [int(i) for i in maybe if not first or s.t_s[i] > s.t_s[first[0]]]
+        live = [i for i in first + alt[-1:] if at - s.t_s[i] <= stale_s]
+        if not live:
+            age = "none" if not first else f"{at - s.t_s[first[0]]:.0f} s old"
+            return "a track not live", f"{when}: {uid}'s newest stored report {age}"
+        versions.append(live)
+    found, last = [], ""
+    for ia in versions[0]:
+        for ib in versions[1]:
+            st = States.of(s.lat[[ia, ib]], s.lon[[ia, ib]], s.alt_m[[ia, ib]],
+                           s.gs_mps[[ia, ib]], s.trk_deg[[ia, ib]], s.vs_mps[[ia, ib]])  # fmt: skip
+            st = st.advanced(at - s.t_s[[ia, ib]])
+            found.append(len(detect(st, lookahead_s).i) > 0)
+            _, _, d = _GEOD.inv(st.lon[0], st.lat[0], st.lon[1], st.lat[1])
+            dz = abs(st.alt_m[0] - st.alt_m[1]) / 0.3048
+            last = f"{d / 1852:.2f} NM, {dz:,.0f} ft"
     seen = ""
     ra, rb = s.where(x.a, round(at), strict=True), s.where(x.b, round(at), strict=True)
     if ra is not None and rb is not None and s.t_s[ra] == s.t_s[rb] == round(at):
         _, _, rd = _GEOD.inv(s.lon[ra], s.lat[ra], s.lon[rb], s.lat[rb])
         rz = abs(s.alt_m[ra] - s.alt_m[rb]) / 0.3048
         seen = f" (recorded: {rd / 1852:.2f} NM, {rz:,.0f} ft)"
-    return verdict, f"{when}: extrapolated {d / 1852:.2f} NM, {dz:,.0f} ft apart{seen}"
+    text = f"{when}: extrapolated {last} apart{seen}"
+    if all(found):
+        return "the detector finds it offline", text
+    if any(found):
+        return "depends on a report in flight", text + f"; {len(found)} versions"
+    return "the detector finds none offline", text
 
 
 def _hms(t: float) -> str:

@@ -191,19 +191,17 @@ def print_figures(
                    "-" if lead is None else f"{lead:,.0f}")  # fmt: skip
     console.print(lt)
     scan_at = np.array([x.at.timestamp() for x in feed.scans])
-    by = np.array(feed.sent_by)
-    until = np.array(feed.sent_until)
-    ut = Table(title="Never told: what the line saw (the first scan during the loss)")
+    # a scan reads the tracks within its run; reports posted until its end may be in it
+    read_by = scan_at + np.array([x.elapsed_s for x in feed.scans]) * args.speed
+    ut = Table(title="Never told: what the line saw at the scans during the loss")
     for col in ("#", "pair", "s", "min NM", "lowest ft", "why", "what the scan saw"):
         ut.add_column(col, justify="right" if col in ("#", "s", "min NM", "lowest ft") else "left")
     reasons: Counter[str] = Counter()
     for k, x in enumerate(real, 1):
         if _told(x, rows) is not None:
             continue
-        # the newest report time stored by each scan: what the last finished tick had sent
-        pos = np.searchsorted(by, scan_at, side="right") - 1
-        stored = np.where(pos >= 0, until[np.maximum(pos, 0)], -np.inf)
-        why, saw = why_untold(x, s, scan_at, stored, args.lookahead, STALE_S)
+        why, saw = why_untold(x, s, scan_at, read_by, feed.posted, feed.stored, args.lookahead,
+                              STALE_S)  # fmt: skip
         reasons[why] += 1
         ut.add_row(str(k), f"{x.a}/{x.b}", str(x.seconds), f"{x.min_h_m / 1852:.2f}",
                    f"{x.lowest_ft:,.0f}", why, saw)  # fmt: skip

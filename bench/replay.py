@@ -138,8 +138,8 @@ class Feed:
     wall_s: float = 0.0
     sim_s: float = 0.0
     scans: list[ScanResult] = field(default_factory=list)
-    sent_until: list[float] = field(default_factory=list)  # reports up to this sim time ...
-    sent_by: list[float] = field(default_factory=list)  # ... were stored by this sim time
+    posted: np.ndarray = field(default_factory=lambda: np.empty(0))  # sim s, per report
+    stored: np.ndarray = field(default_factory=lambda: np.empty(0))  # its POST returned
     scan_log: list[str] = field(default_factory=list)
 
 
@@ -201,12 +201,17 @@ def encode(s: Sample) -> list[bytes]:
     ]
 
 
-def _post(client: httpx.Client, token: str, rows: list[bytes], feed: Feed) -> None:
+def _post(
+    client: httpx.Client, token: str, rows: list[bytes], feed: Feed, clock: SimClock,
+    which: np.ndarray,
+) -> None:  # fmt: skip
     body = b"[" + b",".join(rows) + b"]"
+    feed.posted[which] = clock().timestamp()
     t0 = time.perf_counter()
     r = client.post("/v1/tracks", content=body, headers={"Authorization": f"Bearer {token}",
                     "Content-Type": "application/json"})  # fmt: skip
     feed.latency_s.append(time.perf_counter() - t0)
+    feed.stored[which] = clock().timestamp()
     feed.batches += 1
     feed.sent += len(rows)
     feed.batch_size.append(len(rows))
@@ -227,7 +232,7 @@ def feed_line(
     s: Sample, party: np.ndarray, tokens: dict[str, str], clock: SimClock, app: Any, port: int,
     thin: bool,
 ) -> Feed:  # fmt: skip
-    feed = Feed()
+    feed = Feed(posted=np.full(len(s), np.nan), stored=np.full(len(s), np.nan))
     logging.getLogger("deconfliction").addHandler(_ScanLog(feed.scan_log))
     rows = encode(s)
     slugs = sorted(tokens)
@@ -257,10 +262,9 @@ def feed_line(
                     idx = np.sort(hi - 1 - last)
                 for p in np.unique(pidx[idx]).tolist():
                     mine = idx[pidx[idx] == p]
-                    _post(client, tokens[slugs[p]], [rows[i] for i in mine.tolist()], feed)
+                    batch = [rows[i] for i in mine.tolist()]
+                    _post(client, tokens[slugs[p]], batch, feed, clock, mine)
                 lo = hi
-                feed.sent_until.append(sim)
-                feed.sent_by.append(clock().timestamp())
             feed.ticks += 1
             last = feed.scans[-1] if feed.scans else None
             progress.update(
