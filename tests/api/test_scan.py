@@ -84,6 +84,15 @@ def test_continuing_encounter_is_updated_then_resolved(line: tuple[Api, Clock]) 
     [resolved] = conflicts(api, "red", "tactical")
     assert resolved["id"] == first["id"] and resolved["status"] == "resolved"
     assert scan(api)["opened"] == 0
+    # the same story in red's events: opened, updated (red moved), closed; redacted for red
+    told = api.get("red", "/v1/events", kinds="conflict.opened,conflict.updated,conflict.closed")
+    story = [
+        (e["kind"], e["conflict"]["id"], e["conflict"]["redacted"]) for e in told.json()["events"]
+    ]
+    assert [k for k, _, _ in story][0] == "conflict.opened"
+    assert [k for k, _, _ in story][-1] == "conflict.closed"
+    assert {cid for _, cid, _ in story} == {first["id"]}
+    assert all(redacted for _, _, redacted in story)  # blue's track is shared with nobody
 
 
 def test_conflict_expires_when_a_track_goes_stale(line: tuple[Api, Clock]) -> None:

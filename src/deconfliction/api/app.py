@@ -9,14 +9,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, FastAPI, Header, Path, Query, Request
+from fastapi import FastAPI, Header, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from deconfliction import __version__, service
-from deconfliction.api import errors
+from deconfliction.api import errors, stream
+from deconfliction.api.auth import Caller
 from deconfliction.api.convert import conflict_json, draft_from, notice_json, track_json, utc_z
 from deconfliction.api.limits import BodyLimit
 from deconfliction.api.schemas import (
@@ -33,7 +33,7 @@ from deconfliction.api.schemas import (
     TrackIn,
     TrackList,
 )
-from deconfliction.domain import ConflictKind, Member, Notice, NoticeKind, TrackDomain
+from deconfliction.domain import ConflictKind, Notice, NoticeKind, TrackDomain
 from deconfliction.errors import InvalidInput, MalformedBody, PayloadTooLarge
 from deconfliction.service import Line
 from deconfliction.service.scan import Scanner, ScanSettings, scan
@@ -43,7 +43,6 @@ __all__ = ["MAX_BODY_BYTES", "create_app"]
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
-_bearer = HTTPBearer(auto_error=False, description="a member's token")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 412, 413, 422, 428)
@@ -154,15 +153,6 @@ def _report_response(result: ReportResult) -> Response:
     return _json(body, 422)
 
 
-def _member(
-    request: Request,
-    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Member:
-    line: Line = request.app.state.line
-    return service.authenticate(line, creds.credentials if creds else None)
-
-
-Caller = Annotated[Member, Depends(_member)]
 NoticeId = Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
 
 
@@ -373,6 +363,8 @@ def create_app(
                 "elapsed_ms": round(r.elapsed_s * 1000, 1),
             }
         )
+
+    stream.install(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -1,6 +1,7 @@
 """Domain values and rules: plain frozen dataclasses, no I/O."""
 
 from deconfliction.domain.conflict import Conflict, ConflictKind, ConflictStatus, TrackConflict
+from deconfliction.domain.event import Event, EventKind
 from deconfliction.domain.notice import ALL, Audience, Notice, NoticeKind, NoticeState
 from deconfliction.domain.party import Member, Party, Role, check_slug
 from deconfliction.domain.track import (
@@ -30,6 +31,8 @@ __all__ = [
     "Conflict",
     "ConflictKind",
     "ConflictStatus",
+    "Event",
+    "EventKind",
     "Footprint",
     "FootprintKind",
     "Member",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from deconfliction.domain import Buffers
+from deconfliction.service.signal import EventSignal
 from deconfliction.store import open_store
 from deconfliction.store.base import Store
 
@@ -41,6 +42,8 @@ class Line:
     defaults: Buffers = field(default_factory=Buffers)
     clock: Callable[[], datetime] = utc_now
     new_id: Callable[[], str] = new_id
+    signal: EventSignal = field(default_factory=EventSignal)
+    """Woken after each commit that appends events (streams wait on it)."""
 
 
 def open_line(url: str, defaults: Buffers | None = None) -> Line:

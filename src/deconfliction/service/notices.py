@@ -9,6 +9,9 @@ from datetime import datetime
 from deconfliction.domain import (
     Audience,
     Buffers,
+    Conflict,
+    ConflictStatus,
+    EventKind,
     Member,
     Notice,
     NoticeKind,
@@ -26,6 +29,7 @@ from deconfliction.errors import (
 )
 from deconfliction.service.conflicts import ConflictView, views_of
 from deconfliction.service.detection import detect_and_index, prepare_volumes
+from deconfliction.service.events import conflict_events, notice_event
 from deconfliction.service.line import Line
 from deconfliction.store.base import Box4, NoticeQuery, Tx
 
@@ -130,6 +134,13 @@ def create_notice(line: Line, actor: Member, draft: NoticeDraft) -> NoticeResult
         tx.insert_notice(notice, found.rows)
         tx.insert_conflicts(found.conflicts)
         views = views_of(tx, found.conflicts, actor.party, found.audiences)
+        logged = tx.append_events(
+            [
+                notice_event(EventKind.NOTICE_CREATED, notice, now),
+                *conflict_events(EventKind.CONFLICT_OPENED, found.conflicts, now),
+            ]
+        )
+    line.signal.notify(logged[-1].seq)
     return NoticeResult(notice, views)
 
 
@@ -184,12 +195,24 @@ def update_notice(
             version=current.version + 1,
             updated_at=now,
         )
-        tx.resolve_conflicts(notice_id, now)
+        resolved = _resolved(tx.resolve_conflicts(notice_id, now))
         found = detect_and_index(line, tx, notice, prepared)
         tx.update_notice(notice, found.rows)
         tx.insert_conflicts(found.conflicts)
         views = views_of(tx, found.conflicts, actor.party, found.audiences)
+        logged = tx.append_events(
+            [
+                notice_event(EventKind.NOTICE_UPDATED, notice, now),
+                *conflict_events(EventKind.CONFLICT_CLOSED, resolved, now),
+                *conflict_events(EventKind.CONFLICT_OPENED, found.conflicts, now),
+            ]
+        )
+    line.signal.notify(logged[-1].seq)
     return NoticeResult(notice, views)
+
+
+def _resolved(conflicts: list[Conflict]) -> list[Conflict]:
+    return [replace(c, status=ConflictStatus.RESOLVED) for c in conflicts]
 
 
 def withdraw_notice(line: Line, actor: Member, notice_id: str, if_match: int | None) -> Notice:
@@ -205,8 +228,15 @@ def withdraw_notice(line: Line, actor: Member, notice_id: str, if_match: int | N
         notice = replace(
             current, state=NoticeState.WITHDRAWN, version=current.version + 1, updated_at=now
         )
-        tx.resolve_conflicts(notice_id, now)
+        resolved = _resolved(tx.resolve_conflicts(notice_id, now))
         tx.update_notice(notice, ())
+        logged = tx.append_events(
+            [
+                notice_event(EventKind.NOTICE_WITHDRAWN, notice, now),
+                *conflict_events(EventKind.CONFLICT_CLOSED, resolved, now),
+            ]
+        )
+    line.signal.notify(logged[-1].seq)
     return notice
 
 

@@ -31,6 +31,7 @@ from deconfliction.domain import (
     Audience,
     ConflictKind,
     ConflictStatus,
+    EventKind,
     Member,
     Minima,
     Notice,
@@ -42,6 +43,7 @@ from deconfliction.domain import (
 from deconfliction.errors import PermissionDenied
 from deconfliction.geo.shape import prepare
 from deconfliction.service.detection import candidate_from_row
+from deconfliction.service.events import track_conflict_events
 from deconfliction.service.line import Line
 from deconfliction.store.base import Box4, Tx, VolumeRow
 
@@ -114,7 +116,9 @@ def scan(line: Line, settings: ScanSettings | None = None) -> ScanResult:
     live_keys = {t.key for t in tracks}
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()
-        opened, updated, closed = _reconcile(tx, line, findings, live_keys, now)
+        opened, updated, closed, logged = _reconcile(tx, line, findings, live_keys, now)
+    if logged:
+        line.signal.notify(logged)
     return ScanResult(now, len(tracks), opened, updated, closed, time.perf_counter() - started)
 
 
@@ -371,7 +375,8 @@ def _conflict(f: _Finding, cid: str, now: datetime) -> TrackConflict:
 
 def _reconcile(
     tx: Tx, line: Line, findings: Sequence[_Finding], live_tracks: set[str], now: datetime
-) -> tuple[list[TrackConflict], list[TrackConflict], list[TrackConflict]]:
+) -> tuple[list[TrackConflict], list[TrackConflict], list[TrackConflict], int]:
+    """Open, update and close conflicts on tracks, with their events; the last event's seq."""
     live = {c.key: c for c in tx.live_track_conflicts()}
     opened: list[TrackConflict] = []
     updated: list[TrackConflict] = []
@@ -404,7 +409,14 @@ def _reconcile(
         closed.append(replace(held, status=status, resolved_at=now, updated_at=now))
     tx.insert_track_conflicts(opened)
     tx.update_track_conflicts(changed + closed)
-    return opened, updated, closed
+    events = tx.append_events(
+        [
+            *track_conflict_events(EventKind.CONFLICT_OPENED, opened, now),
+            *track_conflict_events(EventKind.CONFLICT_UPDATED, changed, now),
+            *track_conflict_events(EventKind.CONFLICT_CLOSED, closed, now),
+        ]
+    )
+    return opened, updated, closed, events[-1].seq if events else 0
 
 
 # -- the background loop ----------------------------------------------------------------------

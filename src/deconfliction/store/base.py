@@ -19,6 +19,7 @@ from deconfliction.domain import (
     Audience,
     Buffers,
     Conflict,
+    Event,
     Member,
     Notice,
     NoticeKind,
@@ -174,6 +175,16 @@ class Tx(Protocol):
         self, party: str, live_only: bool = False, limit: int = 1000
     ) -> list[TrackConflict]:
         """Track conflicts ``party`` is told of (a side, or told as an audience), newest first."""
+
+    # the event log (append only under the write lock: ``lock_for_notice_write`` first)
+    def append_events(self, events: Sequence[Event]) -> list[Event]:
+        """Append in order with the next sequence numbers; return them numbered."""
+
+    def last_event_seq(self) -> int:
+        """The newest sequence number (0 for an empty log)."""
+
+    def events_after(self, after: int, party: str | None, limit: int = 1000) -> list[Event]:
+        """Events with ``seq > after``, oldest first: all of them, or those ``party`` is told of."""
 
 
 class Store(Protocol):

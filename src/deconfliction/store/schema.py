@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 __all__ = [
     "conflict",
+    "event",
     "member",
     "metadata",
     "notice",
@@ -166,4 +167,16 @@ track_conflict = sa.Table(
     sa.Column("detected_us", sa.BigInteger, nullable=False),
     sa.Column("updated_us", sa.BigInteger, nullable=False),
     sa.Column("resolved_us", sa.BigInteger),
+)
+
+event = sa.Table(
+    "event",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("at_us", sa.BigInteger, nullable=False),
+    sa.Column("subject", sa.String(128), nullable=False),
+    sa.Column("party", sa.String(64), nullable=False),
+    sa.Column("told", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
 )

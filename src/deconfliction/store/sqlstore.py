@@ -29,6 +29,7 @@ from deconfliction.errors import AlreadyExists, NotFound, VersionMismatch
 from deconfliction.store import codec, schema, spatial
 from deconfliction.store.base import Box4, NoticeQuery, VolumeRow
 from deconfliction.store.checkpoint import Checkpointer
+from deconfliction.store.events import EventRows
 from deconfliction.store.statements import (
     _COPY_FROM,
     _NOTICE_COLUMNS,
@@ -64,7 +65,7 @@ from deconfliction.store.tracks import TrackRows
 __all__ = ["SqlStore", "SqlTx"]
 
 
-class SqlTx(TrackRows):
+class SqlTx(TrackRows, EventRows):
     """One transaction on one connection; see ``store.base.Tx`` for the contract."""
 
     def __init__(self, conn: sa.Connection, dialect: str) -> None:

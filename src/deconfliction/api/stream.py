@@ -1,0 +1,179 @@
+"""Events over HTTP: ``GET /v1/events`` as JSON or Server-Sent Events, ``/v1/stream`` WebSocket.
+
+All three read the same log through ``service.events.events_for`` (need-to-know decided there)
+and resume from a sequence number: ``after=N``, SSE's ``Last-Event-ID``, or the WebSocket's
+``after``. A stream sends what was missed first, then waits on the line's signal (and re-reads
+every few seconds, for writes made by other processes), so nothing is lost or sent twice across
+a reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
+
+import orjson
+from fastapi import FastAPI, Query, Request, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response, StreamingResponse
+
+from deconfliction import service
+from deconfliction.api.auth import Caller
+from deconfliction.domain import EventKind, Member
+from deconfliction.errors import DeconflictionError, InvalidInput
+from deconfliction.service import Line
+from deconfliction.service.events import Received, events_for
+
+__all__ = ["install"]
+
+WAIT_S = 5.0
+"""How long a stream waits on the signal before it re-reads the log anyway (and keeps alive)."""
+_BATCH = 500
+
+
+def _kinds(value: str | None) -> list[EventKind] | None:
+    if value is None:
+        return None
+    try:
+        return [EventKind(k) for k in value.split(",") if k]
+    except ValueError:
+        known = ", ".join(k.value for k in EventKind)
+        raise InvalidInput(f"kinds is a comma-separated list of: {known}", "/query/kinds") from None
+
+
+def _parties(value: str | None) -> list[str] | None:
+    return None if value is None else [p for p in value.split(",") if p]
+
+
+def _after(value: str | None, pointer: str) -> int:
+    try:
+        after = int(value or 0)
+    except ValueError:
+        after = -1
+    if after < 0:
+        raise InvalidInput("a sequence number is a non-negative integer", pointer)
+    return after
+
+
+After = Annotated[int, Query(ge=0, description="the last sequence number you have")]
+Kinds = Annotated[str | None, Query(description="comma-separated event kinds to receive")]
+Parties = Annotated[str | None, Query(description="comma-separated parties whose changes")]
+
+
+async def _follow(
+    line: Line,
+    caller: Member,
+    after: int,
+    kinds: list[EventKind] | None,
+    parties: list[str] | None,
+    gone: Callable[[], Any],
+) -> AsyncIterator[list[dict[str, Any]] | None]:
+    """Batches of events as they come, ``None`` when a wait ended with nothing (keep-alive)."""
+    while True:
+        got: Received = await run_in_threadpool(
+            events_for, line, caller, after, _BATCH, kinds, parties
+        )
+        after = got.last
+        if got.events:
+            yield got.events
+            continue
+        if await gone():
+            return
+        await line.signal.wait_async(after, WAIT_S)
+        if await gone():
+            return
+        yield None
+
+
+def _sse(event: dict[str, Any]) -> bytes:
+    return b"id: %d\nevent: %s\ndata: %s\n\n" % (
+        event["seq"],
+        event["kind"].encode(),
+        orjson.dumps(event),
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Add the event routes to ``app``."""
+    line: Line = app.state.line
+
+    @app.get("/v1/events", tags=["events"])
+    async def events(
+        request: Request,
+        caller: Caller,
+        after: After = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+        kinds: Kinds = None,
+        parties: Parties = None,
+    ) -> Response:
+        """Events after `after` you may receive, oldest first: notices shared with you, your
+        conflicts as you may see them. With `Accept: text/event-stream`, a Server-Sent Events
+        stream that resumes from `Last-Event-ID` and stays open."""
+        wanted = _kinds(kinds)
+        who = _parties(parties)
+        if "text/event-stream" in request.headers.get("accept", ""):
+            start = after
+            if "last-event-id" in request.headers:
+                start = _after(request.headers["last-event-id"], "/headers/last-event-id")
+
+            async def stream() -> AsyncIterator[bytes]:
+                yield b": events after %d\n\n" % start
+                async for batch in _follow(
+                    line, caller, start, wanted, who, request.is_disconnected
+                ):
+                    if batch is None:
+                        yield b": keep-alive\n\n"
+                    else:
+                        yield b"".join(_sse(e) for e in batch)
+
+            return StreamingResponse(
+                stream(),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+            )
+        got = await run_in_threadpool(events_for, line, caller, after, limit, wanted, who)
+        return Response(
+            orjson.dumps({"events": got.events, "last": got.last}),
+            media_type="application/json",
+        )
+
+    @app.websocket("/v1/stream")
+    async def stream_ws(ws: WebSocket) -> None:
+        """Events as JSON text frames; authenticate with `Authorization: Bearer` or `?token=`;
+        resume with `?after=N`; `kinds` and `parties` filter."""
+        token = ws.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        token = token or ws.query_params.get("token", "")
+        try:
+            caller = service.authenticate(line, token or None)
+            after = _after(ws.query_params.get("after"), "/query/after")
+            wanted = _kinds(ws.query_params.get("kinds"))
+            who = _parties(ws.query_params.get("parties"))
+        except DeconflictionError as e:
+            # accepted, then closed with a code and a reason: a browser cannot read a refused
+            # handshake's status, but it can read these (4401 unauthenticated, 4422 bad query)
+            await ws.accept()
+            await ws.close(code=4401 if e.code == "not_authenticated" else 4422, reason=e.reason)
+            return
+        await ws.accept()
+        # the client says nothing after the handshake; reading only tells when it has left
+        listener = asyncio.create_task(_until_closed(ws))
+
+        async def gone() -> bool:
+            return listener.done()
+
+        try:
+            async for batch in _follow(line, caller, after, wanted, who, gone):
+                for event in batch or ():
+                    await ws.send_text(orjson.dumps(event).decode())
+        except (WebSocketDisconnect, RuntimeError):
+            pass  # the client left mid-send
+        finally:
+            listener.cancel()
+
+
+async def _until_closed(ws: WebSocket) -> None:
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return

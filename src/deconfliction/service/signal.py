@@ -1,0 +1,53 @@
+"""A wake-up call for whoever waits on the event log: threads or asyncio tasks, any loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+__all__ = ["EventSignal"]
+
+
+class EventSignal:
+    """Wakes whoever waits for events newer than the ones they have (threads or asyncio tasks).
+
+    Use cases call :meth:`notify` after their transaction commits; streams await
+    :meth:`wait_async` and then read the log. Other processes' writes are caught by the
+    waiters' own timeout and a re-read.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.last = 0
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[int]]] = set()
+
+    def notify(self, seq: int) -> None:
+        with self._lock:
+            if seq <= self.last:
+                return
+            self.last = seq
+            waiters, self._waiters = self._waiters, set()
+        for loop, fut in waiters:
+            loop.call_soon_threadsafe(_settle, fut, seq)
+
+    async def wait_async(self, after: int, timeout_s: float) -> int:
+        """The newest known sequence number, once it passes ``after`` or the timeout ends."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[int] = loop.create_future()
+        with self._lock:
+            if self.last > after:
+                return self.last
+            entry = (loop, fut)
+            self._waiters.add(entry)
+        try:
+            return await asyncio.wait_for(fut, timeout_s)
+        except TimeoutError:
+            return self.last
+        finally:
+            with self._lock:
+                self._waiters.discard(entry)
+
+
+def _settle(fut: asyncio.Future[int], seq: int) -> None:
+    if not fut.done():
+        fut.set_result(seq)

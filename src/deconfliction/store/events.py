@@ -1,0 +1,79 @@
+"""The event log for ``SqlTx`` (a mixin): append with the next sequence numbers, read in order.
+
+Appends happen inside write transactions that hold the line's write lock (SQLite's single
+writer; PostgreSQL's advisory lock), so ``MAX(seq) + 1`` is gap-free and never taken twice. The
+body is stored as RFC 8785 canonical JSON, the form a record of the log will hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import orjson
+import rfc8785
+import sqlalchemy as sa
+
+from deconfliction.domain import Event, EventKind
+from deconfliction.store import schema
+from deconfliction.store.codec import audience_from_text, audience_to_text, dt_from_us, dt_to_us
+
+__all__ = ["EventRows"]
+
+_E = schema.event
+_max_seq = sa.select(sa.func.coalesce(sa.func.max(_E.c.seq), 0))
+
+
+def event_from_row(r: Any) -> Event:
+    return Event(
+        seq=r.seq,
+        kind=EventKind(r.kind),
+        at=dt_from_us(r.at_us),
+        subject=r.subject,
+        party=r.party,
+        told=audience_from_text(r.told),
+        body=orjson.loads(r.body),
+    )
+
+
+class EventRows:
+    """The event methods of ``store.base.Tx``; mixed into ``SqlTx``."""
+
+    _conn: sa.Connection
+
+    def append_events(self, events: Sequence[Event]) -> list[Event]:
+        if not events:
+            return []
+        last = int(self._conn.execute(_max_seq).scalar_one())
+        out = [replace(e, seq=last + i) for i, e in enumerate(events, 1)]
+        rows = [
+            {
+                "seq": e.seq,
+                "kind": e.kind.value,
+                "at_us": dt_to_us(e.at),
+                "subject": e.subject,
+                "party": e.party,
+                "told": audience_to_text(e.told),
+                "body": rfc8785.dumps(e.body).decode(),
+            }
+            for e in out
+        ]
+        self._conn.execute(_E.insert(), rows)
+        return out
+
+    def last_event_seq(self) -> int:
+        return int(self._conn.execute(_max_seq).scalar_one())
+
+    def events_after(self, after: int, party: str | None, limit: int = 1000) -> list[Event]:
+        query = sa.select(_E).where(_E.c.seq > after)
+        if party is not None:
+            query = query.where(
+                sa.or_(
+                    _E.c.party == party,
+                    _E.c.told == "all",
+                    _E.c.told.contains(f",{party},", autoescape=False),
+                )
+            )
+        rows = self._conn.execute(query.order_by(_E.c.seq).limit(limit))
+        return [event_from_row(r) for r in rows]
