@@ -20,6 +20,12 @@ class EventKind(StrEnum):
     CONFLICT_UPDATED = "conflict.updated"
     CONFLICT_CLOSED = "conflict.closed"
     """Resolved (the encounter or overlap ended) or expired (a track went stale)."""
+    MESSAGE_SENT = "message.sent"
+    """A request, reply or note on a thread."""
+    RECEIPT_RECORDED = "receipt.recorded"
+    """A party has received (delivered) or acknowledged a notice version or a message."""
+    ESCALATION_RAISED = "escalation.raised"
+    """A deadline passed without the answer or acknowledgement it asked for."""
 
 
 @dataclass(frozen=True, slots=True)
