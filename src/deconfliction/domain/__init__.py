@@ -1,6 +1,15 @@
 """Domain values and rules: plain frozen dataclasses, no I/O."""
 
 from deconfliction.domain.conflict import Conflict, ConflictKind, ConflictStatus, TrackConflict
+from deconfliction.domain.conversation import (
+    Message,
+    MessageDraft,
+    MessageKind,
+    ReplyKind,
+    RequestKind,
+    RequestState,
+    Thread,
+)
 from deconfliction.domain.event import Event, EventKind
 from deconfliction.domain.notice import ALL, Audience, Notice, NoticeKind, NoticeState
 from deconfliction.domain.party import Member, Party, Role, check_slug
@@ -36,6 +45,9 @@ __all__ = [
     "Footprint",
     "FootprintKind",
     "Member",
+    "Message",
+    "MessageDraft",
+    "MessageKind",
     "Minima",
     "Minimum",
     "Notice",
@@ -43,7 +55,11 @@ __all__ = [
     "NoticeState",
     "Party",
     "Position",
+    "ReplyKind",
+    "RequestKind",
+    "RequestState",
     "Role",
+    "Thread",
     "TimeWindow",
     "Track",
     "TrackConflict",

@@ -1,0 +1,270 @@
+"""Threads and messages: the conversation between parties, and what a request's state is.
+
+A thread is between two or more parties. Its messages are requests (with a reply deadline),
+replies (one per request, from the party asked) and notes. A request's state is derived: from its
+answer if it has one, otherwise from its deadline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from deconfliction.domain.volume import TimeWindow, Volume, check_instant
+from deconfliction.errors import InvalidInput
+
+__all__ = [
+    "MAX_DEADLINE",
+    "MAX_REFERENCES",
+    "MAX_SUBJECT",
+    "MAX_TEXT",
+    "MAX_THREAD_PARTIES",
+    "Message",
+    "MessageDraft",
+    "MessageKind",
+    "ReplyKind",
+    "RequestKind",
+    "RequestState",
+    "Thread",
+    "check_text",
+]
+
+MAX_THREAD_PARTIES = 50
+MAX_SUBJECT = 200
+MAX_TEXT = 2000
+MAX_REFERENCES = 100
+MAX_DEADLINE = timedelta(days=7)
+"""How far ahead a reply deadline may lie: a request is for something about to happen."""
+
+
+def _parse(cls: Any, value: str, pointer: str, what: str) -> Any:
+    try:
+        return cls(value)
+    except ValueError:
+        valid = ", ".join(k.value for k in cls)
+        raise InvalidInput(f"unknown {what} {value!r}; valid ones are {valid}", pointer) from None
+
+
+class MessageKind(StrEnum):
+    REQUEST = "request"
+    REPLY = "reply"
+    NOTE = "note"
+
+    @classmethod
+    def parse(cls, value: str, pointer: str = "/kind") -> MessageKind:
+        result: MessageKind = _parse(cls, value, pointer, "kind")
+        return result
+
+
+class RequestState(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    COUNTERED = "countered"
+    EXPIRED = "expired"
+    """The deadline passed with no answer."""
+
+
+class RequestKind(StrEnum):
+    VACATE = "vacate"
+    """Keep out of a volume during a window."""
+    KEEP_CLEAR = "keep-clear"
+    """Do not enter a volume."""
+    HOLD = "hold"
+    """Pause an operation."""
+    CONFIRM = "confirm"
+    """Confirm receipt or intent."""
+
+    @classmethod
+    def parse(cls, value: str, pointer: str = "/request") -> RequestKind:
+        result: RequestKind = _parse(cls, value, pointer, "request")
+        return result
+
+    def needs_area(self) -> bool:
+        """Vacate and keep-clear name a place: a volume of their own or a referenced notice."""
+        return self in (RequestKind.VACATE, RequestKind.KEEP_CLEAR)
+
+
+class ReplyKind(StrEnum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    COUNTER = "counter"
+
+    @classmethod
+    def parse(cls, value: str, pointer: str = "/reply") -> ReplyKind:
+        result: ReplyKind = _parse(cls, value, pointer, "reply")
+        return result
+
+    @property
+    def state(self) -> RequestState:
+        """The state a request takes once answered so."""
+        return {
+            ReplyKind.ACCEPT: RequestState.ACCEPTED,
+            ReplyKind.DECLINE: RequestState.DECLINED,
+            ReplyKind.COUNTER: RequestState.COUNTERED,
+        }[self]
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_text(value: str, limit: int, pointer: str, lines: bool = False) -> str:
+    """Free text of at most ``limit`` characters with no control characters (but line breaks
+    and tabs when ``lines``)."""
+    if len(value) > limit:
+        raise InvalidInput(f"at most {limit} characters, not {len(value)}", pointer)
+    if (_CONTROL_BUT_LINES if lines else _CONTROL).search(value):
+        allowed = " (line breaks and tabs are allowed)" if lines else ""
+        raise InvalidInput(f"no control characters{allowed}", pointer)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """A conversation between ``parties`` (slugs, the opener's ``party`` among them).
+
+    ``updated_at`` is its newest activity: when it was opened or its last message sent.
+    """
+
+    id: str
+    subject: str
+    parties: frozenset[str]
+    party: str
+    member: str
+    created_at: datetime
+    updated_at: datetime
+
+    def includes(self, party: str) -> bool:
+        return party in self.parties
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDraft:
+    """What a coordinator sends on a thread; which fields a kind takes is checked by ``check``.
+
+    ``volume`` is a request's area, or a counter's alternative (with or instead of ``window``).
+    """
+
+    kind: MessageKind
+    text: str = ""
+    request: RequestKind | None = None
+    to: str | None = None
+    notices: tuple[str, ...] = ()
+    conflicts: tuple[str, ...] = ()
+    volume: Volume | None = None
+    deadline: datetime | None = None
+    in_reply_to: str | None = None
+    reply: ReplyKind | None = None
+    reason: str = ""
+    window: TimeWindow | None = None
+
+    def check(self, now: datetime) -> None:
+        """Raise ``InvalidInput`` at the first field this kind of message does not take, lacks,
+        or holds out of range (references to the thread, notices and conflicts are the use
+        case's to check)."""
+        allowed = _FIELDS[self.kind]
+        for f in fields(self):
+            if f.name not in allowed and f.name != "kind" and getattr(self, f.name):
+                raise InvalidInput(f"a {self.kind.value} has no {f.name}", f"/{f.name}")
+        check_text(self.text, MAX_TEXT, "/text", lines=True)
+        check_text(self.reason, MAX_TEXT, "/reason", lines=True)
+        for name in ("notices", "conflicts"):
+            if len(getattr(self, name)) > MAX_REFERENCES:
+                raise InvalidInput(f"at most {MAX_REFERENCES} references", f"/{name}")
+        if self.kind is MessageKind.NOTE and not self.text.strip():
+            raise InvalidInput("a note needs text", "/text")
+        if self.kind is MessageKind.REQUEST:
+            self._check_request(now)
+        if self.kind is MessageKind.REPLY:
+            self._check_reply(now)
+
+    def _check_request(self, now: datetime) -> None:
+        for name in ("request", "to", "deadline"):
+            if getattr(self, name) is None:
+                raise InvalidInput(f"a request needs {name}", f"/{name}")
+        assert self.request is not None and self.deadline is not None
+        deadline = check_instant(self.deadline, "/deadline")
+        if deadline <= now:
+            raise InvalidInput("the deadline to reply must lie in the future", "/deadline")
+        if deadline > now + MAX_DEADLINE:
+            raise InvalidInput("the deadline to reply lies at most 7 days ahead", "/deadline")
+        if self.request.needs_area() and self.volume is None and not self.notices:
+            raise InvalidInput(
+                f"a {self.request.value} request names its area: a volume, or notices", "/volume"
+            )
+        _not_over(self.volume, now, "/volume/time/end")
+
+    def _check_reply(self, now: datetime) -> None:
+        for name in ("in_reply_to", "reply"):
+            if getattr(self, name) is None:
+                raise InvalidInput(f"a reply needs {name}", f"/{name}")
+        if self.reply is ReplyKind.DECLINE and not self.reason.strip():
+            raise InvalidInput("a decline gives its reason", "/reason")
+        if self.reply is ReplyKind.ACCEPT:
+            for name in ("reason", "volume", "window"):
+                if getattr(self, name):
+                    raise InvalidInput(
+                        f"an accept has no {name} (a counter proposes an alternative)", f"/{name}"
+                    )
+        if self.reply is ReplyKind.COUNTER and self.volume is None and self.window is None:
+            raise InvalidInput(
+                "a counter proposes an alternative: a volume, a window or both", "/volume"
+            )
+        _not_over(self.volume, now, "/volume/time/end")
+        if self.window is not None and self.window.end < now:
+            raise InvalidInput("the window has already ended", "/window/end")
+
+
+def _not_over(volume: Volume | None, now: datetime, pointer: str) -> None:
+    if volume is not None and volume.time.end < now:
+        raise InvalidInput("the volume has already ended", pointer)
+
+
+_FIELDS = {
+    MessageKind.NOTE: {"text"},
+    MessageKind.REQUEST: {"text", "request", "to", "notices", "conflicts", "volume", "deadline"},
+    MessageKind.REPLY: {"text", "in_reply_to", "reply", "reason", "volume", "window"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One entry on a thread, by member ``member`` of ``party``; see ``MessageDraft``.
+
+    A request carries ``answer`` once its reply is stored, and ``escalated_at`` once its deadline
+    passed unanswered and the line told both sides.
+    """
+
+    id: str
+    thread: str
+    kind: MessageKind
+    party: str
+    member: str
+    created_at: datetime
+    text: str = ""
+    request: RequestKind | None = None
+    to: str | None = None
+    notices: tuple[str, ...] = ()
+    conflicts: tuple[str, ...] = ()
+    volume: Volume | None = None
+    deadline: datetime | None = None
+    answer: ReplyKind | None = None
+    escalated_at: datetime | None = None
+    in_reply_to: str | None = None
+    reply: ReplyKind | None = None
+    reason: str = ""
+    window: TimeWindow | None = None
+
+    def state_at(self, now: datetime) -> RequestState | None:
+        """A request's state at ``now`` (``None`` for replies and notes)."""
+        if self.kind is not MessageKind.REQUEST:
+            return None
+        if self.answer is not None:
+            return self.answer.state
+        if self.deadline is not None and now >= self.deadline:
+            return RequestState.EXPIRED
+        return RequestState.OPEN
