@@ -21,9 +21,11 @@ from deconfliction.domain import (
     Conflict,
     Event,
     Member,
+    Message,
     Notice,
     NoticeKind,
     Party,
+    Thread,
     TimeWindow,
     Track,
     TrackConflict,
@@ -185,6 +187,27 @@ class Tx(Protocol):
 
     def events_after(self, after: int, party: str | None, limit: int = 1000) -> list[Event]:
         """Events with ``seq > after``, oldest first: all of them, or those ``party`` is told of."""
+
+    # threads and their messages (writes under the write lock: ``lock_for_notice_write`` first)
+    def insert_thread(self, thread: Thread) -> None: ...
+    def get_thread(self, thread_id: str) -> Thread | None: ...
+    def list_threads(self, party: str, limit: int = 100) -> list[Thread]:
+        """Threads ``party`` is in, newest activity first."""
+
+    def insert_message(self, message: Message) -> None:
+        """Store a message and mark its thread's activity; a reply also becomes its request's
+        answer (``StateConflict`` if the request has one already)."""
+
+    def get_message(self, message_id: str) -> Message | None: ...
+    def list_messages(self, thread_id: str, limit: int = 1000) -> list[Message]:
+        """The thread's messages, oldest first."""
+
+    def due_requests(self, now: datetime, limit: int = 1000) -> list[Message]:
+        """Requests unanswered and not yet escalated whose deadline is at or before ``now``,
+        earliest deadline first."""
+
+    def mark_requests_escalated(self, message_ids: Sequence[str], at: datetime) -> None:
+        """Mark the requests escalated (each once: a mark already set stays)."""
 
 
 class Store(Protocol):

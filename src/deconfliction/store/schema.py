@@ -12,10 +12,13 @@ __all__ = [
     "conflict",
     "event",
     "member",
+    "message",
     "metadata",
     "notice",
     "notice_version",
     "party",
+    "thread",
+    "thread_party",
     "track",
     "track_conflict",
     "volume",
@@ -179,4 +182,48 @@ event = sa.Table(
     sa.Column("party", sa.String(64), nullable=False),
     sa.Column("told", sa.Text, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
+)
+
+thread = sa.Table(
+    "thread",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("party", sa.String(64), nullable=False),
+    sa.Column("member", sa.String(128), nullable=False),
+    sa.Column("parties", sa.Text, nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("updated_us", sa.BigInteger, nullable=False),
+)
+
+thread_party = sa.Table(
+    "thread_party",
+    metadata,
+    sa.Column("party", sa.String(64), primary_key=True),
+    sa.Column("thread_id", sa.String(128), primary_key=True),
+)
+
+message = sa.Table(
+    "message",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("thread_id", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("party", sa.String(64), nullable=False),
+    sa.Column("member", sa.String(128), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("request", sa.String(16)),
+    sa.Column("to_party", sa.String(64)),
+    sa.Column("notices", sa.Text, nullable=False),
+    sa.Column("conflicts", sa.Text, nullable=False),
+    sa.Column("volume", sa.Text),
+    sa.Column("deadline_us", sa.BigInteger),
+    sa.Column("answer", sa.String(16)),
+    sa.Column("escalated_us", sa.BigInteger),
+    sa.Column("in_reply_to", sa.String(128)),
+    sa.Column("reply", sa.String(16)),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("window_start_us", sa.BigInteger),
+    sa.Column("window_end_us", sa.BigInteger),
 )

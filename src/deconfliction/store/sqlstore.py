@@ -29,6 +29,7 @@ from deconfliction.errors import AlreadyExists, NotFound, VersionMismatch
 from deconfliction.store import codec, schema, spatial
 from deconfliction.store.base import Box4, NoticeQuery, VolumeRow
 from deconfliction.store.checkpoint import Checkpointer
+from deconfliction.store.conversation import ThreadRows
 from deconfliction.store.events import EventRows
 from deconfliction.store.statements import (
     _COPY_FROM,
@@ -65,7 +66,7 @@ from deconfliction.store.tracks import TrackRows
 __all__ = ["SqlStore", "SqlTx"]
 
 
-class SqlTx(TrackRows, EventRows):
+class SqlTx(TrackRows, EventRows, ThreadRows):
     """One transaction on one connection; see ``store.base.Tx`` for the contract."""
 
     def __init__(self, conn: sa.Connection, dialect: str) -> None:
