@@ -6,6 +6,14 @@ Every front door (HTTP API, CLI, and later CoT) calls these functions; none repe
 from deconfliction.service.admin import create_member, create_party, list_parties
 from deconfliction.service.auth import authenticate, hash_token, new_token
 from deconfliction.service.conflicts import ConflictView, get_conflict, list_conflicts
+from deconfliction.service.conversation import (
+    ThreadView,
+    expire_requests,
+    get_thread,
+    list_threads,
+    open_thread,
+    post_message,
+)
 from deconfliction.service.line import Line, open_line
 from deconfliction.service.notices import (
     NoticeDraft,
@@ -36,20 +44,26 @@ __all__ = [
     "ScanResult",
     "ScanSettings",
     "Scanner",
+    "ThreadView",
     "TrackFilter",
     "authenticate",
     "create_member",
     "create_notice",
     "create_party",
+    "expire_requests",
     "get_conflict",
     "get_notice",
+    "get_thread",
     "hash_token",
     "list_conflicts",
     "list_notices",
     "list_parties",
+    "list_threads",
     "list_tracks",
     "new_token",
     "open_line",
+    "open_thread",
+    "post_message",
     "report_tracks",
     "require_scanner",
     "require_writer",

@@ -219,6 +219,9 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
         if not t.involves(party):
             return None
         return {"conflict": conflict_json(track_view(t, party))}
+    if "message" in body or "escalation" in body:
+        # a thread's message to its parties; a missed reply deadline to both sides
+        return dict(body) if event.told.includes(party) else None
     return None
 
 

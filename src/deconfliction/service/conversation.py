@@ -1,0 +1,287 @@
+"""Conversation use cases: open a thread, send requests, replies and notes, escalate deadlines.
+
+Only the parties of a thread see it. Every message appends one ``message.sent`` event told to
+the thread's parties; a request whose deadline passes unanswered appends one
+``escalation.raised`` event told to both sides, once (``expire_requests``, run on a clock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from deconfliction.domain import (
+    Audience,
+    Event,
+    EventKind,
+    Member,
+    Message,
+    MessageDraft,
+    MessageKind,
+    Thread,
+    check_slug,
+)
+from deconfliction.domain.conversation import MAX_SUBJECT, MAX_THREAD_PARTIES, check_text
+from deconfliction.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
+from deconfliction.service.line import Line
+from deconfliction.service.wire import _volume_json, utc_z
+from deconfliction.store.base import Tx
+
+__all__ = [
+    "ThreadView",
+    "escalation_event",
+    "expire_requests",
+    "get_thread",
+    "list_threads",
+    "message_event",
+    "message_json",
+    "open_thread",
+    "post_message",
+    "require_coordinator",
+    "thread_json",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadView:
+    thread: Thread
+    messages: list[Message]
+    """Oldest first."""
+    at: datetime
+    """When it was read: the instant request states hold at."""
+
+
+# -- the JSON forms, for answers and events alike ---------------------------------------------
+
+
+def thread_json(t: Thread) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "subject": t.subject,
+        "parties": sorted(t.parties),
+        "party": t.party,
+        "member": t.member,
+        "created_at": utc_z(t.created_at),
+        "updated_at": utc_z(t.updated_at),
+    }
+
+
+def message_json(m: Message, now: datetime) -> dict[str, Any]:
+    """A message as the API shows it; a request with its state at ``now``."""
+    out: dict[str, Any] = {
+        "id": m.id,
+        "thread": m.thread,
+        "kind": m.kind.value,
+        "party": m.party,
+        "member": m.member,
+        "created_at": utc_z(m.created_at),
+        "text": m.text,
+    }
+    if m.kind is MessageKind.REQUEST:
+        assert m.request is not None and m.deadline is not None
+        state = m.state_at(now)
+        assert state is not None
+        out |= {
+            "request": m.request.value,
+            "to": m.to,
+            "notices": list(m.notices),
+            "conflicts": list(m.conflicts),
+            "deadline": utc_z(m.deadline),
+            "state": state.value,
+        }
+        if m.escalated_at is not None:
+            out["escalated_at"] = utc_z(m.escalated_at)
+    elif m.kind is MessageKind.REPLY:
+        assert m.reply is not None
+        out |= {"in_reply_to": m.in_reply_to, "reply": m.reply.value}
+        if m.reason:
+            out["reason"] = m.reason
+        if m.window is not None:
+            out["window"] = {"start": utc_z(m.window.start), "end": utc_z(m.window.end)}
+    if m.volume is not None:
+        out["volume"] = _volume_json(m.volume)
+    return out
+
+
+def message_event(thread: Thread, m: Message, at: datetime) -> Event:
+    """A message sent: told to the thread's parties."""
+    return Event(
+        0, EventKind.MESSAGE_SENT, at, m.id, m.party, Audience(parties=thread.parties),
+        {"message": message_json(m, at)},
+    )  # fmt: skip
+
+
+def escalation_event(request: Message, at: datetime) -> Event:
+    """A request's deadline passed unanswered: told to the party that asked and the one asked."""
+    assert request.to is not None and request.deadline is not None
+    body = {
+        "about": "request",
+        "message": request.id,
+        "thread": request.thread,
+        "deadline": utc_z(request.deadline),
+        "from": request.party,
+        "to": request.to,
+    }
+    told = Audience(parties=frozenset({request.party, request.to}))
+    return Event(
+        0, EventKind.ESCALATION_RAISED, at, request.id, request.party, told, {"escalation": body}
+    )
+
+
+# -- use cases ---------------------------------------------------------------------------------
+
+
+def require_coordinator(actor: Member) -> None:
+    """PermissionDenied unless the actor may write on threads (checked before any parsing)."""
+    if not actor.role.writes_notices():
+        raise PermissionDenied(
+            f"a member with role {actor.role.value!r} cannot write on threads; a coordinator can"
+        )
+
+
+def _thread_of(tx: Tx, actor: Member, thread_id: str) -> Thread:
+    thread = tx.get_thread(thread_id)
+    if thread is None or not thread.includes(actor.party):
+        raise NotFound(f"no thread {thread_id!r}", "/id")
+    return thread
+
+
+def open_thread(line: Line, actor: Member, parties: Sequence[str], subject: str) -> Thread:
+    """Open a thread between the actor's party and ``parties`` (every one on the line)."""
+    require_coordinator(actor)
+    check_text(subject, MAX_SUBJECT, "/subject")
+    if not subject.strip():
+        raise InvalidInput("a thread needs a subject", "/subject")
+    for i, slug in enumerate(parties):
+        check_slug(slug, f"/parties/{i}")
+    members = frozenset({actor.party, *parties})
+    if len(members) > MAX_THREAD_PARTIES:
+        raise InvalidInput(f"a thread has at most {MAX_THREAD_PARTIES} parties", "/parties")
+    if len(members) < 2:
+        raise InvalidInput("a thread is between two or more parties: name another", "/parties")
+    now = line.clock()
+    thread = Thread(line.new_id(), subject, members, actor.party, actor.id, now, now)
+    with line.store.transaction() as tx:
+        known = {p.slug for p in tx.list_parties()}
+        for i, slug in enumerate(parties):
+            if slug not in known:
+                raise InvalidInput(f"no party {slug!r} on this line", f"/parties/{i}")
+        tx.insert_thread(thread)
+    return thread
+
+
+def list_threads(line: Line, actor: Member, limit: int = 100) -> list[Thread]:
+    """The threads of the actor's party, newest activity first."""
+    with line.store.read() as tx:
+        return tx.list_threads(actor.party, limit)
+
+
+def get_thread(line: Line, actor: Member, thread_id: str, limit: int = 1000) -> ThreadView:
+    """A thread of the actor's party with its messages, oldest first (NotFound for others)."""
+    with line.store.read() as tx:
+        thread = _thread_of(tx, actor, thread_id)
+        messages = tx.list_messages(thread.id, limit)
+    return ThreadView(thread, messages, line.clock())
+
+
+def _check_request(tx: Tx, actor: Member, thread: Thread, draft: MessageDraft) -> None:
+    if draft.to == actor.party:
+        raise InvalidInput("a request asks another party of the thread, not your own", "/to")
+    if draft.to is None or not thread.includes(draft.to):
+        raise InvalidInput(f"{draft.to!r} is not a party of this thread", "/to")
+    seen = tx.notice_audiences(draft.notices)
+    for i, notice_id in enumerate(draft.notices):
+        owner, audience = seen.get(notice_id, ("", Audience()))
+        if not (owner == actor.party or (owner and audience.includes(actor.party))):
+            raise InvalidInput(f"no notice {notice_id!r} shared with you", f"/notices/{i}")
+    for i, conflict_id in enumerate(draft.conflicts):
+        strategic = tx.get_conflict(conflict_id)
+        on_tracks = None if strategic else tx.get_track_conflict(conflict_id)
+        found = strategic or on_tracks
+        if found is None or not found.involves(actor.party):
+            raise InvalidInput(f"no conflict {conflict_id!r} of yours", f"/conflicts/{i}")
+
+
+def _check_reply(tx: Tx, actor: Member, thread: Thread, draft: MessageDraft, now: datetime) -> None:
+    assert draft.in_reply_to is not None
+    request = tx.get_message(draft.in_reply_to)
+    if request is None or request.thread != thread.id:
+        raise InvalidInput(f"no message {draft.in_reply_to!r} on this thread", "/in_reply_to")
+    if request.kind is not MessageKind.REQUEST or request.deadline is None:
+        raise InvalidInput(
+            f"that message is a {request.kind.value}; only a request takes a reply", "/in_reply_to"
+        )
+    if request.to != actor.party:
+        raise InvalidInput(
+            f"the request asks {request.to!r}; only that party replies to it", "/in_reply_to"
+        )
+    if request.answer is not None:
+        raise StateConflict(
+            f"the request is {request.answer.state.value} already; {request.party!r} may send a "
+            "new one",
+            "/in_reply_to",
+        )
+    if now >= request.deadline:
+        raise StateConflict(
+            f"the deadline to reply passed at {utc_z(request.deadline)}; the request has expired",
+            "/in_reply_to",
+        )
+
+
+def post_message(line: Line, actor: Member, thread_id: str, draft: MessageDraft) -> Message:
+    """Send a request, reply or note on a thread of the actor's party."""
+    require_coordinator(actor)
+    now = line.clock()
+    with line.store.transaction() as tx:
+        tx.lock_for_notice_write()  # a reply and the deadline check must see each other
+        thread = _thread_of(tx, actor, thread_id)
+        draft.check(now)
+        if draft.kind is MessageKind.REQUEST:
+            _check_request(tx, actor, thread, draft)
+        elif draft.kind is MessageKind.REPLY:
+            _check_reply(tx, actor, thread, draft, now)
+        message = Message(
+            id=line.new_id(),
+            thread=thread.id,
+            kind=draft.kind,
+            party=actor.party,
+            member=actor.id,
+            created_at=now,
+            text=draft.text,
+            request=draft.request,
+            to=draft.to,
+            notices=tuple(dict.fromkeys(draft.notices)),
+            conflicts=tuple(dict.fromkeys(draft.conflicts)),
+            volume=draft.volume,
+            deadline=None if draft.deadline is None else draft.deadline.astimezone(UTC),
+            in_reply_to=draft.in_reply_to,
+            reply=draft.reply,
+            reason=draft.reason,
+            window=draft.window,
+        )
+        tx.insert_message(message)
+        logged = tx.append_events([message_event(thread, message, now)])
+    line.signal.notify(logged[-1].seq)
+    return message
+
+
+def expire_requests(line: Line, limit: int = 1000) -> list[Message]:
+    """Escalate every request whose deadline passed unanswered, once each; return them.
+
+    Run on a clock (the server's deadline duties). A read finds whether any are due, so an idle
+    line takes no write lock.
+    """
+    now = line.clock()
+    with line.store.read() as tx:
+        if not tx.due_requests(now, 1):
+            return []
+    with line.store.transaction() as tx:
+        tx.lock_for_notice_write()
+        due = tx.due_requests(now, limit)
+        tx.mark_requests_escalated([m.id for m in due], now)
+        logged = tx.append_events([escalation_event(m, now) for m in due])
+    if logged:
+        line.signal.notify(logged[-1].seq)
+    return [replace(m, escalated_at=now) for m in due]
