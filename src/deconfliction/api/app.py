@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from deconfliction import __version__, service
-from deconfliction.api import errors, stream
+from deconfliction.api import conversation, errors, stream
 from deconfliction.api.auth import Caller
 from deconfliction.api.convert import conflict_json, draft_from, notice_json, track_json, utc_z
 from deconfliction.api.limits import BodyLimit
@@ -365,6 +365,7 @@ def create_app(
         )
 
     stream.install(app)
+    conversation.install(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

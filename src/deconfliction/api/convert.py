@@ -10,15 +10,15 @@ from deconfliction.domain import (
     Volume,
 )
 from deconfliction.domain.volume import check_band, check_window
+from deconfliction.errors import InvalidInput
 from deconfliction.geo.geojson import parse_footprints
 from deconfliction.service import NoticeDraft
 from deconfliction.service.wire import conflict_json, notice_json, track_json, utc_z
 
-__all__ = ["conflict_json", "draft_from", "notice_json", "track_json", "utc_z"]
+__all__ = ["conflict_json", "draft_from", "notice_json", "track_json", "utc_z", "volume_from"]
 
 
-def _volumes_from(i: int, v: VolumeIn) -> list[Volume]:
-    pointer = f"/volumes/{i}"
+def _volumes_from(pointer: str, v: VolumeIn) -> list[Volume]:
     window = check_window(v.time.start, v.time.end, f"{pointer}/time")
     altitude = (
         check_band(v.altitude.lower_m, v.altitude.upper_m, f"{pointer}/altitude")
@@ -35,8 +35,18 @@ def _volumes_from(i: int, v: VolumeIn) -> list[Volume]:
     return [Volume(footprint=f, time=window, altitude=altitude) for f in footprints]
 
 
+def volume_from(body: VolumeIn, pointer: str) -> Volume:
+    """One volume (a request's area, a counter's alternative), checked as a notice's would be."""
+    volumes = _volumes_from(pointer, body)
+    if len(volumes) != 1:
+        raise InvalidInput(
+            "one volume: a MultiPolygon of a single polygon at most", f"{pointer}/footprint"
+        )
+    return volumes[0]
+
+
 def draft_from(body: NoticeIn) -> NoticeDraft:
-    volumes = [vol for i, v in enumerate(body.volumes) for vol in _volumes_from(i, v)]
+    volumes = [vol for i, v in enumerate(body.volumes) for vol in _volumes_from(f"/volumes/{i}", v)]
     buffers = (
         Buffers(body.buffers.h_m, body.buffers.v_m, body.buffers.t_s) if body.buffers else None
     )

@@ -1,0 +1,209 @@
+"""Threads and messages over HTTP: their shapes, their conversion, and their routes.
+
+``install(app)`` adds ``/v1/threads`` (open, list), ``/v1/threads/{id}`` (read) and
+``/v1/threads/{id}/messages`` (send a request, reply or note). The rules live in
+``service.conversation``; here the body becomes a ``MessageDraft``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import FastAPI, Path, Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from starlette.responses import Response
+
+from deconfliction import service
+from deconfliction.api.auth import Caller
+from deconfliction.api.convert import volume_from
+from deconfliction.api.schemas import Slug, TimeIn, VolumeIn, VolumeOut
+from deconfliction.domain import (
+    MessageDraft,
+    MessageKind,
+    ReplyKind,
+    RequestKind,
+    RequestState,
+)
+from deconfliction.domain.conversation import (
+    MAX_REFERENCES,
+    MAX_SUBJECT,
+    MAX_TEXT,
+    MAX_THREAD_PARTIES,
+)
+from deconfliction.domain.volume import check_window
+from deconfliction.service import Line
+from deconfliction.service.conversation import message_json, require_coordinator, thread_json
+
+__all__ = ["MessageIn", "MessageOut", "ThreadIn", "ThreadOut", "draft_of", "install"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+Id = Annotated[str, Field(max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
+Subject = Annotated[str, Field(max_length=MAX_SUBJECT, pattern=r"^[^\x00-\x1f\x7f]*$")]
+# free text may run over lines; other control characters are refused
+Text = Annotated[str, Field(max_length=MAX_TEXT, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+ThreadId = Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
+
+
+class ThreadIn(_In):
+    parties: list[Slug] = Field(
+        min_length=1,
+        max_length=MAX_THREAD_PARTIES,
+        description="the other parties (yours is always in the thread); at most 50 in all",
+    )
+    subject: Subject = Field(description="1-200 characters, no control characters")
+
+
+class MessageIn(_In):
+    """A request, reply or note; each kind takes only its own fields (422 names a stray one)."""
+
+    kind: MessageKind
+    text: Text = Field("", description="free text (a note's content); line breaks allowed")
+    request: RequestKind | None = Field(
+        None, description="request: vacate, keep-clear (need a volume or notices), hold, confirm"
+    )
+    to: Slug | None = Field(None, description="request: the party asked (in the thread)")
+    notices: list[Id] = Field(
+        default_factory=list,
+        max_length=MAX_REFERENCES,
+        description="request: notices shared with you that it is about",
+    )
+    conflicts: list[Id] = Field(
+        default_factory=list,
+        max_length=MAX_REFERENCES,
+        description="request: conflicts of your party that it is about",
+    )
+    volume: VolumeIn | None = Field(
+        None, description="request: the area and window; counter: the alternative proposed"
+    )
+    deadline: AwareDatetime | None = Field(
+        None, description="request: reply by then; in the future, at most 7 days ahead"
+    )
+    in_reply_to: Id | None = Field(None, description="reply: the request answered")
+    reply: ReplyKind | None = Field(None, description="reply: accept, decline, counter")
+    reason: Text = Field("", description="reply: why (required to decline)")
+    window: TimeIn | None = Field(None, description="counter: the alternative window")
+
+
+class ThreadOut(BaseModel):
+    id: str
+    subject: str
+    parties: list[str]
+    party: str = Field(description="the party that opened it")
+    member: str = Field(description="the member that opened it")
+    created_at: AwareDatetime
+    updated_at: AwareDatetime = Field(description="its newest activity")
+
+
+class WindowOut(BaseModel):
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class MessageOut(BaseModel):
+    id: str
+    thread: str
+    kind: MessageKind
+    party: str = Field(description="who sent it")
+    member: str
+    created_at: AwareDatetime
+    text: str
+    request: RequestKind | None = None
+    to: str | None = None
+    notices: list[str] | None = None
+    conflicts: list[str] | None = None
+    deadline: AwareDatetime | None = None
+    state: RequestState | None = Field(
+        None, description="request: open, accepted, declined, countered or expired"
+    )
+    escalated_at: AwareDatetime | None = Field(
+        None, description="request: when its missed deadline was told to both sides"
+    )
+    in_reply_to: str | None = None
+    reply: ReplyKind | None = None
+    reason: str | None = None
+    window: WindowOut | None = None
+    volume: VolumeOut | None = None
+
+
+class ThreadList(BaseModel):
+    threads: list[ThreadOut]
+
+
+class ThreadWithMessages(BaseModel):
+    thread: ThreadOut
+    messages: list[MessageOut]
+
+
+def draft_of(body: MessageIn) -> MessageDraft:
+    window = None
+    if body.window is not None:
+        window = check_window(body.window.start, body.window.end, "/window")
+    return MessageDraft(
+        kind=body.kind,
+        text=body.text,
+        request=body.request,
+        to=body.to,
+        notices=tuple(body.notices),
+        conflicts=tuple(body.conflicts),
+        volume=None if body.volume is None else volume_from(body.volume, "/volume"),
+        deadline=body.deadline,
+        in_reply_to=body.in_reply_to,
+        reply=body.reply,
+        reason=body.reason,
+        window=window,
+    )
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Add the thread routes to ``app``."""
+    line: Line = app.state.line
+
+    @app.post("/v1/threads", status_code=201, response_model=ThreadOut, tags=["threads"])
+    def open_thread(body: ThreadIn, caller: Caller) -> Response:
+        """Open a thread between your party and others (coordinators)."""
+        thread = service.open_thread(line, caller, body.parties, body.subject)
+        return _json(thread_json(thread), 201, {"Location": f"/v1/threads/{thread.id}"})
+
+    @app.get("/v1/threads", response_model=ThreadList, tags=["threads"])
+    def threads(caller: Caller, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
+        """Your party's threads, newest activity first."""
+        found = service.list_threads(line, caller, limit)
+        return _json({"threads": [thread_json(t) for t in found]})
+
+    @app.get("/v1/threads/{thread_id}", response_model=ThreadWithMessages, tags=["threads"])
+    def thread(thread_id: ThreadId, caller: Caller) -> Response:
+        """A thread of your party and its messages, oldest first (404 for others' threads)."""
+        view = service.get_thread(line, caller, thread_id)
+        return _json(
+            {
+                "thread": thread_json(view.thread),
+                "messages": [message_json(m, view.at) for m in view.messages],
+            }
+        )
+
+    @app.post(
+        "/v1/threads/{thread_id}/messages",
+        status_code=201,
+        response_model=MessageOut,
+        tags=["threads"],
+    )
+    def send(thread_id: ThreadId, body: MessageIn, caller: Caller) -> Response:
+        """Send a request, reply or note on a thread of your party (coordinators).
+
+        A reply answers a request addressed to your party, once, before its deadline (409
+        otherwise); every message is one `message.sent` event to the thread's parties.
+        """
+        require_coordinator(caller)  # before the (costly) geometry checks
+        message = service.post_message(line, caller, thread_id, draft_of(body))
+        return _json(message_json(message, message.created_at), 201)
