@@ -10,6 +10,7 @@ from deconfliction.cli.admin import member_app, party_app
 from deconfliction.cli.demo import demo
 from deconfliction.cli.detect import detect_app
 from deconfliction.cli.options import DbOption, HBuffer, TBuffer, VBuffer
+from deconfliction.cli.watch import inbox, watch
 
 app = typer.Typer(
     help="Deconfliction Line: tell each other where you will be; learn of conflicts early.",
@@ -20,6 +21,8 @@ app.add_typer(detect_app, name="detect")
 app.add_typer(party_app, name="party")
 app.add_typer(member_app, name="member")
 app.command()(demo)
+app.command()(watch)
+app.command()(inbox)
 
 
 @app.command()
