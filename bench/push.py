@@ -1,0 +1,299 @@
+"""Push at scale: 1,000 WebSocket subscribers, notices and conflicts at 500 events/s.
+
+    .venv/bin/python bench/push.py                                  # 1,000 subscribers, 20 s
+    .venv/bin/python bench/push.py --subscribers 10 100 1000        # one run each, one table
+    .venv/bin/python bench/push.py --subscribers 100 --rate 100 --seconds 5    # a quick look
+
+Three processes on one machine (one clock), for each run:
+
+- the server: ``python -m deconfliction serve --scan-interval-s 0`` on a fresh SQLite file,
+  after this script made ``--parties`` parties with a coordinator each through the service, and
+  warmed up with 50 private notices nobody subscribes to;
+- the subscribers: ``bench/_push_client.py``, one asyncio process holding ``--subscribers``
+  WebSocket connections to ``/v1/stream``, spread evenly over the parties' tokens, with a mix of
+  filters (all events; conflicts only; notices only; changes by two other parties only);
+- the generator, this process: ``POST /v1/notices`` over ``--connections`` keep-alive
+  connections, paced so that notices and the conflicts they raise add up to ``--rate`` events/s
+  for ``--seconds`` (``bench/_push_workload.py`` has the audiences and places).
+
+Afterwards the log is read back from the database. What each subscriber is entitled to comes
+from the generator's own records and the audience rules (a notice event reaches its party and
+its audience; a conflict event its two parties), then its filters; anything else in the log
+(none today) from the log's ``told``. Latency is receive time minus the event's ``at`` (the
+line's clock when the change began, just before its commit). The server's CPU comes from
+``/proc/PID/stat`` over the run and its drain, its peak RSS from ``VmHWM``. ``--profile``
+samples the server with py-spy (GIL holder only) during each run and prints where its time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import orjson
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from _push_report import Outcome, cpu_s, peak_rss_mb, print_profile, report  # noqa: E402
+from _push_workload import Generated, Sub, generate, slug, subscriptions, warm_up  # noqa: E402
+from deconfliction import service  # noqa: E402
+from deconfliction.domain import Role  # noqa: E402
+from deconfliction.store import open_store  # noqa: E402
+
+console = Console(width=None if sys.stdout.isatty() else 130)
+
+# -- the line -------------------------------------------------------------------------------------
+
+
+def make_line(db_url: str, parties: int) -> dict[str, str]:
+    line = service.open_line(db_url)
+    tokens = {}
+    for p in range(parties):
+        service.create_party(line, slug(p), f"Party {p}")
+        tokens[slug(p)] = service.create_member(line, slug(p), Role.COORDINATOR, "bench")[1]
+    line.store.close()
+    return tokens
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(db_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "deconfliction", "serve", "--db", db_url, "--port", str(port),
+           "--scan-interval-s", "0"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not start; see {log}")
+        time.sleep(0.1)
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+
+def read_log(db_url: str, after: int) -> list[Any]:
+    store = open_store(db_url)
+    events = []
+    with store.read() as tx:
+        while batch := tx.events_after(after, None, 10_000):
+            events.extend(batch)
+            after = batch[-1].seq
+    store.close()
+    return events
+
+
+def entitled(
+    log: list[Any], gen: Generated, subs: list[Sub]
+) -> tuple[dict[Sub, np.ndarray], int, int]:
+    """For each distinct subscription, the sequence numbers it must receive; how many events of
+    the log the generator did not make (judged by the log's ``told``); and how many of the
+    others the log tells to different parties than the audience rules do (a cross-check)."""
+    other = disagree = 0
+    who: list[tuple[int, str, str, frozenset[str] | None]] = []  # seq, kind, by, to (None: all)
+    for e in log:
+        told = None if e.told.everyone else frozenset(e.told.parties) | {e.party}
+        if e.subject in gen.notices:
+            party, audience = gen.notices[e.subject]
+            to = None if audience is None else audience | {party}
+        elif e.subject in gen.conflicts:
+            to = gen.conflicts[e.subject]
+        else:
+            other += 1
+            to = told
+        disagree += to != told
+        who.append((e.seq, e.kind.value, e.party, to))
+    out = {}
+    for sub in set(subs):
+        seqs = [s for s, kind, by, to in who
+                if (to is None or sub.party in to) and sub.wants(kind, by)]  # fmt: skip
+        out[sub] = np.asarray(seqs, np.int64)
+    return out, other, disagree
+
+
+def run(args: argparse.Namespace, folder: Path, n: int, rate: float) -> Outcome:
+    """One run: a fresh line and server, ``n`` subscribers, ``rate`` events/s."""
+    db_url = f"sqlite:///{folder / 'push.db'}"
+    tokens = make_line(db_url, args.parties)
+    subs = subscriptions(n, args.parties)
+    port = _free_port()
+    server = start_server(db_url, port, folder / "server.log")
+    client = None
+    try:
+        warm_up(f"http://127.0.0.1:{port}", tokens)
+        after = read_log(db_url, 0)[-1].seq
+        spec = {
+            "url": f"ws://127.0.0.1:{port}/v1/stream",
+            "after": after,
+            "subs": [
+                {"token": tokens[s.party], "kinds": s.kinds, "parties": s.parties} for s in subs
+            ],  # fmt: skip
+        }
+        (folder / "spec.json").write_bytes(orjson.dumps(spec))
+        client = subprocess.Popen(
+            [sys.executable, str(BENCH / "_push_client.py"), str(folder / "spec.json"),
+             str(folder / "received.npz")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+        )  # fmt: skip
+        assert client.stdin is not None and client.stdout is not None
+        with console.status(f"connecting {len(subs):,} subscribers"):
+            line = client.stdout.readline()
+            if not line.startswith("ready"):
+                raise RuntimeError(f"the subscriber process failed: {line!r}")
+        counts = _Counts(client.stdout)
+        profiler = _profile(server.pid, args, folder)
+        cpu0, ccpu0, t_cpu = cpu_s(server.pid), cpu_s(client.pid), time.time()
+        with Progress(TextColumn("{task.description:<20}"), BarColumn(),
+                      TextColumn("{task.completed:,}/{task.total:,} {task.fields[rate]}"),
+                      TimeElapsedColumn(), console=console) as progress:  # fmt: skip
+            gen = asyncio.run(
+                generate(f"http://127.0.0.1:{port}", tokens, rate, args.seconds,
+                         args.connections, args.seed, progress)
+            )  # fmt: skip
+            log = read_log(db_url, after)
+            expected, other, disagree = entitled(log, gen, subs)
+            total = sum(len(expected[s]) for s in subs)
+            drain = progress.add_task("deliveries", total=total, rate="")
+            drained_at, last, still = time.time(), -1, time.time()
+            while time.time() - gen.ended < args.drain_s:
+                got = counts.latest()
+                progress.update(drain, completed=got)
+                if got >= total:
+                    break
+                if got != last:
+                    last, still = got, time.time()
+                elif time.time() - still > 10:
+                    break  # nothing for 10 s: what is missing will not come
+                time.sleep(0.1)
+            drained_at = time.time()
+        cpu1, ccpu1 = cpu_s(server.pid), cpu_s(client.pid)
+        rss = peak_rss_mb(server.pid)
+        client.stdin.write("stop\n")
+        client.stdin.flush()
+        counts.wait_done()
+        client.wait(timeout=120)
+        got = np.load(folder / "received.npz")
+        if profiler is not None:
+            profiler.wait(timeout=120)
+            print_profile(console, folder / "profile.txt")
+        return Outcome(
+            rate=rate, subs=subs, expected=expected, other=other, disagree=disagree, log=log,
+            gen_events=gen.events,
+            notices=len(gen.notices), conflicts=len(gen.conflicts), errors=dict(gen.errors),
+            post_s=gen.post_s,
+            wall_s=gen.ended - gen.started, sub=got["sub"], seq=got["seq"], t=got["t"],
+            reconnects=int(got["reconnects"].sum()),
+            server_cpu_s=cpu1 - cpu0, client_cpu_s=ccpu1 - ccpu0, cpu_wall_s=drained_at - t_cpu,
+            server_rss_mb=rss, started=gen.started,
+        )  # fmt: skip
+    finally:
+        for proc in (client, server):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=30)
+
+
+class _Counts:
+    """The subscriber process's running message count, read from its stdout in a thread."""
+
+    def __init__(self, stream: Any) -> None:
+        self._n = 0
+        self._done = threading.Event()
+
+        def pump() -> None:
+            for line in stream:
+                if line.startswith("count "):
+                    self._n = int(line.split()[1])
+                elif line.startswith("done"):
+                    self._done.set()
+            self._done.set()
+
+        threading.Thread(target=pump, daemon=True).start()
+
+    def latest(self) -> int:
+        return self._n
+
+    def wait_done(self) -> None:
+        self._done.wait(timeout=300)
+
+
+def _profile(pid: int, args: argparse.Namespace, folder: Path) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling the server 100 times a second while it holds the GIL, for the run."""
+    if not args.profile:
+        return None
+    spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        console.print("[yellow]py-spy is not installed: .venv/bin/pip install py-spy[/yellow]")
+        return None
+    return subprocess.Popen(
+        [str(spy), "record", "--pid", str(pid), "--duration", str(int(args.seconds)),
+         "--rate", "100", "--format", "raw", "--gil", "--nonblocking",
+         "--output", str(folder / "profile.txt")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--subscribers", type=int, nargs="+", default=[1_000])
+    ap.add_argument("--rate", type=float, nargs="+", default=[500.0], help="events per second")
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--parties", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=16, help="the generator's HTTP connections")
+    ap.add_argument("--drain-s", type=float, default=120.0, help="wait at most this long after")
+    ap.add_argument("--seed", type=int, default=20_261_125)
+    ap.add_argument("--profile", action="store_true", help="sample the server with py-spy")
+    ap.add_argument("--keep", type=Path, help="keep each run's database, logs and arrays here")
+    args = ap.parse_args()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=BENCH,
+                            capture_output=True, text=True).stdout.strip() or "?"  # fmt: skip
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=BENCH.parent,
+                           capture_output=True, text=True).stdout.strip()  # fmt: skip
+    console.print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, commit {commit}"
+        + (" (with uncommitted changes in src/)" if dirty else "")
+    )
+    outcomes = []
+    for n in args.subscribers:
+        for rate in args.rate:
+            console.rule(f"{n:,} subscribers, {rate:g} events/s for {args.seconds:g} s")
+            if args.keep:
+                folder = args.keep / f"{n}-{rate:g}"
+                folder.mkdir(parents=True, exist_ok=True)
+                outcomes.append(run(args, folder, n, rate))
+            else:
+                with tempfile.TemporaryDirectory() as tmp:
+                    outcomes.append(run(args, Path(tmp), n, rate))
+    console.print(report(outcomes, args.seconds))
+    missing = sum(o.missing for o in outcomes)
+    if missing:
+        console.print(f"[red]{missing:,} entitled deliveries missing[/red]")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
