@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from deconfliction import __version__, service
-from deconfliction.api import conversation, errors, stream
+from deconfliction.api import conversation, errors, receipts, stream
 from deconfliction.api.auth import Caller
 from deconfliction.api.convert import conflict_json, draft_from, notice_json, track_json, utc_z
 from deconfliction.api.limits import BodyLimit
@@ -36,6 +36,7 @@ from deconfliction.api.schemas import (
 from deconfliction.domain import ConflictKind, Notice, NoticeKind, TrackDomain
 from deconfliction.errors import InvalidInput, MalformedBody, PayloadTooLarge
 from deconfliction.service import Line
+from deconfliction.service.duties import Periodic, deadline_duties
 from deconfliction.service.scan import Scanner, ScanSettings, scan
 from deconfliction.service.tracks import MAX_REPORTS, ReportResult, TrackFilter
 
@@ -162,6 +163,7 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     scan_settings: ScanSettings | None = None,
     scan_interval_s: float | None = None,
+    deadline_interval_s: float | None = None,
 ) -> FastAPI:
     """The line's HTTP API over ``line``.
 
@@ -177,11 +179,19 @@ def create_app(
             scanner = Scanner(line, scan_interval_s, settings)
             scanner.start()
         app.state.scanner = scanner
+        duties = None
+        if deadline_interval_s:
+            duties = Periodic(deadline_interval_s, lambda: deadline_duties(line), "deadlines")
+            duties.start()
+        app.state.duties = duties
         try:
             yield
         finally:
             if scanner is not None:
                 scanner.stop()
+            if duties is not None:
+                duties.stop()
+            line.deliveries.flush()
 
     app = FastAPI(
         title="Deconfliction Line",
@@ -366,6 +376,7 @@ def create_app(
 
     stream.install(app)
     conversation.install(app)
+    receipts.install(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

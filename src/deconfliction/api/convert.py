@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from deconfliction.api.schemas import NoticeIn, VolumeIn
 from deconfliction.domain import (
     AltitudeBand,
@@ -57,4 +59,5 @@ def draft_from(body: NoticeIn) -> NoticeDraft:
         title=body.title,
         protected=body.protected,
         buffers=buffers,
+        ack_by=None if body.ack_by is None else body.ack_by.astimezone(UTC),
     )

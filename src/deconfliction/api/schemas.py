@@ -22,6 +22,10 @@ __all__ = [
     "NoticeIn",
     "NoticeOut",
     "NoticeWithConflicts",
+    "AckDueOut",
+    "AckIn",
+    "ReceiptList",
+    "ReceiptOut",
     "ReportOut",
     "ScanOut",
     "TimeIn",
@@ -85,6 +89,11 @@ class NoticeIn(_In):
         description="party slugs the notice is shared with, or 'all'",
     )
     volumes: list[VolumeIn] = Field(min_length=1, max_length=100)
+    ack_by: AwareDatetime | None = Field(
+        None,
+        description="every audience party must acknowledge this version by then (a protected "
+        "notice: within 1 h by default); at most 30 days ahead",
+    )
     buffers: BuffersIn | None = Field(
         None, description="raise the line's default buffers for this notice's conflicts"
     )
@@ -250,3 +259,32 @@ class ScanOut(BaseModel):
     opened: int
     closed: int
     elapsed_ms: float
+
+
+class AckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(
+        None, ge=1, description="the version you acknowledge (default: current)"
+    )
+
+
+class ReceiptOut(BaseModel):
+    notice: str
+    version: int
+    party: str
+    delivered_at: AwareDatetime | None = Field(None, description="first fetched or pushed")
+    acknowledged_at: AwareDatetime | None = Field(None, description="first acknowledged")
+
+
+class AckDueOut(BaseModel):
+    version: int
+    due: AwareDatetime
+    escalated_at: AwareDatetime | None = None
+    missing: list[str] = Field(description="audience parties that have not acknowledged")
+
+
+class ReceiptList(BaseModel):
+    notice: str
+    receipts: list[ReceiptOut]
+    due: list[AckDueOut] = Field(description="acknowledgement deadlines (for the notice's party)")

@@ -114,7 +114,7 @@ def demo(
         console.print("Assets report every 2 s; the line scans live tracks every second.")
         loaded.feed.start()
         try:
-            app = create_app(line, scan_interval_s=1.0)
+            app = create_app(line, scan_interval_s=1.0, deadline_interval_s=5.0)
             uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
         finally:
             loaded.feed.stop()

@@ -27,5 +27,6 @@ def run(
         line,
         scan_settings=ScanSettings(lookahead_s=lookahead_s),
         scan_interval_s=scan_interval_s or None,
+        deadline_interval_s=5.0,
     )
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)

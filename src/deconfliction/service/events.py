@@ -27,6 +27,7 @@ from deconfliction.domain import (
 )
 from deconfliction.service.conflicts import track_view, views_of
 from deconfliction.service.line import Line
+from deconfliction.service.receipts import delivered_from_events
 from deconfliction.service.wire import conflict_json, notice_json, utc_z
 from deconfliction.store.base import Tx
 
@@ -214,6 +215,9 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
         if not c.involves(party):
             return None
         return {"conflict": conflict_json(views_of(tx, [c], party)[0])}
+    if "receipt" in body:
+        # a first receipt, to the notice's party and the receiving party
+        return dict(body) if event.told.includes(party) else None
     if "track_conflict" in body:
         t = _track_from(body["track_conflict"])
         if not t.involves(party):
@@ -268,6 +272,7 @@ def events_for(
     """
     with line.store.read() as tx:
         got = received(tx, actor, after, limit, kinds)
+    line.deliveries.delivered(actor, delivered_from_events(got.events))
     if parties is not None:
         wanted = set(parties)
         got = Received([e for e in got.events if e["party"] in wanted], got.last)

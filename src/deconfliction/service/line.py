@@ -8,11 +8,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from deconfliction.domain import Buffers
 from deconfliction.service.signal import EventSignal
 from deconfliction.store import open_store
 from deconfliction.store.base import Store
+
+if TYPE_CHECKING:
+    from deconfliction.service.receipts import DeliveryRecorder
 
 __all__ = ["Line", "open_line", "utc_now"]
 
@@ -44,6 +49,13 @@ class Line:
     new_id: Callable[[], str] = new_id
     signal: EventSignal = field(default_factory=EventSignal)
     """Woken after each commit that appends events (streams wait on it)."""
+
+    @cached_property
+    def deliveries(self) -> DeliveryRecorder:
+        """Records who received which notice version, in batches (``service.receipts``)."""
+        from deconfliction.service.receipts import DeliveryRecorder
+
+        return DeliveryRecorder(self)
 
 
 def open_line(url: str, defaults: Buffers | None = None) -> Line:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from deconfliction.domain import (
     Audience,
@@ -31,6 +31,7 @@ from deconfliction.service.conflicts import ConflictView, views_of
 from deconfliction.service.detection import detect_and_index, prepare_volumes
 from deconfliction.service.events import conflict_events, notice_event
 from deconfliction.service.line import Line
+from deconfliction.service.receipts import ack_due_for
 from deconfliction.store.base import Box4, NoticeQuery, Tx
 
 __all__ = [
@@ -51,6 +52,7 @@ MAX_H_BUFFER_M = 100_000.0
 MAX_V_BUFFER_M = 10_000.0
 MAX_T_BUFFER_S = 86_400.0
 MAX_TITLE = 200
+MAX_ACK_WITHIN = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,8 @@ class NoticeDraft:
     title: str = ""
     protected: bool = False
     buffers: Buffers | None = None
+    ack_by: datetime | None = None
+    """Every audience party must acknowledge this version by then (protected: 1 h by default)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +137,7 @@ def create_notice(line: Line, actor: Member, draft: NoticeDraft) -> NoticeResult
         found = detect_and_index(line, tx, notice, prepared)
         tx.insert_notice(notice, found.rows)
         tx.insert_conflicts(found.conflicts)
+        _ack_due(tx, notice, draft, now)
         views = views_of(tx, found.conflicts, actor.party, found.audiences)
         logged = tx.append_events(
             [
@@ -199,6 +204,7 @@ def update_notice(
         found = detect_and_index(line, tx, notice, prepared)
         tx.update_notice(notice, found.rows)
         tx.insert_conflicts(found.conflicts)
+        _ack_due(tx, notice, draft, now)
         views = views_of(tx, found.conflicts, actor.party, found.audiences)
         logged = tx.append_events(
             [
@@ -209,6 +215,14 @@ def update_notice(
         )
     line.signal.notify(logged[-1].seq)
     return NoticeResult(notice, views)
+
+
+def _ack_due(tx: Tx, notice: Notice, draft: NoticeDraft, now: datetime) -> None:
+    if draft.ack_by is not None and not now < draft.ack_by <= now + MAX_ACK_WITHIN:
+        raise InvalidInput("ack_by must lie in the future, at most 30 days ahead", "/ack_by")
+    due = ack_due_for(notice, draft.ack_by, now)
+    if due is not None:
+        tx.add_ack_due(due)
 
 
 def _resolved(conflicts: list[Conflict]) -> list[Conflict]:
@@ -246,6 +260,7 @@ def get_notice(line: Line, actor: Member, notice_id: str) -> Notice:
         notice = tx.get_notice(notice_id)
     if notice is None or not notice.visible_to(actor.party):
         raise NotFound(f"no notice {notice_id!r}", "/id")
+    line.deliveries.delivered(actor, [(notice.id, notice.version, notice.party)])
     return _as_seen(notice, line.clock())
 
 
@@ -275,4 +290,5 @@ def list_notices(line: Line, actor: Member, query: NoticeFilter) -> list[Notice]
             )
         )
     now = line.clock()
+    line.deliveries.delivered(actor, [(n.id, n.version, n.party) for n in notices])
     return [_as_seen(n, now) for n in notices]

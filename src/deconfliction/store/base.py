@@ -31,6 +31,7 @@ from deconfliction.domain import (
     TrackConflict,
     TrackDomain,
 )
+from deconfliction.domain.receipt import AckDue, Receipt
 
 __all__ = ["Box4", "NoticeQuery", "Store", "Tx", "VolumeRow"]
 
@@ -187,6 +188,25 @@ class Tx(Protocol):
 
     def events_after(self, after: int, party: str | None, limit: int = 1000) -> list[Event]:
         """Events with ``seq > after``, oldest first: all of them, or those ``party`` is told of."""
+
+    # receipts of notice versions, and acknowledgements due
+    def get_receipts(self, notice_id: str, party: str | None = None) -> list[Receipt]: ...
+    def record_deliveries(
+        self, items: Sequence[tuple[str, int, str, str]], at: datetime
+    ) -> list[Receipt]:
+        """Mark (notice, version, party, member) delivered unless already; return the new ones."""
+
+    def acknowledge(
+        self, notice_id: str, version: int, party: str, member: str, at: datetime
+    ) -> Receipt:
+        """Record the acknowledgement (and the delivery it implies) unless already."""
+
+    def add_ack_due(self, due: AckDue) -> None: ...
+    def ack_dues(self, notice_id: str) -> list[AckDue]: ...
+    def overdue_acks(self, now: datetime) -> list[AckDue]:
+        """Acknowledgements due by ``now`` not yet escalated, oldest first."""
+
+    def mark_escalated(self, due: AckDue, at: datetime) -> None: ...
 
     # threads and their messages (writes under the write lock: ``lock_for_notice_write`` first)
     def insert_thread(self, thread: Thread) -> None: ...

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 __all__ = [
+    "ack_due",
     "conflict",
     "event",
     "member",
@@ -17,6 +18,7 @@ __all__ = [
     "notice",
     "notice_version",
     "party",
+    "receipt",
     "thread",
     "thread_party",
     "track",
@@ -182,6 +184,27 @@ event = sa.Table(
     sa.Column("party", sa.String(64), nullable=False),
     sa.Column("told", sa.Text, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
+)
+
+receipt = sa.Table(
+    "receipt",
+    metadata,
+    sa.Column("notice_id", sa.String(128), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("party", sa.String(64), primary_key=True),
+    sa.Column("delivered_us", sa.BigInteger),
+    sa.Column("delivered_by", sa.String(128)),
+    sa.Column("acknowledged_us", sa.BigInteger),
+    sa.Column("acknowledged_by", sa.String(128)),
+)
+
+ack_due = sa.Table(
+    "ack_due",
+    metadata,
+    sa.Column("notice_id", sa.String(128), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("due_us", sa.BigInteger, nullable=False),
+    sa.Column("escalated_us", sa.BigInteger),
 )
 
 thread = sa.Table(

@@ -31,6 +31,7 @@ from deconfliction.store.base import Box4, NoticeQuery, VolumeRow
 from deconfliction.store.checkpoint import Checkpointer
 from deconfliction.store.conversation import ThreadRows
 from deconfliction.store.events import EventRows
+from deconfliction.store.receipts import ReceiptRows
 from deconfliction.store.statements import (
     _COPY_FROM,
     _NOTICE_COLUMNS,
@@ -66,7 +67,7 @@ from deconfliction.store.tracks import TrackRows
 __all__ = ["SqlStore", "SqlTx"]
 
 
-class SqlTx(TrackRows, EventRows, ThreadRows):
+class SqlTx(TrackRows, EventRows, ThreadRows, ReceiptRows):
     """One transaction on one connection; see ``store.base.Tx`` for the contract."""
 
     def __init__(self, conn: sa.Connection, dialect: str) -> None:

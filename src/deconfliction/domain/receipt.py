@@ -1,0 +1,35 @@
+"""Receipts: that a party has seen a given version of a notice (delivered), and said so (acked)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = ["AckDue", "Receipt"]
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What the line knows of one party's receipt of version ``version`` of notice ``notice``.
+
+    ``delivered_at``: when a member of ``party`` first fetched it or was pushed it.
+    ``acknowledged_at``: when a member of ``party`` first said, explicitly, that it has it.
+    """
+
+    notice: str
+    version: int
+    party: str
+    delivered_at: datetime | None = None
+    delivered_by: str | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AckDue:
+    """Version ``version`` of ``notice`` must be acknowledged by every audience party by ``due``."""
+
+    notice: str
+    version: int
+    due: datetime
+    escalated_at: datetime | None = None

@@ -1,0 +1,263 @@
+"""Receipts: who has received which version of a notice, who has acknowledged it, and when.
+
+A party has *received* a version when one of its members fetched it (``GET /v1/notices``) or was
+pushed it (an event, over any stream); it has *acknowledged* it when a member said so. Deliveries
+happen on reads, many at once, so they are recorded in batches by a background writer (at most a
+quarter of a second late; flushed when the line stops); acknowledgements are recorded at once.
+Each new receipt is an event told to the notice's party and the receiving party.
+
+A protected notice must be acknowledged by every party in its audience within an hour of each
+version (or by the notice's own ``ack_by``); a version still missing acknowledgements at its
+deadline raises one escalation event, to the notice's party, the parties missing and the host.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from deconfliction.domain import Audience, Event, EventKind, Member, Notice, NoticeState, Role
+from deconfliction.domain.receipt import AckDue, Receipt
+from deconfliction.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
+from deconfliction.service.wire import utc_z
+from deconfliction.store.base import Tx
+
+if TYPE_CHECKING:
+    from deconfliction.service.line import Line
+
+__all__ = [
+    "PROTECTED_ACK_WITHIN",
+    "DeliveryRecorder",
+    "ReceiptsView",
+    "acknowledge",
+    "check_deadlines",
+    "receipt_events",
+    "receipts_of",
+]
+
+PROTECTED_ACK_WITHIN = timedelta(hours=1)
+"""How long the audience of a protected notice has to acknowledge each version, by default."""
+
+_FLUSH_S = 0.25
+_log = logging.getLogger(__name__)
+
+
+def _opt(t: datetime | None) -> str | None:
+    return None if t is None else utc_z(t)
+
+
+def receipt_json(r: Receipt) -> dict[str, Any]:
+    return {
+        "notice": r.notice,
+        "version": r.version,
+        "party": r.party,
+        "delivered_at": _opt(r.delivered_at),
+        "acknowledged_at": _opt(r.acknowledged_at),
+    }
+
+
+def receipt_events(receipts: Iterable[tuple[Receipt, str]], at: datetime) -> list[Event]:
+    """One event per new receipt, told to the notice's party (``owner``) and the receiving party."""
+    return [
+        Event(
+            0,
+            EventKind.RECEIPT_RECORDED,
+            at,
+            r.notice,
+            r.party,
+            Audience(parties=frozenset({owner, r.party})),
+            {"receipt": receipt_json(r)},
+        )  # fmt: skip
+        for r, owner in receipts
+    ]
+
+
+class DeliveryRecorder:
+    """Collects deliveries from reads and pushes; writes them in batches from a daemon thread."""
+
+    def __init__(self, line: Line) -> None:
+        self._line = line
+        self._lock = threading.Lock()
+        self._pending: dict[tuple[str, int, str], tuple[str, str]] = {}
+        self._thread: threading.Thread | None = None
+        self._wake = threading.Event()
+
+    def delivered(self, member: Member, notices: Iterable[tuple[str, int, str]]) -> None:
+        """``member`` has received each (notice id, version, notice's party) not its own."""
+        with self._lock:
+            for notice, version, owner in notices:
+                if owner != member.party:
+                    self._pending.setdefault((notice, version, member.party), (member.id, owner))
+            if self._pending and self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="receipts", daemon=True)
+                self._thread.start()
+
+    def flush(self) -> int:
+        """Write what is pending now; the number of new receipts."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if not pending:
+            return 0
+        line = self._line
+        now = line.clock()
+        items = [(n, v, p, m) for (n, v, p), (m, _) in pending.items()]
+        owners = {(n, v, p): o for (n, v, p), (_, o) in pending.items()}
+        try:
+            with line.store.transaction() as tx:
+                tx.lock_for_notice_write()
+                fresh = tx.record_deliveries(items, now)
+                logged = tx.append_events(
+                    receipt_events(((r, owners[r.notice, r.version, r.party]) for r in fresh), now)
+                )
+        except Exception:
+            with self._lock:  # keep them for the next batch
+                for key, value in pending.items():
+                    self._pending.setdefault(key, value)
+            raise
+        if logged:
+            line.signal.notify(logged[-1].seq)
+        return len(fresh)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(_FLUSH_S)
+            try:
+                self.flush()
+            except Exception:  # the thread must outlive one failed batch; the log says which
+                _log.exception("recording deliveries failed")
+
+
+def _visible_notice(tx: Tx, actor: Member, notice_id: str) -> Notice:
+    notice = tx.get_notice(notice_id)
+    if notice is None or not notice.visible_to(actor.party):
+        raise NotFound(f"no notice {notice_id!r}", "/id")
+    return notice
+
+
+def acknowledge(line: Line, actor: Member, notice_id: str, version: int | None = None) -> Receipt:
+    """The actor's party acknowledges (a version of, by default the current) a notice."""
+    if actor.role is Role.ADMIN:
+        raise PermissionDenied("the host does not acknowledge notices; a party's member does")
+    now = line.clock()
+    with line.store.transaction() as tx:
+        tx.lock_for_notice_write()
+        notice = _visible_notice(tx, actor, notice_id)
+        if notice.party == actor.party:
+            raise StateConflict("a party does not acknowledge its own notice", "/id")
+        wanted = notice.version if version is None else version
+        if not 1 <= wanted <= notice.version:
+            raise InvalidInput(f"the notice has versions 1 to {notice.version}", "/version")
+        before = tx.get_receipts(notice_id, actor.party)
+        receipt = tx.acknowledge(notice_id, wanted, actor.party, actor.id, now)
+        already = any(r.version == wanted and r.acknowledged_at for r in before)
+        logged = [] if already else tx.append_events(receipt_events([(receipt, notice.party)], now))
+    if logged:
+        line.signal.notify(logged[-1].seq)
+    return receipt
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptsView:
+    notice: str
+    receipts: list[Receipt]
+    due: list[tuple[AckDue, list[str]]]
+    """Each acknowledgement deadline and the parties still missing (for the notice's party)."""
+
+
+def _audience_parties(tx: Tx, notice: Notice) -> list[str]:
+    """The parties asked to acknowledge: the audience but the notice's own party (and, for
+    ``all``, but the host, which is told of escalations rather than asked)."""
+    if notice.audience.everyone:
+        host = _host_parties(tx)
+        parties = [p.slug for p in tx.list_parties() if p.slug not in host]
+    else:
+        parties = sorted(notice.audience.parties)
+    return [p for p in parties if p != notice.party]
+
+
+def receipts_of(line: Line, actor: Member, notice_id: str) -> ReceiptsView:
+    """All receipts of the notice for its own party; a party's own receipts for the others."""
+    with line.store.read() as tx:
+        notice = _visible_notice(tx, actor, notice_id)
+        own = notice.party == actor.party
+        receipts = tx.get_receipts(notice_id, None if own else actor.party)
+        due: list[tuple[AckDue, list[str]]] = []
+        if own:
+            versions = {n.version: n for n in tx.get_notice_versions(notice_id)}
+            for d in tx.ack_dues(notice_id):
+                acked = {r.party for r in receipts if r.version == d.version and r.acknowledged_at}
+                missing = [p for p in _audience_parties(tx, versions[d.version]) if p not in acked]
+                due.append((d, missing))
+    return ReceiptsView(notice_id, receipts, due)
+
+
+def ack_due_for(notice: Notice, ack_by: datetime | None, now: datetime) -> AckDue | None:
+    """The acknowledgement deadline a new version carries: its own, or a protected notice's."""
+    if ack_by is not None:
+        return AckDue(notice.id, notice.version, ack_by)
+    if notice.protected:
+        return AckDue(notice.id, notice.version, now + PROTECTED_ACK_WITHIN)
+    return None
+
+
+def _host_parties(tx: Tx) -> set[str]:
+    return {m.party for m in tx.list_members() if m.role is Role.ADMIN}
+
+
+def check_deadlines(line: Line) -> list[Event]:
+    """Escalate every acknowledgement deadline passed with parties still missing; once each."""
+    now = line.clock()
+    with line.store.transaction() as tx:
+        tx.lock_for_notice_write()
+        events: list[Event] = []
+        host: set[str] | None = None
+        for due in tx.overdue_acks(now):
+            versions = {n.version: n for n in tx.get_notice_versions(due.notice)}
+            notice = versions.get(due.version)
+            current = versions[max(versions)] if versions else None
+            tx.mark_escalated(due, now)
+            if notice is None or current is None or current.state is NoticeState.WITHDRAWN:
+                continue
+            acked = {
+                r.party
+                for r in tx.get_receipts(due.notice)
+                if r.version == due.version and r.acknowledged_at
+            }
+            missing = [p for p in _audience_parties(tx, notice) if p not in acked]
+            if not missing:
+                continue
+            if host is None:
+                host = _host_parties(tx)
+            told = Audience(parties=frozenset({notice.party, *missing, *host}))
+            body = {
+                "escalation": {
+                    "about": "acknowledgement",
+                    "notice": notice.id,
+                    "version": due.version,
+                    "title": notice.title,
+                    "party": notice.party,
+                    "due": utc_z(due.due),
+                    "missing": missing,
+                }
+            }
+            events.append(
+                Event(0, EventKind.ESCALATION_RAISED, now, notice.id, notice.party, told, body)
+            )
+        logged = tx.append_events(events)
+    if logged:
+        line.signal.notify(logged[-1].seq)
+    return logged
+
+
+def delivered_from_events(events: Sequence[dict[str, Any]]) -> list[tuple[str, int, str]]:
+    """The notice versions among pushed events: (id, version, party)."""
+    out = []
+    for e in events:
+        n = e.get("notice")
+        if n is not None:
+            out.append((n["id"], n["version"], n["party"]))
+    return out

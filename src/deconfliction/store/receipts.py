@@ -1,0 +1,140 @@
+"""Receipts and acknowledgements due, for ``SqlTx`` (a mixin: same connection, same tx)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from deconfliction.domain.receipt import AckDue, Receipt
+from deconfliction.store import schema
+from deconfliction.store.codec import dt_from_us, dt_to_us
+
+__all__ = ["ReceiptRows"]
+
+_R = schema.receipt
+_D = schema.ack_due
+
+
+def _opt(us: int | None) -> datetime | None:
+    return None if us is None else dt_from_us(us)
+
+
+def receipt_from_row(r: Any) -> Receipt:
+    return Receipt(
+        notice=r.notice_id,
+        version=r.version,
+        party=r.party,
+        delivered_at=_opt(r.delivered_us),
+        delivered_by=r.delivered_by,
+        acknowledged_at=_opt(r.acknowledged_us),
+        acknowledged_by=r.acknowledged_by,
+    )
+
+
+class ReceiptRows:
+    """The receipt methods of ``store.base.Tx``; mixed into ``SqlTx``."""
+
+    _conn: sa.Connection
+
+    def get_receipts(self, notice_id: str, party: str | None = None) -> list[Receipt]:
+        query = sa.select(_R).where(_R.c.notice_id == notice_id)
+        if party is not None:
+            query = query.where(_R.c.party == party)
+        rows = self._conn.execute(query.order_by(_R.c.version, _R.c.party))
+        return [receipt_from_row(r) for r in rows]
+
+    def record_deliveries(
+        self, items: Sequence[tuple[str, int, str, str]], at: datetime
+    ) -> list[Receipt]:
+        """Mark (notice, version, party, member) delivered unless already; return the new ones."""
+        if not items:
+            return []
+        wanted = {(n, v, p): m for n, v, p, m in items}
+        have: set[tuple[str, int, str]] = set()
+        notices = sorted({n for n, _, _ in wanted})
+        for i in range(0, len(notices), 500):
+            rows = self._conn.execute(
+                sa.select(_R.c.notice_id, _R.c.version, _R.c.party).where(
+                    _R.c.notice_id.in_(notices[i : i + 500]), _R.c.delivered_us.is_not(None)
+                )
+            )
+            have.update((r.notice_id, r.version, r.party) for r in rows)
+        fresh = [(k, m) for k, m in wanted.items() if k not in have]
+        us = dt_to_us(at)
+        for (n, v, p), m in fresh:
+            updated = self._conn.execute(
+                _R.update()
+                .where(_R.c.notice_id == n, _R.c.version == v, _R.c.party == p)
+                .values(delivered_us=us, delivered_by=m)
+            ).rowcount
+            if not updated:
+                self._conn.execute(
+                    _R.insert().values(
+                        notice_id=n, version=v, party=p, delivered_us=us, delivered_by=m
+                    )
+                )
+        return [Receipt(n, v, p, at, m) for (n, v, p), m in fresh]
+
+    def acknowledge(
+        self, notice_id: str, version: int, party: str, member: str, at: datetime
+    ) -> Receipt:
+        """Record the acknowledgement (and the delivery it implies) unless already; the receipt."""
+        row = self._conn.execute(
+            sa.select(_R).where(
+                _R.c.notice_id == notice_id, _R.c.version == version, _R.c.party == party
+            )
+        ).first()
+        us = dt_to_us(at)
+        if row is None:
+            self._conn.execute(
+                _R.insert().values(
+                    notice_id=notice_id, version=version, party=party, delivered_us=us,
+                    delivered_by=member, acknowledged_us=us, acknowledged_by=member,
+                )
+            )  # fmt: skip
+            return Receipt(notice_id, version, party, at, member, at, member)
+        current = receipt_from_row(row)
+        if current.acknowledged_at is not None:
+            return current
+        values: dict[str, Any] = {"acknowledged_us": us, "acknowledged_by": member}
+        if current.delivered_at is None:
+            values.update(delivered_us=us, delivered_by=member)
+        self._conn.execute(
+            _R.update()
+            .where(_R.c.notice_id == notice_id, _R.c.version == version, _R.c.party == party)
+            .values(**values)
+        )
+        return Receipt(
+            notice_id, version, party, current.delivered_at or at,
+            current.delivered_by or member, at, member,
+        )  # fmt: skip
+
+    def add_ack_due(self, due: AckDue) -> None:
+        self._conn.execute(
+            _D.insert().values(notice_id=due.notice, version=due.version, due_us=dt_to_us(due.due))
+        )
+
+    def ack_dues(self, notice_id: str) -> list[AckDue]:
+        rows = self._conn.execute(sa.select(_D).where(_D.c.notice_id == notice_id))
+        return [
+            AckDue(r.notice_id, r.version, dt_from_us(r.due_us), _opt(r.escalated_us)) for r in rows
+        ]
+
+    def overdue_acks(self, now: datetime) -> list[AckDue]:
+        """Acknowledgements due by ``now`` not yet escalated, oldest first."""
+        rows = self._conn.execute(
+            sa.select(_D)
+            .where(_D.c.escalated_us.is_(None), _D.c.due_us <= dt_to_us(now))
+            .order_by(_D.c.due_us)
+        )
+        return [AckDue(r.notice_id, r.version, dt_from_us(r.due_us)) for r in rows]
+
+    def mark_escalated(self, due: AckDue, at: datetime) -> None:
+        self._conn.execute(
+            _D.update()
+            .where(_D.c.notice_id == due.notice, _D.c.version == due.version)
+            .values(escalated_us=dt_to_us(at))
+        )
