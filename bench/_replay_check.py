@@ -158,21 +158,24 @@ def _at_scan(
     from deconfliction.detect.tactical import States, detect
 
     when = f"scan {_hms(at)}"
-    versions: list[list[int]] = []
+    versions: list[list[int | None]] = []  # None: no live track at that scan
     for uid in (x.a, x.b):
         idx = np.flatnonzero(s.icao24 == uid)
         sure = idx[stored[idx] <= at]
         maybe = idx[(stored[idx] > at) & (posted[idx] <= read_by)]
         first = [int(sure[np.argmax(s.t_s[sure])])] if len(sure) else []
         alt = [int(i) for i in maybe if not first or s.t_s[i] > s.t_s[first[0]]]
-        live = [i for i in first + alt[-1:] if at - s.t_s[i] <= stale_s]
-        if not live:
+        mine = [_live(i, s, at, stale_s) for i in [first[0] if first else None, *alt[-1:]]]
+        if all(i is None for i in mine):
             age = "none" if not first else f"{at - s.t_s[first[0]]:.0f} s old"
             return "a track not live", f"{when}: {uid}'s newest stored report {age}"
-        versions.append(live)
+        versions.append(mine)
     found, last = [], ""
     for ia in versions[0]:
         for ib in versions[1]:
+            if ia is None or ib is None:
+                found.append(False)
+                continue
             st = States.of(s.lat[[ia, ib]], s.lon[[ia, ib]], s.alt_m[[ia, ib]],
                            s.gs_mps[[ia, ib]], s.trk_deg[[ia, ib]], s.vs_mps[[ia, ib]])  # fmt: skip
             st = st.advanced(at - s.t_s[[ia, ib]])
@@ -192,6 +195,10 @@ def _at_scan(
     if any(found):
         return "depends on a report in flight", text + f"; {len(found)} versions"
     return "the detector finds none offline", text
+
+
+def _live(i: int | None, s: Sample, at: float, stale_s: float) -> int | None:
+    return i if i is not None and at - s.t_s[i] <= stale_s else None
 
 
 def _hms(t: float) -> str:
