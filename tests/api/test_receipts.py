@@ -77,7 +77,7 @@ def test_pushed_events_count_as_delivered(clocked: tuple[Api, Clock]) -> None:
     api.line.deliveries.flush()
     assert [r["party"] for r in receipts(api, "aid", made["id"])["receipts"]] == ["blue"]
     told = api.get("aid", "/v1/events", kinds="receipt.recorded").json()["events"]
-    assert [(e["receipt"]["party"], e["receipt"]["version"]) for e in told] == [("blue", 1)]
+    assert [[(r["party"], r["version"]) for r in e["receipts"]] for e in told] == [[("blue", 1)]]
     # the receipt event reaches the two parties concerned, nobody else
     assert api.get("red", "/v1/events", kinds="receipt.recorded").json()["events"] == []
 

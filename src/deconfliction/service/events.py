@@ -215,8 +215,8 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
         if not c.involves(party):
             return None
         return {"conflict": conflict_json(views_of(tx, [c], party)[0])}
-    if "receipt" in body:
-        # a first receipt, to the notice's party and the receiving party
+    if "receipts" in body:
+        # first receipts, to the notice's party and the receiving parties
         return dict(body) if event.told.includes(party) else None
     if "track_conflict" in body:
         t = _track_from(body["track_conflict"])
