@@ -165,10 +165,17 @@ class ConflictOut(BaseModel):
     )
     cpa: AwareDatetime | None = Field(None, description="tactical: closest horizontal approach")
     reason: str | None = Field(
-        None, description="deviation: off-corridor, off-schedule, stopped or near-volume"
+        None,
+        description="deviation: off-corridor, off-schedule, stopped or near-volume; "
+        "intrusion: breach, when it breaks an agreement",
     )
     detail: str | None = Field(None, description="one sentence for people")
     updated_at: AwareDatetime | None = Field(None, description="on tracks: last scan that saw it")
+    agreement: str | None = Field(
+        None,
+        description="a breach (reason 'breach'): the accepted vacate or keep-clear request whose "
+        "area the track's party agreed to stay out of",
+    )
 
 
 class NoticeWithConflicts(BaseModel):

@@ -98,6 +98,9 @@ class TrackConflict:
     detected_at: datetime
     updated_at: datetime
     resolved_at: datetime | None = None
+    agreement: str | None = None
+    """A breach: the accepted request (message id) whose area track a's party agreed to keep
+    out of; ``party_b`` is the party it agreed with."""
 
     def involves(self, party: str) -> bool:
         """Whether ``party`` is told of this conflict: a side, or in ``told``.

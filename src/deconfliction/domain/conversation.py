@@ -52,6 +52,8 @@ class MessageKind(StrEnum):
     REQUEST = "request"
     REPLY = "reply"
     NOTE = "note"
+    WITHDRAW = "withdraw"
+    """Ends the commitment an accepted vacate or keep-clear request made (either side may)."""
 
     @classmethod
     def parse(cls, value: str, pointer: str = "/kind") -> MessageKind:
@@ -181,6 +183,8 @@ class MessageDraft:
             self._check_request(now)
         if self.kind is MessageKind.REPLY:
             self._check_reply(now)
+        if self.kind is MessageKind.WITHDRAW and self.in_reply_to is None:
+            raise InvalidInput("a withdrawal names the accepted request", "/in_reply_to")
 
     def _check_request(self, now: datetime) -> None:
         for name in ("request", "to", "deadline"):
@@ -228,6 +232,7 @@ _FIELDS = {
     MessageKind.NOTE: {"text"},
     MessageKind.REQUEST: {"text", "request", "to", "notices", "conflicts", "volume", "deadline"},
     MessageKind.REPLY: {"text", "in_reply_to", "reply", "reason", "volume", "window"},
+    MessageKind.WITHDRAW: {"text", "in_reply_to"},
 }
 
 
@@ -258,6 +263,19 @@ class Message:
     reply: ReplyKind | None = None
     reason: str = ""
     window: TimeWindow | None = None
+    withdrawn_at: datetime | None = None
+    """An accepted vacate or keep-clear request: when its commitment was withdrawn."""
+
+    def commits(self) -> bool:
+        """Whether this request is an agreement the line enforces: an accepted vacate or
+        keep-clear, not withdrawn. ``to`` is then committed to stay out of its area."""
+        return (
+            self.kind is MessageKind.REQUEST
+            and self.request is not None
+            and self.request.needs_area()
+            and self.answer is ReplyKind.ACCEPT
+            and self.withdrawn_at is None
+        )
 
     def state_at(self, now: datetime) -> RequestState | None:
         """A request's state at ``now`` (``None`` for replies and notes)."""

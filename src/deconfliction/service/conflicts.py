@@ -72,6 +72,7 @@ class ConflictView:
     reason: str | None = None
     detail: str | None = None
     updated_at: datetime | None = None
+    agreement: str | None = None
 
 
 def views_of(
@@ -157,6 +158,7 @@ def track_view(c: TrackConflict, party: str) -> ConflictView:
         reason=c.reason,
         detail=c.detail if clear else None,
         updated_at=c.updated_at,
+        agreement=c.agreement,
     )
 
 

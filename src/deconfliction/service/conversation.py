@@ -93,6 +93,13 @@ def message_json(m: Message, now: datetime) -> dict[str, Any]:
         }
         if m.escalated_at is not None:
             out["escalated_at"] = utc_z(m.escalated_at)
+        if m.commits():
+            out["commitment"] = "in force"
+        elif m.withdrawn_at is not None:
+            out["commitment"] = "withdrawn"
+            out["withdrawn_at"] = utc_z(m.withdrawn_at)
+    elif m.kind is MessageKind.WITHDRAW:
+        out["in_reply_to"] = m.in_reply_to
     elif m.kind is MessageKind.REPLY:
         assert m.reply is not None
         out |= {"in_reply_to": m.in_reply_to, "reply": m.reply.value}
@@ -204,6 +211,26 @@ def _check_request(tx: Tx, actor: Member, thread: Thread, draft: MessageDraft) -
             raise InvalidInput(f"no conflict {conflict_id!r} of yours", f"/conflicts/{i}")
 
 
+def _withdraw(tx: Tx, actor: Member, thread: Thread, draft: MessageDraft, now: datetime) -> None:
+    """End the commitment of an accepted vacate or keep-clear request on this thread; either
+    the party committed or the party it agreed with may."""
+    assert draft.in_reply_to is not None
+    request = tx.get_message(draft.in_reply_to)
+    if request is None or request.thread != thread.id:
+        raise InvalidInput(f"no message {draft.in_reply_to!r} on this thread", "/in_reply_to")
+    if request.withdrawn_at is not None:
+        raise StateConflict(
+            f"the commitment was withdrawn at {utc_z(request.withdrawn_at)}", "/in_reply_to"
+        )
+    if not request.commits():
+        raise InvalidInput(
+            "only an accepted vacate or keep-clear request is a commitment", "/in_reply_to"
+        )
+    if actor.party not in (request.to, request.party):
+        raise InvalidInput("only the two parties of the agreement withdraw it", "/in_reply_to")
+    tx.withdraw_commitment(request.id, now)
+
+
 def _check_reply(tx: Tx, actor: Member, thread: Thread, draft: MessageDraft, now: datetime) -> None:
     assert draft.in_reply_to is not None
     request = tx.get_message(draft.in_reply_to)
@@ -242,6 +269,8 @@ def post_message(line: Line, actor: Member, thread_id: str, draft: MessageDraft)
             _check_request(tx, actor, thread, draft)
         elif draft.kind is MessageKind.REPLY:
             _check_reply(tx, actor, thread, draft, now)
+        elif draft.kind is MessageKind.WITHDRAW:
+            _withdraw(tx, actor, thread, draft, now)
         message = Message(
             id=line.new_id(),
             thread=thread.id,

@@ -129,6 +129,7 @@ def _track_record(c: TrackConflict) -> dict[str, Any]:
         "detected_at": utc_z(c.detected_at),
         "updated_at": utc_z(c.updated_at),
         "resolved_at": _opt(c.resolved_at),
+        "agreement": c.agreement,
     }
 
 
@@ -160,6 +161,7 @@ def _track_from(r: dict[str, Any]) -> TrackConflict:
         detected_at=_dt(r["detected_at"]),
         updated_at=_dt(r["updated_at"]),
         resolved_at=when("resolved_at"),
+        agreement=r.get("agreement"),
     )
 
 

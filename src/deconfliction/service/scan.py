@@ -29,6 +29,7 @@ from deconfliction.detect.intrusion import intrusions, swept_boxes_many
 from deconfliction.detect.strategic import Candidate
 from deconfliction.domain import (
     Audience,
+    Buffers,
     ConflictKind,
     ConflictStatus,
     EventKind,
@@ -42,6 +43,7 @@ from deconfliction.domain import (
 )
 from deconfliction.errors import PermissionDenied
 from deconfliction.geo.shape import prepare
+from deconfliction.service.commitments import Commitment, commitments_in_force
 from deconfliction.service.detection import candidate_from_row
 from deconfliction.service.events import track_conflict_events
 from deconfliction.service.line import Line
@@ -90,6 +92,7 @@ class _Finding:
     visible_b: Audience = field(default_factory=Audience)
     movement: Notice | None = None
     reason: str | None = None
+    agreement: str | None = None
     t_in_s: float = 0.0
     t_out_s: float | None = None
     tcpa_s: float | None = None
@@ -113,6 +116,7 @@ def scan(line: Line, settings: ScanSettings | None = None) -> ScanResult:
         findings = _tactical(tracks, now, settings)
         findings += _intrusions(tx, line, tracks, now, settings)
         findings += _deviations(tx, tracks, now, settings)
+        findings += _breaches(tx, tracks, now, settings)
     live_keys = {t.key for t in tracks}
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()
@@ -338,6 +342,51 @@ def _deviations(
     return out
 
 
+def _breaches(
+    tx: Tx, tracks: Sequence[Track], now: datetime, settings: ScanSettings
+) -> list[_Finding]:
+    """Tracks of a committed party predicted to enter the area it agreed to stay out of."""
+    commitments = commitments_in_force(tx, now, settings.lookahead_s)
+    if not commitments:
+        return []
+    candidates: list[Candidate] = []
+    owners: list[tuple[Commitment, int]] = []
+    for c in commitments:
+        for i, v in enumerate(c.volumes):
+            key = f"{c.request.id}#{i}"
+            candidates.append(Candidate.of(key, c.beneficiary, v, prepare(v.footprint)))
+            owners.append((c, i))
+    by_party: dict[str, list[int]] = defaultdict(list)
+    for k, (c, _) in enumerate(owners):
+        by_party[c.party].append(k)
+    pairs = [(ti, k) for ti, t in enumerate(tracks) for k in by_party.get(t.party, ())]
+    out = []
+    # the agreed area itself, with no buffer: what the two parties agreed on
+    for x in intrusions(tracks, candidates, pairs, now, settings.lookahead_s, Buffers()):
+        (c, i), t = owners[x.volume], tracks[x.track]
+        both = Audience(parties=frozenset({c.party, c.beneficiary}))
+        out.append(
+            _Finding(
+                ConflictKind.INTRUSION,
+                f"breach:{t.key}|{c.request.id}#{i}",
+                t,
+                party_b=c.beneficiary,
+                visible_b=both,
+                reason="breach",
+                agreement=c.request.id,
+                t_in_s=x.t_in_s,
+                distance_m=x.distance_m,
+                detail=(
+                    f"inside the area agreed with {c.beneficiary} to {c.request.request}"
+                    if x.t_in_s <= 0
+                    else f"predicted in {x.t_in_s:.0f} s to enter the area agreed with "
+                    f"{c.beneficiary} to {c.request.request}"
+                ),
+            )
+        )
+    return out
+
+
 # -- keeping conflicts up to date -------------------------------------------------------------
 
 
@@ -370,6 +419,7 @@ def _conflict(f: _Finding, cid: str, now: datetime) -> TrackConflict:
         visible_b=f.visible_b,
         detected_at=now,
         updated_at=now,
+        agreement=f.agreement,
     )
 
 

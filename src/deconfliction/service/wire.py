@@ -88,6 +88,8 @@ def conflict_json(c: ConflictView) -> dict[str, Any]:
             out[name] = utc_z(value)
     if c.reason is not None:
         out["reason"] = c.reason
+    if c.agreement is not None:
+        out["agreement"] = c.agreement
     if c.detail is not None:
         out["detail"] = c.detail
     return {k: v for k, v in out.items() if v is not None}

@@ -222,6 +222,12 @@ class Tx(Protocol):
     def list_messages(self, thread_id: str, limit: int = 1000) -> list[Message]:
         """The thread's messages, oldest first."""
 
+    def commitments(self) -> list[Message]:
+        """Accepted vacate and keep-clear requests not withdrawn: the agreements in force."""
+
+    def withdraw_commitment(self, request_id: str, at: datetime) -> bool:
+        """Mark the accepted request withdrawn; False if it was already."""
+
     def due_requests(self, now: datetime, limit: int = 1000) -> list[Message]:
         """Requests unanswered and not yet escalated whose deadline is at or before ``now``,
         earliest deadline first."""

@@ -77,6 +77,7 @@ def message_to_row(m: Message) -> dict[str, Any]:
         "reason": m.reason,
         "window_start_us": None if m.window is None else dt_to_us(m.window.start),
         "window_end_us": None if m.window is None else dt_to_us(m.window.end),
+        "withdrawn_us": _opt_us(m.withdrawn_at),
     }
 
 
@@ -104,6 +105,7 @@ def message_from_row(r: Any) -> Message:
         reply=None if r.reply is None else ReplyKind(r.reply),
         reason=r.reason,
         window=window,
+        withdrawn_at=_opt_dt(r.withdrawn_us),
     )
 
 
@@ -200,3 +202,24 @@ class ThreadRows:
                 .where(_M.c.id.in_(list(message_ids)), _M.c.escalated_us.is_(None))
                 .values(escalated_us=dt_to_us(at))
             )
+
+    def commitments(self) -> list[Message]:
+        """Accepted vacate and keep-clear requests not withdrawn: the agreements in force."""
+        rows = self._conn.execute(
+            sa.select(_M).where(
+                _M.c.kind == MessageKind.REQUEST.value,
+                _M.c.request.in_([RequestKind.VACATE.value, RequestKind.KEEP_CLEAR.value]),
+                _M.c.answer == ReplyKind.ACCEPT.value,
+                _M.c.withdrawn_us.is_(None),
+            )
+        )
+        return [message_from_row(r) for r in rows]
+
+    def withdraw_commitment(self, request_id: str, at: datetime) -> bool:
+        """Mark the accepted request withdrawn; False if it was already."""
+        done = self._conn.execute(
+            _M.update()
+            .where(_M.c.id == request_id, _M.c.withdrawn_us.is_(None))
+            .values(withdrawn_us=dt_to_us(at))
+        )
+        return bool(done.rowcount)

@@ -172,6 +172,7 @@ track_conflict = sa.Table(
     sa.Column("detected_us", sa.BigInteger, nullable=False),
     sa.Column("updated_us", sa.BigInteger, nullable=False),
     sa.Column("resolved_us", sa.BigInteger),
+    sa.Column("agreement", sa.String(128)),
 )
 
 event = sa.Table(
@@ -249,4 +250,5 @@ message = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("window_start_us", sa.BigInteger),
     sa.Column("window_end_us", sa.BigInteger),
+    sa.Column("withdrawn_us", sa.BigInteger),
 )

@@ -109,6 +109,7 @@ def conflict_to_row(c: TrackConflict) -> dict[str, Any]:
         "detected_us": dt_to_us(c.detected_at),
         "updated_us": dt_to_us(c.updated_at),
         "resolved_us": _opt_us(c.resolved_at),
+        "agreement": c.agreement,
     }
 
 
@@ -137,6 +138,7 @@ def conflict_from_row(r: Any) -> TrackConflict:
         detected_at=dt_from_us(r.detected_us),
         updated_at=dt_from_us(r.updated_us),
         resolved_at=_opt_dt(r.resolved_us),
+        agreement=r.agreement,
     )
 
 

@@ -1,0 +1,53 @@
+"""Agreements the line enforces: an accepted ``vacate`` or ``keep-clear`` request commits the
+party asked to stay out of its area — the request's own volume, or the volumes of the notices it
+names — until the window ends or either party withdraws it (a ``withdraw`` message).
+
+The running detector (``service.scan``) holds that party's tracks to it: a track predicted to
+enter the area within the lookahead is a conflict marked as a breach of the agreement, told to
+both parties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from deconfliction.domain import NoticeState, Volume
+from deconfliction.domain.conversation import Message
+from deconfliction.store.base import Tx
+
+__all__ = ["Commitment", "commitments_in_force"]
+
+
+@dataclass(frozen=True, slots=True)
+class Commitment:
+    """``request.to`` agreed with ``request.party`` to stay out of ``volumes``."""
+
+    request: Message
+    volumes: tuple[Volume, ...]
+
+    @property
+    def party(self) -> str:
+        """The party committed."""
+        assert self.request.to is not None
+        return self.request.to
+
+    @property
+    def beneficiary(self) -> str:
+        return self.request.party
+
+
+def commitments_in_force(tx: Tx, now: datetime, horizon_s: float) -> list[Commitment]:
+    """The agreements with some area in force between ``now`` and ``now + horizon_s``."""
+    until = now + timedelta(seconds=horizon_s)
+    out = []
+    for request in tx.commitments():
+        volumes = [] if request.volume is None else [request.volume]
+        for notice_id in request.notices:
+            notice = tx.get_notice(notice_id)
+            if notice is not None and notice.state_at(now) is NoticeState.ACTIVE:
+                volumes.extend(notice.volumes)
+        live = tuple(v for v in volumes if v.time.end >= now and v.time.start <= until)
+        if live:
+            out.append(Commitment(request, live))
+    return out

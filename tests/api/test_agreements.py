@@ -1,0 +1,98 @@
+"""The seed's exchange end to end: A asks B to vacate, B accepts, B's aircraft later heads in.
+
+An accepted vacate is an agreement the line enforces: the running detector reports B's track
+predicted to enter the area as a breach, to both parties, until the agreement is withdrawn.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tests.api.conftest import NOW, Api, Clock
+from tests.api.test_conversation import answer, open_thread, send, talk
+from tests.api.test_scan import conflicts, scan
+from tests.api.test_tracks import report, z
+from tests.api.test_tracks import send as send_tracks
+
+__all__ = ["talk"]  # the fixture, over both databases
+
+AREA = {
+    "footprint": {"type": "Point", "coordinates": [40.3, 35.0]},
+    "radius_m": 5000,
+    "time": {"start": z(NOW), "end": z(NOW + timedelta(hours=2))},
+}
+
+
+def agreed(api: Api, reply: str = "accept", **extra: Any) -> tuple[str, str]:
+    thread = open_thread(api, "blue", ["red"]).json()["id"]
+    request = send(
+        api,
+        "blue",
+        thread,
+        {
+            "kind": "request",
+            "request": "vacate",
+            "to": "red",
+            "volume": AREA,
+            "deadline": z(NOW + timedelta(minutes=30)),
+            "text": "Pull your aircraft from this area for two hours.",
+        },
+    ).json()["id"]
+    r = send(api, "red", thread, answer(request, reply, **extra))
+    assert r.status_code == 201, r.text
+    return thread, request
+
+
+def red_heads_east(api: Api, clock: Clock) -> None:
+    """Red's jet 27 km west of the area, eastbound at 200 m/s: inside in about 112 s."""
+    jet = report("r1", lat=35.0, lon=40.0, trk_deg=90.0, gs_mps=200.0, time=z(clock.now))
+    assert send_tracks(api, "red", [jet]).status_code == 200
+
+
+def breaches(api: Api, who: str) -> list[dict[str, Any]]:
+    return [c for c in conflicts(api, who, "intrusion") if c.get("reason") == "breach"]
+
+
+def test_vacate_accepted_then_entered_is_a_breach_told_to_both(talk: tuple[Api, Clock]) -> None:
+    api, clock = talk
+    thread, request = agreed(api)
+    red_heads_east(api, clock)
+    assert scan(api)["intrusion"] == 1
+    [to_red] = breaches(api, "red")
+    [to_blue] = breaches(api, "blue")
+    assert to_red["id"] == to_blue["id"] and to_red["agreement"] == request
+    assert to_red["mine"] == {"party": "red", "track": "r1"}
+    assert to_blue["mine"] == {"party": "blue"} and to_blue["other"]["party"] == "red"
+    # 27.3 km to the circle's centre less its 5 km radius, at 200 m/s
+    assert z(NOW + timedelta(seconds=108)) <= to_red["t_in"] <= z(NOW + timedelta(seconds=115))
+    assert "agreed with blue to vacate" in to_red["detail"]
+    assert breaches(api, "aid") == []
+    # the thread shows the agreement in force; withdrawing it is a message on the thread
+    [req] = [m for m in api.get("red", f"/v1/threads/{thread}").json()["messages"]
+             if m["id"] == request]  # fmt: skip
+    assert req["commitment"] == "in force"
+    withdrawn = send(api, "blue", thread, {"kind": "withdraw", "in_reply_to": request})
+    assert withdrawn.status_code == 201, withdrawn.text
+    again = send(api, "red", thread, {"kind": "withdraw", "in_reply_to": request})
+    assert again.status_code == 409
+    clock.advance(5)
+    red_heads_east(api, clock)
+    assert scan(api)["closed"] == 1
+    assert [c["status"] for c in breaches(api, "blue")] == ["resolved"]
+
+
+def test_declined_or_countered_requests_commit_nobody(talk: tuple[Api, Clock]) -> None:
+    api, clock = talk
+    agreed(api, "decline", reason="We have a medevac flight inbound.")
+    red_heads_east(api, clock)
+    assert scan(api)["intrusion"] == 0
+
+
+def test_only_an_accepted_area_request_can_be_withdrawn(talk: tuple[Api, Clock]) -> None:
+    api, _ = talk
+    thread, request = agreed(api, "decline", reason="No.")
+    r = send(api, "blue", thread, {"kind": "withdraw", "in_reply_to": request})
+    assert r.status_code == 422 and r.json()["pointer"] == "/in_reply_to"
+    r = send(api, "blue", thread, {"kind": "withdraw"})
+    assert r.status_code == 422 and r.json()["pointer"] == "/in_reply_to"
