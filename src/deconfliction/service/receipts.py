@@ -4,8 +4,7 @@ A party has *received* a version when one of its members fetched it (``GET /v1/n
 pushed it (an event, over any stream); it has *acknowledged* it when a member said so. Deliveries
 happen on reads, many at once, so they are recorded in batches by a background writer (at most a
 quarter of a second late; flushed when the line stops); acknowledgements are recorded at once.
-New receipts are events told to the notice's party and the receiving parties (one event per
-notice version and batch).
+New receipts are events told to the notice's party (one event per notice version and batch).
 
 A protected notice must be acknowledged by every party in its audience within an hour of each
 version (or by the notice's own ``ack_by``); a version still missing acknowledgements at its
@@ -63,14 +62,14 @@ def receipt_json(r: Receipt) -> dict[str, Any]:
 
 def receipt_events(receipts: Iterable[tuple[Receipt, str]], at: datetime) -> list[Event]:
     """One event per notice version with new receipts (``owner`` is the notice's party), told to
-    the notice's party and the receiving parties: a batch of deliveries is one event, not one
-    per party."""
+    the notice's party — the one that needs to know who has it; the receiving parties know — a
+    batch of deliveries being one event, not one per party."""
     grouped: dict[tuple[str, int], tuple[str, list[Receipt]]] = {}
     for r, owner in receipts:
         grouped.setdefault((r.notice, r.version), (owner, []))[1].append(r)
     out = []
     for (notice, _), (owner, rs) in grouped.items():
-        told = Audience(parties=frozenset({owner, *(r.party for r in rs)}))
+        told = Audience(parties=frozenset({owner}))
         body = {"receipts": [receipt_json(r) for r in sorted(rs, key=lambda r: r.party)]}
         out.append(Event(0, EventKind.RECEIPT_RECORDED, at, notice, owner, told, body))
     return out
