@@ -73,6 +73,10 @@ def test_demo_loads_the_scenario_with_its_conflicts(tmp_path: Path) -> None:
         "counterpart/falcon-2",
         "un-ocha/convoy-lead",
     ]
+    with line.store.read() as tx:
+        [thread] = tx.list_threads("coalition")
+        request, reply = tx.list_messages(thread.id)
+    assert request.commits() and request.to == "coalition" and reply.in_reply_to == request.id
     movement = next(n for n in notices if n.kind.value == "movement")
     assert next(t for t in assets if t.domain.value == "ground").movement == movement.id
     un = list_conflicts(line, members["un-ocha"])

@@ -69,9 +69,35 @@ def load_scenario(line: service.Line) -> Loaded:
             line, members[n["party"]], draft_from(NoticeIn.model_validate(body))
         )
         notice_ids.append(made.notice.id)
+    for t in scenario.get("threads", []):
+        _converse(line, members, t, base, now)
     feed = Feed(line, assets_from(scenario["tracks"], notice_ids, now), members)
     feed.report_once()
     return Loaded(tokens, members, feed)
+
+
+def _converse(
+    line: service.Line, members: dict[str, Member], t: dict[str, Any], base: datetime, now: datetime
+) -> None:
+    """A thread of the scenario: a request and its reply (an accepted one is an agreement)."""
+    from deconfliction.api.conversation import MessageIn, draft_of
+    from deconfliction.service.conversation import open_thread, post_message
+
+    ask = t["request"]
+    thread = open_thread(line, members[ask["from"]], [ask["to"]], t["subject"])
+    body = {
+        "kind": "request",
+        "request": ask["request"],
+        "to": ask["to"],
+        "text": ask["text"],
+        "volume": _absolute_times(ask["volume"], base),
+        "deadline": (now + timedelta(minutes=ask["deadline_min"])).isoformat(),
+    }
+    request = post_message(
+        line, members[ask["from"]], thread.id, draft_of(MessageIn.model_validate(body))
+    )
+    reply = {"kind": "reply", "in_reply_to": request.id, **t["reply"]}
+    post_message(line, members[ask["to"]], thread.id, draft_of(MessageIn.model_validate(reply)))
 
 
 def demo(
