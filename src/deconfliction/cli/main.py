@@ -10,6 +10,7 @@ from deconfliction.cli.admin import member_app, party_app
 from deconfliction.cli.demo import demo
 from deconfliction.cli.detect import detect_app
 from deconfliction.cli.options import DbOption, HBuffer, TBuffer, VBuffer
+from deconfliction.cli.talk import install as install_talk
 from deconfliction.cli.watch import inbox, watch
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app.add_typer(member_app, name="member")
 app.command()(demo)
 app.command()(watch)
 app.command()(inbox)
+install_talk(app)  # thread, threads, request, reply, withdraw, note, ack, receipts
 
 
 @app.command()
