@@ -357,6 +357,14 @@ def test_reconnect_waits_double_up_to_ten_seconds() -> None:
                          "acknowledged_at": "2026-11-25T12:00:00Z"}},
             "red acknowledged notice 0193abcd v3",
         ),
+        (
+            {"receipts": [
+                {"party": "aid", "notice": "0193abcd-ef", "version": 1, "acknowledged_at": None},
+                {"party": "red", "notice": "0193abcd-ef", "version": 1,
+                 "acknowledged_at": "2026-11-25T12:00:00Z"},
+            ]},
+            "aid received and red acknowledged notice 0193abcd v1",
+        ),
         ({"seq": 9, "kind": "x.y", "odd": [1]}, '{"odd":[1]}'),
     ],
 )  # fmt: skip

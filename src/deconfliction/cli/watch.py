@@ -207,6 +207,22 @@ def _receipt(r: Event) -> str:
     return f"{r.get('party', '?')} {state} notice {_short_id(r.get('notice'))} v{r.get('version')}"
 
 
+def _receipts(rs: list[Any]) -> str:
+    """Receipts of one notice version: who has received it, who has acknowledged it."""
+    rs = [r for r in rs if isinstance(r, dict)]
+    if not rs:
+        return "receipts"
+    acked = [str(r.get("party")) for r in rs if r.get("acknowledged_at")]
+    got = [str(r.get("party")) for r in rs if not r.get("acknowledged_at")]
+    what = f"notice {_short_id(rs[0].get('notice'))} v{rs[0].get('version')}"
+    parts = []
+    if got:
+        parts.append(f"{', '.join(got)} received")
+    if acked:
+        parts.append(f"{', '.join(acked)} acknowledged")
+    return " and ".join(parts) + f" {what}"
+
+
 def summary(event: Event) -> str:
     """A short human line for an event: what happened and between whom."""
     if isinstance(event.get("notice"), dict):
@@ -217,6 +233,8 @@ def summary(event: Event) -> str:
         return _message(event["message"])
     if isinstance(event.get("escalation"), dict):
         return _escalation(event["escalation"])
+    if isinstance(event.get("receipts"), list):
+        return _receipts(event["receipts"])
     if isinstance(event.get("receipt"), dict):
         return _receipt(event["receipt"])
     rest = {k: v for k, v in event.items() if k not in ("seq", "kind", "at", "subject", "party")}
