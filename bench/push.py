@@ -177,7 +177,7 @@ def run(args: argparse.Namespace, folder: Path, n: int, rate: float) -> Outcome:
             # the line may append events of its own while it pushes (receipts of what it
             # delivered): read the log again whenever the deliveries seem complete or stall
             log = read_log(db_url, after)
-            drain = progress.add_task("deliveries", total=None, rate="")
+            drain = progress.add_task("deliveries", total=0, rate="")
             last, still, total = -1, time.time(), -1
             while time.time() - gen.ended < args.drain_s:
                 if total < 0:
