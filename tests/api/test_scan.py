@@ -95,6 +95,32 @@ def test_continuing_encounter_is_updated_then_resolved(line: tuple[Api, Clock]) 
     assert all(redacted for _, _, redacted in story)  # blue's track is shared with nobody
 
 
+def test_an_encounter_back_soon_after_it_cleared_reopens_its_conflict(
+    line: tuple[Api, Clock],
+) -> None:
+    api, clock = line
+    head_on(api, clock)
+    scan(api)
+    [first] = conflicts(api, "blue", "tactical")
+    clock.advance(5)
+    head_on(api, clock, trk_deg=0.0)  # red turns away: resolved
+    assert scan(api)["closed"] == 1
+    clock.advance(5)
+    head_on(api, clock)  # and back: the same encounter, within two minutes
+    again = scan(api)
+    assert (again["opened"], again["tactical"]) == (0, 1)
+    [same] = conflicts(api, "blue", "tactical")
+    assert same["id"] == first["id"] and same["status"] == "open"
+    assert same["detected_at"] == first["detected_at"]
+    clock.advance(5)
+    head_on(api, clock, trk_deg=0.0)
+    scan(api)
+    clock.advance(180)  # cleared for longer than two minutes: a new encounter is a new conflict
+    head_on(api, clock)
+    assert scan(api)["opened"] == 1
+    assert len(conflicts(api, "blue", "tactical")) == 2
+
+
 def test_conflict_expires_when_a_track_goes_stale(line: tuple[Api, Clock]) -> None:
     api, clock = line
     head_on(api, clock)

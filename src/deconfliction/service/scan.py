@@ -52,6 +52,8 @@ from deconfliction.store.base import Box4, Tx, VolumeRow
 __all__ = ["ScanResult", "ScanSettings", "Scanner", "require_scanner", "scan"]
 
 _log = logging.getLogger(__name__)
+REOPEN_WITHIN = timedelta(minutes=2)
+"""An encounter found again this soon after its conflict closed reopens that conflict."""
 _BOX_CHUNK = 200
 _M_PER_DEG_LAT = 110_574.0  # the least length of a degree of latitude (at the equator)
 
@@ -428,6 +430,7 @@ def _reconcile(
 ) -> tuple[list[TrackConflict], list[TrackConflict], list[TrackConflict], int]:
     """Open, update and close conflicts on tracks, with their events; the last event's seq."""
     live = {c.key: c for c in tx.live_track_conflicts()}
+    recent = {c.key: c for c in tx.closed_track_conflicts_since(now - REOPEN_WITHIN)}
     opened: list[TrackConflict] = []
     updated: list[TrackConflict] = []
     changed: list[TrackConflict] = []
@@ -437,6 +440,14 @@ def _reconcile(
             continue
         found.add(f.key)
         held = live.get(f.key)
+        if held is None and f.key in recent:
+            # the same encounter again soon after it cleared (a closest approach hovering at the
+            # minimum, a track back from stale): the conflict it was, open again
+            back = recent[f.key]
+            reopened = replace(_conflict(f, back.id, now), detected_at=back.detected_at)
+            updated.append(reopened)
+            changed.append(reopened)
+            continue
         fresh = _conflict(f, line.new_id() if held is None else held.id, now)
         if held is None:
             opened.append(fresh)

@@ -169,6 +169,9 @@ class Tx(Protocol):
 
     # conflicts on tracks, followed from scan to scan
     def live_track_conflicts(self) -> list[TrackConflict]: ...
+    def closed_track_conflicts_since(self, since: datetime) -> list[TrackConflict]:
+        """Conflicts on tracks closed at or after ``since``, the newest per key."""
+
     def insert_track_conflicts(self, conflicts: Sequence[TrackConflict]) -> None: ...
     def update_track_conflicts(self, conflicts: Sequence[TrackConflict]) -> None:
         """Store the new state of each conflict (matched by id)."""

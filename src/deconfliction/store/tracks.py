@@ -224,6 +224,15 @@ class TrackRows:
         rows = self._conn.execute(sa.select(_C).where(_C.c.status.in_(_LIVE)))
         return [conflict_from_row(r) for r in rows]
 
+    def closed_track_conflicts_since(self, since: datetime) -> list[TrackConflict]:
+        """Conflicts on tracks closed at or after ``since``, the newest per key."""
+        rows = self._conn.execute(
+            sa.select(_C)
+            .where(_C.c.status.not_in(_LIVE), _C.c.resolved_us >= dt_to_us(since))
+            .order_by(_C.c.resolved_us)
+        )
+        return list({c.key: c for c in map(conflict_from_row, rows)}.values())
+
     def insert_track_conflicts(self, conflicts: Sequence[TrackConflict]) -> None:
         if conflicts:
             self._conn.execute(_C.insert(), [conflict_to_row(c) for c in conflicts])
