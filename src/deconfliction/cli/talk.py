@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from deconfliction.cli.client import ServerOption, connect, err, fail, load_config, refused
 from deconfliction.cli.watch import _clock, _span, summary
@@ -129,6 +130,11 @@ def _call(server: str | None, method: str, path: str, body: Body | None = None) 
     return r.json()
 
 
+def _q(ident: str) -> str:
+    """An id as one path segment, whatever was typed."""
+    return quote(ident, safe="")
+
+
 def _said(problem: Body) -> str:
     where = str(problem.get("pointer") or "").lstrip("/")
     reason = str(problem.get("message") or "refused")
@@ -158,8 +164,11 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
-def _print_json(body: Any) -> None:
-    sys.stdout.write(orjson.dumps(body).decode() + "\n")
+def _raw(body: Any, as_json: bool) -> bool:
+    """With ``--json``, print the line's answer as it came (and say so)."""
+    if as_json:
+        sys.stdout.write(orjson.dumps(body).decode() + "\n")
+    return as_json
 
 
 def _area(v: Body) -> str:
@@ -203,8 +212,7 @@ def _print_message(console: Console, m: Body) -> None:
 
 def _sent(body: Body, as_json: bool) -> None:
     """A message the line stored: the message as it reads, then its id alone on the last line."""
-    if as_json:
-        _print_json(body)
+    if _raw(body, as_json):
         return
     console = _console()
     console.print(Text.assemble("sent  ", summary({"message": body})))
@@ -227,8 +235,20 @@ VolumeOpt = Annotated[
     ),
 ]
 
+
+class _ThreadGroup(TyperGroup):
+    """``thread ID`` is short for ``thread show ID``."""
+
+    # ctx is typer's own (vendored, private) click Context
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
 thread_app = typer.Typer(
-    help="Threads with other parties: list yours, open one, show one with its messages.",
+    cls=_ThreadGroup,
+    help="Threads with other parties: list yours, open one, show one (`thread ID`) with messages.",
     no_args_is_help=True,
 )
 
@@ -241,8 +261,7 @@ def threads(
 ) -> None:
     """Your party's threads, newest activity first."""
     body = _call(server, "GET", f"/v1/threads?limit={limit}")
-    if as_json:
-        _print_json(body)
+    if _raw(body, as_json):
         return
     console = _console()
     if not body["threads"]:
@@ -269,9 +288,8 @@ def show(
     as_json: AsJson = False,
 ) -> None:
     """A thread and its messages, oldest first; each request with its state and commitment."""
-    body = _call(server, "GET", f"/v1/threads/{thread_id}")
-    if as_json:
-        _print_json(body)
+    body = _call(server, "GET", f"/v1/threads/{_q(thread_id)}")
+    if _raw(body, as_json):
         return
     t = body["thread"]
     console = _console()
@@ -294,8 +312,7 @@ def open_thread(
 ) -> None:
     """Open a thread between your party and others; prints its id last."""
     body = _call(server, "POST", "/v1/threads", {"parties": parties, "subject": subject})
-    if as_json:
-        _print_json(body)
+    if _raw(body, as_json):
         return
     console = _console()
     console.print(f'opened "{escape(body["subject"])}" with {", ".join(body["parties"])}')
@@ -332,7 +349,7 @@ def request(
     }
     if volume is not None:
         body["volume"] = _volume(volume)
-    _sent(_call(server, "POST", f"/v1/threads/{thread}/messages", body), as_json)
+    _sent(_call(server, "POST", f"/v1/threads/{_q(thread)}/messages", body), as_json)
 
 
 def reply(
@@ -369,7 +386,7 @@ def reply(
         body["window"] = _window(window)
     if volume is not None:
         body["volume"] = _volume(volume)
-    _sent(_call(server, "POST", f"/v1/threads/{thread}/messages", body), as_json)
+    _sent(_call(server, "POST", f"/v1/threads/{_q(thread)}/messages", body), as_json)
 
 
 def withdraw(
@@ -383,7 +400,7 @@ def withdraw(
 ) -> None:
     """End the commitment an accepted vacate or keep-clear request made (either side may)."""
     body = {"kind": "withdraw", "in_reply_to": request_id, "text": text}
-    _sent(_call(server, "POST", f"/v1/threads/{thread}/messages", body), as_json)
+    _sent(_call(server, "POST", f"/v1/threads/{_q(thread)}/messages", body), as_json)
 
 
 def note(
@@ -394,7 +411,7 @@ def note(
 ) -> None:
     """Say something on a thread."""
     body = {"kind": "note", "text": text}
-    _sent(_call(server, "POST", f"/v1/threads/{thread}/messages", body), as_json)
+    _sent(_call(server, "POST", f"/v1/threads/{_q(thread)}/messages", body), as_json)
 
 
 def _receipt_line(r: Body) -> str:
@@ -413,9 +430,8 @@ def ack(
 ) -> None:
     """Acknowledge a notice shared with your party; prints the receipt."""
     body = {} if version is None else {"version": version}
-    receipt = _call(server, "POST", f"/v1/notices/{notice_id}/ack", body)
-    if as_json:
-        _print_json(receipt)
+    receipt = _call(server, "POST", f"/v1/notices/{_q(notice_id)}/ack", body)
+    if _raw(receipt, as_json):
         return
     _console().print(
         f"{receipt['party']}: notice {receipt['notice']} v{receipt['version']} "
@@ -432,9 +448,8 @@ def receipts(
 
     For your own notice, every party's receipts; for another party's, your party's own.
     """
-    body = _call(server, "GET", f"/v1/notices/{notice_id}/receipts")
-    if as_json:
-        _print_json(body)
+    body = _call(server, "GET", f"/v1/notices/{_q(notice_id)}/receipts")
+    if _raw(body, as_json):
         return
     console = _console()
     table = Table(title=f"receipts of notice {body['notice']}", title_justify="left")
@@ -462,14 +477,5 @@ def receipts(
 def install(app: typer.Typer) -> None:
     """Add the conversation commands to ``app``."""
     app.add_typer(thread_app, name="thread")
-    commands: list[tuple[str, Callable[..., None]]] = [
-        ("threads", threads),
-        ("request", request),
-        ("reply", reply),
-        ("withdraw", withdraw),
-        ("note", note),
-        ("ack", ack),
-        ("receipts", receipts),
-    ]
-    for name, command in commands:
-        app.command(name)(command)
+    for command in (threads, request, reply, withdraw, note, ack, receipts):
+        app.command()(command)
