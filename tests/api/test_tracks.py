@@ -175,6 +175,24 @@ def test_whole_batch_refusals(api: Api) -> None:
     assert tracks(api, "blue") == []
 
 
+def test_a_report_that_jumps_faster_than_anything_moves_is_rejected(
+    clocked: tuple[Api, Clock],
+) -> None:
+    api, clock = clocked
+    send(api, "blue", [report("afr", alt_m=180.0)])
+    clock.advance(3)
+    later = z(clock.now)
+    jump = send(api, "blue", [report("afr", alt_m=11_580.0, time=later)])  # 600 ft to 38,000 ft
+    assert jump.status_code == 422 and jump.json()["pointer"] == "/0/alt_m"
+    far = send(api, "blue", [report("afr", alt_m=180.0, lat=36.0, time=later)])  # 78 km in 3 s
+    assert far.status_code == 422 and far.json()["pointer"] == "/0/lat"
+    fine = send(api, "blue", [report("afr", alt_m=400.0, lat=35.302, time=later)])
+    assert fine.json() == {"accepted": 1, "ignored": 0, "rejected": 0}
+    clock.advance(120)  # stale: it may reappear anywhere
+    back = send(api, "blue", [report("afr", alt_m=11_580.0, lat=36.0, time=z(clock.now))])
+    assert back.json()["accepted"] == 1
+
+
 def test_stale_tracks_drop_out_unless_asked(clocked: tuple[Api, Clock]) -> None:
     api, clock = clocked
     send(api, "blue", [report("jet"), report("truck", domain="ground")])

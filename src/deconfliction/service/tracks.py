@@ -3,7 +3,9 @@
 Batches are read report by report, so one bad report names its own index and field and costs
 only itself: the good reports of the batch are stored (the policy the API documents). A report
 older than the stored state of its track is ignored, so late or replayed reports never move a
-track backwards; within one batch the newest report of each track wins.
+track backwards; within one batch the newest report of each track wins. A report that would move
+a live track faster than anything moves (300 m/s vertically, 2,000 m/s horizontally, plus 100 m
+of noise) is rejected as corrupt, naming the field.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from pyproj import Geod
 
 from deconfliction.detect.conformance import Conformance, stopped_since
 from deconfliction.domain import (
@@ -49,6 +53,8 @@ MAX_GS_MPS = 2_000.0
 MAX_VS_MPS = 300.0
 ALT_RANGE_M = (-1_000.0, 100_000.0)
 MAX_STALE_S = 86_400.0
+_JUMP_SLACK_M = 100.0  # position and altitude noise allowed on top of the fastest motion
+_GEOD = Geod(ellps="WGS84")
 _UID = re.compile(r"[A-Za-z0-9._:~@+-]{1,128}")
 _ID = re.compile(r"[A-Za-z0-9._~-]{1,128}")
 _NUMBERS = {
@@ -216,10 +222,38 @@ def report_tracks(
             if before is not None and before.time >= report.time:
                 ignored += 1
                 continue
+            jump = _implausible(before, report)
+            if jump is not None:
+                rejected.append(InvalidInput(jump[1], f"/{i}/{jump[0]}"))
+                continue
             tracks.append(_track(actor.party, report, before, now, settings))
         tx.put_tracks(tracks)
     rejected.sort(key=lambda e: int(e.pointer.split("/")[1]) if e.pointer else -1)
     return ReportResult(accepted=len(tracks), ignored=ignored, rejected=rejected)
+
+
+def _implausible(before: Track | None, r: TrackReport) -> tuple[str, str] | None:
+    """A report that moves its live track faster than anything can: (field, reason), or None.
+
+    A corrupt report (an altitude read as 38,000 ft three seconds after 600 ft) would otherwise
+    become the track every detector trusts until the next report replaces it.
+    """
+    if before is None or not before.is_live(r.time):
+        return None
+    dt = (r.time - before.time).total_seconds()
+    climb = abs(r.alt_m - before.alt_m)
+    if climb > MAX_VS_MPS * dt + _JUMP_SLACK_M:
+        return "alt_m", (
+            f"alt_m moves {climb:,.0f} m in {dt:g} s from the track's last report "
+            f"(faster than {MAX_VS_MPS:g} m/s)"
+        )
+    _, _, moved = _GEOD.inv(before.lon, before.lat, r.lon, r.lat)
+    if moved > MAX_GS_MPS * dt + _JUMP_SLACK_M:
+        return "lat", (
+            f"the position moves {moved:,.0f} m in {dt:g} s from the track's last report "
+            f"(faster than {MAX_GS_MPS:g} m/s)"
+        )
+    return None
 
 
 def _movement_problem(notice: Notice | None, party: str) -> str:
