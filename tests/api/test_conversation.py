@@ -100,7 +100,8 @@ def test_the_seeds_exchange(talk: tuple[Api, Clock]) -> None:
     assert again.status_code == 409 and again.json()["pointer"] == "/in_reply_to"
 
     for party in ("blue", "red"):
-        got = events(api, party)
+        opened, *got = events(api, party)
+        assert opened["kind"] == "thread.opened" and opened["thread"]["id"] == thread["id"]
         assert [e["kind"] for e in got] == ["message.sent", "message.sent"]
         first, second = (e["message"] for e in got)
         assert (first["id"], first["state"]) == (request["id"], "open")
@@ -202,8 +203,9 @@ def test_only_a_threads_parties_see_it(talk: tuple[Api, Clock]) -> None:
     note = send(api, "aid", thread, {"kind": "note", "text": "hello?"})
     assert note.status_code == 404 and note.json()["pointer"] == "/id"
     assert api.get("blue", "/v1/threads/nope").status_code == 404
-    # aid's only event is the note on the thread it is in
-    assert [e["message"]["text"] for e in events(api, "aid")] == ["Convoy leaves 06:00Z"]
+    # aid hears only of the thread it is in: its opening and its note
+    told = events(api, "aid", kinds="message.sent")
+    assert [e["message"]["text"] for e in told] == ["Convoy leaves 06:00Z"]
 
 
 def test_requests_may_reference_notices_and_conflicts(talk: tuple[Api, Clock]) -> None:

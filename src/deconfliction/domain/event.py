@@ -20,6 +20,7 @@ class EventKind(StrEnum):
     CONFLICT_UPDATED = "conflict.updated"
     CONFLICT_CLOSED = "conflict.closed"
     """Resolved (the encounter or overlap ended) or expired (a track went stale)."""
+    THREAD_OPENED = "thread.opened"
     MESSAGE_SENT = "message.sent"
     """A request, reply or note on a thread."""
     RECEIPT_RECORDED = "receipt.recorded"

@@ -112,6 +112,14 @@ def message_json(m: Message, now: datetime) -> dict[str, Any]:
     return out
 
 
+def thread_event(thread: Thread) -> Event:
+    """A thread opened: told to its parties, so its subject and parties are on the record."""
+    return Event(
+        0, EventKind.THREAD_OPENED, thread.created_at, thread.id, thread.party,
+        Audience(parties=thread.parties), {"thread": thread_json(thread)},
+    )  # fmt: skip
+
+
 def message_event(thread: Thread, m: Message, at: datetime) -> Event:
     """A message sent: told to the thread's parties."""
     return Event(
@@ -175,7 +183,10 @@ def open_thread(line: Line, actor: Member, parties: Sequence[str], subject: str)
         for i, slug in enumerate(parties):
             if slug not in known:
                 raise InvalidInput(f"no party {slug!r} on this line", f"/parties/{i}")
+        tx.lock_for_notice_write()
         tx.insert_thread(thread)
+        logged = tx.append_events([thread_event(thread)])
+    line.signal.notify(logged[-1].seq)
     return thread
 
 

@@ -217,6 +217,9 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
         if not c.involves(party):
             return None
         return {"conflict": conflict_json(views_of(tx, [c], party)[0])}
+    if "thread" in body:
+        # a thread opened, to its parties
+        return dict(body) if event.told.includes(party) else None
     if "receipts" in body:
         # first receipts, to the notice's party and the receiving parties
         return dict(body) if event.told.includes(party) else None
