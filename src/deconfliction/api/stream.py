@@ -23,7 +23,8 @@ from deconfliction.api.auth import Caller
 from deconfliction.domain import EventKind, Member
 from deconfliction.errors import DeconflictionError, InvalidInput
 from deconfliction.service import Line
-from deconfliction.service.events import Received, events_for
+from deconfliction.service.events import Received, events_for, received
+from deconfliction.service.receipts import delivered_from_events
 
 __all__ = ["install"]
 
@@ -61,8 +62,46 @@ Kinds = Annotated[str | None, Query(description="comma-separated event kinds to 
 Parties = Annotated[str | None, Query(description="comma-separated parties whose changes")]
 
 
+class SharedReads:
+    """One read of the log per party and position, however many streams wait on it.
+
+    After a commit every stream of a party wakes at the same position; the first one reads (in
+    a worker thread) and the others await its answer, so a commit costs one read per party
+    rather than one per subscriber — and notice writes do not queue behind a thousand reads.
+    Each stream then applies its own filters.
+    """
+
+    def __init__(self, line: Line) -> None:
+        self.line = line
+        self._pending: dict[tuple[str, int], asyncio.Future[Received]] = {}
+
+    async def read(self, caller: Member, after: int) -> Received:
+        key = (caller.party, after)
+        fut = self._pending.get(key)
+        if fut is not None:
+            return await asyncio.shield(fut)
+        fut = asyncio.get_running_loop().create_future()
+        self._pending[key] = fut
+        try:
+            got: Received = await run_in_threadpool(_read, self.line, caller, after)
+            fut.set_result(got)
+            return got
+        except BaseException as e:
+            fut.set_exception(e)
+            fut.exception()  # retrieved: no "never retrieved" warning if nobody else waits
+            raise
+        finally:
+            del self._pending[key]
+
+
+def _read(line: Line, caller: Member, after: int) -> Received:
+    with line.store.read() as tx:
+        return received(tx, caller, after, _BATCH)
+
+
 async def _follow(
     line: Line,
+    reads: SharedReads,
     caller: Member,
     after: int,
     kinds: list[EventKind] | None,
@@ -70,13 +109,20 @@ async def _follow(
     gone: Callable[[], Any],
 ) -> AsyncIterator[list[dict[str, Any]] | None]:
     """Batches of events as they come, ``None`` when a wait ended with nothing (keep-alive)."""
+    wanted = None if kinds is None else {k.value for k in kinds}
+    who = None if parties is None else set(parties)
     while True:
-        got: Received = await run_in_threadpool(
-            events_for, line, caller, after, _BATCH, kinds, parties
-        )
+        got = await reads.read(caller, after)
         after = got.last
         if got.events:
-            yield got.events
+            line.deliveries.delivered(caller, delivered_from_events(got.events))
+            mine = [
+                e
+                for e in got.events
+                if (wanted is None or e["kind"] in wanted) and (who is None or e["party"] in who)
+            ]
+            if mine:
+                yield mine
             continue
         if await gone():
             return
@@ -97,6 +143,7 @@ def _sse(event: dict[str, Any]) -> bytes:
 def install(app: FastAPI) -> None:
     """Add the event routes to ``app``."""
     line: Line = app.state.line
+    reads = SharedReads(line)
 
     @app.get("/v1/events", tags=["events"])
     async def events(
@@ -120,7 +167,7 @@ def install(app: FastAPI) -> None:
             async def stream() -> AsyncIterator[bytes]:
                 yield b": events after %d\n\n" % start
                 async for batch in _follow(
-                    line, caller, start, wanted, who, request.is_disconnected
+                    line, reads, caller, start, wanted, who, request.is_disconnected
                 ):
                     if batch is None:
                         yield b": keep-alive\n\n"
@@ -163,7 +210,7 @@ def install(app: FastAPI) -> None:
             return listener.done()
 
         try:
-            async for batch in _follow(line, caller, after, wanted, who, gone):
+            async for batch in _follow(line, reads, caller, after, wanted, who, gone):
                 for event in batch or ():
                     await ws.send_text(orjson.dumps(event).decode())
         except (WebSocketDisconnect, RuntimeError):

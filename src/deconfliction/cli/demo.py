@@ -141,6 +141,13 @@ def demo(
         loaded.feed.start()
         try:
             app = create_app(line, scan_interval_s=1.0, deadline_interval_s=5.0)
-            uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+            uvicorn.run(
+                app,
+                host=host,
+                port=port,
+                log_level="info",
+                access_log=False,
+                timeout_graceful_shutdown=5,
+            )
         finally:
             loaded.feed.stop()

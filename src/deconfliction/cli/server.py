@@ -29,4 +29,6 @@ def run(
         scan_interval_s=scan_interval_s or None,
         deadline_interval_s=5.0,
     )
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", access_log=False, timeout_graceful_shutdown=5
+    )
