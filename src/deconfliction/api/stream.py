@@ -96,7 +96,19 @@ class SharedReads:
 
 def _read(line: Line, caller: Member, after: int) -> Received:
     with line.store.read() as tx:
-        return received(tx, caller, after, _BATCH)
+        got = received(tx, caller, after, _BATCH)
+    for e in got.events:  # encoded once here, sent as is by every stream of the party
+        e[_WIRE] = orjson.dumps(e)
+    return got
+
+
+_WIRE = "\x00wire"
+"""Where a shared event keeps its JSON encoding (a key no JSON event can have)."""
+
+
+def _wire(event: dict[str, Any]) -> bytes:
+    encoded = event.get(_WIRE)
+    return encoded if isinstance(encoded, bytes) else orjson.dumps(event)
 
 
 async def _follow(
@@ -136,7 +148,7 @@ def _sse(event: dict[str, Any]) -> bytes:
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (
         event["seq"],
         event["kind"].encode(),
-        orjson.dumps(event),
+        _wire(event),
     )
 
 
@@ -212,7 +224,7 @@ def install(app: FastAPI) -> None:
         try:
             async for batch in _follow(line, reads, caller, after, wanted, who, gone):
                 for event in batch or ():
-                    await ws.send_text(orjson.dumps(event).decode())
+                    await ws.send_text(_wire(event).decode())
         except (WebSocketDisconnect, RuntimeError):
             pass  # the client left mid-send
         finally:
