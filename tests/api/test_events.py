@@ -221,3 +221,24 @@ def test_websocket_refuses_an_unknown_token(live: tuple[Api, Server]) -> None:
             return ws.close_code
 
     assert asyncio.run(attempt()) == 4401
+
+
+def test_an_area_narrows_notice_events_but_never_hides_your_conflicts(api: Api) -> None:
+    api.post("blue", notice(square(40.0, 35.0), audience="all"))  # Deir ez-Zor
+    api.post("red", notice(square(2.0, 48.0), audience="all"))  # Paris
+    api.post("aid", notice(square(40.05, 35.05), audience="all"))  # meets blue's
+    near = events(api, "blue", area="39,34,41,36")
+    assert [(e["kind"], e["party"]) for e in near["events"]] == [
+        ("notice.created", "blue"),
+        ("notice.created", "aid"),
+        ("conflict.opened", "aid"),
+    ]
+    far = events(api, "blue", area="0,47,5,50")
+    assert [(e["kind"], e["party"]) for e in far["events"]] == [
+        ("notice.created", "red"),
+        ("conflict.opened", "aid"),  # blue's own conflict, wherever it is
+    ]
+    across = events(api, "blue", area="170,30,45,40")  # across the antimeridian: not Paris
+    assert [e["party"] for e in across["events"]] == ["blue", "aid", "aid"]
+    bad = api.get("blue", "/v1/events", area="1,2,3")
+    assert bad.status_code == 422 and bad.json()["pointer"] == "/query/area"

@@ -17,7 +17,14 @@ from starlette.responses import Response
 from deconfliction import __version__, service
 from deconfliction.api import conversation, errors, receipts, stream
 from deconfliction.api.auth import Caller
-from deconfliction.api.convert import conflict_json, draft_from, notice_json, track_json, utc_z
+from deconfliction.api.convert import (
+    bbox_param,
+    conflict_json,
+    draft_from,
+    notice_json,
+    track_json,
+    utc_z,
+)
 from deconfliction.api.limits import BodyLimit
 from deconfliction.api.schemas import (
     ConflictList,
@@ -70,25 +77,6 @@ def _if_match(value: str | None) -> int | None:
         raise InvalidInput(
             'If-Match must be the notice\'s ETag, e.g. "3"', "/headers/if-match"
         ) from None
-
-
-def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
-    if value is None:
-        return None
-    try:
-        parts = tuple(float(p) for p in value.split(","))
-    except ValueError:
-        parts = ()
-    limits = (180, 90, 180, 90)
-    if len(parts) != 4 or not all(abs(p) <= lim for p, lim in zip(parts, limits, strict=True)):
-        raise InvalidInput(
-            "bbox is lon_min,lat_min,lon_max,lat_max in degrees (lon_min > lon_max crosses the "
-            "antimeridian)",
-            "/query/bbox",
-        )
-    if parts[1] > parts[3]:
-        raise InvalidInput("bbox lat_min is above lat_max", "/query/bbox")
-    return parts[0], parts[1], parts[2], parts[3]
 
 
 _NDJSON = ("application/x-ndjson", "application/ndjson", "application/jsonl")
@@ -251,7 +239,7 @@ def create_app(
             line,
             caller,
             service.NoticeFilter(
-                bbox=_bbox(bbox), start=start, end=end, kind=kind, party=party, limit=limit
+                bbox=bbox_param(bbox), start=start, end=end, kind=kind, party=party, limit=limit
             ),
         )
         return _json({"notices": [notice_json(n) for n in found]})
@@ -352,7 +340,7 @@ def create_app(
     ) -> Response:
         """Tracks you may see: your party's and those shared with you; live ones unless asked."""
         found = service.list_tracks(
-            line, caller, TrackFilter(_bbox(bbox), domain, include_stale=stale, limit=limit)
+            line, caller, TrackFilter(bbox_param(bbox), domain, include_stale=stale, limit=limit)
         )
         return _json({"tracks": [track_json(t) for t in found]})
 

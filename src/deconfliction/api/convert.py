@@ -61,3 +61,25 @@ def draft_from(body: NoticeIn) -> NoticeDraft:
         buffers=buffers,
         ack_by=None if body.ack_by is None else body.ack_by.astimezone(UTC),
     )
+
+
+def bbox_param(
+    value: str | None, pointer: str = "/query/bbox", name: str = "bbox"
+) -> tuple[float, float, float, float] | None:
+    """A ``lon_min,lat_min,lon_max,lat_max`` query parameter, checked."""
+    if value is None:
+        return None
+    try:
+        parts = tuple(float(p) for p in value.split(","))
+    except ValueError:
+        parts = ()
+    limits = (180, 90, 180, 90)
+    if len(parts) != 4 or not all(abs(p) <= lim for p, lim in zip(parts, limits, strict=True)):
+        raise InvalidInput(
+            f"{name} is lon_min,lat_min,lon_max,lat_max in degrees (lon_min > lon_max crosses "
+            "the antimeridian)",
+            pointer,
+        )
+    if parts[1] > parts[3]:
+        raise InvalidInput(f"{name} lat_min is above lat_max", pointer)
+    return parts[0], parts[1], parts[2], parts[3]

@@ -20,10 +20,11 @@ from starlette.responses import Response, StreamingResponse
 
 from deconfliction import service
 from deconfliction.api.auth import Caller
+from deconfliction.api.convert import bbox_param
 from deconfliction.domain import EventKind, Member
 from deconfliction.errors import DeconflictionError, InvalidInput
 from deconfliction.service import Line
-from deconfliction.service.events import Received, events_for, received
+from deconfliction.service.events import Received, Subscription, events_for, received
 from deconfliction.service.receipts import delivered_from_events
 
 __all__ = ["install"]
@@ -43,8 +44,15 @@ def _kinds(value: str | None) -> list[EventKind] | None:
         raise InvalidInput(f"kinds is a comma-separated list of: {known}", "/query/kinds") from None
 
 
-def _parties(value: str | None) -> list[str] | None:
-    return None if value is None else [p for p in value.split(",") if p]
+def _subscription(
+    kinds: str | None, parties: str | None, area: str | None, where: str = "/query"
+) -> Subscription:
+    wanted = _kinds(kinds)
+    return Subscription(
+        kinds=None if wanted is None else frozenset(k.value for k in wanted),
+        parties=None if parties is None else frozenset(p for p in parties.split(",") if p),
+        area=bbox_param(area, f"{where}/area", "area"),
+    )
 
 
 def _after(value: str | None, pointer: str) -> int:
@@ -60,6 +68,10 @@ def _after(value: str | None, pointer: str) -> int:
 After = Annotated[int, Query(ge=0, description="the last sequence number you have")]
 Kinds = Annotated[str | None, Query(description="comma-separated event kinds to receive")]
 Parties = Annotated[str | None, Query(description="comma-separated parties whose changes")]
+Area = Annotated[
+    str | None,
+    Query(description="lon_min,lat_min,lon_max,lat_max: notice events only where they may meet it"),
+]
 
 
 class SharedReads:
@@ -116,23 +128,16 @@ async def _follow(
     reads: SharedReads,
     caller: Member,
     after: int,
-    kinds: list[EventKind] | None,
-    parties: list[str] | None,
+    subscription: Subscription,
     gone: Callable[[], Any],
 ) -> AsyncIterator[list[dict[str, Any]] | None]:
     """Batches of events as they come, ``None`` when a wait ended with nothing (keep-alive)."""
-    wanted = None if kinds is None else {k.value for k in kinds}
-    who = None if parties is None else set(parties)
     while True:
         got = await reads.read(caller, after)
         after = got.last
         if got.events:
-            line.deliveries.delivered(caller, delivered_from_events(got.events))
-            mine = [
-                e
-                for e in got.events
-                if (wanted is None or e["kind"] in wanted) and (who is None or e["party"] in who)
-            ]
+            mine = [e for e in got.events if subscription.admits(e)]
+            line.deliveries.delivered(caller, delivered_from_events(mine))
             if mine:
                 yield mine
             continue
@@ -165,12 +170,12 @@ def install(app: FastAPI) -> None:
         limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
         kinds: Kinds = None,
         parties: Parties = None,
+        area: Area = None,
     ) -> Response:
         """Events after `after` you may receive, oldest first: notices shared with you, your
         conflicts as you may see them. With `Accept: text/event-stream`, a Server-Sent Events
         stream that resumes from `Last-Event-ID` and stays open."""
-        wanted = _kinds(kinds)
-        who = _parties(parties)
+        subscription = _subscription(kinds, parties, area)
         if "text/event-stream" in request.headers.get("accept", ""):
             start = after
             if "last-event-id" in request.headers:
@@ -179,7 +184,7 @@ def install(app: FastAPI) -> None:
             async def stream() -> AsyncIterator[bytes]:
                 yield b": events after %d\n\n" % start
                 async for batch in _follow(
-                    line, reads, caller, start, wanted, who, request.is_disconnected
+                    line, reads, caller, start, subscription, request.is_disconnected
                 ):
                     if batch is None:
                         yield b": keep-alive\n\n"
@@ -191,7 +196,7 @@ def install(app: FastAPI) -> None:
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
             )
-        got = await run_in_threadpool(events_for, line, caller, after, limit, wanted, who)
+        got = await run_in_threadpool(events_for, line, caller, after, limit, subscription)
         return Response(
             orjson.dumps({"events": got.events, "last": got.last}),
             media_type="application/json",
@@ -200,14 +205,14 @@ def install(app: FastAPI) -> None:
     @app.websocket("/v1/stream")
     async def stream_ws(ws: WebSocket) -> None:
         """Events as JSON text frames; authenticate with `Authorization: Bearer` or `?token=`;
-        resume with `?after=N`; `kinds` and `parties` filter."""
+        resume with `?after=N`; `kinds`, `parties` and `area` filter."""
         token = ws.headers.get("authorization", "").removeprefix("Bearer ").strip()
         token = token or ws.query_params.get("token", "")
         try:
             caller = service.authenticate(line, token or None)
             after = _after(ws.query_params.get("after"), "/query/after")
-            wanted = _kinds(ws.query_params.get("kinds"))
-            who = _parties(ws.query_params.get("parties"))
+            q = ws.query_params
+            subscription = _subscription(q.get("kinds"), q.get("parties"), q.get("area"))
         except DeconflictionError as e:
             # accepted, then closed with a code and a reason: a browser cannot read a refused
             # handshake's status, but it can read these (4401 unauthenticated, 4422 bad query)
@@ -222,7 +227,7 @@ def install(app: FastAPI) -> None:
             return listener.done()
 
         try:
-            async for batch in _follow(line, reads, caller, after, wanted, who, gone):
+            async for batch in _follow(line, reads, caller, after, subscription, gone):
                 for event in batch or ():
                     await ws.send_text(_wire(event).decode())
         except (WebSocketDisconnect, RuntimeError):

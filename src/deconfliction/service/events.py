@@ -8,6 +8,7 @@ event as its own view of the conflict, redacted past need-to-know exactly as ``G
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,7 @@ from deconfliction.store.base import Tx
 
 __all__ = [
     "Received",
+    "Subscription",
     "events_for",
     "conflict_events",
     "notice_event",
@@ -263,22 +265,73 @@ def received(
     return Received(out, events[-1].seq if events else after)
 
 
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A member's filter on the events its party receives; ``None`` lets everything through.
+
+    ``area`` (lon_min, lat_min, lon_max, lat_max; lon_min > lon_max crosses the antimeridian)
+    narrows notice events to notices with a volume that may meet it. Conflicts, messages,
+    receipts and escalations are about your party: an area never hides them.
+    """
+
+    kinds: frozenset[str] | None = None
+    parties: frozenset[str] | None = None
+    area: tuple[float, float, float, float] | None = None
+
+    def admits(self, event: dict[str, Any]) -> bool:
+        if self.kinds is not None and event["kind"] not in self.kinds:
+            return False
+        if self.parties is not None and event["party"] not in self.parties:
+            return False
+        if self.area is not None and "notice" in event:
+            return any(_meets(self.area, v) for v in event["notice"]["volumes"])
+        return True
+
+
+_M_PER_DEG = (
+    110_574.0  # the shortest degree of latitude; longitude's is this times cos(lat) or more
+)
+
+
+def _positions(coords: Any) -> Iterable[tuple[float, float]]:
+    if coords and isinstance(coords[0], int | float):
+        yield float(coords[0]), float(coords[1])
+        return
+    for c in coords:
+        yield from _positions(c)
+
+
+def _meets(area: tuple[float, float, float, float], volume: dict[str, Any]) -> bool:
+    """Whether the volume's footprint may meet the area (a conservative box test)."""
+    pts = list(_positions(volume["footprint"]["coordinates"]))
+    lons = [p[0] for p in pts]
+    lats = [p[1] for p in pts]
+    pad_m = float(volume.get("radius_m") or volume.get("half_width_m") or 0.0) + 1.0
+    dlat = pad_m / _M_PER_DEG
+    lat0, lat1 = min(lats) - dlat, max(lats) + dlat
+    if lat1 < area[1] or lat0 > area[3]:
+        return False
+    widest = min(89.0, max(abs(lat0), abs(lat1)))
+    if max(abs(lat0), abs(lat1)) >= 89.0 or max(lons) - min(lons) > 180.0:
+        return True  # near a pole, or across the antimeridian: keep it
+    dlon = pad_m / (_M_PER_DEG * math.cos(math.radians(widest)))
+    lon0, lon1 = min(lons) - dlon, max(lons) + dlon
+    spans = [(area[0], area[2])] if area[0] <= area[2] else [(area[0], 180.0), (-180.0, area[2])]
+    return any(not (lon1 < a or lon0 > b) for a, b in spans)
+
+
 def events_for(
     line: Line,
     actor: Member,
     after: int,
     limit: int = 1000,
-    kinds: Sequence[EventKind] | None = None,
-    parties: Sequence[str] | None = None,
+    subscription: Subscription | None = None,
 ) -> Received:
-    """Use case: the events after ``after`` the actor's party receives, as it may see them.
-
-    ``kinds`` and ``parties`` (whose change it is) narrow a member's subscription.
-    """
+    """Use case: the events after ``after`` the actor's party receives, as it may see them,
+    narrowed by the member's ``subscription``."""
     with line.store.read() as tx:
-        got = received(tx, actor, after, limit, kinds)
+        got = received(tx, actor, after, limit)
+    if subscription is not None:
+        got = Received([e for e in got.events if subscription.admits(e)], got.last)
     line.deliveries.delivered(actor, delivered_from_events(got.events))
-    if parties is not None:
-        wanted = set(parties)
-        got = Received([e for e in got.events if e["party"] in wanted], got.last)
     return got
