@@ -1,4 +1,5 @@
-"""Receipts over HTTP: acknowledge a notice version; see who has received and acknowledged it."""
+"""Receipts over HTTP: acknowledge a notice version or a message; see who has received and
+acknowledged it."""
 
 from __future__ import annotations
 
@@ -6,18 +7,41 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Body, FastAPI, Path
+from pydantic import AwareDatetime, BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from deconfliction.api.auth import Caller
 from deconfliction.api.schemas import AckIn, ReceiptList, ReceiptOut
 from deconfliction.service import Line
-from deconfliction.service.receipts import acknowledge, receipt_json, receipts_of
+from deconfliction.service.receipts import (
+    acknowledge,
+    acknowledge_message,
+    message_receipt_json,
+    message_receipts_of,
+    receipt_json,
+    receipts_of,
+)
 from deconfliction.service.wire import utc_z
 
 __all__ = ["install"]
 
 NoticeId = Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
+ThreadId = Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
+MessageId = Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
+
+
+class MessageReceiptOut(BaseModel):
+    message: str
+    thread: str
+    party: str
+    delivered_at: AwareDatetime | None = Field(None, description="first fetched or pushed")
+    acknowledged_at: AwareDatetime | None = Field(None, description="first acknowledged")
+
+
+class MessageReceiptList(BaseModel):
+    message: str
+    receipts: list[MessageReceiptOut]
 
 
 def _json(body: Any) -> Response:
@@ -57,3 +81,25 @@ def install(app: FastAPI) -> None:
                 ],
             }
         )
+
+    @app.post(
+        "/v1/threads/{thread_id}/messages/{message_id}/ack",
+        response_model=MessageReceiptOut,
+        tags=["receipts"],
+    )
+    async def ack_message(thread_id: ThreadId, message_id: MessageId, caller: Caller) -> Response:
+        """Acknowledge a message another party sent on a thread of yours (409 for your own)."""
+        receipt = await run_in_threadpool(acknowledge_message, line, caller, thread_id, message_id)
+        return _json(message_receipt_json(receipt))
+
+    @app.get(
+        "/v1/threads/{thread_id}/messages/{message_id}/receipts",
+        response_model=MessageReceiptList,
+        tags=["receipts"],
+    )
+    async def message_receipts(
+        thread_id: ThreadId, message_id: MessageId, caller: Caller
+    ) -> Response:
+        """Your party's message: every party's receipts. Another party's: your own party's."""
+        found = await run_in_threadpool(message_receipts_of, line, caller, thread_id, message_id)
+        return _json({"message": message_id, "receipts": [message_receipt_json(r) for r in found]})

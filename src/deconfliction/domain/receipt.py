@@ -1,11 +1,12 @@
-"""Receipts: that a party has seen a given version of a notice (delivered), and said so (acked)."""
+"""Receipts: that a party has seen a given version of a notice or a message (delivered), and said
+so (acked)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["AckDue", "Receipt"]
+__all__ = ["AckDue", "MessageReceipt", "Receipt"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +34,17 @@ class AckDue:
     version: int
     due: datetime
     escalated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceipt:
+    """What the line knows of one party's receipt of message ``message`` on thread ``thread``;
+    the times as in ``Receipt``."""
+
+    message: str
+    thread: str
+    party: str
+    delivered_at: datetime | None = None
+    delivered_by: str | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None

@@ -197,10 +197,12 @@ def list_threads(line: Line, actor: Member, limit: int = 100) -> list[Thread]:
 
 
 def get_thread(line: Line, actor: Member, thread_id: str, limit: int = 1000) -> ThreadView:
-    """A thread of the actor's party with its messages, oldest first (NotFound for others)."""
+    """A thread of the actor's party with its messages, oldest first (NotFound for others);
+    each message another party sent is delivered to the actor's party."""
     with line.store.read() as tx:
         thread = _thread_of(tx, actor, thread_id)
         messages = tx.list_messages(thread.id, limit)
+    line.deliveries.delivered_messages(actor, [(m.id, m.thread, m.party) for m in messages])
     return ThreadView(thread, messages, line.clock())
 
 

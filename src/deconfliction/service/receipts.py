@@ -1,10 +1,13 @@
-"""Receipts: who has received which version of a notice, who has acknowledged it, and when.
+"""Receipts: who has received which version of a notice, or which message, who has acknowledged
+it, and when.
 
 A party has *received* a version when one of its members fetched it (``GET /v1/notices``) or was
-pushed it (an event, over any stream); it has *acknowledged* it when a member said so. Deliveries
-happen on reads, many at once, so they are recorded in batches by a background writer (at most a
-quarter of a second late; flushed when the line stops); acknowledgements are recorded at once.
-New receipts are events told to the notice's party (one event per notice version and batch).
+pushed it (an event, over any stream); it has *acknowledged* it when a member said so. A message
+likewise, by each party of its thread but the author's (fetched with ``GET /v1/threads/{id}``).
+Deliveries happen on reads, many at once, so they are recorded in batches by a background writer
+(at most a quarter of a second late; flushed when the line stops); acknowledgements are recorded
+at once. New receipts are events told to the notice's (the message's) party, one event per notice
+version (message) and batch.
 
 A protected notice must be acknowledged by every party in its audience within an hour of each
 version (or by the notice's own ``ack_by``); a version still missing acknowledgements at its
@@ -20,8 +23,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from deconfliction.domain import Audience, Event, EventKind, Member, Notice, NoticeState, Role
-from deconfliction.domain.receipt import AckDue, Receipt
+from deconfliction.domain import (
+    Audience,
+    Event,
+    EventKind,
+    Member,
+    Message,
+    Notice,
+    NoticeState,
+    Role,
+)
+from deconfliction.domain.receipt import AckDue, MessageReceipt, Receipt
 from deconfliction.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
 from deconfliction.service.wire import utc_z
 from deconfliction.store.base import Tx
@@ -31,10 +43,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PROTECTED_ACK_WITHIN",
+    "Deliveries",
     "DeliveryRecorder",
     "ReceiptsView",
     "acknowledge",
+    "acknowledge_message",
     "check_deadlines",
+    "delivered_from_events",
+    "message_receipt_events",
+    "message_receipt_json",
+    "message_receipts_of",
     "receipt_events",
     "receipts_of",
 ]
@@ -75,51 +93,115 @@ def receipt_events(receipts: Iterable[tuple[Receipt, str]], at: datetime) -> lis
     return out
 
 
+def message_receipt_json(r: MessageReceipt) -> dict[str, Any]:
+    return {
+        "message": r.message,
+        "thread": r.thread,
+        "party": r.party,
+        "delivered_at": _opt(r.delivered_at),
+        "acknowledged_at": _opt(r.acknowledged_at),
+    }
+
+
+def message_receipt_events(
+    receipts: Iterable[tuple[MessageReceipt, str]], at: datetime
+) -> list[Event]:
+    """One event per message with new receipts (``author`` is its party), told to that party."""
+    grouped: dict[str, tuple[str, list[MessageReceipt]]] = {}
+    for r, author in receipts:
+        grouped.setdefault(r.message, (author, []))[1].append(r)
+    out = []
+    for message, (author, rs) in grouped.items():
+        told = Audience(parties=frozenset({author}))
+        body = {"receipts": [message_receipt_json(r) for r in sorted(rs, key=lambda r: r.party)]}
+        out.append(Event(0, EventKind.RECEIPT_RECORDED, at, message, author, told, body))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Deliveries:
+    """What a batch of pushed events delivered: notice versions (id, version, notice's party)
+    and messages (id, thread, author's party)."""
+
+    notices: list[tuple[str, int, str]]
+    messages: list[tuple[str, str, str]]
+
+
+_Pending = dict[tuple[str, int, str], tuple[str, str]]
+_PendingMessages = dict[tuple[str, str], tuple[str, str, str]]
+
+
 class DeliveryRecorder:
     """Collects deliveries from reads and pushes; writes them in batches from a daemon thread."""
 
     def __init__(self, line: Line) -> None:
         self._line = line
         self._lock = threading.Lock()
-        self._pending: dict[tuple[str, int, str], tuple[str, str]] = {}
+        self._pending: _Pending = {}
+        self._messages: _PendingMessages = {}
+        """(message, receiving party) -> (member, thread, author's party)"""
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
 
-    def delivered(self, member: Member, notices: Iterable[tuple[str, int, str]]) -> None:
-        """``member`` has received each (notice id, version, notice's party) not its own."""
+    def delivered(
+        self, member: Member, notices: Iterable[tuple[str, int, str]] | Deliveries
+    ) -> None:
+        """``member`` has received each (notice id, version, notice's party) not its own, or
+        what a batch of pushed events carried (``delivered_from_events``)."""
+        if isinstance(notices, Deliveries):
+            self.delivered_messages(member, notices.messages)
+            notices = notices.notices
         with self._lock:
             for notice, version, owner in notices:
                 if owner != member.party:
                     self._pending.setdefault((notice, version, member.party), (member.id, owner))
-            if self._pending and self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="receipts", daemon=True)
-                self._thread.start()
+            self._start()
+
+    def delivered_messages(self, member: Member, messages: Iterable[tuple[str, str, str]]) -> None:
+        """``member`` has received each (message id, thread id, author's party) not its own."""
+        with self._lock:
+            for message, thread, author in messages:
+                if author != member.party:
+                    self._messages.setdefault((message, member.party), (member.id, thread, author))
+            self._start()
+
+    def _start(self) -> None:
+        if (self._pending or self._messages) and self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="receipts", daemon=True)
+            self._thread.start()
 
     def flush(self) -> int:
         """Write what is pending now; the number of new receipts."""
         with self._lock:
             pending, self._pending = self._pending, {}
-        if not pending:
+            messages, self._messages = self._messages, {}
+        if not pending and not messages:
             return 0
         line = self._line
         now = line.clock()
         items = [(n, v, p, m) for (n, v, p), (m, _) in pending.items()]
         owners = {(n, v, p): o for (n, v, p), (_, o) in pending.items()}
+        said = [(m, t, p, who) for (m, p), (who, t, _) in messages.items()]
+        authors = {m: a for (m, _), (_, _, a) in messages.items()}
         try:
             with line.store.transaction() as tx:
                 tx.lock_for_notice_write()
                 fresh = tx.record_deliveries(items, now)
+                fresh_messages = tx.record_message_deliveries(said, now)
                 logged = tx.append_events(
                     receipt_events(((r, owners[r.notice, r.version, r.party]) for r in fresh), now)
+                    + message_receipt_events(((r, authors[r.message]) for r in fresh_messages), now)
                 )
         except Exception:
             with self._lock:  # keep them for the next batch
                 for key, value in pending.items():
                     self._pending.setdefault(key, value)
+                for mkey, mvalue in messages.items():
+                    self._messages.setdefault(mkey, mvalue)
             raise
         if logged:
             line.signal.notify(logged[-1].seq)
-        return len(fresh)
+        return len(fresh) + len(fresh_messages)
 
     def _run(self) -> None:
         while True:
@@ -252,11 +334,60 @@ def check_deadlines(line: Line) -> list[Event]:
     return logged
 
 
-def delivered_from_events(events: Sequence[dict[str, Any]]) -> list[tuple[str, int, str]]:
-    """The notice versions among pushed events: (id, version, party)."""
-    out = []
+def delivered_from_events(events: Sequence[dict[str, Any]]) -> Deliveries:
+    """The notice versions and messages among pushed events."""
+    out = Deliveries([], [])
     for e in events:
         n = e.get("notice")
         if n is not None:
-            out.append((n["id"], n["version"], n["party"]))
+            out.notices.append((n["id"], n["version"], n["party"]))
+        m = e.get("message")
+        if isinstance(m, dict):  # a message sent (an escalation names its request by id only)
+            out.messages.append((m["id"], m["thread"], m["party"]))
     return out
+
+
+# -- receipts of messages ----------------------------------------------------------------------
+
+
+def _message_of(tx: Tx, actor: Member, thread_id: str, message_id: str) -> Message:
+    thread = tx.get_thread(thread_id)
+    if thread is None or not thread.includes(actor.party):
+        raise NotFound(f"no thread {thread_id!r}", "/thread_id")
+    message = tx.get_message(message_id)
+    if message is None or message.thread != thread.id:
+        raise NotFound(f"no message {message_id!r} on this thread", "/message_id")
+    return message
+
+
+def acknowledge_message(
+    line: Line, actor: Member, thread_id: str, message_id: str
+) -> MessageReceipt:
+    """The actor's party, in the thread, acknowledges a message another party sent on it."""
+    now = line.clock()
+    with line.store.transaction() as tx:
+        tx.lock_for_notice_write()
+        message = _message_of(tx, actor, thread_id, message_id)
+        if message.party == actor.party:
+            raise StateConflict("a party does not acknowledge its own message", "/message_id")
+        before = tx.get_message_receipts(message.id, actor.party)
+        receipt = tx.acknowledge_message(message.id, message.thread, actor.party, actor.id, now)
+        already = any(r.acknowledged_at for r in before)
+        logged = (
+            []
+            if already
+            else tx.append_events(message_receipt_events([(receipt, message.party)], now))
+        )
+    if logged:
+        line.signal.notify(logged[-1].seq)
+    return receipt
+
+
+def message_receipts_of(
+    line: Line, actor: Member, thread_id: str, message_id: str
+) -> list[MessageReceipt]:
+    """Every party's receipts of a message for its author's party; a party's own for others."""
+    with line.store.read() as tx:
+        message = _message_of(tx, actor, thread_id, message_id)
+        own = message.party == actor.party
+        return tx.get_message_receipts(message.id, None if own else actor.party)

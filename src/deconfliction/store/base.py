@@ -31,7 +31,7 @@ from deconfliction.domain import (
     TrackConflict,
     TrackDomain,
 )
-from deconfliction.domain.receipt import AckDue, Receipt
+from deconfliction.domain.receipt import AckDue, MessageReceipt, Receipt
 
 __all__ = ["Box4", "NoticeQuery", "Store", "Tx", "VolumeRow"]
 
@@ -237,6 +237,20 @@ class Tx(Protocol):
 
     def mark_requests_escalated(self, message_ids: Sequence[str], at: datetime) -> None:
         """Mark the requests escalated (each once: a mark already set stays)."""
+
+    # receipts of messages, by the parties of the thread but the author's
+    def get_message_receipts(
+        self, message_id: str, party: str | None = None
+    ) -> list[MessageReceipt]: ...
+    def record_message_deliveries(
+        self, items: Sequence[tuple[str, str, str, str]], at: datetime
+    ) -> list[MessageReceipt]:
+        """Mark (message, thread, party, member) delivered unless already; return the new ones."""
+
+    def acknowledge_message(
+        self, message_id: str, thread_id: str, party: str, member: str, at: datetime
+    ) -> MessageReceipt:
+        """Record the acknowledgement (and the delivery it implies) unless already."""
 
 
 class Store(Protocol):

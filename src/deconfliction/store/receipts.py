@@ -1,4 +1,5 @@
-"""Receipts and acknowledgements due, for ``SqlTx`` (a mixin: same connection, same tx)."""
+"""Receipts (of notice versions and of messages) and acknowledgements due, for ``SqlTx`` (a mixin:
+same connection, same tx)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from deconfliction.domain.receipt import AckDue, Receipt
+from deconfliction.domain.receipt import AckDue, MessageReceipt, Receipt
 from deconfliction.store import schema
 from deconfliction.store.codec import dt_from_us, dt_to_us
 
@@ -16,6 +17,8 @@ __all__ = ["ReceiptRows"]
 
 _R = schema.receipt
 _D = schema.ack_due
+_MR = schema.message_receipt
+_M = schema.message
 
 
 def _opt(us: int | None) -> datetime | None:
@@ -138,3 +141,87 @@ class ReceiptRows:
             .where(_D.c.notice_id == due.notice, _D.c.version == due.version)
             .values(escalated_us=dt_to_us(at))
         )
+
+    # receipts of messages: the thread is the message's own, read by a join
+
+    def get_message_receipts(
+        self, message_id: str, party: str | None = None
+    ) -> list[MessageReceipt]:
+        query = (
+            sa.select(_MR, _M.c.thread_id)
+            .join(_M, _M.c.id == _MR.c.message_id)
+            .where(_MR.c.message_id == message_id)
+        )
+        if party is not None:
+            query = query.where(_MR.c.party == party)
+        return [
+            MessageReceipt(
+                r.message_id,
+                r.thread_id,
+                r.party,
+                _opt(r.delivered_us),
+                r.delivered_by,
+                _opt(r.acknowledged_us),
+                r.acknowledged_by,
+            )  # fmt: skip
+            for r in self._conn.execute(query.order_by(_MR.c.party))
+        ]
+
+    def record_message_deliveries(
+        self, items: Sequence[tuple[str, str, str, str]], at: datetime
+    ) -> list[MessageReceipt]:
+        """Mark (message, thread, party, member) delivered unless already; return the new ones."""
+        if not items:
+            return []
+        wanted = {(m, p): (t, who) for m, t, p, who in items}
+        have: set[tuple[str, str]] = set()
+        messages = sorted({m for m, _ in wanted})
+        for i in range(0, len(messages), 500):
+            rows = self._conn.execute(
+                sa.select(_MR.c.message_id, _MR.c.party).where(
+                    _MR.c.message_id.in_(messages[i : i + 500])
+                )
+            )
+            have.update((r.message_id, r.party) for r in rows)
+        # a row exists only once delivered (an acknowledgement implies the delivery)
+        fresh = [(k, v) for k, v in wanted.items() if k not in have]
+        us = dt_to_us(at)
+        for (m, p), (_, who) in fresh:
+            self._conn.execute(
+                _MR.insert().values(message_id=m, party=p, delivered_us=us, delivered_by=who)
+            )
+        return [MessageReceipt(m, t, p, at, who) for (m, p), (t, who) in fresh]
+
+    def acknowledge_message(
+        self, message_id: str, thread_id: str, party: str, member: str, at: datetime
+    ) -> MessageReceipt:
+        """Record the acknowledgement (and the delivery it implies) unless already; the receipt."""
+        row = self._conn.execute(
+            sa.select(_MR).where(_MR.c.message_id == message_id, _MR.c.party == party)
+        ).first()
+        us = dt_to_us(at)
+        if row is None:
+            self._conn.execute(
+                _MR.insert().values(
+                    message_id=message_id, party=party, delivered_us=us, delivered_by=member,
+                    acknowledged_us=us, acknowledged_by=member,
+                )
+            )  # fmt: skip
+            return MessageReceipt(message_id, thread_id, party, at, member, at, member)
+        delivered = (_opt(row.delivered_us) or at, row.delivered_by or member)
+        if row.acknowledged_us is not None:
+            return MessageReceipt(
+                message_id, thread_id, party, *delivered, dt_from_us(row.acknowledged_us),
+                row.acknowledged_by,
+            )  # fmt: skip
+        self._conn.execute(
+            _MR.update()
+            .where(_MR.c.message_id == message_id, _MR.c.party == party)
+            .values(
+                delivered_us=dt_to_us(delivered[0]),
+                delivered_by=delivered[1],
+                acknowledged_us=us,
+                acknowledged_by=member,
+            )  # fmt: skip
+        )
+        return MessageReceipt(message_id, thread_id, party, *delivered, at, member)

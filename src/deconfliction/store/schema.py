@@ -252,3 +252,14 @@ message = sa.Table(
     sa.Column("window_end_us", sa.BigInteger),
     sa.Column("withdrawn_us", sa.BigInteger),
 )
+
+message_receipt = sa.Table(
+    "message_receipt",
+    metadata,
+    sa.Column("message_id", sa.String(128), primary_key=True),
+    sa.Column("party", sa.String(64), primary_key=True),
+    sa.Column("delivered_us", sa.BigInteger),
+    sa.Column("delivered_by", sa.String(128)),
+    sa.Column("acknowledged_us", sa.BigInteger),
+    sa.Column("acknowledged_by", sa.String(128)),
+)
