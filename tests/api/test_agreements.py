@@ -96,3 +96,30 @@ def test_only_an_accepted_area_request_can_be_withdrawn(talk: tuple[Api, Clock])
     assert r.status_code == 422 and r.json()["pointer"] == "/in_reply_to"
     r = send(api, "blue", thread, {"kind": "withdraw"})
     assert r.status_code == 422 and r.json()["pointer"] == "/in_reply_to"
+
+
+def test_a_notice_declared_inside_an_agreed_area_is_a_breach(talk: tuple[Api, Clock]) -> None:
+    api, _ = talk
+    thread, request = agreed(api)
+    inside = {
+        "footprint": {"type": "Point", "coordinates": [40.31, 35.0]},
+        "radius_m": 1000,
+        "time": {"start": z(NOW + timedelta(hours=1)), "end": z(NOW + timedelta(hours=3))},
+    }
+    elsewhere = {**inside, "footprint": {"type": "Point", "coordinates": [42.0, 35.0]}}
+    later = {
+        **inside,
+        "time": {"start": z(NOW + timedelta(hours=3)), "end": z(NOW + timedelta(hours=4))},
+    }
+    made = api.post("red", {"kind": "operation", "audience": [], "volumes": [inside]}).json()
+    api.post("red", {"kind": "operation", "audience": [], "volumes": [elsewhere, later]})
+    assert scan(api)["opened"] == 1
+    [to_red] = [c for c in conflicts(api, "red", "strategic") if c.get("reason") == "breach"]
+    [to_blue] = [c for c in conflicts(api, "blue", "strategic") if c.get("reason") == "breach"]
+    assert to_red["id"] == to_blue["id"] and to_blue["agreement"] == request
+    assert to_red["mine"] == {"party": "red", "notice": made["notice"]["id"], "volume": 0}
+    assert to_blue["other"] == {"party": "red"} and to_blue["redacted"] is True  # red's notice
+    assert to_red["t_in"] == z(NOW + timedelta(hours=1))
+    assert scan(api)["opened"] == 0  # the same breach, still one conflict
+    send(api, "blue", thread, {"kind": "withdraw", "in_reply_to": request})
+    assert scan(api)["closed"] == 1

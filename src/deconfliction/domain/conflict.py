@@ -80,7 +80,7 @@ class TrackConflict:
     status: ConflictStatus
     key: str
     party_a: str
-    track_a: str
+    track_a: str | None
     party_b: str | None
     track_b: str | None
     notice_b: str | None
@@ -99,8 +99,11 @@ class TrackConflict:
     updated_at: datetime
     resolved_at: datetime | None = None
     agreement: str | None = None
-    """A breach: the accepted request (message id) whose area track a's party agreed to keep
+    """A breach: the accepted request (message id) whose area side a's party agreed to keep
     out of; ``party_b`` is the party it agreed with."""
+    notice_a: str | None = None
+    volume_a: int | None = None
+    """A notice's breach of an agreement: side a is this volume of this notice, not a track."""
 
     def involves(self, party: str) -> bool:
         """Whether ``party`` is told of this conflict: a side, or in ``told``.

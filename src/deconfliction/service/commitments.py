@@ -2,9 +2,9 @@
 party asked to stay out of its area — the request's own volume, or the volumes of the notices it
 names — until the window ends or either party withdraws it (a ``withdraw`` message).
 
-The running detector (``service.scan``) holds that party's tracks to it: a track predicted to
-enter the area within the lookahead is a conflict marked as a breach of the agreement, told to
-both parties.
+The running detector (``service.scan``) holds that party to it: a track predicted to enter the
+area within the lookahead, or an active notice whose volume meets it, is a conflict marked as a
+breach of the agreement, told to both parties.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from deconfliction.domain import NoticeState, Volume
 from deconfliction.domain.conversation import Message
+from deconfliction.domain.volume import LATEST
 from deconfliction.store.base import Tx
 
 __all__ = ["Commitment", "commitments_in_force"]
@@ -37,9 +38,10 @@ class Commitment:
         return self.request.party
 
 
-def commitments_in_force(tx: Tx, now: datetime, horizon_s: float) -> list[Commitment]:
-    """The agreements with some area in force between ``now`` and ``now + horizon_s``."""
-    until = now + timedelta(seconds=horizon_s)
+def commitments_in_force(tx: Tx, now: datetime, horizon_s: float | None = None) -> list[Commitment]:
+    """The agreements with some area in force between ``now`` and ``now + horizon_s`` (or
+    later, with no horizon)."""
+    until = LATEST if horizon_s is None else now + timedelta(seconds=horizon_s)
     out = []
     for request in tx.commitments():
         volumes = [] if request.volume is None else [request.volume]

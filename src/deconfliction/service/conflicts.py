@@ -125,7 +125,7 @@ def _view(
 
 def track_view(c: TrackConflict, party: str) -> ConflictView:
     """Orient a conflict on tracks for ``party`` (a side, or told as the movement's audience)."""
-    a = Side(c.party_a, c.movement, None, None, c.track_a)
+    a = Side(c.party_a, c.notice_a or c.movement, c.volume_a, None, c.track_a)
     b = None
     if c.party_b is not None:
         b = Side(c.party_b, c.notice_b, c.volume_b, None, c.track_b)

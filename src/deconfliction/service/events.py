@@ -132,6 +132,8 @@ def _track_record(c: TrackConflict) -> dict[str, Any]:
         "updated_at": utc_z(c.updated_at),
         "resolved_at": _opt(c.resolved_at),
         "agreement": c.agreement,
+        "notice_a": c.notice_a,
+        "volume_a": c.volume_a,
     }
 
 
@@ -164,6 +166,8 @@ def _track_from(r: dict[str, Any]) -> TrackConflict:
         updated_at=_dt(r["updated_at"]),
         resolved_at=when("resolved_at"),
         agreement=r.get("agreement"),
+        notice_a=r.get("notice_a"),
+        volume_a=r.get("volume_a"),
     )
 
 

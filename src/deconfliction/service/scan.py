@@ -26,7 +26,7 @@ import numpy as np
 from deconfliction.detect import tactical
 from deconfliction.detect.conformance import Conformance, deviations
 from deconfliction.detect.intrusion import intrusions, swept_boxes_many
-from deconfliction.detect.strategic import Candidate
+from deconfliction.detect.strategic import Candidate, index_boxes
 from deconfliction.domain import (
     Audience,
     Buffers,
@@ -42,7 +42,8 @@ from deconfliction.domain import (
     TrackConflict,
 )
 from deconfliction.errors import PermissionDenied
-from deconfliction.geo.shape import prepare
+from deconfliction.geo import within
+from deconfliction.geo.shape import Shape, prepare
 from deconfliction.service.commitments import Commitment, commitments_in_force
 from deconfliction.service.detection import candidate_from_row
 from deconfliction.service.events import track_conflict_events
@@ -83,10 +84,20 @@ class ScanResult:
 
 
 @dataclass(frozen=True)
+class _NoticeSide:
+    """Side a when it is a notice's volume (a notice breaching an agreement), not a track."""
+
+    party: str
+    notice: str
+    volume: int
+    audience: Audience
+
+
+@dataclass(frozen=True)
 class _Finding:
     kind: ConflictKind
     key: str
-    a: Track
+    a: Track | _NoticeSide
     party_b: str | None = None
     track_b: Track | None = None
     notice_b: str | None = None
@@ -119,6 +130,7 @@ def scan(line: Line, settings: ScanSettings | None = None) -> ScanResult:
         findings += _intrusions(tx, line, tracks, now, settings)
         findings += _deviations(tx, tracks, now, settings)
         findings += _breaches(tx, tracks, now, settings)
+        findings += _notice_breaches(tx, now)
     live_keys = {t.key for t in tracks}
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()
@@ -389,6 +401,47 @@ def _breaches(
     return out
 
 
+def _notice_breaches(tx: Tx, now: datetime) -> list[_Finding]:
+    """Active notices of a committed party whose volumes meet the area it agreed to stay out
+    of, in time and altitude (closed intervals) and on the ground (distance 0)."""
+    out = []
+    for c in commitments_in_force(tx, now):
+        for i, v in enumerate(c.volumes):
+            shape = prepare(v.footprint)
+            agreed = Candidate.of(f"{c.request.id}#{i}", c.beneficiary, v, shape)
+            rows = [
+                r
+                for r in tx.candidates(index_boxes(agreed, Buffers()))
+                if r.party == c.party
+                and r.time.gap_s(v.time) == 0.0
+                and r.altitude.gap_m(v.altitude) == 0.0
+            ]
+            if not rows:
+                continue
+            hit, distance = within(shape, [Shape.from_bytes(r.shape) for r in rows], 0.0)
+            both = Audience(parties=frozenset({c.party, c.beneficiary}))
+            for r, h, d in zip(rows, hit.tolist(), distance.tolist(), strict=True):
+                if not h:
+                    continue
+                side = _NoticeSide(c.party, r.notice_id, r.index, r.audience or Audience())
+                out.append(
+                    _Finding(
+                        ConflictKind.STRATEGIC,
+                        f"breach:{r.notice_id}#{r.index}|{c.request.id}#{i}",
+                        side,
+                        party_b=c.beneficiary,
+                        visible_b=both,
+                        reason="breach",
+                        agreement=c.request.id,
+                        t_in_s=max(0.0, (max(r.time.start, v.time.start) - now).total_seconds()),
+                        distance_m=d,
+                        detail=f"declared inside the area agreed with {c.beneficiary} to "
+                        f"{c.request.request}",
+                    )
+                )
+    return out
+
+
 # -- keeping conflicts up to date -------------------------------------------------------------
 
 
@@ -404,7 +457,9 @@ def _conflict(f: _Finding, cid: str, now: datetime) -> TrackConflict:
         status=ConflictStatus.OPEN,
         key=f.key,
         party_a=f.a.party,
-        track_a=f.a.uid,
+        track_a=f.a.uid if isinstance(f.a, Track) else None,
+        notice_a=f.a.notice if isinstance(f.a, _NoticeSide) else None,
+        volume_a=f.a.volume if isinstance(f.a, _NoticeSide) else None,
         party_b=f.party_b,
         track_b=None if f.track_b is None else f.track_b.uid,
         notice_b=f.notice_b,
@@ -462,7 +517,7 @@ def _reconcile(
     for key, held in live.items():
         if key in found:
             continue
-        sides = [f"{held.party_a}/{held.track_a}"]
+        sides = [] if held.track_a is None else [f"{held.party_a}/{held.track_a}"]
         if held.track_b is not None:
             sides.append(f"{held.party_b}/{held.track_b}")
         stale = any(s not in live_tracks for s in sides)

@@ -154,7 +154,7 @@ track_conflict = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("key", sa.Text, nullable=False),
     sa.Column("party_a", sa.String(64), nullable=False),
-    sa.Column("track_a", sa.String(128), nullable=False),
+    sa.Column("track_a", sa.String(128)),
     sa.Column("party_b", sa.String(64)),
     sa.Column("track_b", sa.String(128)),
     sa.Column("notice_b", sa.String(128)),
@@ -173,6 +173,8 @@ track_conflict = sa.Table(
     sa.Column("updated_us", sa.BigInteger, nullable=False),
     sa.Column("resolved_us", sa.BigInteger),
     sa.Column("agreement", sa.String(128)),
+    sa.Column("notice_a", sa.String(128)),
+    sa.Column("volume_a", sa.Integer),
 )
 
 event = sa.Table(

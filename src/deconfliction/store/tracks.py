@@ -110,6 +110,8 @@ def conflict_to_row(c: TrackConflict) -> dict[str, Any]:
         "updated_us": dt_to_us(c.updated_at),
         "resolved_us": _opt_us(c.resolved_at),
         "agreement": c.agreement,
+        "notice_a": c.notice_a,
+        "volume_a": c.volume_a,
     }
 
 
@@ -139,6 +141,8 @@ def conflict_from_row(r: Any) -> TrackConflict:
         updated_at=dt_from_us(r.updated_us),
         resolved_at=_opt_dt(r.resolved_us),
         agreement=r.agreement,
+        notice_a=r.notice_a,
+        volume_a=r.volume_a,
     )
 
 
