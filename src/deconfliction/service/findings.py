@@ -1,0 +1,388 @@
+"""What one scan finds on live tracks: tactical pairs, intrusions, deviations and breaches of
+agreements, each a ``Finding`` with a key naming its encounter (``service.scan`` keeps the
+conflicts they become up to date)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from deconfliction.detect import tactical
+from deconfliction.detect.conformance import Conformance, deviations
+from deconfliction.detect.intrusion import intrusions, swept_boxes_many
+from deconfliction.detect.strategic import Candidate, index_boxes
+from deconfliction.domain import (
+    Audience,
+    Buffers,
+    ConflictKind,
+    Minima,
+    Notice,
+    NoticeState,
+    Track,
+)
+from deconfliction.geo import within
+from deconfliction.geo.shape import Shape, prepare
+from deconfliction.service.commitments import Commitment, commitments_in_force
+from deconfliction.service.detection import candidate_from_row
+from deconfliction.service.line import Line
+from deconfliction.store.base import Box4, Tx, VolumeRow
+
+__all__ = ["Finding", "NoticeSide", "ScanSettings", "find_all"]
+
+_BOX_CHUNK = 200
+_M_PER_DEG_LAT = 110_574.0  # the least length of a degree of latitude (at the equator)
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """What the running detector looks for: lookahead, minima between domains, conformance."""
+
+    lookahead_s: float = 300.0
+    minima: Minima = field(default_factory=Minima)
+    conformance: Conformance = field(default_factory=Conformance)
+
+
+@dataclass(frozen=True)
+class NoticeSide:
+    """Side a when it is a notice's volume (a notice breaching an agreement), not a track."""
+
+    party: str
+    notice: str
+    volume: int
+    audience: Audience
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: ConflictKind
+    key: str
+    a: Track | NoticeSide
+    party_b: str | None = None
+    track_b: Track | None = None
+    notice_b: str | None = None
+    volume_b: int | None = None
+    visible_b: Audience = field(default_factory=Audience)
+    movement: Notice | None = None
+    reason: str | None = None
+    agreement: str | None = None
+    t_in_s: float = 0.0
+    t_out_s: float | None = None
+    tcpa_s: float | None = None
+    distance_m: float | None = None
+    detail: str = ""
+
+
+def find_all(
+    tx: Tx, line: Line, tracks: Sequence[Track], now: datetime, settings: ScanSettings
+) -> list[Finding]:
+    """Everything a scan at ``now`` finds on ``tracks`` (read in ``tx``)."""
+    return [
+        *_tactical(tracks, now, settings),
+        *_intrusions(tx, line, tracks, now, settings),
+        *_deviations(tx, tracks, now, settings),
+        *_breaches(tx, tracks, now, settings),
+        *_notice_breaches(tx, now),
+    ]
+
+
+def _seconds(t: Track, now: datetime) -> float:
+    return (now - t.time).total_seconds()
+
+
+def _tactical(tracks: Sequence[Track], now: datetime, settings: ScanSettings) -> list[Finding]:
+    if len(tracks) < 2:
+        return []
+    parties = {p: i for i, p in enumerate(sorted({t.party for t in tracks}))}
+    states = tactical.States.of(
+        lat=[t.lat for t in tracks],
+        lon=[t.lon for t in tracks],
+        alt_m=[t.alt_m for t in tracks],
+        gs_mps=[t.gs_mps for t in tracks],
+        trk_deg=[t.trk_deg for t in tracks],
+        vs_mps=[t.vs_mps for t in tracks],
+        group=[parties[t.party] for t in tracks],
+        domain=[t.domain.code for t in tracks],
+    ).advanced(np.array([_seconds(t, now) for t in tracks]))
+    found = tactical.detect(states, settings.lookahead_s, settings.minima)
+    out = []
+    for i, j, t_in, t_out, tcpa, dcpa in zip(
+        found.i.tolist(),
+        found.j.tolist(),
+        found.t_in_s.tolist(),
+        found.t_out_s.tolist(),
+        found.tcpa_s.tolist(),
+        found.dcpa_m.tolist(),
+        strict=True,
+    ):
+        a, b = sorted((tracks[i], tracks[j]), key=lambda t: t.key)
+        out.append(
+            Finding(
+                ConflictKind.TACTICAL,
+                f"tactical:{a.key}|{b.key}",
+                a,
+                party_b=b.party,
+                track_b=b,
+                visible_b=b.audience,
+                t_in_s=t_in,
+                t_out_s=t_out if np.isfinite(t_out) else None,
+                tcpa_s=tcpa,
+                distance_m=dcpa,
+                detail=f"closest approach {dcpa:,.0f} m in {tcpa:.0f} s",
+            )
+        )
+    return out
+
+
+def _meets(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which boxes of ``a`` (n x 8: mins then maxes) meet which of ``b`` (m x 8): n x m."""
+    lo_a, hi_a = a[:, None, :4], a[:, None, 4:]
+    lo_b, hi_b = b[None, :, :4], b[None, :, 4:]
+    meets: np.ndarray = np.all((lo_a <= hi_b) & (lo_b <= hi_a), axis=2)
+    return meets
+
+
+def _array(boxes: Sequence[Box4]) -> np.ndarray:
+    return np.array(
+        [
+            (b.lon_min, b.lat_min, b.alt_min, b.t_min, b.lon_max, b.lat_max, b.alt_max, b.t_max)
+            for b in boxes
+        ],
+        dtype=np.float64,
+    ).reshape(-1, 8)
+
+
+def _search(
+    tx: Tx, owners: Sequence[int], boxes: Sequence[Box4]
+) -> tuple[list[VolumeRow], list[tuple[int, int]]]:
+    """Stored volumes whose boxes meet ``boxes``, and (owner, row) pairs for each that does."""
+    rows: list[VolumeRow] = []
+    seen: dict[tuple[str, int], int] = {}
+    pairs: set[tuple[int, int]] = set()
+    for s in range(0, len(boxes), _BOX_CHUNK):
+        chunk = boxes[s : s + _BOX_CHUNK]
+        found = tx.candidates(chunk)
+        if not found:
+            continue
+        index = []
+        for r in found:
+            k = (r.notice_id, r.index)
+            if k not in seen:
+                seen[k] = len(rows)
+                rows.append(r)
+            index.append(seen[k])
+        row_boxes = [b for r in found for b in r.boxes]
+        row_of = np.repeat(index, [len(r.boxes) for r in found])
+        hit = _meets(_array(chunk), _array(row_boxes))
+        qi, ri = np.nonzero(hit)
+        own = np.asarray(owners[s : s + _BOX_CHUNK])
+        pairs.update(zip(own[qi].tolist(), row_of[ri].tolist(), strict=True))
+    return rows, sorted(pairs)
+
+
+def _intrusions(
+    tx: Tx, line: Line, tracks: Sequence[Track], now: datetime, settings: ScanSettings
+) -> list[Finding]:
+    owners, boxes = swept_boxes_many(tracks, now, settings.lookahead_s, line.defaults)
+    rows, pairs = _search(tx, owners, boxes)
+    pairs = [(ti, ri) for ti, ri in pairs if rows[ri].party != tracks[ti].party]
+    if not pairs:
+        return []
+    candidates = [candidate_from_row(r) for r in rows]
+    out = []
+    for x in intrusions(tracks, candidates, pairs, now, settings.lookahead_s, line.defaults):
+        t, row = tracks[x.track], rows[x.volume]
+        out.append(
+            Finding(
+                ConflictKind.INTRUSION,
+                f"intrusion:{t.key}|{row.notice_id}#{row.index}",
+                t,
+                party_b=row.party,
+                notice_b=row.notice_id,
+                volume_b=row.index,
+                visible_b=row.audience or Audience(),
+                t_in_s=x.t_in_s,
+                distance_m=x.distance_m,
+                detail=(
+                    "inside the volume"
+                    if x.t_in_s <= 0
+                    else f"predicted to enter the volume in {x.t_in_s:.0f} s"
+                ),
+            )
+        )
+    return out
+
+
+def _around(t: Track, now: datetime, d_m: float) -> list[Box4]:
+    """Conservative boxes around the track's position, ``d_m`` each way, at ``now``."""
+    dlat = d_m / _M_PER_DEG_LAT + 1e-6
+    lat0, lat1 = max(-90.0, t.lat - dlat), min(90.0, t.lat + dlat)
+    cos = float(np.cos(np.radians(max(abs(lat0), abs(lat1)))))
+    dlon = 180.0 if cos < 1e-3 else min(180.0, dlat / cos)
+    s = now.timestamp()
+    lon0, lon1 = t.lon - dlon, t.lon + dlon
+    spans = [(max(-180.0, lon0), min(180.0, lon1))]
+    if dlon >= 180.0:
+        spans = [(-180.0, 180.0)]
+    elif lon0 < -180.0:
+        spans.append((lon0 + 360.0, 180.0))
+    elif lon1 > 180.0:
+        spans.append((-180.0, lon1 - 360.0))
+    return [Box4(x0, lat0, t.alt_m, s, x1, lat1, t.alt_m, s) for x0, x1 in spans]
+
+
+def _movement_candidates(notice: Notice) -> list[Candidate]:
+    return [
+        Candidate.of(f"{notice.id}#{i}", notice.party, v, prepare(v.footprint), notice.buffers)
+        for i, v in enumerate(notice.volumes)
+    ]
+
+
+def _deviations(
+    tx: Tx, tracks: Sequence[Track], now: datetime, settings: ScanSettings
+) -> list[Finding]:
+    following = [t for t in tracks if t.movement is not None]
+    if not following:
+        return []
+    movements: dict[str, Notice | None] = {}
+    for t in following:
+        assert t.movement is not None
+        if t.movement not in movements:
+            movements[t.movement] = tx.get_notice(t.movement)
+    shapes: dict[str, list[Candidate]] = {}
+    d = settings.conformance.near_volume_m
+    owners: list[int] = []
+    boxes: list[Box4] = []
+    for i, t in enumerate(following):
+        for b in _around(t, now, d):
+            owners.append(i)
+            boxes.append(b)
+    rows, pairs = _search(tx, owners, boxes)
+    near: dict[int, list[int]] = defaultdict(list)
+    for ti, ri in pairs:
+        if rows[ri].party != following[ti].party:
+            near[ti].append(ri)
+    out = []
+    for ti, t in enumerate(following):
+        notice = movements[t.movement or ""]
+        if (
+            notice is None
+            or notice.party != t.party
+            or notice.state_at(now) is not NoticeState.ACTIVE
+        ):
+            continue
+        if notice.id not in shapes:
+            shapes[notice.id] = _movement_candidates(notice)
+        others = [candidate_from_row(rows[ri]) for ri in near[ti]]
+        for dev in deviations(t, shapes[notice.id], others, now, settings.conformance):
+            row = None
+            if dev.reason == "near-volume" and dev.volume is not None:
+                row = rows[near[ti][dev.volume]]
+            key = f"deviation:{t.key}|{dev.reason}"
+            if row is not None:
+                key += f"|{row.notice_id}#{row.index}"
+            out.append(
+                Finding(
+                    ConflictKind.DEVIATION,
+                    key,
+                    t,
+                    party_b=None if row is None else row.party,
+                    notice_b=None if row is None else row.notice_id,
+                    volume_b=None if row is None else row.index,
+                    visible_b=(row.audience or Audience()) if row is not None else Audience(),
+                    movement=notice,
+                    reason=str(dev.reason),
+                    distance_m=dev.distance_m,
+                    detail=dev.detail,
+                )
+            )
+    return out
+
+
+def _breaches(
+    tx: Tx, tracks: Sequence[Track], now: datetime, settings: ScanSettings
+) -> list[Finding]:
+    """Tracks of a committed party predicted to enter the area it agreed to stay out of."""
+    commitments = commitments_in_force(tx, now, settings.lookahead_s)
+    if not commitments:
+        return []
+    candidates: list[Candidate] = []
+    owners: list[tuple[Commitment, int]] = []
+    for c in commitments:
+        for i, v in enumerate(c.volumes):
+            key = f"{c.request.id}#{i}"
+            candidates.append(Candidate.of(key, c.beneficiary, v, prepare(v.footprint)))
+            owners.append((c, i))
+    by_party: dict[str, list[int]] = defaultdict(list)
+    for k, (c, _) in enumerate(owners):
+        by_party[c.party].append(k)
+    pairs = [(ti, k) for ti, t in enumerate(tracks) for k in by_party.get(t.party, ())]
+    out = []
+    # the agreed area itself, with no buffer: what the two parties agreed on
+    for x in intrusions(tracks, candidates, pairs, now, settings.lookahead_s, Buffers()):
+        (c, i), t = owners[x.volume], tracks[x.track]
+        both = Audience(parties=frozenset({c.party, c.beneficiary}))
+        out.append(
+            Finding(
+                ConflictKind.INTRUSION,
+                f"breach:{t.key}|{c.request.id}#{i}",
+                t,
+                party_b=c.beneficiary,
+                visible_b=both,
+                reason="breach",
+                agreement=c.request.id,
+                t_in_s=x.t_in_s,
+                distance_m=x.distance_m,
+                detail=(
+                    f"inside the area agreed with {c.beneficiary} to {c.request.request}"
+                    if x.t_in_s <= 0
+                    else f"predicted in {x.t_in_s:.0f} s to enter the area agreed with "
+                    f"{c.beneficiary} to {c.request.request}"
+                ),
+            )
+        )
+    return out
+
+
+def _notice_breaches(tx: Tx, now: datetime) -> list[Finding]:
+    """Active notices of a committed party whose volumes meet the area it agreed to stay out
+    of, in time and altitude (closed intervals) and on the ground (distance 0)."""
+    out = []
+    for c in commitments_in_force(tx, now):
+        for i, v in enumerate(c.volumes):
+            shape = prepare(v.footprint)
+            agreed = Candidate.of(f"{c.request.id}#{i}", c.beneficiary, v, shape)
+            rows = [
+                r
+                for r in tx.candidates(index_boxes(agreed, Buffers()))
+                if r.party == c.party
+                and r.time.gap_s(v.time) == 0.0
+                and r.altitude.gap_m(v.altitude) == 0.0
+            ]
+            if not rows:
+                continue
+            hit, distance = within(shape, [Shape.from_bytes(r.shape) for r in rows], 0.0)
+            both = Audience(parties=frozenset({c.party, c.beneficiary}))
+            for r, h, d in zip(rows, hit.tolist(), distance.tolist(), strict=True):
+                if not h:
+                    continue
+                side = NoticeSide(c.party, r.notice_id, r.index, r.audience or Audience())
+                out.append(
+                    Finding(
+                        ConflictKind.STRATEGIC,
+                        f"breach:{r.notice_id}#{r.index}|{c.request.id}#{i}",
+                        side,
+                        party_b=c.beneficiary,
+                        visible_b=both,
+                        reason="breach",
+                        agreement=c.request.id,
+                        t_in_s=max(0.0, (max(r.time.start, v.time.start) - now).total_seconds()),
+                        distance_m=d,
+                        detail=f"declared inside the area agreed with {c.beneficiary} to "
+                        f"{c.request.request}",
+                    )
+                )
+    return out
