@@ -85,25 +85,17 @@ class SharedReads:
 
     def __init__(self, line: Line) -> None:
         self.line = line
-        self._pending: dict[tuple[str, int], asyncio.Future[Received]] = {}
+        self._pending: dict[tuple[str, int], asyncio.Task[Received]] = {}
 
     async def read(self, caller: Member, after: int) -> Received:
         key = (caller.party, after)
-        fut = self._pending.get(key)
-        if fut is not None:
-            return await asyncio.shield(fut)
-        fut = asyncio.get_running_loop().create_future()
-        self._pending[key] = fut
-        try:
-            got: Received = await run_in_threadpool(_read, self.line, caller, after)
-            fut.set_result(got)
-            return got
-        except BaseException as e:
-            fut.set_exception(e)
-            fut.exception()  # retrieved: no "never retrieved" warning if nobody else waits
-            raise
-        finally:
-            del self._pending[key]
+        task = self._pending.get(key)
+        if task is None:
+            # a task of its own: a stream that goes away mid-read cancels only its own wait
+            task = asyncio.ensure_future(run_in_threadpool(_read, self.line, caller, after))
+            self._pending[key] = task
+            task.add_done_callback(lambda _: self._pending.pop(key, None))
+        return await asyncio.shield(task)
 
 
 def _read(line: Line, caller: Member, after: int) -> Received:
