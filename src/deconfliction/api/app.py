@@ -26,6 +26,7 @@ from deconfliction.api.convert import (
     utc_z,
 )
 from deconfliction.api.limits import BodyLimit
+from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import (
     ConflictList,
     ConflictOut,
@@ -55,12 +56,6 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 412, 413, 422, 428)
 }
-
-
-def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
-    )
 
 
 def _etag(notice: Notice) -> str:
@@ -129,7 +124,7 @@ def _report_response(result: ReportResult) -> Response:
         "rejected": len(result.rejected),
     }
     if not result.rejected:
-        return _json(counts)
+        return json_response(counts)
     first = result.rejected[0]
     body = {
         "error": "invalid_input",
@@ -139,7 +134,7 @@ def _report_response(result: ReportResult) -> Response:
         "errors": [{"pointer": e.pointer, "message": e.reason} for e in result.rejected],
         **counts,
     }
-    return _json(body, 422)
+    return json_response(body, 422)
 
 
 NoticeId = Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
@@ -203,7 +198,7 @@ def create_app(
     @app.get("/v1/parties", response_model=PartyList, tags=["parties"])
     def parties(caller: Caller) -> Response:
         """The parties on the line (their slugs name audiences)."""
-        return _json(
+        return json_response(
             {"parties": [{"slug": p.slug, "name": p.name} for p in service.list_parties(line)]}
         )
 
@@ -212,7 +207,7 @@ def create_app(
         """Declare a notice; the answer lists the strategic conflicts it raises."""
         service.require_writer(caller)  # before the (costly) geometry checks
         result = service.create_notice(line, caller, draft_from(body))
-        return _json(
+        return json_response(
             {
                 "notice": notice_json(result.notice),
                 "conflicts": [conflict_json(c) for c in result.conflicts],
@@ -242,13 +237,13 @@ def create_app(
                 bbox=bbox_param(bbox), start=start, end=end, kind=kind, party=party, limit=limit
             ),
         )
-        return _json({"notices": [notice_json(n) for n in found]})
+        return json_response({"notices": [notice_json(n) for n in found]})
 
     @app.get("/v1/notices/{notice_id}", response_model=NoticeOut, tags=["notices"])
     def notice(notice_id: NoticeId, caller: Caller) -> Response:
         """One notice, if it is shared with you (404 otherwise, as if it did not exist)."""
         n = service.get_notice(line, caller, notice_id)
-        return _json(notice_json(n), headers={"ETag": _etag(n)})
+        return json_response(notice_json(n), headers={"ETag": _etag(n)})
 
     @app.put("/v1/notices/{notice_id}", response_model=NoticeWithConflicts, tags=["notices"])
     def replace(
@@ -262,7 +257,7 @@ def create_app(
         result = service.update_notice(
             line, caller, notice_id, draft_from(body), _if_match(if_match)
         )
-        return _json(
+        return json_response(
             {
                 "notice": notice_json(result.notice),
                 "conflicts": [conflict_json(c) for c in result.conflicts],
@@ -278,7 +273,7 @@ def create_app(
     ) -> Response:
         """Withdraw your notice; its conflicts resolve and its history stays on the line."""
         n = service.withdraw_notice(line, caller, notice_id, _if_match(if_match))
-        return _json(notice_json(n), headers={"ETag": _etag(n)})
+        return json_response(notice_json(n), headers={"ETag": _etag(n)})
 
     @app.get("/v1/conflicts", response_model=ConflictList, tags=["conflicts"])
     def conflicts(
@@ -288,12 +283,12 @@ def create_app(
     ) -> Response:
         """Conflicts your party is part of, newest first."""
         views = service.list_conflicts(line, caller, live_only=live, limit=limit)
-        return _json({"conflicts": [conflict_json(c) for c in views]})
+        return json_response({"conflicts": [conflict_json(c) for c in views]})
 
     @app.get("/v1/conflicts/{conflict_id}", response_model=ConflictOut, tags=["conflicts"])
     def conflict(conflict_id: NoticeId, caller: Caller) -> Response:
         """One conflict your party is part of."""
-        return _json(conflict_json(service.get_conflict(line, caller, conflict_id)))
+        return json_response(conflict_json(service.get_conflict(line, caller, conflict_id)))
 
     @app.post(
         "/v1/tracks",
@@ -342,14 +337,14 @@ def create_app(
         found = service.list_tracks(
             line, caller, TrackFilter(bbox_param(bbox), domain, include_stale=stale, limit=limit)
         )
-        return _json({"tracks": [track_json(t) for t in found]})
+        return json_response({"tracks": [track_json(t) for t in found]})
 
     @app.post("/v1/scan", response_model=ScanOut, tags=["conflicts"])
     def scan_now(caller: Caller) -> Response:
         """Scan live tracks now (the server also scans every second); admins and coordinators."""
         service.require_scanner(caller)
         r = scan(line, settings)
-        return _json(
+        return json_response(
             {
                 "at": utc_z(r.at),
                 "tracks": r.tracks,

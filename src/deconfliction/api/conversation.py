@@ -7,9 +7,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 from fastapi import FastAPI, Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.responses import Response
@@ -17,6 +16,7 @@ from starlette.responses import Response
 from deconfliction import service
 from deconfliction.api.auth import Caller
 from deconfliction.api.convert import volume_from
+from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import Slug, TimeIn, VolumeIn, VolumeOut
 from deconfliction.domain import (
     MessageDraft,
@@ -159,12 +159,6 @@ def draft_of(body: MessageIn) -> MessageDraft:
     )
 
 
-def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
-    )
-
-
 def install(app: FastAPI) -> None:
     """Add the thread routes to ``app``."""
     line: Line = app.state.line
@@ -173,19 +167,19 @@ def install(app: FastAPI) -> None:
     def open_thread(body: ThreadIn, caller: Caller) -> Response:
         """Open a thread between your party and others (coordinators)."""
         thread = service.open_thread(line, caller, body.parties, body.subject)
-        return _json(thread_json(thread), 201, {"Location": f"/v1/threads/{thread.id}"})
+        return json_response(thread_json(thread), 201, {"Location": f"/v1/threads/{thread.id}"})
 
     @app.get("/v1/threads", response_model=ThreadList, tags=["threads"])
     def threads(caller: Caller, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
         """Your party's threads, newest activity first."""
         found = service.list_threads(line, caller, limit)
-        return _json({"threads": [thread_json(t) for t in found]})
+        return json_response({"threads": [thread_json(t) for t in found]})
 
     @app.get("/v1/threads/{thread_id}", response_model=ThreadWithMessages, tags=["threads"])
     def thread(thread_id: ThreadId, caller: Caller) -> Response:
         """A thread of your party and its messages, oldest first (404 for others' threads)."""
         view = service.get_thread(line, caller, thread_id)
-        return _json(
+        return json_response(
             {
                 "thread": thread_json(view.thread),
                 "messages": [message_json(m, view.at) for m in view.messages],
@@ -206,4 +200,4 @@ def install(app: FastAPI) -> None:
         """
         require_coordinator(caller)  # before the (costly) geometry checks
         message = service.post_message(line, caller, thread_id, draft_of(body))
-        return _json(message_json(message, message.created_at), 201)
+        return json_response(message_json(message, message.created_at), 201)

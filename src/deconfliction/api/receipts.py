@@ -3,15 +3,15 @@ acknowledged it."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 from fastapi import Body, FastAPI, Path
 from pydantic import AwareDatetime, BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from deconfliction.api.auth import Caller
+from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import AckIn, ReceiptList, ReceiptOut
 from deconfliction.service import Line
 from deconfliction.service.receipts import (
@@ -44,10 +44,6 @@ class MessageReceiptList(BaseModel):
     receipts: list[MessageReceiptOut]
 
 
-def _json(body: Any) -> Response:
-    return Response(orjson.dumps(body), media_type="application/json")
-
-
 def install(app: FastAPI) -> None:
     """Add the receipt routes to ``app``."""
     line: Line = app.state.line
@@ -59,14 +55,14 @@ def install(app: FastAPI) -> None:
         """Acknowledge a notice shared with you (its current version, or `version`)."""
         version = None if body is None else body.version
         receipt = await run_in_threadpool(acknowledge, line, caller, notice_id, version)
-        return _json(receipt_json(receipt))
+        return json_response(receipt_json(receipt))
 
     @app.get("/v1/notices/{notice_id}/receipts", response_model=ReceiptList, tags=["receipts"])
     async def receipts(notice_id: NoticeId, caller: Caller) -> Response:
         """Your notice: every party's receipts and the acknowledgements still missing. Another
         party's notice: your own party's receipts."""
         view = await run_in_threadpool(receipts_of, line, caller, notice_id)
-        return _json(
+        return json_response(
             {
                 "notice": view.notice,
                 "receipts": [receipt_json(r) for r in view.receipts],
@@ -90,7 +86,7 @@ def install(app: FastAPI) -> None:
     async def ack_message(thread_id: ThreadId, message_id: MessageId, caller: Caller) -> Response:
         """Acknowledge a message another party sent on a thread of yours (409 for your own)."""
         receipt = await run_in_threadpool(acknowledge_message, line, caller, thread_id, message_id)
-        return _json(message_receipt_json(receipt))
+        return json_response(message_receipt_json(receipt))
 
     @app.get(
         "/v1/threads/{thread_id}/messages/{message_id}/receipts",
@@ -102,4 +98,6 @@ def install(app: FastAPI) -> None:
     ) -> Response:
         """Your party's message: every party's receipts. Another party's: your own party's."""
         found = await run_in_threadpool(message_receipts_of, line, caller, thread_id, message_id)
-        return _json({"message": message_id, "receipts": [message_receipt_json(r) for r in found]})
+        return json_response(
+            {"message": message_id, "receipts": [message_receipt_json(r) for r in found]}
+        )

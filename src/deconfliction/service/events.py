@@ -29,7 +29,7 @@ from deconfliction.domain import (
 from deconfliction.service.conflicts import track_view, views_of
 from deconfliction.service.line import Line
 from deconfliction.service.receipts import delivered_from_events
-from deconfliction.service.wire import conflict_json, notice_json, utc_z
+from deconfliction.service.wire import conflict_json, notice_json, opt_utc_z, utc_z
 from deconfliction.store.base import Tx
 
 __all__ = [
@@ -102,10 +102,6 @@ def _dt(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def _opt(t: datetime | None) -> str | None:
-    return None if t is None else utc_z(t)
-
-
 def _track_record(c: TrackConflict) -> dict[str, Any]:
     return {
         "id": c.id,
@@ -121,8 +117,8 @@ def _track_record(c: TrackConflict) -> dict[str, Any]:
         "movement": c.movement,
         "reason": c.reason,
         "t_in": utc_z(c.t_in),
-        "t_out": _opt(c.t_out),
-        "cpa": _opt(c.cpa),
+        "t_out": opt_utc_z(c.t_out),
+        "cpa": opt_utc_z(c.cpa),
         "distance_m": c.distance_m,
         "detail": c.detail,
         "told": c.told.to_json(),
@@ -130,7 +126,7 @@ def _track_record(c: TrackConflict) -> dict[str, Any]:
         "visible_b": c.visible_b.to_json(),
         "detected_at": utc_z(c.detected_at),
         "updated_at": utc_z(c.updated_at),
-        "resolved_at": _opt(c.resolved_at),
+        "resolved_at": opt_utc_z(c.resolved_at),
         "agreement": c.agreement,
         "notice_a": c.notice_a,
         "volume_a": c.volume_a,

@@ -35,7 +35,7 @@ from deconfliction.domain import (
 )
 from deconfliction.domain.receipt import AckDue, MessageReceipt, Receipt
 from deconfliction.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
-from deconfliction.service.wire import utc_z
+from deconfliction.service.wire import opt_utc_z, utc_z
 from deconfliction.store.base import Tx
 
 if TYPE_CHECKING:
@@ -64,17 +64,13 @@ _FLUSH_S = 0.25
 _log = logging.getLogger(__name__)
 
 
-def _opt(t: datetime | None) -> str | None:
-    return None if t is None else utc_z(t)
-
-
 def receipt_json(r: Receipt) -> dict[str, Any]:
     return {
         "notice": r.notice,
         "version": r.version,
         "party": r.party,
-        "delivered_at": _opt(r.delivered_at),
-        "acknowledged_at": _opt(r.acknowledged_at),
+        "delivered_at": opt_utc_z(r.delivered_at),
+        "acknowledged_at": opt_utc_z(r.acknowledged_at),
     }
 
 
@@ -98,8 +94,8 @@ def message_receipt_json(r: MessageReceipt) -> dict[str, Any]:
         "message": r.message,
         "thread": r.thread,
         "party": r.party,
-        "delivered_at": _opt(r.delivered_at),
-        "acknowledged_at": _opt(r.acknowledged_at),
+        "delivered_at": opt_utc_z(r.delivered_at),
+        "acknowledged_at": opt_utc_z(r.acknowledged_at),
     }
 
 

@@ -12,12 +12,17 @@ from typing import Any
 from deconfliction.domain import FootprintKind, Notice, Track, Volume
 from deconfliction.service.conflicts import ConflictView, Side
 
-__all__ = ["conflict_json", "notice_json", "track_json", "utc_z"]
+__all__ = ["conflict_json", "notice_json", "opt_utc_z", "track_json", "utc_z"]
 
 
 def utc_z(t: datetime) -> str:
     """RFC 3339 in UTC with a ``Z``, the one time format the line speaks."""
     return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def opt_utc_z(t: datetime | None) -> str | None:
+    """:func:`utc_z`, or ``None`` for an instant not (yet) known."""
+    return None if t is None else utc_z(t)
 
 
 def _volume_json(v: Volume) -> dict[str, Any]:

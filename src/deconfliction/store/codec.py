@@ -43,6 +43,8 @@ __all__ = [
     "conflict_to_row",
     "dt_from_us",
     "dt_to_us",
+    "opt_from_us",
+    "opt_to_us",
     "member_from_row",
     "notice_from_json",
     "notice_from_row",
@@ -71,6 +73,16 @@ def dt_to_us(value: datetime) -> int:
 
 def dt_from_us(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
+
+
+def opt_to_us(value: datetime | None) -> int | None:
+    """:func:`dt_to_us` for a column that may be empty."""
+    return None if value is None else dt_to_us(value)
+
+
+def opt_from_us(us: int | None) -> datetime | None:
+    """:func:`dt_from_us` for a column that may be empty."""
+    return None if us is None else dt_from_us(us)
 
 
 def _iso(value: datetime) -> str:

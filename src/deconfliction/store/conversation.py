@@ -26,21 +26,20 @@ from deconfliction.domain import (
 )
 from deconfliction.errors import AlreadyExists, StateConflict
 from deconfliction.store import schema
-from deconfliction.store.codec import dt_from_us, dt_to_us, volume_from_json, volume_to_json
+from deconfliction.store.codec import (
+    dt_from_us,
+    dt_to_us,
+    opt_from_us,
+    opt_to_us,
+    volume_from_json,
+    volume_to_json,
+)
 
 __all__ = ["ThreadRows"]
 
 _T = schema.thread
 _P = schema.thread_party
 _M = schema.message
-
-
-def _opt_us(value: datetime | None) -> int | None:
-    return None if value is None else dt_to_us(value)
-
-
-def _opt_dt(us: int | None) -> datetime | None:
-    return None if us is None else dt_from_us(us)
 
 
 def thread_from_row(r: Any) -> Thread:
@@ -69,15 +68,15 @@ def message_to_row(m: Message) -> dict[str, Any]:
         "notices": orjson.dumps(list(m.notices)).decode(),
         "conflicts": orjson.dumps(list(m.conflicts)).decode(),
         "volume": None if m.volume is None else orjson.dumps(volume_to_json(m.volume)).decode(),
-        "deadline_us": _opt_us(m.deadline),
+        "deadline_us": opt_to_us(m.deadline),
         "answer": None if m.answer is None else m.answer.value,
-        "escalated_us": _opt_us(m.escalated_at),
+        "escalated_us": opt_to_us(m.escalated_at),
         "in_reply_to": m.in_reply_to,
         "reply": None if m.reply is None else m.reply.value,
         "reason": m.reason,
         "window_start_us": None if m.window is None else dt_to_us(m.window.start),
         "window_end_us": None if m.window is None else dt_to_us(m.window.end),
-        "withdrawn_us": _opt_us(m.withdrawn_at),
+        "withdrawn_us": opt_to_us(m.withdrawn_at),
     }
 
 
@@ -98,14 +97,14 @@ def message_from_row(r: Any) -> Message:
         notices=tuple(orjson.loads(r.notices)),
         conflicts=tuple(orjson.loads(r.conflicts)),
         volume=None if r.volume is None else volume_from_json(orjson.loads(r.volume)),
-        deadline=_opt_dt(r.deadline_us),
+        deadline=opt_from_us(r.deadline_us),
         answer=None if r.answer is None else ReplyKind(r.answer),
-        escalated_at=_opt_dt(r.escalated_us),
+        escalated_at=opt_from_us(r.escalated_us),
         in_reply_to=r.in_reply_to,
         reply=None if r.reply is None else ReplyKind(r.reply),
         reason=r.reason,
         window=window,
-        withdrawn_at=_opt_dt(r.withdrawn_us),
+        withdrawn_at=opt_from_us(r.withdrawn_us),
     )
 
 

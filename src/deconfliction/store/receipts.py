@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from deconfliction.domain.receipt import AckDue, MessageReceipt, Receipt
 from deconfliction.store import schema
-from deconfliction.store.codec import dt_from_us, dt_to_us
+from deconfliction.store.codec import dt_from_us, dt_to_us, opt_from_us
 
 __all__ = ["ReceiptRows"]
 
@@ -21,18 +21,14 @@ _MR = schema.message_receipt
 _M = schema.message
 
 
-def _opt(us: int | None) -> datetime | None:
-    return None if us is None else dt_from_us(us)
-
-
 def receipt_from_row(r: Any) -> Receipt:
     return Receipt(
         notice=r.notice_id,
         version=r.version,
         party=r.party,
-        delivered_at=_opt(r.delivered_us),
+        delivered_at=opt_from_us(r.delivered_us),
         delivered_by=r.delivered_by,
-        acknowledged_at=_opt(r.acknowledged_us),
+        acknowledged_at=opt_from_us(r.acknowledged_us),
         acknowledged_by=r.acknowledged_by,
     )
 
@@ -123,7 +119,8 @@ class ReceiptRows:
     def ack_dues(self, notice_id: str) -> list[AckDue]:
         rows = self._conn.execute(sa.select(_D).where(_D.c.notice_id == notice_id))
         return [
-            AckDue(r.notice_id, r.version, dt_from_us(r.due_us), _opt(r.escalated_us)) for r in rows
+            AckDue(r.notice_id, r.version, dt_from_us(r.due_us), opt_from_us(r.escalated_us))
+            for r in rows
         ]
 
     def overdue_acks(self, now: datetime) -> list[AckDue]:
@@ -159,9 +156,9 @@ class ReceiptRows:
                 r.message_id,
                 r.thread_id,
                 r.party,
-                _opt(r.delivered_us),
+                opt_from_us(r.delivered_us),
                 r.delivered_by,
-                _opt(r.acknowledged_us),
+                opt_from_us(r.acknowledged_us),
                 r.acknowledged_by,
             )  # fmt: skip
             for r in self._conn.execute(query.order_by(_MR.c.party))
@@ -208,7 +205,7 @@ class ReceiptRows:
                 )
             )  # fmt: skip
             return MessageReceipt(message_id, thread_id, party, at, member, at, member)
-        delivered = (_opt(row.delivered_us) or at, row.delivered_by or member)
+        delivered = (opt_from_us(row.delivered_us) or at, row.delivered_by or member)
         if row.acknowledged_us is not None:
             return MessageReceipt(
                 message_id, thread_id, party, *delivered, dt_from_us(row.acknowledged_us),

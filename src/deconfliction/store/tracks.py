@@ -22,7 +22,14 @@ from deconfliction.domain import (
     TrackDomain,
 )
 from deconfliction.store import schema
-from deconfliction.store.codec import audience_from_text, audience_to_text, dt_from_us, dt_to_us
+from deconfliction.store.codec import (
+    audience_from_text,
+    audience_to_text,
+    dt_from_us,
+    dt_to_us,
+    opt_from_us,
+    opt_to_us,
+)
 
 __all__ = ["TrackRows"]
 
@@ -30,14 +37,6 @@ _LIVE = (ConflictStatus.OPEN.value, ConflictStatus.ACKNOWLEDGED.value)
 _T = schema.track
 _C = schema.track_conflict
 _KEEP = ("party", "uid")
-
-
-def _opt_us(value: datetime | None) -> int | None:
-    return None if value is None else dt_to_us(value)
-
-
-def _opt_dt(us: int | None) -> datetime | None:
-    return None if us is None else dt_from_us(us)
 
 
 def track_to_row(t: Track) -> dict[str, Any]:
@@ -58,7 +57,7 @@ def track_to_row(t: Track) -> dict[str, Any]:
         "audience": audience_to_text(t.audience),
         "callsign": t.callsign,
         "movement": t.movement,
-        "stopped_since_us": _opt_us(t.stopped_since),
+        "stopped_since_us": opt_to_us(t.stopped_since),
         "received_us": dt_to_us(t.received_at or t.time),
     }
 
@@ -79,7 +78,7 @@ def track_from_row(r: Any) -> Track:
         audience=audience_from_text(r.audience),
         callsign=r.callsign,
         movement=r.movement,
-        stopped_since=_opt_dt(r.stopped_since_us),
+        stopped_since=opt_from_us(r.stopped_since_us),
         received_at=dt_from_us(r.received_us),
     )
 
@@ -99,8 +98,8 @@ def conflict_to_row(c: TrackConflict) -> dict[str, Any]:
         "movement": c.movement,
         "reason": c.reason,
         "t_in_us": dt_to_us(c.t_in),
-        "t_out_us": _opt_us(c.t_out),
-        "cpa_us": _opt_us(c.cpa),
+        "t_out_us": opt_to_us(c.t_out),
+        "cpa_us": opt_to_us(c.cpa),
         "distance_m": c.distance_m,
         "detail": c.detail,
         "told": audience_to_text(c.told),
@@ -108,7 +107,7 @@ def conflict_to_row(c: TrackConflict) -> dict[str, Any]:
         "visible_b": audience_to_text(c.visible_b),
         "detected_us": dt_to_us(c.detected_at),
         "updated_us": dt_to_us(c.updated_at),
-        "resolved_us": _opt_us(c.resolved_at),
+        "resolved_us": opt_to_us(c.resolved_at),
         "agreement": c.agreement,
         "notice_a": c.notice_a,
         "volume_a": c.volume_a,
@@ -130,8 +129,8 @@ def conflict_from_row(r: Any) -> TrackConflict:
         movement=r.movement,
         reason=r.reason,
         t_in=dt_from_us(r.t_in_us),
-        t_out=_opt_dt(r.t_out_us),
-        cpa=_opt_dt(r.cpa_us),
+        t_out=opt_from_us(r.t_out_us),
+        cpa=opt_from_us(r.cpa_us),
         distance_m=r.distance_m,
         detail=r.detail,
         told=audience_from_text(r.told),
@@ -139,7 +138,7 @@ def conflict_from_row(r: Any) -> TrackConflict:
         visible_b=audience_from_text(r.visible_b),
         detected_at=dt_from_us(r.detected_us),
         updated_at=dt_from_us(r.updated_us),
-        resolved_at=_opt_dt(r.resolved_us),
+        resolved_at=opt_from_us(r.resolved_us),
         agreement=r.agreement,
         notice_a=r.notice_a,
         volume_a=r.volume_a,
