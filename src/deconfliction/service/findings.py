@@ -19,6 +19,8 @@ from deconfliction.domain import (
     Audience,
     Buffers,
     ConflictKind,
+    Footprint,
+    FootprintKind,
     Minima,
     Notice,
     NoticeState,
@@ -34,7 +36,6 @@ from deconfliction.store.base import Box4, Tx, VolumeRow
 __all__ = ["Finding", "NoticeSide", "ScanSettings", "find_all"]
 
 _BOX_CHUNK = 200
-_M_PER_DEG_LAT = 110_574.0  # the least length of a degree of latitude (at the equator)
 
 
 @dataclass(frozen=True)
@@ -217,21 +218,11 @@ def _intrusions(
 
 
 def _around(t: Track, now: datetime, d_m: float) -> list[Box4]:
-    """Conservative boxes around the track's position, ``d_m`` each way, at ``now``."""
-    dlat = d_m / _M_PER_DEG_LAT + 1e-6
-    lat0, lat1 = max(-90.0, t.lat - dlat), min(90.0, t.lat + dlat)
-    cos = float(np.cos(np.radians(max(abs(lat0), abs(lat1)))))
-    dlon = 180.0 if cos < 1e-3 else min(180.0, dlat / cos)
+    """Conservative boxes around the track's position, ``d_m`` each way, at ``now`` (the index
+    boxes of a point widened by ``d_m``: split at the antimeridian, whole near a pole)."""
+    point = prepare(Footprint(FootprintKind.CIRCLE, (((t.lon, t.lat),),), 0.0))
     s = now.timestamp()
-    lon0, lon1 = t.lon - dlon, t.lon + dlon
-    spans = [(max(-180.0, lon0), min(180.0, lon1))]
-    if dlon >= 180.0:
-        spans = [(-180.0, 180.0)]
-    elif lon0 < -180.0:
-        spans.append((lon0 + 360.0, 180.0))
-    elif lon1 > 180.0:
-        spans.append((-180.0, lon1 - 360.0))
-    return [Box4(x0, lat0, t.alt_m, s, x1, lat1, t.alt_m, s) for x0, x1 in spans]
+    return [Box4(x0, y0, t.alt_m, s, x1, y1, t.alt_m, s) for x0, y0, x1, y1 in point.boxes(d_m)]
 
 
 def _movement_candidates(notice: Notice) -> list[Candidate]:
