@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from deconfliction import __version__, service
-from deconfliction.api import conversation, errors, receipts, stream
+from deconfliction.api import conversation, errors, keys, receipts, record, stream
 from deconfliction.api.auth import Caller
 from deconfliction.api.convert import (
     bbox_param,
@@ -45,6 +45,7 @@ from deconfliction.domain import ConflictKind, Notice, NoticeKind, TrackDomain
 from deconfliction.errors import InvalidInput, MalformedBody, PayloadTooLarge
 from deconfliction.service import Line
 from deconfliction.service.duties import Periodic, deadline_duties
+from deconfliction.service.record import Recorder, advance
 from deconfliction.service.scan import Scanner, ScanSettings, scan
 from deconfliction.service.tracks import MAX_REPORTS, ReportResult, TrackFilter
 
@@ -147,6 +148,7 @@ def create_app(
     scan_settings: ScanSettings | None = None,
     scan_interval_s: float | None = None,
     deadline_interval_s: float | None = None,
+    record_interval_s: float | None = None,
 ) -> FastAPI:
     """The line's HTTP API over ``line``.
 
@@ -167,6 +169,10 @@ def create_app(
             duties = Periodic(deadline_interval_s, lambda: deadline_duties(line), "deadlines")
             duties.start()
         app.state.duties = duties
+        recorder = None
+        if record_interval_s:
+            recorder = Recorder(line, record_interval_s)
+            recorder.start()
         try:
             yield
         finally:
@@ -175,6 +181,9 @@ def create_app(
             if duties is not None:
                 duties.stop()
             line.deliveries.flush()
+            if recorder is not None:
+                recorder.stop()
+                advance(line)  # what the last moments appended is signed before the line stops
 
     app = FastAPI(
         title="Deconfliction Line",
@@ -360,6 +369,8 @@ def create_app(
     stream.install(app)
     conversation.install(app)
     receipts.install(app)
+    keys.install(app)
+    record.install(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -7,18 +7,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Path, Query
+import orjson
+from fastapi import FastAPI, Path, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from deconfliction import service
 from deconfliction.api.auth import Caller
 from deconfliction.api.convert import volume_from
 from deconfliction.api.respond import json_response
-from deconfliction.api.schemas import Slug, TimeIn, VolumeIn, VolumeOut
+from deconfliction.api.schemas import Signature, SignedOut, Slug, TimeIn, VolumeIn, VolumeOut
 from deconfliction.domain import (
+    Message,
     MessageDraft,
     MessageKind,
     ReplyKind,
@@ -32,6 +35,7 @@ from deconfliction.domain.conversation import (
     MAX_THREAD_PARTIES,
 )
 from deconfliction.domain.volume import check_window
+from deconfliction.errors import InvalidInput
 from deconfliction.service import Line
 from deconfliction.service.conversation import message_json, require_coordinator, thread_json
 
@@ -87,6 +91,11 @@ class MessageIn(_In):
     reply: ReplyKind | None = Field(None, description="reply: accept, decline, counter")
     reason: Text = Field("", description="reply: why (required to decline)")
     window: TimeIn | None = Field(None, description="counter: the alternative window")
+    signature: Signature | None = Field(
+        None,
+        description='your signature over {"act":"send","line":<origin>,"message":<this body '
+        'without "signature">,"thread":<thread id>} (RFC 8785), with your registered key',
+    )
 
 
 class ThreadOut(BaseModel):
@@ -128,6 +137,7 @@ class MessageOut(BaseModel):
     reason: str | None = None
     window: WindowOut | None = None
     volume: VolumeOut | None = None
+    signed: SignedOut | None = Field(None, description="the sender's verified signature")
 
 
 class ThreadList(BaseModel):
@@ -157,6 +167,19 @@ def draft_of(body: MessageIn) -> MessageDraft:
         reason=body.reason,
         window=window,
     )
+
+
+def _as_sent(raw: bytes) -> dict[str, Any]:
+    """The body as the client wrote it, parsed: what a signed message's statement holds."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        body = None  # e.g. an integer too large to read back: no statement can be made of it
+    if not isinstance(body, dict):
+        raise InvalidInput(
+            "the body cannot be read back exactly to check its signature", "/signature"
+        )
+    return body
 
 
 def install(app: FastAPI) -> None:
@@ -192,12 +215,21 @@ def install(app: FastAPI) -> None:
         response_model=MessageOut,
         tags=["threads"],
     )
-    def send(thread_id: ThreadId, body: MessageIn, caller: Caller) -> Response:
+    async def send(
+        thread_id: ThreadId, body: MessageIn, caller: Caller, request: Request
+    ) -> Response:
         """Send a request, reply or note on a thread of your party (coordinators).
 
         A reply answers a request addressed to your party, once, before its deadline (409
-        otherwise); every message is one `message.sent` event to the thread's parties.
+        otherwise); every message is one `message.sent` event to the thread's parties. With
+        `signature`, the line checks it over this body as sent and records it on the message.
         """
         require_coordinator(caller)  # before the (costly) geometry checks
-        message = service.post_message(line, caller, thread_id, draft_of(body))
+        sent = None if body.signature is None else _as_sent(await request.body())
+
+        def post() -> Message:
+            draft = draft_of(body)
+            return service.post_message(line, caller, thread_id, draft, body.signature, sent)
+
+        message = await run_in_threadpool(post)
         return json_response(message_json(message, message.created_at), 201)

@@ -6,19 +6,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Body, FastAPI, Path
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from deconfliction.api.auth import Caller
 from deconfliction.api.respond import json_response
-from deconfliction.api.schemas import AckIn, ReceiptList, ReceiptOut
+from deconfliction.api.schemas import AckIn, ReceiptList, ReceiptOut, Signature, SignedOut
 from deconfliction.service import Line
+from deconfliction.service.message_receipts import acknowledge_message, message_receipts_of
 from deconfliction.service.receipts import (
     acknowledge,
-    acknowledge_message,
     message_receipt_json,
-    message_receipts_of,
     receipt_json,
     receipts_of,
 )
@@ -37,6 +36,13 @@ class MessageReceiptOut(BaseModel):
     party: str
     delivered_at: AwareDatetime | None = Field(None, description="first fetched or pushed")
     acknowledged_at: AwareDatetime | None = Field(None, description="first acknowledged")
+    signed: SignedOut | None = Field(None, description="the first signed acknowledgement")
+
+
+class MessageAckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    signature: Signature | None = None
 
 
 class MessageReceiptList(BaseModel):
@@ -52,9 +58,15 @@ def install(app: FastAPI) -> None:
     async def ack(
         notice_id: NoticeId, caller: Caller, body: Annotated[AckIn | None, Body()] = None
     ) -> Response:
-        """Acknowledge a notice shared with you (its current version, or `version`)."""
+        """Acknowledge a notice shared with you (its current version, or `version`).
+
+        With `signature` (and `version`), signed over the statement
+        `{"act":"acknowledge","line":<origin>,"notice":<id>,"version":<version>}`; a version
+        acknowledged before without a signature takes it then.
+        """
         version = None if body is None else body.version
-        receipt = await run_in_threadpool(acknowledge, line, caller, notice_id, version)
+        signature = None if body is None else body.signature
+        receipt = await run_in_threadpool(acknowledge, line, caller, notice_id, version, signature)
         return json_response(receipt_json(receipt))
 
     @app.get("/v1/notices/{notice_id}/receipts", response_model=ReceiptList, tags=["receipts"])
@@ -83,9 +95,21 @@ def install(app: FastAPI) -> None:
         response_model=MessageReceiptOut,
         tags=["receipts"],
     )
-    async def ack_message(thread_id: ThreadId, message_id: MessageId, caller: Caller) -> Response:
-        """Acknowledge a message another party sent on a thread of yours (409 for your own)."""
-        receipt = await run_in_threadpool(acknowledge_message, line, caller, thread_id, message_id)
+    async def ack_message(
+        thread_id: ThreadId,
+        message_id: MessageId,
+        caller: Caller,
+        body: Annotated[MessageAckIn | None, Body()] = None,
+    ) -> Response:
+        """Acknowledge a message another party sent on a thread of yours (409 for your own).
+
+        With `signature`, signed over the statement
+        `{"act":"acknowledge","line":<origin>,"message":<id>,"thread":<thread id>}`.
+        """
+        signature = None if body is None else body.signature
+        receipt = await run_in_threadpool(
+            acknowledge_message, line, caller, thread_id, message_id, signature
+        )
         return json_response(message_receipt_json(receipt))
 
     @app.get(

@@ -28,6 +28,8 @@ __all__ = [
     "ReceiptOut",
     "ReportOut",
     "ScanOut",
+    "Signature",
+    "SignedOut",
     "TimeIn",
     "TrackIn",
     "TrackList",
@@ -268,12 +270,31 @@ class ScanOut(BaseModel):
     elapsed_ms: float
 
 
+Signature = Annotated[
+    str,
+    Field(
+        max_length=128,
+        description="your Ed25519 signature over the statement (see Signatures in the docs), "
+        "standard base64, with the key you registered (PUT /v1/members/me/key)",
+    ),
+]
+
+
+class SignedOut(BaseModel):
+    """A signature the line verified against the member's registered key."""
+
+    member: str = Field(description="the member who signed")
+    statement: str = Field(description="the exact text signed: RFC 8785 canonical JSON")
+    signature: str = Field(description="standard base64 of the 64-byte Ed25519 signature")
+
+
 class AckIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int | None = Field(
-        None, ge=1, description="the version you acknowledge (default: current)"
+        None, ge=1, description="the version you acknowledge (default: current; signed: needed)"
     )
+    signature: Signature | None = None
 
 
 class ReceiptOut(BaseModel):
@@ -282,6 +303,7 @@ class ReceiptOut(BaseModel):
     party: str
     delivered_at: AwareDatetime | None = Field(None, description="first fetched or pushed")
     acknowledged_at: AwareDatetime | None = Field(None, description="first acknowledged")
+    signed: SignedOut | None = Field(None, description="the first signed acknowledgement")
 
 
 class AckDueOut(BaseModel):

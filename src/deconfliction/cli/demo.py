@@ -131,6 +131,11 @@ def demo(
         f"  curl -s -H 'Authorization: Bearer {tokens['coalition']}' {base}/v1/tracks",
         soft_wrap=True,
     )
+    console.print(
+        f"  DECONFLICTION_URL={base} DECONFLICTION_TOKEN={un} deconfliction record sync",
+        soft_wrap=True,
+    )
+    console.print(f"The record is signed by {line.signer.verifier().vkey()}", soft_wrap=True)
     console.print(f"API docs: {base}/docs   started {datetime.now(UTC):%H:%MZ}")
     if serve:
         import uvicorn
@@ -140,7 +145,9 @@ def demo(
         console.print("Assets report every 2 s; the line scans live tracks every second.")
         loaded.feed.start()
         try:
-            app = create_app(line, scan_interval_s=1.0, deadline_interval_s=5.0)
+            app = create_app(
+                line, scan_interval_s=1.0, deadline_interval_s=5.0, record_interval_s=2.0
+            )
             uvicorn.run(
                 app,
                 host=host,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,7 +10,9 @@ import typer
 from deconfliction.cli.admin import member_app, party_app
 from deconfliction.cli.demo import demo
 from deconfliction.cli.detect import detect_app
+from deconfliction.cli.keys import key_app
 from deconfliction.cli.options import DbOption, HBuffer, TBuffer, VBuffer
+from deconfliction.cli.record import record_app
 from deconfliction.cli.talk import install as install_talk
 from deconfliction.cli.watch import inbox, watch
 
@@ -21,6 +24,8 @@ app = typer.Typer(
 app.add_typer(detect_app, name="detect")
 app.add_typer(party_app, name="party")
 app.add_typer(member_app, name="member")
+app.add_typer(key_app, name="key")
+app.add_typer(record_app, name="record")
 app.command()(demo)
 app.command()(watch)
 app.command()(inbox)
@@ -42,8 +47,30 @@ def serve(
     lookahead_s: Annotated[
         float, typer.Option(min=1.0, max=3600.0, help="how far ahead scans look, seconds")
     ] = 300.0,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="the record's signing key, made owner-only at first start (default: "
+            "$DECONFLICTION_KEY, or beside the SQLite file, or ./deconfliction.key)",
+            show_default=False,
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="the line's name, fixed when its key is made", show_default=False),
+    ] = None,
+    record_interval_s: Annotated[
+        float,
+        typer.Option(min=0.1, max=3600.0, help="sign a checkpoint over new events this often"),
+    ] = 2.0,
 ) -> None:
-    """Serve the HTTP API (migrating the store first) and scan live tracks every second."""
-    from deconfliction.cli.server import run
+    """Serve the HTTP API (migrating the store first), scan live tracks every second and sign
+    the record every two seconds."""
+    from deconfliction.cli.server import Settings, run
 
-    run(db, host, port, h_buffer_m, v_buffer_m, t_buffer_s, scan_interval_s, lookahead_s)
+    run(
+        Settings(
+            db, host, port, h_buffer_m, v_buffer_m, t_buffer_s, scan_interval_s, lookahead_s,
+            key_file, name, record_interval_s,
+        )
+    )  # fmt: skip

@@ -1,21 +1,20 @@
-"""Taking part in the line's conversation from a terminal: threads, requests, replies, notes,
-withdrawals, acknowledgements and receipts, each one call of the HTTP API on a running line.
+"""Taking part in the line's conversation from a terminal: threads, requests, replies, notes and
+withdrawals, each one call of the HTTP API on a running line (acknowledgements and receipts:
+``cli/receipts.py``).
 
 Server and token come as for ``watch`` (``cli/client.py``). ``--json`` prints what the line
 answered; a command that creates something prints its id on the last line. A refusal is shown
 as ``field: reason`` (from the error's JSON pointer) and exits 1; a usage error exits 2.
+``--sign`` signs a message with your member key (``cli/keys.py``).
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
-import httpx
 import orjson
 import typer
 from rich.console import Console
@@ -24,23 +23,23 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from deconfliction.cli.client import ServerOption, connect, err, fail, load_config, refused
+from deconfliction.cli import receipts as receipt_commands
+from deconfliction.cli.calls import AsJson, Body, call, console, print_raw, segment
+from deconfliction.cli.client import ServerOption, fail
+from deconfliction.cli.keys import SignOpt, signature
 from deconfliction.cli.watch import _clock, _span, summary
 from deconfliction.domain import RequestKind
+from deconfliction.record import statement
 
 __all__ = [
-    "ack",
     "install",
     "note",
     "parse_time",
-    "receipts",
     "reply",
     "request",
     "thread_app",
     "withdraw",
 ]
-
-Body = dict[str, Any]
 
 _RELATIVE = re.compile(r"\+(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
@@ -118,57 +117,16 @@ def _volume(path: Path) -> Body:
 # -- talking to the line ---------------------------------------------------------------------
 
 
-def _call(server: str | None, method: str, path: str, body: Body | None = None) -> Any:
-    cfg = load_config(server)
-    try:
-        with connect(cfg) as client:
-            r = client.request(method, path, json=body)
-    except httpx.TransportError as e:
-        raise fail(f"cannot reach the line at {cfg.server} ({type(e).__name__})", 1) from None
-    if not r.is_success:
-        raise _refused(r)
-    return r.json()
-
-
-def _q(ident: str) -> str:
-    """An id as one path segment, whatever was typed."""
-    return quote(ident, safe="")
-
-
-def _said(problem: Body) -> str:
-    where = str(problem.get("pointer") or "").lstrip("/")
-    reason = str(problem.get("message") or "refused")
-    return f"{where}: {reason}" if where else reason
-
-
-def _refused(r: httpx.Response) -> typer.Exit:
-    """The line's refusal as ``field: reason`` (and any further problems), exit 1."""
-    try:
-        body = r.json()
-        first = _said(body)
-    except (ValueError, AttributeError):
-        return refused(r)
-    if r.status_code == 401:
-        return refused(r)
-    done = fail(first, 1)
-    for problem in body.get("errors") or []:
-        if isinstance(problem, dict) and _said(problem) != first:
-            err.print(f"  also {escape(_said(problem))}")
-    return done
+def _send(server: str | None, thread: str, body: Body, sign: bool, as_json: bool) -> None:
+    """Post a message on a thread (signed over the body, with ``sign``) and show it."""
+    if sign:
+        unsigned = body
+        said = signature(server, lambda origin: statement.send(origin, thread, unsigned))
+        body = {**unsigned, "signature": said}
+    _sent(call(server, "POST", f"/v1/threads/{segment(thread)}/messages", body), as_json)
 
 
 # -- showing what the line answered ----------------------------------------------------------
-
-
-def _console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
-
-
-def _raw(body: Any, as_json: bool) -> bool:
-    """With ``--json``, print the line's answer as it came (and say so)."""
-    if as_json:
-        sys.stdout.write(orjson.dumps(body).decode() + "\n")
-    return as_json
 
 
 def _area(v: Body) -> str:
@@ -199,31 +157,30 @@ def _details(m: Body) -> str:
     for ref in ("notices", "conflicts"):
         if m.get(ref):
             bits.append(f"{ref} {', '.join(map(str, m[ref]))}")
+    if m.get("signed"):
+        bits.append(f"signed by {m['signed']['member']}")
     return " · ".join(bits)
 
 
-def _print_message(console: Console, m: Body) -> None:
-    console.print(
-        Text.assemble((_clock(m.get("created_at")), "dim"), "  ", summary({"message": m}))
-    )
+def _print_message(out: Console, m: Body) -> None:
+    out.print(Text.assemble((_clock(m.get("created_at")), "dim"), "  ", summary({"message": m})))
     details = _details(m)
-    console.print(Text.assemble("    ", (str(m.get("id")), "dim"), f"  {details}".rstrip()))
+    out.print(Text.assemble("    ", (str(m.get("id")), "dim"), f"  {details}".rstrip()))
 
 
 def _sent(body: Body, as_json: bool) -> None:
     """A message the line stored: the message as it reads, then its id alone on the last line."""
-    if _raw(body, as_json):
+    if print_raw(body, as_json):
         return
-    console = _console()
-    console.print(Text.assemble("sent  ", summary({"message": body})))
+    out = console()
+    out.print(Text.assemble("sent  ", summary({"message": body})))
     if details := _details(body):
-        console.print(Text("    " + details))
-    console.print(str(body["id"]))
+        out.print(Text("    " + details))
+    out.print(str(body["id"]))
 
 
 # -- the commands ----------------------------------------------------------------------------
 
-AsJson = Annotated[bool, typer.Option("--json", help="print the line's answer as JSON")]
 ThreadOpt = Annotated[str, typer.Option("--thread", help="the thread the request is on")]
 TextOpt = Annotated[str, typer.Option("--text", help="free text")]
 VolumeOpt = Annotated[
@@ -260,12 +217,12 @@ def threads(
     as_json: AsJson = False,
 ) -> None:
     """Your party's threads, newest activity first."""
-    body = _call(server, "GET", f"/v1/threads?limit={limit}")
-    if _raw(body, as_json):
+    body = call(server, "GET", f"/v1/threads?limit={limit}")
+    if print_raw(body, as_json):
         return
-    console = _console()
+    out = console()
     if not body["threads"]:
-        console.print("no threads yet; open one with `deconfliction thread open PARTY --subject`")
+        out.print("no threads yet; open one with `deconfliction thread open PARTY --subject`")
         return
     table = Table(title=f"{len(body['threads'])} threads", title_justify="left")
     for column in ("id", "subject", "parties", "opened by", "last activity (UTC)"):
@@ -278,7 +235,7 @@ def threads(
             str(t["party"]),
             _clock(t["updated_at"]),
         )
-    console.print(table)
+    out.print(table)
 
 
 @thread_app.command("show")
@@ -288,19 +245,17 @@ def show(
     as_json: AsJson = False,
 ) -> None:
     """A thread and its messages, oldest first; each request with its state and commitment."""
-    body = _call(server, "GET", f"/v1/threads/{_q(thread_id)}")
-    if _raw(body, as_json):
+    body = call(server, "GET", f"/v1/threads/{segment(thread_id)}")
+    if print_raw(body, as_json):
         return
     t = body["thread"]
-    console = _console()
-    console.print(Text(f'"{t["subject"]}" between {", ".join(t["parties"])}', style="bold"))
-    console.print(
-        Text(f"thread {t['id']}, opened by {t['party']} at {_clock(t['created_at'])}", "dim")
-    )
+    out = console()
+    out.print(Text(f'"{t["subject"]}" between {", ".join(t["parties"])}', style="bold"))
+    out.print(Text(f"thread {t['id']}, opened by {t['party']} at {_clock(t['created_at'])}", "dim"))
     for m in body["messages"]:
-        _print_message(console, m)
+        _print_message(out, m)
     if not body["messages"]:
-        console.print("no messages yet")
+        out.print("no messages yet")
 
 
 @thread_app.command("open")
@@ -311,12 +266,12 @@ def open_thread(
     as_json: AsJson = False,
 ) -> None:
     """Open a thread between your party and others; prints its id last."""
-    body = _call(server, "POST", "/v1/threads", {"parties": parties, "subject": subject})
-    if _raw(body, as_json):
+    body = call(server, "POST", "/v1/threads", {"parties": parties, "subject": subject})
+    if print_raw(body, as_json):
         return
-    console = _console()
-    console.print(f'opened "{escape(body["subject"])}" with {", ".join(body["parties"])}')
-    console.print(str(body["id"]))
+    out = console()
+    out.print(f'opened "{escape(body["subject"])}" with {", ".join(body["parties"])}')
+    out.print(str(body["id"]))
 
 
 def request(
@@ -334,6 +289,7 @@ def request(
         list[str] | None, typer.Option("--conflict", help="a conflict it is about (repeatable)")
     ] = None,
     text: TextOpt = "",
+    sign: SignOpt = False,
     server: ServerOption = None,
     as_json: AsJson = False,
 ) -> None:
@@ -349,7 +305,7 @@ def request(
     }
     if volume is not None:
         body["volume"] = _volume(volume)
-    _sent(_call(server, "POST", f"/v1/threads/{_q(thread)}/messages", body), as_json)
+    _send(server, thread, body, sign, as_json)
 
 
 def reply(
@@ -365,6 +321,7 @@ def reply(
     window: Annotated[
         str | None, typer.Option("--window", help="counter: START/END, RFC 3339 or +2h")
     ] = None,
+    sign: SignOpt = False,
     server: ServerOption = None,
     as_json: AsJson = False,
 ) -> None:
@@ -386,7 +343,7 @@ def reply(
         body["window"] = _window(window)
     if volume is not None:
         body["volume"] = _volume(volume)
-    _sent(_call(server, "POST", f"/v1/threads/{_q(thread)}/messages", body), as_json)
+    _send(server, thread, body, sign, as_json)
 
 
 def withdraw(
@@ -395,87 +352,30 @@ def withdraw(
     ],
     thread: ThreadOpt,
     text: TextOpt = "",
+    sign: SignOpt = False,
     server: ServerOption = None,
     as_json: AsJson = False,
 ) -> None:
     """End the commitment an accepted vacate or keep-clear request made (either side may)."""
     body = {"kind": "withdraw", "in_reply_to": request_id, "text": text}
-    _sent(_call(server, "POST", f"/v1/threads/{_q(thread)}/messages", body), as_json)
+    _send(server, thread, body, sign, as_json)
 
 
 def note(
     thread: Annotated[str, typer.Argument(metavar="THREAD", help="the thread")],
     text: Annotated[str, typer.Argument(metavar="TEXT", help="what to say")],
+    sign: SignOpt = False,
     server: ServerOption = None,
     as_json: AsJson = False,
 ) -> None:
     """Say something on a thread."""
     body = {"kind": "note", "text": text}
-    _sent(_call(server, "POST", f"/v1/threads/{_q(thread)}/messages", body), as_json)
-
-
-def _receipt_line(r: Body) -> str:
-    acked = f"acknowledged {_clock(r['acknowledged_at'])}" if r.get("acknowledged_at") else ""
-    got = f"received {_clock(r['delivered_at'])}" if r.get("delivered_at") else ""
-    return ", ".join(filter(None, (acked, got))) or "not received"
-
-
-def ack(
-    notice_id: Annotated[str, typer.Argument(metavar="NOTICE_ID", help="a notice shared with you")],
-    version: Annotated[
-        int | None, typer.Option("--version", min=1, help="the version (default: current)")
-    ] = None,
-    server: ServerOption = None,
-    as_json: AsJson = False,
-) -> None:
-    """Acknowledge a notice shared with your party; prints the receipt."""
-    body = {} if version is None else {"version": version}
-    receipt = _call(server, "POST", f"/v1/notices/{_q(notice_id)}/ack", body)
-    if _raw(receipt, as_json):
-        return
-    _console().print(
-        f"{receipt['party']}: notice {receipt['notice']} v{receipt['version']} "
-        + _receipt_line(receipt)
-    )
-
-
-def receipts(
-    notice_id: Annotated[str, typer.Argument(metavar="NOTICE_ID", help="the notice")],
-    server: ServerOption = None,
-    as_json: AsJson = False,
-) -> None:
-    """Who has received and acknowledged a notice, and the acknowledgements still missing.
-
-    For your own notice, every party's receipts; for another party's, your party's own.
-    """
-    body = _call(server, "GET", f"/v1/notices/{_q(notice_id)}/receipts")
-    if _raw(body, as_json):
-        return
-    console = _console()
-    table = Table(title=f"receipts of notice {body['notice']}", title_justify="left")
-    for column in ("party", "version", "delivered (UTC)", "acknowledged (UTC)"):
-        table.add_column(column, justify="right" if column == "version" else "left")
-    for r in body["receipts"]:
-        table.add_row(
-            str(r["party"]),
-            str(r["version"]),
-            _clock(r["delivered_at"]) if r.get("delivered_at") else "-",
-            _clock(r["acknowledged_at"]) if r.get("acknowledged_at") else "-",
-        )
-    console.print(table if body["receipts"] else "no receipts yet")
-    for due in body["due"]:
-        missing = ", ".join(due["missing"])
-        late = f", escalated {_clock(due['escalated_at'])}" if due.get("escalated_at") else ""
-        console.print(
-            f"v{due['version']}, due {_clock(due['due'])}{late}: "
-            + (f"still missing {missing}" if missing else "acknowledged by every party")
-        )
-    if not body["due"]:
-        console.print("no acknowledgement deadline on this notice")
+    _send(server, thread, body, sign, as_json)
 
 
 def install(app: typer.Typer) -> None:
     """Add the conversation commands to ``app``."""
     app.add_typer(thread_app, name="thread")
-    for command in (threads, request, reply, withdraw, note, ack, receipts):
+    for command in (threads, request, reply, withdraw, note):
         app.command()(command)
+    receipt_commands.install(app)

@@ -11,10 +11,13 @@ import re
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deconfliction.domain.volume import TimeWindow, Volume, check_instant
 from deconfliction.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from deconfliction.record.statement import Signed
 
 __all__ = [
     "MAX_DEADLINE",
@@ -265,6 +268,8 @@ class Message:
     window: TimeWindow | None = None
     withdrawn_at: datetime | None = None
     """An accepted vacate or keep-clear request: when its commitment was withdrawn."""
+    signed: Signed | None = None
+    """The sender's signature over the body it posted, verified against its registered key."""
 
     def commits(self) -> bool:
         """Whether this request is an agreement the line enforces: an accepted vacate or

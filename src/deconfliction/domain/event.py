@@ -27,6 +27,8 @@ class EventKind(StrEnum):
     """A party has received (delivered) or acknowledged a notice version or a message."""
     ESCALATION_RAISED = "escalation.raised"
     """A deadline passed without the answer or acknowledgement it asked for."""
+    KEY_REGISTERED = "key.registered"
+    """A member registered (or replaced) the public key its signatures are checked with."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from deconfliction.errors import InvalidInput
 
-__all__ = ["Member", "Party", "Role", "check_slug"]
+__all__ = ["Member", "MemberKey", "Party", "Role", "check_slug"]
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -64,3 +64,14 @@ class Member:
     role: Role
     created_at: datetime
     name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberKey:
+    """The Ed25519 public key (32 raw bytes) member ``member`` of ``party`` registered at
+    ``registered_at``: its signed acknowledgements and messages are checked with it."""
+
+    member: str
+    party: str
+    public_key: bytes
+    registered_at: datetime

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deconfliction.record.statement import Signed
 
 __all__ = ["AckDue", "MessageReceipt", "Receipt"]
 
@@ -15,6 +19,7 @@ class Receipt:
 
     ``delivered_at``: when a member of ``party`` first fetched it or was pushed it.
     ``acknowledged_at``: when a member of ``party`` first said, explicitly, that it has it.
+    ``signed``: the first signed acknowledgement, verified against its member's key.
     """
 
     notice: str
@@ -24,6 +29,7 @@ class Receipt:
     delivered_by: str | None = None
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
+    signed: Signed | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +54,4 @@ class MessageReceipt:
     delivered_by: str | None = None
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
+    signed: Signed | None = None

@@ -7,7 +7,7 @@ the thread's parties; a request whose deadline passes unanswered appends one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +25,10 @@ from deconfliction.domain import (
 )
 from deconfliction.domain.conversation import MAX_SUBJECT, MAX_THREAD_PARTIES, check_text
 from deconfliction.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
+from deconfliction.record import statement
+from deconfliction.record.statement import Signed, StatementError
 from deconfliction.service.line import Line
+from deconfliction.service.signatures import signed_by
 from deconfliction.service.wire import _volume_json, utc_z
 from deconfliction.store.base import Tx
 
@@ -109,6 +112,8 @@ def message_json(m: Message, now: datetime) -> dict[str, Any]:
             out["window"] = {"start": utc_z(m.window.start), "end": utc_z(m.window.end)}
     if m.volume is not None:
         out["volume"] = _volume_json(m.volume)
+    if m.signed is not None:
+        out["signed"] = m.signed.to_json()
     return out
 
 
@@ -270,9 +275,34 @@ def _check_reply(tx: Tx, actor: Member, thread: Thread, draft: MessageDraft, now
         )
 
 
-def post_message(line: Line, actor: Member, thread_id: str, draft: MessageDraft) -> Message:
-    """Send a request, reply or note on a thread of the actor's party."""
+def _signed(
+    tx: Tx, line: Line, actor: Member, thread: Thread, body: Mapping[str, Any], signature: str
+) -> Signed:
+    try:
+        said = statement.send(line.origin, thread.id, body)
+    except StatementError as e:
+        raise InvalidInput(str(e), "/signature") from None
+    expected = (
+        f'the RFC 8785 canonical JSON of {{"act":"send","line":"{line.origin}","message":<this '
+        f'body without its signature>,"thread":"{thread.id}"}}'
+    )
+    return signed_by(tx, actor, said, signature, expected)
+
+
+def post_message(
+    line: Line,
+    actor: Member,
+    thread_id: str,
+    draft: MessageDraft,
+    signature: str | None = None,
+    body: Mapping[str, Any] | None = None,
+) -> Message:
+    """Send a request, reply or note on a thread of the actor's party; with ``signature``,
+    signed by the actor over ``statement.send`` of ``body``, the JSON body as the client sent it
+    (parsed), of which ``draft`` is the reading."""
     require_coordinator(actor)
+    if signature is not None and body is None:
+        raise ValueError("a signed message needs the body it was signed over")
     now = line.clock()
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()  # a reply and the deadline check must see each other
@@ -284,6 +314,10 @@ def post_message(line: Line, actor: Member, thread_id: str, draft: MessageDraft)
             _check_reply(tx, actor, thread, draft, now)
         elif draft.kind is MessageKind.WITHDRAW:
             _withdraw(tx, actor, thread, draft, now)
+        signed = None
+        if signature is not None:
+            assert body is not None
+            signed = _signed(tx, line, actor, thread, body, signature)
         message = Message(
             id=line.new_id(),
             thread=thread.id,
@@ -302,6 +336,7 @@ def post_message(line: Line, actor: Member, thread_id: str, draft: MessageDraft)
             reply=draft.reply,
             reason=draft.reason,
             window=draft.window,
+            signed=signed,
         )
         tx.insert_message(message)
         logged = tx.append_events([message_event(thread, message, now)])

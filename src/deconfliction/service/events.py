@@ -35,6 +35,7 @@ from deconfliction.store.base import Tx
 __all__ = [
     "Received",
     "Subscription",
+    "clear_to",
     "events_for",
     "conflict_events",
     "notice_event",
@@ -233,7 +234,21 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
     if "message" in body or "escalation" in body:
         # a thread's message to its parties; a missed reply deadline to both sides
         return dict(body) if event.told.includes(party) else None
+    if "key" in body:
+        # a member's public key, to everyone: anyone may check its signatures
+        return dict(body) if event.told.includes(party) else None
     return None
+
+
+def clear_to(tx: Tx, event: Event, party: str) -> bool:
+    """Whether ``party`` may read the event's whole record (its entry in the record in clear):
+    it receives the event, and its view of it hides nothing."""
+    view = _view(tx, event, party)
+    if view is None:
+        return False
+    if "conflict" in view:
+        return not view["conflict"]["redacted"]
+    return True
 
 
 def received(

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+import secrets
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
 from deconfliction.domain import Buffers
+from deconfliction.record import Signer, load_or_create
 from deconfliction.service.signal import EventSignal
 from deconfliction.store import open_store
 from deconfliction.store.base import Store
@@ -19,7 +24,7 @@ from deconfliction.store.base import Store
 if TYPE_CHECKING:
     from deconfliction.service.receipts import DeliveryRecorder
 
-__all__ = ["Line", "open_line", "utc_now"]
+__all__ = ["Line", "default_key_path", "open_line", "utc_now"]
 
 
 def utc_now() -> datetime:
@@ -49,6 +54,25 @@ class Line:
     new_id: Callable[[], str] = new_id
     signal: EventSignal = field(default_factory=EventSignal)
     """Woken after each commit that appends events (streams wait on it)."""
+    key_path: Path | None = None
+    """The file of the key that signs the record's checkpoints (owner-only; made at first use).
+    ``None``: a key held in memory only, for tests and throwaway lines."""
+    name: str | None = None
+    """The line's name (the checkpoints' origin), used when the key is made; by default
+    ``deconfliction-line/`` and eight random hex digits."""
+
+    @cached_property
+    def signer(self) -> Signer:
+        """The line's signing key, loaded or made now."""
+        name = self.name or f"deconfliction-line/{secrets.token_hex(4)}"
+        if self.key_path is None:
+            return Signer.generate(name)
+        return load_or_create(self.key_path, name)
+
+    @property
+    def origin(self) -> str:
+        """The line's name: the origin line of its checkpoints, part of what members sign."""
+        return self.signer.name
 
     @cached_property
     def deliveries(self) -> DeliveryRecorder:
@@ -58,6 +82,32 @@ class Line:
         return DeliveryRecorder(self)
 
 
-def open_line(url: str, defaults: Buffers | None = None) -> Line:
-    """Open (and migrate) the store at ``url`` and wrap it as a line."""
-    return Line(store=open_store(url), defaults=defaults or Buffers())
+def default_key_path(url: str) -> Path | None:
+    """Where a line keeps its signing key: ``$DECONFLICTION_KEY``; else beside an SQLite file
+    (``line.db`` -> ``line.key``); else ``deconfliction.key`` here. ``None`` for an in-memory
+    database, whose record dies with it."""
+    named = os.environ.get("DECONFLICTION_KEY")
+    if named:
+        return Path(named)
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            return None
+        return Path(parsed.database).with_suffix(".key")
+    return Path("deconfliction.key")
+
+
+def open_line(
+    url: str,
+    defaults: Buffers | None = None,
+    key_path: Path | None = None,
+    name: str | None = None,
+) -> Line:
+    """Open (and migrate) the store at ``url`` and wrap it as a line; its signing key is at
+    ``key_path`` (default: ``default_key_path(url)``)."""
+    return Line(
+        store=open_store(url),
+        defaults=defaults or Buffers(),
+        key_path=key_path or default_key_path(url),
+        name=name,
+    )

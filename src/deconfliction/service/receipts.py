@@ -7,7 +7,7 @@ likewise, by each party of its thread but the author's (fetched with ``GET /v1/t
 Deliveries happen on reads, many at once, so they are recorded in batches by a background writer
 (at most a quarter of a second late; flushed when the line stops); acknowledgements are recorded
 at once. New receipts are events told to the notice's (the message's) party, one event per notice
-version (message) and batch.
+version (message) and batch. Acknowledging a message: ``service.message_receipts``.
 
 A protected notice must be acknowledged by every party in its audience within an hour of each
 version (or by the notice's own ``ack_by``); a version still missing acknowledgements at its
@@ -28,13 +28,15 @@ from deconfliction.domain import (
     Event,
     EventKind,
     Member,
-    Message,
     Notice,
     NoticeState,
     Role,
 )
 from deconfliction.domain.receipt import AckDue, MessageReceipt, Receipt
 from deconfliction.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
+from deconfliction.record import statement
+from deconfliction.record.statement import Signed
+from deconfliction.service.signatures import signed_by
 from deconfliction.service.wire import opt_utc_z, utc_z
 from deconfliction.store.base import Tx
 
@@ -47,12 +49,11 @@ __all__ = [
     "DeliveryRecorder",
     "ReceiptsView",
     "acknowledge",
-    "acknowledge_message",
     "check_deadlines",
     "delivered_from_events",
+    "is_news",
     "message_receipt_events",
     "message_receipt_json",
-    "message_receipts_of",
     "receipt_events",
     "receipts_of",
 ]
@@ -65,13 +66,16 @@ _log = logging.getLogger(__name__)
 
 
 def receipt_json(r: Receipt) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "notice": r.notice,
         "version": r.version,
         "party": r.party,
         "delivered_at": opt_utc_z(r.delivered_at),
         "acknowledged_at": opt_utc_z(r.acknowledged_at),
     }
+    if r.signed is not None:
+        out["signed"] = r.signed.to_json()
+    return out
 
 
 def receipt_events(receipts: Iterable[tuple[Receipt, str]], at: datetime) -> list[Event]:
@@ -90,13 +94,16 @@ def receipt_events(receipts: Iterable[tuple[Receipt, str]], at: datetime) -> lis
 
 
 def message_receipt_json(r: MessageReceipt) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "message": r.message,
         "thread": r.thread,
         "party": r.party,
         "delivered_at": opt_utc_z(r.delivered_at),
         "acknowledged_at": opt_utc_z(r.acknowledged_at),
     }
+    if r.signed is not None:
+        out["signed"] = r.signed.to_json()
+    return out
 
 
 def message_receipt_events(
@@ -215,10 +222,30 @@ def _visible_notice(tx: Tx, actor: Member, notice_id: str) -> Notice:
     return notice
 
 
-def acknowledge(line: Line, actor: Member, notice_id: str, version: int | None = None) -> Receipt:
-    """The actor's party acknowledges (a version of, by default the current) a notice."""
+def is_news(before: Receipt | MessageReceipt | None, signed: Signed | None) -> bool:
+    """Whether an acknowledgement is news: the first, or the first signature on one."""
+    if before is None or before.acknowledged_at is None:
+        return True
+    return signed is not None and before.signed is None
+
+
+def acknowledge(
+    line: Line,
+    actor: Member,
+    notice_id: str,
+    version: int | None = None,
+    signature: str | None = None,
+) -> Receipt:
+    """The actor's party acknowledges (a version of, by default the current) a notice; with
+    ``signature``, signed by the actor over ``statement.ack_notice`` (then ``version`` is needed).
+
+    Acknowledging again changes nothing, but for a signature on a version acknowledged unsigned:
+    it is recorded, and told, so a party can sign later; the first signature stands.
+    """
     if actor.role is Role.ADMIN:
         raise PermissionDenied("the host does not acknowledge notices; a party's member does")
+    if signature is not None and version is None:
+        raise InvalidInput("a signed acknowledgement names the version it acknowledges", "/version")
     now = line.clock()
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()
@@ -228,10 +255,14 @@ def acknowledge(line: Line, actor: Member, notice_id: str, version: int | None =
         wanted = notice.version if version is None else version
         if not 1 <= wanted <= notice.version:
             raise InvalidInput(f"the notice has versions 1 to {notice.version}", "/version")
-        before = tx.get_receipts(notice_id, actor.party)
-        receipt = tx.acknowledge(notice_id, wanted, actor.party, actor.id, now)
-        already = any(r.version == wanted and r.acknowledged_at for r in before)
-        logged = [] if already else tx.append_events(receipt_events([(receipt, notice.party)], now))
+        signed = None
+        if signature is not None:
+            said = statement.ack_notice(line.origin, notice.id, wanted)
+            signed = signed_by(tx, actor, said, signature)
+        before = [r for r in tx.get_receipts(notice_id, actor.party) if r.version == wanted]
+        receipt = tx.acknowledge(notice_id, wanted, actor.party, actor.id, now, signed)
+        news = is_news(before[0] if before else None, signed)
+        logged = tx.append_events(receipt_events([(receipt, notice.party)], now)) if news else []
     if logged:
         line.signal.notify(logged[-1].seq)
     return receipt
@@ -341,49 +372,3 @@ def delivered_from_events(events: Sequence[dict[str, Any]]) -> Deliveries:
         if isinstance(m, dict):  # a message sent (an escalation names its request by id only)
             out.messages.append((m["id"], m["thread"], m["party"]))
     return out
-
-
-# -- receipts of messages ----------------------------------------------------------------------
-
-
-def _message_of(tx: Tx, actor: Member, thread_id: str, message_id: str) -> Message:
-    thread = tx.get_thread(thread_id)
-    if thread is None or not thread.includes(actor.party):
-        raise NotFound(f"no thread {thread_id!r}", "/thread_id")
-    message = tx.get_message(message_id)
-    if message is None or message.thread != thread.id:
-        raise NotFound(f"no message {message_id!r} on this thread", "/message_id")
-    return message
-
-
-def acknowledge_message(
-    line: Line, actor: Member, thread_id: str, message_id: str
-) -> MessageReceipt:
-    """The actor's party, in the thread, acknowledges a message another party sent on it."""
-    now = line.clock()
-    with line.store.transaction() as tx:
-        tx.lock_for_notice_write()
-        message = _message_of(tx, actor, thread_id, message_id)
-        if message.party == actor.party:
-            raise StateConflict("a party does not acknowledge its own message", "/message_id")
-        before = tx.get_message_receipts(message.id, actor.party)
-        receipt = tx.acknowledge_message(message.id, message.thread, actor.party, actor.id, now)
-        already = any(r.acknowledged_at for r in before)
-        logged = (
-            []
-            if already
-            else tx.append_events(message_receipt_events([(receipt, message.party)], now))
-        )
-    if logged:
-        line.signal.notify(logged[-1].seq)
-    return receipt
-
-
-def message_receipts_of(
-    line: Line, actor: Member, thread_id: str, message_id: str
-) -> list[MessageReceipt]:
-    """Every party's receipts of a message for its author's party; a party's own for others."""
-    with line.store.read() as tx:
-        message = _message_of(tx, actor, thread_id, message_id)
-        own = message.party == actor.party
-        return tx.get_message_receipts(message.id, None if own else actor.party)

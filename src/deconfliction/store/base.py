@@ -8,11 +8,11 @@ can never both miss each other.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from deconfliction.domain import (
     AltitudeBand,
@@ -31,9 +31,11 @@ from deconfliction.domain import (
     TrackConflict,
     TrackDomain,
 )
+from deconfliction.domain.party import MemberKey
 from deconfliction.domain.receipt import AckDue, MessageReceipt, Receipt
+from deconfliction.record.statement import Signed
 
-__all__ = ["Box4", "NoticeQuery", "Store", "Tx", "VolumeRow"]
+__all__ = ["Box4", "EventRow", "NoticeQuery", "Store", "StoredCheckpoint", "Tx", "VolumeRow"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,31 @@ class NoticeQuery:
     limit: int = 1000
 
 
+class EventRow(NamedTuple):
+    """One event exactly as stored: what the record hashes (``record.entry``)."""
+
+    seq: int
+    kind: str
+    at_us: int
+    subject: str
+    party: str
+    told: str
+    """``"all"`` or ``",a,b,"``."""
+    body: str
+    """RFC 8785 canonical JSON."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckpoint:
+    """A signed tree head the line published: the first ``size`` events hash to ``root``."""
+
+    size: int
+    at: datetime
+    root: bytes
+    note: str
+    """The C2SP signed note, as served."""
+
+
 class Tx(Protocol):
     """One transaction; its methods see and write the same snapshot."""
 
@@ -103,6 +130,11 @@ class Tx(Protocol):
     def add_member(self, member: Member, token_hash: str) -> None: ...
     def member_for_token(self, token_hash: str) -> Member | None: ...
     def list_members(self, party: str | None = None) -> list[Member]: ...
+    def member_key(self, member_id: str) -> MemberKey | None:
+        """The public key the member registered, if it did."""
+
+    def set_member_key(self, member_id: str, public_key: bytes, at: datetime) -> None:
+        """Register (or replace) the member's Ed25519 public key (32 raw bytes)."""
 
     # notices and their volumes
     def insert_notice(self, notice: Notice, volumes: Sequence[VolumeRow]) -> None: ...
@@ -192,6 +224,29 @@ class Tx(Protocol):
     def events_after(self, after: int, party: str | None, limit: int = 1000) -> list[Event]:
         """Events with ``seq > after``, oldest first: all of them, or those ``party`` is told of."""
 
+    # the record (extended under ``lock_record``; see ``store.record``)
+    def lock_record(self) -> None: ...
+    def record_size(self) -> int:
+        """The number of events the record's tree holds."""
+
+    def record_nodes(self, ids: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """The stored perfect subtrees among ``ids`` ((level, index)), in one query."""
+
+    def add_record_nodes(self, nodes: Sequence[tuple[tuple[int, int], bytes]]) -> None: ...
+    def leaf_hashes(self, start: int, end: int) -> Iterator[tuple[int, bytes]]: ...
+    def event_rows(self, after: int, limit: int | None = None) -> Iterator[EventRow]: ...
+    def add_checkpoint(self, size: int, at: datetime, root: bytes, note: str) -> None: ...
+    def event_rows_about(
+        self, subjects: Sequence[str], containing: Sequence[str] = ()
+    ) -> list[EventRow]: ...
+    def latest_checkpoint(self) -> StoredCheckpoint | None: ...
+    def get_checkpoint(self, size: int) -> StoredCheckpoint | None: ...
+    def checkpoints(self) -> Iterator[StoredCheckpoint]: ...
+    def record_line(self) -> tuple[str, str] | None:
+        """The line's origin and verifier key, as the first checkpoint fixed them."""
+
+    def set_record_line(self, origin: str, vkey: str, at: datetime) -> None: ...
+
     # receipts of notice versions, and acknowledgements due
     def get_receipts(self, notice_id: str, party: str | None = None) -> list[Receipt]: ...
     def record_deliveries(
@@ -200,9 +255,16 @@ class Tx(Protocol):
         """Mark (notice, version, party, member) delivered unless already; return the new ones."""
 
     def acknowledge(
-        self, notice_id: str, version: int, party: str, member: str, at: datetime
+        self,
+        notice_id: str,
+        version: int,
+        party: str,
+        member: str,
+        at: datetime,
+        signed: Signed | None = None,
     ) -> Receipt:
-        """Record the acknowledgement (and the delivery it implies) unless already."""
+        """Record the acknowledgement (and the delivery it implies) unless already, and
+        ``signed`` unless a signature is already recorded (the first one stands)."""
 
     def add_ack_due(self, due: AckDue) -> None: ...
     def ack_dues(self, notice_id: str) -> list[AckDue]: ...
@@ -248,9 +310,16 @@ class Tx(Protocol):
         """Mark (message, thread, party, member) delivered unless already; return the new ones."""
 
     def acknowledge_message(
-        self, message_id: str, thread_id: str, party: str, member: str, at: datetime
+        self,
+        message_id: str,
+        thread_id: str,
+        party: str,
+        member: str,
+        at: datetime,
+        signed: Signed | None = None,
     ) -> MessageReceipt:
-        """Record the acknowledgement (and the delivery it implies) unless already."""
+        """Record the acknowledgement (and the delivery it implies) unless already, and
+        ``signed`` unless a signature is already recorded (the first one stands)."""
 
 
 class Store(Protocol):

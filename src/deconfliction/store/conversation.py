@@ -34,6 +34,7 @@ from deconfliction.store.codec import (
     volume_from_json,
     volume_to_json,
 )
+from deconfliction.store.receipts import signed_from_text, signed_to_text
 
 __all__ = ["ThreadRows"]
 
@@ -77,6 +78,7 @@ def message_to_row(m: Message) -> dict[str, Any]:
         "window_start_us": None if m.window is None else dt_to_us(m.window.start),
         "window_end_us": None if m.window is None else dt_to_us(m.window.end),
         "withdrawn_us": opt_to_us(m.withdrawn_at),
+        "signed": signed_to_text(m.signed),
     }
 
 
@@ -105,6 +107,7 @@ def message_from_row(r: Any) -> Message:
         reason=r.reason,
         window=window,
         withdrawn_at=opt_from_us(r.withdrawn_us),
+        signed=signed_from_text(r.signed),
     )
 
 

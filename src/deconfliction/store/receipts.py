@@ -4,12 +4,15 @@ same connection, same tx)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from deconfliction.domain.receipt import AckDue, MessageReceipt, Receipt
+from deconfliction.record.statement import Signed
 from deconfliction.store import schema
 from deconfliction.store.codec import dt_from_us, dt_to_us, opt_from_us
 
@@ -21,6 +24,14 @@ _MR = schema.message_receipt
 _M = schema.message
 
 
+def signed_to_text(signed: Signed | None) -> str | None:
+    return None if signed is None else orjson.dumps(signed.to_json()).decode()
+
+
+def signed_from_text(text: str | None) -> Signed | None:
+    return None if text is None else Signed.from_json(orjson.loads(text))
+
+
 def receipt_from_row(r: Any) -> Receipt:
     return Receipt(
         notice=r.notice_id,
@@ -30,7 +41,22 @@ def receipt_from_row(r: Any) -> Receipt:
         delivered_by=r.delivered_by,
         acknowledged_at=opt_from_us(r.acknowledged_us),
         acknowledged_by=r.acknowledged_by,
+        signed=signed_from_text(r.ack_signed),
     )
+
+
+def message_receipt_from_row(r: Any) -> MessageReceipt:
+    """A row of ``message_receipt`` joined with its message's ``thread_id``."""
+    return MessageReceipt(
+        r.message_id,
+        r.thread_id,
+        r.party,
+        opt_from_us(r.delivered_us),
+        r.delivered_by,
+        opt_from_us(r.acknowledged_us),
+        r.acknowledged_by,
+        signed_from_text(r.ack_signed),
+    )  # fmt: skip
 
 
 class ReceiptRows:
@@ -78,9 +104,16 @@ class ReceiptRows:
         return [Receipt(n, v, p, at, m) for (n, v, p), m in fresh]
 
     def acknowledge(
-        self, notice_id: str, version: int, party: str, member: str, at: datetime
+        self,
+        notice_id: str,
+        version: int,
+        party: str,
+        member: str,
+        at: datetime,
+        signed: Signed | None = None,
     ) -> Receipt:
-        """Record the acknowledgement (and the delivery it implies) unless already; the receipt."""
+        """Record the acknowledgement (and the delivery it implies) unless already, and its
+        signature unless one is already recorded; the receipt."""
         row = self._conn.execute(
             sa.select(_R).where(
                 _R.c.notice_id == notice_id, _R.c.version == version, _R.c.party == party
@@ -92,24 +125,28 @@ class ReceiptRows:
                 _R.insert().values(
                     notice_id=notice_id, version=version, party=party, delivered_us=us,
                     delivered_by=member, acknowledged_us=us, acknowledged_by=member,
+                    ack_signed=signed_to_text(signed),
                 )
             )  # fmt: skip
-            return Receipt(notice_id, version, party, at, member, at, member)
+            return Receipt(notice_id, version, party, at, member, at, member, signed)
         current = receipt_from_row(row)
-        if current.acknowledged_at is not None:
-            return current
-        values: dict[str, Any] = {"acknowledged_us": us, "acknowledged_by": member}
+        values: dict[str, Any] = {}
+        if current.acknowledged_at is None:
+            values.update(acknowledged_us=us, acknowledged_by=member)
+            current = replace(current, acknowledged_at=at, acknowledged_by=member)
         if current.delivered_at is None:
             values.update(delivered_us=us, delivered_by=member)
-        self._conn.execute(
-            _R.update()
-            .where(_R.c.notice_id == notice_id, _R.c.version == version, _R.c.party == party)
-            .values(**values)
-        )
-        return Receipt(
-            notice_id, version, party, current.delivered_at or at,
-            current.delivered_by or member, at, member,
-        )  # fmt: skip
+            current = replace(current, delivered_at=at, delivered_by=member)
+        if signed is not None and current.signed is None:
+            values.update(ack_signed=signed_to_text(signed))
+            current = replace(current, signed=signed)
+        if values:
+            self._conn.execute(
+                _R.update()
+                .where(_R.c.notice_id == notice_id, _R.c.version == version, _R.c.party == party)
+                .values(**values)
+            )
+        return current
 
     def add_ack_due(self, due: AckDue) -> None:
         self._conn.execute(
@@ -152,16 +189,7 @@ class ReceiptRows:
         if party is not None:
             query = query.where(_MR.c.party == party)
         return [
-            MessageReceipt(
-                r.message_id,
-                r.thread_id,
-                r.party,
-                opt_from_us(r.delivered_us),
-                r.delivered_by,
-                opt_from_us(r.acknowledged_us),
-                r.acknowledged_by,
-            )  # fmt: skip
-            for r in self._conn.execute(query.order_by(_MR.c.party))
+            message_receipt_from_row(r) for r in self._conn.execute(query.order_by(_MR.c.party))
         ]
 
     def record_message_deliveries(
@@ -190,9 +218,16 @@ class ReceiptRows:
         return [MessageReceipt(m, t, p, at, who) for (m, p), (t, who) in fresh]
 
     def acknowledge_message(
-        self, message_id: str, thread_id: str, party: str, member: str, at: datetime
+        self,
+        message_id: str,
+        thread_id: str,
+        party: str,
+        member: str,
+        at: datetime,
+        signed: Signed | None = None,
     ) -> MessageReceipt:
-        """Record the acknowledgement (and the delivery it implies) unless already; the receipt."""
+        """Record the acknowledgement (and the delivery it implies) unless already, and its
+        signature unless one is already recorded; the receipt."""
         row = self._conn.execute(
             sa.select(_MR).where(_MR.c.message_id == message_id, _MR.c.party == party)
         ).first()
@@ -201,24 +236,31 @@ class ReceiptRows:
             self._conn.execute(
                 _MR.insert().values(
                     message_id=message_id, party=party, delivered_us=us, delivered_by=member,
-                    acknowledged_us=us, acknowledged_by=member,
+                    acknowledged_us=us, acknowledged_by=member, ack_signed=signed_to_text(signed),
                 )
             )  # fmt: skip
-            return MessageReceipt(message_id, thread_id, party, at, member, at, member)
-        delivered = (opt_from_us(row.delivered_us) or at, row.delivered_by or member)
-        if row.acknowledged_us is not None:
-            return MessageReceipt(
-                message_id, thread_id, party, *delivered, dt_from_us(row.acknowledged_us),
-                row.acknowledged_by,
-            )  # fmt: skip
-        self._conn.execute(
-            _MR.update()
-            .where(_MR.c.message_id == message_id, _MR.c.party == party)
-            .values(
-                delivered_us=dt_to_us(delivered[0]),
-                delivered_by=delivered[1],
+            return MessageReceipt(message_id, thread_id, party, at, member, at, member, signed)
+        current = MessageReceipt(
+            message_id, thread_id, party, opt_from_us(row.delivered_us) or at,
+            row.delivered_by or member, opt_from_us(row.acknowledged_us), row.acknowledged_by,
+            signed_from_text(row.ack_signed),
+        )  # fmt: skip
+        values: dict[str, Any] = {}
+        if current.acknowledged_at is None:
+            values.update(
+                delivered_us=dt_to_us(current.delivered_at or at),
+                delivered_by=current.delivered_by,
                 acknowledged_us=us,
                 acknowledged_by=member,
-            )  # fmt: skip
-        )
-        return MessageReceipt(message_id, thread_id, party, *delivered, at, member)
+            )
+            current = replace(current, acknowledged_at=at, acknowledged_by=member)
+        if signed is not None and current.signed is None:
+            values.update(ack_signed=signed_to_text(signed))
+            current = replace(current, signed=signed)
+        if values:
+            self._conn.execute(
+                _MR.update()
+                .where(_MR.c.message_id == message_id, _MR.c.party == party)
+                .values(**values)
+            )
+        return current

@@ -48,7 +48,10 @@ member = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),
     sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
+    sa.Column("public_key", sa.Text),
+    sa.Column("key_registered_us", sa.BigInteger),
 )
+"""``public_key``: the member's registered Ed25519 key (base64 of 32 bytes), if any."""
 
 notice = sa.Table(
     "notice",
@@ -189,6 +192,36 @@ event = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
 )
 
+record_node = sa.Table(
+    "record_node",
+    metadata,
+    sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.LargeBinary, nullable=False),
+)
+"""The hash of every perfect subtree of the record's Merkle tree: ``(level, idx)`` covers
+events ``idx * 2**level + 1`` to ``(idx + 1) * 2**level`` (level 0: each event's leaf hash)."""
+
+record_checkpoint = sa.Table(
+    "record_checkpoint",
+    metadata,
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("at_us", sa.BigInteger, nullable=False),
+    sa.Column("root", sa.LargeBinary, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+)
+"""Every signed tree head the line has published, as its signed note."""
+
+record_line = sa.Table(
+    "record_line",
+    metadata,
+    sa.Column("origin", sa.Text, primary_key=True),
+    sa.Column("vkey", sa.Text, nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+)
+"""The line's name and the public key its record is signed with (one row, from the first
+checkpoint on)."""
+
 receipt = sa.Table(
     "receipt",
     metadata,
@@ -199,7 +232,9 @@ receipt = sa.Table(
     sa.Column("delivered_by", sa.String(128)),
     sa.Column("acknowledged_us", sa.BigInteger),
     sa.Column("acknowledged_by", sa.String(128)),
+    sa.Column("ack_signed", sa.Text),
 )
+"""``ack_signed``: the acknowledgement's verified signature (``record.statement.Signed``, JSON)."""
 
 ack_due = sa.Table(
     "ack_due",
@@ -253,6 +288,7 @@ message = sa.Table(
     sa.Column("window_start_us", sa.BigInteger),
     sa.Column("window_end_us", sa.BigInteger),
     sa.Column("withdrawn_us", sa.BigInteger),
+    sa.Column("signed", sa.Text),
 )
 
 message_receipt = sa.Table(
@@ -264,4 +300,5 @@ message_receipt = sa.Table(
     sa.Column("delivered_by", sa.String(128)),
     sa.Column("acknowledged_us", sa.BigInteger),
     sa.Column("acknowledged_by", sa.String(128)),
+    sa.Column("ack_signed", sa.Text),
 )

@@ -31,7 +31,9 @@ from deconfliction.store.base import Box4, NoticeQuery, VolumeRow
 from deconfliction.store.checkpoint import Checkpointer
 from deconfliction.store.conversation import ThreadRows
 from deconfliction.store.events import EventRows
+from deconfliction.store.keys import MemberKeyRows
 from deconfliction.store.receipts import ReceiptRows
+from deconfliction.store.record import RecordRows
 from deconfliction.store.statements import (
     _COPY_FROM,
     _NOTICE_COLUMNS,
@@ -67,7 +69,7 @@ from deconfliction.store.tracks import TrackRows
 __all__ = ["SqlStore", "SqlTx"]
 
 
-class SqlTx(TrackRows, EventRows, ThreadRows, ReceiptRows):
+class SqlTx(TrackRows, EventRows, ThreadRows, ReceiptRows, RecordRows, MemberKeyRows):
     """One transaction on one connection; see ``store.base.Tx`` for the contract."""
 
     def __init__(self, conn: sa.Connection, dialect: str) -> None:

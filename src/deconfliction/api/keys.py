@@ -1,0 +1,53 @@
+"""Members' public keys over HTTP: register the key your signatures are checked with, read it.
+
+The rules live in ``service.signatures``; the statements signed in ``record.statement``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from deconfliction.api.auth import Caller
+from deconfliction.api.respond import json_response
+from deconfliction.service import Line
+from deconfliction.service.signatures import key_json, member_key, register_key
+
+__all__ = ["KeyIn", "KeyOut", "install"]
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    public_key: str = Field(
+        max_length=512,
+        description="your Ed25519 public key: standard base64 of its 32 bytes, or a C2SP "
+        "verifier key (name+id+base64)",
+    )
+
+
+class KeyOut(BaseModel):
+    party: str
+    member: str
+    public_key: str = Field(description="standard base64 of the 32-byte Ed25519 public key")
+    registered_at: AwareDatetime
+
+
+def install(app: FastAPI) -> None:
+    """Add the member key routes to ``app``."""
+    line: Line = app.state.line
+
+    @app.put("/v1/members/me/key", response_model=KeyOut, tags=["members"])
+    async def put_key(body: KeyIn, caller: Caller) -> Response:
+        """Register (or replace) the public key your signed acknowledgements and messages are
+        checked with. A `key.registered` event tells every party."""
+        key = await run_in_threadpool(register_key, line, caller, body.public_key)
+        return json_response(key_json(key))
+
+    @app.get("/v1/members/me/key", response_model=KeyOut, tags=["members"])
+    async def get_key(caller: Caller) -> Response:
+        """Your registered public key (404 if you have none)."""
+        key = await run_in_threadpool(member_key, line, caller)
+        return json_response(key_json(key))

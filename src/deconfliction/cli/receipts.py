@@ -1,0 +1,93 @@
+"""Receipts from a terminal: acknowledge a notice shared with your party (signed, with
+``--sign``), and see who has received and acknowledged a notice."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from deconfliction.cli.calls import AsJson, Body, call, console, print_raw, segment
+from deconfliction.cli.client import ServerOption
+from deconfliction.cli.keys import SignOpt, signature
+from deconfliction.cli.watch import _clock
+from deconfliction.record import statement
+
+__all__ = ["ack", "install", "receipts"]
+
+
+def _receipt_line(r: Body) -> str:
+    acked = f"acknowledged {_clock(r['acknowledged_at'])}" if r.get("acknowledged_at") else ""
+    got = f"received {_clock(r['delivered_at'])}" if r.get("delivered_at") else ""
+    signed = "signed" if r.get("signed") else ""
+    return ", ".join(filter(None, (acked, signed, got))) or "not received"
+
+
+def ack(
+    notice_id: Annotated[str, typer.Argument(metavar="NOTICE_ID", help="a notice shared with you")],
+    version: Annotated[
+        int | None,
+        typer.Option("--version", min=1, help="the version (default: current; signed: read now)"),
+    ] = None,
+    sign: SignOpt = False,
+    server: ServerOption = None,
+    as_json: AsJson = False,
+) -> None:
+    """Acknowledge a notice shared with your party; prints the receipt."""
+    body: Body = {} if version is None else {"version": version}
+    if sign:  # a signature names its version: by default the current one, read now
+        wanted = version or int(call(server, "GET", f"/v1/notices/{segment(notice_id)}")["version"])
+        body["version"] = wanted
+        body["signature"] = signature(
+            server, lambda origin: statement.ack_notice(origin, notice_id, wanted)
+        )
+    receipt = call(server, "POST", f"/v1/notices/{segment(notice_id)}/ack", body)
+    if print_raw(receipt, as_json):
+        return
+    console().print(
+        f"{receipt['party']}: notice {receipt['notice']} v{receipt['version']} "
+        + _receipt_line(receipt)
+    )
+
+
+def receipts(
+    notice_id: Annotated[str, typer.Argument(metavar="NOTICE_ID", help="the notice")],
+    server: ServerOption = None,
+    as_json: AsJson = False,
+) -> None:
+    """Who has received and acknowledged a notice, and the acknowledgements still missing.
+
+    For your own notice, every party's receipts; for another party's, your party's own.
+    """
+    body = call(server, "GET", f"/v1/notices/{segment(notice_id)}/receipts")
+    if print_raw(body, as_json):
+        return
+    shown = console()
+    table = Table(title=f"receipts of notice {body['notice']}", title_justify="left")
+    for column in ("party", "version", "delivered (UTC)", "acknowledged (UTC)", "signed by"):
+        table.add_column(column, justify="right" if column == "version" else "left")
+    for r in body["receipts"]:
+        table.add_row(
+            str(r["party"]),
+            str(r["version"]),
+            _clock(r["delivered_at"]) if r.get("delivered_at") else "-",
+            _clock(r["acknowledged_at"]) if r.get("acknowledged_at") else "-",
+            str(r["signed"]["member"]) if r.get("signed") else "-",
+        )
+    shown.print(table if body["receipts"] else "no receipts yet")
+    for due in body["due"]:
+        missing = ", ".join(due["missing"])
+        late = f", escalated {_clock(due['escalated_at'])}" if due.get("escalated_at") else ""
+        shown.print(
+            f"v{due['version']}, due {_clock(due['due'])}{late}: "
+            + (f"still missing {missing}" if missing else "acknowledged by every party")
+        )
+    if not body["due"]:
+        shown.print("no acknowledgement deadline on this notice")
+
+
+def install(app: typer.Typer) -> None:
+    """Add the receipt commands to ``app``."""
+    for command in (ack, receipts):
+        app.command()(command)

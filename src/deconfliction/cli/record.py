@@ -1,0 +1,285 @@
+"""``deconfliction record``: the line's key, party-held checkpoints, evidence bundles, and the
+verification of a whole store.
+
+``sync`` keeps every checkpoint a party has seen in a file of its own and proves each new one
+consistent with the last: a line that rewrote or truncated its log cannot hide it from a party
+that synced before. ``check`` and ``verify`` need no running line.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from deconfliction.cli.client import ServerOption, connect, fail, load_config, refused
+from deconfliction.cli.options import DbOption, db_url
+from deconfliction.record import Checkpoint, NoteError, Verifier, load, open_checkpoint
+from deconfliction.record.evidence import check_bundle
+from deconfliction.record.tree import ProofError, verify_consistency
+
+__all__ = ["record_app"]
+
+record_app = typer.Typer(
+    help="The record: the line's key, checkpoints you hold, evidence, verification.",
+    no_args_is_help=True,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+KeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        help="the line's verifier key (C2SP vkey), or a file holding it",
+        show_default=False,
+    ),
+]
+
+
+def _verifier(text: str) -> Verifier:
+    path = Path(text)
+    if "+" not in text and path.exists():
+        text = path.read_text().strip()
+    try:
+        return Verifier.from_vkey(text.strip())
+    except NoteError as exc:
+        raise fail(f"--key: {exc}") from None
+
+
+def _get(server: str | None, path: str, **params: Any) -> Any:
+    with connect(load_config(server)) as client:
+        r = client.get(path, params=params)
+    if r.status_code != 200:
+        raise refused(r)
+    return r
+
+
+@record_app.command()
+def key(
+    server: ServerOption = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="print the key of this key file instead of asking the line"),
+    ] = None,
+) -> None:
+    """Print the line's name and the verifier key its checkpoints are signed with."""
+    if key_file is not None:
+        try:
+            verifier = load(key_file).verifier()
+        except Exception as exc:  # a key file that will not open is the message itself
+            raise fail(str(exc)) from None
+        out.print(verifier.vkey())
+        return
+    body = _get(server, "/v1/record/key").json()
+    err.print(f"line {escape(body['origin'])}")
+    out.print(body["vkey"])
+
+
+def _held_path(origin: str) -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    safe = "".join(c if c.isalnum() or c in "-._" else "_" for c in origin)
+    return Path(base) / "deconfliction" / "record" / f"{safe}.json"
+
+
+def _read_held(path: Path) -> dict[str, Any] | None:
+    try:
+        held: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise fail(f"cannot read the checkpoints held in {path}: {exc}") from None
+    return held
+
+
+def _write_held(path: Path, held: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(held, indent=1) + "\n")
+    tmp.replace(path)
+
+
+@record_app.command()
+def sync(
+    server: ServerOption = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(help="where your checkpoints are kept (default: one file per line)"),
+    ] = None,
+    key: KeyOption = None,
+) -> None:
+    """Fetch the line's latest checkpoint, prove it consistent with the last one you hold, and
+    keep it. A rewritten or truncated log, or a bad signature, is an error naming both sizes.
+
+    The line's key is pinned at the first sync (or given with --key)."""
+    line_key = _get(server, "/v1/record/key").json()
+    path = file or _held_path(line_key["origin"])
+    held = _read_held(path) or {"origin": line_key["origin"], "vkey": None, "checkpoints": []}
+    pinned = held["vkey"] or (key and _verifier(key).vkey()) or line_key["vkey"]
+    if key is not None and _verifier(key).vkey() != pinned:
+        raise fail(f"--key differs from the key pinned in {path}: {pinned}")
+    if line_key["vkey"] != pinned:
+        raise fail(
+            f"the line now signs with {line_key['vkey']}, not the key {pinned} you pinned in "
+            f"{path}: its record cannot be trusted to be the one you synced",
+            1,
+        )
+    verifier = Verifier.from_vkey(pinned)
+    note = _get(server, "/v1/record/checkpoint").text
+    try:
+        new = open_checkpoint(note, verifier, held["origin"])
+    except NoteError as exc:
+        raise fail(f"the line's latest checkpoint is badly signed: {exc}", 1) from None
+    last = held["checkpoints"][-1] if held["checkpoints"] else None
+    if last is not None:
+        _check_consistent(server, last, new, path)
+    if last is None or new.size > last["size"]:
+        held["vkey"] = pinned
+        held["checkpoints"].append(
+            {
+                "size": new.size,
+                "root": base64.b64encode(new.root).decode(),
+                "note": note,
+                "seen_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            }
+        )
+        _write_held(path, held)
+    since = f", consistent with the {last['size']} you held" if last else " (the first you hold)"
+    out.print(f"checkpoint {new.size}{since}; {len(held['checkpoints'])} held in {path}")
+
+
+def _check_consistent(
+    server: str | None, last: dict[str, Any], new: Checkpoint, path: Path
+) -> None:
+    old_size, old_root = int(last["size"]), base64.b64decode(last["root"])
+    seen = last.get("seen_at", "earlier")
+    if new.size < old_size:
+        raise fail(
+            f"the line's checkpoint covers {new.size} events, fewer than the {old_size} of the "
+            f"checkpoint you hold (seen {seen}, in {path}): its log was truncated or rewritten",
+            1,
+        )
+    if new.size == old_size:
+        if new.root != old_root:
+            raise fail(
+                f"the line's checkpoint {new.size} has another root than the checkpoint "
+                f"{old_size} you hold (seen {seen}): its log was rewritten",
+                1,
+            )
+        return
+    body = _get(server, "/v1/record/consistency", old=old_size, new=new.size).json()
+    proof = [base64.b64decode(h) for h in body["proof"]]
+    try:
+        verify_consistency(old_size, new.size, old_root, new.root, proof)
+    except ProofError as exc:
+        raise fail(
+            f"the line's checkpoint {new.size} is not consistent with the checkpoint "
+            f"{old_size} you hold (seen {seen}, in {path}): its log was rewritten ({exc})",
+            1,
+        ) from None
+
+
+@record_app.command()
+def evidence(
+    notice: Annotated[str, typer.Option(help="the notice the evidence is about")],
+    party: Annotated[
+        str | None, typer.Option(help="only what concerns this party", show_default=False)
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="the bundle file (default: evidence-NOTICE.json)"),
+    ] = None,
+    server: ServerOption = None,
+) -> None:
+    """Write an evidence bundle: every version of a notice, every receipt and reply about it,
+    their inclusion proofs and a signed checkpoint."""
+    params = {"notice": notice} | ({"party": party} if party else {})
+    bundle = _get(server, "/v1/record/evidence", **params).json()
+    path = output or Path(f"evidence-{notice}.json")
+    path.write_bytes(orjson.dumps(bundle, option=orjson.OPT_INDENT_2) + b"\n")
+    withheld = f"; {bundle['withheld']} not yours to read left out" if bundle["withheld"] else ""
+    out.print(f"{len(bundle['entries'])} entries written to {path}{withheld}")
+
+
+@record_app.command()
+def check(
+    bundle: Annotated[Path, typer.Argument(help="an evidence bundle file")],
+    key: Annotated[str, typer.Option("--key", help="the line's verifier key, or a file of it")],
+) -> None:
+    """Verify an evidence bundle offline, and say in plain sentences what it proves."""
+    verifier = _verifier(key)
+    try:
+        data = json.loads(bundle.read_text())
+    except (OSError, ValueError) as exc:
+        raise fail(f"cannot read {bundle}: {exc}") from None
+    found = check_bundle(data, verifier)
+    if found.size:
+        out.print(f"Checkpoint {found.size} of {escape(verifier.name)}, signed by its key.")
+    for sentence in found.proven:
+        out.print(f"  • {escape(sentence)}")
+    for problem in found.problems:
+        err.print(f"[red]NOT PROVEN:[/red] {escape(problem)}")
+    if not found.ok:
+        raise typer.Exit(1)
+    out.print(f"[green]All {len(found.proven)} statements are proven by the record.[/green]")
+
+
+@record_app.command()
+def verify(
+    db: DbOption = None,
+    key: KeyOption = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="take the public key from the line's key file", show_default=False),
+    ] = None,
+) -> None:
+    """Re-hash every stored event, rebuild the tree and hold it to every stored checkpoint and
+    the line's key; each fault is named by sequence number, and the exit code is 1."""
+    from deconfliction.service.line import default_key_path
+    from deconfliction.service.verify import verify_store
+    from deconfliction.store import open_store
+
+    url = db_url(db)
+    if key is not None:
+        verifier = _verifier(key)
+    else:
+        path = key_file or default_key_path(url)
+        if path is None or not path.exists():
+            raise fail("give the line's public key with --key (or its key file with --key-file)")
+        try:
+            verifier = load(path).verifier()
+        except Exception as exc:  # a key file that will not open is the message itself
+            raise fail(str(exc)) from None
+    store = open_store(url)
+    try:
+        with Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err, disable=not sys.stderr.isatty(),
+        ) as bar:  # fmt: skip
+            task = bar.add_task("verifying events", total=None)
+            found = verify_store(
+                store, verifier, lambda done, total: bar.update(task, completed=done, total=total)
+            )
+    finally:
+        store.close()
+    for p in found.problems:
+        err.print(f"[red]seq {p.seq}:[/red] {escape(p.what)}")
+    if found.more:
+        err.print(f"[red]… and {found.more} more problems[/red]")
+    summary = (
+        f"{found.events} events, {found.recorded} in the tree, {found.checkpoints} checkpoints"
+    )
+    if not found.ok:
+        err.print(f"[red]The record does NOT verify[/red] ({summary}).")
+        raise typer.Exit(1)
+    out.print(f"The record verifies: {summary}, signed by {escape(verifier.vkey())}.")

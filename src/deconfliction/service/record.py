@@ -1,0 +1,219 @@
+"""The record as use cases: extend the Merkle tree over the event log, sign checkpoints, and
+serve proofs and entries to the parties.
+
+The tree follows the log: ``advance`` hashes the events appended since the last pass (a few
+thousand per transaction, under the record's own lock) and signs a checkpoint over the new
+size. The server calls it every couple of seconds (``Recorder``); anything that needs the
+newest events proven (an evidence bundle) calls it first.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from deconfliction.domain import Member, Role
+from deconfliction.errors import InvalidInput, NotFound, StateConflict
+from deconfliction.record import Checkpoint, sign_checkpoint
+from deconfliction.record.entry import entry_bytes
+from deconfliction.record.tree import (
+    Frontier,
+    NodeId,
+    assemble,
+    consistency_plan,
+    frontier_ids,
+    inclusion_plan,
+    leaf_hash,
+    plan_ids,
+)
+from deconfliction.service.duties import Periodic
+from deconfliction.service.events import clear_to
+from deconfliction.service.line import Line
+from deconfliction.store.base import EventRow, StoredCheckpoint, Tx
+from deconfliction.store.events import event_from_row
+
+__all__ = [
+    "CHUNK",
+    "Inclusion",
+    "Recorder",
+    "advance",
+    "consistency",
+    "entries_for",
+    "inclusion",
+    "latest_checkpoint",
+    "row_entry",
+]
+
+CHUNK = 5_000
+"""Events hashed per transaction: short enough that the record's lock is never held long."""
+
+MAX_ENTRIES = 1000
+_log = logging.getLogger(__name__)
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def row_entry(row: EventRow) -> bytes:
+    """The record's entry of one stored event (``record.entry``)."""
+    return entry_bytes(row.seq, row.kind, row.at_us, row.subject, row.party, row.told, row.body)
+
+
+def _frontier(tx: Tx, size: int) -> Frontier:
+    ids = frontier_ids(size)
+    nodes = tx.record_nodes(ids)
+    return Frontier(size, [nodes[i] for i in ids])
+
+
+def _check_key(tx: Tx, line: Line) -> None:
+    """The record is signed by one key for its whole life: refuse to sign with another."""
+    signer = line.signer
+    vkey = signer.verifier().vkey()
+    known = tx.record_line()
+    if known is None:
+        tx.set_record_line(signer.name, vkey, line.clock())
+    elif known != (signer.name, vkey):
+        raise StateConflict(
+            f"this line's record is signed by {known[1]}, but its key file holds {vkey}; "
+            "start the line with the key file it was started with"
+        )
+
+
+def _extend(line: Line, tx: Tx, limit: int) -> int:
+    """Hash up to ``limit`` unrecorded events into the tree; how many."""
+    size = tx.record_size()
+    rows = list(tx.event_rows(size, limit))
+    if not rows:
+        return 0
+    if rows[0].seq != size + 1 or rows[-1].seq != size + len(rows):
+        seqs = [r.seq for r in rows]
+        gap = next(size + i for i, s in enumerate(seqs, 1) if s != size + i)
+        raise StateConflict(f"the event log has no event {gap}: the record cannot go past it")
+    frontier = _frontier(tx, size)
+    tx.add_record_nodes(frontier.extend(leaf_hash(row_entry(r)) for r in rows))
+    return len(rows)
+
+
+def advance(line: Line, chunk: int = CHUNK) -> StoredCheckpoint | None:
+    """Record every event appended so far and sign a checkpoint over them; the new checkpoint,
+    or ``None`` when the record already held every event."""
+    made = None
+    while True:
+        with line.store.transaction() as tx:
+            tx.lock_record()
+            _check_key(tx, line)
+            added = _extend(line, tx, chunk)
+            if added == 0:
+                return made
+            size = tx.record_size()
+            root = _frontier(tx, size).root()
+            note = sign_checkpoint(Checkpoint(line.origin, size, root), line.signer)
+            now = line.clock()
+            tx.add_checkpoint(size, now, root, note)
+            made = StoredCheckpoint(size, now, root, note)
+        if added < chunk:
+            return made
+
+
+class Recorder(Periodic):
+    """Runs ``advance`` every ``interval_s`` seconds while the server runs."""
+
+    def __init__(self, line: Line, interval_s: float = 2.0) -> None:
+        super().__init__(interval_s, lambda: advance(line), "record")
+
+
+def latest_checkpoint(line: Line, size: int | None = None) -> StoredCheckpoint:
+    """The newest checkpoint (or the one over exactly ``size`` events)."""
+    with line.store.read() as tx:
+        found = tx.latest_checkpoint() if size is None else tx.get_checkpoint(size)
+    if found is None:
+        if size is None:
+            raise NotFound("the line has signed no checkpoint yet; it does once events arrive")
+        raise NotFound(f"no checkpoint over {size} events was signed", "/size")
+    return found
+
+
+def _size(tx: Tx, size: int | None, pointer: str) -> int:
+    recorded = tx.record_size()
+    if size is None:
+        latest = tx.latest_checkpoint()
+        if latest is None:
+            raise NotFound("the line has signed no checkpoint yet; it does once events arrive")
+        return latest.size
+    if not 1 <= size <= recorded:
+        raise InvalidInput(f"the record holds 1 to {recorded} events, not {size}", pointer)
+    return size
+
+
+def _proof(tx: Tx, plan: Sequence[tuple[NodeId, ...]]) -> list[bytes]:
+    return assemble(plan, tx.record_nodes(plan_ids(plan)))
+
+
+@dataclass(frozen=True, slots=True)
+class Inclusion:
+    """Event ``seq`` is leaf ``seq - 1`` of the tree of ``size`` events: ``proof`` leads from its
+    leaf hash to that tree's root."""
+
+    seq: int
+    size: int
+    leaf: bytes
+    proof: list[bytes]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "index": self.seq - 1,
+            "size": self.size,
+            "leaf": b64(self.leaf),
+            "proof": [b64(h) for h in self.proof],
+        }
+
+
+def inclusion(line: Line, seq: int, size: int | None = None) -> Inclusion:
+    """The inclusion proof of event ``seq`` in the tree of ``size`` events (default: the
+    latest checkpoint's)."""
+    with line.store.read() as tx:
+        n = _size(tx, size, "/size")
+        if not 1 <= seq <= n:
+            raise NotFound(f"event {seq} is not among the {n} events of that tree", "/seq")
+        plan = inclusion_plan(seq - 1, n)
+        leaf = tx.record_nodes([(0, seq - 1)])[(0, seq - 1)]
+        return Inclusion(seq, n, leaf, _proof(tx, plan))
+
+
+def consistency(line: Line, old: int, new: int | None = None) -> dict[str, Any]:
+    """The proof that the tree of ``old`` events is a prefix of the tree of ``new`` (default:
+    the latest checkpoint's)."""
+    with line.store.read() as tx:
+        n = _size(tx, new, "/new")
+        if not 1 <= old <= n:
+            raise InvalidInput(f"old must lie between 1 and {n}, not {old}", "/old")
+        proof = _proof(tx, consistency_plan(old, n))
+    return {"old": old, "new": n, "proof": [b64(h) for h in proof]}
+
+
+def entries_for(line: Line, actor: Member, start: int, end: int) -> list[dict[str, Any]]:
+    """Entries ``start`` to ``end`` (sequence numbers, inclusive) of the record, each in clear
+    when the actor's party may read the event in full, or else as its leaf hash only, so that
+    every party can still rebuild the tree."""
+    if start < 1:
+        raise InvalidInput("entries start at 1", "/start")
+    if end < start:
+        raise InvalidInput(f"end must not lie before start ({start})", "/end")
+    if end - start + 1 > MAX_ENTRIES:
+        raise InvalidInput(f"at most {MAX_ENTRIES} entries at a time", "/end")
+    out = []
+    with line.store.read() as tx:
+        end = min(end, tx.record_size())
+        leaves = dict(tx.leaf_hashes(start - 1, end))
+        for row in tx.event_rows(start - 1, max(0, end - start + 1)):
+            seen = actor.role is Role.ADMIN or clear_to(tx, event_from_row(row), actor.party)
+            if seen:
+                out.append({"seq": row.seq, "entry": row_entry(row).decode()})
+            else:
+                out.append({"seq": row.seq, "leaf": b64(leaves[row.seq - 1])})
+    return out

@@ -1,0 +1,102 @@
+"""Members' keys and signatures: register the Ed25519 key a member signs with, and check that a
+signed acknowledgement or message was signed by it (the statements: ``record.statement``).
+
+A registered key is an event told to every party (``key.registered``): anyone who holds the
+record can then check every signature in it, without trusting the line.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from deconfliction.domain import Audience, Event, EventKind, Member
+from deconfliction.domain.party import MemberKey
+from deconfliction.errors import InvalidInput, NotFound
+from deconfliction.record.note import NoteError, public_key_from_text, verify_signature
+from deconfliction.record.statement import Signed
+from deconfliction.service.line import Line
+from deconfliction.service.wire import utc_z
+from deconfliction.store.base import Tx
+
+__all__ = ["key_json", "member_key", "register_key", "signed_by"]
+
+REGISTER_FIRST = "register a public key first (PUT /v1/members/me/key)"
+
+
+def key_json(k: MemberKey) -> dict[str, Any]:
+    return {
+        "party": k.party,
+        "member": k.member,
+        "public_key": base64.b64encode(k.public_key).decode("ascii"),
+        "registered_at": utc_z(k.registered_at),
+    }
+
+
+def register_key(line: Line, actor: Member, text: str) -> MemberKey:
+    """The actor registers (or replaces) its own public key: the base64 of 32 bytes or a C2SP
+    verifier key. Registering the key already registered changes nothing."""
+    try:
+        public_key = public_key_from_text(text)
+    except NoteError as e:
+        raise InvalidInput(
+            f"{e}; give the base64 of an Ed25519 public key", "/public_key"
+        ) from None
+    now = line.clock()
+    with line.store.transaction() as tx:
+        tx.lock_for_notice_write()
+        current = tx.member_key(actor.id)
+        if current is not None and current.public_key == public_key:
+            return current
+        tx.set_member_key(actor.id, public_key, now)
+        key = MemberKey(actor.id, actor.party, public_key, now)
+        told = Audience(everyone=True)  # public keys are for everyone to verify with
+        event = Event(
+            0, EventKind.KEY_REGISTERED, now, actor.id, actor.party, told, {"key": key_json(key)}
+        )
+        logged = tx.append_events([event])
+    line.signal.notify(logged[-1].seq)
+    return key
+
+
+def member_key(line: Line, actor: Member) -> MemberKey:
+    """The actor's registered key (NotFound if it has none)."""
+    with line.store.read() as tx:
+        key = tx.member_key(actor.id)
+    if key is None:
+        raise NotFound(f"you have no public key registered; {REGISTER_FIRST}", "")
+    return key
+
+
+def _is_signature(text: str) -> bool:
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return len(raw) == 64
+
+
+def signed_by(
+    tx: Tx, actor: Member, statement: bytes, signature: str, expected: str = ""
+) -> Signed:
+    """The record of ``signature``, once it verifies over ``statement`` with the actor's key.
+
+    ``InvalidInput`` at ``/signature`` otherwise, saying what to sign (``expected``, or the
+    statement itself) so the member can see what differs.
+    """
+    if not _is_signature(signature):
+        raise InvalidInput(
+            "the signature is not the standard base64 of a 64-byte Ed25519 signature",
+            "/signature",
+        )
+    key = tx.member_key(actor.id)
+    if key is None:
+        raise InvalidInput(REGISTER_FIRST, "/signature")
+    if not verify_signature(key.public_key, statement, signature):
+        raise InvalidInput(
+            "the signature does not verify over the statement for this line; sign "
+            f"{expected or statement.decode()} with your registered key",
+            "/signature",
+        )
+    return Signed(actor.id, statement.decode(), signature)

@@ -1,0 +1,130 @@
+"""The record's rows for ``SqlTx`` (a mixin): the Merkle tree's perfect subtrees, the signed
+checkpoints, the line's name and key, and the event rows as the tree hashes them.
+
+Only perfect subtrees are stored (``record_node``: about two rows per event); every proof is
+assembled from them in one indexed query (``record.tree``). The tree is extended under its own
+lock, so recording never waits on the writers of notices, whose events it follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from deconfliction.store import schema
+from deconfliction.store.base import EventRow, StoredCheckpoint
+from deconfliction.store.codec import dt_from_us, dt_to_us
+
+__all__ = ["RECORD_LOCK", "RecordRows"]
+
+RECORD_LOCK = 0x6465_636F_7265_636F
+"""PostgreSQL advisory lock key of whoever extends the record ("decoreco")."""
+
+_N = schema.record_node
+_C = schema.record_checkpoint
+_L = schema.record_line
+_E = schema.event
+_EVENT_COLUMNS = (_E.c.seq, _E.c.kind, _E.c.at_us, _E.c.subject, _E.c.party, _E.c.told, _E.c.body)
+
+
+def _checkpoint(r: Any) -> StoredCheckpoint:
+    return StoredCheckpoint(
+        size=r.size, at=dt_from_us(r.at_us), root=bytes(r.root), note=r.note
+    )  # fmt: skip
+
+
+class RecordRows:
+    """The record methods of ``store.base.Tx``; mixed into ``SqlTx``."""
+
+    _conn: sa.Connection
+    _dialect: str
+
+    def lock_record(self) -> None:
+        # SQLite: BEGIN IMMEDIATE already took the database's single write lock.
+        if self._dialect == "postgresql":
+            self._conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": RECORD_LOCK})
+
+    def record_size(self) -> int:
+        query = sa.select(sa.func.coalesce(sa.func.max(_N.c.idx) + 1, 0)).where(_N.c.level == 0)
+        return int(self._conn.execute(query).scalar_one())
+
+    def record_nodes(self, ids: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        query = sa.select(_N.c.level, _N.c.idx, _N.c.hash).where(
+            sa.tuple_(_N.c.level, _N.c.idx).in_(wanted)
+        )
+        return {(r.level, r.idx): bytes(r.hash) for r in self._conn.execute(query)}
+
+    def add_record_nodes(self, nodes: Sequence[tuple[tuple[int, int], bytes]]) -> None:
+        if not nodes:
+            return
+        mark = "%s" if self._dialect == "postgresql" else "?"
+        self._conn.exec_driver_sql(
+            f"INSERT INTO record_node (level, idx, hash) VALUES ({mark}, {mark}, {mark})",
+            [(level, idx, h) for (level, idx), h in nodes],
+        )
+
+    def leaf_hashes(self, start: int, end: int) -> Iterator[tuple[int, bytes]]:
+        """(index, leaf hash) for the stored leaves in ``[start, end)``, in order."""
+        query = (
+            sa.select(_N.c.idx, _N.c.hash)
+            .where(_N.c.level == 0, _N.c.idx >= start, _N.c.idx < end)
+            .order_by(_N.c.idx)
+        )
+        with self._conn.execute(query.execution_options(yield_per=10_000)) as result:
+            for r in result:
+                yield r.idx, bytes(r.hash)
+
+    def event_rows(self, after: int, limit: int | None = None) -> Iterator[EventRow]:
+        """The stored event rows after sequence number ``after``, as stored, in order."""
+        query = sa.select(*_EVENT_COLUMNS).where(_E.c.seq > after).order_by(_E.c.seq)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._conn.execute(query.execution_options(yield_per=10_000)) as result:
+            for r in result:
+                yield EventRow(*r)
+
+    def add_checkpoint(self, size: int, at: datetime, root: bytes, note: str) -> None:
+        self._conn.execute(
+            _C.insert().values(size=size, at_us=dt_to_us(at), root=root, note=note)
+        )  # fmt: skip
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        row = self._conn.execute(sa.select(_C).order_by(_C.c.size.desc()).limit(1)).first()
+        return None if row is None else _checkpoint(row)
+
+    def get_checkpoint(self, size: int) -> StoredCheckpoint | None:
+        row = self._conn.execute(sa.select(_C).where(_C.c.size == size)).first()
+        return None if row is None else _checkpoint(row)
+
+    def checkpoints(self) -> Iterator[StoredCheckpoint]:
+        query = sa.select(_C).order_by(_C.c.size)
+        with self._conn.execute(query.execution_options(yield_per=10_000)) as result:
+            for r in result:
+                yield _checkpoint(r)
+
+    def record_line(self) -> tuple[str, str] | None:
+        row = self._conn.execute(sa.select(_L.c.origin, _L.c.vkey)).first()
+        return None if row is None else (row.origin, row.vkey)
+
+    def set_record_line(self, origin: str, vkey: str, at: datetime) -> None:
+        self._conn.execute(_L.insert().values(origin=origin, vkey=vkey, created_us=dt_to_us(at)))
+
+    def event_rows_about(
+        self, subjects: Sequence[str], containing: Sequence[str] = ()
+    ) -> list[EventRow]:
+        """Stored events whose subject is among ``subjects`` or whose body contains any of the
+        ``containing`` texts (for evidence: rare, and narrowed further by the caller)."""
+        conditions: list[sa.ColumnElement[bool]] = []
+        if subjects:
+            conditions.append(_E.c.subject.in_(list(subjects)))
+        conditions += [_E.c.body.contains(text, autoescape=True) for text in containing]
+        if not conditions:
+            return []
+        query = sa.select(*_EVENT_COLUMNS).where(sa.or_(*conditions)).order_by(_E.c.seq)
+        return [EventRow(*r) for r in self._conn.execute(query)]
