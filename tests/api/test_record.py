@@ -133,3 +133,47 @@ def test_an_evidence_bundle_proves_the_versions_and_the_acknowledgement(api: Api
     tampered["entries"][0]["entry"] = tampered["entries"][0]["entry"].replace("Hospital", "Depot")
     broken = check_bundle(tampered, verifier(api))
     assert not broken.ok and broken.problems[0].startswith("entry 1 is not proven")
+
+
+def test_evidence_holds_the_requests_naming_the_notice_and_signed_answers(api: Api) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from deconfliction.record import statement
+    from tests.api.test_conversation import answer, open_thread, send, vacate
+
+    made = hospital(api)  # blue's, shared with red; red acknowledged version 1 unsigned
+    key = Ed25519PrivateKey.generate()
+    public = base64.b64encode(key.public_key().public_bytes_raw()).decode()
+    r = api.client.put(
+        "/v1/members/me/key", json={"public_key": public}, headers=api.headers("red")
+    )
+    assert r.status_code == 200, r.text
+    said = statement.ack_notice(api.line.origin, made["id"], 1)
+    signature = base64.b64encode(key.sign(said)).decode()
+    r = api.client.post(
+        f"/v1/notices/{made['id']}/ack",
+        json={"version": 1, "signature": signature},
+        headers=api.headers("red"),
+    )
+    assert r.status_code == 200, r.text
+
+    thread = open_thread(api, "blue", ["red"]).json()["id"]
+    asked = send(api, "blue", thread, vacate(notices=[made["id"]])).json()["id"]
+    unrelated = send(api, "blue", thread, vacate(text="Another box.")).json()["id"]
+    reply = answer(asked, "decline", reason="Convoy already under way.")
+    sent = {**reply, "signature": base64.b64encode(
+        key.sign(statement.send(api.line.origin, thread, reply))).decode()}  # fmt: skip
+    assert send(api, "red", thread, sent).status_code == 201
+    assert send(api, "red", thread, answer(unrelated, "accept")).status_code == 201
+
+    bundle = api.get("blue", "/v1/record/evidence", notice=made["id"], party="red").json()
+    found = check_bundle(bundle, verifier(api))
+    assert found.ok, found.problems
+    text = "\n".join(found.proven)
+    assert f"party blue asked party red to vacate (request {asked}, about {made['id']}" in text
+    assert f"party red replied decline to request {asked}: “Convoy already under way.”" in text
+    assert unrelated not in text  # a request that does not name the notice is not evidence of it
+    assert "registered the public key " + public in text
+    signed = [s for s in found.proven if "the signature verifies" in s]
+    assert len(signed) == 2  # the acknowledgement and the reply
+    assert any(f"Party red acknowledged version 1 of notice {made['id']}" in s for s in signed)

@@ -62,6 +62,24 @@ class EntryList(BaseModel):
     entries: list[EntryOut]
 
 
+class ProvenEntry(BaseModel):
+    seq: int
+    entry: str = Field(description="the entry (RFC 8785 JSON of the event's record)")
+    proof: list[str] = Field(description="its inclusion proof against the bundle's checkpoint")
+
+
+class Evidence(BaseModel):
+    format: str = Field(description="deconfliction-evidence/1")
+    origin: str
+    notice: str
+    party: str | None = Field(description="the party the bundle was narrowed to, if any")
+    made_at: str
+    made_for: str = Field(description="the party that asked for it (what it may read)")
+    checkpoint: str = Field(description="the signed checkpoint every proof leads to")
+    entries: list[ProvenEntry]
+    withheld: int = Field(description="entries about the notice the asking party may not read")
+
+
 def install(app: FastAPI) -> None:
     """Add the record's routes to ``app``."""
     line: Line = app.state.line
@@ -113,7 +131,7 @@ def install(app: FastAPI) -> None:
         found = await run_in_threadpool(entries_for, line, caller, start, last)
         return json_response({"entries": found})
 
-    @app.get("/v1/record/evidence", tags=["record"])
+    @app.get("/v1/record/evidence", response_model=Evidence, tags=["record"])
     async def evidence(
         caller: Caller,
         notice: Annotated[str, Query(max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")],

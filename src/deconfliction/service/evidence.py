@@ -15,6 +15,7 @@ from deconfliction.errors import NotFound
 from deconfliction.record.evidence import FORMAT
 from deconfliction.record.tree import assemble, inclusion_plan, plan_ids
 from deconfliction.service.events import clear_to
+from deconfliction.service.line import Line
 from deconfliction.service.record import advance, b64, row_entry
 from deconfliction.service.wire import utc_z
 from deconfliction.store.base import EventRow, Tx
@@ -75,7 +76,7 @@ def _signers(rows: list[EventRow]) -> set[str]:
 
 
 def evidence_bundle(
-    line: Any, actor: Member, notice_id: str, party: str | None = None
+    line: Line, actor: Member, notice_id: str, party: str | None = None
 ) -> dict[str, Any]:
     """The evidence about a notice the actor's party may see (a party's own entries in clear;
     the host's, all), optionally narrowed to what concerns ``party``."""
