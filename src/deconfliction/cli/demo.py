@@ -6,6 +6,7 @@ and the same use cases as a coordinator's POST.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,7 @@ class Loaded:
     tokens: dict[str, str]
     members: dict[str, Member]
     feed: Feed
+    notice_ids: list[str]
 
 
 def load_scenario(line: service.Line) -> Loaded:
@@ -71,9 +73,29 @@ def load_scenario(line: service.Line) -> Loaded:
         notice_ids.append(made.notice.id)
     for t in scenario.get("threads", []):
         _converse(line, members, t, base, now)
+    for a in scenario.get("acknowledgements", []):
+        _acknowledge(line, members[a["party"]], notice_ids[a["notice"]], a["signed"])
     feed = Feed(line, assets_from(scenario["tracks"], notice_ids, now), members)
     feed.report_once()
-    return Loaded(tokens, members, feed)
+    return Loaded(tokens, members, feed, notice_ids)
+
+
+def _acknowledge(line: service.Line, member: Member, notice_id: str, signed: bool) -> None:
+    """A party acknowledges version 1 of a notice; signed, with a member key made for the demo
+    and registered first (a real member keeps its key in ``deconfliction key new``'s file)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from deconfliction.record import statement
+    from deconfliction.service.receipts import acknowledge
+    from deconfliction.service.signatures import register_key
+
+    signature = None
+    if signed:
+        key = Ed25519PrivateKey.generate()
+        register_key(line, member, base64.b64encode(key.public_key().public_bytes_raw()).decode())
+        said = statement.ack_notice(line.origin, notice_id, 1)
+        signature = base64.b64encode(key.sign(said)).decode()
+    acknowledge(line, member, notice_id, 1, signature)
 
 
 def _converse(
@@ -133,6 +155,11 @@ def demo(
     )
     console.print(
         f"  DECONFLICTION_URL={base} DECONFLICTION_TOKEN={un} deconfliction record sync",
+        soft_wrap=True,
+    )
+    console.print(
+        f"  DECONFLICTION_URL={base} DECONFLICTION_TOKEN={un} deconfliction record evidence "
+        f"--notice {loaded.notice_ids[2]}   # the convoy: versions, receipts, signatures",
         soft_wrap=True,
     )
     console.print(f"The record is signed by {line.signer.verifier().vkey()}", soft_wrap=True)
