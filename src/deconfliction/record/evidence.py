@@ -185,7 +185,9 @@ class _Story:
             said = f"At {at}, {who} withdrew the agreement of request {m['in_reply_to']}"
         else:
             said = f"At {at}, {who} wrote on thread {m['thread']}: “{m['text']}”"
-        expect = {"act": "send", "thread": m["thread"]}
+        # what the member signed must be this message: its kind, and what it answers or asks
+        sent = {k: m[k] for k in ("kind", "in_reply_to", "reply", "request", "to") if k in m}
+        expect = {"act": "send", "thread": m["thread"], "message": sent}
         self.out.proven.append(f"{said}{self._signed(m.get('signed'), expect, seq)}")
 
     def _escalation(self, e: dict[str, Any], at: str, seq: int) -> None:
@@ -219,7 +221,7 @@ class _Story:
         except ValueError:
             content = None
         wanted = {**expect, "line": self.origin}
-        if not isinstance(content, dict) or any(content.get(k) != v for k, v in wanted.items()):
+        if not isinstance(content, dict) or not _holds(content, wanted):
             self.out.problems.append(
                 f"entry {seq}: the statement member {member} signed is not about this "
                 f"(expected {json.dumps(wanted, sort_keys=True)})"
@@ -235,3 +237,15 @@ class _Story:
             f" (entry {seq}), signed by member {member} with the key it registered in "
             f"entry {key[1]}; the signature verifies."
         )
+
+
+def _holds(content: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether ``content`` has every member of ``wanted`` (nested objects: at least theirs)."""
+    for key, value in wanted.items():
+        got = content.get(key)
+        if isinstance(value, dict):
+            if not isinstance(got, dict) or not _holds(got, value):
+                return False
+        elif got != value:
+            return False
+    return True
