@@ -4,8 +4,14 @@ the key, entries in clear only to those who may read them, and evidence bundles.
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
+from fastapi.testclient import TestClient
+
+from deconfliction import service
+from deconfliction.api.app import create_app
+from deconfliction.domain import Role
 from deconfliction.record import Verifier, open_checkpoint
 from deconfliction.record.evidence import check_bundle
 from deconfliction.record.tree import (
@@ -15,8 +21,10 @@ from deconfliction.record.tree import (
     verify_consistency,
     verify_inclusion,
 )
+from deconfliction.service import Line
 from deconfliction.service.record import advance
-from tests.api.conftest import Api, notice, square
+from tests.api.conftest import NOW, Api, notice, square
+from tests.conftest import MakeStore
 
 
 def b(text: str) -> bytes:
@@ -177,3 +185,31 @@ def test_evidence_holds_the_requests_naming_the_notice_and_signed_answers(api: A
     signed = [s for s in found.proven if "the signature verifies" in s]
     assert len(signed) == 2  # the acknowledgement and the reply
     assert any(f"Party red acknowledged version 1 of notice {made['id']}" in s for s in signed)
+
+
+def _one_party_line(make_store: MakeStore) -> tuple[Line, dict[str, str]]:
+    line = Line(store=make_store("sqlite"), clock=lambda: NOW)
+    service.create_party(line, "blue", "Blue")
+    token = service.create_member(line, "blue", Role.COORDINATOR)[1]
+    return line, {"Authorization": f"Bearer {token}"}
+
+
+def test_the_server_signs_new_events_by_itself(make_store: MakeStore) -> None:
+    line, headers = _one_party_line(make_store)
+    with TestClient(create_app(line, record_interval_s=0.1)) as client:
+        client.post("/v1/notices", json=notice(square(40.0, 35.0)), headers=headers)
+        deadline = time.monotonic() + 10
+        while client.get("/v1/record/checkpoint", headers=headers).status_code != 200:
+            assert time.monotonic() < deadline, "no checkpoint within 10 s"
+            time.sleep(0.05)
+
+
+def test_the_server_signs_what_is_left_as_it_stops(make_store: MakeStore) -> None:
+    line, headers = _one_party_line(make_store)
+    with TestClient(create_app(line, record_interval_s=3600)) as client:
+        for lon in (40.0, 41.0):
+            client.post("/v1/notices", json=notice(square(lon, 35.0)), headers=headers)
+        assert client.get("/v1/record/checkpoint", headers=headers).status_code == 404
+    with line.store.read() as tx:
+        latest = tx.latest_checkpoint()
+        assert latest is not None and latest.size == tx.last_event_seq() == 2

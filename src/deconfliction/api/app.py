@@ -45,7 +45,7 @@ from deconfliction.domain import ConflictKind, Notice, NoticeKind, TrackDomain
 from deconfliction.errors import InvalidInput, MalformedBody, PayloadTooLarge
 from deconfliction.service import Line
 from deconfliction.service.duties import Periodic, deadline_duties
-from deconfliction.service.record import Recorder, advance
+from deconfliction.service.record import Recorder
 from deconfliction.service.scan import Scanner, ScanSettings, scan
 from deconfliction.service.tracks import MAX_REPORTS, ReportResult, TrackFilter
 
@@ -183,7 +183,6 @@ def create_app(
             line.deliveries.flush()
             if recorder is not None:
                 recorder.stop()
-                advance(line)  # what the last moments appended is signed before the line stops
 
     app = FastAPI(
         title="Deconfliction Line",

@@ -123,10 +123,18 @@ def advance(line: Line, chunk: int = CHUNK) -> StoredCheckpoint | None:
 
 
 class Recorder(Periodic):
-    """Runs ``advance`` every ``interval_s`` seconds while the server runs."""
+    """Runs ``advance`` every ``interval_s`` seconds while the server runs, and once more as it
+    stops, so that what the last moments appended is signed too."""
 
     def __init__(self, line: Line, interval_s: float = 2.0) -> None:
         super().__init__(interval_s, lambda: advance(line), "record")
+
+    def stop(self) -> None:
+        super().stop()
+        try:
+            self.duty()
+        except Exception:  # stopping must not fail on it; the log says why
+            _log.exception("the last pass of the record failed")
 
 
 def latest_checkpoint(line: Line, size: int | None = None) -> StoredCheckpoint:
