@@ -24,6 +24,7 @@ import rfc8785
 
 __all__ = ["at_text", "canonical_entry", "entry_bytes", "parse_entry", "told_text"]
 
+
 @lru_cache(maxsize=4096)
 def _second(s: int) -> str:
     # events come in bursts: one formatting per second of the log, not one per event
