@@ -83,19 +83,18 @@ def _check_key(tx: Tx, line: Line) -> None:
         )
 
 
-def _extend(line: Line, tx: Tx, limit: int) -> int:
-    """Hash up to ``limit`` unrecorded events into the tree; how many."""
-    size = tx.record_size()
+def _extend(tx: Tx, size: int, limit: int) -> Frontier:
+    """Hash up to ``limit`` unrecorded events into the tree of ``size``; its new right edge."""
     rows = list(tx.event_rows(size, limit))
+    frontier = _frontier(tx, size)
     if not rows:
-        return 0
+        return frontier
     if rows[0].seq != size + 1 or rows[-1].seq != size + len(rows):
         seqs = [r.seq for r in rows]
         gap = next(size + i for i, s in enumerate(seqs, 1) if s != size + i)
         raise StateConflict(f"the event log has no event {gap}: the record cannot go past it")
-    frontier = _frontier(tx, size)
     tx.add_record_nodes(frontier.extend(leaf_hash(row_entry(r)) for r in rows))
-    return len(rows)
+    return frontier
 
 
 def advance(line: Line, chunk: int = CHUNK) -> StoredCheckpoint | None:
@@ -109,11 +108,12 @@ def advance(line: Line, chunk: int = CHUNK) -> StoredCheckpoint | None:
         with line.store.transaction() as tx:
             tx.lock_record()
             _check_key(tx, line)
-            added = _extend(line, tx, chunk)
+            before = tx.record_size()
+            frontier = _extend(tx, before, chunk)
+            added = frontier.size - before
             if added == 0:
                 return made
-            size = tx.record_size()
-            root = _frontier(tx, size).root()
+            size, root = frontier.size, frontier.root()
             note = sign_checkpoint(Checkpoint(line.origin, size, root), line.signer)
             now = line.clock()
             tx.add_checkpoint(size, now, root, note)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +37,13 @@ def _checkpoint(r: Any) -> StoredCheckpoint:
     )  # fmt: skip
 
 
+@cache
+def _nodes_sql(dialect: str, n: int) -> str:
+    mark = "%s" if dialect == "postgresql" else "?"
+    terms = " OR ".join([f"(level = {mark} AND idx = {mark})"] * n)
+    return f"SELECT level, idx, hash FROM record_node WHERE {terms}"
+
+
 class RecordRows:
     """The record methods of ``store.base.Tx``; mixed into ``SqlTx``."""
 
@@ -55,10 +63,12 @@ class RecordRows:
         wanted = sorted(set(ids))
         if not wanted:
             return {}
-        query = sa.select(_N.c.level, _N.c.idx, _N.c.hash).where(
-            sa.tuple_(_N.c.level, _N.c.idx).in_(wanted)
+        # One (level = ? AND idx = ?) term per node: SQLite answers each from the primary key,
+        # where a row-value IN list of more than one pair makes it scan the whole table.
+        rows = self._conn.exec_driver_sql(
+            _nodes_sql(self._dialect, len(wanted)), tuple(v for node in wanted for v in node)
         )
-        return {(r.level, r.idx): bytes(r.hash) for r in self._conn.execute(query)}
+        return {(level, idx): bytes(h) for level, idx, h in rows}
 
     def add_record_nodes(self, nodes: Sequence[tuple[tuple[int, int], bytes]]) -> None:
         if not nodes:

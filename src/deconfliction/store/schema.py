@@ -198,6 +198,7 @@ record_node = sa.Table(
     sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
     sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("hash", sa.LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
 )
 """The hash of every perfect subtree of the record's Merkle tree: ``(level, idx)`` covers
 events ``idx * 2**level + 1`` to ``(idx + 1) * 2**level`` (level 0: each event's leaf hash)."""

@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
         sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("hash", sa.LargeBinary, nullable=False),
+        sqlite_with_rowid=False,  # one B-tree keyed by (level, idx), not a rowid table and an index
     )
     op.create_table(
         "record_checkpoint",
