@@ -192,8 +192,8 @@ def inclusion(line: Line, seq: int, size: int | None = None) -> Inclusion:
         if not 1 <= seq <= n:
             raise NotFound(f"event {seq} is not among the {n} events of that tree", "/seq")
         plan = inclusion_plan(seq - 1, n)
-        leaf = tx.record_nodes([(0, seq - 1)])[(0, seq - 1)]
-        return Inclusion(seq, n, leaf, _proof(tx, plan))
+        nodes = tx.record_nodes(plan_ids(plan) | {(0, seq - 1)})  # the leaf too: one query
+        return Inclusion(seq, n, nodes[0, seq - 1], assemble(plan, nodes))
 
 
 def consistency(line: Line, old: int, new: int | None = None) -> dict[str, Any]:
