@@ -12,10 +12,10 @@ from dataclasses import replace
 from typing import Any
 
 import orjson
-import rfc8785
 import sqlalchemy as sa
 
 from deconfliction.domain import Event, EventKind
+from deconfliction.record.canonical import canonical_json
 from deconfliction.store import schema
 from deconfliction.store.codec import audience_from_text, audience_to_text, dt_from_us, dt_to_us
 
@@ -55,7 +55,7 @@ class EventRows:
                 "subject": e.subject,
                 "party": e.party,
                 "told": audience_to_text(e.told),
-                "body": rfc8785.dumps(e.body).decode(),
+                "body": canonical_json(e.body),
             }
             for e in out
         ]
