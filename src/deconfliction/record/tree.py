@@ -1,6 +1,9 @@
 """RFC 9162 §2.1 Merkle tree math: hashes, the right-edge frontier, proof plans and verification.
 
-Written by hand, on hashlib alone, because no well-kept Python library does RFC 9162 proofs.
+Written by hand, on hashlib alone: no well-kept Python library gives RFC 9162 proofs over nodes
+kept in our own store. pymerkle (the closest) computes the same roots and inclusion paths, but its
+consistency proofs are of its own form and it keeps its tree in its own storage, outside the
+line's transactions and PostgreSQL; ``bench/record.py`` runs it as an independent cross-check.
 
 A store keeps the hashes of *perfect* subtrees only. Node ``(level, index)`` covers leaves
 ``[index * 2**level, (index + 1) * 2**level)`` and exists once all of them do; level 0 holds the
