@@ -37,9 +37,11 @@ from deconfliction.store.events import event_from_row
 
 __all__ = [
     "CHUNK",
+    "MAX_ENTRIES",
     "Inclusion",
     "Recorder",
     "advance",
+    "b64",
     "consistency",
     "entries_for",
     "inclusion",
