@@ -1,5 +1,5 @@
-"""Receipts from a terminal: acknowledge a notice shared with your party (signed, with
-``--sign``), and see who has received and acknowledged a notice."""
+"""Receipts from a terminal: acknowledge a notice shared with your party, or another party's
+message on a thread (signed, with ``--sign``), and see who has received and acknowledged them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from deconfliction.cli.calls import AsJson, Body, call, console, print_raw, segment
-from deconfliction.cli.client import ServerOption
+from deconfliction.cli.client import ServerOption, fail
 from deconfliction.cli.keys import SignOpt, signature
 from deconfliction.cli.watch import _clock
 from deconfliction.record import statement
@@ -24,17 +24,37 @@ def _receipt_line(r: Body) -> str:
     return ", ".join(filter(None, (acked, signed, got))) or "not received"
 
 
+ThreadOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--thread",
+        help="the thread: the id is then a message on it, not a notice",
+        show_default=False,
+    ),
+]
+
+
 def ack(
-    notice_id: Annotated[str, typer.Argument(metavar="NOTICE_ID", help="a notice shared with you")],
+    notice_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="a notice shared with you (or, with --thread, a message)"
+        ),
+    ],
     version: Annotated[
         int | None,
         typer.Option("--version", min=1, help="the version (default: current; signed: read now)"),
     ] = None,
+    thread: ThreadOpt = None,
     sign: SignOpt = False,
     server: ServerOption = None,
     as_json: AsJson = False,
 ) -> None:
-    """Acknowledge a notice shared with your party; prints the receipt."""
+    """Acknowledge a notice shared with your party, or another party's message on a thread of
+    yours (--thread); prints the receipt."""
+    if thread is not None:
+        _ack_message(thread, notice_id, version, sign, server, as_json)
+        return
     body: Body = {} if version is None else {"version": version}
     if sign:  # a signature names its version: by default the current one, read now
         wanted = version or int(call(server, "GET", f"/v1/notices/{segment(notice_id)}")["version"])
@@ -51,15 +71,42 @@ def ack(
     )
 
 
+def _message_path(thread: str, message: str) -> str:
+    return f"/v1/threads/{segment(thread)}/messages/{segment(message)}"
+
+
+def _ack_message(
+    thread: str, message: str, version: int | None, sign: bool, server: str | None, raw: bool
+) -> None:
+    if version is not None:
+        raise fail("--version is for notices; a message has one version")
+    body: Body = {}
+    if sign:
+        body["signature"] = signature(
+            server, lambda origin: statement.ack_message(origin, thread, message)
+        )
+    receipt = call(server, "POST", f"{_message_path(thread, message)}/ack", body)
+    if print_raw(receipt, raw):
+        return
+    console().print(f"{receipt['party']}: message {receipt['message']} " + _receipt_line(receipt))
+
+
 def receipts(
-    notice_id: Annotated[str, typer.Argument(metavar="NOTICE_ID", help="the notice")],
+    notice_id: Annotated[
+        str, typer.Argument(metavar="ID", help="the notice (or, with --thread, the message)")
+    ],
+    thread: ThreadOpt = None,
     server: ServerOption = None,
     as_json: AsJson = False,
 ) -> None:
-    """Who has received and acknowledged a notice, and the acknowledgements still missing.
+    """Who has received and acknowledged a notice (or a message, with --thread), and the
+    acknowledgements still missing.
 
-    For your own notice, every party's receipts; for another party's, your party's own.
+    For your own notice or message, every party's receipts; for another party's, your own.
     """
+    if thread is not None:
+        _message_receipts(thread, notice_id, server, as_json)
+        return
     body = call(server, "GET", f"/v1/notices/{segment(notice_id)}/receipts")
     if print_raw(body, as_json):
         return
@@ -85,6 +132,23 @@ def receipts(
         )
     if not body["due"]:
         shown.print("no acknowledgement deadline on this notice")
+
+
+def _message_receipts(thread: str, message: str, server: str | None, raw: bool) -> None:
+    body = call(server, "GET", f"{_message_path(thread, message)}/receipts")
+    if print_raw(body, raw):
+        return
+    table = Table(title=f"receipts of message {body['message']}", title_justify="left")
+    for column in ("party", "delivered (UTC)", "acknowledged (UTC)", "signed by"):
+        table.add_column(column)
+    for r in body["receipts"]:
+        table.add_row(
+            str(r["party"]),
+            _clock(r["delivered_at"]) if r.get("delivered_at") else "-",
+            _clock(r["acknowledged_at"]) if r.get("acknowledged_at") else "-",
+            str(r["signed"]["member"]) if r.get("signed") else "-",
+        )
+    console().print(table if body["receipts"] else "no receipts yet")
 
 
 def install(app: typer.Typer) -> None:
