@@ -25,7 +25,8 @@ from rich.progress import Progress
 
 from _record_workload import append, synthetic_leaves
 from deconfliction.record import Checkpoint, sign_checkpoint
-from deconfliction.record.tree import Frontier, MemoryTree
+from deconfliction.record.memory import MemoryTree
+from deconfliction.record.tree import Frontier
 from deconfliction.service import Line
 from deconfliction.service.record import advance
 from deconfliction.store import open_store

@@ -16,7 +16,7 @@ from typing import Any
 
 from rich.console import Console
 
-from deconfliction.record.tree import MemoryTree
+from deconfliction.record.memory import MemoryTree
 
 __all__ = ["PEER_SPEC", "cross_check", "ensure_peer", "run_peer", "write_entries"]
 

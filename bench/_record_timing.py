@@ -17,8 +17,8 @@ from typing import Any
 
 from rich.progress import Progress
 
+from deconfliction.record.memory import MemoryTree
 from deconfliction.record.tree import (
-    MemoryTree,
     assemble,
     inclusion_plan,
     plan_ids,

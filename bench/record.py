@@ -48,7 +48,8 @@ from _record_build import advance_watched, big_tree, event_line  # noqa: E402
 from _record_pymerkle import PEER_SPEC, cross_check, ensure_peer, run_peer, write_entries  # noqa: E402
 from _record_timing import Stats, time_memory, time_service  # noqa: E402
 from _record_workload import append, pg_schema  # noqa: E402
-from deconfliction.record.tree import Frontier, MemoryTree, frontier_ids, leaf_hash  # noqa: E402
+from deconfliction.record.memory import MemoryTree  # noqa: E402
+from deconfliction.record.tree import Frontier, frontier_ids, leaf_hash  # noqa: E402
 from deconfliction.service import Line  # noqa: E402
 from deconfliction.service.record import row_entry  # noqa: E402
 from deconfliction.service.verify import verify_store  # noqa: E402

@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from deconfliction.record import Checkpoint, Signer, sign_checkpoint, statement
 from deconfliction.record.entry import canonical_entry
 from deconfliction.record.evidence import FORMAT, check_bundle
-from deconfliction.record.tree import MemoryTree, leaf_hash
+from deconfliction.record.memory import MemoryTree
+from deconfliction.record.tree import leaf_hash
 
 ORIGIN = "example.org/line"
 NOTICE = "n-1"

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from deconfliction.record.memory import MemoryTree
 from deconfliction.record.tree import (
     EMPTY_ROOT,
     Frontier,
-    MemoryTree,
     ProofError,
     assemble,
     consistency_plan,

@@ -15,7 +15,8 @@ from deconfliction.domain import Audience, Event, EventKind
 from deconfliction.errors import StateConflict
 from deconfliction.record import open_checkpoint
 from deconfliction.record.entry import canonical_entry, parse_entry
-from deconfliction.record.tree import MemoryTree, leaf_hash, verify_consistency, verify_inclusion
+from deconfliction.record.memory import MemoryTree
+from deconfliction.record.tree import leaf_hash, verify_consistency, verify_inclusion
 from deconfliction.service import Line
 from deconfliction.service.record import advance, consistency, inclusion, row_entry
 from deconfliction.store import SqlStore

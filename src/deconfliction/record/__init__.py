@@ -1,6 +1,7 @@
 """The line's tamper-evident record: signed notes and checkpoints, and the key that signs them."""
 
 from deconfliction.record.keyfile import KeyFileError, load, load_or_create
+from deconfliction.record.memory import MemoryTree
 from deconfliction.record.note import (
     Checkpoint,
     NoteError,
@@ -18,7 +19,6 @@ from deconfliction.record.tree import (
     EMPTY_ROOT,
     HASH_SIZE,
     Frontier,
-    MemoryTree,
     NodeId,
     ProofError,
     assemble,
