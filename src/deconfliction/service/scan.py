@@ -14,8 +14,6 @@ Reconciliation runs under the same write lock as notice writes, so scans from se
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -32,6 +30,7 @@ from deconfliction.domain import (
     TrackConflict,
 )
 from deconfliction.errors import PermissionDenied
+from deconfliction.service.duties import Periodic
 from deconfliction.service.events import track_conflict_events
 from deconfliction.service.findings import Finding, NoticeSide, ScanSettings, find_all
 from deconfliction.service.line import Line
@@ -39,7 +38,6 @@ from deconfliction.store.base import Tx
 
 __all__ = ["ScanResult", "ScanSettings", "Scanner", "require_scanner", "scan"]
 
-_log = logging.getLogger(__name__)
 REOPEN_WITHIN = timedelta(minutes=2)
 """An encounter found again this soon after its conflict closed reopens that conflict."""
 
@@ -178,34 +176,17 @@ def _reconcile(
 # -- the background loop ----------------------------------------------------------------------
 
 
-class Scanner:
-    """Scans the line every ``interval_s`` seconds in a daemon thread until stopped."""
+class Scanner(Periodic):
+    """Scans the line every ``interval_s`` seconds in a daemon thread until stopped; ``last`` is
+    the newest scan's result."""
 
     def __init__(
         self, line: Line, interval_s: float = 1.0, settings: ScanSettings | None = None
     ) -> None:
+        super().__init__(interval_s, self._scan, "scanner")
         self.line = line
-        self.interval_s = interval_s
         self.settings = settings or ScanSettings()
         self.last: ScanResult | None = None
-        self.failures = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="scanner", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            started = time.monotonic()
-            try:
-                self.last = scan(self.line, self.settings)
-            except Exception:  # the detector must outlive one bad scan; the log says why
-                self.failures += 1
-                _log.exception("scan failed")
-            self._stop.wait(max(0.0, self.interval_s - (time.monotonic() - started)))
+    def _scan(self) -> None:
+        self.last = scan(self.line, self.settings)
