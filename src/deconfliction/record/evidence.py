@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deconfliction.record.entry import parse_entry
-from deconfliction.record.note import NoteError, Verifier, open_checkpoint, verify_signature
+from deconfliction.record.note import NoteError, Verifier, open_checkpoint
+from deconfliction.record.statement import Signed
 from deconfliction.record.tree import ProofError, leaf_hash, verify_inclusion
 
 __all__ = ["FORMAT", "Findings", "check_bundle"]
@@ -207,7 +208,12 @@ class _Story:
         """The sentence's end: where it is recorded, and whose signature it carries."""
         if not signed:
             return f" (entry {seq}; not signed)."
-        member = signed.get("member")
+        try:
+            record = Signed.from_json(signed)
+        except ValueError as exc:
+            self.out.problems.append(f"entry {seq}: its signature record is malformed: {exc}")
+            return f" (entry {seq}; signature record malformed)."
+        member = record.member
         key = self.keys.get(member)
         if key is None:
             self.out.problems.append(
@@ -215,9 +221,8 @@ class _Story:
                 "member's key is in the bundle"
             )
             return f" (entry {seq}; signed by {member}, key not in the bundle)."
-        statement = str(signed.get("statement", ""))
         try:
-            content = json.loads(statement)
+            content = json.loads(record.statement)
         except ValueError:
             content = None
         wanted = {**expect, "line": self.origin}
@@ -227,7 +232,7 @@ class _Story:
                 f"(expected {json.dumps(wanted, sort_keys=True)})"
             )
             return f" (entry {seq}; signed statement does not match)."
-        if not verify_signature(key[0], statement.encode(), str(signed.get("signature", ""))):
+        if not record.verifies(key[0]):
             self.out.problems.append(
                 f"entry {seq}: member {member}'s signature does not verify with its key "
                 f"(registered in entry {key[1]})"
