@@ -6,11 +6,10 @@ against one signed checkpoint — one file a board of inquiry can check without 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-import orjson
-
-from deconfliction.domain import EventKind, Member, Role
+from deconfliction.domain import Event, EventKind, Member, Role
 from deconfliction.errors import NotFound
 from deconfliction.record.evidence import FORMAT
 from deconfliction.record.tree import assemble, inclusion_plan, plan_ids
@@ -26,50 +25,55 @@ __all__ = ["evidence_bundle"]
 _NOTICE_KINDS = {EventKind.NOTICE_CREATED, EventKind.NOTICE_UPDATED, EventKind.NOTICE_WITHDRAWN}
 
 
-def _about(tx: Tx, notice_id: str, party: str | None) -> list[EventRow]:
+_Read = tuple[EventRow, Event]
+"""An event as stored (what the record hashes) and as read (its body parsed), parsed once."""
+
+
+def _read(rows: Iterable[EventRow]) -> list[_Read]:
+    return [(row, event_from_row(row)) for row in rows]
+
+
+def _about(tx: Tx, notice_id: str, party: str | None) -> list[_Read]:
     """The events about a notice: its versions, receipts and escalations; requests naming it,
     the replies and withdrawals answering them, and their receipts and escalations."""
-    rows = tx.event_rows_about([notice_id], [f'"{notice_id}"'])
-    keep: dict[int, EventRow] = {}
+    keep: dict[int, _Read] = {}
     requests: list[str] = []
-    for row in rows:
-        body = orjson.loads(row.body)
-        kind = EventKind(row.kind)
-        if row.subject == notice_id and (kind in _NOTICE_KINDS or "receipts" in body):
-            keep[row.seq] = row
-        elif kind is EventKind.ESCALATION_RAISED and body["escalation"].get("notice") == notice_id:
-            keep[row.seq] = row
-        elif kind is EventKind.MESSAGE_SENT and notice_id in body["message"].get("notices", ()):
+    for row, e in _read(tx.event_rows_about([notice_id], [f'"{notice_id}"'])):
+        body = e.body
+        if e.subject == notice_id and (e.kind in _NOTICE_KINDS or "receipts" in body):
+            keep[e.seq] = (row, e)
+        elif (
+            e.kind is EventKind.ESCALATION_RAISED and body["escalation"].get("notice") == notice_id
+        ):
+            keep[e.seq] = (row, e)
+        elif e.kind is EventKind.MESSAGE_SENT and notice_id in body["message"].get("notices", ()):
             m = body["message"]
             if party is None or party in (m["party"], m["to"]):
-                keep[row.seq] = row
+                keep[e.seq] = (row, e)
                 requests.append(m["id"])
     if requests:
         answers = tx.event_rows_about(
             requests, [f'"in_reply_to":"{r}"' for r in requests]
         )  # fmt: skip
         answer_ids = []
-        for row in answers:
-            body = orjson.loads(row.body)
-            message = body.get("message")
+        for row, e in _read(answers):
+            message = e.body.get("message")
             if isinstance(message, dict) and message.get("in_reply_to") in requests:
-                keep[row.seq] = row
+                keep[e.seq] = (row, e)
                 answer_ids.append(message["id"])
-            elif row.subject in requests and ("receipts" in body or "escalation" in body):
-                keep[row.seq] = row
-        for row in tx.event_rows_about(answer_ids) if answer_ids else ():
-            if row.kind == EventKind.RECEIPT_RECORDED:
-                keep[row.seq] = row
+            elif e.subject in requests and ("receipts" in e.body or "escalation" in e.body):
+                keep[e.seq] = (row, e)
+        for row, e in _read(tx.event_rows_about(answer_ids)) if answer_ids else ():
+            if e.kind is EventKind.RECEIPT_RECORDED:
+                keep[e.seq] = (row, e)
     return [keep[s] for s in sorted(keep)]
 
 
-def _signers(rows: list[EventRow]) -> set[str]:
+def _signers(events: Iterable[Event]) -> set[str]:
     """Members whose signatures the events carry."""
     members = set()
-    for row in rows:
-        body = orjson.loads(row.body)
-        items = body.get("receipts") or [body.get("message")]
-        for item in items:
+    for e in events:
+        for item in e.body.get("receipts") or [e.body.get("message")]:
             if isinstance(item, dict) and isinstance(item.get("signed"), dict):
                 members.add(item["signed"]["member"])
     return members
@@ -89,13 +93,17 @@ def evidence_bundle(
         checkpoint = tx.latest_checkpoint()
         if checkpoint is None:
             raise NotFound("the line has signed no checkpoint yet")
-        rows = [r for r in _about(tx, notice_id, party) if r.seq <= checkpoint.size]
-        signers = _signers(rows)
+        read = [(r, e) for r, e in _about(tx, notice_id, party) if r.seq <= checkpoint.size]
+        signers = _signers(e for _, e in read)
         if signers:
-            keys = tx.event_rows_about(sorted(signers))
-            rows += [r for r in keys if r.kind == "key.registered" and r.seq <= checkpoint.size]
-            rows.sort(key=lambda r: r.seq)
-        shown = [r for r in rows if host or clear_to(tx, event_from_row(r), actor.party)]
+            keys = _read(tx.event_rows_about(sorted(signers)))
+            read += [
+                (r, e)
+                for r, e in keys
+                if e.kind is EventKind.KEY_REGISTERED and r.seq <= checkpoint.size
+            ]
+            read.sort(key=lambda pair: pair[0].seq)
+        shown = [r for r, e in read if host or clear_to(tx, e, actor.party)]
         plans = {r.seq: inclusion_plan(r.seq - 1, checkpoint.size) for r in shown}
         nodes = tx.record_nodes(set().union(*(plan_ids(p) for p in plans.values())))
     return {
@@ -114,5 +122,5 @@ def evidence_bundle(
             }
             for r in shown
         ],
-        "withheld": len(rows) - len(shown),
+        "withheld": len(read) - len(shown),
     }
