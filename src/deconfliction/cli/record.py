@@ -57,6 +57,14 @@ def _verifier(text: str) -> Verifier:
         raise fail(f"--key: {exc}") from None
 
 
+def _key_file_verifier(path: Path) -> Verifier:
+    """The public half of the line's key file, or exit saying why the file will not do."""
+    try:
+        return load(path).verifier()
+    except Exception as exc:  # a key file that will not open is the message itself
+        raise fail(str(exc)) from None
+
+
 def _get(server: str | None, path: str, **params: Any) -> Any:
     with connect(load_config(server)) as client:
         r = client.get(path, params=params)
@@ -75,11 +83,7 @@ def key(
 ) -> None:
     """Print the line's name and the verifier key its checkpoints are signed with."""
     if key_file is not None:
-        try:
-            verifier = load(key_file).verifier()
-        except Exception as exc:  # a key file that will not open is the message itself
-            raise fail(str(exc)) from None
-        out.print(verifier.vkey())
+        out.print(_key_file_verifier(key_file).vkey())
         return
     body = _get(server, "/v1/record/key").json()
     err.print(f"line {escape(body['origin'])}")
@@ -256,10 +260,7 @@ def verify(
         path = key_file or default_key_path(url)
         if path is None or not path.exists():
             raise fail("give the line's public key with --key (or its key file with --key-file)")
-        try:
-            verifier = load(path).verifier()
-        except Exception as exc:  # a key file that will not open is the message itself
-            raise fail(str(exc)) from None
+        verifier = _key_file_verifier(path)
     store = open_store(url)
     try:
         with Progress(

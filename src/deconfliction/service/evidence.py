@@ -15,7 +15,7 @@ from deconfliction.record.evidence import FORMAT
 from deconfliction.record.tree import assemble, inclusion_plan, plan_ids
 from deconfliction.service.events import clear_to
 from deconfliction.service.line import Line
-from deconfliction.service.record import advance, b64, row_entry
+from deconfliction.service.record import NO_CHECKPOINT, advance, b64, row_entry
 from deconfliction.service.wire import utc_z
 from deconfliction.store.base import EventRow, Tx
 from deconfliction.store.events import event_from_row
@@ -92,7 +92,7 @@ def evidence_bundle(
             raise NotFound(f"no notice {notice_id!r}", "/notice")
         checkpoint = tx.latest_checkpoint()
         if checkpoint is None:
-            raise NotFound("the line has signed no checkpoint yet")
+            raise NotFound(NO_CHECKPOINT)
         read = [(r, e) for r, e in _about(tx, notice_id, party) if r.seq <= checkpoint.size]
         signers = _signers(e for _, e in read)
         if signers:

@@ -38,6 +38,7 @@ from deconfliction.store.events import event_from_row
 __all__ = [
     "CHUNK",
     "MAX_ENTRIES",
+    "NO_CHECKPOINT",
     "Inclusion",
     "Recorder",
     "advance",
@@ -53,6 +54,7 @@ CHUNK = 5_000
 """Events hashed per transaction: short enough that the record's lock is never held long."""
 
 MAX_ENTRIES = 1000
+NO_CHECKPOINT = "the line has signed no checkpoint yet; it does once events arrive"
 _log = logging.getLogger(__name__)
 
 
@@ -145,7 +147,7 @@ def latest_checkpoint(line: Line, size: int | None = None) -> StoredCheckpoint:
         found = tx.latest_checkpoint() if size is None else tx.get_checkpoint(size)
     if found is None:
         if size is None:
-            raise NotFound("the line has signed no checkpoint yet; it does once events arrive")
+            raise NotFound(NO_CHECKPOINT)
         raise NotFound(f"no checkpoint over {size} events was signed", "/size")
     return found
 
@@ -155,7 +157,7 @@ def _size(tx: Tx, size: int | None, pointer: str) -> int:
     if size is None:
         latest = tx.latest_checkpoint()
         if latest is None:
-            raise NotFound("the line has signed no checkpoint yet; it does once events arrive")
+            raise NotFound(NO_CHECKPOINT)
         return latest.size
     if not 1 <= size <= recorded:
         raise InvalidInput(f"the record holds 1 to {recorded} events, not {size}", pointer)
