@@ -32,9 +32,8 @@ from deconfliction.domain import (
 )
 from deconfliction.domain.receipt import Receipt
 from deconfliction.record.tree import leaf_hash
-from deconfliction.service.receipts import receipt_json
-from deconfliction.service.wire import notice_json
 from deconfliction.store.base import Store
+from deconfliction.wire import notice_json, receipt_json
 
 __all__ = [
     "PG_URL",

@@ -52,7 +52,7 @@ from deconfliction.record.memory import MemoryTree  # noqa: E402
 from deconfliction.record.tree import Frontier, frontier_ids, leaf_hash  # noqa: E402
 from deconfliction.service import Line  # noqa: E402
 from deconfliction.service.record import row_entry  # noqa: E402
-from deconfliction.service.verify import verify_store  # noqa: E402
+from deconfliction.service.record.verify import verify_store  # noqa: E402
 from deconfliction.store import open_store  # noqa: E402
 
 console = Console(width=None if sys.stdout.isatty() else 170)

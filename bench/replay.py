@@ -360,7 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tokens[slug] = create_member(line, slug, Role.COORDINATOR)[1]
     port = args.port or free_port()
     settings = ScanSettings(lookahead_s=args.lookahead)
-    app = create_app(line, scan_settings=settings, scan_interval_s=args.scan_interval)
+    app = create_app(line, scan=settings, scan_interval_s=args.scan_interval)
     server = Server(app, port)
     server.start()
     try:

@@ -35,8 +35,8 @@ from deconfliction import service  # noqa: E402
 from deconfliction.api.convert import draft_from  # noqa: E402
 from deconfliction.api.schemas import NoticeIn  # noqa: E402
 from deconfliction.domain import ConflictKind, Role  # noqa: E402
+from deconfliction.service import scan  # noqa: E402
 from deconfliction.service.line import Line  # noqa: E402
-from deconfliction.service.scan import scan  # noqa: E402
 from deconfliction.store import open_store  # noqa: E402
 
 console = Console()

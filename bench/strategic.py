@@ -187,7 +187,7 @@ def _prepare_chunk(bounds: tuple[int, int]) -> list[tuple[Any, list[Any]]]:
     """Notices with their index rows for volumes lo..hi, prepared as the service prepares them."""
     from deconfliction.detect.strategic import Candidate, index_boxes
     from deconfliction.domain import Audience, Buffers, Notice, NoticeKind
-    from deconfliction.service.detection import prepare_volumes
+    from deconfliction.service.notices.detection import prepare_volumes
     from deconfliction.store.base import VolumeRow
 
     assert _LOAD is not None
@@ -304,7 +304,7 @@ def radius_ours(line: Any, queries: Sequence[RadiusQuery], ids: dict[str, int]) 
     circle footprint (index boxes -> store candidates -> exact test), all parties counted."""
     from deconfliction.detect.strategic import Candidate, conflicts_with, search_boxes
     from deconfliction.domain import Buffers, Footprint, FootprintKind, TimeWindow, Volume
-    from deconfliction.service.detection import candidate_from_row, prepare_volumes
+    from deconfliction.service.notices.detection import candidate_from_row, prepare_volumes
 
     defaults = Buffers()
     lat = Latencies()
@@ -711,7 +711,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from deconfliction import service
-    from deconfliction.domain import Buffers, Role
+    from deconfliction.domain import Role
 
     workdir = Path(tempfile.mkdtemp(prefix="bench_strategic_"))
     db_path = Path(args.db) if args.db else workdir / "line.db"
@@ -738,7 +738,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # ---- ours ------------------------------------------------------------------------------
     ours = Side("ours (service)")
     ours_http = Side("ours (HTTP)")
-    line = service.open_line(db_url, Buffers())
+    line = service.open_line(db_url)
     members: dict[int, Any] = {}
     tokens: dict[int, str] = {}
     for p in range(N_PARTIES):
@@ -860,7 +860,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.profile:
         console.rule(f"Where a create's time goes (N = {args.n:,})")
-        line = service.open_line(db_url, Buffers())
+        line = service.open_line(db_url)
         sys.stdout.write(_profile_creates(line, members, profile_creates, 30))
         sys.stdout.flush()
         line.store.close()

@@ -16,7 +16,7 @@ from deconfliction.detect import (
 )
 from deconfliction.domain import Buffers, TimeWindow
 from deconfliction.geo import prepare
-from deconfliction.store.base import Box4
+from deconfliction.geo.box import Box4
 from tests.common import GEOMETRIES, PAIRS, T0, footprint, volume
 from tests.geo.oracle import region_distance
 

@@ -14,7 +14,7 @@ from deconfliction.record import Checkpoint, Signer, sign_checkpoint
 from deconfliction.record.tree import leaf_hash
 from deconfliction.service import Line
 from deconfliction.service.record import advance, row_entry
-from deconfliction.service.verify import Verification, verify_store
+from deconfliction.service.record.verify import Verification, verify_store
 from deconfliction.store import SqlStore
 from tests.conftest import STORE_KINDS, MakeStore
 from tests.service.test_record import append, event

@@ -28,7 +28,7 @@ from deconfliction.domain import (
     RequestKind,
     RequestState,
 )
-from deconfliction.domain.conversation import (
+from deconfliction.domain.limits import (
     MAX_REFERENCES,
     MAX_SUBJECT,
     MAX_TEXT,
@@ -37,7 +37,7 @@ from deconfliction.domain.conversation import (
 from deconfliction.domain.volume import check_window
 from deconfliction.errors import InvalidInput
 from deconfliction.service import Line
-from deconfliction.service.conversation import message_json, require_coordinator, thread_json
+from deconfliction.wire import message_json, thread_json
 
 __all__ = ["MessageIn", "MessageOut", "ThreadIn", "ThreadOut", "draft_of", "install"]
 
@@ -224,12 +224,13 @@ def install(app: FastAPI) -> None:
         otherwise); every message is one `message.sent` event to the thread's parties. With
         `signature`, the line checks it over this body as sent and records it on the message.
         """
-        require_coordinator(caller)  # before the (costly) geometry checks
         sent = None if body.signature is None else _as_sent(await request.body())
 
         def post() -> Message:
-            draft = draft_of(body)
-            return service.post_message(line, caller, thread_id, draft, body.signature, sent)
+            # the use case reads the draft (geometry costs) once the member may write
+            return service.post_message(
+                line, caller, thread_id, lambda: draft_of(body), body.signature, sent
+            )
 
         message = await run_in_threadpool(post)
         return json_response(message_json(message, message.created_at), 201)

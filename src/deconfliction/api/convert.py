@@ -1,4 +1,5 @@
-"""Conversions between the API's shapes and domain values, in one place per resource."""
+"""Conversions from the API's request shapes to domain values: volumes are read (and their
+windows and bands checked) here, once; the draft's other rules are ``NoticeDraft.check``'s."""
 
 from __future__ import annotations
 
@@ -9,15 +10,14 @@ from deconfliction.domain import (
     AltitudeBand,
     Audience,
     Buffers,
+    NoticeDraft,
     Volume,
 )
 from deconfliction.domain.volume import check_band, check_window
 from deconfliction.errors import InvalidInput
 from deconfliction.geo.geojson import parse_footprints
-from deconfliction.service import NoticeDraft
-from deconfliction.service.wire import conflict_json, notice_json, track_json, utc_z
 
-__all__ = ["conflict_json", "draft_from", "notice_json", "track_json", "utc_z", "volume_from"]
+__all__ = ["bbox_param", "draft_from", "volume_from"]
 
 
 def _volumes_from(pointer: str, v: VolumeIn) -> list[Volume]:

@@ -1,6 +1,6 @@
 """Members' public keys over HTTP: register the key your signatures are checked with, read it.
 
-The rules live in ``service.signatures``; the statements signed in ``record.statement``.
+The rules live in ``service.parties.keys``; the statements signed in ``record.statement``.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from deconfliction import service
 from deconfliction.api.auth import Caller
 from deconfliction.api.respond import json_response
 from deconfliction.service import Line
-from deconfliction.service.signatures import key_json, member_key, register_key
+from deconfliction.wire import key_json
 
 __all__ = ["KeyIn", "KeyOut", "install"]
 
@@ -43,11 +44,11 @@ def install(app: FastAPI) -> None:
     async def put_key(body: KeyIn, caller: Caller) -> Response:
         """Register (or replace) the public key your signed acknowledgements and messages are
         checked with. A `key.registered` event tells every party."""
-        key = await run_in_threadpool(register_key, line, caller, body.public_key)
+        key = await run_in_threadpool(service.register_key, line, caller, body.public_key)
         return json_response(key_json(key))
 
     @app.get("/v1/members/me/key", response_model=KeyOut, tags=["members"])
     async def get_key(caller: Caller) -> Response:
         """Your registered public key (404 if you have none)."""
-        key = await run_in_threadpool(member_key, line, caller)
+        key = await run_in_threadpool(service.member_key, line, caller)
         return json_response(key_json(key))

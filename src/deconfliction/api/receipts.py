@@ -13,15 +13,14 @@ from starlette.responses import Response
 from deconfliction.api.auth import Caller
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import AckIn, ReceiptList, ReceiptOut, Signature, SignedOut
-from deconfliction.service import Line
-from deconfliction.service.message_receipts import acknowledge_message, message_receipts_of
-from deconfliction.service.receipts import (
+from deconfliction.service import (
+    Line,
     acknowledge,
-    message_receipt_json,
-    receipt_json,
+    acknowledge_message,
+    message_receipts_of,
     receipts_of,
 )
-from deconfliction.service.wire import utc_z
+from deconfliction.wire import ack_due_json, message_receipt_json, receipt_json
 
 __all__ = ["install"]
 
@@ -78,15 +77,7 @@ def install(app: FastAPI) -> None:
             {
                 "notice": view.notice,
                 "receipts": [receipt_json(r) for r in view.receipts],
-                "due": [
-                    {
-                        "version": d.version,
-                        "due": utc_z(d.due),
-                        "escalated_at": None if d.escalated_at is None else utc_z(d.escalated_at),
-                        "missing": missing,
-                    }
-                    for d, missing in view.due
-                ],
+                "due": [ack_due_json(d, missing) for d, missing in view.due],
             }
         )
 

@@ -12,13 +12,13 @@ from starlette.responses import Response
 
 from deconfliction.api.auth import Caller
 from deconfliction.api.respond import json_response
-from deconfliction.service import Line
-from deconfliction.service.evidence import evidence_bundle
-from deconfliction.service.record import (
-    MAX_ENTRIES,
+from deconfliction.domain.limits import MAX_ENTRIES
+from deconfliction.service import (
+    Line,
     b64,
     consistency,
     entries_for,
+    evidence_bundle,
     inclusion,
     latest_checkpoint,
 )

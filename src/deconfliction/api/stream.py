@@ -23,9 +23,14 @@ from deconfliction.api.auth import Caller
 from deconfliction.api.convert import bbox_param
 from deconfliction.domain import EventKind, Member
 from deconfliction.errors import DeconflictionError, InvalidInput
-from deconfliction.service import Line
-from deconfliction.service.events import Received, Subscription, events_for, received
-from deconfliction.service.receipts import delivered_from_events
+from deconfliction.service import (
+    Line,
+    Received,
+    Subscription,
+    delivered_from_events,
+    events_for,
+    received,
+)
 
 __all__ = ["install"]
 

@@ -9,7 +9,6 @@ never printed.
 from __future__ import annotations
 
 import hashlib
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,8 @@ import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
+
+from deconfliction.config import Environment
 
 __all__ = [
     "DEFAULT_SERVER",
@@ -53,18 +54,14 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def config_path() -> Path:
-    return Path(
-        os.environ.get("DECONFLICTION_CONFIG")
-        or Path.home() / ".config" / "deconfliction" / "config.toml"
-    )
+def config_path(env: Environment | None = None) -> Path:
+    env = env or Environment.read()
+    return Path(env.config or Path.home() / ".config" / "deconfliction" / "config.toml")
 
 
-def state_path() -> Path:
-    return Path(
-        os.environ.get("DECONFLICTION_STATE")
-        or Path.home() / ".local" / "state" / "deconfliction" / "inbox.json"
-    )
+def state_path(env: Environment | None = None) -> Path:
+    env = env or Environment.read()
+    return Path(env.state or Path.home() / ".local" / "state" / "deconfliction" / "inbox.json")
 
 
 @dataclass(frozen=True)
@@ -93,14 +90,15 @@ def _read_config(path: Path) -> dict[str, Any]:
 
 def load_config(server: str | None) -> ClientConfig:
     """The server and token for a command, or exit 2 saying how to give a token."""
-    path = config_path()
+    env = Environment.read()
+    path = config_path(env)
     file = _read_config(path)
-    url = server or os.environ.get("DECONFLICTION_URL") or file.get("server") or DEFAULT_SERVER
-    token = os.environ.get("DECONFLICTION_TOKEN") or file.get("token")
+    url = server or env.url or file.get("server") or DEFAULT_SERVER
+    token = env.token or file.get("token")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise fail(f"the server is an http:// or https:// URL, not {url!r}")
     if not token or not isinstance(token, str):
-        elsewhere = "" if "DECONFLICTION_CONFIG" in os.environ else " (or set DECONFLICTION_CONFIG)"
+        elsewhere = "" if env.config else " (or set DECONFLICTION_CONFIG)"
         raise fail(
             f'no token: set DECONFLICTION_TOKEN, or put token = "..." in {path}{elsewhere}; '
             "the host makes one with `deconfliction member create --party <slug>`"

@@ -86,16 +86,16 @@ def _acknowledge(line: service.Line, member: Member, notice_id: str, signed: boo
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from deconfliction.record import statement
-    from deconfliction.service.receipts import acknowledge
-    from deconfliction.service.signatures import register_key
 
     signature = None
     if signed:
         key = Ed25519PrivateKey.generate()
-        register_key(line, member, base64.b64encode(key.public_key().public_bytes_raw()).decode())
+        service.register_key(
+            line, member, base64.b64encode(key.public_key().public_bytes_raw()).decode()
+        )
         said = statement.ack_notice(line.origin, notice_id, 1)
         signature = base64.b64encode(key.sign(said)).decode()
-    acknowledge(line, member, notice_id, 1, signature)
+    service.acknowledge(line, member, notice_id, 1, signature)
 
 
 def _converse(
@@ -103,10 +103,9 @@ def _converse(
 ) -> None:
     """A thread of the scenario: a request and its reply (an accepted one is an agreement)."""
     from deconfliction.api.conversation import MessageIn, draft_of
-    from deconfliction.service.conversation import open_thread, post_message
 
     ask = t["request"]
-    thread = open_thread(line, members[ask["from"]], [ask["to"]], t["subject"])
+    thread = service.open_thread(line, members[ask["from"]], [ask["to"]], t["subject"])
     body = {
         "kind": "request",
         "request": ask["request"],
@@ -115,11 +114,13 @@ def _converse(
         "volume": _absolute_times(ask["volume"], base),
         "deadline": (now + timedelta(minutes=ask["deadline_min"])).isoformat(),
     }
-    request = post_message(
+    request = service.post_message(
         line, members[ask["from"]], thread.id, draft_of(MessageIn.model_validate(body))
     )
     reply = {"kind": "reply", "in_reply_to": request.id, **t["reply"]}
-    post_message(line, members[ask["to"]], thread.id, draft_of(MessageIn.model_validate(reply)))
+    service.post_message(
+        line, members[ask["to"]], thread.id, draft_of(MessageIn.model_validate(reply))
+    )
 
 
 def demo(
@@ -172,9 +173,7 @@ def demo(
         console.print("Assets report every 2 s; the line scans live tracks every second.")
         loaded.feed.start()
         try:
-            app = create_app(
-                line, scan_interval_s=1.0, deadline_interval_s=5.0, record_interval_s=2.0
-            )
+            app = create_app(line, service.LineConfig(db_url=db, host=host, port=port))
             uvicorn.run(
                 app,
                 host=host,

@@ -19,7 +19,7 @@ import typer
 
 from deconfliction.detect import Candidate, detect_all, tactical
 from deconfliction.domain import AltitudeBand, Buffers, Minima, TimeWindow, Volume
-from deconfliction.domain.volume import check_instant
+from deconfliction.domain.volume import parse_instant
 from deconfliction.errors import DeconflictionError, InvalidInput
 from deconfliction.geo import parse_footprints, prepare
 
@@ -350,17 +350,7 @@ def _text(props: dict[str, Any], key: str, pp: str) -> str:
 
 def _instant(props: dict[str, Any], key: str, pp: str) -> datetime:
     value = props.get(key)
-    try:
-        if not isinstance(value, str):
-            raise ValueError
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            f"{key} must be an RFC 3339 time such as 2025-01-01T06:00:00Z", f"{pp}/{key}"
-        ) from None
-    if when.tzinfo is None:
-        raise InvalidInput(f"{key} needs a timezone (Z or +hh:mm)", f"{pp}/{key}")
-    return check_instant(when, f"{pp}/{key}")
+    return parse_instant(value, key, f"{pp}/{key}")
 
 
 def _altitude(props: dict[str, Any], key: str, pp: str) -> float | None:

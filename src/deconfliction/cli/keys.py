@@ -9,7 +9,6 @@ else ``~/.config/deconfliction/member.key``. What is signed is a statement namin
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +17,7 @@ import typer
 
 from deconfliction.cli.calls import AsJson, call, console, print_raw
 from deconfliction.cli.client import ServerOption, fail
+from deconfliction.config import Environment
 from deconfliction.record import NoteError, Signer, valid_name
 from deconfliction.record.keyfile import KeyFileError, load, load_or_create
 
@@ -48,10 +48,8 @@ key_app = typer.Typer(
 
 
 def member_key_path(file: Path | None = None) -> Path:
-    return file or Path(
-        os.environ.get("DECONFLICTION_MEMBER_KEY")
-        or Path.home() / ".config" / "deconfliction" / "member.key"
-    )
+    named = Environment.read().member_key
+    return file or Path(named or Path.home() / ".config" / "deconfliction" / "member.key")
 
 
 def _public(signer: Signer) -> str:

@@ -66,11 +66,22 @@ def serve(
 ) -> None:
     """Serve the HTTP API (migrating the store first), scan live tracks every second and sign
     the record every two seconds."""
-    from deconfliction.cli.server import Settings, run
+    from deconfliction.cli.server import run
+    from deconfliction.config import Environment, LineConfig
+    from deconfliction.detect.settings import ScanSettings
+    from deconfliction.domain import Buffers
 
+    env = Environment.read()
     run(
-        Settings(
-            db, host, port, h_buffer_m, v_buffer_m, t_buffer_s, scan_interval_s, lookahead_s,
-            key_file, name, record_interval_s,
+        LineConfig(
+            db_url=env.db_url(db),
+            key_path=key_file or (Path(env.key) if env.key else None),
+            name=name,
+            buffers=Buffers(h_buffer_m, v_buffer_m, t_buffer_s),
+            scan=ScanSettings(lookahead_s=lookahead_s),
+            scan_interval_s=scan_interval_s or None,
+            record_interval_s=record_interval_s,
+            host=host,
+            port=port,
         )
-    )  # fmt: skip
+    )

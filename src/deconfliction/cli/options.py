@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from deconfliction.config import Environment
+
 __all__ = ["DbOption", "HBuffer", "TBuffer", "VBuffer", "db_url"]
 
 DbOption = Annotated[
@@ -22,6 +24,5 @@ TBuffer = Annotated[float, typer.Option(min=0, help="the line's time buffer, sec
 
 
 def db_url(db: str | None) -> str:
-    from deconfliction.store import DEFAULT_URL
-
-    return db or DEFAULT_URL
+    """The database a command works on: ``--db``, else ``$DECONFLICTION_DB``, else the default."""
+    return Environment.read().db_url(db)

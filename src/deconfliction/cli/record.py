@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +22,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from deconfliction.cli.client import ServerOption, connect, fail, load_config, refused
-from deconfliction.cli.options import DbOption, db_url
+from deconfliction.cli.options import DbOption
+from deconfliction.config import Environment
 from deconfliction.record import Checkpoint, NoteError, Verifier, load, open_checkpoint
 from deconfliction.record.evidence import check_bundle
 from deconfliction.record.tree import ProofError, verify_consistency
@@ -91,7 +91,7 @@ def key(
 
 
 def _held_path(origin: str) -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    base = Environment.read().data_home or Path.home() / ".local" / "share"
     safe = "".join(c if c.isalnum() or c in "-._" else "_" for c in origin)
     return Path(base) / "deconfliction" / "record" / f"{safe}.json"
 
@@ -249,26 +249,26 @@ def verify(
 ) -> None:
     """Re-hash every stored event, rebuild the tree and hold it to every stored checkpoint and
     the line's key; each fault is named by sequence number, and the exit code is 1."""
-    from deconfliction.service.line import default_key_path
-    from deconfliction.service.verify import verify_store
-    from deconfliction.store import open_store
+    from deconfliction import service
+    from deconfliction.config import key_path_for
 
-    url = db_url(db)
+    env = Environment.read()
+    url = env.db_url(db)
     if key is not None:
         verifier = _verifier(key)
     else:
-        path = key_file or default_key_path(url)
+        path = key_file or key_path_for(url, env.key)
         if path is None or not path.exists():
             raise fail("give the line's public key with --key (or its key file with --key-file)")
         verifier = _key_file_verifier(path)
-    store = open_store(url)
+    store = service.open_line(url).store
     try:
         with Progress(
             "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), console=err, disable=not sys.stderr.isatty(),
         ) as bar:  # fmt: skip
             task = bar.add_task("verifying events", total=None)
-            found = verify_store(
+            found = service.verify_store(
                 store, verifier, lambda done, total: bar.update(task, completed=done, total=total)
             )
     finally:

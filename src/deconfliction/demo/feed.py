@@ -7,7 +7,6 @@ the demo line always has live tracks, encounters that open and resolve, and a co
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,8 +16,9 @@ import numpy as np
 from pyproj import Geod
 
 from deconfliction import service
+from deconfliction.bus import Periodic
 from deconfliction.domain import Member
-from deconfliction.service.line import Line
+from deconfliction.service import Line
 
 __all__ = ["Asset", "Feed", "assets_from"]
 
@@ -94,7 +94,7 @@ def assets_from(
     return out
 
 
-class Feed:
+class Feed(Periodic):
     """Reports every asset every ``interval_s`` seconds in a daemon thread until stopped."""
 
     def __init__(
@@ -104,12 +104,10 @@ class Feed:
         members: Mapping[str, Member],
         interval_s: float = 2.0,
     ) -> None:
+        super().__init__(interval_s, self.report_once, "demo-feed")
         self.line = line
         self.assets = list(assets)
         self.members = members
-        self.interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="demo-feed", daemon=True)
 
     def report_once(self) -> int:
         """Report every asset's state now; the number of reports the line accepted."""
@@ -120,15 +118,3 @@ class Feed:
             if batch:
                 accepted += service.report_tracks(self.line, member, batch).accepted
         return accepted
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            self.report_once()

@@ -9,6 +9,7 @@ from deconfliction.detect.conformance import (
     stopped_since,
 )
 from deconfliction.detect.intrusion import Intrusion, intrusions, swept_boxes
+from deconfliction.detect.settings import ScanSettings
 from deconfliction.detect.strategic import (
     Candidate,
     Found,
@@ -26,6 +27,7 @@ __all__ = [
     "DeviationReason",
     "Found",
     "Intrusion",
+    "ScanSettings",
     "conflicts_with",
     "detect_all",
     "deviations",

@@ -18,8 +18,8 @@ import numpy as np
 from deconfliction.detect.strategic import Candidate, effective_buffers
 from deconfliction.domain import Buffers, FootprintKind, Track
 from deconfliction.geo import Shape, within
+from deconfliction.geo.box import Box4
 from deconfliction.geo.geodesy import DENSIFY_M, GEOD
-from deconfliction.store.base import Box4
 
 __all__ = ["Intrusion", "intrusions", "swept_boxes", "swept_boxes_many"]
 

@@ -15,7 +15,7 @@ import shapely
 
 from deconfliction.domain import AltitudeBand, Buffers, TimeWindow, Volume
 from deconfliction.geo import Shape, within
-from deconfliction.store.base import Box4
+from deconfliction.geo.box import Box4
 
 __all__ = [
     "UNBOUNDED_ALT_M",

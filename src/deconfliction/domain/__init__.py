@@ -11,7 +11,7 @@ from deconfliction.domain.conversation import (
     Thread,
 )
 from deconfliction.domain.event import Event, EventKind
-from deconfliction.domain.notice import ALL, Audience, Notice, NoticeKind, NoticeState
+from deconfliction.domain.notice import ALL, Audience, Notice, NoticeDraft, NoticeKind, NoticeState
 from deconfliction.domain.party import Member, Party, Role, check_slug
 from deconfliction.domain.track import (
     DEFAULT_STALE_S,
@@ -51,6 +51,7 @@ __all__ = [
     "Minima",
     "Minimum",
     "Notice",
+    "NoticeDraft",
     "NoticeKind",
     "NoticeState",
     "Party",

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from deconfliction.domain.limits import (
+    MAX_DEADLINE,
+    MAX_REFERENCES,
+    MAX_TEXT,
+)
 from deconfliction.domain.volume import TimeWindow, Volume, check_instant
 from deconfliction.errors import InvalidInput
 
@@ -20,11 +25,6 @@ if TYPE_CHECKING:
     from deconfliction.record.statement import Signed
 
 __all__ = [
-    "MAX_DEADLINE",
-    "MAX_REFERENCES",
-    "MAX_SUBJECT",
-    "MAX_TEXT",
-    "MAX_THREAD_PARTIES",
     "Message",
     "MessageDraft",
     "MessageKind",
@@ -35,11 +35,6 @@ __all__ = [
     "check_text",
 ]
 
-MAX_THREAD_PARTIES = 50
-MAX_SUBJECT = 200
-MAX_TEXT = 2000
-MAX_REFERENCES = 100
-MAX_DEADLINE = timedelta(days=7)
 """How far ahead a reply deadline may lie: a request is for something about to happen."""
 
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from deconfliction.domain.limits import (
+    MAX_ACK_WITHIN,
+    MAX_H_BUFFER_M,
+    MAX_T_BUFFER_S,
+    MAX_TITLE,
+    MAX_V_BUFFER_M,
+    MAX_VOLUMES,
+)
 from deconfliction.domain.volume import Buffers, Volume
 from deconfliction.errors import InvalidInput
 
-__all__ = ["ALL", "Audience", "Notice", "NoticeKind", "NoticeState"]
+__all__ = ["ALL", "Audience", "Notice", "NoticeDraft", "NoticeKind", "NoticeState"]
 
 ALL = "all"
 
@@ -96,3 +105,41 @@ class Notice:
     def visible_to(self, party: str) -> bool:
         """Need-to-know: the notice's own party and its audience see it; nobody else."""
         return party == self.party or self.audience.includes(party)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeDraft:
+    """What a coordinator submits to create or replace a notice.
+
+    Its volumes are checked values (windows and bands come from ``check_window`` and
+    ``check_band`` where a front door reads them); :meth:`check` holds the draft to every other
+    rule that needs no store.
+    """
+
+    kind: NoticeKind
+    volumes: tuple[Volume, ...]
+    audience: Audience = Audience()
+    title: str = ""
+    protected: bool = False
+    buffers: Buffers | None = None
+    ack_by: datetime | None = None
+    """Every audience party must acknowledge this version by then (protected: 1 h by default)."""
+
+    def check(self, now: datetime) -> None:
+        """``InvalidInput`` naming the field, unless the draft may be declared at ``now``."""
+        if not 1 <= len(self.volumes) <= MAX_VOLUMES:
+            raise InvalidInput(f"a notice has 1 to {MAX_VOLUMES} volumes", "/volumes")
+        if len(self.title) > MAX_TITLE:
+            raise InvalidInput(f"a title has at most {MAX_TITLE} characters", "/title")
+        if max(v.time.end for v in self.volumes) < now:
+            raise InvalidInput(
+                "every volume has already ended; nothing left to declare", "/volumes"
+            )
+        if self.buffers is not None:
+            limits = {"h_m": MAX_H_BUFFER_M, "v_m": MAX_V_BUFFER_M, "t_s": MAX_T_BUFFER_S}
+            for name, limit in limits.items():
+                value = getattr(self.buffers, name)
+                if not (math.isfinite(value) and 0 <= value <= limit):
+                    raise InvalidInput(f"must be between 0 and {limit:g}", f"/buffers/{name}")
+        if self.ack_by is not None and not now < self.ack_by <= now + MAX_ACK_WITHIN:
+            raise InvalidInput("ack_by must lie in the future, at most 30 days ahead", "/ack_by")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from deconfliction.errors import InvalidInput
+from deconfliction.errors import InvalidInput, PermissionDenied
 
 __all__ = ["Member", "MemberKey", "Party", "Role", "check_slug"]
 
@@ -46,6 +46,14 @@ class Role(StrEnum):
 
     def manages_line(self) -> bool:
         return self is Role.ADMIN
+
+    def require_writer(self, what: str) -> None:
+        """``PermissionDenied`` unless this role writes ``what`` (notices, tracks, threads) for
+        its party: a coordinator."""
+        if not self.writes_notices():
+            raise PermissionDenied(
+                f"a member with role {self.value!r} cannot write {what}; a coordinator can"
+            )
 
 
 @dataclass(frozen=True, slots=True)

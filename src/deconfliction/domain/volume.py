@@ -26,6 +26,7 @@ __all__ = [
     "check_band",
     "check_instant",
     "check_window",
+    "parse_instant",
 ]
 
 Position = tuple[float, float]
@@ -106,6 +107,25 @@ def check_instant(when: datetime, pointer: str) -> datetime:
     if not EARLIEST <= utc < LATEST:
         raise InvalidInput(reason, pointer)
     return utc
+
+
+def parse_instant(value: object, name: str, pointer: str) -> datetime:
+    """An RFC 3339 time given as text (a file's, a report's), checked by :func:`check_instant`.
+
+    >>> parse_instant("2026-11-25T06:00:00+02:00", "time", "/0/time").isoformat()
+    '2026-11-25T04:00:00+00:00'
+    """
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{name} must be an RFC 3339 time such as 2026-11-25T06:00:00Z", pointer
+        ) from None
+    if when.tzinfo is None:
+        raise InvalidInput(f"{name} needs a timezone (Z or +hh:mm)", pointer)
+    return check_instant(when, pointer)
 
 
 @dataclass(frozen=True, slots=True)

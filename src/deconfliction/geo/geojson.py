@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 
 from deconfliction.domain import Footprint, FootprintKind, Position
+from deconfliction.domain.limits import MAX_ACROSS_M, MAX_POLYGONS, MAX_RADIUS_M, MAX_VERTICES
 from deconfliction.errors import InvalidGeometry, InvalidInput
 from deconfliction.geo.geodesy import (
     FAST_LAT_MAX,
@@ -26,23 +27,10 @@ from deconfliction.geo.geodesy import (
 )
 
 __all__ = [
-    "MAX_ACROSS_M",
-    "MAX_POLYGONS",
-    "MAX_RADIUS_M",
-    "MAX_VERTICES",
     "VALID_TYPES",
     "parse_footprints",
 ]
 
-MAX_POLYGONS = 100
-"""A MultiPolygon becomes one volume per polygon; a notice has at most 100 volumes."""
-
-MAX_VERTICES = 10_000
-"""Most positions one footprint may have (all its rings together)."""
-MAX_ACROSS_M = 2_000_000.0
-"""Largest footprint, measured across (including a circle's radius or a corridor's half-width)."""
-MAX_RADIUS_M = 1_000_000.0
-"""Largest circle radius or corridor half-width."""
 VALID_TYPES = ("Polygon", "MultiPolygon", "Point", "LineString")
 
 

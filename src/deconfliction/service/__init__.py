@@ -1,73 +1,133 @@
 """Use cases: one function per user action, each owning its transaction.
 
-Every front door (HTTP API, CLI, and later CoT) calls these functions; none repeats a rule.
+This module is the one door every front door (HTTP API, CLI, demo, and later CoT) uses; none
+repeats a rule. Capabilities live in packages (``notices``, ``tracks``, ``conversation``,
+``record``, ``parties``, ``events``); ``line`` is the context they share.
 """
 
-from deconfliction.service.admin import create_member, create_party, list_parties
-from deconfliction.service.auth import authenticate, hash_token, new_token
-from deconfliction.service.conflicts import ConflictView, get_conflict, list_conflicts
+from deconfliction.config import LineConfig
+from deconfliction.detect.settings import ScanSettings
+from deconfliction.domain import NoticeDraft
+from deconfliction.service.conflicts import get_conflict, list_conflicts
 from deconfliction.service.conversation import (
     ThreadView,
+    acknowledge_message,
     expire_requests,
     get_thread,
     list_threads,
+    message_receipts_of,
     open_thread,
     post_message,
 )
+from deconfliction.service.deliveries import delivered_from_events
+from deconfliction.service.duties import deadline_duties
+from deconfliction.service.events import Received, Subscription, events_for, received
 from deconfliction.service.line import Line, open_line
 from deconfliction.service.notices import (
-    NoticeDraft,
+    DraftSource,
     NoticeFilter,
     NoticeResult,
+    ReceiptsView,
+    acknowledge,
     create_notice,
     get_notice,
     list_notices,
-    require_writer,
+    receipts_of,
     update_notice,
     withdraw_notice,
 )
-from deconfliction.service.scan import Scanner, ScanResult, ScanSettings, require_scanner, scan
+from deconfliction.service.parties import (
+    authenticate,
+    create_member,
+    create_party,
+    hash_token,
+    list_parties,
+    member_key,
+    new_token,
+    register_key,
+)
+from deconfliction.service.record import (
+    NO_CHECKPOINT,
+    Recorder,
+    Verification,
+    advance,
+    b64,
+    consistency,
+    entries_for,
+    evidence_bundle,
+    inclusion,
+    latest_checkpoint,
+    verify_store,
+)
 from deconfliction.service.tracks import (
     ReportResult,
+    Scanner,
+    ScanResult,
     TrackFilter,
     list_tracks,
     report_tracks,
+    require_scanner,
+    scan,
 )
 
 __all__ = [
-    "ConflictView",
+    "NO_CHECKPOINT",
+    "DraftSource",
     "Line",
+    "LineConfig",
     "NoticeDraft",
     "NoticeFilter",
     "NoticeResult",
+    "ReceiptsView",
+    "Received",
+    "Recorder",
     "ReportResult",
     "ScanResult",
     "ScanSettings",
     "Scanner",
+    "Subscription",
     "ThreadView",
     "TrackFilter",
+    "Verification",
+    "acknowledge",
+    "acknowledge_message",
+    "advance",
     "authenticate",
+    "b64",
+    "consistency",
     "create_member",
     "create_notice",
     "create_party",
+    "deadline_duties",
+    "delivered_from_events",
+    "entries_for",
+    "evidence_bundle",
+    "events_for",
     "expire_requests",
     "get_conflict",
     "get_notice",
     "get_thread",
     "hash_token",
+    "inclusion",
+    "latest_checkpoint",
     "list_conflicts",
     "list_notices",
     "list_parties",
     "list_threads",
     "list_tracks",
+    "member_key",
+    "message_receipts_of",
     "new_token",
     "open_line",
     "open_thread",
     "post_message",
+    "receipts_of",
+    "received",
+    "register_key",
     "report_tracks",
     "require_scanner",
-    "require_writer",
     "scan",
     "update_notice",
+    "verify_store",
     "withdraw_notice",
 ]

@@ -1,9 +1,6 @@
-"""Events: what each change appends to the log, and what each party receives of it.
-
-The log keeps every event in full (a notice as its party declared it; a conflict with both
-sides). A party receives a notice event only when the notice is shared with it, and a conflict
-event as its own view of the conflict, redacted past need-to-know exactly as ``GET
-/v1/conflicts`` would show it — decided here, once, for the JSON route and every push.
+"""What each party receives of the event log: its own view of each event, exactly as the API
+would show it — a notice only when it is shared with it, a conflict redacted past need-to-know as
+``GET /v1/conflicts`` would show it — decided here, once, for the JSON route and every push.
 """
 
 from __future__ import annotations
@@ -11,193 +8,22 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from deconfliction.domain import (
-    Audience,
-    Conflict,
-    ConflictKind,
-    ConflictStatus,
-    Event,
-    EventKind,
-    Member,
-    Notice,
-    TimeWindow,
-    TrackConflict,
-)
-from deconfliction.service.conflicts import track_view, views_of
+from deconfliction.domain import Event, EventKind, Member
+from deconfliction.domain.view import track_view
+from deconfliction.service.conflicts import views_of
+from deconfliction.service.deliveries import delivered_from_events
 from deconfliction.service.line import Line
-from deconfliction.service.receipts import delivered_from_events
-from deconfliction.service.wire import conflict_json, notice_json, opt_utc_z, utc_z
 from deconfliction.store.base import Tx
+from deconfliction.wire import (
+    conflict_from_record,
+    conflict_json,
+    track_conflict_from_record,
+    utc_z,
+)
 
-__all__ = [
-    "Received",
-    "Subscription",
-    "clear_to",
-    "events_for",
-    "conflict_events",
-    "notice_event",
-    "received",
-    "track_conflict_events",
-]
-
-
-# -- what a change appends ----------------------------------------------------------------------
-
-
-def _with(audience: Audience, *parties: str | None) -> Audience:
-    if audience.everyone:
-        return audience
-    return Audience(parties=audience.parties | {p for p in parties if p})
-
-
-def notice_event(kind: EventKind, notice: Notice, at: datetime) -> Event:
-    """A notice created, updated or withdrawn: told to its party and its audience only."""
-    return Event(
-        0, kind, at, notice.id, notice.party, _with(notice.audience, notice.party),
-        {"notice": notice_json(notice)},
-    )  # fmt: skip
-
-
-def _strategic_record(c: Conflict) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "kind": c.kind.value,
-        "status": c.status.value,
-        "party_a": c.party_a,
-        "notice_a": c.notice_a,
-        "volume_a": c.volume_a,
-        "version_a": c.version_a,
-        "party_b": c.party_b,
-        "notice_b": c.notice_b,
-        "volume_b": c.volume_b,
-        "version_b": c.version_b,
-        "distance_m": c.distance_m,
-        "window": {"start": utc_z(c.window.start), "end": utc_z(c.window.end)},
-        "detected_at": utc_z(c.detected_at),
-    }
-
-
-def _strategic_from(r: dict[str, Any]) -> Conflict:
-    return Conflict(
-        id=r["id"],
-        kind=ConflictKind(r["kind"]),
-        status=ConflictStatus(r["status"]),
-        party_a=r["party_a"],
-        notice_a=r["notice_a"],
-        volume_a=r["volume_a"],
-        version_a=r["version_a"],
-        party_b=r["party_b"],
-        notice_b=r["notice_b"],
-        volume_b=r["volume_b"],
-        version_b=r["version_b"],
-        distance_m=r["distance_m"],
-        window=TimeWindow(_dt(r["window"]["start"]), _dt(r["window"]["end"])),
-        detected_at=_dt(r["detected_at"]),
-    )
-
-
-def _dt(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def _track_record(c: TrackConflict) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "kind": c.kind.value,
-        "status": c.status.value,
-        "key": c.key,
-        "party_a": c.party_a,
-        "track_a": c.track_a,
-        "party_b": c.party_b,
-        "track_b": c.track_b,
-        "notice_b": c.notice_b,
-        "volume_b": c.volume_b,
-        "movement": c.movement,
-        "reason": c.reason,
-        "t_in": utc_z(c.t_in),
-        "t_out": opt_utc_z(c.t_out),
-        "cpa": opt_utc_z(c.cpa),
-        "distance_m": c.distance_m,
-        "detail": c.detail,
-        "told": c.told.to_json(),
-        "visible_a": c.visible_a.to_json(),
-        "visible_b": c.visible_b.to_json(),
-        "detected_at": utc_z(c.detected_at),
-        "updated_at": utc_z(c.updated_at),
-        "resolved_at": opt_utc_z(c.resolved_at),
-        "agreement": c.agreement,
-        "notice_a": c.notice_a,
-        "volume_a": c.volume_a,
-    }
-
-
-def _track_from(r: dict[str, Any]) -> TrackConflict:
-    def when(key: str) -> datetime | None:
-        return None if r[key] is None else _dt(r[key])
-
-    return TrackConflict(
-        id=r["id"],
-        kind=ConflictKind(r["kind"]),
-        status=ConflictStatus(r["status"]),
-        key=r["key"],
-        party_a=r["party_a"],
-        track_a=r["track_a"],
-        party_b=r["party_b"],
-        track_b=r["track_b"],
-        notice_b=r["notice_b"],
-        volume_b=r["volume_b"],
-        movement=r["movement"],
-        reason=r["reason"],
-        t_in=_dt(r["t_in"]),
-        t_out=when("t_out"),
-        cpa=when("cpa"),
-        distance_m=r["distance_m"],
-        detail=r["detail"],
-        told=Audience.of(r["told"]),
-        visible_a=Audience.of(r["visible_a"]),
-        visible_b=Audience.of(r["visible_b"]),
-        detected_at=_dt(r["detected_at"]),
-        updated_at=_dt(r["updated_at"]),
-        resolved_at=when("resolved_at"),
-        agreement=r.get("agreement"),
-        notice_a=r.get("notice_a"),
-        volume_a=r.get("volume_a"),
-    )
-
-
-def conflict_events(kind: EventKind, conflicts: Iterable[Conflict], at: datetime) -> list[Event]:
-    """Strategic conflicts opened or closed: told to their two parties."""
-    return [
-        Event(
-            0,
-            kind,
-            at,
-            c.id,
-            c.party_a,
-            Audience(parties=frozenset({c.party_a, c.party_b})),
-            {"conflict": _strategic_record(c)},
-        )  # fmt: skip
-        for c in conflicts
-    ]
-
-
-def track_conflict_events(
-    kind: EventKind, conflicts: Iterable[TrackConflict], at: datetime
-) -> list[Event]:
-    """Conflicts on tracks opened, updated or closed: told to whoever the conflict is told to."""
-    out = []
-    for c in conflicts:
-        told = _with(c.told, c.party_a)
-        if c.party_b is not None and c.kind is not ConflictKind.DEVIATION:
-            told = _with(told, c.party_b)
-        out.append(Event(0, kind, at, c.id, c.party_a, told, {"track_conflict": _track_record(c)}))
-    return out
-
-
-# -- what a party receives ---------------------------------------------------------------------
+__all__ = ["Received", "Subscription", "clear_to", "events_for", "received"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +42,7 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
             return None
         return {"notice": body["notice"]}
     if "conflict" in body:
-        c = _strategic_from(body["conflict"])
+        c = conflict_from_record(body["conflict"])
         if not c.involves(party):
             return None
         return {"conflict": conflict_json(views_of(tx, [c], party)[0])}
@@ -227,7 +53,7 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
         # first receipts, to the notice's party and the receiving parties
         return dict(body) if event.told.includes(party) else None
     if "track_conflict" in body:
-        t = _track_from(body["track_conflict"])
+        t = track_conflict_from_record(body["track_conflict"])
         if not t.involves(party):
             return None
         return {"conflict": conflict_json(track_view(t, party))}

@@ -1,4 +1,5 @@
-"""The use cases' context: the store, the line's default buffers, a clock and an id source."""
+"""The use cases' context: the store, the line's default buffers, a clock, an id source, the
+signal streams wait on, the delivery recorder and the record's signing key."""
 
 from __future__ import annotations
 
@@ -11,20 +12,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
+from deconfliction.bus import EventSignal
+from deconfliction.config import LineConfig
 from deconfliction.domain import Buffers
 from deconfliction.record import Signer, load_or_create
-from deconfliction.service.signal import EventSignal
+from deconfliction.service.deliveries import DeliveryRecorder
 from deconfliction.store import open_store
 from deconfliction.store.base import Store
 
-if TYPE_CHECKING:
-    from deconfliction.service.receipts import DeliveryRecorder
-
-__all__ = ["Line", "default_key_path", "open_line", "utc_now"]
+__all__ = ["Line", "new_id", "open_line", "utc_now"]
 
 
 def utc_now() -> datetime:
@@ -76,38 +73,18 @@ class Line:
 
     @cached_property
     def deliveries(self) -> DeliveryRecorder:
-        """Records who received which notice version, in batches (``service.receipts``)."""
-        from deconfliction.service.receipts import DeliveryRecorder
-
-        return DeliveryRecorder(self)
+        """Records who received which notice version or message, in batches."""
+        return DeliveryRecorder(self.store, self.clock, self.signal)
 
 
-def default_key_path(url: str) -> Path | None:
-    """Where a line keeps its signing key: ``$DECONFLICTION_KEY``; else beside an SQLite file
-    (``line.db`` -> ``line.key``); else ``deconfliction.key`` here. ``None`` for an in-memory
-    database, whose record dies with it."""
-    named = os.environ.get("DECONFLICTION_KEY")
-    if named:
-        return Path(named)
-    parsed = sa.make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database in (None, "", ":memory:"):
-            return None
-        return Path(parsed.database).with_suffix(".key")
-    return Path("deconfliction.key")
-
-
-def open_line(
-    url: str,
-    defaults: Buffers | None = None,
-    key_path: Path | None = None,
-    name: str | None = None,
-) -> Line:
-    """Open (and migrate) the store at ``url`` and wrap it as a line; its signing key is at
-    ``key_path`` (default: ``default_key_path(url)``)."""
+def open_line(config: LineConfig | str) -> Line:
+    """Open (and migrate) the line's store and wrap it as a line. ``config`` may be just the
+    database URL, every other setting at its default."""
+    if isinstance(config, str):
+        config = LineConfig(db_url=config)
     return Line(
-        store=open_store(url),
-        defaults=defaults or Buffers(),
-        key_path=key_path or default_key_path(url),
-        name=name,
+        store=open_store(config.db_url),
+        defaults=config.buffers,
+        key_path=config.signing_key_path,
+        name=config.name,
     )

@@ -1,12 +1,10 @@
 """Persistence: open (and migrate) the line's database, SQLite embedded or PostgreSQL.
 
-``open_store(url)`` returns a ``Store`` (see ``store.base``); ``DEFAULT_URL`` is the SQLite file
-``deconfliction.db`` in the current directory unless ``DECONFLICTION_DB`` names another.
+``open_store(url)`` returns a ``Store`` (see ``store.base``); where the database is comes from the
+line's configuration (``deconfliction.config``).
 """
 
 from __future__ import annotations
-
-import os
 
 from deconfliction.store.base import Box4, NoticeQuery, Store, Tx, VolumeRow
 from deconfliction.store.engine import make_engine, normalise_url
@@ -14,7 +12,6 @@ from deconfliction.store.migrate import upgrade
 from deconfliction.store.sqlstore import SqlStore, SqlTx
 
 __all__ = [
-    "DEFAULT_URL",
     "Box4",
     "NoticeQuery",
     "SqlStore",
@@ -25,10 +22,8 @@ __all__ = [
     "open_store",
 ]
 
-DEFAULT_URL = os.environ.get("DECONFLICTION_DB", "sqlite:///deconfliction.db")
 
-
-def open_store(url: str = DEFAULT_URL) -> SqlStore:
+def open_store(url: str) -> SqlStore:
     """Open the database at ``url``, apply pending migrations, and return the store.
 
     ``url`` is an SQLAlchemy URL (``sqlite:///path.db``, ``postgresql://user@host/db``) or a

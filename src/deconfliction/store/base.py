@@ -33,27 +33,10 @@ from deconfliction.domain import (
 )
 from deconfliction.domain.party import MemberKey
 from deconfliction.domain.receipt import AckDue, MessageReceipt, Receipt
+from deconfliction.geo.box import Box4
 from deconfliction.record.statement import Signed
 
 __all__ = ["Box4", "EventRow", "NoticeQuery", "Store", "StoredCheckpoint", "Tx", "VolumeRow"]
-
-
-@dataclass(frozen=True, slots=True)
-class Box4:
-    """An index box: longitude and latitude in degrees, altitude in metres, time in epoch seconds.
-
-    Longitudes stay within [-180, 180] (a region crossing the antimeridian gets two boxes);
-    unbounded altitudes are +-1e9 m. Boxes are conservative: they contain the region they index.
-    """
-
-    lon_min: float
-    lat_min: float
-    alt_min: float
-    t_min: float
-    lon_max: float
-    lat_max: float
-    alt_max: float
-    t_max: float
 
 
 @dataclass(frozen=True, slots=True)

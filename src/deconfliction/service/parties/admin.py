@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from deconfliction.domain import Member, Party, Role, check_slug
 from deconfliction.errors import AlreadyExists, InvalidInput, NotFound
-from deconfliction.service.auth import hash_token, new_token
 from deconfliction.service.line import Line
+from deconfliction.service.parties.auth import hash_token, new_token
 
 __all__ = ["create_member", "create_party", "list_parties"]
 

@@ -7,15 +7,13 @@ the thread's parties; a request whose deadline passes unanswered appends one
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from deconfliction.domain import (
     Audience,
-    Event,
-    EventKind,
     Member,
     Message,
     MessageDraft,
@@ -23,28 +21,28 @@ from deconfliction.domain import (
     Thread,
     check_slug,
 )
-from deconfliction.domain.conversation import MAX_SUBJECT, MAX_THREAD_PARTIES, check_text
-from deconfliction.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
+from deconfliction.domain.conversation import check_text
+from deconfliction.domain.limits import MAX_SUBJECT, MAX_THREAD_PARTIES
+from deconfliction.errors import InvalidInput, NotFound, StateConflict
 from deconfliction.record import statement
 from deconfliction.record.statement import Signed, StatementError
 from deconfliction.service.line import Line
-from deconfliction.service.signatures import signed_by
-from deconfliction.service.wire import _volume_json, utc_z
+from deconfliction.service.parties.keys import signed_by
+from deconfliction.service.told import escalation_event, message_event, thread_event
 from deconfliction.store.base import Tx
+from deconfliction.wire import utc_z
 
 __all__ = [
     "ThreadView",
-    "escalation_event",
     "expire_requests",
     "get_thread",
     "list_threads",
-    "message_event",
-    "message_json",
     "open_thread",
     "post_message",
-    "require_coordinator",
-    "thread_json",
 ]
+
+THREADS = "on threads"
+"""What a coordinator writes here and an observer cannot (the refusal names it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,111 +54,6 @@ class ThreadView:
     """When it was read: the instant request states hold at."""
 
 
-# -- the JSON forms, for answers and events alike ---------------------------------------------
-
-
-def thread_json(t: Thread) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "subject": t.subject,
-        "parties": sorted(t.parties),
-        "party": t.party,
-        "member": t.member,
-        "created_at": utc_z(t.created_at),
-        "updated_at": utc_z(t.updated_at),
-    }
-
-
-def message_json(m: Message, now: datetime) -> dict[str, Any]:
-    """A message as the API shows it; a request with its state at ``now``."""
-    out: dict[str, Any] = {
-        "id": m.id,
-        "thread": m.thread,
-        "kind": m.kind.value,
-        "party": m.party,
-        "member": m.member,
-        "created_at": utc_z(m.created_at),
-        "text": m.text,
-    }
-    if m.kind is MessageKind.REQUEST:
-        assert m.request is not None and m.deadline is not None
-        state = m.state_at(now)
-        assert state is not None
-        out |= {
-            "request": m.request.value,
-            "to": m.to,
-            "notices": list(m.notices),
-            "conflicts": list(m.conflicts),
-            "deadline": utc_z(m.deadline),
-            "state": state.value,
-        }
-        if m.escalated_at is not None:
-            out["escalated_at"] = utc_z(m.escalated_at)
-        if m.commits():
-            out["commitment"] = "in force"
-        elif m.withdrawn_at is not None:
-            out["commitment"] = "withdrawn"
-            out["withdrawn_at"] = utc_z(m.withdrawn_at)
-    elif m.kind is MessageKind.WITHDRAW:
-        out["in_reply_to"] = m.in_reply_to
-    elif m.kind is MessageKind.REPLY:
-        assert m.reply is not None
-        out |= {"in_reply_to": m.in_reply_to, "reply": m.reply.value}
-        if m.reason:
-            out["reason"] = m.reason
-        if m.window is not None:
-            out["window"] = {"start": utc_z(m.window.start), "end": utc_z(m.window.end)}
-    if m.volume is not None:
-        out["volume"] = _volume_json(m.volume)
-    if m.signed is not None:
-        out["signed"] = m.signed.to_json()
-    return out
-
-
-def thread_event(thread: Thread) -> Event:
-    """A thread opened: told to its parties, so its subject and parties are on the record."""
-    return Event(
-        0, EventKind.THREAD_OPENED, thread.created_at, thread.id, thread.party,
-        Audience(parties=thread.parties), {"thread": thread_json(thread)},
-    )  # fmt: skip
-
-
-def message_event(thread: Thread, m: Message, at: datetime) -> Event:
-    """A message sent: told to the thread's parties."""
-    return Event(
-        0, EventKind.MESSAGE_SENT, at, m.id, m.party, Audience(parties=thread.parties),
-        {"message": message_json(m, at)},
-    )  # fmt: skip
-
-
-def escalation_event(request: Message, at: datetime) -> Event:
-    """A request's deadline passed unanswered: told to the party that asked and the one asked."""
-    assert request.to is not None and request.deadline is not None
-    body = {
-        "about": "request",
-        "message": request.id,
-        "thread": request.thread,
-        "deadline": utc_z(request.deadline),
-        "from": request.party,
-        "to": request.to,
-    }
-    told = Audience(parties=frozenset({request.party, request.to}))
-    return Event(
-        0, EventKind.ESCALATION_RAISED, at, request.id, request.party, told, {"escalation": body}
-    )
-
-
-# -- use cases ---------------------------------------------------------------------------------
-
-
-def require_coordinator(actor: Member) -> None:
-    """PermissionDenied unless the actor may write on threads (checked before any parsing)."""
-    if not actor.role.writes_notices():
-        raise PermissionDenied(
-            f"a member with role {actor.role.value!r} cannot write on threads; a coordinator can"
-        )
-
-
 def _thread_of(tx: Tx, actor: Member, thread_id: str) -> Thread:
     thread = tx.get_thread(thread_id)
     if thread is None or not thread.includes(actor.party):
@@ -170,7 +63,7 @@ def _thread_of(tx: Tx, actor: Member, thread_id: str) -> Thread:
 
 def open_thread(line: Line, actor: Member, parties: Sequence[str], subject: str) -> Thread:
     """Open a thread between the actor's party and ``parties`` (every one on the line)."""
-    require_coordinator(actor)
+    actor.role.require_writer(THREADS)
     check_text(subject, MAX_SUBJECT, "/subject")
     if not subject.strip():
         raise InvalidInput("a thread needs a subject", "/subject")
@@ -293,14 +186,16 @@ def post_message(
     line: Line,
     actor: Member,
     thread_id: str,
-    draft: MessageDraft,
+    source: MessageDraft | Callable[[], MessageDraft],
     signature: str | None = None,
     body: Mapping[str, Any] | None = None,
 ) -> Message:
     """Send a request, reply or note on a thread of the actor's party; with ``signature``,
     signed by the actor over ``statement.send`` of ``body``, the JSON body as the client sent it
-    (parsed), of which ``draft`` is the reading."""
-    require_coordinator(actor)
+    (parsed), of which ``draft`` is the reading. ``source`` is the draft or how to read it
+    (geometry costs: it is read once the member may write)."""
+    actor.role.require_writer(THREADS)
+    draft = source() if callable(source) else source
     if signature is not None and body is None:
         raise ValueError("a signed message needs the body it was signed over")
     now = line.clock()

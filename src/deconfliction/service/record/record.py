@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from deconfliction.bus import Periodic
 from deconfliction.domain import Member, Role
+from deconfliction.domain.limits import MAX_ENTRIES
 from deconfliction.errors import InvalidInput, NotFound, StateConflict
 from deconfliction.record import Checkpoint, sign_checkpoint
 from deconfliction.record.entry import entry_bytes
@@ -29,7 +31,6 @@ from deconfliction.record.tree import (
     leaf_hash,
     plan_ids,
 )
-from deconfliction.service.duties import Periodic
 from deconfliction.service.events import clear_to
 from deconfliction.service.line import Line
 from deconfliction.store.base import EventRow, StoredCheckpoint, Tx
@@ -37,7 +38,6 @@ from deconfliction.store.events import event_from_row
 
 __all__ = [
     "CHUNK",
-    "MAX_ENTRIES",
     "NO_CHECKPOINT",
     "Inclusion",
     "Recorder",
@@ -53,7 +53,6 @@ __all__ = [
 CHUNK = 5_000
 """Events hashed per transaction: short enough that the record's lock is never held long."""
 
-MAX_ENTRIES = 1000
 NO_CHECKPOINT = "the line has signed no checkpoint yet; it does once events arrive"
 _log = logging.getLogger(__name__)
 

@@ -9,29 +9,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
 
-from deconfliction.domain import Audience, Event, EventKind, Member
+from deconfliction.domain import Member
 from deconfliction.domain.party import MemberKey
 from deconfliction.errors import InvalidInput, NotFound
 from deconfliction.record.note import NoteError, public_key_from_text, verify_signature
 from deconfliction.record.statement import Signed
 from deconfliction.service.line import Line
-from deconfliction.service.wire import utc_z
+from deconfliction.service.told import key_event
 from deconfliction.store.base import Tx
 
-__all__ = ["key_json", "member_key", "register_key", "signed_by"]
+__all__ = ["member_key", "register_key", "signed_by"]
 
 REGISTER_FIRST = "register a public key first (PUT /v1/members/me/key)"
-
-
-def key_json(k: MemberKey) -> dict[str, Any]:
-    return {
-        "party": k.party,
-        "member": k.member,
-        "public_key": base64.b64encode(k.public_key).decode("ascii"),
-        "registered_at": utc_z(k.registered_at),
-    }
 
 
 def register_key(line: Line, actor: Member, text: str) -> MemberKey:
@@ -51,11 +41,7 @@ def register_key(line: Line, actor: Member, text: str) -> MemberKey:
             return current
         tx.set_member_key(actor.id, public_key, now)
         key = MemberKey(actor.id, actor.party, public_key, now)
-        told = Audience(everyone=True)  # public keys are for everyone to verify with
-        event = Event(
-            0, EventKind.KEY_REGISTERED, now, actor.id, actor.party, told, {"key": key_json(key)}
-        )
-        logged = tx.append_events([event])
+        logged = tx.append_events([key_event(key)])
     line.signal.notify(logged[-1].seq)
     return key
 

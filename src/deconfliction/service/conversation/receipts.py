@@ -11,8 +11,9 @@ from deconfliction.domain.receipt import MessageReceipt
 from deconfliction.errors import NotFound, StateConflict
 from deconfliction.record import statement
 from deconfliction.service.line import Line
-from deconfliction.service.receipts import is_news, message_receipt_events
-from deconfliction.service.signatures import signed_by
+from deconfliction.service.notices.receipts import is_news
+from deconfliction.service.parties.keys import signed_by
+from deconfliction.service.told import message_receipt_events
 from deconfliction.store.base import Tx
 
 __all__ = ["acknowledge_message", "message_receipts_of"]

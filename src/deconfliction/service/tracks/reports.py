@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pyproj import Geod
 
@@ -31,13 +31,19 @@ from deconfliction.domain import (
     TrackReport,
     check_slug,
 )
-from deconfliction.domain.volume import check_instant
+from deconfliction.domain.limits import (
+    ALT_RANGE_M,
+    MAX_FUTURE,
+    MAX_GS_MPS,
+    MAX_REPORTS,
+    MAX_STALE_S,
+    MAX_VS_MPS,
+)
+from deconfliction.domain.volume import parse_instant
 from deconfliction.errors import DeconflictionError, InvalidInput, PayloadTooLarge
 from deconfliction.service.line import Line
-from deconfliction.service.notices import require_writer
 
 __all__ = [
-    "MAX_REPORTS",
     "ReportResult",
     "TrackFilter",
     "list_tracks",
@@ -45,14 +51,6 @@ __all__ = [
     "report_tracks",
 ]
 
-MAX_REPORTS = 10_000
-"""Reports in one batch; more is refused whole (send several batches)."""
-
-MAX_FUTURE = timedelta(seconds=60)
-MAX_GS_MPS = 2_000.0
-MAX_VS_MPS = 300.0
-ALT_RANGE_M = (-1_000.0, 100_000.0)
-MAX_STALE_S = 86_400.0
 _JUMP_SLACK_M = 100.0  # position and altitude noise allowed on top of the fastest motion
 _GEOD = Geod(ellps="WGS84")
 _UID = re.compile(r"[A-Za-z0-9._:~@+-]{1,128}")
@@ -99,15 +97,7 @@ def _number(item: Mapping[str, object], key: str, ptr: str) -> float:
 
 
 def _time(value: object, now: datetime, ptr: str) -> datetime:
-    try:
-        if not isinstance(value, str):
-            raise ValueError
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            "time must be an RFC 3339 time such as 2026-11-25T06:00:00Z", ptr
-        ) from None
-    when = check_instant(when, ptr)
+    when = parse_instant(value, "time", ptr)
     if when - now > MAX_FUTURE:
         raise InvalidInput(
             f"time is {(when - now).total_seconds():.0f} s in the future (at most 60 s allowed)",
@@ -181,15 +171,17 @@ def read_report(item: object, index: int, now: datetime) -> TrackReport:
 def report_tracks(
     line: Line,
     actor: Member,
-    items: Sequence[object],
+    source: Sequence[object] | Callable[[], Sequence[object]],
     conformance: Conformance | None = None,
 ) -> ReportResult:
     """Store the newest state of each reported track of the actor's party.
 
     Raises ``PayloadTooLarge`` (nothing stored) for more than ``MAX_REPORTS`` reports; otherwise
-    every good report is kept and each bad one is returned with its pointer.
+    every good report is kept and each bad one is returned with its pointer. ``source`` is the
+    batch, or how to read it (once the member may write).
     """
-    require_writer(actor)
+    actor.role.require_writer("notices")
+    items = source() if callable(source) else source
     if len(items) > MAX_REPORTS:
         raise PayloadTooLarge(
             f"{len(items)} reports in one batch; send at most {MAX_REPORTS} per request", ""

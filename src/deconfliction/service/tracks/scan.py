@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from deconfliction.bus import Periodic
+from deconfliction.detect.settings import ScanSettings
 from deconfliction.domain import (
     Audience,
     ConflictKind,
@@ -30,13 +32,12 @@ from deconfliction.domain import (
     TrackConflict,
 )
 from deconfliction.errors import PermissionDenied
-from deconfliction.service.duties import Periodic
-from deconfliction.service.events import track_conflict_events
-from deconfliction.service.findings import Finding, NoticeSide, ScanSettings, find_all
 from deconfliction.service.line import Line
+from deconfliction.service.told import track_conflict_events
+from deconfliction.service.tracks.findings import Finding, NoticeSide, find_all
 from deconfliction.store.base import Tx
 
-__all__ = ["ScanResult", "ScanSettings", "Scanner", "require_scanner", "scan"]
+__all__ = ["ScanResult", "Scanner", "require_scanner", "scan"]
 
 REOPEN_WITHIN = timedelta(minutes=2)
 """An encounter found again this soon after its conflict closed reopens that conflict."""

@@ -15,10 +15,10 @@ from deconfliction.record.evidence import FORMAT
 from deconfliction.record.tree import assemble, inclusion_plan, plan_ids
 from deconfliction.service.events import clear_to
 from deconfliction.service.line import Line
-from deconfliction.service.record import NO_CHECKPOINT, advance, b64, row_entry
-from deconfliction.service.wire import utc_z
+from deconfliction.service.record.record import NO_CHECKPOINT, advance, b64, row_entry
 from deconfliction.store.base import EventRow, Tx
 from deconfliction.store.events import event_from_row
+from deconfliction.wire import utc_z
 
 __all__ = ["evidence_bundle"]
 

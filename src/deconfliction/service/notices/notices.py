@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from deconfliction.domain import (
-    Audience,
-    Buffers,
     Conflict,
     ConflictStatus,
     EventKind,
     Member,
     Notice,
+    NoticeDraft,
     NoticeKind,
     NoticeState,
-    Volume,
 )
-from deconfliction.domain.volume import check_band, check_window
+from deconfliction.domain.view import ConflictView
 from deconfliction.errors import (
     InvalidInput,
     NotFound,
@@ -27,46 +25,28 @@ from deconfliction.errors import (
     StateConflict,
     VersionMismatch,
 )
-from deconfliction.service.conflicts import ConflictView, views_of
-from deconfliction.service.detection import detect_and_index, prepare_volumes
-from deconfliction.service.events import conflict_events, notice_event
+from deconfliction.geo import Box4
+from deconfliction.service.conflicts import views_of
 from deconfliction.service.line import Line
-from deconfliction.service.receipts import ack_due_for
-from deconfliction.store.base import Box4, NoticeQuery, Tx
+from deconfliction.service.notices.detection import detect_and_index, prepare_volumes
+from deconfliction.service.notices.receipts import ack_due_for
+from deconfliction.service.told import conflict_events, notice_event
+from deconfliction.store.base import NoticeQuery, Tx
 
 __all__ = [
-    "MAX_VOLUMES",
-    "NoticeDraft",
+    "DraftSource",
     "NoticeFilter",
     "NoticeResult",
     "create_notice",
     "get_notice",
     "list_notices",
-    "require_writer",
     "update_notice",
     "withdraw_notice",
 ]
 
-MAX_VOLUMES = 100
-MAX_H_BUFFER_M = 100_000.0
-MAX_V_BUFFER_M = 10_000.0
-MAX_T_BUFFER_S = 86_400.0
-MAX_TITLE = 200
-MAX_ACK_WITHIN = timedelta(days=30)
-
-
-@dataclass(frozen=True, slots=True)
-class NoticeDraft:
-    """What a coordinator submits to create or replace a notice."""
-
-    kind: NoticeKind
-    volumes: tuple[Volume, ...]
-    audience: Audience = Audience()
-    title: str = ""
-    protected: bool = False
-    buffers: Buffers | None = None
-    ack_by: datetime | None = None
-    """Every audience party must acknowledge this version by then (protected: 1 h by default)."""
+DraftSource = NoticeDraft | Callable[[], NoticeDraft]
+"""A draft, or how to read one: a front door hands the reading (parsing geometry costs) to the
+use case, which reads it only once the member may write."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,40 +65,25 @@ class NoticeFilter:
     limit: int = 1000
 
 
-def _check_draft(tx: Tx, draft: NoticeDraft, now: datetime) -> None:
-    if not 1 <= len(draft.volumes) <= MAX_VOLUMES:
-        raise InvalidInput(f"a notice has 1 to {MAX_VOLUMES} volumes", "/volumes")
-    if len(draft.title) > MAX_TITLE:
-        raise InvalidInput(f"a title has at most {MAX_TITLE} characters", "/title")
-    for i, volume in enumerate(draft.volumes):
-        check_window(volume.time.start, volume.time.end, f"/volumes/{i}/time")
-        check_band(volume.altitude.lower_m, volume.altitude.upper_m, f"/volumes/{i}/altitude")
-    if max(v.time.end for v in draft.volumes) < now:
-        raise InvalidInput("every volume has already ended; nothing left to declare", "/volumes")
-    if draft.buffers is not None:
-        limits = {"h_m": MAX_H_BUFFER_M, "v_m": MAX_V_BUFFER_M, "t_s": MAX_T_BUFFER_S}
-        for name, limit in limits.items():
-            value = getattr(draft.buffers, name)
-            if not (math.isfinite(value) and 0 <= value <= limit):
-                raise InvalidInput(f"must be between 0 and {limit:g}", f"/buffers/{name}")
+def _draft(actor: Member, source: DraftSource, now: datetime) -> NoticeDraft:
+    """The checked draft, once the actor may write notices."""
+    actor.role.require_writer("notices")
+    draft = source() if callable(source) else source
+    draft.check(now)
+    return draft
+
+
+def _check_audience(tx: Tx, draft: NoticeDraft) -> None:
     for i, slug in enumerate(sorted(draft.audience.parties)):
         if tx.get_party(slug) is None:
             raise InvalidInput(f"no party {slug!r} on this line", f"/audience/{i}")
 
 
-def require_writer(actor: Member) -> None:
-    """PermissionDenied unless the actor may write notices (checked before any parsing)."""
-    if not actor.role.writes_notices():
-        raise PermissionDenied(
-            f"a member with role {actor.role.value!r} cannot write notices; a coordinator can"
-        )
-
-
-def create_notice(line: Line, actor: Member, draft: NoticeDraft) -> NoticeResult:
+def create_notice(line: Line, actor: Member, source: DraftSource) -> NoticeResult:
     """Declare a notice; detect its strategic conflicts in the same transaction as the write."""
-    require_writer(actor)
-    prepared = prepare_volumes(draft.volumes)
     now = line.clock()
+    draft = _draft(actor, source, now)
+    prepared = prepare_volumes(draft.volumes)
     notice = Notice(
         id=line.new_id(),
         party=actor.party,
@@ -132,12 +97,12 @@ def create_notice(line: Line, actor: Member, draft: NoticeDraft) -> NoticeResult
         buffers=draft.buffers,
     )
     with line.store.transaction() as tx:
-        _check_draft(tx, draft, now)
+        _check_audience(tx, draft)
         tx.lock_for_notice_write()
         found = detect_and_index(line, tx, notice, prepared)
         tx.insert_notice(notice, found.rows)
         tx.insert_conflicts(found.conflicts)
-        _ack_due(tx, notice, draft, now)
+        _add_ack_due(tx, notice, draft, now)
         views = views_of(tx, found.conflicts, actor.party, found.audiences)
         logged = tx.append_events(
             [
@@ -174,12 +139,12 @@ def _check_version(notice: Notice, if_match: int | None, required: bool) -> None
 
 
 def update_notice(
-    line: Line, actor: Member, notice_id: str, draft: NoticeDraft, if_match: int | None
+    line: Line, actor: Member, notice_id: str, source: DraftSource, if_match: int | None
 ) -> NoticeResult:
     """Replace a notice as a new version; its old conflicts resolve, new ones are found."""
-    require_writer(actor)
-    prepared = prepare_volumes(draft.volumes)
     now = line.clock()
+    draft = _draft(actor, source, now)
+    prepared = prepare_volumes(draft.volumes)
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()
         current = _own_notice(tx, actor, notice_id)
@@ -188,7 +153,7 @@ def update_notice(
             raise StateConflict(
                 f"the notice is {current.state_at(now).value}; it cannot change", "/state"
             )
-        _check_draft(tx, draft, now)
+        _check_audience(tx, draft)
         notice = replace(
             current,
             kind=draft.kind,
@@ -204,7 +169,7 @@ def update_notice(
         found = detect_and_index(line, tx, notice, prepared)
         tx.update_notice(notice, found.rows)
         tx.insert_conflicts(found.conflicts)
-        _ack_due(tx, notice, draft, now)
+        _add_ack_due(tx, notice, draft, now)
         views = views_of(tx, found.conflicts, actor.party, found.audiences)
         logged = tx.append_events(
             [
@@ -217,9 +182,7 @@ def update_notice(
     return NoticeResult(notice, views)
 
 
-def _ack_due(tx: Tx, notice: Notice, draft: NoticeDraft, now: datetime) -> None:
-    if draft.ack_by is not None and not now < draft.ack_by <= now + MAX_ACK_WITHIN:
-        raise InvalidInput("ack_by must lie in the future, at most 30 days ahead", "/ack_by")
+def _add_ack_due(tx: Tx, notice: Notice, draft: NoticeDraft, now: datetime) -> None:
     due = ack_due_for(notice, draft.ack_by, now)
     if due is not None:
         tx.add_ack_due(due)
@@ -231,7 +194,7 @@ def _resolved(conflicts: list[Conflict]) -> list[Conflict]:
 
 def withdraw_notice(line: Line, actor: Member, notice_id: str, if_match: int | None) -> Notice:
     """Withdraw a notice: it stops raising conflicts, its live ones resolve, its history stays."""
-    require_writer(actor)
+    actor.role.require_writer("notices")
     now = line.clock()
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()

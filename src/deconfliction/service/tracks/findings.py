@@ -12,8 +12,9 @@ from datetime import datetime
 import numpy as np
 
 from deconfliction.detect import tactical
-from deconfliction.detect.conformance import Conformance, deviations
+from deconfliction.detect.conformance import deviations
 from deconfliction.detect.intrusion import intrusions, swept_boxes_many
+from deconfliction.detect.settings import ScanSettings
 from deconfliction.detect.strategic import Candidate, index_boxes
 from deconfliction.domain import (
     Audience,
@@ -21,30 +22,20 @@ from deconfliction.domain import (
     ConflictKind,
     Footprint,
     FootprintKind,
-    Minima,
     Notice,
     NoticeState,
     Track,
 )
-from deconfliction.geo import within
+from deconfliction.geo import Box4, within
 from deconfliction.geo.shape import Shape, prepare
-from deconfliction.service.commitments import Commitment, commitments_in_force
-from deconfliction.service.detection import candidate_from_row
+from deconfliction.service.conversation.commitments import Commitment, commitments_in_force
 from deconfliction.service.line import Line
-from deconfliction.store.base import Box4, Tx, VolumeRow
+from deconfliction.service.notices.detection import candidate_from_row
+from deconfliction.store.base import Tx, VolumeRow
 
-__all__ = ["Finding", "NoticeSide", "ScanSettings", "find_all"]
+__all__ = ["Finding", "NoticeSide", "find_all"]
 
 _BOX_CHUNK = 200
-
-
-@dataclass(frozen=True)
-class ScanSettings:
-    """What the running detector looks for: lookahead, minima between domains, conformance."""
-
-    lookahead_s: float = 300.0
-    minima: Minima = field(default_factory=Minima)
-    conformance: Conformance = field(default_factory=Conformance)
 
 
 @dataclass(frozen=True)

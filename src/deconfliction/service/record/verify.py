@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from deconfliction.record import NoteError, Verifier, open_checkpoint
 from deconfliction.record.tree import Frontier, leaf_hash
-from deconfliction.service.record import row_entry
+from deconfliction.service.record.record import row_entry
 from deconfliction.store.base import Store, StoredCheckpoint
 
 __all__ = ["Problem", "Verification", "verify_store"]

@@ -1,0 +1,115 @@
+"""Notices over HTTP: declare, list, read, replace (``If-Match``) and withdraw; the answer to a
+write lists the strategic conflicts it raises."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import FastAPI, Header, Path, Query
+from starlette.responses import Response
+
+from deconfliction import service
+from deconfliction.api.auth import Caller
+from deconfliction.api.convert import bbox_param, draft_from
+from deconfliction.api.respond import json_response
+from deconfliction.api.schemas import NoticeIn, NoticeList, NoticeOut, NoticeWithConflicts
+from deconfliction.domain import Notice, NoticeKind
+from deconfliction.errors import InvalidInput
+from deconfliction.service import Line
+from deconfliction.wire import conflict_json, notice_json
+
+__all__ = ["NoticeId", "install"]
+
+NoticeId = Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
+
+
+def _etag(notice: Notice) -> str:
+    return f'"{notice.version}"'
+
+
+def _if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    try:
+        return int(tag)
+    except ValueError:
+        raise InvalidInput(
+            'If-Match must be the notice\'s ETag, e.g. "3"', "/headers/if-match"
+        ) from None
+
+
+def _with_conflicts(result: service.NoticeResult) -> dict[str, object]:
+    return {
+        "notice": notice_json(result.notice),
+        "conflicts": [conflict_json(c) for c in result.conflicts],
+    }
+
+
+def install(app: FastAPI) -> None:
+    """Add the notice routes to ``app``."""
+    line: Line = app.state.line
+
+    @app.post("/v1/notices", status_code=201, response_model=NoticeWithConflicts, tags=["notices"])
+    def create(body: NoticeIn, caller: Caller) -> Response:
+        """Declare a notice; the answer lists the strategic conflicts it raises."""
+        # the use case reads the draft (geometry costs) once the member may write
+        result = service.create_notice(line, caller, lambda: draft_from(body))
+        return json_response(
+            _with_conflicts(result),
+            201,
+            {"ETag": _etag(result.notice), "Location": f"/v1/notices/{result.notice.id}"},
+        )
+
+    @app.get("/v1/notices", response_model=NoticeList, tags=["notices"])
+    def notices(
+        caller: Caller,
+        bbox: Annotated[str | None, Query(description="lon_min,lat_min,lon_max,lat_max")] = None,
+        start: Annotated[datetime | None, Query(description="overlapping from (RFC 3339)")] = None,
+        end: Annotated[datetime | None, Query(description="overlapping until (RFC 3339)")] = None,
+        kind: NoticeKind | None = None,
+        party: Annotated[str | None, Query(pattern=r"^[a-z0-9-]{1,64}$")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+    ) -> Response:
+        """Notices you may see, filtered."""
+        for name, t in (("start", start), ("end", end)):
+            if t is not None and t.tzinfo is None:
+                raise InvalidInput("give a time zone, e.g. 2026-11-25T06:00:00Z", f"/query/{name}")
+        found = service.list_notices(
+            line,
+            caller,
+            service.NoticeFilter(
+                bbox=bbox_param(bbox), start=start, end=end, kind=kind, party=party, limit=limit
+            ),
+        )
+        return json_response({"notices": [notice_json(n) for n in found]})
+
+    @app.get("/v1/notices/{notice_id}", response_model=NoticeOut, tags=["notices"])
+    def notice(notice_id: NoticeId, caller: Caller) -> Response:
+        """One notice, if it is shared with you (404 otherwise, as if it did not exist)."""
+        n = service.get_notice(line, caller, notice_id)
+        return json_response(notice_json(n), headers={"ETag": _etag(n)})
+
+    @app.put("/v1/notices/{notice_id}", response_model=NoticeWithConflicts, tags=["notices"])
+    def replace(
+        notice_id: NoticeId,
+        body: NoticeIn,
+        caller: Caller,
+        if_match: Annotated[str | None, Header(description="the ETag you are replacing")] = None,
+    ) -> Response:
+        """Replace your notice as a new version (If-Match required)."""
+        result = service.update_notice(
+            line, caller, notice_id, lambda: draft_from(body), _if_match(if_match)
+        )
+        return json_response(_with_conflicts(result), headers={"ETag": _etag(result.notice)})
+
+    @app.delete("/v1/notices/{notice_id}", response_model=NoticeOut, tags=["notices"])
+    def withdraw(
+        notice_id: NoticeId,
+        caller: Caller,
+        if_match: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        """Withdraw your notice; its conflicts resolve and its history stays on the line."""
+        n = service.withdraw_notice(line, caller, notice_id, _if_match(if_match))
+        return json_response(notice_json(n), headers={"ETag": _etag(n)})

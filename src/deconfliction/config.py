@@ -1,0 +1,93 @@
+"""The line's configuration: one object, read once at the front door (flags, environment) and
+handed down; nothing below the front doors reads the environment.
+
+``LineConfig`` is what a line is opened and served with; ``Environment`` is what the process
+environment says, read once by the CLI (``Environment.read()``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from deconfliction.detect.settings import ScanSettings
+from deconfliction.domain import Buffers
+from deconfliction.domain.limits import MAX_BODY_BYTES
+
+__all__ = ["DEFAULT_DB_URL", "Environment", "LineConfig", "key_path_for"]
+
+DEFAULT_DB_URL = "sqlite:///deconfliction.db"
+"""The embedded SQLite file in the working directory."""
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The ``DECONFLICTION_*`` variables (and ``XDG_DATA_HOME``), as the process was given them."""
+
+    db: str | None = None
+    key: str | None = None
+    url: str | None = None
+    token: str | None = field(default=None, repr=False)
+    config: str | None = None
+    state: str | None = None
+    member_key: str | None = None
+    data_home: str | None = None
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
+        env = os.environ if environ is None else environ
+        return cls(
+            db=env.get("DECONFLICTION_DB") or None,
+            key=env.get("DECONFLICTION_KEY") or None,
+            url=env.get("DECONFLICTION_URL") or None,
+            token=env.get("DECONFLICTION_TOKEN") or None,
+            config=env.get("DECONFLICTION_CONFIG") or None,
+            state=env.get("DECONFLICTION_STATE") or None,
+            member_key=env.get("DECONFLICTION_MEMBER_KEY") or None,
+            data_home=env.get("XDG_DATA_HOME") or None,
+        )
+
+    def db_url(self, given: str | None = None) -> str:
+        """The database: as given (``--db``), else ``$DECONFLICTION_DB``, else the default."""
+        return given or self.db or DEFAULT_DB_URL
+
+
+def key_path_for(url: str, named: str | None = None) -> Path | None:
+    """Where a line keeps its signing key: ``named`` (``$DECONFLICTION_KEY``); else beside an
+    SQLite file (``line.db`` -> ``line.key``); else ``deconfliction.key`` here. ``None`` for an
+    in-memory database, whose record dies with it."""
+    if named:
+        return Path(named)
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            return None
+        return Path(parsed.database).with_suffix(".key")
+    return Path("deconfliction.key")
+
+
+@dataclass(frozen=True)
+class LineConfig:
+    """What a line is opened and served with. ``None`` intervals: that duty does not run."""
+
+    db_url: str = DEFAULT_DB_URL
+    key_path: Path | None = None
+    """The record's signing key (default: :func:`key_path_for` the database)."""
+    name: str | None = None
+    """The line's name, fixed when its key is made."""
+    buffers: Buffers = field(default_factory=Buffers)
+    scan: ScanSettings = field(default_factory=ScanSettings)
+    scan_interval_s: float | None = 1.0
+    deadline_interval_s: float | None = 5.0
+    record_interval_s: float | None = 2.0
+    max_body_bytes: int = MAX_BODY_BYTES
+    host: str = "127.0.0.1"
+    port: int = 8470
+
+    @property
+    def signing_key_path(self) -> Path | None:
+        return self.key_path or key_path_for(self.db_url)

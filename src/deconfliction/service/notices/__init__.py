@@ -1,0 +1,34 @@
+"""Notices: declare, change, withdraw and read them, with strategic detection in the write's own
+transaction; their receipts and acknowledgement deadlines."""
+
+from deconfliction.service.notices.notices import (
+    DraftSource,
+    NoticeFilter,
+    NoticeResult,
+    create_notice,
+    get_notice,
+    list_notices,
+    update_notice,
+    withdraw_notice,
+)
+from deconfliction.service.notices.receipts import (
+    ReceiptsView,
+    acknowledge,
+    check_deadlines,
+    receipts_of,
+)
+
+__all__ = [
+    "DraftSource",
+    "NoticeFilter",
+    "NoticeResult",
+    "ReceiptsView",
+    "acknowledge",
+    "check_deadlines",
+    "create_notice",
+    "get_notice",
+    "list_notices",
+    "receipts_of",
+    "update_notice",
+    "withdraw_notice",
+]

@@ -1,0 +1,36 @@
+"""The line's JSON forms, each written once: what the API answers, events carry and the record
+hashes. Pure functions of domain values; the store's own formats are in ``store.codec``.
+"""
+
+from deconfliction.wire.conflicts import (
+    conflict_from_record,
+    conflict_json,
+    conflict_record,
+    track_conflict_from_record,
+    track_conflict_record,
+)
+from deconfliction.wire.conversation import message_json, thread_json
+from deconfliction.wire.keys import key_json
+from deconfliction.wire.notices import notice_json, volume_json
+from deconfliction.wire.receipts import ack_due_json, message_receipt_json, receipt_json
+from deconfliction.wire.time import opt_utc_z, utc_z
+from deconfliction.wire.tracks import track_json
+
+__all__ = [
+    "ack_due_json",
+    "conflict_from_record",
+    "conflict_json",
+    "conflict_record",
+    "key_json",
+    "message_json",
+    "message_receipt_json",
+    "notice_json",
+    "opt_utc_z",
+    "receipt_json",
+    "thread_json",
+    "track_conflict_from_record",
+    "track_conflict_record",
+    "track_json",
+    "utc_z",
+    "volume_json",
+]

@@ -1,0 +1,46 @@
+"""Receipts as the line's JSON: who received and acknowledged a notice version or a message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deconfliction.domain.receipt import AckDue, MessageReceipt, Receipt
+from deconfliction.wire.time import opt_utc_z, utc_z
+
+__all__ = ["ack_due_json", "message_receipt_json", "receipt_json"]
+
+
+def receipt_json(r: Receipt) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "notice": r.notice,
+        "version": r.version,
+        "party": r.party,
+        "delivered_at": opt_utc_z(r.delivered_at),
+        "acknowledged_at": opt_utc_z(r.acknowledged_at),
+    }
+    if r.signed is not None:
+        out["signed"] = r.signed.to_json()
+    return out
+
+
+def message_receipt_json(r: MessageReceipt) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "message": r.message,
+        "thread": r.thread,
+        "party": r.party,
+        "delivered_at": opt_utc_z(r.delivered_at),
+        "acknowledged_at": opt_utc_z(r.acknowledged_at),
+    }
+    if r.signed is not None:
+        out["signed"] = r.signed.to_json()
+    return out
+
+
+def ack_due_json(d: AckDue, missing: list[str]) -> dict[str, Any]:
+    """An acknowledgement deadline of a version, with the parties still missing."""
+    return {
+        "version": d.version,
+        "due": utc_z(d.due),
+        "escalated_at": opt_utc_z(d.escalated_at),
+        "missing": missing,
+    }
