@@ -187,7 +187,7 @@ def _prepare_chunk(bounds: tuple[int, int]) -> list[tuple[Any, list[Any]]]:
     """Notices with their index rows for volumes lo..hi, prepared as the service prepares them."""
     from deconfliction.detect.strategic import Candidate, index_boxes
     from deconfliction.domain import Audience, Buffers, Notice, NoticeKind
-    from deconfliction.service.notices.detection import prepare_volumes
+    from deconfliction.service.notices.strategic import prepare_volumes
     from deconfliction.store.base import VolumeRow
 
     assert _LOAD is not None
@@ -304,7 +304,7 @@ def radius_ours(line: Any, queries: Sequence[RadiusQuery], ids: dict[str, int]) 
     circle footprint (index boxes -> store candidates -> exact test), all parties counted."""
     from deconfliction.detect.strategic import Candidate, conflicts_with, search_boxes
     from deconfliction.domain import Buffers, Footprint, FootprintKind, TimeWindow, Volume
-    from deconfliction.service.notices.detection import candidate_from_row, prepare_volumes
+    from deconfliction.service.notices.strategic import candidate_from_row, prepare_volumes
 
     defaults = Buffers()
     lat = Latencies()

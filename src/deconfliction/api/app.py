@@ -29,7 +29,6 @@ from deconfliction.api.auth import Caller
 from deconfliction.api.limits import BodyLimit
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import ErrorOut, PartyList, TrackIn
-from deconfliction.bus import Periodic
 from deconfliction.service import Line, LineConfig
 
 __all__ = ["QUIET", "create_app"]
@@ -42,15 +41,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _duties(line: Line, config: LineConfig) -> list[Periodic]:
+def _duties(line: Line, config: LineConfig) -> list[service.Scanner | service.Deadlines]:
     """The background duties ``config`` asks for, not yet started."""
-    out: list[Periodic] = []
+    out: list[service.Scanner | service.Deadlines] = []
     if config.scan_interval_s:
         out.append(service.Scanner(line, config.scan_interval_s, config.scan))
     if config.deadline_interval_s:
-        out.append(
-            Periodic(config.deadline_interval_s, lambda: service.deadline_duties(line), "deadlines")
-        )
+        out.append(service.Deadlines(line, config.deadline_interval_s))
     return out
 
 

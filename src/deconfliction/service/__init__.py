@@ -20,7 +20,7 @@ from deconfliction.service.conversation import (
     post_message,
 )
 from deconfliction.service.deliveries import delivered_from_events
-from deconfliction.service.duties import deadline_duties
+from deconfliction.service.duties import Deadlines, deadline_duties
 from deconfliction.service.events import Received, Subscription, events_for, received
 from deconfliction.service.line import Line, open_line
 from deconfliction.service.notices import (
@@ -72,6 +72,7 @@ from deconfliction.service.tracks import (
 
 __all__ = [
     "NO_CHECKPOINT",
+    "Deadlines",
     "DraftSource",
     "Line",
     "LineConfig",

@@ -6,13 +6,21 @@ requests left unanswered at their reply deadline.
 
 from __future__ import annotations
 
+from deconfliction.bus import Periodic
 from deconfliction.service.conversation.threads import expire_requests
 from deconfliction.service.line import Line
 from deconfliction.service.notices.receipts import check_deadlines
 
-__all__ = ["deadline_duties"]
+__all__ = ["Deadlines", "deadline_duties"]
 
 
 def deadline_duties(line: Line) -> int:
     """Run every deadline check once; the number of escalations raised."""
     return len(check_deadlines(line)) + len(expire_requests(line))
+
+
+class Deadlines(Periodic):
+    """Runs :func:`deadline_duties` every ``interval_s`` seconds while the server runs."""
+
+    def __init__(self, line: Line, interval_s: float = 5.0) -> None:
+        super().__init__(interval_s, lambda: deadline_duties(line), "deadlines")

@@ -28,8 +28,8 @@ from deconfliction.errors import (
 from deconfliction.geo import Box4
 from deconfliction.service.conflicts import views_of
 from deconfliction.service.line import Line
-from deconfliction.service.notices.detection import detect_and_index, prepare_volumes
 from deconfliction.service.notices.receipts import ack_due_for
+from deconfliction.service.notices.strategic import detect_and_index, prepare_volumes
 from deconfliction.service.told import conflict_events, notice_event
 from deconfliction.store.base import NoticeQuery, Tx
 

@@ -30,7 +30,7 @@ from deconfliction.geo import Box4, within
 from deconfliction.geo.shape import Shape, prepare
 from deconfliction.service.conversation.commitments import Commitment, commitments_in_force
 from deconfliction.service.line import Line
-from deconfliction.service.notices.detection import candidate_from_row
+from deconfliction.service.notices.strategic import candidate_from_row
 from deconfliction.store.base import Tx, VolumeRow
 
 __all__ = ["Finding", "NoticeSide", "find_all"]
