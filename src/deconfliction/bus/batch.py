@@ -53,8 +53,9 @@ class Batch(Generic[K, V]):
         try:
             return self._write(pending)
         except Exception:
-            with self._lock:  # keep them for the next batch
-                for key, value in pending.items():
+            with self._lock:  # keep them for the next batch, ahead of what came meanwhile
+                meanwhile, self._pending = self._pending, pending
+                for key, value in meanwhile.items():
                     self._pending.setdefault(key, value)
             raise
 

@@ -16,7 +16,7 @@ from deconfliction.domain.limits import (
     MAX_V_BUFFER_M,
     MAX_VOLUMES,
 )
-from deconfliction.domain.volume import Buffers, Volume
+from deconfliction.domain.volume import Buffers, Volume, check_instant
 from deconfliction.errors import InvalidInput
 
 __all__ = ["ALL", "Audience", "Notice", "NoticeDraft", "NoticeKind", "NoticeState"]
@@ -141,5 +141,7 @@ class NoticeDraft:
                 value = getattr(self.buffers, name)
                 if not (math.isfinite(value) and 0 <= value <= limit):
                     raise InvalidInput(f"must be between 0 and {limit:g}", f"/buffers/{name}")
-        if self.ack_by is not None and not now < self.ack_by <= now + MAX_ACK_WITHIN:
+        if self.ack_by is not None and not now < check_instant(self.ack_by, "/ack_by") <= (
+            now + MAX_ACK_WITHIN
+        ):
             raise InvalidInput("ack_by must lie in the future, at most 30 days ahead", "/ack_by")

@@ -16,7 +16,7 @@ _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 def check_slug(slug: str, pointer: str = "/slug") -> str:
     """A party slug: lower-case letters, digits and inner hyphens, 1-64 characters."""
-    if not _SLUG.match(slug) or slug == "all":
+    if not _SLUG.fullmatch(slug) or slug == "all":
         raise InvalidInput(
             f"{slug!r} is not a party slug: use 1-64 lower-case letters, digits and inner hyphens "
             "('all' is reserved)",
