@@ -20,10 +20,8 @@ from deconfliction.domain import (
     Audience,
     Conflict,
     ConflictStatus,
-    Member,
     Notice,
     NoticeState,
-    Party,
 )
 from deconfliction.errors import AlreadyExists, NotFound, VersionMismatch
 from deconfliction.store import codec, schema, spatial
@@ -32,6 +30,7 @@ from deconfliction.store.checkpoint import Checkpointer
 from deconfliction.store.conversation import ThreadRows
 from deconfliction.store.events import EventRows
 from deconfliction.store.keys import MemberKeyRows
+from deconfliction.store.parties import PartyRows
 from deconfliction.store.receipts import ReceiptRows
 from deconfliction.store.record import RecordRows
 from deconfliction.store.statements import (
@@ -43,18 +42,11 @@ from deconfliction.store.statements import (
     _delete_volumes,
     _get_conflict,
     _get_notice,
-    _get_party,
-    _insert_member,
-    _insert_party,
     _insert_sql,
     _like_escape,
     _list_conflicts_sql,
-    _list_members,
-    _list_parties,
-    _list_party_members,
     _live_conflicts_of,
     _max_volume_id,
-    _member_for_token,
     _next_volume_ids,
     _notice_audiences,
     _notice_versions,
@@ -69,7 +61,7 @@ from deconfliction.store.tracks import TrackRows
 __all__ = ["SqlStore", "SqlTx"]
 
 
-class SqlTx(TrackRows, EventRows, ThreadRows, ReceiptRows, RecordRows, MemberKeyRows):
+class SqlTx(PartyRows, MemberKeyRows, TrackRows, EventRows, ThreadRows, ReceiptRows, RecordRows):
     """One transaction on one connection; see ``store.base.Tx`` for the contract."""
 
     def __init__(self, conn: sa.Connection, dialect: str) -> None:
@@ -104,55 +96,6 @@ class SqlTx(TrackRows, EventRows, ThreadRows, ReceiptRows, RecordRows, MemberKey
             self._conn.execute(
                 sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": NOTICE_WRITE_LOCK}
             )
-
-    # -- parties and members ------------------------------------------------------------------
-
-    def add_party(self, party: Party) -> None:
-        row = {
-            "slug": party.slug,
-            "name": party.name,
-            "created_us": codec.dt_to_us(party.created_at),
-        }
-        try:
-            with self._conn.begin_nested():
-                self._conn.execute(_insert_party, row)
-        except IntegrityError:
-            raise AlreadyExists(f"party {party.slug!r} already exists", "/slug") from None
-
-    def get_party(self, slug: str) -> Party | None:
-        row = self._conn.execute(_get_party, {"slug": slug}).first()
-        return None if row is None else codec.party_from_row(row)
-
-    def list_parties(self) -> list[Party]:
-        return [codec.party_from_row(r) for r in self._conn.execute(_list_parties)]
-
-    def add_member(self, member: Member, token_hash: str) -> None:
-        row = {
-            "id": member.id,
-            "party": member.party,
-            "role": member.role.value,
-            "name": member.name,
-            "created_us": codec.dt_to_us(member.created_at),
-            "token_hash": token_hash,
-        }
-        try:
-            with self._conn.begin_nested():
-                self._conn.execute(_insert_member, row)
-        except IntegrityError:
-            raise AlreadyExists(
-                f"member {member.id!r} (or its token) already exists", "/id"
-            ) from None
-
-    def member_for_token(self, token_hash: str) -> Member | None:
-        row = self._conn.execute(_member_for_token, {"h": token_hash}).first()
-        return None if row is None else codec.member_from_row(row)
-
-    def list_members(self, party: str | None = None) -> list[Member]:
-        if party is None:
-            rows = self._conn.execute(_list_members)
-        else:
-            rows = self._conn.execute(_list_party_members, {"p": party})
-        return [codec.member_from_row(r) for r in rows]
 
     # -- notices and volumes ------------------------------------------------------------------
 

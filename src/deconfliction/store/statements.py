@@ -21,17 +21,10 @@ NOTICE_WRITE_LOCK = 0x6465_636F_6E66_6C6E
 _LIVE = tuple(s.value for s in ConflictStatus if s.is_live())
 _LIVE_SQL = ", ".join(f"'{s}'" for s in _LIVE)
 
-_insert_party = schema.party.insert()
-_insert_member = schema.member.insert()
 _NOTICE_COLUMNS = tuple(c.name for c in schema.notice.c)
 _COPY_FROM = 20  # rows from which COPY beats an executemany on PostgreSQL
 _update_notice = schema.notice.update().where(schema.notice.c.id == sa.bindparam("key"))
 
-_get_party = sa.text("SELECT * FROM party WHERE slug = :slug")
-_list_parties = sa.text("SELECT * FROM party ORDER BY slug")
-_member_for_token = sa.text("SELECT * FROM member WHERE token_hash = :h")
-_list_members = sa.text("SELECT * FROM member ORDER BY created_us, id")
-_list_party_members = sa.text("SELECT * FROM member WHERE party = :p ORDER BY created_us, id")
 _get_notice = sa.text("SELECT * FROM notice WHERE id = :id")
 _notice_audiences = sa.text("SELECT id, party, audience FROM notice WHERE id IN :ids").bindparams(
     sa.bindparam("ids", expanding=True)
