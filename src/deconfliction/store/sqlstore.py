@@ -9,24 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime
 from typing import Any
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from deconfliction.domain import (
     Audience,
     Conflict,
-    ConflictStatus,
     Notice,
     NoticeState,
 )
 from deconfliction.errors import AlreadyExists, NotFound, VersionMismatch
-from deconfliction.store import codec, schema, spatial
+from deconfliction.store import codec, spatial
 from deconfliction.store.base import Box4, NoticeQuery, VolumeRow
+from deconfliction.store.bulk import COPY_FROM
 from deconfliction.store.checkpoint import Checkpointer
+from deconfliction.store.conflicts import ConflictRows
 from deconfliction.store.conversation import ThreadRows
 from deconfliction.store.events import EventRows
 from deconfliction.store.keys import MemberKeyRows
@@ -34,23 +33,17 @@ from deconfliction.store.parties import PartyRows
 from deconfliction.store.receipts import ReceiptRows
 from deconfliction.store.record import RecordRows
 from deconfliction.store.statements import (
-    _COPY_FROM,
     _NOTICE_COLUMNS,
     NOTICE_WRITE_LOCK,
     _candidates_sql,
     _delete_box,
     _delete_volumes,
-    _get_conflict,
     _get_notice,
-    _insert_sql,
     _like_escape,
-    _list_conflicts_sql,
-    _live_conflicts_of,
     _max_volume_id,
     _next_volume_ids,
     _notice_audiences,
     _notice_versions,
-    _resolve_conflicts_of,
     _touch_volumes,
     _update_notice,
     _volume_row,
@@ -61,32 +54,21 @@ from deconfliction.store.tracks import TrackRows
 __all__ = ["SqlStore", "SqlTx"]
 
 
-class SqlTx(PartyRows, MemberKeyRows, TrackRows, EventRows, ThreadRows, ReceiptRows, RecordRows):
+class SqlTx(
+    ConflictRows,
+    PartyRows,
+    MemberKeyRows,
+    TrackRows,
+    EventRows,
+    ThreadRows,
+    ReceiptRows,
+    RecordRows,
+):
     """One transaction on one connection; see ``store.base.Tx`` for the contract."""
 
     def __init__(self, conn: sa.Connection, dialect: str) -> None:
         self._conn = conn
         self._dialect = dialect
-
-    def _many(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
-        if self._dialect == "postgresql" and len(rows) >= _COPY_FROM:
-            self._copy(table, rows)
-        else:
-            self._conn.exec_driver_sql(_insert_sql(self._dialect, table), list(rows))
-
-    def _copy(self, table: str, rows: Sequence[tuple[Any, ...]], columns: str = "") -> None:
-        """PostgreSQL COPY: one round trip for any number of rows (bulk loads, many conflicts)."""
-        columns = columns or ", ".join(c.name for c in schema.metadata.tables[table].c)
-        cursor = self._conn.connection.cursor()
-        try:
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except psycopg.IntegrityError as exc:
-            # Raw driver errors bypass SQLAlchemy's wrapping: give callers the same type.
-            raise IntegrityError(f"COPY {table}", None, exc) from exc
-        finally:
-            cursor.close()
 
     # -- locking ------------------------------------------------------------------------------
 
@@ -184,7 +166,7 @@ class SqlTx(PartyRows, MemberKeyRows, TrackRows, EventRows, ThreadRows, ReceiptR
         self._many("volume", volume_rows)
         if not box_rows:
             return
-        if self._dialect == "postgresql" and len(box_rows) >= _COPY_FROM:
+        if self._dialect == "postgresql" and len(box_rows) >= COPY_FROM:
             self._copy(
                 "volume_box", box_rows, "id, volume_id, box"
             )  # COPY parses the cube's text form itself
@@ -291,35 +273,6 @@ class SqlTx(PartyRows, MemberKeyRows, TrackRows, EventRows, ThreadRows, ReceiptR
             return [_volume_row(r) for r in cursor.fetchall()]
         finally:
             cursor.close()
-
-    # -- conflicts ----------------------------------------------------------------------------
-
-    def insert_conflicts(self, conflicts: Sequence[Conflict]) -> None:
-        if not conflicts:
-            return
-        try:
-            self._many("conflict", [codec.conflict_to_row(c) for c in conflicts])
-        except IntegrityError:
-            raise AlreadyExists("a conflict with one of these ids already exists", "/id") from None
-
-    def resolve_conflicts(self, notice_id: str, at: datetime) -> list[Conflict]:
-        rows = self._conn.execute(_live_conflicts_of, {"n": notice_id}).all()
-        if rows:
-            self._conn.execute(
-                _resolve_conflicts_of,
-                {"n": notice_id, "status": ConflictStatus.RESOLVED.value, "at": codec.dt_to_us(at)},
-            )
-        return [codec.conflict_from_row(r) for r in rows]
-
-    def get_conflict(self, conflict_id: str) -> Conflict | None:
-        row = self._conn.execute(_get_conflict, {"id": conflict_id}).first()
-        return None if row is None else codec.conflict_from_row(row)
-
-    def list_conflicts(
-        self, party: str, live_only: bool = False, limit: int = 1000
-    ) -> list[Conflict]:
-        rows = self._conn.execute(_list_conflicts_sql(live_only), {"p": party, "limit": limit})
-        return [codec.conflict_from_row(r) for r in rows]
 
 
 class SqlStore:

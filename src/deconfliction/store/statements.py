@@ -11,18 +11,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from deconfliction.domain import AltitudeBand, Buffers, ConflictStatus, TimeWindow
+from deconfliction.domain import AltitudeBand, Buffers, TimeWindow
 from deconfliction.store import codec, schema, spatial
 from deconfliction.store.base import VolumeRow
 
 # Any constant every writer agrees on (PostgreSQL advisory lock key): "deconfln".
 NOTICE_WRITE_LOCK = 0x6465_636F_6E66_6C6E
 
-_LIVE = tuple(s.value for s in ConflictStatus if s.is_live())
-_LIVE_SQL = ", ".join(f"'{s}'" for s in _LIVE)
-
 _NOTICE_COLUMNS = tuple(c.name for c in schema.notice.c)
-_COPY_FROM = 20  # rows from which COPY beats an executemany on PostgreSQL
 _update_notice = schema.notice.update().where(schema.notice.c.id == sa.bindparam("key"))
 
 _get_notice = sa.text("SELECT * FROM notice WHERE id = :id")
@@ -39,24 +35,10 @@ _touch_volumes = sa.text(
     "UPDATE volume SET version = :version, active = :active, audience = :audience "
     "WHERE notice_id = :id"
 )
-_get_conflict = sa.text("SELECT * FROM conflict WHERE id = :id")
-_notice_live = f"(notice_a = :n OR notice_b = :n) AND status IN ({_LIVE_SQL})"
-_live_conflicts_of = sa.text(f"SELECT * FROM conflict WHERE {_notice_live} ORDER BY id")
-_resolve_conflicts_of = sa.text(
-    f"UPDATE conflict SET status = :status, resolved_us = :at WHERE {_notice_live}"
-)
 _VOLUME_COLUMNS = (
     "v.notice_id, v.idx, v.party, v.version, v.alt_lower_m, v.alt_upper_m, v.t_start_us, "
     "v.t_end_us, v.buffer_h_m, v.buffer_v_m, v.buffer_t_s, v.boxes, v.shape, v.audience"
 )
-
-
-@cache
-def _insert_sql(dialect: str, table: str) -> str:
-    """A driver-level INSERT of every column, positional: executemany skips per-row Python work."""
-    columns = tuple(c.name for c in schema.metadata.tables[table].c)
-    mark = "%s" if dialect == "postgresql" else "?"
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
 
 
 def _driver_sql(dialect: str, sql: str) -> str:
@@ -75,15 +57,6 @@ def _candidates_sql(dialect: str, n_boxes: int, exclude: bool) -> str:
     if exclude:
         sql += " AND v.notice_id <> :exclude"
     return _driver_sql(dialect, sql + " ORDER BY v.id")
-
-
-@cache
-def _list_conflicts_sql(live_only: bool) -> sa.TextClause:
-    live = f" AND status IN ({_LIVE_SQL})" if live_only else ""
-    return sa.text(
-        f"SELECT * FROM conflict WHERE (party_a = :p OR party_b = :p){live} "
-        "ORDER BY detected_us DESC, id DESC LIMIT :limit"
-    )
 
 
 def _like_escape(value: str) -> str:
