@@ -1,5 +1,9 @@
 """Domain values to and from what the tables hold: JSON bodies, epoch microseconds, packed boxes.
 
+This is the storage format, the store's alone: a stored notice keeps every field (``extra``,
+unbounded altitudes, a polygon's radius of 0) so it reads back exactly. What the API answers and
+events carry is ``wire``'s; conflicts use ``wire.fields`` with the row encoding ``ROW``.
+
 Instants are stored as integer microseconds since the Unix epoch (exact, sortable, the same on
 every database) and come back as timezone-aware UTC ``datetime`` values.
 """
@@ -18,8 +22,6 @@ from deconfliction.domain import (
     Audience,
     Buffers,
     Conflict,
-    ConflictKind,
-    ConflictStatus,
     Footprint,
     FootprintKind,
     Member,
@@ -30,9 +32,12 @@ from deconfliction.domain import (
     Position,
     Role,
     TimeWindow,
+    TrackConflict,
     Volume,
 )
-from deconfliction.store.base import Box4
+from deconfliction.geo.box import Box4
+from deconfliction.store import schema
+from deconfliction.wire.fields import Encoding, decode, encode
 
 __all__ = [
     "audience_from_text",
@@ -41,18 +46,21 @@ __all__ = [
     "boxes_to_bytes",
     "conflict_from_row",
     "conflict_to_row",
+    "track_conflict_from_row",
+    "track_conflict_to_row",
+    "ROW",
     "dt_from_us",
     "dt_to_us",
     "opt_from_us",
     "opt_to_us",
     "member_from_row",
-    "notice_from_json",
+    "notice_from_stored_json",
     "notice_from_row",
-    "notice_to_json",
+    "stored_notice_json",
     "notice_to_row",
     "party_from_row",
-    "volume_from_json",
-    "volume_to_json",
+    "volume_from_stored_json",
+    "stored_volume_json",
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -173,7 +181,7 @@ def footprint_from_geojson(geometry: Mapping[str, Any], radius_m: float) -> Foot
     return Footprint(kind, rings, radius_m)
 
 
-def volume_to_json(volume: Volume) -> dict[str, Any]:
+def stored_volume_json(volume: Volume) -> dict[str, Any]:
     return {
         "footprint": volume.footprint.to_geojson(),
         "radius_m": volume.footprint.radius_m,
@@ -182,7 +190,7 @@ def volume_to_json(volume: Volume) -> dict[str, Any]:
     }
 
 
-def volume_from_json(body: Mapping[str, Any]) -> Volume:
+def volume_from_stored_json(body: Mapping[str, Any]) -> Volume:
     alt = body["altitude"]
     return Volume(
         footprint=footprint_from_geojson(body["footprint"], body["radius_m"]),
@@ -197,10 +205,10 @@ def _buffers_json(buffers: Buffers | None) -> dict[str, float] | None:
     return {"h_m": buffers.h_m, "v_m": buffers.v_m, "t_s": buffers.t_s}
 
 
-def notice_to_json(notice: Notice, volumes: list[dict[str, Any]] | None = None) -> bytes:
+def stored_notice_json(notice: Notice, volumes: list[dict[str, Any]] | None = None) -> bytes:
     """The whole notice as canonical-ish JSON (sorted keys, UTC ``Z``): one kept version.
 
-    ``volumes`` is ``[volume_to_json(v) for v in notice.volumes]`` when the caller has it already.
+    ``volumes`` is ``[stored_volume_json(v) for v in notice.volumes]`` if the caller has it.
     """
     body = {
         "id": notice.id,
@@ -214,20 +222,20 @@ def notice_to_json(notice: Notice, volumes: list[dict[str, Any]] | None = None) 
         "version": notice.version,
         "created_at": _iso(notice.created_at),
         "updated_at": _iso(notice.updated_at),
-        "volumes": [volume_to_json(v) for v in notice.volumes] if volumes is None else volumes,
+        "volumes": [stored_volume_json(v) for v in notice.volumes] if volumes is None else volumes,
         "extra": notice.extra,
     }
     return orjson.dumps(body, option=_JSON_OPTS)
 
 
-def notice_from_json(raw: str | bytes) -> Notice:
+def notice_from_stored_json(raw: str | bytes) -> Notice:
     body = orjson.loads(raw)
     buffers = body["buffers"]
     return Notice(
         id=body["id"],
         party=body["party"],
         kind=NoticeKind(body["kind"]),
-        volumes=tuple(volume_from_json(v) for v in body["volumes"]),
+        volumes=tuple(volume_from_stored_json(v) for v in body["volumes"]),
         audience=Audience.of(body["audience"]),
         created_at=_from_iso(body["created_at"]),
         updated_at=_from_iso(body["updated_at"]),
@@ -247,7 +255,7 @@ def notice_to_row(
     b = notice.buffers
     volumes = notice.volumes
     if volumes_json is None:
-        volumes_json = [volume_to_json(v) for v in volumes]
+        volumes_json = [stored_volume_json(v) for v in volumes]
     return {
         "id": notice.id,
         "party": notice.party,
@@ -277,7 +285,7 @@ def notice_from_row(row: Any) -> Notice:
         id=row.id,
         party=row.party,
         kind=NoticeKind(row.kind),
-        volumes=tuple(volume_from_json(v) for v in orjson.loads(row.volumes)),
+        volumes=tuple(volume_from_stored_json(v) for v in orjson.loads(row.volumes)),
         audience=audience_from_text(row.audience),
         created_at=dt_from_us(row.created_us),
         updated_at=dt_from_us(row.updated_us),
@@ -307,42 +315,34 @@ def member_from_row(row: Any) -> Member:
     )
 
 
+ROW = Encoding(
+    instant=dt_to_us,
+    read_instant=dt_from_us,
+    audience=audience_to_text,
+    read_audience=audience_from_text,
+    instant_suffix="_us",
+    split_windows=True,
+)
+"""How a row holds a record's fields (``wire.fields``): instants as epoch microseconds in
+``*_us`` columns, audiences as text, a window as two instants."""
+
+_CONFLICT_COLUMNS = tuple(c.name for c in schema.conflict.columns)
+
+
 def conflict_to_row(c: Conflict) -> tuple[Any, ...]:
-    """The ``conflict`` row in table column order (``schema.conflict``)."""
-    return (
-        c.id,
-        c.kind.value,
-        c.status.value,
-        c.party_a,
-        c.notice_a,
-        c.volume_a,
-        c.version_a,
-        c.party_b,
-        c.notice_b,
-        c.volume_b,
-        c.version_b,
-        c.distance_m,
-        dt_to_us(c.window.start),
-        dt_to_us(c.window.end),
-        dt_to_us(c.detected_at),
-        None,
-    )
+    """The ``conflict`` row in table column order (``schema.conflict``; ``resolved_us`` empty)."""
+    values = encode(c, ROW)
+    return tuple(values.get(name) for name in _CONFLICT_COLUMNS)
 
 
 def conflict_from_row(row: Any) -> Conflict:
-    return Conflict(
-        id=row.id,
-        kind=ConflictKind(row.kind),
-        status=ConflictStatus(row.status),
-        party_a=row.party_a,
-        notice_a=row.notice_a,
-        volume_a=row.volume_a,
-        version_a=row.version_a,
-        party_b=row.party_b,
-        notice_b=row.notice_b,
-        volume_b=row.volume_b,
-        version_b=row.version_b,
-        distance_m=row.distance_m,
-        window=TimeWindow(dt_from_us(row.window_start_us), dt_from_us(row.window_end_us)),
-        detected_at=dt_from_us(row.detected_us),
-    )
+    return decode(Conflict, row._mapping, ROW)
+
+
+def track_conflict_to_row(c: TrackConflict) -> dict[str, Any]:
+    """The ``track_conflict`` row: every field of the conflict, by column name."""
+    return encode(c, ROW)
+
+
+def track_conflict_from_row(row: Any) -> TrackConflict:
+    return decode(TrackConflict, row._mapping, ROW)

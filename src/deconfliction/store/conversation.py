@@ -31,8 +31,8 @@ from deconfliction.store.codec import (
     dt_to_us,
     opt_from_us,
     opt_to_us,
-    volume_from_json,
-    volume_to_json,
+    stored_volume_json,
+    volume_from_stored_json,
 )
 from deconfliction.store.receipts import signed_from_text, signed_to_text
 
@@ -68,7 +68,7 @@ def message_to_row(m: Message) -> dict[str, Any]:
         "to_party": m.to,
         "notices": orjson.dumps(list(m.notices)).decode(),
         "conflicts": orjson.dumps(list(m.conflicts)).decode(),
-        "volume": None if m.volume is None else orjson.dumps(volume_to_json(m.volume)).decode(),
+        "volume": None if m.volume is None else orjson.dumps(stored_volume_json(m.volume)).decode(),
         "deadline_us": opt_to_us(m.deadline),
         "answer": None if m.answer is None else m.answer.value,
         "escalated_us": opt_to_us(m.escalated_at),
@@ -98,7 +98,7 @@ def message_from_row(r: Any) -> Message:
         to=r.to_party,
         notices=tuple(orjson.loads(r.notices)),
         conflicts=tuple(orjson.loads(r.conflicts)),
-        volume=None if r.volume is None else volume_from_json(orjson.loads(r.volume)),
+        volume=None if r.volume is None else volume_from_stored_json(orjson.loads(r.volume)),
         deadline=opt_from_us(r.deadline_us),
         answer=None if r.answer is None else ReplyKind(r.answer),
         escalated_at=opt_from_us(r.escalated_us),

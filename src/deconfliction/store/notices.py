@@ -116,7 +116,7 @@ class NoticeRows(BulkRows):
         notices = []
         versions = []
         for n, _ in items:
-            volumes_json = [codec.volume_to_json(v) for v in n.volumes]
+            volumes_json = [codec.stored_volume_json(v) for v in n.volumes]
             row = codec.notice_to_row(n, volumes_json)
             notices.append(tuple(row[c] for c in _NOTICE_COLUMNS))
             versions.append(self._version_row(n, volumes_json))
@@ -132,7 +132,7 @@ class NoticeRows(BulkRows):
     def _version_row(
         self, notice: Notice, volumes_json: list[dict[str, Any]] | None = None
     ) -> tuple[Any, ...]:
-        body = codec.notice_to_json(notice, volumes_json).decode()
+        body = codec.stored_notice_json(notice, volumes_json).decode()
         return (notice.id, notice.version, codec.dt_to_us(notice.updated_at), body)
 
     def _allocate_volume_ids(self, n: int) -> list[int]:
@@ -241,7 +241,7 @@ class NoticeRows(BulkRows):
 
     def get_notice_versions(self, notice_id: str) -> list[Notice]:
         rows = self._conn.execute(_notice_versions, {"id": notice_id}).scalars()
-        return [codec.notice_from_json(body) for body in rows]
+        return [codec.notice_from_stored_json(body) for body in rows]
 
     def list_notices(self, query: NoticeQuery) -> list[Notice]:
         where: list[str] = []

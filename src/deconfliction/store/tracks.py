@@ -29,6 +29,8 @@ from deconfliction.store.codec import (
     dt_to_us,
     opt_from_us,
     opt_to_us,
+    track_conflict_from_row,
+    track_conflict_to_row,
 )
 
 __all__ = ["TrackRows"]
@@ -80,68 +82,6 @@ def track_from_row(r: Any) -> Track:
         movement=r.movement,
         stopped_since=opt_from_us(r.stopped_since_us),
         received_at=dt_from_us(r.received_us),
-    )
-
-
-def conflict_to_row(c: TrackConflict) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "kind": c.kind.value,
-        "status": c.status.value,
-        "key": c.key,
-        "party_a": c.party_a,
-        "track_a": c.track_a,
-        "party_b": c.party_b,
-        "track_b": c.track_b,
-        "notice_b": c.notice_b,
-        "volume_b": c.volume_b,
-        "movement": c.movement,
-        "reason": c.reason,
-        "t_in_us": dt_to_us(c.t_in),
-        "t_out_us": opt_to_us(c.t_out),
-        "cpa_us": opt_to_us(c.cpa),
-        "distance_m": c.distance_m,
-        "detail": c.detail,
-        "told": audience_to_text(c.told),
-        "visible_a": audience_to_text(c.visible_a),
-        "visible_b": audience_to_text(c.visible_b),
-        "detected_us": dt_to_us(c.detected_at),
-        "updated_us": dt_to_us(c.updated_at),
-        "resolved_us": opt_to_us(c.resolved_at),
-        "agreement": c.agreement,
-        "notice_a": c.notice_a,
-        "volume_a": c.volume_a,
-    }
-
-
-def conflict_from_row(r: Any) -> TrackConflict:
-    return TrackConflict(
-        id=r.id,
-        kind=ConflictKind(r.kind),
-        status=ConflictStatus(r.status),
-        key=r.key,
-        party_a=r.party_a,
-        track_a=r.track_a,
-        party_b=r.party_b,
-        track_b=r.track_b,
-        notice_b=r.notice_b,
-        volume_b=r.volume_b,
-        movement=r.movement,
-        reason=r.reason,
-        t_in=dt_from_us(r.t_in_us),
-        t_out=opt_from_us(r.t_out_us),
-        cpa=opt_from_us(r.cpa_us),
-        distance_m=r.distance_m,
-        detail=r.detail,
-        told=audience_from_text(r.told),
-        visible_a=audience_from_text(r.visible_a),
-        visible_b=audience_from_text(r.visible_b),
-        detected_at=dt_from_us(r.detected_us),
-        updated_at=dt_from_us(r.updated_us),
-        resolved_at=opt_from_us(r.resolved_us),
-        agreement=r.agreement,
-        notice_a=r.notice_a,
-        volume_a=r.volume_a,
     )
 
 
@@ -225,7 +165,7 @@ class TrackRows:
 
     def live_track_conflicts(self) -> list[TrackConflict]:
         rows = self._conn.execute(sa.select(_C).where(_C.c.status.in_(_LIVE)))
-        return [conflict_from_row(r) for r in rows]
+        return [track_conflict_from_row(r) for r in rows]
 
     def closed_track_conflicts_since(self, since: datetime) -> list[TrackConflict]:
         """Conflicts on tracks closed at or after ``since``, the newest per key."""
@@ -234,17 +174,17 @@ class TrackRows:
             .where(_C.c.status.not_in(_LIVE), _C.c.resolved_us >= dt_to_us(since))
             .order_by(_C.c.resolved_us)
         )
-        return list({c.key: c for c in map(conflict_from_row, rows)}.values())
+        return list({c.key: c for c in map(track_conflict_from_row, rows)}.values())
 
     def insert_track_conflicts(self, conflicts: Sequence[TrackConflict]) -> None:
         if conflicts:
-            self._conn.execute(_C.insert(), [conflict_to_row(c) for c in conflicts])
+            self._conn.execute(_C.insert(), [track_conflict_to_row(c) for c in conflicts])
 
     def update_track_conflicts(self, conflicts: Sequence[TrackConflict]) -> None:
         """Store the new state of each conflict (matched by id)."""
         if not conflicts:
             return
-        rows = [conflict_to_row(c) for c in conflicts]
+        rows = [track_conflict_to_row(c) for c in conflicts]
         for row in rows:
             row["cid"] = row.pop("id")
         stmt = _C.update().where(_C.c.id == sa.bindparam("cid"))
@@ -252,7 +192,7 @@ class TrackRows:
 
     def get_track_conflict(self, conflict_id: str) -> TrackConflict | None:
         row = self._conn.execute(sa.select(_C).where(_C.c.id == conflict_id)).first()
-        return None if row is None else conflict_from_row(row)
+        return None if row is None else track_conflict_from_row(row)
 
     def list_track_conflicts(
         self, party: str, live_only: bool = False, limit: int = 1000
@@ -261,4 +201,4 @@ class TrackRows:
         if live_only:
             query = query.where(_C.c.status.in_(_LIVE))
         query = query.order_by(_C.c.detected_us.desc(), _C.c.id.desc()).limit(limit)
-        return [conflict_from_row(r) for r in self._conn.execute(query)]
+        return [track_conflict_from_row(r) for r in self._conn.execute(query)]
