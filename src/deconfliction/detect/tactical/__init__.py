@@ -32,6 +32,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from deconfliction.detect.tactical.cpa import (
+    STILL_MPS,
+    band,
+    bisector,
+    disk,
+    drift_bound_m,
+    planar,
+)
 from deconfliction.detect.tactical.states import (
     F64,
     I64,
@@ -58,8 +66,6 @@ __all__ = [
 DEFAULT_MINIMA = Minima()
 _CHUNK = 1 << 18  # pairs per numpy pass: bounds the temporaries to tens of MB
 _ROUNDING_M = 1e-6  # ECEF differences of 6e6 m round at 1e-9 m, Geod.fwd is good to 2e-8 m
-_STILL_MPS = 1e-9  # relative speeds below this are rounding: the pair keeps its distance
-# (R is widened by this speed times the time the model spans, so no pair is lost by it)
 
 
 @dataclass(frozen=True)
@@ -81,19 +87,6 @@ class Encounters:
 
     def __len__(self) -> int:
         return len(self.i)
-
-
-def drift_bound_m(gs_mps: npt.ArrayLike, theta_rad: npt.ArrayLike, d_s: npt.ArrayLike) -> F64:
-    """How far, at most, a track's position in the tangent plane of a pair leaves the straight
-    line it is extrapolated on, ``d_s`` seconds from the instant it was linearised at, when its
-    surface normal then made ``theta_rad`` with the plane's normal.
-
-    >>> [round(float(x), 3) for x in drift_bound_m([257.0, 257.0], [0.0, 7.3e-4], [150.0, 150.0])]
-    [0.238, 0.324]
-    """
-    g = np.asarray(gs_mps, dtype=np.float64)
-    d = np.asarray(d_s, dtype=np.float64)
-    return np.asarray(g * g * K_MAX * (g * K_MAX * d**3 / 6 + np.asarray(theta_rad) * d * d / 2))
 
 
 def detect(
@@ -293,15 +286,15 @@ def _screen(
     """First pass, linearised at 0 over [0, T]: which pairs may conflict, and the window
     [a, b] of [0, T] that holds every instant they can."""
     di, dj = s.domain[i].astype(np.intp), s.domain[j].astype(np.intp)
-    vlo, vhi = _band(s.alt_m[j] - s.alt_m[i], s.vs_mps[j] - s.vs_mps[i], v_tab[di, dj])
+    vlo, vhi = band(s.alt_m[j] - s.alt_m[i], s.vs_mps[j] - s.vs_mps[i], v_tab[di, dj])
     a, b = np.maximum(vlo, 0.0), np.minimum(vhi, t)
     live = np.flatnonzero((a < b) & (h_tab[di, dj] > 0))  # nothing is closer than 0 m
     li, lj = i[live], j[live]
-    u, theta = _bisector(tr.nrm[li], tr.nrm[lj])
+    u, theta = bisector(tr.nrm[li], tr.nrm[lj])
     grow = drift_bound_m(s.gs_mps[li], theta, t) + drift_bound_m(s.gs_mps[lj], theta, t)
-    grow += _ROUNDING_M + _STILL_MPS * t
-    r, w = _planar(tr.x[lj] - tr.x[li], tr.v[lj] - tr.v[li], u)
-    hlo, hhi, _ = _disk(r, w, h_tab[di[live], dj[live]] + grow)
+    grow += _ROUNDING_M + STILL_MPS * t
+    r, w = planar(tr.x[lj] - tr.x[li], tr.v[lj] - tr.v[li], u)
+    hlo, hhi, _ = disk(r, w, h_tab[di[live], dj[live]] + grow)
     a[live] = np.maximum(a[live], hlo)
     b[live] = np.minimum(b[live], hhi)
     keep = np.zeros(len(i), dtype=bool)
@@ -317,64 +310,15 @@ def _refine(
     mid, half = (a + b) / 2, (b - a) / 2
     xi, ni, vi = ecef(*forward(s.lat[i], s.lon[i], s.trk_deg[i], s.gs_mps[i] * mid), s.gs_mps[i])
     xj, nj, vj = ecef(*forward(s.lat[j], s.lon[j], s.trk_deg[j], s.gs_mps[j] * mid), s.gs_mps[j])
-    u, theta = _bisector(ni, nj)
+    u, theta = bisector(ni, nj)
     grow = drift_bound_m(s.gs_mps[i], theta, half) + drift_bound_m(s.gs_mps[j], theta, half)
-    grow += _ROUNDING_M + _STILL_MPS * half
-    r, w = _planar(xj - xi, vj - vi, u)
+    grow += _ROUNDING_M + STILL_MPS * half
+    r, w = planar(xj - xi, vj - vi, u)
     di, dj = s.domain[i].astype(np.intp), s.domain[j].astype(np.intp)
-    hlo, hhi, at = _disk(r, w, h_tab[di, dj] + grow)
-    vlo, vhi = _band(s.alt_m[j] - s.alt_m[i], s.vs_mps[j] - s.vs_mps[i], v_tab[di, dj])
+    hlo, hhi, at = disk(r, w, h_tab[di, dj] + grow)
+    vlo, vhi = band(s.alt_m[j] - s.alt_m[i], s.vs_mps[j] - s.vs_mps[i], v_tab[di, dj])
     lo, hi = np.maximum(hlo + mid, vlo), np.minimum(hhi + mid, vhi)
     keep = np.maximum(lo, a) < np.minimum(hi, b)
     tcpa = np.clip(at + mid, 0.0, t)
     dcpa = np.linalg.norm(r + w * (tcpa - mid)[:, None], axis=1)
     return keep, (np.maximum(lo, 0.0)[keep], hi[keep], tcpa[keep], dcpa[keep])
-
-
-def _bisector(ni: F64, nj: F64) -> tuple[F64, F64]:
-    """The unit bisector of two unit normals, and the angle each makes with it."""
-    total = ni + nj
-    size = np.linalg.norm(total, axis=1)
-    far = size < 1e-9  # antipodes: any plane will do, the angle bound says the rest
-    u = np.where(far[:, None], ni, total / np.where(far, 1.0, size)[:, None])
-    half = np.arcsin(np.minimum(np.linalg.norm(nj - ni, axis=1) / 2, 1.0))
-    return u, np.where(far, np.pi, half)
-
-
-def _planar(r: F64, w: F64, u: F64) -> tuple[F64, F64]:
-    """r and w without their components along u (both (m, 3))."""
-    ru = np.einsum("ij,ij->i", r, u)
-    wu = np.einsum("ij,ij->i", w, u)
-    return r - u * ru[:, None], w - u * wu[:, None]
-
-
-def _disk(r: F64, w: F64, radius: F64) -> tuple[F64, F64, F64]:
-    """The open interval of τ where |r + w·τ| < radius (empty: lo = inf, hi = -inf), and the
-    τ of closest approach (-inf when the pair keeps its distance: the earliest time will do)."""
-    aa = np.einsum("ij,ij->i", w, w)
-    bb = np.einsum("ij,ij->i", r, w)
-    cc = np.einsum("ij,ij->i", r, r) - radius * radius
-    disc = bb * bb - aa * cc
-    moving = aa > _STILL_MPS**2
-    cross = moving & (disc > 0)
-    q = -(bb + np.copysign(np.sqrt(np.where(cross, disc, 0.0)), bb))
-    safe_q = np.where(cross, q, 1.0)
-    t1 = np.where(cross, q, 0.0) / np.where(moving, aa, 1.0)
-    t2 = np.where(cross, cc, 0.0) / safe_q
-    always = ~moving & (cc < 0)
-    lo = np.where(cross, np.minimum(t1, t2), np.where(always, -np.inf, np.inf))
-    hi = np.where(cross, np.maximum(t1, t2), np.where(always, np.inf, -np.inf))
-    at = np.where(moving, -bb / np.where(moving, aa, 1.0), -np.inf)
-    return lo, hi, at
-
-
-def _band(dz: F64, dv: F64, half: F64) -> tuple[F64, F64]:
-    """The open interval of τ where |dz + dv·τ| < half (empty: lo = inf, hi = -inf)."""
-    moving = dv != 0
-    step = np.where(moving, dv, 1.0)
-    with np.errstate(over="ignore"):  # a vanishing rate: ±inf is the right answer
-        t1, t2 = (-half - dz) / step, (half - dz) / step
-    always = ~moving & (np.abs(dz) < half)
-    lo = np.where(moving, np.minimum(t1, t2), np.where(always, -np.inf, np.inf))
-    hi = np.where(moving, np.maximum(t1, t2), np.where(always, np.inf, -np.inf))
-    return lo, hi
