@@ -23,6 +23,9 @@ apart, T = 300 s). Second pass: t0 = the middle of the first pass's window, stat
 ``pyproj.Geod.fwd`` (exact), d = half the window: at most 0.65 m for two airliners over 300 s
 (the first pass proved the pair never closer than R outside the window). A false alarm is then
 within twice that of R, plus at most a few decimetres for the chord's tilt out of the plane.
+
+Here: the swept boxes and the two passes. ``states``: the track columns and their motion;
+``sweep``: which boxes meet; ``cpa``: the closed-form intervals, closest approach and drift bound.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from deconfliction.detect.tactical.states import (
     ecef,
     forward,
 )
+from deconfliction.detect.tactical.sweep import distinct, meeting_keys
 from deconfliction.domain.track import Minima
 
 __all__ = [
@@ -181,103 +185,9 @@ def _candidates(
         zb = s.alt_m + s.vs_mps * tb
         lo, hi = np.minimum(pa, pb) - grow, np.maximum(pa, pb) + grow
         zlo, zhi = np.minimum(za, zb) - reach_v, np.maximum(za, zb) + reach_v
-        size = (hi - lo).max(axis=1)
-        # cells twice the usual box; the rare box too big for them meets every box directly
-        cell = max(2 * float(np.median(size)), float(np.quantile(size, 0.99)) / 4, 10.0)
-        big = size > 8 * cell
-        ids = np.flatnonzero(~big)
-        keys.append(_join(ids, lo[ids], hi[ids], zlo[ids], zhi[ids], cell, n, group))
-        for b in np.flatnonzero(big).tolist():
-            meet = (zlo <= zhi[b]) & (zlo[b] <= zhi)
-            meet &= np.all((lo <= hi[b]) & (lo[b] <= hi), axis=1)
-            meet[b] = False
-            if group is not None:
-                meet &= group != group[b]
-            other = np.flatnonzero(meet)
-            keys.append(np.minimum(other, b) * n + np.maximum(other, b))
-    pairs = _distinct(np.concatenate(keys))
+        keys.append(meeting_keys(lo, hi, zlo, zhi, group))
+    pairs = distinct(np.concatenate(keys))
     return pairs // n, pairs % n
-
-
-def _distinct(keys: I64) -> I64:
-    """Sorted without repeats (np.unique is several times slower on large int64 arrays)."""
-    keys = np.sort(keys)
-    out: I64 = keys[np.r_[True, keys[1:] != keys[:-1]][: len(keys)]]
-    return out
-
-
-def _join(
-    ids: I64, lo: F64, hi: F64, zlo: F64, zhi: F64, cell: float, n: int, group: I64 | None
-) -> I64:
-    """Keys a*n + b (a < b, of ``ids``) of the boxes that meet.
-
-    Each box is registered in every grid cell it touches; registrations are sorted by cell, then
-    by lower altitude (whole metres or coarser, rounded outwards), so each one meets the rest of
-    its cell whose altitudes overlap its own in one contiguous run. A pair is counted only in
-    the cell holding the lower corner of the two boxes' intersection: the cell where, along
-    every axis, one of the two boxes starts.
-    """
-    if len(ids) < 2:
-        return np.empty(0, np.int64)
-    clo = np.floor(lo / cell).astype(np.int64)
-    span = np.floor(hi / cell).astype(np.int64) - clo + 1
-    m = span[:, 0] * span[:, 1] * span[:, 2]
-    owner = np.repeat(np.arange(len(ids)), m)
-    off = np.arange(len(owner)) - np.repeat(np.cumsum(m) - m, m)
-    base = clo.min(axis=0)
-    ext = (clo + span).max(axis=0) - base
-    cellno = np.zeros(len(owner), np.int64)  # fits: cells are at least 10 m
-    first = np.zeros(len(owner), np.int64)
-    for d in range(3):
-        step = span[owner, d]
-        at = off % step
-        cellno = cellno * ext[d] + clo[owner, d] - base[d] + at
-        first |= (at == 0).astype(np.int64) << d
-        off //= step
-    # one int64 orders by cell, then altitude, and carries the owner and the three start bits
-    tail = int(len(ids)).bit_length() + 3
-    cells = float(ext.prod())
-    zmin = float(np.floor(zlo.min()))
-    metres = float(zhi.max()) - zmin + 2
-    if cells * 2.0**tail * metres >= 2.0**61:  # number only the cells in use
-        used = _distinct(cellno)
-        cellno, cells = np.searchsorted(used, cellno).astype(np.int64), float(len(used))
-    unit = max(1.0, metres * cells * 2.0**tail / 2.0**61)  # 1 m unless altitudes are wild
-    zl = np.floor((zlo - zmin) / unit).astype(np.int64)
-    zh = np.ceil((zhi - zmin) / unit).astype(np.int64)
-    levels = int(zh.max()) + 1
-    key = ((cellno * levels + zl[owner]) << tail) | (owner << 3) | first
-    key.sort()
-    head = key >> tail
-    owner = (key >> 3) & ((1 << (tail - 3)) - 1)
-    starts = (key & 7).astype(np.uint8)
-    cnt = np.searchsorted(head, head // levels * levels + zh[owner], side="right")
-    cnt -= np.arange(len(cnt)) + 1
-    # float32 halves the memory the pair test reads; each bound is rounded outwards
-    down, up = np.float32(-np.inf), np.float32(np.inf)
-    cols = [np.nextafter(c.astype(np.float32), down) for c in lo.T]
-    cols += [np.nextafter(c.astype(np.float32), up) for c in hi.T]
-    out: list[I64] = []
-    bounds = np.cumsum(cnt)
-    cuts = np.searchsorted(bounds, np.arange(_CHUNK * 4, int(bounds[-1]), _CHUNK * 4))
-    for p0, p1 in zip(np.r_[0, cuts], np.r_[cuts, len(cnt)], strict=True):
-        cn = cnt[p0:p1]
-        total = int(cn.sum())
-        if total == 0:
-            continue
-        p = np.repeat(np.arange(p0, p1), cn)
-        q = p + 1 + np.arange(total) - np.repeat(np.cumsum(cn) - cn, cn)
-        here = (starts[p] | starts[q]) == 7
-        a, b = owner[p[here]], owner[q[here]]
-        if group is not None:
-            keep = group[ids[a]] != group[ids[b]]
-            a, b = a[keep], b[keep]
-        meet = np.ones(len(a), dtype=bool)
-        for d in range(3):
-            meet &= (cols[d][a] <= cols[d + 3][b]) & (cols[d][b] <= cols[d + 3][a])
-        a, b = ids[a[meet]], ids[b[meet]]
-        out.append(np.minimum(a, b) * n + np.maximum(a, b))
-    return np.concatenate(out) if out else np.empty(0, np.int64)
 
 
 def _screen(
