@@ -28,14 +28,14 @@ is ``cryptography``'s Ed25519. The rules, in our words:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import re
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from deconfliction.record.notetext import NoteError, b64, b64decode, check_text, is_utf8, shown
 
 __all__ = [
     "Checkpoint",
@@ -58,11 +58,6 @@ _MAX_SIGNATURES = 100
 _MAX_SIZE = 2**64 - 1
 _HEX_ID = re.compile(r"[0-9a-f]{8}")
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
-
-
-class NoteError(ValueError):
-    """A note, checkpoint or key that is malformed, or whose signature does not hold."""
 
 
 def valid_name(name: str) -> bool:
@@ -72,34 +67,7 @@ def valid_name(name: str) -> bool:
     (True, False, False, False)
     """
     spaced = any(c.isspace() or c < "\x20" for c in name)
-    return name != "" and "+" not in name and not spaced and _is_utf8(name)
-
-
-def _is_utf8(text: str) -> bool:
-    # A Python str can hold lone surrogates, which have no UTF-8 form.
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _shown(text: str) -> str:
-    # Error messages quote what they were given, cut short so hostile input stays readable.
-    return repr(text if len(text) <= 60 else text[:57] + "...")
-
-
-def _b64decode(text: str) -> bytes | None:
-    """The bytes of canonical standard base64 ``text``, or None; one value has one spelling."""
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    return raw if base64.b64encode(raw).decode("ascii") == text else None
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
+    return name != "" and "+" not in name and not spaced and is_utf8(name)
 
 
 def _key_id(name: str, public_key: bytes) -> bytes:
@@ -108,7 +76,7 @@ def _key_id(name: str, public_key: bytes) -> bytes:
 
 def _require_name(name: str, where: str = "") -> None:
     if not valid_name(name):
-        raise NoteError(f"the key name {_shown(name)}{where} is empty or has a space or '+'")
+        raise NoteError(f"the key name {shown(name)}{where} is empty or has a space or '+'")
 
 
 def _require_id(name: str, key_id: bytes, public_key: bytes, where: str = "") -> None:
@@ -124,8 +92,8 @@ def _parse_key(text: str, what: str) -> tuple[str, bytes, bytes]:
     name, hex_id, key64 = parts
     _require_name(name, f" in the {what}")
     if not _HEX_ID.fullmatch(hex_id):
-        raise NoteError(f"the key id {_shown(hex_id)} in the {what} is not 8 lowercase hex digits")
-    raw = _b64decode(key64)
+        raise NoteError(f"the key id {shown(hex_id)} in the {what} is not 8 lowercase hex digits")
+    raw = b64decode(key64)
     if not raw:
         raise NoteError(f"the key in the {what} is not base64")
     if raw[:1] != _ED25519:
@@ -170,7 +138,7 @@ class Verifier:
         return cls(name, key_id, public_key)
 
     def vkey(self) -> str:
-        return f"{self.name}+{self.key_id.hex()}+{_b64(_ED25519 + self.public_key)}"
+        return f"{self.name}+{self.key_id.hex()}+{b64(_ED25519 + self.public_key)}"
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         """Whether ``signature`` is this key's Ed25519 signature of ``text``."""
@@ -215,7 +183,7 @@ class Signer:
 
     def skey(self) -> str:
         seed = self._key.private_bytes_raw()
-        return f"PRIVATE+KEY+{self.name}+{self.key_id.hex()}+{_b64(_ED25519 + seed)}"
+        return f"PRIVATE+KEY+{self.name}+{self.key_id.hex()}+{b64(_ED25519 + seed)}"
 
     def verifier(self) -> Verifier:
         return Verifier(self.name, self.key_id, self._key.public_key().public_bytes_raw())
@@ -223,14 +191,6 @@ class Signer:
     def sign(self, text: bytes) -> bytes:
         """The 64-byte Ed25519 signature of ``text`` (deterministic, RFC 8032)."""
         return self._key.sign(text)
-
-
-def _check_text(text: str, what: str) -> None:
-    if not _is_utf8(text):
-        raise NoteError(f"the {what} is not valid UTF-8")
-    bad = _CONTROL.search(text)
-    if bad:
-        raise NoteError(f"the {what} holds the control character {bad.group()!r}")
 
 
 def sign_note(text: str, *signers: Signer) -> str:
@@ -242,11 +202,11 @@ def sign_note(text: str, *signers: Signer) -> str:
     """
     if not text.endswith("\n"):
         raise NoteError("the note text does not end in a newline")
-    _check_text(text, "note text")
+    check_text(text, "note text")
     if not signers:
         raise NoteError("a note needs at least one signer")
     raw = text.encode("utf-8")
-    lines = (f"{_DASH}{s.name} {_b64(s.key_id + s.sign(raw))}\n" for s in signers)
+    lines = (f"{_DASH}{s.name} {b64(s.key_id + s.sign(raw))}\n" for s in signers)
     return text + "\n" + "".join(lines)
 
 
@@ -266,7 +226,7 @@ def _open(note: str, verifiers: tuple[Verifier, ...], what: str) -> str:
     for v in verifiers:
         if known.setdefault((v.name, v.key_id), v) != v:
             raise NoteError(f"two keys given share the name and key id {v.name}+{v.key_id.hex()}")
-    _check_text(note, what)
+    check_text(note, what)
     split = note.rfind("\n\n")
     if split < 0:
         raise NoteError(f"the {what} has no blank line before its signatures")
@@ -282,9 +242,9 @@ def _open(note: str, verifiers: tuple[Verifier, ...], what: str) -> str:
     verified = False
     for line in lines:
         name, _, sig64 = line.removeprefix(_DASH).partition(" ")
-        raw = _b64decode(sig64)
+        raw = b64decode(sig64)
         if not line.startswith(_DASH) or not valid_name(name) or raw is None or len(raw) < 5:
-            raise NoteError(f"the {what}'s line {_shown(line)} is not a signature line")
+            raise NoteError(f"the {what}'s line {shown(line)} is not a signature line")
         verifier = known.get((name, raw[:4]))
         if verifier is None:
             continue
@@ -319,8 +279,8 @@ class Checkpoint:
         for n, line in enumerate((self.origin, *self.extensions), start=1):
             if line == "" or "\n" in line:
                 part = "origin" if n == 1 else "an extension line"
-                raise NoteError(f"the checkpoint's {part} {_shown(line)} is empty or has a newline")
-            _check_text(line, "checkpoint")
+                raise NoteError(f"the checkpoint's {part} {shown(line)} is empty or has a newline")
+            check_text(line, "checkpoint")
         if isinstance(self.size, bool) or not 0 <= self.size <= _MAX_SIZE:
             raise NoteError(f"the tree size {self.size!r} is not a whole number from 0 to 2^64-1")
         if len(self.root) != 32:
@@ -328,7 +288,7 @@ class Checkpoint:
 
     def text(self) -> str:
         """The note text: origin, size, base64 root, extensions, each line ending in a newline."""
-        lines = (self.origin, str(self.size), _b64(self.root), *self.extensions)
+        lines = (self.origin, str(self.size), b64(self.root), *self.extensions)
         return "".join(line + "\n" for line in lines)
 
     @classmethod
@@ -344,10 +304,10 @@ class Checkpoint:
                 raise NoteError(f"line {n} of the checkpoint is empty")
         origin, size, root64, *extensions = lines
         if not _DECIMAL.fullmatch(size):
-            raise NoteError(f"line 2 of the checkpoint is {_shown(size)}, not a tree size")
-        root = _b64decode(root64)
+            raise NoteError(f"line 2 of the checkpoint is {shown(size)}, not a tree size")
+        root = b64decode(root64)
         if root is None or len(root) != 32:
-            raise NoteError(f"line 3 of the checkpoint is {_shown(root64)}, not a 32-byte root")
+            raise NoteError(f"line 3 of the checkpoint is {shown(root64)}, not a 32-byte root")
         return cls(origin, int(size), root, tuple(extensions))
 
 
@@ -361,7 +321,7 @@ def open_checkpoint(note: str, verifier: Verifier, origin: str | None = None) ->
     ``origin``, when given)."""
     checkpoint = Checkpoint.parse(_open(note, (verifier,), "checkpoint"))
     if origin is not None and (got := checkpoint.origin) != origin:
-        raise NoteError(f"the checkpoint is of the log {_shown(got)}, not {_shown(origin)}")
+        raise NoteError(f"the checkpoint is of the log {shown(got)}, not {shown(origin)}")
     return checkpoint
 
 
@@ -369,11 +329,11 @@ def public_key_from_text(text: str) -> bytes:
     """The raw Ed25519 key in ``text``: the base64 of 32 bytes, or a verifier key (vkey).
 
     >>> vkey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-    >>> public_key_from_text(vkey) == public_key_from_text(_b64(public_key_from_text(vkey)))
+    >>> public_key_from_text(vkey) == public_key_from_text(b64(public_key_from_text(vkey)))
     True
     """
     text = text.strip()
-    raw = _b64decode(text)
+    raw = b64decode(text)
     if raw is not None and len(raw) == 32:
         return raw
     # A vkey's own error (a bad id, say) says more than the generic one below.
@@ -387,13 +347,13 @@ def verify_signature(public_key: bytes, message: bytes, signature_b64: str) -> b
     ``message``. False, never an exception, for anything malformed: the input is hostile.
 
     >>> s = Signer.generate("m")
-    >>> sig = base64.b64encode(s.sign(b"hi")).decode()
+    >>> sig = b64(s.sign(b"hi"))
     >>> verify_signature(s.verifier().public_key, b"hi", sig), verify_signature(b"", b"hi", "!")
     (True, False)
     """
     if not isinstance(signature_b64, str) or not isinstance(public_key, bytes | bytearray):
         return False
-    signature = _b64decode(signature_b64)
+    signature = b64decode(signature_b64)
     if len(public_key) != 32 or signature is None or len(signature) != 64:
         return False
     try:
