@@ -1,5 +1,6 @@
 """The line's tamper-evident record: signed notes and checkpoints, and the key that signs them."""
 
+from deconfliction.record.checkpoint import Checkpoint
 from deconfliction.record.keyfile import KeyFileError, load, load_or_create
 from deconfliction.record.keys import (
     Signer,
@@ -9,13 +10,7 @@ from deconfliction.record.keys import (
     verify_signature,
 )
 from deconfliction.record.memory import MemoryTree
-from deconfliction.record.note import (
-    Checkpoint,
-    open_checkpoint,
-    open_note,
-    sign_checkpoint,
-    sign_note,
-)
+from deconfliction.record.note import open_checkpoint, open_note, sign_checkpoint, sign_note
 from deconfliction.record.notetext import NoteError
 from deconfliction.record.tree import (
     EMPTY_ROOT,

@@ -2,8 +2,9 @@
 checkpoint, with an Ed25519 key so that anyone can check it; every name of the format is here.
 
 Hand-written because no well-kept Python library implements C2SP signed notes; the crypto itself
-is ``cryptography``'s Ed25519. This module writes and reads notes and checkpoints; the keys are
-in ``record.keys``, the text rules they share in ``record.notetext``. The rules, in our words:
+is ``cryptography``'s Ed25519. This module writes and reads notes; the keys are in
+``record.keys``, the checkpoint's text in ``record.checkpoint``, the text rules all three share
+in ``record.notetext``. The rules of a note, in our words:
 
 - A note is UTF-8 with no control character but the newline: a text ending in a newline, a blank
   line, then signature lines ``— <name> <base64>\\n`` (em dash U+2014, space). The text may hold
@@ -12,8 +13,6 @@ in ``record.keys``, the text rules they share in ``record.notetext``. The rules,
   final newline, without the blank line).
 - A reader ignores signatures by keys it does not know (name and id must both match), rejects
   the note if one by a known key fails, and rejects it unless one by a known key verifies.
-- A checkpoint's text is the origin line, the tree size in decimal (no leading zero), the
-  standard base64 of the 32-byte root hash, then optional non-empty extension lines.
 
 >>> signer = Signer.generate("line.example/record")
 >>> note = sign_checkpoint(Checkpoint("line.example/record", 2, bytes(32)), signer)
@@ -25,9 +24,7 @@ in ``record.keys``, the text rules they share in ``record.notetext``. The rules,
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
+from deconfliction.record.checkpoint import Checkpoint
 from deconfliction.record.keys import (
     Signer,
     Verifier,
@@ -54,8 +51,6 @@ __all__ = [
 _DASH = "\u2014 "
 # Go's x/mod/sumdb/note stops at 100; the spec asks readers to take at least 16.
 _MAX_SIGNATURES = 100
-_MAX_SIZE = 2**64 - 1
-_DECIMAL = re.compile(r"0|[1-9][0-9]*")
 
 
 def sign_note(text: str, *signers: Signer) -> str:
@@ -123,57 +118,6 @@ def _open(note: str, verifiers: tuple[Verifier, ...], what: str) -> str:
         expected = " or ".join(f"{n}+{k.hex()}" for n, k in known)
         raise NoteError(f"the {what} is not signed by {expected}")
     return text
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """The head of a log: ``size`` leaves under the RFC 6962 Merkle root ``root`` (32 bytes),
-    issued by the log named ``origin``; ``extensions`` are opaque extra lines.
-
-    >>> cp = Checkpoint("line.example/record", 10, bytes(range(32)))
-    >>> Checkpoint.parse(cp.text()) == cp
-    True
-    """
-
-    origin: str
-    size: int
-    root: bytes
-    extensions: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        for n, line in enumerate((self.origin, *self.extensions), start=1):
-            if line == "" or "\n" in line:
-                part = "origin" if n == 1 else "an extension line"
-                raise NoteError(f"the checkpoint's {part} {shown(line)} is empty or has a newline")
-            check_text(line, "checkpoint")
-        if isinstance(self.size, bool) or not 0 <= self.size <= _MAX_SIZE:
-            raise NoteError(f"the tree size {self.size!r} is not a whole number from 0 to 2^64-1")
-        if len(self.root) != 32:
-            raise NoteError(f"the root hash is {len(self.root)} bytes, not 32 (SHA-256)")
-
-    def text(self) -> str:
-        """The note text: origin, size, base64 root, extensions, each line ending in a newline."""
-        lines = (self.origin, str(self.size), b64(self.root), *self.extensions)
-        return "".join(line + "\n" for line in lines)
-
-    @classmethod
-    def parse(cls, text: str) -> Checkpoint:
-        """Read a checkpoint's note text strictly, as ``text()`` writes it."""
-        if not text.endswith("\n"):
-            raise NoteError("the checkpoint does not end in a newline")
-        lines = text[:-1].split("\n")
-        if len(lines) < 3:
-            raise NoteError(f"the checkpoint has {len(lines)} lines, not at least 3")
-        for n, line in enumerate(lines, start=1):
-            if not line:
-                raise NoteError(f"line {n} of the checkpoint is empty")
-        origin, size, root64, *extensions = lines
-        if not _DECIMAL.fullmatch(size):
-            raise NoteError(f"line 2 of the checkpoint is {shown(size)}, not a tree size")
-        root = b64decode(root64)
-        if root is None or len(root) != 32:
-            raise NoteError(f"line 3 of the checkpoint is {shown(root64)}, not a 32-byte root")
-        return cls(origin, int(size), root, tuple(extensions))
 
 
 def sign_checkpoint(checkpoint: Checkpoint, signer: Signer) -> str:
