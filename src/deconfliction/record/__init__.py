@@ -1,20 +1,17 @@
 """The line's tamper-evident record: signed notes and checkpoints, and the key that signs them."""
 
+from deconfliction.record.checkpoint import Checkpoint
 from deconfliction.record.keyfile import KeyFileError, load, load_or_create
-from deconfliction.record.memory import MemoryTree
-from deconfliction.record.note import (
-    Checkpoint,
-    NoteError,
+from deconfliction.record.keys import (
     Signer,
     Verifier,
-    open_checkpoint,
-    open_note,
     public_key_from_text,
-    sign_checkpoint,
-    sign_note,
     valid_name,
     verify_signature,
 )
+from deconfliction.record.memory import MemoryTree
+from deconfliction.record.note import open_checkpoint, open_note, sign_checkpoint, sign_note
+from deconfliction.record.notetext import NoteError
 from deconfliction.record.tree import (
     EMPTY_ROOT,
     HASH_SIZE,

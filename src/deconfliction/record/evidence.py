@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deconfliction.record.entry import parse_entry
-from deconfliction.record.note import NoteError, Verifier, open_checkpoint
+from deconfliction.record.keys import Verifier
+from deconfliction.record.note import open_checkpoint
+from deconfliction.record.notetext import NoteError
 from deconfliction.record.statement import Signed
 from deconfliction.record.tree import ProofError, leaf_hash, verify_inclusion
 

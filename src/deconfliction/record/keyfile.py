@@ -18,7 +18,8 @@ import secrets
 import stat
 from pathlib import Path
 
-from deconfliction.record.note import NoteError, Signer
+from deconfliction.record.keys import Signer
+from deconfliction.record.notetext import NoteError
 
 __all__ = ["KeyFileError", "load", "load_or_create"]
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import rfc8785
 
-from deconfliction.record.note import verify_signature
+from deconfliction.record.keys import verify_signature
 
 __all__ = ["Signed", "StatementError", "ack_message", "ack_notice", "send"]
 
