@@ -8,318 +8,59 @@ can never both miss each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
-from deconfliction.domain import (
-    AltitudeBand,
-    Audience,
-    Buffers,
-    Conflict,
-    Event,
-    Member,
-    Message,
-    Notice,
-    NoticeKind,
-    Party,
-    Thread,
-    TimeWindow,
-    Track,
-    TrackConflict,
-    TrackDomain,
+from deconfliction.store.repos import (
+    ConflictRepo,
+    ConversationRepo,
+    EventRepo,
+    NoticeRepo,
+    PartyRepo,
+    ReceiptRepo,
+    RecordRepo,
+    TrackRepo,
 )
-from deconfliction.domain.party import MemberKey
-from deconfliction.domain.receipt import AckDue, MessageReceipt, Receipt
-from deconfliction.record.statement import Signed
+from deconfliction.store.values import Box4, EventRow, NoticeQuery, StoredCheckpoint, VolumeRow
 
-__all__ = ["Box4", "EventRow", "NoticeQuery", "Store", "StoredCheckpoint", "Tx", "VolumeRow"]
+__all__ = [
+    "Box4",
+    "ConflictRepo",
+    "ConversationRepo",
+    "EventRepo",
+    "EventRow",
+    "NoticeQuery",
+    "NoticeRepo",
+    "PartyRepo",
+    "ReceiptRepo",
+    "RecordRepo",
+    "Store",
+    "StoredCheckpoint",
+    "TrackRepo",
+    "Tx",
+    "VolumeRow",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class Box4:
-    """An index box: longitude and latitude in degrees, altitude in metres, time in epoch seconds.
+class Tx(
+    PartyRepo,
+    NoticeRepo,
+    ConflictRepo,
+    TrackRepo,
+    EventRepo,
+    RecordRepo,
+    ReceiptRepo,
+    ConversationRepo,
+    Protocol,
+):
+    """One transaction; its methods see and write the same snapshot.
 
-    Longitudes stay within [-180, 180] (a region crossing the antimeridian gets two boxes);
-    unbounded altitudes are +-1e9 m. Boxes are conservative: they contain the region they index.
+    Each capability is a Protocol of ``store.repos``; a function that needs only some of them
+    may take only those.
     """
-
-    lon_min: float
-    lat_min: float
-    alt_min: float
-    t_min: float
-    lon_max: float
-    lat_max: float
-    alt_max: float
-    t_max: float
-
-
-@dataclass(frozen=True, slots=True)
-class VolumeRow:
-    """One stored volume of an active notice, with what strategic detection needs of it.
-
-    ``shape`` is the prepared footprint (``geo.Shape.to_bytes()``), opaque to the store;
-    ``boxes`` index it, already widened by the notice's own buffers; ``buffers`` are what the
-    notice asked for (``None``: the line's defaults); ``audience`` lets a conflict with it be told
-    with need-to-know without loading the notice.
-    """
-
-    notice_id: str
-    index: int
-    party: str
-    version: int
-    altitude: AltitudeBand
-    time: TimeWindow
-    shape: bytes
-    boxes: tuple[Box4, ...]
-    buffers: Buffers | None
-    audience: Audience | None = None
-    """The notice's audience, as stored (filled in by the store on reads)."""
-
-
-@dataclass(frozen=True, slots=True)
-class NoticeQuery:
-    """Filters for listing notices; every set field must hold. ``viewer`` applies need-to-know."""
-
-    viewer: str | None = None
-    boxes: tuple[Box4, ...] = ()
-    start: datetime | None = None
-    end: datetime | None = None
-    kind: NoticeKind | None = None
-    party: str | None = None
-    limit: int = 1000
-
-
-class EventRow(NamedTuple):
-    """One event exactly as stored: what the record hashes (``record.entry``)."""
-
-    seq: int
-    kind: str
-    at_us: int
-    subject: str
-    party: str
-    told: str
-    """``"all"`` or ``",a,b,"``."""
-    body: str
-    """RFC 8785 canonical JSON."""
-
-
-@dataclass(frozen=True, slots=True)
-class StoredCheckpoint:
-    """A signed tree head the line published: the first ``size`` events hash to ``root``."""
-
-    size: int
-    at: datetime
-    root: bytes
-    note: str
-    """The C2SP signed note, as served."""
-
-
-class Tx(Protocol):
-    """One transaction; its methods see and write the same snapshot."""
 
     def lock_for_notice_write(self) -> None:
         """Serialise writers whose conflict checks must see each other (no-op if already held)."""
-
-    # parties and members
-    def add_party(self, party: Party) -> None: ...
-    def get_party(self, slug: str) -> Party | None: ...
-    def list_parties(self) -> list[Party]: ...
-    def add_member(self, member: Member, token_hash: str) -> None: ...
-    def member_for_token(self, token_hash: str) -> Member | None: ...
-    def list_members(self, party: str | None = None) -> list[Member]: ...
-    def member_key(self, member_id: str) -> MemberKey | None:
-        """The public key the member registered, if it did."""
-
-    def set_member_key(self, member_id: str, public_key: bytes, at: datetime) -> None:
-        """Register (or replace) the member's Ed25519 public key (32 raw bytes)."""
-
-    # notices and their volumes
-    def insert_notice(self, notice: Notice, volumes: Sequence[VolumeRow]) -> None: ...
-    def insert_notices_bulk(
-        self,
-        items: Sequence[tuple[Notice, Sequence[VolumeRow]]],
-        conflicts: Sequence[Conflict] = (),
-    ) -> None:
-        """Load many notices, their volumes and conflicts with one executemany per table.
-
-        For seeding and benchmarks: pass a few thousand notices per call, many calls per
-        transaction. Raises ``AlreadyExists`` if any notice id is taken.
-        """
-
-    def update_notice(self, notice: Notice, volumes: Sequence[VolumeRow] | None) -> None:
-        """Store a new version and keep the old one.
-
-        ``volumes=None`` keeps the index rows (they take the new version and state), ``()`` drops
-        them (withdrawn: no longer a candidate), a sequence replaces them.
-        """
-
-    def get_notice(self, notice_id: str) -> Notice | None: ...
-    def notice_audiences(self, notice_ids: Sequence[str]) -> dict[str, tuple[str, Audience]]:
-        """Party and audience of each existing notice among ``notice_ids`` (one query)."""
-
-    def get_notice_versions(self, notice_id: str) -> list[Notice]:
-        """Every stored version of the notice, oldest first (withdrawn notices keep theirs)."""
-
-    def list_notices(self, query: NoticeQuery) -> list[Notice]: ...
-    def candidates(
-        self, boxes: Sequence[Box4], exclude_notice: str | None = None
-    ) -> list[VolumeRow]:
-        """Volumes of active notices whose index boxes meet any of ``boxes`` (an indexed query)."""
-
-    # conflicts
-    def insert_conflicts(self, conflicts: Sequence[Conflict]) -> None: ...
-    def resolve_conflicts(self, notice_id: str, at: datetime) -> list[Conflict]:
-        """Mark every live conflict involving ``notice_id`` resolved; return them as they were."""
-
-    def get_conflict(self, conflict_id: str) -> Conflict | None: ...
-    def list_conflicts(
-        self, party: str, live_only: bool = False, limit: int = 1000
-    ) -> list[Conflict]: ...
-
-    # tracks: the latest state of each asset
-    def put_tracks(self, tracks: Sequence[Track]) -> None:
-        """Insert or replace each track, unless the stored state is as new or newer."""
-
-    def get_tracks(self, party: str, uids: Sequence[str]) -> dict[str, Track]:
-        """The stored state of each of ``party``'s tracks among ``uids``, by uid."""
-
-    def live_tracks(self, now: datetime) -> list[Track]:
-        """Every track not stale at ``now``, ordered by party and uid."""
-
-    def list_tracks(
-        self,
-        viewer: str,
-        live_at: datetime | None,
-        bbox: tuple[float, float, float, float] | None = None,
-        domain: TrackDomain | None = None,
-        limit: int = 10_000,
-    ) -> list[Track]:
-        """Tracks ``viewer`` may see (its own, or shared with it), live at ``live_at`` if given."""
-
-    # conflicts on tracks, followed from scan to scan
-    def live_track_conflicts(self) -> list[TrackConflict]: ...
-    def closed_track_conflicts_since(self, since: datetime) -> list[TrackConflict]:
-        """Conflicts on tracks closed at or after ``since``, the newest per key."""
-
-    def insert_track_conflicts(self, conflicts: Sequence[TrackConflict]) -> None: ...
-    def update_track_conflicts(self, conflicts: Sequence[TrackConflict]) -> None:
-        """Store the new state of each conflict (matched by id)."""
-
-    def get_track_conflict(self, conflict_id: str) -> TrackConflict | None: ...
-    def list_track_conflicts(
-        self, party: str, live_only: bool = False, limit: int = 1000
-    ) -> list[TrackConflict]:
-        """Track conflicts ``party`` is told of (a side, or told as an audience), newest first."""
-
-    # the event log (append only under the write lock: ``lock_for_notice_write`` first)
-    def append_events(self, events: Sequence[Event]) -> list[Event]:
-        """Append in order with the next sequence numbers; return them numbered."""
-
-    def last_event_seq(self) -> int:
-        """The newest sequence number (0 for an empty log)."""
-
-    def events_after(self, after: int, party: str | None, limit: int = 1000) -> list[Event]:
-        """Events with ``seq > after``, oldest first: all of them, or those ``party`` is told of."""
-
-    # the record (extended under ``lock_record``; see ``store.record``)
-    def lock_record(self) -> None: ...
-    def record_size(self) -> int:
-        """The number of events the record's tree holds."""
-
-    def record_nodes(self, ids: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        """The stored perfect subtrees among ``ids`` ((level, index)), in one query."""
-
-    def add_record_nodes(self, nodes: Sequence[tuple[tuple[int, int], bytes]]) -> None: ...
-    def leaf_hashes(self, start: int, end: int) -> Iterator[tuple[int, bytes]]: ...
-    def event_rows(self, after: int, limit: int | None = None) -> Iterator[EventRow]: ...
-    def add_checkpoint(self, size: int, at: datetime, root: bytes, note: str) -> None: ...
-    def event_rows_about(
-        self, subjects: Sequence[str], containing: Sequence[str] = ()
-    ) -> list[EventRow]: ...
-    def latest_checkpoint(self) -> StoredCheckpoint | None: ...
-    def get_checkpoint(self, size: int) -> StoredCheckpoint | None: ...
-    def checkpoints(self) -> Iterator[StoredCheckpoint]: ...
-    def record_line(self) -> tuple[str, str] | None:
-        """The line's origin and verifier key, as the first checkpoint fixed them."""
-
-    def set_record_line(self, origin: str, vkey: str, at: datetime) -> None: ...
-
-    # receipts of notice versions, and acknowledgements due
-    def get_receipts(self, notice_id: str, party: str | None = None) -> list[Receipt]: ...
-    def record_deliveries(
-        self, items: Sequence[tuple[str, int, str, str]], at: datetime
-    ) -> list[Receipt]:
-        """Mark (notice, version, party, member) delivered unless already; return the new ones."""
-
-    def acknowledge(
-        self,
-        notice_id: str,
-        version: int,
-        party: str,
-        member: str,
-        at: datetime,
-        signed: Signed | None = None,
-    ) -> Receipt:
-        """Record the acknowledgement (and the delivery it implies) unless already, and
-        ``signed`` unless a signature is already recorded (the first one stands)."""
-
-    def add_ack_due(self, due: AckDue) -> None: ...
-    def ack_dues(self, notice_id: str) -> list[AckDue]: ...
-    def overdue_acks(self, now: datetime) -> list[AckDue]:
-        """Acknowledgements due by ``now`` not yet escalated, oldest first."""
-
-    def mark_escalated(self, due: AckDue, at: datetime) -> None: ...
-
-    # threads and their messages (writes under the write lock: ``lock_for_notice_write`` first)
-    def insert_thread(self, thread: Thread) -> None: ...
-    def get_thread(self, thread_id: str) -> Thread | None: ...
-    def list_threads(self, party: str, limit: int = 100) -> list[Thread]:
-        """Threads ``party`` is in, newest activity first."""
-
-    def insert_message(self, message: Message) -> None:
-        """Store a message and mark its thread's activity; a reply also becomes its request's
-        answer (``StateConflict`` if the request has one already)."""
-
-    def get_message(self, message_id: str) -> Message | None: ...
-    def list_messages(self, thread_id: str, limit: int = 1000) -> list[Message]:
-        """The thread's messages, oldest first."""
-
-    def commitments(self) -> list[Message]:
-        """Accepted vacate and keep-clear requests not withdrawn: the agreements in force."""
-
-    def withdraw_commitment(self, request_id: str, at: datetime) -> bool:
-        """Mark the accepted request withdrawn; False if it was already."""
-
-    def due_requests(self, now: datetime, limit: int = 1000) -> list[Message]:
-        """Requests unanswered and not yet escalated whose deadline is at or before ``now``,
-        earliest deadline first."""
-
-    def mark_requests_escalated(self, message_ids: Sequence[str], at: datetime) -> None:
-        """Mark the requests escalated (each once: a mark already set stays)."""
-
-    # receipts of messages, by the parties of the thread but the author's
-    def get_message_receipts(
-        self, message_id: str, party: str | None = None
-    ) -> list[MessageReceipt]: ...
-    def record_message_deliveries(
-        self, items: Sequence[tuple[str, str, str, str]], at: datetime
-    ) -> list[MessageReceipt]:
-        """Mark (message, thread, party, member) delivered unless already; return the new ones."""
-
-    def acknowledge_message(
-        self,
-        message_id: str,
-        thread_id: str,
-        party: str,
-        member: str,
-        at: datetime,
-        signed: Signed | None = None,
-    ) -> MessageReceipt:
-        """Record the acknowledgement (and the delivery it implies) unless already, and
-        ``signed`` unless a signature is already recorded (the first one stands)."""
 
 
 class Store(Protocol):
