@@ -39,7 +39,7 @@ def _list_conflicts_sql(live_only: bool) -> sa.TextClause:
 
 
 class ConflictRows(BulkRows):
-    """The strategic conflict methods of ``store.base.Tx``; mixed into ``SqlTx``."""
+    """The strategic conflict methods of ``store.repos.ConflictRepo``; mixed into ``SqlTx``."""
 
     def insert_conflicts(self, conflicts: Sequence[Conflict]) -> None:
         if not conflicts:

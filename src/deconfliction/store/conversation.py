@@ -116,7 +116,7 @@ _pending = sa.and_(_M.c.answer.is_(None), _M.c.escalated_us.is_(None))
 
 
 class ThreadRows:
-    """The thread and message methods of ``store.base.Tx``; mixed into ``SqlTx``."""
+    """The thread and message methods of ``store.repos.ConversationRepo``; mixed into ``SqlTx``."""
 
     _conn: sa.Connection
 

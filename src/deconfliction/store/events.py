@@ -38,7 +38,7 @@ def event_from_row(r: Any) -> Event:
 
 
 class EventRows:
-    """The event methods of ``store.base.Tx``; mixed into ``SqlTx``."""
+    """The event methods of ``store.repos.EventRepo``; mixed into ``SqlTx``."""
 
     _conn: sa.Connection
 

@@ -25,7 +25,7 @@ _key_of = sa.select(_MB.c.id, _MB.c.party, _MB.c.public_key, _MB.c.key_registere
 
 
 class MemberKeyRows:
-    """The member key methods of ``store.base.Tx``; mixed into ``SqlTx``."""
+    """The member key methods of ``store.repos.PartyRepo``; mixed into ``SqlTx``."""
 
     _conn: sa.Connection
 

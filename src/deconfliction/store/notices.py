@@ -92,7 +92,7 @@ def _volume_row(r: Any) -> VolumeRow:
 
 
 class NoticeRows(BulkRows):
-    """The notice and volume methods of ``store.base.Tx``; mixed into ``SqlTx``."""
+    """The notice and volume methods of ``store.repos.NoticeRepo``; mixed into ``SqlTx``."""
 
     if TYPE_CHECKING:  # ConflictRows's, on the same transaction (SqlTx mixes in both)
 

@@ -24,7 +24,7 @@ _list_party_members = sa.text("SELECT * FROM member WHERE party = :p ORDER BY cr
 
 
 class PartyRows:
-    """The party and member methods of ``store.base.Tx``; mixed into ``SqlTx``."""
+    """The party and member methods of ``store.repos.PartyRepo``; mixed into ``SqlTx``."""
 
     _conn: sa.Connection
 

@@ -60,7 +60,7 @@ def message_receipt_from_row(r: Any) -> MessageReceipt:
 
 
 class ReceiptRows:
-    """The receipt methods of ``store.base.Tx``; mixed into ``SqlTx``."""
+    """The receipt methods of ``store.repos.ReceiptRepo``; mixed into ``SqlTx``."""
 
     _conn: sa.Connection
 

@@ -45,7 +45,7 @@ def _nodes_sql(dialect: str, n: int) -> str:
 
 
 class RecordRows:
-    """The record methods of ``store.base.Tx``; mixed into ``SqlTx``."""
+    """The record methods of ``store.repos.RecordRepo``; mixed into ``SqlTx``."""
 
     _conn: sa.Connection
     _dialect: str

@@ -163,7 +163,7 @@ def _told(party: sa.BindParameter[str]) -> sa.ColumnElement[bool]:
 
 
 class TrackRows:
-    """The track methods of ``store.base.Tx``; mixed into ``SqlTx``."""
+    """The track methods of ``store.repos.TrackRepo``; mixed into ``SqlTx``."""
 
     _conn: sa.Connection
     _dialect: str
