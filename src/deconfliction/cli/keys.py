@@ -18,8 +18,7 @@ import typer
 from deconfliction.cli.calls import AsJson, call, console, print_raw
 from deconfliction.cli.client import ServerOption, fail
 from deconfliction.config import Environment
-from deconfliction.record import NoteError, Signer, valid_name
-from deconfliction.record.keyfile import KeyFileError, load, load_or_create
+from deconfliction.record import RecordError, Signer, load, load_or_create, valid_name
 
 __all__ = ["FileOpt", "SignOpt", "key_app", "member_key_path", "signature"]
 
@@ -60,7 +59,7 @@ def _load(file: Path | None) -> Signer:
     path = member_key_path(file)
     try:
         return load(path)
-    except KeyFileError as e:
+    except RecordError as e:
         raise fail(f"{e}; make one with `deconfliction key new`") from None
 
 
@@ -78,7 +77,7 @@ def new(
     existed = path.exists()
     try:
         signer = load_or_create(path, name)
-    except (KeyFileError, NoteError, OSError) as e:
+    except (RecordError, OSError) as e:
         raise fail(str(e)) from None
     shown = console()
     shown.print(f"{'kept the' if existed else 'made a new'} key {signer.name} in {path}")

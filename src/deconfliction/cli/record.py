@@ -24,9 +24,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from deconfliction.cli.client import ServerOption, connect, fail, load_config, refused
 from deconfliction.cli.options import DbOption
 from deconfliction.config import Environment
-from deconfliction.record import Checkpoint, NoteError, Verifier, load, open_checkpoint
+from deconfliction.record import (
+    Checkpoint,
+    RecordError,
+    Verifier,
+    load,
+    open_checkpoint,
+    verify_consistency,
+)
 from deconfliction.record.evidence import check_bundle
-from deconfliction.record.tree import ProofError, verify_consistency
 
 __all__ = ["record_app"]
 
@@ -53,7 +59,7 @@ def _verifier(text: str) -> Verifier:
         text = path.read_text().strip()
     try:
         return Verifier.from_vkey(text.strip())
-    except NoteError as exc:
+    except RecordError as exc:
         raise fail(f"--key: {exc}") from None
 
 
@@ -142,7 +148,7 @@ def sync(
     note = _get(server, "/v1/record/checkpoint").text
     try:
         new = open_checkpoint(note, verifier, held["origin"])
-    except NoteError as exc:
+    except RecordError as exc:
         raise fail(f"the line's latest checkpoint is badly signed: {exc}", 1) from None
     last = held["checkpoints"][-1] if held["checkpoints"] else None
     if last is not None:
@@ -185,7 +191,7 @@ def _check_consistent(
     proof = [base64.b64decode(h) for h in body["proof"]]
     try:
         verify_consistency(old_size, new.size, old_root, new.root, proof)
-    except ProofError as exc:
+    except RecordError as exc:
         raise fail(
             f"the line's checkpoint {new.size} is not consistent with the checkpoint "
             f"{old_size} you hold (seen {seen}, in {path}): its log was rewritten ({exc})",

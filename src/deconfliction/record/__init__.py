@@ -1,6 +1,7 @@
 """The line's tamper-evident record: signed notes and checkpoints, and the key that signs them."""
 
 from deconfliction.record.checkpoint import Checkpoint
+from deconfliction.record.errors import RecordError
 from deconfliction.record.keyfile import KeyFileError, load, load_or_create
 from deconfliction.record.keys import (
     Signer,
@@ -40,6 +41,7 @@ __all__ = [
     "NodeId",
     "NoteError",
     "ProofError",
+    "RecordError",
     "Signer",
     "Verifier",
     "assemble",

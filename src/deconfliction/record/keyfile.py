@@ -18,13 +18,14 @@ import secrets
 import stat
 from pathlib import Path
 
+from deconfliction.record.errors import RecordError
 from deconfliction.record.keys import Signer
 from deconfliction.record.notetext import NoteError
 
 __all__ = ["KeyFileError", "load", "load_or_create"]
 
 
-class KeyFileError(Exception):
+class KeyFileError(RecordError):
     """A key file that is missing, unsafe, or not a signer key; the message names the path."""
 
 

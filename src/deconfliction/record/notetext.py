@@ -8,12 +8,14 @@ import base64
 import binascii
 import re
 
+from deconfliction.record.errors import RecordError
+
 __all__ = ["NoteError", "b64", "b64decode", "check_text", "is_utf8", "shown"]
 
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
 
 
-class NoteError(ValueError):
+class NoteError(RecordError):
     """A note, checkpoint or key that is malformed, or whose signature does not hold."""
 
 

@@ -31,12 +31,13 @@ from typing import Any
 
 import rfc8785
 
+from deconfliction.record.errors import RecordError
 from deconfliction.record.keys import verify_signature
 
 __all__ = ["Signed", "StatementError", "ack_message", "ack_notice", "send"]
 
 
-class StatementError(ValueError):
+class StatementError(RecordError):
     """A body that has no canonical JSON form (a number beyond what RFC 8785 can spell)."""
 
 

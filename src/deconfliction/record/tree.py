@@ -29,6 +29,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 
+from deconfliction.record.errors import RecordError
+
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
@@ -56,7 +58,7 @@ NodeId = tuple[int, int]
 _sha256 = hashlib.sha256
 
 
-class ProofError(ValueError):
+class ProofError(RecordError):
     """A proof that cannot be built or does not verify; the message says why in one sentence."""
 
 

@@ -24,8 +24,8 @@ from deconfliction.domain import (
 from deconfliction.domain.conversation import check_text
 from deconfliction.domain.limits import MAX_SUBJECT, MAX_THREAD_PARTIES
 from deconfliction.errors import InvalidInput, NotFound, StateConflict
-from deconfliction.record import statement
-from deconfliction.record.statement import Signed, StatementError
+from deconfliction.record import RecordError, statement
+from deconfliction.record.statement import Signed
 from deconfliction.service.line import Line
 from deconfliction.service.parties.keys import signed_by
 from deconfliction.service.told import escalation_event, message_event, thread_event
@@ -173,7 +173,7 @@ def _signed(
 ) -> Signed:
     try:
         said = statement.send(line.origin, thread.id, body)
-    except StatementError as e:
+    except RecordError as e:
         raise InvalidInput(str(e), "/signature") from None
     expected = (
         f'the RFC 8785 canonical JSON of {{"act":"send","line":"{line.origin}","message":<this '

@@ -13,7 +13,7 @@ import binascii
 from deconfliction.domain import Member
 from deconfliction.domain.party import MemberKey
 from deconfliction.errors import InvalidInput, NotFound
-from deconfliction.record.note import NoteError, public_key_from_text, verify_signature
+from deconfliction.record import RecordError, public_key_from_text, verify_signature
 from deconfliction.record.statement import Signed
 from deconfliction.service.line import Line
 from deconfliction.service.told import key_event
@@ -29,7 +29,7 @@ def register_key(line: Line, actor: Member, text: str) -> MemberKey:
     verifier key. Registering the key already registered changes nothing."""
     try:
         public_key = public_key_from_text(text)
-    except NoteError as e:
+    except RecordError as e:
         raise InvalidInput(
             f"{e}; give the base64 of an Ed25519 public key", "/public_key"
         ) from None

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
-from deconfliction.record import NoteError, Verifier, open_checkpoint
+from deconfliction.record import RecordError, Verifier, open_checkpoint
 from deconfliction.record.tree import Frontier, leaf_hash
 from deconfliction.service.record.record import row_entry
 from deconfliction.store.base import Store, StoredCheckpoint
@@ -128,7 +128,7 @@ def _signed(
     for c in checkpoints:
         try:
             opened = open_checkpoint(c.note, verifier)
-        except NoteError as exc:
+        except RecordError as exc:
             out.add(c.size, f"checkpoint {c.size} is not signed by the line's key: {exc}")
             continue
         if opened.size != c.size or opened.root != c.root:
