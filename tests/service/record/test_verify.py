@@ -17,7 +17,7 @@ from deconfliction.service.record import advance, row_entry
 from deconfliction.service.record.verify import Verification, verify_store
 from deconfliction.store import SqlStore
 from tests.conftest import STORE_KINDS, MakeStore
-from tests.service.test_record import append, event
+from tests.service.record.test_record import append, event
 
 N = 40
 
