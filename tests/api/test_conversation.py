@@ -15,6 +15,7 @@ import pytest
 from deconfliction import service
 from tests.api.conftest import Api, Clock, make_api, notice, square
 from tests.conftest import STORE_KINDS, MakeStore
+from tests.waiting import delivered
 
 DEADLINE = "2026-11-25T12:30:00Z"  # the test clock starts at 12:00Z
 
@@ -93,20 +94,25 @@ def test_the_seeds_exchange(talk: tuple[Api, Clock]) -> None:
 
     r = send(api, "red", thread["id"], answer(request["id"], text="Wilco."))
     assert r.status_code == 201, r.text
-    assert r.json()["reply"] == "accept" and r.json()["in_reply_to"] == request["id"]
+    reply = r.json()
+    assert reply["reply"] == "accept" and reply["in_reply_to"] == request["id"]
     assert state_of(api, "blue", thread["id"], request["id"]) == "accepted"
+    delivered(api.line, "blue", messages=[reply["id"]])  # blue has read red's reply
 
     again = send(api, "red", thread["id"], answer(request["id"], "decline", reason="changed"))
     assert again.status_code == 409 and again.json()["pointer"] == "/in_reply_to"
 
     for party in ("blue", "red"):
-        opened, *got = events(api, party)
+        opened, *got = events(api, party, kinds="thread.opened,message.sent")
         assert opened["kind"] == "thread.opened" and opened["thread"]["id"] == thread["id"]
         assert [e["kind"] for e in got] == ["message.sent", "message.sent"]
         first, second = (e["message"] for e in got)
         assert (first["id"], first["state"]) == (request["id"], "open")
         assert (second["reply"], second["in_reply_to"]) == ("accept", request["id"])
         assert all(e["message"]["thread"] == thread["id"] for e in got)
+    # red, the reply's author, is told that blue has it
+    [told] = events(api, "red", kinds="receipt.recorded")
+    assert [(x["message"], x["party"]) for x in told["receipts"]] == [(reply["id"], "blue")]
     assert events(api, "aid") == []
     assert api.get("aid", f"/v1/threads/{thread['id']}").status_code == 404
 

@@ -22,6 +22,7 @@ import websockets
 from deconfliction.api.app import create_app
 from tests.api.conftest import Api, make_api, notice, square
 from tests.conftest import MakeStore
+from tests.waiting import WAIT_S, delivered, wait_for
 
 
 def events(api: Api, who: str, **params: Any) -> dict[str, Any]:
@@ -54,9 +55,15 @@ def test_every_change_is_one_event_numbered_without_gaps(api: Api) -> None:
 def test_each_party_receives_what_it_may_see(api: Api) -> None:
     secret = api.post("blue", notice(square(40.0, 35.0), audience=[])).json()["notice"]
     shared = api.post("aid", notice(square(40.05, 35.05), audience="all")).json()["notice"]
-    blue, aid, red = events(api, "blue"), events(api, "aid"), events(api, "red")
+    blue = events(api, "blue")
+    delivered(api.line, "blue", [shared["id"]])  # aid is told that blue has its notice
+    aid, red = events(api, "aid"), events(api, "red")
     assert kinds(blue) == ["notice.created", "notice.created", "conflict.opened"]
-    assert kinds(aid) == ["notice.created", "conflict.opened"]  # not blue's private notice
+    # not blue's private notice; told that blue has its own
+    assert kinds(aid) == ["notice.created", "conflict.opened", "receipt.recorded"]
+    assert [(x["notice"], x["party"]) for x in aid["events"][2]["receipts"]] == [
+        (shared["id"], "blue")
+    ]
     assert kinds(red) == ["notice.created"]  # aid's public notice only; no conflict of red's
     assert secret["id"] not in orjson.dumps(aid).decode()
     [aid_view] = [e["conflict"] for e in aid["events"] if e["kind"] == "conflict.opened"]
@@ -101,15 +108,12 @@ class Server:
 
     def __enter__(self) -> Server:
         self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert self.server.started
+        wait_for(lambda: self.server.started, f"the server on port {self.port} started")
         return self
 
     def __exit__(self, *_: object) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.thread.join(timeout=WAIT_S)
 
     @property
     def base(self) -> str:
@@ -129,7 +133,7 @@ def read_sse(base: str, token: str, count: int, last_id: int | None = None) -> l
     if last_id is not None:
         headers["Last-Event-ID"] = str(last_id)
     got: list[dict[str, Any]] = []
-    with httpx.stream("GET", f"{base}/v1/events", headers=headers, timeout=10) as r:
+    with httpx.stream("GET", f"{base}/v1/events", headers=headers, timeout=WAIT_S) as r:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/event-stream")
         fields: dict[str, str] = {}
@@ -189,14 +193,14 @@ def test_websocket_filters_redacts_and_resumes(live: tuple[Api, Server]) -> None
         ) as ws:
             await asyncio.to_thread(api.post, "blue", notice(square(40.0, 35.0), audience=[]))
             await asyncio.to_thread(api.post, "aid", notice(square(40.05, 35.05), audience="all"))
-            first = [orjson.loads(await asyncio.wait_for(ws.recv(), 10))]
+            first = [orjson.loads(await asyncio.wait_for(ws.recv(), WAIT_S))]
         # dropped; two more conflicts happen while aid is away
         await asyncio.to_thread(api.post, "red", notice(square(40.02, 35.02), audience="all"))
         token = api.tokens["aid"]
         async with websockets.connect(
             f"{url}?token={token}&kinds=conflict.opened&after={first[-1]['seq']}"
         ) as ws:
-            again = [orjson.loads(await asyncio.wait_for(ws.recv(), 10)) for _ in range(1)]
+            again = [orjson.loads(await asyncio.wait_for(ws.recv(), WAIT_S)) for _ in range(1)]
         return first, again
 
     first, again = asyncio.run(scenario())

@@ -15,6 +15,7 @@ import pytest
 from tests.api.conftest import Api, Clock, make_api
 from tests.api.test_conversation import thread_with_request
 from tests.conftest import STORE_KINDS, MakeStore
+from tests.waiting import delivered
 
 
 @pytest.fixture(params=STORE_KINDS)
@@ -45,7 +46,7 @@ def test_delivered_on_fetch_and_acknowledged_on_request(talk: tuple[Api, Clock])
     clock.advance(60)
     assert api.get("red", f"/v1/threads/{thread}").status_code == 200
     assert api.get("blue", f"/v1/threads/{thread}").status_code == 200  # its own: no receipt
-    api.line.deliveries.flush()
+    delivered(api.line, "red", messages=[message])
     r = receipts(api, "blue", thread, message)
     assert r.status_code == 200, r.text
     assert r.json() == {
@@ -102,7 +103,7 @@ def test_pushed_messages_count_as_delivered(talk: tuple[Api, Clock]) -> None:
     thread, message = thread_with_request(api)
     assert api.get("red", "/v1/events").status_code == 200
     assert api.get("blue", "/v1/events").status_code == 200  # its own message
-    api.line.deliveries.flush()
+    delivered(api.line, "red", messages=[message])
     [red] = receipts(api, "blue", thread, message).json()["receipts"]
     assert red["party"] == "red" and red["delivered_at"] is not None
     assert red["acknowledged_at"] is None

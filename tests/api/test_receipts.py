@@ -15,6 +15,7 @@ import pytest
 from deconfliction.service.duties import deadline_duties
 from tests.api.conftest import Api, Clock, make_api, notice, square
 from tests.conftest import STORE_KINDS, MakeStore
+from tests.waiting import delivered
 
 
 @pytest.fixture(params=STORE_KINDS)
@@ -47,7 +48,7 @@ def test_delivered_on_fetch_and_acknowledged_on_request(clocked: tuple[Api, Cloc
     made = api.post("aid", hospital()).json()["notice"]
     clock.advance(60)
     assert api.get("red", f"/v1/notices/{made['id']}").status_code == 200
-    api.line.deliveries.flush()
+    delivered(api.line, "red", [made["id"]])
     [red] = receipts(api, "red", made["id"])["receipts"]
     assert red == {
         "notice": made["id"],
@@ -74,7 +75,7 @@ def test_pushed_events_count_as_delivered(clocked: tuple[Api, Clock]) -> None:
     api, _ = clocked
     made = api.post("aid", hospital()).json()["notice"]
     assert api.get("blue", "/v1/events").status_code == 200
-    api.line.deliveries.flush()
+    delivered(api.line, "blue", [made["id"]])
     assert [r["party"] for r in receipts(api, "aid", made["id"])["receipts"]] == ["blue"]
     told = api.get("aid", "/v1/events", kinds="receipt.recorded").json()["events"]
     assert [[(r["party"], r["version"]) for r in e["receipts"]] for e in told] == [[("blue", 1)]]

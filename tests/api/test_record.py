@@ -4,7 +4,6 @@ the key, entries in clear only to those who may read them, and evidence bundles.
 from __future__ import annotations
 
 import base64
-import time
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -25,6 +24,7 @@ from deconfliction.service import Line
 from deconfliction.service.record import advance
 from tests.api.conftest import NOW, Api, notice, square
 from tests.conftest import MakeStore
+from tests.waiting import wait_for
 
 
 def b(text: str) -> bytes:
@@ -197,19 +197,30 @@ def _one_party_line(make_store: MakeStore) -> tuple[Line, dict[str, str]]:
 def test_the_server_signs_new_events_by_itself(make_store: MakeStore) -> None:
     line, headers = _one_party_line(make_store)
     with TestClient(create_app(line, record_interval_s=0.1)) as client:
-        client.post("/v1/notices", json=notice(square(40.0, 35.0)), headers=headers)
-        deadline = time.monotonic() + 10
-        while client.get("/v1/record/checkpoint", headers=headers).status_code != 200:
-            assert time.monotonic() < deadline, "no checkpoint within 10 s"
-            time.sleep(0.05)
+        r = client.post("/v1/notices", json=notice(square(40.0, 35.0)), headers=headers)
+        assert r.status_code == 201, r.text
+        wait_for(
+            lambda: client.get("/v1/record/checkpoint", headers=headers).status_code == 200,
+            "a checkpoint signed by the server's recorder",
+        )
 
 
 def test_the_server_signs_what_is_left_as_it_stops(make_store: MakeStore) -> None:
     line, headers = _one_party_line(make_store)
+    with TestClient(create_app(line)) as client:  # no recorder: one event, not yet signed
+        client.post("/v1/notices", json=notice(square(39.0, 35.0)), headers=headers)
     with TestClient(create_app(line, record_interval_s=3600)) as client:
+
+        def signed() -> int:
+            with line.store.read() as tx:
+                latest = tx.latest_checkpoint()
+            return 0 if latest is None else latest.size
+
+        # the recorder's first pass, as the server starts, signs what is there; then it waits
+        assert wait_for(signed, "the recorder's first pass as the server starts") == 1
         for lon in (40.0, 41.0):
             client.post("/v1/notices", json=notice(square(lon, 35.0)), headers=headers)
-        assert client.get("/v1/record/checkpoint", headers=headers).status_code == 404
+        assert signed() == 1
     with line.store.read() as tx:
         latest = tx.latest_checkpoint()
-        assert latest is not None and latest.size == tx.last_event_seq() == 2
+        assert latest is not None and latest.size == tx.last_event_seq() == 3

@@ -6,7 +6,6 @@ resolved when it ends and expired when a track goes stale; need-to-know on all o
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 from tests.api.conftest import NOW, Api, Clock, make_api, notice
 from tests.api.test_tracks import report, send, z
 from tests.conftest import STORE_KINDS, MakeStore
+from tests.waiting import wait_for
 
 
 @pytest.fixture(params=STORE_KINDS)
@@ -272,18 +272,17 @@ def test_the_server_scans_by_itself(make_store: MakeStore) -> None:
     from fastapi.testclient import TestClient
 
     from deconfliction.api.app import create_app
-    from deconfliction.service.line import utc_now
 
-    made = make_api(make_store("sqlite"), clock=utc_now)
+    clock = Clock()  # the tracks stay live however long the scanner takes to come round
+    made = make_api(make_store("sqlite"), clock=clock)
     app = create_app(made.line, scan_interval_s=0.05)
     with TestClient(app) as client:
         api = Api(client, made.line, made.tokens)
-        clock = Clock(utc_now())
         head_on(api, clock)
-        deadline = time.monotonic() + 10
-        while not conflicts(api, "blue", "tactical") and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert [c["status"] for c in conflicts(api, "blue", "tactical")] == ["open"]
+        found = wait_for(
+            lambda: conflicts(api, "blue", "tactical"), "the scanner found the head-on pair"
+        )
+        assert [c["status"] for c in found] == ["open"]
         scanner = app.state.scanner
         assert scanner.failures == 0 and scanner.last.tracks == 2
     assert not scanner._thread.is_alive()  # stopped with the app

@@ -227,9 +227,9 @@ def test_reads_a_hundred_thousand_rows_quickly(tmp_path: Path) -> None:
     ]
     path = tmp_path / "big.csv"
     path.write_text("\n".join(lines) + "\n")
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time: what the reading costs, not how busy the machine is
     ids, states = read_tracks(path)
-    took = time.perf_counter() - started
+    took = time.thread_time() - started
     assert len(ids) == len(states) == n and ids[-1] == f"t{n - 1}"
     assert states.lat[1] == pytest.approx(cols[0][1], abs=1e-5)
     assert np.array_equal(states.group[:7], np.argsort(np.argsort([f"p{k}" for k in range(7)])))

@@ -21,6 +21,7 @@ from tests.cli.test_talk import a_thread_and_a_request, area, last_line, ok
 from tests.cli.test_talk import live as live  # noqa: F401  (the fixture, by name)
 from tests.cli.test_watch import Live, _command, as_member, cli
 from tests.cli.test_watch import env as env  # noqa: F401  (the fixture, by name)
+from tests.waiting import WAIT_S
 
 
 def refused(code: int, *args: str) -> str:
@@ -33,7 +34,7 @@ def my_key(live: Live, who: str) -> Any:
     r = httpx.get(
         f"{live.url}/v1/members/me/key",
         headers={"Authorization": f"Bearer {live.tokens[who]}"},
-        timeout=10,
+        timeout=WAIT_S,
     )
     return r.json() if r.status_code == 200 else None
 

@@ -14,11 +14,14 @@ from tests.cli.test_talk import last_line, ok
 from tests.cli.test_talk import live as live  # noqa: F401  (the fixture, by name)
 from tests.cli.test_watch import Live, as_member, cli
 from tests.cli.test_watch import env as env  # noqa: F401  (the fixture, by name)
+from tests.waiting import WAIT_S
 
 
 def live_member(live: Live, who: str) -> str:
     r = httpx.get(
-        f"{live.url}/v1/members/me/key", headers={"Authorization": f"Bearer {live.tokens[who]}"}
+        f"{live.url}/v1/members/me/key",
+        headers={"Authorization": f"Bearer {live.tokens[who]}"},
+        timeout=WAIT_S,
     )
     return str(r.json()["member"])
 

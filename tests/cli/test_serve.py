@@ -39,7 +39,7 @@ def test_serve_answers_and_stops(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "the server did not start within 60 s"
                 time.sleep(0.2)
         assert r.json() == {"status": "ok"}
-        denied = httpx.get(f"http://127.0.0.1:{port}/v1/notices", timeout=5)
+        denied = httpx.get(f"http://127.0.0.1:{port}/v1/notices", timeout=30)
         assert denied.status_code == 401
         assert (tmp_path / "line.db").exists()
     finally:

@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -33,6 +32,7 @@ from deconfliction.domain import Role
 from deconfliction.service import Line
 from tests.api.conftest import NOW, notice, square
 from tests.conftest import MakeStore
+from tests.waiting import WAIT_S, delivered, wait_for
 
 
 def _free_port() -> int:
@@ -58,16 +58,13 @@ class Server:
 
     def start(self) -> Server:
         self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert self.server.started
+        wait_for(lambda: self.server.started, f"the server on port {self.port} started")
         return self
 
     def stop(self) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=10)
-        assert not self.thread.is_alive()
+        self.thread.join(timeout=WAIT_S)
+        assert not self.thread.is_alive(), f"the server did not stop within {WAIT_S:.0f} s"
 
 
 class Live:
@@ -83,7 +80,7 @@ class Live:
             f"{self.url}/v1/notices",
             json=body,
             headers={"Authorization": f"Bearer {self.tokens[who]}"},
-            timeout=10,
+            timeout=WAIT_S,
         )
         assert r.status_code == 201, r.text
         return dict(r.json()["notice"])
@@ -201,27 +198,35 @@ def test_token_from_the_config_file_and_errors_that_say_what_to_do(
 def test_inbox_shows_only_what_is_new_the_second_time(
     live: Live, env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    two_notices_and_a_conflict(live)
+    monkeypatch.setenv("COLUMNS", "200")  # rows whole, not folded
+    mine, _ = two_notices_and_a_conflict(live)
     as_member(live, "red", monkeypatch)
     first = cli("inbox")
     assert first.exit_code == 0, first.output
     assert "3 events" in first.stdout and "notice.created" in first.stdout
     assert "conflict.opened" in first.stdout
+    # red has received blue's notice: the receipt (#4) is told to blue, not red
+    delivered(live.line, "red", [mine["id"]])
     again = cli("inbox")
     assert again.exit_code == 0 and "nothing new since #3" in again.stdout
-    live.post("blue", notice(square(60.0, 10.0), audience=["red"]))
+    shared = live.post("blue", notice(square(60.0, 10.0), audience=["red"]))
     live.post("blue", notice(square(80.0, 10.0), audience=[]))  # not red's to see
     third = cli("inbox")
     assert "1 new since #3" in third.stdout
     rows = [line for line in third.stdout.splitlines() if "notice.created" in line]
-    assert len(rows) == 1 and rows[0].lstrip("│ ").startswith("4")
-    # blue's inbox is its own: everything is new to blue
+    assert len(rows) == 1 and rows[0].lstrip("│ ").startswith("5")
+    delivered(live.line, "red", [shared["id"]])  # the receipt: #7
+    # blue's inbox is its own: everything is new to blue, red's receipts too
     monkeypatch.setenv("DECONFLICTION_TOKEN", live.tokens["blue"])
-    assert "4 events" in cli("inbox").stdout
+    blues = cli("inbox").stdout
+    assert "6 events" in blues
+    receipts = [line for line in blues.splitlines() if "receipt.recorded" in line]
+    assert [row.split("│")[1].strip() for row in receipts] == ["4", "7"]
+    assert all("red received notice" in row for row in receipts)
     monkeypatch.setenv("DECONFLICTION_TOKEN", live.tokens["red"])
     everything = cli("inbox", "--all")
-    assert "4 events" in everything.stdout
-    assert "nothing new since #4" in cli("inbox").stdout
+    assert "4 events" in everything.stdout and "receipt" not in everything.stdout
+    assert "nothing new since #5" in cli("inbox").stdout
     state = (env.parent / "state" / "inbox.json").read_text()
     assert live.tokens["red"] not in state and live.tokens["blue"] not in state
 
@@ -240,8 +245,11 @@ def _reader(stream: IO[str]) -> queue.Queue[str]:
     return lines
 
 
-def _next_event(lines: queue.Queue[str], timeout_s: float = 20) -> dict[str, Any]:
-    return dict(orjson.loads(lines.get(timeout=timeout_s)))
+def _next_event(lines: queue.Queue[str], timeout_s: float = WAIT_S) -> dict[str, Any]:
+    try:
+        return dict(orjson.loads(lines.get(timeout=timeout_s)))
+    except queue.Empty:
+        raise AssertionError(f"no event from the watcher within {timeout_s:.0f} s") from None
 
 
 def _command(live: Live, who: str, *args: str, tmp_path: Path) -> subprocess.Popen[str]:
@@ -264,11 +272,12 @@ def _command(live: Live, who: str, *args: str, tmp_path: Path) -> subprocess.Pop
 
 
 def test_watch_streams_and_survives_a_server_restart(live: Live, tmp_path: Path) -> None:
-    live.post("blue", notice(square(40.0, 35.0), audience="all"))
+    first = live.post("blue", notice(square(40.0, 35.0), audience="all"))
     proc = _command(live, "red", "watch", "--json", tmp_path=tmp_path)
     try:
         lines = _reader(proc.stdout)  # type: ignore[arg-type]
         seen = [_next_event(lines)]  # from before it started
+        delivered(live.line, "red", [first["id"]])  # pushed: the receipt, #2, is told to blue
         live.post("red", notice(square(40.05, 35.05), audience=["blue"]))  # after it started
         seen += [_next_event(lines), _next_event(lines)]
         live.restart()  # the stream drops; the watcher reconnects with Last-Event-ID
@@ -278,16 +287,17 @@ def test_watch_streams_and_survives_a_server_restart(live: Live, tmp_path: Path)
         live.restart()
         live.post("red", notice(square(60.02, 10.02), audience="all"))
         seen += [_next_event(lines) for _ in range(3)]
-        time.sleep(0.5)
-        assert lines.empty()
+        # nothing else came before the next event red is told of: events arrive in order
+        last = live.post("blue", notice(square(100.0, -10.0), audience=["red"]))
+        assert _next_event(lines)["notice"]["id"] == last["id"]
     finally:
         proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=20)
+        _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 0, stderr
     # the log also holds events red is not told of (blue's private notice; receipts of what
     # red was pushed, told to blue), so red's sequence numbers have gaps, never repeats
     seqs = [e["seq"] for e in seen]
-    assert seqs == sorted(set(seqs)) and seqs[:3] == [1, 2, 3]
+    assert seqs == sorted(set(seqs)) and seqs[:3] == [1, 3, 4]
     assert [e["kind"] for e in seen] == [
         "notice.created",
         "notice.created",

@@ -16,6 +16,7 @@ from deconfliction.domain import Party
 from deconfliction.store import SqlStore, open_store
 from deconfliction.store.migrate import current_revision, head_revision
 from tests.conftest import MakeStore
+from tests.waiting import WAIT_S, wait_for
 
 from .common import T0, box, conflict, notice, rows
 
@@ -115,7 +116,7 @@ def test_lock_serialises_concurrent_writers(store: SqlStore) -> None:
 
     first = threading.Thread(target=write, args=("first", 0.3))
     first.start()
-    assert first_holds_lock.wait(10)
+    assert first_holds_lock.wait(WAIT_S), "the first writer never took the lock"
     second = threading.Thread(target=write, args=("second", 0.0))
     second.start()
     first.join(30)
@@ -163,13 +164,12 @@ def test_sqlite_wal_is_checkpointed_in_the_background(make_store: MakeStore) -> 
         n = notice(f"n-{i}")
         with store.transaction() as tx:
             tx.insert_notice(n, rows(n))
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        last = store.checkpointer.last
-        if last is not None and last[1] > 0 and last[1] == last[2]:
-            break
-        time.sleep(0.1)
-    else:
-        raise AssertionError(f"no complete checkpoint within 10 s: {store.checkpointer.last}")
+    checkpointer = store.checkpointer
+
+    def complete() -> bool:
+        last = checkpointer.last
+        return last is not None and last[1] > 0 and last[1] == last[2]
+
+    wait_for(complete, "a complete checkpoint of the WAL by the store's background thread")
     with store.read() as tx:
         assert tx.get_notice("n-19") is not None
