@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from deconfliction.domain.notice import Audience
 from deconfliction.domain.volume import TimeWindow
@@ -43,94 +43,127 @@ class Encoding:
         return name.removesuffix("_at") + self.instant_suffix if self.instant_suffix else name
 
 
+_Kind = Literal["plain", "enum", "instant", "audience", "window"]
+
+
 @dataclass(frozen=True)
 class _Field:
     name: str
-    kind: str  # "plain", "enum", "instant", "audience", "window"
-    optional: bool
+    kind: _Kind
     enum: type[Enum] | None
-    default: Any
+    has_default: bool
 
 
-_TABLES: dict[type, tuple[_Field, ...]] = {}
-
-
-def _table(cls: type) -> tuple[_Field, ...]:
-    table = _TABLES.get(cls)
-    if table is None:
-        table = _TABLES[cls] = _read_table(cls)
-    return table
-
-
-def _read_table(cls: type) -> tuple[_Field, ...]:
+def _read_table(cls: type) -> list[_Field]:
     hints = typing.get_type_hints(cls)
     out = []
     for f in dataclasses.fields(cls):
         hint = hints[f.name]
         args = typing.get_args(hint)
-        optional = type(None) in args
         base = next((a for a in args if a is not type(None)), hint) if args else hint
         enum = base if isinstance(base, type) and issubclass(base, Enum) else None
-        kind = (
+        kind: _Kind = (
             "enum" if enum is not None
             else "instant" if base is datetime
             else "audience" if base is Audience
             else "window" if base is TimeWindow
             else "plain"
         )  # fmt: skip
-        default = f.default if f.default is not dataclasses.MISSING else dataclasses.MISSING
-        out.append(_Field(f.name, kind, optional, enum, default))
-    return tuple(out)
+        has_default = (
+            f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        )
+        out.append(_Field(f.name, kind, enum, has_default))
+    return out
+
+
+_Convert = Callable[[Any], Any] | None
+_Encoders: dict[tuple[type, Encoding], list[tuple[str, str, _Convert, str | None]]] = {}
+_Decoders: dict[tuple[type, Encoding], list[tuple[str, str, _Convert, str | None, bool]]] = {}
+
+
+def _keys(f: _Field, enc: Encoding) -> tuple[str, str | None]:
+    """Where the field goes: its key, and a second key when a window takes two."""
+    if f.kind == "window" and enc.split_windows:
+        return enc.instant_name(f"{f.name}_start"), enc.instant_name(f"{f.name}_end")
+    return (enc.instant_name(f.name) if f.kind == "instant" else f.name), None
+
+
+def _encoders(cls: type, enc: Encoding) -> list[tuple[str, str, _Convert, str | None]]:
+    """Per field: its name, its key, how to write its value, and for a window its second key
+    (``""``: one object)."""
+    steps = _Encoders.get((cls, enc))
+    if steps is None:
+        steps = []
+        for f in _read_table(cls):
+            key, second = _keys(f, enc)
+            convert: _Convert = {
+                "plain": None,
+                "enum": _enum_value,
+                "instant": enc.instant,
+                "audience": enc.audience,
+                "window": enc.instant,
+            }[f.kind]
+            window = ("" if second is None else second) if f.kind == "window" else None
+            steps.append((f.name, key, convert, window))
+        _Encoders[cls, enc] = steps
+    return steps
+
+
+def _enum_value(value: Enum) -> Any:
+    return value.value
 
 
 def encode(record: Any, enc: Encoding) -> dict[str, Any]:
     """Every field of the dataclass ``record`` as ``enc`` writes it."""
     out: dict[str, Any] = {}
-    for f in _table(type(record)):
-        value = getattr(record, f.name)
-        if value is None or f.kind == "plain":
-            key = enc.instant_name(f.name) if f.kind == "instant" else f.name
+    for name, key, convert, second in _encoders(type(record), enc):
+        value = getattr(record, name)
+        if value is None or convert is None:
             out[key] = value
-        elif f.kind == "enum":
-            out[f.name] = value.value
-        elif f.kind == "instant":
-            out[enc.instant_name(f.name)] = enc.instant(value)
-        elif f.kind == "audience":
-            out[f.name] = enc.audience(value)
-        elif enc.split_windows:
-            out[enc.instant_name(f"{f.name}_start")] = enc.instant(value.start)
-            out[enc.instant_name(f"{f.name}_end")] = enc.instant(value.end)
-        else:
-            out[f.name] = {"start": enc.instant(value.start), "end": enc.instant(value.end)}
+        elif second is None:
+            out[key] = convert(value)
+        elif second:  # a window as two instants
+            out[key], out[second] = convert(value.start), convert(value.end)
+        else:  # a window as one object
+            out[key] = {"start": convert(value.start), "end": convert(value.end)}
     return out
+
+
+def _decoders(cls: type, enc: Encoding) -> list[tuple[str, str, _Convert, str | None, bool]]:
+    """Per field: its name, its key, how to read its value, a window's second key (``""``: one
+    object), and whether it has a default."""
+    steps = _Decoders.get((cls, enc))
+    if steps is None:
+        steps = []
+        for f in _read_table(cls):
+            key, second = _keys(f, enc)
+            convert: _Convert = {
+                "plain": None,
+                "enum": f.enum,
+                "instant": enc.read_instant,
+                "audience": enc.read_audience,
+                "window": enc.read_instant,
+            }[f.kind]
+            window = ("" if second is None else second) if f.kind == "window" else None
+            steps.append((f.name, key, convert, window, f.has_default))
+        _Decoders[cls, enc] = steps
+    return steps
 
 
 def decode(cls: type[T], data: Mapping[str, Any], enc: Encoding) -> T:
     """The dataclass ``cls`` from what :func:`encode` wrote; a field missing from ``data`` takes
     its default (records written before the field existed)."""
     values: dict[str, Any] = {}
-    for f in _table(cls):
-        if f.kind == "window":
-            if enc.split_windows:
-                start = data[enc.instant_name(f"{f.name}_start")]
-                end = data[enc.instant_name(f"{f.name}_end")]
-            else:
-                start, end = data[f.name]["start"], data[f.name]["end"]
-            values[f.name] = TimeWindow(enc.read_instant(start), enc.read_instant(end))
-            continue
-        key = enc.instant_name(f.name) if f.kind == "instant" else f.name
-        if key not in data and f.default is not dataclasses.MISSING:
+    for name, key, convert, second, has_default in _decoders(cls, enc):
+        if has_default and key not in data:
             continue
         raw = data[key]
-        if raw is None:
-            values[f.name] = None
-        elif f.kind == "enum":
-            assert f.enum is not None
-            values[f.name] = f.enum(raw)
-        elif f.kind == "instant":
-            values[f.name] = enc.read_instant(raw)
-        elif f.kind == "audience":
-            values[f.name] = enc.read_audience(raw)
+        if second is not None:  # a window: two instants, or one object
+            assert convert is not None
+            start, end = (raw, data[second]) if second else (raw["start"], raw["end"])
+            values[name] = TimeWindow(convert(start), convert(end))
+        elif raw is None or convert is None:
+            values[name] = raw
         else:
-            values[f.name] = raw
+            values[name] = convert(raw)
     return cls(**values)
