@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from deconfliction.bus import Batch
+from tests.waiting import WAIT_S
 
 LONG = 3600.0  # an interval the test never reaches: only an explicit flush writes
 
@@ -127,3 +128,27 @@ def test_the_background_thread_outlives_a_failed_write(caplog: pytest.LogCapture
     failures = [r for r in caplog.records if r.name == "deconfliction.bus.batch"]
     assert len(failures) == 2
     assert all("receipts-test" in r.getMessage() for r in failures)  # the log says which batch
+
+
+def test_flush_returns_only_once_a_write_under_way_has_ended() -> None:
+    # a line that stops flushes its deliveries: they must be written when flush returns, even
+    # when the batch's own thread took them a moment before
+    started, release, done = threading.Event(), threading.Event(), threading.Event()
+    written: list[dict[str, int]] = []
+
+    def write(items: dict[str, int]) -> int:
+        started.set()
+        release.wait(WAIT_S)
+        written.append(items)
+        return len(items)
+
+    batch: Batch[str, int] = Batch(write, 0.01, "test")
+    batch.add([("a", 1)])
+    assert started.wait(WAIT_S)  # the batch's thread is writing {"a": 1}
+    flusher = threading.Thread(target=lambda: (batch.flush(), done.set()))
+    flusher.start()
+    assert not done.wait(0.2)  # still being written: flush waits for it
+    release.set()
+    assert done.wait(WAIT_S)
+    flusher.join(WAIT_S)
+    assert written == [{"a": 1}]

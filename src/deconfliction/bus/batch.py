@@ -32,6 +32,8 @@ class Batch(Generic[K, V]):
         self._interval_s = interval_s
         self._name = name
         self._lock = threading.Lock()
+        self._writing = threading.Lock()
+        """Held while a batch is written: ``flush`` waits for a write under way."""
         self._pending: dict[K, V] = {}
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
@@ -45,19 +47,22 @@ class Batch(Generic[K, V]):
                 self._thread.start()
 
     def flush(self) -> int:
-        """Write what is pending now; what ``write`` returned (0 when nothing was pending)."""
-        with self._lock:
-            pending, self._pending = self._pending, {}
-        if not pending:
-            return 0
-        try:
-            return self._write(pending)
-        except Exception:
-            with self._lock:  # keep them for the next batch, ahead of what came meanwhile
-                meanwhile, self._pending = self._pending, pending
-                for key, value in meanwhile.items():
-                    self._pending.setdefault(key, value)
-            raise
+        """Write what is pending now, after any write under way has ended (so that what was
+        added before the call is written when it returns); what ``write`` returned (0 when
+        nothing was pending)."""
+        with self._writing:
+            with self._lock:
+                pending, self._pending = self._pending, {}
+            if not pending:
+                return 0
+            try:
+                return self._write(pending)
+            except Exception:
+                with self._lock:  # keep them for the next batch, ahead of what came meanwhile
+                    meanwhile, self._pending = self._pending, pending
+                    for key, value in meanwhile.items():
+                        self._pending.setdefault(key, value)
+                raise
 
     def _run(self) -> None:
         while True:
