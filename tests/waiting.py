@@ -6,8 +6,8 @@ message naming it after ``WAIT_S``.
 Deliveries (a notice fetched or pushed, a thread read) are written by the line's
 ``DeliveryRecorder`` in batches from its own thread, a quarter of a second late or later. A test
 that needs them written (to read the receipts, or to know which sequence number the receipt
-event took) waits with ``delivered``; ``DeliveryRecorder.flush`` alone is not enough, since the
-recorder's thread may have taken the batch a moment before and still be writing it.
+event took) waits with ``delivered``: the server queues a delivery as it answers or pushes, which
+may be a moment after the client has what it asked for, so one ``flush`` alone may come too early.
 """
 
 from __future__ import annotations
