@@ -271,7 +271,20 @@ def _command(live: Live, who: str, *args: str, tmp_path: Path) -> subprocess.Pop
     )
 
 
-def test_watch_streams_and_survives_a_server_restart(live: Live, tmp_path: Path) -> None:
+@pytest.fixture
+def interruptible() -> Iterator[None]:
+    """Ctrl-C (SIGINT) stops the commands a test starts even when the tests run with SIGINT
+    ignored, as a background job of a shell without job control does: a child inherits an
+    ignored signal, while a handled one is back to its default after exec."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_watch_streams_and_survives_a_server_restart(
+    live: Live, tmp_path: Path, interruptible: None
+) -> None:
     first = live.post("blue", notice(square(40.0, 35.0), audience="all"))
     proc = _command(live, "red", "watch", "--json", tmp_path=tmp_path)
     try:
