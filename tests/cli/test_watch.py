@@ -305,7 +305,12 @@ def test_watch_streams_and_survives_a_server_restart(
         assert _next_event(lines)["notice"]["id"] == last["id"]
     finally:
         proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=60)
+        try:
+            _, stderr = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never left running into the next tests
+            proc.communicate()
+            raise
     assert proc.returncode == 0, stderr
     # the log also holds events red is not told of (blue's private notice; receipts of what
     # red was pushed, told to blue), so red's sequence numbers have gaps, never repeats
