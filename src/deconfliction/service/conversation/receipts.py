@@ -1,7 +1,7 @@
 """Receipts of messages: a party of a thread acknowledges a message another party sent on it
 (signed, if it likes), and the author's party sees every party's receipts.
 
-Deliveries of messages are recorded with those of notices (``service.receipts``).
+Deliveries of messages are recorded with those of notices (``service.deliveries``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """What one scan finds on live tracks: tactical pairs, intrusions, deviations and breaches of
-agreements, each a ``Finding`` with a key naming its encounter (``service.scan`` keeps the
+agreements, each a ``Finding`` with a key naming its encounter (``service.tracks.scan`` keeps the
 conflicts they become up to date)."""
 
 from __future__ import annotations

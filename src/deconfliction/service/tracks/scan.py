@@ -1,7 +1,7 @@
 """The running detector: one scan of every live track, and the conflicts it keeps up to date.
 
-A scan brings every live track to the same instant, then finds (``service.findings``) tactical
-pairs, intrusions, deviations and breaches of agreements. Each finding has a key naming the
+A scan brings every live track to the same instant, then finds (``service.tracks.findings``)
+tactical pairs, intrusions, deviations and breaches of agreements. Each finding has a key naming the
 encounter; a finding whose key is
 already a live conflict updates it, a new key opens a conflict, and a live conflict no longer
 found is resolved — or expired, when one of its tracks went stale and nothing more can be said.
