@@ -3,8 +3,8 @@ party asked to stay out of its area — the request's own volume, or the volumes
 names — until the window ends or either party withdraws it (a ``withdraw`` message).
 
 The running detector (``service.tracks.scan``) holds that party to it: a track predicted to
-enter the area within the lookahead, or an active notice whose volume meets it, is a conflict marked as a
-breach of the agreement, told to both parties.
+enter the area within the lookahead, or an active notice whose volume meets it, is a conflict
+marked as a breach of the agreement, told to both parties.
 """
 
 from __future__ import annotations
