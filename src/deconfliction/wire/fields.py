@@ -77,8 +77,10 @@ def _read_table(cls: type) -> list[_Field]:
 
 
 _Convert = Callable[[Any], Any] | None
-_Encoders: dict[tuple[type, Encoding], list[tuple[str, str, _Convert, str | None]]] = {}
-_Decoders: dict[tuple[type, Encoding], list[tuple[str, str, _Convert, str | None, bool]]] = {}
+_Step = tuple[str, str, _Convert, str | None, bool]
+"""A field's name, its key, how to convert its value, a window's second key (``""``: one
+object; ``None``: not a window), and whether it has a default."""
+_STEPS: dict[tuple[type, Encoding, bool], list[_Step]] = {}
 
 
 def _keys(f: _Field, enc: Encoding) -> tuple[str, str | None]:
@@ -88,24 +90,24 @@ def _keys(f: _Field, enc: Encoding) -> tuple[str, str | None]:
     return (enc.instant_name(f.name) if f.kind == "instant" else f.name), None
 
 
-def _encoders(cls: type, enc: Encoding) -> list[tuple[str, str, _Convert, str | None]]:
-    """Per field: its name, its key, how to write its value, and for a window its second key
-    (``""``: one object)."""
-    steps = _Encoders.get((cls, enc))
+def _steps(cls: type, enc: Encoding, reading: bool) -> list[_Step]:
+    """The fields of ``cls`` as ``enc`` writes them (or, ``reading``, reads them back), worked
+    out once per class and encoding."""
+    steps = _STEPS.get((cls, enc, reading))
     if steps is None:
         steps = []
         for f in _read_table(cls):
             key, second = _keys(f, enc)
             convert: _Convert = {
                 "plain": None,
-                "enum": _enum_value,
-                "instant": enc.instant,
-                "audience": enc.audience,
-                "window": enc.instant,
+                "enum": f.enum if reading else _enum_value,
+                "instant": enc.read_instant if reading else enc.instant,
+                "audience": enc.read_audience if reading else enc.audience,
+                "window": enc.read_instant if reading else enc.instant,
             }[f.kind]
             window = ("" if second is None else second) if f.kind == "window" else None
-            steps.append((f.name, key, convert, window))
-        _Encoders[cls, enc] = steps
+            steps.append((f.name, key, convert, window, f.has_default))
+        _STEPS[cls, enc, reading] = steps
     return steps
 
 
@@ -116,7 +118,7 @@ def _enum_value(value: Enum) -> Any:
 def encode(record: Any, enc: Encoding) -> dict[str, Any]:
     """Every field of the dataclass ``record`` as ``enc`` writes it."""
     out: dict[str, Any] = {}
-    for name, key, convert, second in _encoders(type(record), enc):
+    for name, key, convert, second, _ in _steps(type(record), enc, reading=False):
         value = getattr(record, name)
         if value is None or convert is None:
             out[key] = value
@@ -129,32 +131,11 @@ def encode(record: Any, enc: Encoding) -> dict[str, Any]:
     return out
 
 
-def _decoders(cls: type, enc: Encoding) -> list[tuple[str, str, _Convert, str | None, bool]]:
-    """Per field: its name, its key, how to read its value, a window's second key (``""``: one
-    object), and whether it has a default."""
-    steps = _Decoders.get((cls, enc))
-    if steps is None:
-        steps = []
-        for f in _read_table(cls):
-            key, second = _keys(f, enc)
-            convert: _Convert = {
-                "plain": None,
-                "enum": f.enum,
-                "instant": enc.read_instant,
-                "audience": enc.read_audience,
-                "window": enc.read_instant,
-            }[f.kind]
-            window = ("" if second is None else second) if f.kind == "window" else None
-            steps.append((f.name, key, convert, window, f.has_default))
-        _Decoders[cls, enc] = steps
-    return steps
-
-
 def decode(cls: type[T], data: Mapping[str, Any], enc: Encoding) -> T:
     """The dataclass ``cls`` from what :func:`encode` wrote; a field missing from ``data`` takes
     its default (records written before the field existed)."""
     values: dict[str, Any] = {}
-    for name, key, convert, second, has_default in _decoders(cls, enc):
+    for name, key, convert, second, has_default in _steps(cls, enc, reading=True):
         if has_default and key not in data:
             continue
         raw = data[key]

@@ -10,10 +10,9 @@ from deconfliction.wire.time import opt_utc_z, utc_z
 __all__ = ["ack_due_json", "message_receipt_json", "receipt_json"]
 
 
-def receipt_json(r: Receipt) -> dict[str, Any]:
+def _received(r: Receipt | MessageReceipt) -> dict[str, Any]:
+    """When the party received and acknowledged it, and its signature if it signed."""
     out: dict[str, Any] = {
-        "notice": r.notice,
-        "version": r.version,
         "party": r.party,
         "delivered_at": opt_utc_z(r.delivered_at),
         "acknowledged_at": opt_utc_z(r.acknowledged_at),
@@ -21,19 +20,14 @@ def receipt_json(r: Receipt) -> dict[str, Any]:
     if r.signed is not None:
         out["signed"] = r.signed.to_json()
     return out
+
+
+def receipt_json(r: Receipt) -> dict[str, Any]:
+    return {"notice": r.notice, "version": r.version, **_received(r)}
 
 
 def message_receipt_json(r: MessageReceipt) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "message": r.message,
-        "thread": r.thread,
-        "party": r.party,
-        "delivered_at": opt_utc_z(r.delivered_at),
-        "acknowledged_at": opt_utc_z(r.acknowledged_at),
-    }
-    if r.signed is not None:
-        out["signed"] = r.signed.to_json()
-    return out
+    return {"message": r.message, "thread": r.thread, **_received(r)}
 
 
 def ack_due_json(d: AckDue, missing: list[str]) -> dict[str, Any]:
