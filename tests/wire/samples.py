@@ -11,6 +11,7 @@ from deconfliction.domain import (
     Conflict,
     ConflictKind,
     ConflictStatus,
+    Severity,
     TimeWindow,
     TrackConflict,
 )
@@ -60,6 +61,7 @@ TACTICAL = TrackConflict(
     visible_b=Audience.of(["un-ocha", "coalition"]),
     detected_at=T,
     updated_at=T + 10 * S,
+    severity=Severity.WARNING,
 )
 
 INTRUSION = replace(
@@ -78,6 +80,7 @@ INTRUSION = replace(
     visible_a=Audience.of([]),
     visible_b=Audience.of(ALL),
     resolved_at=T + 300 * S,
+    severity=Severity.ADVISORY,
 )
 
 DEVIATION = replace(
@@ -99,6 +102,7 @@ DEVIATION = replace(
     told=Audience.of(["icrc"]),
     visible_a=Audience.of(["icrc", "coalition"]),
     visible_b=Audience(),
+    severity=Severity.CAUTION,
 )
 
 BREACH = replace(

@@ -51,7 +51,7 @@ def test_store_encoding_names_a_strategic_conflicts_columns() -> None:
         "id", "kind", "status",
         "party_a", "notice_a", "volume_a", "version_a",
         "party_b", "notice_b", "volume_b", "version_b",
-        "distance_m", "window_start_us", "window_end_us", "detected_us",
+        "distance_m", "window_start_us", "window_end_us", "detected_us", "severity",
     }  # fmt: skip
     assert row["window_start_us"] == to_us(STRATEGIC.window.start)
     assert row["window_end_us"] - row["window_start_us"] == 3000 * 1_000_000

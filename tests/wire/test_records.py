@@ -35,6 +35,7 @@ STRATEGIC_BODY = {
     "distance_m": 420.25,
     "window": {"start": "2026-11-25T06:10:00Z", "end": "2026-11-25T07:00:00Z"},
     "detected_at": "2026-11-25T06:00:00Z",
+    "severity": "advisory",
 }
 
 TACTICAL_BODY = {
@@ -64,6 +65,7 @@ TACTICAL_BODY = {
     "agreement": None,
     "notice_a": None,
     "volume_a": None,
+    "severity": "warning",
 }
 
 INTRUSION_BODY = {
@@ -93,6 +95,7 @@ INTRUSION_BODY = {
     "agreement": None,
     "notice_a": None,
     "volume_a": None,
+    "severity": "advisory",
 }
 
 DEVIATION_BODY = {
@@ -122,6 +125,7 @@ DEVIATION_BODY = {
     "agreement": None,
     "notice_a": None,
     "volume_a": None,
+    "severity": "caution",
 }
 
 
@@ -141,6 +145,11 @@ def test_track_conflict_record_is_pinned(conflict: TrackConflict, expected: dict
     assert body == expected
     # the log keeps it as JSON text; read back, it is the same conflict
     assert track_conflict_from_record(json.loads(json.dumps(body))) == conflict
+
+
+def test_a_record_written_before_alert_levels_reads_as_advisory() -> None:
+    old = {k: v for k, v in TACTICAL_BODY.items() if k != "severity"}
+    assert track_conflict_from_record(old).severity == "advisory"
 
 
 def test_records_hash_the_same_whatever_zone_an_instant_was_given_in() -> None:

@@ -11,6 +11,7 @@ from deconfliction.domain import (
     ConflictStatus,
     NoticeKind,
     NoticeState,
+    Severity,
     TrackDomain,
 )
 
@@ -143,6 +144,10 @@ class ConflictOut(BaseModel):
     id: str
     kind: ConflictKind
     status: ConflictStatus
+    severity: Severity = Field(
+        description="alert level: warning (act now), caution (act soon), advisory (plan); "
+        "see docs/conflicts.md"
+    )
     mine: SideOut | None = Field(
         None, description="your side; absent when you are told of a deviation as its audience"
     )

@@ -1,6 +1,12 @@
 """Domain values and rules: plain frozen dataclasses, no I/O."""
 
-from deconfliction.domain.conflict import Conflict, ConflictKind, ConflictStatus, TrackConflict
+from deconfliction.domain.conflict import (
+    Conflict,
+    ConflictKind,
+    ConflictStatus,
+    Severity,
+    TrackConflict,
+)
 from deconfliction.domain.conversation import (
     Message,
     MessageDraft,
@@ -60,6 +66,7 @@ __all__ = [
     "RequestKind",
     "RequestState",
     "Role",
+    "Severity",
     "Thread",
     "TimeWindow",
     "Track",

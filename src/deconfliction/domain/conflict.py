@@ -9,7 +9,7 @@ from enum import StrEnum
 from deconfliction.domain.notice import Audience
 from deconfliction.domain.volume import TimeWindow
 
-__all__ = ["Conflict", "ConflictKind", "ConflictStatus", "TrackConflict"]
+__all__ = ["Conflict", "ConflictKind", "ConflictStatus", "Severity", "TrackConflict"]
 
 
 class ConflictKind(StrEnum):
@@ -17,6 +17,30 @@ class ConflictKind(StrEnum):
     TACTICAL = "tactical"
     INTRUSION = "intrusion"
     DEVIATION = "deviation"
+
+
+class Severity(StrEnum):
+    """A conflict's alert level, most urgent first (see docs/conflicts.md for the rules).
+
+    ``warning``: act now (separation lost, or lost within a minute); ``caution``: act soon;
+    ``advisory``: know of it and plan.
+    """
+
+    WARNING = "warning"
+    CAUTION = "caution"
+    ADVISORY = "advisory"
+
+    @property
+    def rank(self) -> int:
+        """0 for ``warning``, 2 for ``advisory``: sorts the urgent first."""
+        return _RANK[self]
+
+    def above(self, other: Severity) -> bool:
+        """Whether this level is more urgent than ``other``."""
+        return self.rank < other.rank
+
+
+_RANK = {Severity.WARNING: 0, Severity.CAUTION: 1, Severity.ADVISORY: 2}
 
 
 class ConflictStatus(StrEnum):
@@ -51,6 +75,7 @@ class Conflict:
     distance_m: float
     window: TimeWindow
     detected_at: datetime
+    severity: Severity = Severity.ADVISORY
 
     def involves(self, party: str) -> bool:
         return party in (self.party_a, self.party_b)
@@ -104,6 +129,7 @@ class TrackConflict:
     notice_a: str | None = None
     volume_a: int | None = None
     """A notice's breach of an agreement: side a is this volume of this notice, not a track."""
+    severity: Severity = Severity.ADVISORY
 
     def involves(self, party: str) -> bool:
         """Whether ``party`` is told of this conflict: a side, or in ``told``.

@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from deconfliction.domain.conflict import Conflict, ConflictKind, ConflictStatus, TrackConflict
+from deconfliction.domain.conflict import (
+    Conflict,
+    ConflictKind,
+    ConflictStatus,
+    Severity,
+    TrackConflict,
+)
 from deconfliction.domain.notice import Audience
 from deconfliction.domain.volume import TimeWindow
 
@@ -53,6 +59,7 @@ class ConflictView:
     detail: str | None = None
     updated_at: datetime | None = None
     agreement: str | None = None
+    severity: Severity = Severity.ADVISORY
 
 
 def strategic_view(
@@ -81,6 +88,7 @@ def strategic_view(
         distance_m=conflict.distance_m if shared else None,
         detected_at=conflict.detected_at,
         redacted=not shared,
+        severity=conflict.severity,
     )
 
 
@@ -120,4 +128,5 @@ def track_view(c: TrackConflict, party: str) -> ConflictView:
         detail=c.detail if clear else None,
         updated_at=c.updated_at,
         agreement=c.agreement,
+        severity=c.severity,
     )

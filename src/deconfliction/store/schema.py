@@ -11,6 +11,7 @@ import sqlalchemy as sa
 __all__ = [
     "ack_due",
     "conflict",
+    "conflict_ack",
     "event",
     "member",
     "message",
@@ -125,7 +126,20 @@ conflict = sa.Table(
     sa.Column("window_end_us", sa.BigInteger, nullable=False),
     sa.Column("detected_us", sa.BigInteger, nullable=False),
     sa.Column("resolved_us", sa.BigInteger),
+    sa.Column("severity", sa.String(8), nullable=False, server_default="advisory"),
 )
+
+conflict_ack = sa.Table(
+    "conflict_ack",
+    metadata,
+    sa.Column("conflict_id", sa.String(128), primary_key=True),
+    sa.Column("party", sa.String(64), primary_key=True),
+    sa.Column("member", sa.String(128), nullable=False),
+    sa.Column("severity", sa.String(8), nullable=False),
+    sa.Column("at_us", sa.BigInteger, nullable=False),
+)
+"""A party's acknowledgement of a conflict (strategic or on tracks): by which member, when, and
+at which severity; a conflict that escalates above it is open again for that party."""
 
 track = sa.Table(
     "track",
@@ -178,6 +192,7 @@ track_conflict = sa.Table(
     sa.Column("agreement", sa.String(128)),
     sa.Column("notice_a", sa.String(128)),
     sa.Column("volume_a", sa.Integer),
+    sa.Column("severity", sa.String(8), nullable=False, server_default="advisory"),
 )
 
 event = sa.Table(

@@ -51,6 +51,7 @@ def conflict_json(c: ConflictView) -> dict[str, Any]:
         "id": c.id,
         "kind": c.kind.value,
         "status": c.status.value,
+        "severity": c.severity.value,
         "mine": _side(c.mine),
         "other": _side(c.other),
         "detected_at": utc_z(c.detected_at),

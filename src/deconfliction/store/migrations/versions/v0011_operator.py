@@ -1,0 +1,41 @@
+"""What a duty officer needs: every conflict's alert level (``severity``), and a party's
+acknowledgement of a conflict (``conflict_ack``: who, when, and at which severity, so that an
+escalation above it asks again).
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    for table in ("conflict", "track_conflict"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(
+                sa.Column("severity", sa.String(8), nullable=False, server_default="advisory")
+            )
+    op.create_table(
+        "conflict_ack",
+        sa.Column("conflict_id", sa.String(128), primary_key=True),
+        sa.Column("party", sa.String(64), primary_key=True),
+        sa.Column("member", sa.String(128), nullable=False),
+        sa.Column("severity", sa.String(8), nullable=False),
+        sa.Column("at_us", sa.BigInteger, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("conflict_ack")
+    for table in ("track_conflict", "conflict"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("severity")
