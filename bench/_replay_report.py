@@ -130,6 +130,13 @@ def print_figures(
     opened = sum(len(x.opened) for x in feed.scans)
     closed = sum(len(x.closed) for x in feed.scans)
     t.add_row("conflicts opened / closed over the scans", f"{opened:,} / {closed:,}")
+    ev = feed.events
+    n_ev = sum(ev.values())
+    t.add_row("conflict events in the log: opened / updated / closed",
+              f"{ev['conflict.opened']:,} / {ev['conflict.updated']:,} / "
+              f"{ev['conflict.closed']:,}")  # fmt: skip
+    t.add_row("conflict events per conflict opened",
+              f"{n_ev / max(ev['conflict.opened'], 1):,.1f}")  # fmt: skip
     t.add_row("conflicts listed (GET /v1/conflicts)", f"{len(found):,}: "
               + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + "; "
               + ", ".join(f"{k} {v}" for k, v in sorted(status.items())))  # fmt: skip

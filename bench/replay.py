@@ -141,6 +141,7 @@ class Feed:
     posted: np.ndarray = field(default_factory=lambda: np.empty(0))  # sim s, per report
     stored: np.ndarray = field(default_factory=lambda: np.empty(0))  # its POST returned
     scan_log: list[str] = field(default_factory=list)
+    events: Counter[str] = field(default_factory=Counter)  # conflict events in the log, by kind
 
 
 class ScanWatch(threading.Thread):
@@ -307,6 +308,19 @@ def conflicts(port: int, tokens: dict[str, str]) -> tuple[dict[str, dict[str, An
     return found, full
 
 
+def conflict_events(line: Line) -> Counter[str]:
+    """How many events of each conflict kind the log holds (each one a record entry)."""
+    counts: Counter[str] = Counter()
+    after = 0
+    while True:
+        with line.store.read() as tx:
+            batch = tx.events_after(after, None, limit=10_000)
+        if not batch:
+            return counts
+        counts.update(e.kind.value for e in batch if e.kind.value.startswith("conflict."))
+        after = batch[-1].seq
+
+
 def _machine() -> list[tuple[str, str]]:
     cpu = platform.machine()
     with contextlib.suppress(OSError):
@@ -367,6 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         feed = feed_line(s, party, tokens, clock, app, port, args.thin)
         found, full = conflicts(port, tokens)
         failures = app.state.scanner.failures
+        feed.events = conflict_events(line)
     finally:
         server.stop()
         line.store.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from deconfliction.detect.settings import ScanSettings
-from deconfliction.domain import Buffers
+from deconfliction.domain import AlertLevels, Buffers
 from deconfliction.domain.limits import MAX_BODY_BYTES
 
 __all__ = ["DEFAULT_DB_URL", "Environment", "LineConfig", "key_path_for"]
@@ -80,6 +80,7 @@ class LineConfig:
     name: str | None = None
     """The line's name, fixed when its key is made."""
     buffers: Buffers = field(default_factory=Buffers)
+    alerts: AlertLevels = field(default_factory=AlertLevels)
     scan: ScanSettings = field(default_factory=ScanSettings)
     scan_interval_s: float | None = 1.0
     deadline_interval_s: float | None = 5.0

@@ -75,8 +75,14 @@ def test_continuing_encounter_is_updated_then_resolved(line: tuple[Api, Clock]) 
     again = scan(api)
     assert (again["opened"], again["tactical"]) == (0, 1)
     [same] = conflicts(api, "blue", "tactical")
+    assert same == first  # t_in moved by about 2 s: nothing material, nothing retold
+    clock.advance(5)
+    head_on(api, clock, lon=40.40)  # red 7 km nearer, blue 2 km back: separation lost ~13 s sooner
+    assert scan(api)["opened"] == 0
+    [same] = conflicts(api, "blue", "tactical")
     assert same["id"] == first["id"] and same["status"] == "open"
     assert same["updated_at"] == z(clock.now)
+    assert same["t_in"] < first["t_in"]
     clock.advance(5)
     head_on(api, clock, trk_deg=0.0)  # red turns north: no conflict any more
     gone = scan(api)

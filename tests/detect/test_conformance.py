@@ -175,10 +175,10 @@ def test_no_movement_volume_is_off_the_corridor() -> None:
 @pytest.mark.parametrize(
     ("minutes", "detail"),
     [
-        (40.0, "20 min early for leg 2"),  # leg 2 opens at 07:00; 06:40 is beyond 15 min
+        (40.0, "early for leg 2, whose window opens at 07:00Z"),  # 06:40 is beyond 15 min
         (50.0, None),
         (180.0 - 60.0 + 14.0, None),  # 08:14, leg 2 closed at 08:00
-        (180.0 - 60.0 + 18.0, "18 min late for leg 2"),
+        (180.0 - 60.0 + 18.0, "late for leg 2, whose window closed at 08:00Z"),
     ],
 )
 def test_early_and_late_beyond_the_schedule_tolerance(minutes: float, detail: str | None) -> None:
@@ -194,7 +194,7 @@ def test_late_on_the_first_leg_and_at_the_junction() -> None:
     assert (late.reason, late.volume, late.detail) == (
         DeviationReason.OFF_SCHEDULE,
         0,
-        "20 min late for leg 1",
+        "late for leg 1, whose window closed at 07:00Z",
     )
     # where the legs meet, leg 2's window will do
     assert deviations(convoy(ROUTE[1], 80.0), LEGS, [], T0) == []
@@ -218,7 +218,9 @@ def test_stopped_too_long(stopped_min: float, reported: bool) -> None:
     found = deviations(t, LEGS, [], now)
     if reported:
         assert found == [
-            Deviation(DeviationReason.STOPPED, None, None, f"stopped for {stopped_min:.0f} min")
+            Deviation(
+                DeviationReason.STOPPED, None, None, f"stopped since 06:{40 - stopped_min:02.0f}Z"
+            )
         ]
     else:
         assert found == []
@@ -291,4 +293,4 @@ def test_every_reason_at_once() -> None:
         DeviationReason.STOPPED,
         DeviationReason.NEAR_VOLUME,
     ]
-    assert found[0].detail == "30 min late for leg 2"
+    assert found[0].detail == "late for leg 2, whose window closed at 08:00Z"

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from deconfliction.domain import ALL, Audience
+from deconfliction.domain import ALL, Audience, ConflictAck, Severity
 from deconfliction.domain.view import strategic_view, track_view
 from deconfliction.wire import conflict_json
-from tests.wire.samples import DEVIATION, STRATEGIC, TACTICAL
+from tests.wire.samples import DEVIATION, STRATEGIC, TACTICAL, S, T
 
 # -- conflicts as a party sees them -----------------------------------------------------------
 
@@ -27,6 +27,7 @@ def test_a_redacted_strategic_conflict_names_only_the_other_party() -> None:
         "detected_at": "2026-11-25T06:00:00Z",
         "redacted": True,
         "window": {"start": "2026-11-25T06:10:00Z", "end": "2026-11-25T07:00:00Z"},
+        "acknowledged_by": [],
     }
 
 
@@ -48,7 +49,11 @@ def test_distance_is_rounded_to_a_decimetre(distance: float, shown: float) -> No
 
 
 def test_a_tactical_conflict_json_is_pinned() -> None:
-    assert conflict_json(track_view(TACTICAL, "coalition")) == {
+    acks = [
+        ConflictAck("red", "m-red", T + 20 * S, Severity.WARNING),
+        ConflictAck("coalition", "m-coal", T + 5 * S, Severity.WARNING),
+    ]
+    assert conflict_json(track_view(TACTICAL, "coalition", acks)) == {
         "id": "t-1",
         "kind": "tactical",
         "status": "acknowledged",
@@ -63,7 +68,13 @@ def test_a_tactical_conflict_json_is_pinned() -> None:
         "cpa": "2026-11-25T06:01:30Z",
         "updated_at": "2026-11-25T06:00:10Z",
         "detail": "",
-    }
+        # oldest first; the other party's member is not the viewer's to know
+        "acknowledged_by": [
+            {"party": "coalition", "member": "m-coal", "at": "2026-11-25T06:00:05Z",
+             "severity": "warning"},
+            {"party": "red", "at": "2026-11-25T06:00:20Z", "severity": "warning"},
+        ],
+    }  # fmt: skip
 
 
 def test_a_deviation_told_to_the_audience_drops_what_is_none() -> None:
@@ -80,6 +91,7 @@ def test_a_deviation_told_to_the_audience_drops_what_is_none() -> None:
         "updated_at": "2026-11-25T06:00:10Z",
         "reason": "stopped",
         "detail": "stopped for 31 min",
+        "acknowledged_by": [],
     }
     assert None not in out.values()
 

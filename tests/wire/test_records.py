@@ -41,7 +41,7 @@ STRATEGIC_BODY = {
 TACTICAL_BODY = {
     "id": "t-1",
     "kind": "tactical",
-    "status": "acknowledged",
+    "status": "open",
     "key": "tactical:coalition/hawk-1|red/r-7",
     "party_a": "coalition",
     "track_a": "hawk-1",

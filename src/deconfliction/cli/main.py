@@ -63,21 +63,40 @@ def serve(
         float,
         typer.Option(min=0.1, max=3600.0, help="sign a checkpoint over new events this often"),
     ] = 2.0,
+    warning_s: Annotated[
+        float,
+        typer.Option(min=0.0, max=3600.0, help="warning: separation lost within this, seconds"),
+    ] = 60.0,
+    caution_s: Annotated[
+        float,
+        typer.Option(min=0.0, max=3600.0, help="caution: separation lost within this, seconds"),
+    ] = 180.0,
+    strategic_caution_s: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=30 * 86400.0, help="caution: two volumes overlap within this, seconds"
+        ),
+    ] = 3600.0,
 ) -> None:
     """Serve the HTTP API (migrating the store first), scan live tracks every second and sign
     the record every two seconds."""
     from deconfliction.cli.server import run
     from deconfliction.config import Environment, LineConfig
     from deconfliction.detect.settings import ScanSettings
-    from deconfliction.domain import Buffers
+    from deconfliction.domain import AlertLevels, Buffers
 
     env = Environment.read()
+    try:
+        alerts = AlertLevels(warning_s, caution_s, strategic_caution_s)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--warning-s") from exc
     run(
         LineConfig(
             db_url=env.db_url(db),
             key_path=key_file or (Path(env.key) if env.key else None),
             name=name,
             buffers=Buffers(h_buffer_m, v_buffer_m, t_buffer_s),
+            alerts=alerts,
             scan=ScanSettings(lookahead_s=lookahead_s),
             scan_interval_s=scan_interval_s or None,
             record_interval_s=record_interval_s,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 import numpy as np
@@ -116,7 +116,7 @@ def deviations(
     >>> [d.detail for d in deviations(at(50.01, 30), [leg], [], t0)]
     ['607 m outside its corridor (tolerance 250 m)']
     >>> [d.detail for d in deviations(at(50.0, 78), [leg], [], t0)]
-    ['18 min late for leg 1']
+    ['late for leg 1, whose window closed at 07:00Z']
     """
     point = prepare(Footprint(FootprintKind.CIRCLE, (((track.lon, track.lat),),), 0.0))
     when = track.time
@@ -152,8 +152,7 @@ def deviations(
             found.append(schedule)
     since = track.stopped_since
     if since is not None and (now - since).total_seconds() >= settings.stopped_after_s:
-        minutes = (now - since).total_seconds() / 60.0
-        detail = f"stopped for {minutes:,.0f} min"
+        detail = f"stopped since {_hhmm(since)}"
         found.append(Deviation(DeviationReason.STOPPED, None, None, detail))
     for k, j in enumerate(active):
         if hit[n + k]:
@@ -184,13 +183,19 @@ def _off_schedule(
     off_time, _, i, early, late = min(misses)
     c = movement[i]
     if off_time > 0.0 and late > 0.0:
-        detail = f"{late / 60.0:,.0f} min late for leg {i + 1}"
+        detail = f"late for leg {i + 1}, whose window closed at {_hhmm(c.time.end)}"
     elif off_time > 0.0:
-        detail = f"{early / 60.0:,.0f} min early for leg {i + 1}"
+        detail = f"early for leg {i + 1}, whose window opens at {_hhmm(c.time.start)}"
     else:
         band = f"{_alt(c.altitude.lower_m)} to {_alt(c.altitude.upper_m)}"
         detail = f"at {track.alt_m:,.0f} m, outside the altitude band of leg {i + 1} ({band})"
     return Deviation(DeviationReason.OFF_SCHEDULE, i, None, detail)
+
+
+def _hhmm(t: datetime) -> str:
+    """An instant as the detail of a deviation gives it: fixed, so that a deviation that goes on
+    reads the same at every scan (``Retell``)."""
+    return t.astimezone(UTC).strftime("%H:%MZ")
 
 
 def _km(d: float) -> str:

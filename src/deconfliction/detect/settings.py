@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from deconfliction.detect.conformance import Conformance
-from deconfliction.domain import Minima
+from deconfliction.domain import Minima, Retell
 
 __all__ = ["ScanSettings"]
 
@@ -18,3 +18,5 @@ class ScanSettings:
     lookahead_s: float = 300.0
     minima: Minima = field(default_factory=Minima)
     conformance: Conformance = field(default_factory=Conformance)
+    retell: Retell = field(default_factory=Retell)
+    """When a continuing encounter is told again (``domain.conflict.Retell``)."""

@@ -2,8 +2,10 @@
 
 from deconfliction.domain.conflict import (
     Conflict,
+    ConflictAck,
     ConflictKind,
     ConflictStatus,
+    Retell,
     Severity,
     TrackConflict,
 )
@@ -19,6 +21,7 @@ from deconfliction.domain.conversation import (
 from deconfliction.domain.event import Event, EventKind
 from deconfliction.domain.notice import ALL, Audience, Notice, NoticeDraft, NoticeKind, NoticeState
 from deconfliction.domain.party import Member, Party, Role, check_slug
+from deconfliction.domain.severity import AlertLevels
 from deconfliction.domain.track import (
     DEFAULT_STALE_S,
     Minima,
@@ -39,11 +42,13 @@ from deconfliction.domain.volume import (
 
 __all__ = [
     "ALL",
+    "AlertLevels",
     "DEFAULT_STALE_S",
     "AltitudeBand",
     "Audience",
     "Buffers",
     "Conflict",
+    "ConflictAck",
     "ConflictKind",
     "ConflictStatus",
     "Event",
@@ -63,6 +68,7 @@ __all__ = [
     "Party",
     "Position",
     "ReplyKind",
+    "Retell",
     "RequestKind",
     "RequestState",
     "Role",

@@ -9,7 +9,15 @@ from enum import StrEnum
 from deconfliction.domain.notice import Audience
 from deconfliction.domain.volume import TimeWindow
 
-__all__ = ["Conflict", "ConflictKind", "ConflictStatus", "Severity", "TrackConflict"]
+__all__ = [
+    "Conflict",
+    "ConflictAck",
+    "ConflictKind",
+    "ConflictStatus",
+    "Retell",
+    "Severity",
+    "TrackConflict",
+]
 
 
 class ConflictKind(StrEnum):
@@ -41,6 +49,25 @@ class Severity(StrEnum):
 
 
 _RANK = {Severity.WARNING: 0, Severity.CAUTION: 1, Severity.ADVISORY: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictAck:
+    """A party's word that it has seen a conflict and is acting: by ``member`` (``None`` where
+    the member is not the viewer's to know), at ``at``, when the conflict was at ``severity``.
+
+    It holds while the conflict stays at that severity or below; a conflict that escalates above
+    it is open again for that party, so a warning is never silenced by the acknowledgement of an
+    advisory.
+    """
+
+    party: str
+    member: str | None
+    at: datetime
+    severity: Severity
+
+    def holds_at(self, severity: Severity) -> bool:
+        return not severity.above(self.severity)
 
 
 class ConflictStatus(StrEnum):
@@ -141,17 +168,48 @@ class TrackConflict:
             return True
         return party == self.party_b and self.kind is not ConflictKind.DEVIATION
 
-    def same_encounter(self, other: TrackConflict) -> bool:
-        """Whether a fresh finding changes nothing a reader would see (times to the second)."""
+    def differs_materially(self, told: TrackConflict, retell: Retell) -> bool:
+        """Whether this fresh finding of an encounter is worth telling again, after ``told``.
 
-        def s(t: datetime | None) -> int | None:
-            return None if t is None else round(t.timestamp())
+        Material: status, severity, either side or who may see it, an instant (``t_in``,
+        ``t_out``, ``cpa``) moved by ``retell.time_s`` or more (or newly known, or no longer),
+        the distance by both ``retell.distance_fraction`` of itself and ``retell.distance_m``.
+        The ``detail`` text is not: it follows what is material.
+        """
+        sides = (
+            self.party_b, self.track_b, self.notice_a, self.volume_a, self.notice_b,
+            self.volume_b, self.movement, self.reason, self.agreement,
+            self.told, self.visible_a, self.visible_b,
+        )  # fmt: skip
+        told_sides = (
+            told.party_b, told.track_b, told.notice_a, told.volume_a, told.notice_b,
+            told.volume_b, told.movement, told.reason, told.agreement,
+            told.told, told.visible_a, told.visible_b,
+        )  # fmt: skip
+        if (self.status, self.severity, sides) != (told.status, told.severity, told_sides):
+            return True
+        for now, then in ((self.t_in, told.t_in), (self.t_out, told.t_out), (self.cpa, told.cpa)):
+            if (now is None) != (then is None):
+                return True
+            if now is not None and then is not None:
+                if abs((now - then).total_seconds()) >= retell.time_s:
+                    return True
+        if (self.distance_m is None) != (told.distance_m is None):
+            return True
+        if self.distance_m is not None and told.distance_m is not None:
+            moved = abs(self.distance_m - told.distance_m)
+            return (
+                moved >= retell.distance_m and moved >= retell.distance_fraction * told.distance_m
+            )
+        return False
 
-        return (
-            (s(self.t_in), s(self.t_out), s(self.cpa), self.detail)
-            == (s(other.t_in), s(other.t_out), s(other.cpa), other.detail)
-            and (self.distance_m is None) == (other.distance_m is None)
-            and abs((self.distance_m or 0.0) - (other.distance_m or 0.0)) < 1.0
-            and (self.told, self.visible_a, self.visible_b)
-            == (other.told, other.visible_a, other.visible_b)
-        )
+
+@dataclass(frozen=True, slots=True)
+class Retell:
+    """When a continuing encounter is told again (``TrackConflict.differs_materially``): an
+    instant moved by ``time_s``, the distance by ``distance_fraction`` of itself and at least
+    ``distance_m``. Below that, a scan that finds it again changes nothing anyone is told."""
+
+    time_s: float = 10.0
+    distance_fraction: float = 0.1
+    distance_m: float = 100.0

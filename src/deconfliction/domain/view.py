@@ -8,11 +8,13 @@ pick up the line and talk. These are the rules; ``service.conflicts`` reads what
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from deconfliction.domain.conflict import (
     Conflict,
+    ConflictAck,
     ConflictKind,
     ConflictStatus,
     Severity,
@@ -60,13 +62,34 @@ class ConflictView:
     updated_at: datetime | None = None
     agreement: str | None = None
     severity: Severity = Severity.ADVISORY
+    acknowledged_by: tuple[ConflictAck, ...] = ()
+    """Each side's acknowledgement, oldest first; the member only for the viewer's own."""
+
+
+def _acks(
+    status: ConflictStatus, severity: Severity, acks: Sequence[ConflictAck], party: str
+) -> tuple[ConflictStatus, tuple[ConflictAck, ...]]:
+    """The status ``party`` sees (``acknowledged`` while its acknowledgement holds) and the
+    acknowledgements it is shown."""
+    shown = tuple(
+        a if a.party == party else ConflictAck(a.party, None, a.at, a.severity)
+        for a in sorted(acks, key=lambda a: a.at)
+    )
+    if status.is_live():
+        held = any(a.party == party and a.holds_at(severity) for a in acks)
+        status = ConflictStatus.ACKNOWLEDGED if held else ConflictStatus.OPEN
+    return status, shown
 
 
 def strategic_view(
-    conflict: Conflict, party: str, other_notice: tuple[str, Audience] | None
+    conflict: Conflict,
+    party: str,
+    other_notice: tuple[str, Audience] | None,
+    acks: Sequence[ConflictAck] = (),
 ) -> ConflictView:
     """Orient a strategic conflict for ``party`` (one of its two parties); ``other_notice`` is
-    the party and audience of the other side's notice (``None``: unknown, so not shared)."""
+    the party and audience of the other side's notice (``None``: unknown, so not shared);
+    ``acks`` the parties' acknowledgements of it."""
     if conflict.party_a == party:
         mine = Side(conflict.party_a, conflict.notice_a, conflict.volume_a, conflict.version_a)
         other = Side(conflict.party_b, conflict.notice_b, conflict.volume_b, conflict.version_b)
@@ -78,10 +101,11 @@ def strategic_view(
     )
     if not shared:
         other = Side(other.party, None, None, None)
+    status, shown = _acks(conflict.status, conflict.severity, acks, party)
     return ConflictView(
         id=conflict.id,
         kind=conflict.kind,
-        status=conflict.status,
+        status=status,
         mine=mine,
         other=other,
         window=conflict.window,
@@ -89,11 +113,13 @@ def strategic_view(
         detected_at=conflict.detected_at,
         redacted=not shared,
         severity=conflict.severity,
+        acknowledged_by=shown,
     )
 
 
-def track_view(c: TrackConflict, party: str) -> ConflictView:
-    """Orient a conflict on tracks for ``party`` (a side, or told as the movement's audience)."""
+def track_view(c: TrackConflict, party: str, acks: Sequence[ConflictAck] = ()) -> ConflictView:
+    """Orient a conflict on tracks for ``party`` (a side, or told as the movement's audience);
+    ``acks`` the sides' acknowledgements of it."""
     a = Side(c.party_a, c.notice_a or c.movement, c.volume_a, None, c.track_a)
     b = None
     if c.party_b is not None:
@@ -111,10 +137,11 @@ def track_view(c: TrackConflict, party: str) -> ConflictView:
         mine, other, clear = b, a, clear_a
     else:
         mine, other, clear = None, a, clear_a and (clear_b or b is None)
+    status, shown = _acks(c.status, c.severity, acks, party)
     return ConflictView(
         id=c.id,
         kind=c.kind,
-        status=c.status,
+        status=status,
         mine=mine,
         other=other,
         window=None,
@@ -129,4 +156,5 @@ def track_view(c: TrackConflict, party: str) -> ConflictView:
         updated_at=c.updated_at,
         agreement=c.agreement,
         severity=c.severity,
+        acknowledged_by=shown,
     )

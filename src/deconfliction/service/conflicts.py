@@ -1,5 +1,5 @@
 """Conflict use cases: the conflicts a party is told of, strategic and on tracks, as it may see
-them (the need-to-know rules: ``domain.view``).
+them (the need-to-know rules: ``domain.view``), and a party's acknowledgement of one.
 
 Conflicts on tracks (tactical, intrusion, deviation) live in their own table, followed from scan
 to scan; here both kinds become one list, newest first.
@@ -8,14 +8,32 @@ to scan; here both kinds become one list, newest first.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import timedelta
 
-from deconfliction.domain import Audience, Conflict, Member
+from deconfliction.domain import (
+    Audience,
+    Conflict,
+    ConflictAck,
+    ConflictKind,
+    EventKind,
+    Member,
+    Severity,
+    TrackConflict,
+)
 from deconfliction.domain.view import ConflictView, strategic_view, track_view
-from deconfliction.errors import NotFound
+from deconfliction.errors import NotFound, PermissionDenied, StateConflict
 from deconfliction.service.line import Line
+from deconfliction.service.told import conflict_events, track_conflict_events
 from deconfliction.store.base import Tx
 
-__all__ = ["get_conflict", "list_conflicts", "views_of"]
+__all__ = [
+    "acknowledge_conflict",
+    "escalate_conflicts",
+    "get_conflict",
+    "list_conflicts",
+    "views_of",
+]
 
 
 def views_of(
@@ -23,19 +41,23 @@ def views_of(
     conflicts: Sequence[Conflict],
     party: str,
     known: Mapping[str, tuple[str, Audience]] | None = None,
+    acks: Mapping[str, Sequence[ConflictAck]] | None = None,
 ) -> list[ConflictView]:
     """Orient each conflict for ``party`` (one of its two parties) and apply need-to-know.
 
     ``known`` holds party and audience of notices the caller already has (a create's candidates);
-    the others are read in one query.
+    the others are read in one query. ``acks``: the acknowledgements to show (an event's, as
+    they were then); by default, as they are now.
     """
     others = [c.notice_b if c.party_a == party else c.notice_a for c in conflicts]
     audiences = dict(known or {})
     missing = [n for n in others if n not in audiences]
     if missing:
         audiences.update(tx.notice_audiences(missing))
+    if acks is None:
+        acks = tx.conflict_acks([c.id for c in conflicts])
     return [
-        strategic_view(c, party, audiences.get(other))
+        strategic_view(c, party, audiences.get(other), acks.get(c.id, ()))
         for c, other in zip(conflicts, others, strict=True)
     ]
 
@@ -48,17 +70,93 @@ def list_conflicts(
         conflicts = tx.list_conflicts(actor.party, live_only=live_only, limit=limit)
         views = views_of(tx, conflicts, actor.party)
         on_tracks = tx.list_track_conflicts(actor.party, live_only=live_only, limit=limit)
-    views += [track_view(c, actor.party) for c in on_tracks]
+        acks = tx.conflict_acks([c.id for c in on_tracks])
+    views += [track_view(c, actor.party, acks.get(c.id, ())) for c in on_tracks]
     views.sort(key=lambda v: (v.detected_at, v.id), reverse=True)
     return views[:limit]
 
 
 def get_conflict(line: Line, actor: Member, conflict_id: str) -> ConflictView:
     with line.store.read() as tx:
-        conflict = tx.get_conflict(conflict_id)
-        if conflict is not None and conflict.involves(actor.party):
-            return views_of(tx, [conflict], actor.party)[0]
-        on_track = tx.get_track_conflict(conflict_id)
-        if on_track is not None and on_track.involves(actor.party):
-            return track_view(on_track, actor.party)
+        return _view(tx, _told(tx, actor, conflict_id), actor.party)
+
+
+def _told(tx: Tx, actor: Member, conflict_id: str) -> Conflict | TrackConflict:
+    """The conflict, if the actor's party is told of it; NotFound otherwise, as if it did not
+    exist."""
+    conflict = tx.get_conflict(conflict_id)
+    if conflict is not None and conflict.involves(actor.party):
+        return conflict
+    on_track = tx.get_track_conflict(conflict_id)
+    if on_track is not None and on_track.involves(actor.party):
+        return on_track
     raise NotFound(f"no conflict {conflict_id!r}", "/id")
+
+
+def _view(tx: Tx, c: Conflict | TrackConflict, party: str) -> ConflictView:
+    if isinstance(c, Conflict):
+        return views_of(tx, [c], party)[0]
+    return track_view(c, party, tx.conflict_acks([c.id]).get(c.id, ()))
+
+
+def _is_side(c: Conflict | TrackConflict, party: str) -> bool:
+    """Whether ``party`` is a side of the conflict (the audience of a deviation is told of it,
+    but it is not theirs to acknowledge)."""
+    if party == c.party_a:
+        return True
+    return party == c.party_b and c.kind is not ConflictKind.DEVIATION
+
+
+def acknowledge_conflict(line: Line, actor: Member, conflict_id: str) -> ConflictView:
+    """The actor's party has seen the conflict and is acting: recorded with who and when, told to
+    the parties of the conflict as one ``conflict.updated`` event.
+
+    Coordinators and admins only, of a party that is a side of a live conflict. Acknowledging
+    again at the same severity changes nothing; after an escalation it acknowledges the new level.
+    """
+    actor.role.require_writer("acknowledgements of conflicts")
+    now = line.clock()
+    with line.store.transaction() as tx:
+        tx.lock_for_notice_write()  # the scanner's lock: the conflict cannot change meanwhile
+        c = _told(tx, actor, conflict_id)
+        if not _is_side(c, actor.party):
+            raise PermissionDenied(
+                "your party is told of this deviation as the movement's audience; only the "
+                "movement's party acknowledges it",
+                "/id",
+            )
+        if not c.status.is_live():
+            raise StateConflict(f"the conflict is {c.status.value}; nothing to acknowledge", "/id")
+        acks = tx.conflict_acks([c.id]).get(c.id, [])
+        if any(a.party == actor.party and a.holds_at(c.severity) for a in acks):
+            return _view(tx, c, actor.party)
+        ack = ConflictAck(actor.party, actor.id, now, c.severity)
+        tx.put_conflict_ack(c.id, ack)
+        acks = [a for a in acks if a.party != actor.party] + [ack]
+        events = (
+            conflict_events(EventKind.CONFLICT_UPDATED, [c], now, {c.id: acks})
+            if isinstance(c, Conflict)
+            else track_conflict_events(EventKind.CONFLICT_UPDATED, [c], now, {c.id: acks})
+        )
+        logged = tx.append_events(events)
+        view = _view(tx, c, actor.party)
+    line.signal.notify(logged[-1].seq)
+    return view
+
+
+def escalate_conflicts(line: Line) -> list[Conflict]:
+    """Strategic conflicts whose overlap now starts within the caution threshold rise from
+    advisory to caution, each told as ``conflict.updated`` (a duty of the running line)."""
+    now = line.clock()
+    before = now + timedelta(seconds=line.alerts.strategic_caution_s)
+    with line.store.transaction() as tx:
+        tx.lock_for_notice_write()
+        due = tx.conflicts_to_escalate(Severity.ADVISORY, before)
+        if not due:
+            return []
+        raised = [replace(c, severity=Severity.CAUTION) for c in due]
+        tx.set_severity(raised)
+        acks = tx.conflict_acks([c.id for c in raised])
+        logged = tx.append_events(conflict_events(EventKind.CONFLICT_UPDATED, raised, now, acks))
+    line.signal.notify(logged[-1].seq)
+    return raised

@@ -17,6 +17,7 @@ from deconfliction.service.deliveries import delivered_from_events
 from deconfliction.service.line import Line
 from deconfliction.store.base import Tx
 from deconfliction.wire import (
+    ack_from_record,
     conflict_from_record,
     conflict_json,
     track_conflict_from_record,
@@ -41,11 +42,12 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
         if not (event.party == party or event.told.includes(party)):
             return None
         return {"notice": body["notice"]}
+    acks = {event.subject: [ack_from_record(a) for a in body.get("acks", ())]}
     if "conflict" in body:
         c = conflict_from_record(body["conflict"])
         if not c.involves(party):
             return None
-        return {"conflict": conflict_json(views_of(tx, [c], party)[0])}
+        return {"conflict": conflict_json(views_of(tx, [c], party, acks=acks)[0])}
     if "thread" in body:
         # a thread opened, to its parties
         return dict(body) if event.told.includes(party) else None
@@ -56,7 +58,7 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
         t = track_conflict_from_record(body["track_conflict"])
         if not t.involves(party):
             return None
-        return {"conflict": conflict_json(track_view(t, party))}
+        return {"conflict": conflict_json(track_view(t, party, acks[event.subject]))}
     if "message" in body or "escalation" in body:
         # a thread's message to its parties; a missed reply deadline to both sides
         return dict(body) if event.told.includes(party) else None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from deconfliction.bus import EventSignal
 from deconfliction.config import LineConfig
-from deconfliction.domain import Buffers
+from deconfliction.domain import AlertLevels, Buffers
 from deconfliction.record import Signer, load_or_create
 from deconfliction.service.deliveries import DeliveryRecorder
 from deconfliction.store import open_store
@@ -57,6 +57,8 @@ class Line:
     name: str | None = None
     """The line's name (the checkpoints' origin), used when the key is made; by default
     ``deconfliction-line/`` and eight random hex digits."""
+    alerts: AlertLevels = field(default_factory=AlertLevels)
+    """The thresholds that grade every conflict's severity (``domain.severity``)."""
 
     @cached_property
     def signer(self) -> Signer:
@@ -87,4 +89,5 @@ def open_line(config: LineConfig | str) -> Line:
         defaults=config.buffers,
         key_path=config.signing_key_path,
         name=config.name,
+        alerts=config.alerts,
     )

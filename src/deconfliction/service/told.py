@@ -7,12 +7,14 @@ is decided on the way out (``service.events.received``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from deconfliction.domain import (
     Audience,
     Conflict,
+    ConflictAck,
     ConflictKind,
     Event,
     EventKind,
@@ -24,6 +26,7 @@ from deconfliction.domain import (
 from deconfliction.domain.party import MemberKey
 from deconfliction.domain.receipt import MessageReceipt, Receipt
 from deconfliction.wire import (
+    ack_record,
     conflict_record,
     key_json,
     message_json,
@@ -66,8 +69,22 @@ def notice_event(kind: EventKind, notice: Notice, at: datetime) -> Event:
     )  # fmt: skip
 
 
-def conflict_events(kind: EventKind, conflicts: Iterable[Conflict], at: datetime) -> list[Event]:
-    """Strategic conflicts opened or closed: told to their two parties."""
+Acks = Mapping[str, Sequence[ConflictAck]]
+"""Acknowledgements by conflict id: what a conflict's events carry beside it, so that each party's
+view of the event says who had acknowledged it then."""
+
+
+def _with_acks(body: dict[str, Any], acks: Sequence[ConflictAck]) -> dict[str, Any]:
+    if acks:
+        body["acks"] = [ack_record(a) for a in acks]
+    return body
+
+
+def conflict_events(
+    kind: EventKind, conflicts: Iterable[Conflict], at: datetime, acks: Acks | None = None
+) -> list[Event]:
+    """Strategic conflicts opened, updated or closed: told to their two parties."""
+    acks = acks or {}
     return [
         Event(
             0,
@@ -76,22 +93,23 @@ def conflict_events(kind: EventKind, conflicts: Iterable[Conflict], at: datetime
             c.id,
             c.party_a,
             _to(c.party_a, c.party_b),
-            {"conflict": conflict_record(c)},
+            _with_acks({"conflict": conflict_record(c)}, acks.get(c.id, ())),
         )  # fmt: skip
         for c in conflicts
     ]
 
 
 def track_conflict_events(
-    kind: EventKind, conflicts: Iterable[TrackConflict], at: datetime
+    kind: EventKind, conflicts: Iterable[TrackConflict], at: datetime, acks: Acks | None = None
 ) -> list[Event]:
     """Conflicts on tracks opened, updated or closed: told to whoever the conflict is told to."""
+    acks = acks or {}
     out = []
     for c in conflicts:
         told = _with(c.told, c.party_a)
         if c.party_b is not None and c.kind is not ConflictKind.DEVIATION:
             told = _with(told, c.party_b)
-        body = {"track_conflict": track_conflict_record(c)}
+        body = _with_acks({"track_conflict": track_conflict_record(c)}, acks.get(c.id, ()))
         out.append(Event(0, kind, at, c.id, c.party_a, told, body))
     return out
 

@@ -44,6 +44,7 @@ __all__ = [
     "audience_to_text",
     "boxes_from_bytes",
     "boxes_to_bytes",
+    "conflict_columns",
     "conflict_from_row",
     "conflict_to_row",
     "track_conflict_from_row",
@@ -331,8 +332,13 @@ _CONFLICT_COLUMNS = tuple(c.name for c in schema.conflict.columns)
 
 def conflict_to_row(c: Conflict) -> tuple[Any, ...]:
     """The ``conflict`` row in table column order (``schema.conflict``; ``resolved_us`` empty)."""
-    values = encode(c, ROW)
+    values = conflict_columns(c)
     return tuple(values.get(name) for name in _CONFLICT_COLUMNS)
+
+
+def conflict_columns(c: Conflict) -> dict[str, Any]:
+    """Every field of a strategic conflict, by column name."""
+    return encode(c, ROW)
 
 
 def conflict_from_row(row: Any) -> Conflict:

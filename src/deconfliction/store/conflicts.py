@@ -1,17 +1,19 @@
 """Strategic conflicts (between volumes of notices), for ``SqlTx`` (a mixin: same connection, same
-transaction). Conflicts on tracks are ``store.tracks``'s.
+transaction), and every conflict's acknowledgements. Conflicts on tracks are ``store.tracks``'s.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from deconfliction.domain import Conflict, ConflictStatus
+from deconfliction.domain import Conflict, ConflictAck, ConflictStatus, Severity
 from deconfliction.errors import AlreadyExists
 from deconfliction.store import codec
 from deconfliction.store.bulk import BulkRows
@@ -26,6 +28,26 @@ _notice_live = f"(notice_a = :n OR notice_b = :n) AND status IN ({_LIVE_SQL})"
 _live_conflicts_of = sa.text(f"SELECT * FROM conflict WHERE {_notice_live} ORDER BY id")
 _resolve_conflicts_of = sa.text(
     f"UPDATE conflict SET status = :status, resolved_us = :at WHERE {_notice_live}"
+)
+_update_conflict = sa.text(
+    "UPDATE conflict SET status = :status, severity = :severity, "
+    "version_a = :version_a, version_b = :version_b, distance_m = :distance_m, "
+    "window_start_us = :window_start_us, window_end_us = :window_end_us, "
+    "resolved_us = :resolved_us WHERE id = :id"
+)
+_to_escalate = sa.text(
+    f"SELECT * FROM conflict WHERE status IN ({_LIVE_SQL}) AND severity = :severity "
+    "AND window_start_us <= :before ORDER BY window_start_us, id LIMIT :limit"
+)
+_set_severity = sa.text("UPDATE conflict SET severity = :severity WHERE id = :id")
+_acks_of = sa.text(
+    "SELECT conflict_id, party, member, severity, at_us FROM conflict_ack "
+    "WHERE conflict_id IN :ids ORDER BY at_us, party"
+).bindparams(sa.bindparam("ids", expanding=True))
+_drop_ack = sa.text("DELETE FROM conflict_ack WHERE conflict_id = :conflict_id AND party = :party")
+_put_ack = sa.text(
+    "INSERT INTO conflict_ack (conflict_id, party, member, severity, at_us) "
+    "VALUES (:conflict_id, :party, :member, :severity, :at_us)"
 )
 
 
@@ -57,6 +79,53 @@ class ConflictRows(BulkRows):
                 {"n": notice_id, "status": ConflictStatus.RESOLVED.value, "at": codec.dt_to_us(at)},
             )
         return [codec.conflict_from_row(r) for r in rows]
+
+    def live_conflicts_of(self, notice_id: str) -> list[Conflict]:
+        rows = self._conn.execute(_live_conflicts_of, {"n": notice_id})
+        return [codec.conflict_from_row(r) for r in rows]
+
+    def update_conflicts(self, conflicts: Sequence[Conflict], at: datetime) -> None:
+        if not conflicts:
+            return
+        params: list[dict[str, Any]] = []
+        for c in conflicts:
+            row = codec.conflict_columns(c)
+            row["resolved_us"] = None if c.status.is_live() else codec.dt_to_us(at)
+            params.append(row)
+        self._conn.execute(_update_conflict, params)
+
+    def conflicts_to_escalate(self, severity: Severity, before: datetime) -> list[Conflict]:
+        rows = self._conn.execute(
+            _to_escalate,
+            {"severity": severity.value, "before": codec.dt_to_us(before), "limit": 1000},
+        )
+        return [codec.conflict_from_row(r) for r in rows]
+
+    def set_severity(self, conflicts: Sequence[Conflict]) -> None:
+        if conflicts:
+            self._conn.execute(
+                _set_severity, [{"id": c.id, "severity": c.severity.value} for c in conflicts]
+            )
+
+    def conflict_acks(self, conflict_ids: Sequence[str]) -> dict[str, list[ConflictAck]]:
+        out: dict[str, list[ConflictAck]] = defaultdict(list)
+        if not conflict_ids:
+            return out
+        for r in self._conn.execute(_acks_of, {"ids": sorted(set(conflict_ids))}):
+            at = codec.dt_from_us(r.at_us)
+            out[r.conflict_id].append(ConflictAck(r.party, r.member, at, Severity(r.severity)))
+        return out
+
+    def put_conflict_ack(self, conflict_id: str, ack: ConflictAck) -> None:
+        row = {
+            "conflict_id": conflict_id,
+            "party": ack.party,
+            "member": ack.member,
+            "severity": ack.severity.value,
+            "at_us": codec.dt_to_us(ack.at),
+        }
+        self._conn.execute(_drop_ack, row)
+        self._conn.execute(_put_ack, row)
 
     def get_conflict(self, conflict_id: str) -> Conflict | None:
         row = self._conn.execute(_get_conflict, {"id": conflict_id}).first()

@@ -38,6 +38,9 @@ _get_notice = sa.text("SELECT * FROM notice WHERE id = :id")
 _notice_audiences = sa.text("SELECT id, party, audience FROM notice WHERE id IN :ids").bindparams(
     sa.bindparam("ids", expanding=True)
 )
+_protected_notices = sa.text("SELECT id FROM notice WHERE protected AND id IN :ids").bindparams(
+    sa.bindparam("ids", expanding=True)
+)
 _notice_versions = sa.text("SELECT body FROM notice_version WHERE notice_id = :id ORDER BY version")
 _max_volume_id = sa.text("SELECT coalesce(max(id), 0) FROM volume")
 _next_volume_ids = sa.text("SELECT nextval('volume_id_seq') FROM generate_series(1, :n)")
@@ -238,6 +241,12 @@ class NoticeRows(BulkRows):
             return {}
         rows = self._conn.execute(_notice_audiences, {"ids": sorted(set(notice_ids))})
         return {r[0]: (r[1], codec.audience_from_text(r[2])) for r in rows}
+
+    def protected_notices(self, notice_ids: Sequence[str]) -> set[str]:
+        if not notice_ids:
+            return set()
+        rows = self._conn.execute(_protected_notices, {"ids": sorted(set(notice_ids))})
+        return {r[0] for r in rows}
 
     def get_notice_versions(self, notice_id: str) -> list[Notice]:
         rows = self._conn.execute(_notice_versions, {"id": notice_id}).scalars()

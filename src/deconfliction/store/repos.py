@@ -12,11 +12,13 @@ from typing import Protocol
 from deconfliction.domain import (
     Audience,
     Conflict,
+    ConflictAck,
     Event,
     Member,
     Message,
     Notice,
     Party,
+    Severity,
     Thread,
     Track,
     TrackConflict,
@@ -83,6 +85,9 @@ class NoticeRepo(Protocol):
     def notice_audiences(self, notice_ids: Sequence[str]) -> dict[str, tuple[str, Audience]]:
         """Party and audience of each existing notice among ``notice_ids`` (one query)."""
 
+    def protected_notices(self, notice_ids: Sequence[str]) -> set[str]:
+        """Those of ``notice_ids`` that are protected (one query)."""
+
     def get_notice_versions(self, notice_id: str) -> list[Notice]:
         """Every stored version of the notice, oldest first (withdrawn notices keep theirs)."""
 
@@ -99,6 +104,26 @@ class ConflictRepo(Protocol):
     def insert_conflicts(self, conflicts: Sequence[Conflict]) -> None: ...
     def resolve_conflicts(self, notice_id: str, at: datetime) -> list[Conflict]:
         """Mark every live conflict involving ``notice_id`` resolved; return them as they were."""
+
+    def live_conflicts_of(self, notice_id: str) -> list[Conflict]:
+        """The live conflicts involving ``notice_id``, on either side."""
+
+    def update_conflicts(self, conflicts: Sequence[Conflict], at: datetime) -> None:
+        """Store each conflict's status, severity, versions, distance and window (by id); one
+        no longer live is resolved ``at``."""
+
+    def conflicts_to_escalate(self, severity: Severity, before: datetime) -> list[Conflict]:
+        """Live conflicts still at ``severity`` whose window starts by ``before`` (oldest first,
+        at most 1,000 a call)."""
+
+    def set_severity(self, conflicts: Sequence[Conflict]) -> None:
+        """Store each conflict's severity (by id)."""
+
+    def conflict_acks(self, conflict_ids: Sequence[str]) -> dict[str, list[ConflictAck]]:
+        """Every acknowledgement of each conflict (strategic or on tracks), oldest first."""
+
+    def put_conflict_ack(self, conflict_id: str, ack: ConflictAck) -> None:
+        """Record ``ack.party``'s acknowledgement, replacing an earlier one of that party."""
 
     def get_conflict(self, conflict_id: str) -> Conflict | None: ...
     def list_conflicts(

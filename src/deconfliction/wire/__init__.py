@@ -3,6 +3,9 @@ hashes. Pure functions of domain values; the store's own formats are in ``store.
 """
 
 from deconfliction.wire.conflicts import (
+    ack_from_record,
+    ack_json,
+    ack_record,
     conflict_from_record,
     conflict_json,
     conflict_record,
@@ -17,6 +20,9 @@ from deconfliction.wire.time import opt_utc_z, utc_z
 from deconfliction.wire.tracks import track_json
 
 __all__ = [
+    "ack_from_record",
+    "ack_json",
+    "ack_record",
     "ack_due_json",
     "conflict_from_record",
     "conflict_json",

@@ -7,13 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from deconfliction.domain import Audience, Conflict, TrackConflict
+from deconfliction.domain import Audience, Conflict, ConflictAck, TrackConflict
 from deconfliction.domain.view import ConflictView, Side
 from deconfliction.wire.fields import Encoding, decode, encode
 from deconfliction.wire.time import utc_z
 
 __all__ = [
     "JSON",
+    "ack_from_record",
+    "ack_json",
+    "ack_record",
     "conflict_from_record",
     "conflict_json",
     "conflict_record",
@@ -71,7 +74,25 @@ def conflict_json(c: ConflictView) -> dict[str, Any]:
         out["agreement"] = c.agreement
     if c.detail is not None:
         out["detail"] = c.detail
+    out["acknowledged_by"] = [ack_json(a) for a in c.acknowledged_by]
     return {k: v for k, v in out.items() if v is not None}
+
+
+def ack_json(a: ConflictAck) -> dict[str, Any]:
+    """An acknowledgement as a party is shown it: the member only when it is the party's own."""
+    out: dict[str, Any] = {"party": a.party, "at": utc_z(a.at), "severity": a.severity.value}
+    if a.member is not None:
+        out["member"] = a.member
+    return out
+
+
+def ack_record(a: ConflictAck) -> dict[str, Any]:
+    """An acknowledgement in full, in the body of the conflict's events."""
+    return encode(a, JSON)
+
+
+def ack_from_record(r: dict[str, Any]) -> ConflictAck:
+    return decode(ConflictAck, r, JSON)
 
 
 def conflict_record(c: Conflict) -> dict[str, Any]:

@@ -141,7 +141,11 @@ def _check_version(notice: Notice, if_match: int | None, required: bool) -> None
 def update_notice(
     line: Line, actor: Member, notice_id: str, source: DraftSource, if_match: int | None
 ) -> NoticeResult:
-    """Replace a notice as a new version; its old conflicts resolve, new ones are found."""
+    """Replace a notice as a new version and detect its conflicts again.
+
+    A pair of volumes that still conflicts keeps its conflict (same id, ``conflict.updated``
+    with the new versions and window); a pair that no longer does is resolved; a new pair opens.
+    """
     now = line.clock()
     draft = _draft(actor, source, now)
     prepared = prepare_volumes(draft.volumes)
@@ -165,17 +169,20 @@ def update_notice(
             version=current.version + 1,
             updated_at=now,
         )
-        resolved = _resolved(tx.resolve_conflicts(notice_id, now))
         found = detect_and_index(line, tx, notice, prepared)
+        kept, opened, closed = _carried(tx.live_conflicts_of(notice_id), found.conflicts)
         tx.update_notice(notice, found.rows)
-        tx.insert_conflicts(found.conflicts)
+        tx.update_conflicts([*kept, *closed], now)
+        tx.insert_conflicts(opened)
         _add_ack_due(tx, notice, draft, now)
-        views = views_of(tx, found.conflicts, actor.party, found.audiences)
+        acks = tx.conflict_acks([c.id for c in kept])
+        views = views_of(tx, [*kept, *opened], actor.party, found.audiences, acks)
         logged = tx.append_events(
             [
                 notice_event(EventKind.NOTICE_UPDATED, notice, now),
-                *conflict_events(EventKind.CONFLICT_CLOSED, resolved, now),
-                *conflict_events(EventKind.CONFLICT_OPENED, found.conflicts, now),
+                *conflict_events(EventKind.CONFLICT_CLOSED, closed, now),
+                *conflict_events(EventKind.CONFLICT_UPDATED, kept, now, acks),
+                *conflict_events(EventKind.CONFLICT_OPENED, opened, now),
             ]
         )
     line.signal.notify(logged[-1].seq)
@@ -186,6 +193,38 @@ def _add_ack_due(tx: Tx, notice: Notice, draft: NoticeDraft, now: datetime) -> N
     due = ack_due_for(notice, draft.ack_by, now)
     if due is not None:
         tx.add_ack_due(due)
+
+
+def _pair(c: Conflict) -> frozenset[tuple[str, int]]:
+    return frozenset({(c.notice_a, c.volume_a), (c.notice_b, c.volume_b)})
+
+
+def _carried(
+    held: list[Conflict], found: list[Conflict]
+) -> tuple[list[Conflict], list[Conflict], list[Conflict]]:
+    """Match the conflicts a changed notice had with those found for its new version, by pair of
+    volumes: (kept, with the new versions, distance, window and severity; opened; resolved)."""
+    by_pair = {_pair(c): c for c in found}
+    kept: list[Conflict] = []
+    closed: list[Conflict] = []
+    for h in held:
+        f = by_pair.pop(_pair(h), None)
+        if f is None:
+            closed.append(replace(h, status=ConflictStatus.RESOLVED))
+            continue
+        # the conflict keeps its id, its sides' order, its status and when it was detected
+        same_order = (f.notice_a, f.volume_a) == (h.notice_a, h.volume_a)
+        kept.append(
+            replace(
+                h,
+                version_a=f.version_a if same_order else f.version_b,
+                version_b=f.version_b if same_order else f.version_a,
+                distance_m=f.distance_m,
+                window=f.window,
+                severity=f.severity,
+            )
+        )
+    return kept, list(by_pair.values()), closed
 
 
 def _resolved(conflicts: list[Conflict]) -> list[Conflict]:

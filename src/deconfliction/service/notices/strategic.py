@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from deconfliction.detect.strategic import Candidate, conflicts_with, index_boxes, search_boxes
 from deconfliction.domain import (
@@ -59,9 +59,10 @@ def detect_and_index(
 ) -> Detection:
     """Find every strategic conflict of ``notice`` with stored volumes of other parties.
 
-    Returns the index rows to store for the notice, the conflicts to store with it, and the party
-    and audience of every notice met (for need-to-know without another query). The caller
-    holds the notice write lock, so no concurrent writer can slip a volume in between.
+    Returns the index rows to store for the notice, the conflicts to store with it (each graded:
+    ``AlertLevels.strategic``), and the party and audience of every notice met (for need-to-know
+    without another query). The caller holds the notice write lock, so no concurrent writer can
+    slip a volume in between.
     """
     rows: list[VolumeRow] = []
     conflicts: list[Conflict] = []
@@ -113,4 +114,25 @@ def detect_and_index(
                 buffers=notice.buffers,
             )
         )
-    return Detection(rows, conflicts, audiences)
+    return Detection(rows, graded(line, tx, notice, conflicts), audiences)
+
+
+def graded(line: Line, tx: Tx, notice: Notice, conflicts: Sequence[Conflict]) -> list[Conflict]:
+    """Each conflict of ``notice`` with its severity: caution when a protected notice is on
+    either side or the overlap starts soon, else advisory."""
+    if not conflicts:
+        return []
+    now = line.clock()
+    protected = tx.protected_notices([c.notice_b for c in conflicts])
+    if notice.protected:
+        protected.add(notice.id)
+    return [
+        replace(
+            c,
+            severity=line.alerts.strategic(
+                c.notice_a in protected or c.notice_b in protected,
+                (c.window.start - now).total_seconds(),
+            ),
+        )
+        for c in conflicts
+    ]

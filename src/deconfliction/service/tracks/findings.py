@@ -123,7 +123,7 @@ def _tactical(tracks: Sequence[Track], now: datetime, settings: ScanSettings) ->
                 t_out_s=t_out if np.isfinite(t_out) else None,
                 tcpa_s=tcpa,
                 distance_m=dcpa,
-                detail=f"closest approach {dcpa:,.0f} m in {tcpa:.0f} s",
+                detail=f"closest approach {dcpa:,.0f} m",
             )
         )
     return out
@@ -198,11 +198,7 @@ def _intrusions(
                 visible_b=row.audience or Audience(),
                 t_in_s=x.t_in_s,
                 distance_m=x.distance_m,
-                detail=(
-                    "inside the volume"
-                    if x.t_in_s <= 0
-                    else f"predicted to enter the volume in {x.t_in_s:.0f} s"
-                ),
+                detail=("inside the volume" if x.t_in_s <= 0 else "predicted to enter the volume"),
             )
         )
     return out
@@ -321,8 +317,8 @@ def _breaches(
                 detail=(
                     f"inside the area agreed with {c.beneficiary} to {c.request.request}"
                     if x.t_in_s <= 0
-                    else f"predicted in {x.t_in_s:.0f} s to enter the area agreed with "
-                    f"{c.beneficiary} to {c.request.request}"
+                    else f"predicted to enter the area agreed with {c.beneficiary} to "
+                    f"{c.request.request}"
                 ),
             )
         )

@@ -22,11 +22,13 @@ from datetime import datetime, timedelta
 from deconfliction.bus import Periodic
 from deconfliction.detect.settings import ScanSettings
 from deconfliction.domain import (
+    AlertLevels,
     Audience,
     ConflictKind,
     ConflictStatus,
     EventKind,
     Member,
+    Retell,
     Role,
     Track,
     TrackConflict,
@@ -75,7 +77,9 @@ def scan(line: Line, settings: ScanSettings | None = None) -> ScanResult:
     live_keys = {t.key for t in tracks}
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()
-        opened, updated, closed, logged = _reconcile(tx, line, findings, live_keys, now)
+        opened, updated, closed, logged = _reconcile(
+            tx, line, findings, live_keys, now, settings.retell
+        )
     if logged:
         line.signal.notify(logged)
     return ScanResult(now, len(tracks), opened, updated, closed, time.perf_counter() - started)
@@ -88,8 +92,9 @@ def _at(now: datetime, seconds: float | None) -> datetime | None:
     return None if seconds is None else now + timedelta(seconds=seconds)
 
 
-def _conflict(f: Finding, cid: str, now: datetime) -> TrackConflict:
+def _conflict(f: Finding, cid: str, now: datetime, alerts: AlertLevels) -> TrackConflict:
     t_in = now + timedelta(seconds=f.t_in_s)
+    protected = f.movement is not None and f.movement.protected
     return TrackConflict(
         id=cid,
         kind=f.kind,
@@ -116,13 +121,22 @@ def _conflict(f: Finding, cid: str, now: datetime) -> TrackConflict:
         detected_at=now,
         updated_at=now,
         agreement=f.agreement,
+        severity=alerts.on_tracks(f.kind, f.t_in_s, protected),
     )
 
 
 def _reconcile(
-    tx: Tx, line: Line, findings: Sequence[Finding], live_tracks: set[str], now: datetime
+    tx: Tx,
+    line: Line,
+    findings: Sequence[Finding],
+    live_tracks: set[str],
+    now: datetime,
+    retell: Retell,
 ) -> tuple[list[TrackConflict], list[TrackConflict], list[TrackConflict], int]:
-    """Open, update and close conflicts on tracks, with their events; the last event's seq."""
+    """Open, update and close conflicts on tracks, with their events; the last event's seq.
+
+    A conflict still found is stored and told again only when it changed materially since it
+    was last told (``TrackConflict.differs_materially``): the stored row is what was told."""
     live = {c.key: c for c in tx.live_track_conflicts()}
     recent = {c.key: c for c in tx.closed_track_conflicts_since(now - REOPEN_WITHIN)}
     opened: list[TrackConflict] = []
@@ -138,11 +152,13 @@ def _reconcile(
             # the same encounter again soon after it cleared (a closest approach hovering at the
             # minimum, a track back from stale): the conflict it was, open again
             back = recent[f.key]
-            reopened = replace(_conflict(f, back.id, now), detected_at=back.detected_at)
+            reopened = replace(
+                _conflict(f, back.id, now, line.alerts), detected_at=back.detected_at
+            )
             updated.append(reopened)
             changed.append(reopened)
             continue
-        fresh = _conflict(f, line.new_id() if held is None else held.id, now)
+        fresh = _conflict(f, line.new_id() if held is None else held.id, now, line.alerts)
         if held is None:
             opened.append(fresh)
             continue
@@ -150,7 +166,7 @@ def _reconcile(
         t_in = held.t_in if fresh.t_in <= now and held.t_in <= now else fresh.t_in
         fresh = replace(fresh, status=held.status, t_in=t_in, detected_at=held.detected_at)
         updated.append(fresh)
-        if not fresh.same_encounter(held):
+        if fresh.differs_materially(held, retell):
             changed.append(fresh)
     closed = []
     for key, held in live.items():

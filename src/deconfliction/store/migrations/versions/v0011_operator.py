@@ -24,6 +24,15 @@ def upgrade() -> None:
             batch.add_column(
                 sa.Column("severity", sa.String(8), nullable=False, server_default="advisory")
             )
+    # the deadline duty's question: which advisories now overlap within the caution threshold
+    live_advisory = "severity = 'advisory' AND status IN ('open', 'acknowledged')"
+    op.create_index(
+        "ix_conflict_advisory_start",
+        "conflict",
+        ["window_start_us"],
+        sqlite_where=sa.text(live_advisory),
+        postgresql_where=sa.text(live_advisory),
+    )
     op.create_table(
         "conflict_ack",
         sa.Column("conflict_id", sa.String(128), primary_key=True),
@@ -36,6 +45,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("conflict_ack")
+    op.drop_index("ix_conflict_advisory_start", "conflict")
     for table in ("track_conflict", "conflict"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("severity")
