@@ -112,11 +112,16 @@ def test_a_notice_declared_inside_an_agreed_area_is_a_breach(talk: tuple[Api, Cl
         "time": {"start": z(NOW + timedelta(hours=3)), "end": z(NOW + timedelta(hours=4))},
     }
     made = api.post("red", {"kind": "operation", "audience": [], "volumes": [inside]}).json()
-    api.post("red", {"kind": "operation", "audience": [], "volumes": [elsewhere, later]})
-    assert scan(api)["opened"] == 1
+    # the answer to the call that declared it names the breach, not the next scan
+    [answered] = made["conflicts"]
+    assert (answered["kind"], answered["reason"]) == ("strategic", "breach")
+    assert answered["severity"] == "caution"  # an agreement is broken
+    other = api.post("red", {"kind": "operation", "audience": [], "volumes": [elsewhere, later]})
+    assert other.json()["conflicts"] == []
+    assert scan(api)["opened"] == 0  # the scan finds the same breach, already open
     [to_red] = [c for c in conflicts(api, "red", "strategic") if c.get("reason") == "breach"]
     [to_blue] = [c for c in conflicts(api, "blue", "strategic") if c.get("reason") == "breach"]
-    assert to_red["id"] == to_blue["id"] and to_blue["agreement"] == request
+    assert to_red["id"] == to_blue["id"] == answered["id"] and to_blue["agreement"] == request
     assert to_red["mine"] == {"party": "red", "notice": made["notice"]["id"], "volume": 0}
     assert to_blue["other"] == {"party": "red"} and to_blue["redacted"] is True  # red's notice
     assert to_red["t_in"] == z(NOW + timedelta(hours=1))

@@ -12,7 +12,7 @@ from deconfliction import service
 from deconfliction.api.auth import Caller
 from deconfliction.api.notices import NoticeId
 from deconfliction.api.respond import json_response
-from deconfliction.api.schemas import ConflictList, ConflictOut, ScanOut
+from deconfliction.api.schemas import ConflictList, ConflictOut, ErrorOut, ScanOut
 from deconfliction.domain import ConflictKind
 from deconfliction.service import Line, ScanSettings
 from deconfliction.wire import conflict_json, utc_z
@@ -38,6 +38,20 @@ def install(app: FastAPI, settings: ScanSettings) -> None:
     def conflict(conflict_id: NoticeId, caller: Caller) -> Response:
         """One conflict your party is part of."""
         return json_response(conflict_json(service.get_conflict(line, caller, conflict_id)))
+
+    @app.post(
+        "/v1/conflicts/{conflict_id}/ack",
+        response_model=ConflictOut,
+        tags=["conflicts"],
+        responses={403: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut}},
+    )
+    def acknowledge(conflict_id: NoticeId, caller: Caller) -> Response:
+        """Say that your party has seen this conflict and is acting (coordinators and admins of a
+        side): the conflict shows who and when, and becomes ``acknowledged`` for your party
+        until it rises above the severity you acknowledged. Both sides are told in one
+        ``conflict.updated`` event; acknowledging again changes nothing."""
+        view = service.acknowledge_conflict(line, caller, conflict_id)
+        return json_response(conflict_json(view))
 
     @app.post("/v1/scan", response_model=ScanOut, tags=["conflicts"])
     def scan_now(caller: Caller) -> Response:

@@ -140,6 +140,13 @@ class WindowOut(BaseModel):
     end: AwareDatetime
 
 
+class AckOut(BaseModel):
+    party: str
+    member: str | None = Field(None, description="who acknowledged: given for your own party only")
+    at: AwareDatetime
+    severity: Severity = Field(description="the conflict's severity when it was acknowledged")
+
+
 class ConflictOut(BaseModel):
     id: str
     kind: ConflictKind
@@ -176,12 +183,21 @@ class ConflictOut(BaseModel):
         description="deviation: off-corridor, off-schedule, stopped or near-volume; "
         "intrusion: breach, when it breaks an agreement",
     )
-    detail: str | None = Field(None, description="one sentence for people")
-    updated_at: AwareDatetime | None = Field(None, description="on tracks: last scan that saw it")
+    detail: str | None = Field(
+        None, description="one sentence for people, as of the last material change"
+    )
+    updated_at: AwareDatetime | None = Field(
+        None, description="on tracks: when it last changed materially (and was told again)"
+    )
     agreement: str | None = Field(
         None,
         description="a breach (reason 'breach'): the accepted vacate or keep-clear request whose "
         "area the track's party agreed to stay out of",
+    )
+    acknowledged_by: list[AckOut] = Field(
+        default_factory=list,
+        description="each side's acknowledgement, oldest first; status is 'acknowledged' for "
+        "you while yours holds (an escalation above the severity you acknowledged reopens it)",
     )
 
 

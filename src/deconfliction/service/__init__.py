@@ -8,7 +8,12 @@ repeats a rule. Capabilities live in packages (``notices``, ``tracks``, ``conver
 from deconfliction.config import LineConfig
 from deconfliction.detect.settings import ScanSettings
 from deconfliction.domain import NoticeDraft
-from deconfliction.service.conflicts import get_conflict, list_conflicts
+from deconfliction.service.conflicts import (
+    acknowledge_conflict,
+    escalate_conflicts,
+    get_conflict,
+    list_conflicts,
+)
 from deconfliction.service.conversation import (
     ThreadView,
     acknowledge_message,
@@ -19,6 +24,7 @@ from deconfliction.service.conversation import (
     open_thread,
     post_message,
 )
+from deconfliction.service.declare import create_notice, update_notice
 from deconfliction.service.deliveries import delivered_from_events
 from deconfliction.service.duties import Deadlines, deadline_duties
 from deconfliction.service.events import Received, Subscription, events_for, received
@@ -29,11 +35,9 @@ from deconfliction.service.notices import (
     NoticeResult,
     ReceiptsView,
     acknowledge,
-    create_notice,
     get_notice,
     list_notices,
     receipts_of,
-    update_notice,
     withdraw_notice,
 )
 from deconfliction.service.parties import (
@@ -106,6 +110,8 @@ __all__ = [
     "events_for",
     "expire_requests",
     "get_conflict",
+    "acknowledge_conflict",
+    "escalate_conflicts",
     "get_notice",
     "get_thread",
     "hash_token",

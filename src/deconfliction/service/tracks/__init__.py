@@ -7,9 +7,16 @@ from deconfliction.service.tracks.reports import (
     list_tracks,
     report_tracks,
 )
-from deconfliction.service.tracks.scan import Scanner, ScanResult, require_scanner, scan
+from deconfliction.service.tracks.scan import (
+    Scanner,
+    ScanResult,
+    breaches_of,
+    require_scanner,
+    scan,
+)
 
 __all__ = [
+    "breaches_of",
     "ReportResult",
     "ScanResult",
     "Scanner",

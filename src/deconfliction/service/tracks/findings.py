@@ -33,7 +33,7 @@ from deconfliction.service.line import Line
 from deconfliction.service.notices.strategic import candidate_from_row
 from deconfliction.store.base import Tx, VolumeRow
 
-__all__ = ["Finding", "NoticeSide", "find_all"]
+__all__ = ["Finding", "NoticeSide", "find_all", "notice_breaches"]
 
 _BOX_CHUNK = 200
 
@@ -77,7 +77,7 @@ def find_all(
         *_intrusions(tx, line, tracks, now, settings),
         *_deviations(tx, tracks, now, settings),
         *_breaches(tx, tracks, now, settings),
-        *_notice_breaches(tx, now),
+        *notice_breaches(tx, now),
     ]
 
 
@@ -325,11 +325,14 @@ def _breaches(
     return out
 
 
-def _notice_breaches(tx: Tx, now: datetime) -> list[Finding]:
+def notice_breaches(tx: Tx, now: datetime, notice: Notice | None = None) -> list[Finding]:
     """Active notices of a committed party whose volumes meet the area it agreed to stay out
-    of, in time and altitude (closed intervals) and on the ground (distance 0)."""
+    of, in time and altitude (closed intervals) and on the ground (distance 0); only those of
+    ``notice`` when one is given."""
     out = []
     for c in commitments_in_force(tx, now):
+        if notice is not None and c.party != notice.party:
+            continue
         for i, v in enumerate(c.volumes):
             shape = prepare(v.footprint)
             agreed = Candidate.of(f"{c.request.id}#{i}", c.beneficiary, v, shape)
@@ -337,6 +340,7 @@ def _notice_breaches(tx: Tx, now: datetime) -> list[Finding]:
                 r
                 for r in tx.candidates(index_boxes(agreed, Buffers()))
                 if r.party == c.party
+                and (notice is None or r.notice_id == notice.id)
                 and r.time.gap_s(v.time) == 0.0
                 and r.altitude.gap_m(v.altitude) == 0.0
             ]

@@ -28,6 +28,7 @@ from deconfliction.domain import (
     ConflictStatus,
     EventKind,
     Member,
+    Notice,
     Retell,
     Role,
     Track,
@@ -36,10 +37,10 @@ from deconfliction.domain import (
 from deconfliction.errors import PermissionDenied
 from deconfliction.service.line import Line
 from deconfliction.service.told import track_conflict_events
-from deconfliction.service.tracks.findings import Finding, NoticeSide, find_all
+from deconfliction.service.tracks.findings import Finding, NoticeSide, find_all, notice_breaches
 from deconfliction.store.base import Tx
 
-__all__ = ["ScanResult", "Scanner", "require_scanner", "scan"]
+__all__ = ["ScanResult", "Scanner", "breaches_of", "require_scanner", "scan"]
 
 REOPEN_WITHIN = timedelta(minutes=2)
 """An encounter found again this soon after its conflict closed reopens that conflict."""
@@ -83,6 +84,28 @@ def scan(line: Line, settings: ScanSettings | None = None) -> ScanResult:
     if logged:
         line.signal.notify(logged)
     return ScanResult(now, len(tracks), opened, updated, closed, time.perf_counter() - started)
+
+
+def breaches_of(line: Line, notice: Notice) -> list[TrackConflict]:
+    """The live breaches of agreements by ``notice`` (just written), opening those the running
+    detector has not yet found, so that the call that declared the notice answers with them."""
+    now = line.clock()
+    with line.store.transaction() as tx:
+        tx.lock_for_notice_write()
+        findings = notice_breaches(tx, now, notice)
+        if not findings:
+            return []
+        live = {c.key: c for c in tx.live_track_conflicts()}
+        held = [live[f.key] for f in findings if f.key in live]
+        opened = [
+            _conflict(f, line.new_id(), now, line.alerts)
+            for f in {f.key: f for f in findings if f.key not in live}.values()
+        ]
+        tx.insert_track_conflicts(opened)
+        logged = tx.append_events(track_conflict_events(EventKind.CONFLICT_OPENED, opened, now))
+    if logged:
+        line.signal.notify(logged[-1].seq)
+    return [*held, *opened]
 
 
 # -- keeping conflicts up to date -------------------------------------------------------------
