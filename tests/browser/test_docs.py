@@ -19,6 +19,9 @@ def test_swagger_ui_renders_every_operation_from_the_line_alone(page: Page, serv
     post = page.page.locator(".opblock-post", has_text="/v1/notices").first
     post.wait_for(timeout=TIMEOUT_MS)
     assert "POST" in post.inner_text()
+    # its request body's first example: the seed scenario's field hospital
+    post.locator(".opblock-summary").first.click()
+    page.page.get_by_text("Field hospital, Deir ez-Zor").first.wait_for(timeout=TIMEOUT_MS)
     page.page.wait_for_load_state("networkidle")
 
     assert page.elsewhere() == [], f"/docs reached beyond the line: {page.elsewhere()}"
