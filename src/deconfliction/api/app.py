@@ -17,6 +17,7 @@ from deconfliction import __version__, service
 from deconfliction.api import (
     conflicts,
     conversation,
+    docs,
     errors,
     keys,
     notices,
@@ -81,7 +82,8 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
             if recorder is not None:
                 recorder.stop()
 
-    app = FastAPI(
+    # /docs and /redoc load every script, style and icon from the line: it may have no CDN
+    app = docs.documented_app(
         title="Deconfliction Line",
         version=__version__,
         summary="Tell each other where you will be; learn of conflicts before they happen.",

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import FastAPI, Path, Query, Request
+from fastapi import Body, FastAPI, Path, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from deconfliction import service
+from deconfliction.api import examples
 from deconfliction.api.auth import Caller
 from deconfliction.api.convert import volume_from
 from deconfliction.api.respond import json_response
@@ -187,7 +188,9 @@ def install(app: FastAPI) -> None:
     line: Line = app.state.line
 
     @app.post("/v1/threads", status_code=201, response_model=ThreadOut, tags=["threads"])
-    def open_thread(body: ThreadIn, caller: Caller) -> Response:
+    def open_thread(
+        body: Annotated[ThreadIn, Body(openapi_examples=examples.THREAD)], caller: Caller
+    ) -> Response:
         """Open a thread between your party and others (coordinators)."""
         thread = service.open_thread(line, caller, body.parties, body.subject)
         return json_response(thread_json(thread), 201, {"Location": f"/v1/threads/{thread.id}"})
@@ -216,7 +219,10 @@ def install(app: FastAPI) -> None:
         tags=["threads"],
     )
     async def send(
-        thread_id: ThreadId, body: MessageIn, caller: Caller, request: Request
+        thread_id: ThreadId,
+        body: Annotated[MessageIn, Body(openapi_examples=examples.MESSAGE)],
+        caller: Caller,
+        request: Request,
     ) -> Response:
         """Send a request, reply or note on a thread of your party (coordinators).
 

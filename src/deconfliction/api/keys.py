@@ -5,12 +5,15 @@ The rules live in ``service.parties.keys``; the statements signed in ``record.st
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Annotated
+
+from fastapi import Body, FastAPI
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from deconfliction import service
+from deconfliction.api import examples
 from deconfliction.api.auth import Caller
 from deconfliction.api.respond import json_response
 from deconfliction.service import Line
@@ -41,7 +44,9 @@ def install(app: FastAPI) -> None:
     line: Line = app.state.line
 
     @app.put("/v1/members/me/key", response_model=KeyOut, tags=["members"])
-    async def put_key(body: KeyIn, caller: Caller) -> Response:
+    async def put_key(
+        body: Annotated[KeyIn, Body(openapi_examples=examples.KEY)], caller: Caller
+    ) -> Response:
         """Register (or replace) the public key your signed acknowledgements and messages are
         checked with. A `key.registered` event tells every party."""
         key = await run_in_threadpool(service.register_key, line, caller, body.public_key)

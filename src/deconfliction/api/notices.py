@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import FastAPI, Header, Path, Query
+from fastapi import Body, FastAPI, Header, Path, Query
 from starlette.responses import Response
 
 from deconfliction import service
+from deconfliction.api import examples
 from deconfliction.api.auth import Caller
 from deconfliction.api.convert import bbox_param, draft_from
 from deconfliction.api.respond import json_response
@@ -52,7 +53,9 @@ def install(app: FastAPI) -> None:
     line: Line = app.state.line
 
     @app.post("/v1/notices", status_code=201, response_model=NoticeWithConflicts, tags=["notices"])
-    def create(body: NoticeIn, caller: Caller) -> Response:
+    def create(
+        body: Annotated[NoticeIn, Body(openapi_examples=examples.NOTICE)], caller: Caller
+    ) -> Response:
         """Declare a notice; the answer lists the strategic conflicts it raises."""
         # the use case reads the draft (geometry costs) once the member may write
         result = service.create_notice(line, caller, lambda: draft_from(body))
@@ -94,7 +97,7 @@ def install(app: FastAPI) -> None:
     @app.put("/v1/notices/{notice_id}", response_model=NoticeWithConflicts, tags=["notices"])
     def replace(
         notice_id: NoticeId,
-        body: NoticeIn,
+        body: Annotated[NoticeIn, Body(openapi_examples=examples.NOTICE_REPLACEMENT)],
         caller: Caller,
         if_match: Annotated[str | None, Header(description="the ETag you are replacing")] = None,
     ) -> Response:

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from deconfliction.api import examples
 from deconfliction.api.auth import Caller
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import AckIn, ReceiptList, ReceiptOut, Signature, SignedOut
@@ -55,7 +56,9 @@ def install(app: FastAPI) -> None:
 
     @app.post("/v1/notices/{notice_id}/ack", response_model=ReceiptOut, tags=["receipts"])
     async def ack(
-        notice_id: NoticeId, caller: Caller, body: Annotated[AckIn | None, Body()] = None
+        notice_id: NoticeId,
+        caller: Caller,
+        body: Annotated[AckIn | None, Body(openapi_examples=examples.ACK)] = None,
     ) -> Response:
         """Acknowledge a notice shared with you (its current version, or `version`).
 
@@ -90,7 +93,7 @@ def install(app: FastAPI) -> None:
         thread_id: ThreadId,
         message_id: MessageId,
         caller: Caller,
-        body: Annotated[MessageAckIn | None, Body()] = None,
+        body: Annotated[MessageAckIn | None, Body(openapi_examples=examples.MESSAGE_ACK)] = None,
     ) -> Response:
         """Acknowledge a message another party sent on a thread of yours (409 for your own).
 

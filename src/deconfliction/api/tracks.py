@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from deconfliction import service
+from deconfliction.api import examples
 from deconfliction.api.auth import Caller
 from deconfliction.api.convert import bbox_param
 from deconfliction.api.respond import json_response
@@ -104,11 +105,13 @@ def install(app: FastAPI) -> None:
                             "type": "array",
                             "maxItems": MAX_REPORTS,
                             "items": {"$ref": "#/components/schemas/TrackIn"},
-                        }
+                        },
+                        "examples": examples.TRACKS,
                     },
                     "application/x-ndjson": {
                         "schema": {"$ref": "#/components/schemas/TrackIn"},
                         "description": "one report per line",
+                        "examples": examples.TRACKS_NDJSON,
                     },
                 },
             }
