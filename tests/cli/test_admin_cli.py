@@ -85,4 +85,9 @@ def test_demo_loads_the_scenario_with_its_conflicts(tmp_path: Path) -> None:
     coalition = list_conflicts(line, members["coalition"])
     assert sorted(v.other.party for v in coalition) == ["counterpart", "un-ocha"]
     assert not any(v.redacted for v in coalition)
+    # the coalition has acknowledged the conflicts of its air operation; the others have not
+    assert {v.status.value for v in coalition} == {"acknowledged"}
+    [with_convoy] = [v for v in coalition if v.other is not None and v.other.party == "un-ocha"]
+    assert with_convoy.severity.value == "caution"  # the convoy is protected
+    assert {v.status.value for v in un} == {"open"}
     line.store.close()

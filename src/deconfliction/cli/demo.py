@@ -75,6 +75,11 @@ def load_scenario(line: service.Line) -> Loaded:
         _converse(line, members, t, base, now)
     for a in scenario.get("acknowledgements", []):
         _acknowledge(line, members[a["party"]], notice_ids[a["notice"]], a["signed"])
+    for a in scenario.get("conflicts_acknowledged", []):
+        member = members[a["party"]]
+        for c in service.list_conflicts(line, member, live_only=True):
+            if c.mine is not None and c.mine.notice == notice_ids[a["notice"]]:
+                service.acknowledge_conflict(line, member, c.id)
     feed = Feed(line, assets_from(scenario["tracks"], notice_ids, now), members)
     feed.report_once()
     return Loaded(tokens, members, feed, notice_ids)
