@@ -205,24 +205,22 @@ def conflict_sides(c: Body, names: Names | None = None) -> str:
 
 
 def conflict_when(c: Body, at: Any = None) -> str:
-    """When: the window (strategic), or the time to loss of separation and the closest
-    approach (tracks), counted from ``at`` (the event's time) or when it was last updated."""
+    """When: the window (strategic), or the time to loss of separation (tracks), counted from
+    ``at`` (the event's time) or when the conflict was last updated."""
     if "window" in c:
         return span(c["window"]["start"], c["window"]["end"])
     if not c.get("t_in"):
         return ""
     now = _instant(at) or _instant(c.get("updated_at")) or _instant(c.get("detected_at"))
     t_in = _instant(c["t_in"])
-    lost = "separation lost" if c.get("kind") == "tactical" else "in"
     if c.get("status") in ("resolved", "expired"):
         return f"ended ({c['status']})"
+    tactical = c.get("kind") == "tactical"
     if now is None or t_in is None or t_in <= now:
-        out = f"{lost} since {hhmm(c['t_in'])}" if c.get("kind") == "tactical" else "now"
+        out = f"{'separation lost ' if tactical else ''}since {hhmm(c['t_in'])}"
     else:
-        verb = "loses separation in" if c.get("kind") == "tactical" else "in"
+        verb = "loses separation in" if tactical else "in"
         out = f"{verb} {duration((t_in - now).total_seconds())} ({hhmm(c['t_in'])})"
-    if c.get("cpa") and c.get("kind") == "tactical":
-        out += f", closest at {hhmm(c['cpa'])}"
     return out
 
 
@@ -242,10 +240,21 @@ def _conflict(c: Body, kind: str, at: Any, names: Names) -> Text:
     words = [f"{head}{with_}: {conflict_sides(c, names)}"]
     if when := conflict_when(c, at):
         words.append(when)
-    if "distance_m" in c:
-        apart = "closest approach" if c.get("kind") == "tactical" else "now"
-        words.append(f"{apart} {distance(c['distance_m'])}" if c.get("t_in") else
-                     f"{distance(c['distance_m'])} apart")  # fmt: skip
-    if c.get("detail") and c.get("kind") in ("deviation", "intrusion"):
-        words.append(str(c["detail"]))
+    words += _how_far(c)
     return Text.assemble(severity(c.get("severity")), " ", ", ".join(words))
+
+
+def _how_far(c: Body) -> list[str]:
+    """The distance, in the words its kind needs; a deviation's detail says its own."""
+    out = []
+    if "distance_m" in c and not (c.get("kind") == "deviation" and c.get("detail")):
+        if c.get("kind") == "tactical":
+            at = f" at {hhmm(c['cpa'])}" if c.get("cpa") else ""
+            out.append(f"closest approach {distance(c['distance_m'])}{at}")
+        elif c.get("t_in"):
+            out.append(f"{distance(c['distance_m'])} away now")
+        else:
+            out.append(f"{distance(c['distance_m'])} apart")
+    if c.get("detail") and c.get("kind") in ("deviation", "intrusion"):
+        out.append(str(c["detail"]))
+    return out
