@@ -5,11 +5,11 @@ share their first eight hex digits, so a head says nothing. The tail is random, 
 shows the shortest **tail** (at least ``MIN_SHOWN`` characters) that no other id it knows ends
 with, and accepts an id, any prefix of one, or any tail of one, when exactly one id matches.
 
->>> ids = ["0193a1b2-0000-7000-8000-00000000aa11", "0193a1b2-0001-7000-8000-00000001aa11"]
+>>> ids = ["0193a1b2-0000-7000-8000-0000004c5aa1", "0193a1b2-0001-7000-8000-0000014c5aa1"]
 >>> [short(i, ids) for i in ids]
-['000000aa11', '000001aa11']
->>> resolve("1aa11", ids, "notice")
-'0193a1b2-0001-7000-8000-00000001aa11'
+['04c5aa1', '14c5aa1']
+>>> resolve("14c5aa1", ids, "notice")
+'0193a1b2-0001-7000-8000-0000014c5aa1'
 """
 
 from __future__ import annotations
@@ -37,15 +37,16 @@ def shorten(ids: Iterable[str], minimum: int = MIN_SHOWN) -> dict[str, str]:
     >>> shorten(["x-1234567", "y-9234567"])["x-1234567"]
     '1234567'
     """
-    known = sorted(set(ids), key=lambda i: i[::-1])  # by reversed id: shared tails are neighbours
-    out: dict[str, str] = {}
+    given = list(dict.fromkeys(ids))
+    known = sorted(given, key=lambda i: i[::-1])  # by reversed id: shared tails are neighbours
+    found: dict[str, str] = {}
     for k, ident in enumerate(known):
         need = minimum
         for other in (known[k - 1] if k else None, known[k + 1] if k + 1 < len(known) else None):
             if other is not None:
                 need = max(need, _common_tail(ident, other) + 1)
-        out[ident] = ident[-need:] if need < len(ident) else ident
-    return out
+        found[ident] = ident[-need:] if need < len(ident) else ident
+    return {ident: found[ident] for ident in given}
 
 
 def short(ident: str, among: Iterable[str] = ()) -> str:
