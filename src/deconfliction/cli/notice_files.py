@@ -44,7 +44,10 @@ def read_json(path: str) -> Any:
 def notice_body(doc: Any, name: str) -> Body:
     """The body of a notice from a parsed file: the API's JSON, or GeoJSON features."""
     if not isinstance(doc, dict):
-        raise BadFile(f"{name}: a notice is a JSON object, not a {type(doc).__name__}")
+        raise BadFile(
+            f"{name}: holds a JSON {type(doc).__name__}, not a GeoJSON FeatureCollection "
+            "or a notice (an object with volumes)"
+        )
     if doc.get("type") == "FeatureCollection":
         features = doc.get("features")
         if not isinstance(features, list) or not features:
