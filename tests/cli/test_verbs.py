@@ -163,6 +163,12 @@ def test_tracks_from_csv_and_ndjson(
     assert conflicts["conflicts"], "blue-1 and red-1 fly head-on"
     said = " ".join(ok("conflicts", "--kind", "tactical").stdout.split())
     assert "your RED201 (red-1) and blue's BLU101 (blue-1)" in said
+    monkeypatch.setenv("COLUMNS", "100")  # tables fit 100 columns, ids whole
+    for verb in (["conflicts"], ["tracks", "list"], ["notice", "list"], ["threads"]):
+        out = ok(*verb).stdout
+        assert all(len(line) <= 100 for line in out.splitlines()), out
+    short = [c["id"][-6:] for c in conflicts["conflicts"]]
+    assert all(s in ok("conflicts").stdout for s in short)
     bad = tmp_path / "bad.csv"
     bad.write_text("id,lat,lon,alt_m,gs_mps,trk_deg,vs_mps\nx,north,1,1,1,1,1\n")
     assert "line 2: lat 'north' is not a number" in refused(2, "tracks", "post", str(bad))
