@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from deconfliction import service
 from deconfliction.api.app import create_app
 from deconfliction.cli.main import app
-from deconfliction.cli.watch import follow, summary
+from deconfliction.cli.watch import follow
 from deconfliction.domain import Role
 from deconfliction.service import Line
 from tests.api.conftest import NOW, notice, square
@@ -166,10 +166,14 @@ def test_watch_once_prints_a_line_a_person_can_read(
     lines = r.stdout.splitlines()
     assert len(lines) == 3
     assert "#1" in lines[0] and "notice.created" in lines[0]
-    assert 'blue: "Convoy [north]" (operation, active, v1, shared with all)' in lines[0]
-    assert "shared with blue" in lines[1]
+    declared = 'blue declared operation "Convoy [north]" v1, 11-25 13:00Z to 15:00Z, shared'
+    assert declared in lines[0]
+    assert 'red declared operation "test" v1' in lines[1] and "shared with blue" in lines[1]
     assert "conflict.opened" in lines[2]
-    assert "strategic open with blue, 11-25 13:00Z to 15:00Z" in lines[2]
+    assert (
+        'advisory new strategic conflict with blue: your "test" and blue\'s "Convoy [north]", '
+        "11-25 13:00Z to 15:00Z, 0 m apart"
+    ) in lines[2]
 
 
 def test_token_from_the_config_file_and_errors_that_say_what_to_do(
@@ -222,7 +226,7 @@ def test_inbox_shows_only_what_is_new_the_second_time(
     assert "6 events" in blues
     receipts = [line for line in blues.splitlines() if "receipt.recorded" in line]
     assert [row.split("│")[1].strip() for row in receipts] == ["4", "7"]
-    assert all("red received notice" in row for row in receipts)
+    assert all('red received "test" v1' in row for row in receipts)
     monkeypatch.setenv("DECONFLICTION_TOKEN", live.tokens["red"])
     everything = cli("inbox", "--all")
     assert "4 events" in everything.stdout and "receipt" not in everything.stdout
@@ -360,41 +364,3 @@ def test_reconnect_waits_double_up_to_ten_seconds() -> None:
     with httpx.Client(base_url=nobody) as client, pytest.raises(KeyboardInterrupt):
         follow(client, 0, {}, lambda e: None, sleep=sleep)
     assert waits == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
-
-
-@pytest.mark.parametrize(
-    ("event", "line"),
-    [
-        (
-            {"message": {"kind": "request", "request": "vacate", "party": "blue", "to": "red",
-                         "deadline": "2026-11-25T13:00:00Z", "text": "clear the valley"}},
-            'blue: request vacate to red, answer by 2026-11-25 13:00:00Z: "clear the valley"',
-        ),
-        (
-            {"message": {"kind": "reply", "reply": "decline", "party": "red",
-                         "reason": "convoy inbound"}},
-            "red: reply decline (convoy inbound)",
-        ),
-        (
-            {"escalation": {"about": "acknowledgement", "party": "aid", "title": "Hospital",
-                            "version": 2, "missing": ["red"], "due": "2026-11-25T13:00:00Z"}},
-            'aid: "Hospital" v2 not acknowledged by red, due 2026-11-25 13:00:00Z',
-        ),
-        (
-            {"receipt": {"party": "red", "notice": "0193abcd-ef", "version": 3,
-                         "acknowledged_at": "2026-11-25T12:00:00Z"}},
-            "red acknowledged notice 0193abcd v3",
-        ),
-        (
-            {"receipts": [
-                {"party": "aid", "notice": "0193abcd-ef", "version": 1, "acknowledged_at": None},
-                {"party": "red", "notice": "0193abcd-ef", "version": 1,
-                 "acknowledged_at": "2026-11-25T12:00:00Z"},
-            ]},
-            "aid received and red acknowledged notice 0193abcd v1",
-        ),
-        ({"seq": 9, "kind": "x.y", "odd": [1]}, '{"odd":[1]}'),
-    ],
-)  # fmt: skip
-def test_summaries_of_messages_escalations_and_receipts(event: dict[str, Any], line: str) -> None:
-    assert summary(event) == line

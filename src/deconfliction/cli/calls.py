@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from deconfliction.cli.client import connect, err, fail, load_config, refused
+from deconfliction.cli.client import connect, err, fail, load_config, refused, unreachable
 
 __all__ = ["AsJson", "Body", "call", "console", "print_raw", "segment"]
 
@@ -26,14 +26,25 @@ Body = dict[str, Any]
 AsJson = Annotated[bool, typer.Option("--json", help="print the line's answer as JSON")]
 
 
-def call(server: str | None, method: str, path: str, body: Body | None = None) -> Any:
-    """The line's JSON answer to one request; a refusal or an unreachable line exits."""
+def call(
+    server: str | None,
+    method: str,
+    path: str,
+    body: Body | list[Body] | None = None,
+    headers: dict[str, str] | None = None,
+    content: bytes | None = None,
+) -> Any:
+    """The line's JSON answer to one request (a JSON ``body``, or raw ``content`` with its
+    content-type in ``headers``); a refusal or an unreachable line exits."""
     cfg = load_config(server)
     try:
         with connect(cfg) as client:
-            r = client.request(method, path, json=body)
+            if content is not None:
+                r = client.request(method, path, content=content, headers=headers)
+            else:
+                r = client.request(method, path, json=body, headers=headers)
     except httpx.TransportError as e:
-        raise fail(f"cannot reach the line at {cfg.server} ({type(e).__name__})", 1) from None
+        raise fail(f"{unreachable(cfg.server)} ({type(e).__name__})", 1) from None
     if not r.is_success:
         raise _refused(r)
     return r.json()

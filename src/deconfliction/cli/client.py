@@ -32,6 +32,7 @@ __all__ = [
     "load_config",
     "refused",
     "state_path",
+    "unreachable",
 ]
 
 DEFAULT_SERVER = "http://127.0.0.1:8470"
@@ -52,6 +53,11 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Say what went wrong on stderr; the exit to raise (2: usage or credentials, 1: the line)."""
     err.print(f"[red]error:[/red] {escape(message)}")
     return typer.Exit(code)
+
+
+def unreachable(server: str) -> str:
+    """What to say when nothing answers at ``server``."""
+    return f"cannot reach the line at {server} — is it running?"
 
 
 def config_path(env: Environment | None = None) -> Path:

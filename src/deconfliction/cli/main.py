@@ -8,12 +8,16 @@ from typing import Annotated
 import typer
 
 from deconfliction.cli.admin import member_app, party_app
+from deconfliction.cli.conflicts import conflict_app, conflicts
 from deconfliction.cli.demo import demo
 from deconfliction.cli.detect import detect_app
 from deconfliction.cli.keys import key_app
+from deconfliction.cli.notices import notice_app
 from deconfliction.cli.options import DbOption, HBuffer, TBuffer, VBuffer
+from deconfliction.cli.parties import parties
 from deconfliction.cli.record import record_app
 from deconfliction.cli.talk import install as install_talk
+from deconfliction.cli.tracks import tracks_app
 from deconfliction.cli.watch import inbox, watch
 
 app = typer.Typer(
@@ -26,6 +30,11 @@ app.add_typer(party_app, name="party")
 app.add_typer(member_app, name="member")
 app.add_typer(key_app, name="key")
 app.add_typer(record_app, name="record")
+app.add_typer(notice_app, name="notice")
+app.add_typer(conflict_app, name="conflict")
+app.add_typer(tracks_app, name="tracks")
+app.command()(conflicts)
+app.command()(parties)
 app.command()(demo)
 app.command()(watch)
 app.command()(inbox)

@@ -11,7 +11,8 @@ from rich.table import Table
 from deconfliction.cli.calls import AsJson, Body, call, console, print_raw, segment
 from deconfliction.cli.client import ServerOption, fail
 from deconfliction.cli.keys import SignOpt, signature
-from deconfliction.cli.watch import _clock
+from deconfliction.cli.resolve import resolve_message, resolve_notice, resolve_thread
+from deconfliction.cli.show import clock as _clock
 from deconfliction.record import statement
 
 __all__ = ["ack", "install", "receipts"]
@@ -55,6 +56,7 @@ def ack(
     if thread is not None:
         _ack_message(thread, notice_id, version, sign, server, as_json)
         return
+    notice_id = resolve_notice(server, notice_id)
     body: Body = {} if version is None else {"version": version}
     if sign:  # a signature names its version: by default the current one, read now
         wanted = version or int(call(server, "GET", f"/v1/notices/{segment(notice_id)}")["version"])
@@ -71,8 +73,11 @@ def ack(
     )
 
 
-def _message_path(thread: str, message: str) -> str:
-    return f"/v1/threads/{segment(thread)}/messages/{segment(message)}"
+def _message_path(server: str | None, thread: str, message: str) -> tuple[str, str, str]:
+    """The thread and message ids, whole, and the message's path."""
+    thread = resolve_thread(server, thread)
+    message = resolve_message(server, thread, message)
+    return thread, message, f"/v1/threads/{segment(thread)}/messages/{segment(message)}"
 
 
 def _ack_message(
@@ -80,12 +85,13 @@ def _ack_message(
 ) -> None:
     if version is not None:
         raise fail("--version is for notices; a message has one version")
+    thread, message, path = _message_path(server, thread, message)
     body: Body = {}
     if sign:
         body["signature"] = signature(
             server, lambda origin: statement.ack_message(origin, thread, message)
         )
-    receipt = call(server, "POST", f"{_message_path(thread, message)}/ack", body)
+    receipt = call(server, "POST", f"{path}/ack", body)
     if print_raw(receipt, raw):
         return
     console().print(f"{receipt['party']}: message {receipt['message']} " + _receipt_line(receipt))
@@ -107,6 +113,7 @@ def receipts(
     if thread is not None:
         _message_receipts(thread, notice_id, server, as_json)
         return
+    notice_id = resolve_notice(server, notice_id)
     body = call(server, "GET", f"/v1/notices/{segment(notice_id)}/receipts")
     if print_raw(body, as_json):
         return
@@ -135,7 +142,7 @@ def receipts(
 
 
 def _message_receipts(thread: str, message: str, server: str | None, raw: bool) -> None:
-    body = call(server, "GET", f"{_message_path(thread, message)}/receipts")
+    body = call(server, "GET", f"{_message_path(server, thread, message)[2]}/receipts")
     if print_raw(body, raw):
         return
     table = Table(title=f"receipts of message {body['message']}", title_justify="left")

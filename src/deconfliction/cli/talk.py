@@ -26,8 +26,13 @@ from typer.core import TyperGroup
 from deconfliction.cli import receipts as receipt_commands
 from deconfliction.cli.calls import AsJson, Body, call, console, print_raw, segment
 from deconfliction.cli.client import ServerOption, fail
+from deconfliction.cli.ids import shorten
 from deconfliction.cli.keys import SignOpt, signature
-from deconfliction.cli.watch import _clock, _span, summary
+from deconfliction.cli.resolve import resolve_message, resolve_thread
+from deconfliction.cli.sayings import summary
+from deconfliction.cli.show import clock as _clock
+from deconfliction.cli.show import span as _span
+from deconfliction.cli.units import band, distance
 from deconfliction.domain import RequestKind
 from deconfliction.record import statement
 
@@ -119,6 +124,9 @@ def _volume(path: Path) -> Body:
 
 def _send(server: str | None, thread: str, body: Body, sign: bool, as_json: bool) -> None:
     """Post a message on a thread (signed over the body, with ``sign``) and show it."""
+    thread = resolve_thread(server, thread)
+    if body.get("in_reply_to"):
+        body = {**body, "in_reply_to": resolve_message(server, thread, body["in_reply_to"])}
     if sign:
         unsigned = body
         said = signature(server, lambda origin: statement.send(origin, thread, unsigned))
@@ -132,16 +140,21 @@ def _send(server: str | None, thread: str, body: Body, sign: bool, as_json: bool
 def _area(v: Body) -> str:
     shape = (v.get("footprint") or {}).get("type", "area")
     if v.get("radius_m"):
-        shape += f" + {v['radius_m']:,.0f} m"
+        shape += f" + {distance(v['radius_m'])}"
+    out = [shape]
+    if v.get("altitude"):
+        out.append(band(v["altitude"].get("lower_m"), v["altitude"].get("upper_m")))
     t = v.get("time") or {}
-    return f"{shape}, {_span(t.get('start', '?'), t.get('end', '?'))}"
+    if t.get("start") and t.get("end"):
+        out.append(_span(t["start"], t["end"]))
+    return ", ".join(out)
 
 
-def _details(m: Body) -> str:
+def _details(m: Body, shown: dict[str, str] | None = None) -> str:
     """What a message's one line leaves out: a request's state and commitment, what it is about."""
     bits: list[str] = []
     if m.get("kind") == "request":
-        bits.append(str(m.get("state", "?")))
+        bits.append(str(m.get("state") or "open"))
         if m.get("escalated_at"):
             bits.append(f"escalated {_clock(m['escalated_at'])}")
         if m.get("commitment") == "withdrawn":
@@ -149,7 +162,7 @@ def _details(m: Body) -> str:
         elif m.get("commitment"):
             bits.append(f"commitment {m['commitment']}")
     if m.get("in_reply_to"):
-        bits.append(f"re {m['in_reply_to']}")
+        bits.append(f"re {(shown or {}).get(m['in_reply_to'], m['in_reply_to'])}")
     if m.get("window"):
         bits.append(f"window {_span(m['window']['start'], m['window']['end'])}")
     if m.get("volume"):
@@ -162,10 +175,10 @@ def _details(m: Body) -> str:
     return " · ".join(bits)
 
 
-def _print_message(out: Console, m: Body) -> None:
+def _print_message(out: Console, m: Body, shown: dict[str, str]) -> None:
     out.print(Text.assemble((_clock(m.get("created_at")), "dim"), "  ", summary({"message": m})))
-    details = _details(m)
-    out.print(Text.assemble("    ", (str(m.get("id")), "dim"), f"  {details}".rstrip()))
+    details = _details(m, shown)
+    out.print(Text.assemble("    ", (shown[str(m["id"])], "dim"), f"  {details}".rstrip()))
 
 
 def _sent(body: Body, as_json: bool) -> None:
@@ -225,11 +238,13 @@ def threads(
         out.print("no threads yet; open one with `deconfliction thread open PARTY --subject`")
         return
     table = Table(title=f"{len(body['threads'])} threads", title_justify="left")
-    for column in ("id", "subject", "parties", "opened by", "last activity (UTC)"):
+    table.add_column("id", no_wrap=True)
+    for column in ("subject", "parties", "opened by", "last activity (UTC)"):
         table.add_column(column, overflow="fold")
+    shown = shorten(str(t["id"]) for t in body["threads"])
     for t in body["threads"]:
         table.add_row(
-            str(t["id"]),
+            shown[str(t["id"])],
             str(t["subject"]),
             ", ".join(t["parties"]),
             str(t["party"]),
@@ -245,15 +260,16 @@ def show(
     as_json: AsJson = False,
 ) -> None:
     """A thread and its messages, oldest first; each request with its state and commitment."""
-    body = call(server, "GET", f"/v1/threads/{segment(thread_id)}")
+    body = call(server, "GET", f"/v1/threads/{segment(resolve_thread(server, thread_id))}")
     if print_raw(body, as_json):
         return
+    shown = shorten(str(m["id"]) for m in body["messages"])
     t = body["thread"]
     out = console()
     out.print(Text(f'"{t["subject"]}" between {", ".join(t["parties"])}', style="bold"))
     out.print(Text(f"thread {t['id']}, opened by {t['party']} at {_clock(t['created_at'])}", "dim"))
     for m in body["messages"]:
-        _print_message(out, m)
+        _print_message(out, m, shown)
     if not body["messages"]:
         out.print("no messages yet")
 

@@ -12,7 +12,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,9 +31,14 @@ from deconfliction.cli.client import (
     load_config,
     refused,
     state_path,
+    unreachable,
 )
+from deconfliction.cli.names import Names
+from deconfliction.cli.sayings import say
+from deconfliction.cli.show import clock, severity_rank
+from deconfliction.domain import Severity
 
-__all__ = ["follow", "inbox", "parse_sse", "summary", "watch"]
+__all__ = ["Printer", "follow", "inbox", "known_names", "parse_sse", "unreachable", "watch"]
 
 BACKOFF_START_S = 0.5
 BACKOFF_MAX_S = 10.0
@@ -93,10 +97,13 @@ def follow(
 
     Each connection resumes after the last event emitted, and an event at or below it is
     skipped, so a reconnect neither loses nor repeats one. Waits between attempts double from
-    0.5 s up to 10 s and start again once a connection is accepted.
+    0.5 s up to 10 s and start again once a connection is accepted. Until the line has answered
+    once, each attempt says it cannot be reached, rather than that a connection was lost.
     """
     last = after
     delay = BACKOFF_START_S
+    server = str(client.base_url).rstrip("/")
+    connected = False
     while True:
         headers = {"Accept": "text/event-stream", "Last-Event-ID": str(last)}
         why = "the stream ended"
@@ -107,12 +114,18 @@ def follow(
                 elif r.status_code != 200:
                     raise refused(r)
                 else:
+                    connected = True
                     delay = BACKOFF_START_S
                     for event in parse_sse(r.iter_lines()):
                         if event["seq"] > last:
                             emit(event)
                             last = event["seq"]
         except httpx.TransportError as e:
+            if not connected:
+                err.print(f"{unreachable(server)}; trying again in {delay:g} s", style="dim")
+                sleep(delay)
+                delay = min(delay * 2, BACKOFF_MAX_S)
+                continue
             why = f"connection lost ({type(e).__name__})"
         err.print(f"{why}; reconnecting in {delay:g} s after #{last}", style="dim")
         sleep(delay)
@@ -120,127 +133,6 @@ def follow(
 
 
 # -- showing events ------------------------------------------------------------------------------
-
-
-def _clock(text: Any) -> str:
-    try:
-        return datetime.fromisoformat(text).strftime("%Y-%m-%d %H:%M:%SZ")
-    except (TypeError, ValueError):
-        return str(text)
-
-
-def _span(start: str, end: str) -> str:
-    """A window as ``11-25 13:00Z to 15:00Z`` (the end's date only when it differs)."""
-    try:
-        a, b = datetime.fromisoformat(start), datetime.fromisoformat(end)
-    except (TypeError, ValueError):
-        return f"{start} to {end}"
-    tail = "%H:%MZ" if a.date() == b.date() else "%m-%d %H:%MZ"
-    return f"{a.strftime('%m-%d %H:%MZ')} to {b.strftime(tail)}"
-
-
-def _audience(value: Any) -> str:
-    if value == "all":
-        return "shared with all"
-    if not value:
-        return "not shared"
-    return "shared with " + ", ".join(map(str, value))
-
-
-def _notice(n: Event) -> str:
-    kind = n.get("kind", "notice") + (", protected" if n.get("protected") else "")
-    title = n.get("title") or "(untitled)"
-    return (
-        f'{n.get("party", "?")}: "{title}" ({kind}, {n.get("state", "?")}, '
-        f"v{n.get('version', '?')}, {_audience(n.get('audience'))})"
-    )
-
-
-def _conflict(c: Event) -> str:
-    other = (c.get("other") or {}).get("party", "?")
-    out = f"{c.get('kind', '?')} {c.get('status', '?')} with {other}"
-    if "t_in" in c:
-        out += f", in at {_clock(c['t_in'])}"
-    elif "window" in c:
-        out += f", {_span(c['window']['start'], c['window']['end'])}"
-    if "distance_m" in c:
-        out += f", {c['distance_m']:,.0f} m apart"
-    if c.get("reason"):
-        out += f" ({c['reason']})"
-    return out
-
-
-def _short_id(value: Any) -> str:
-    return str(value)[:8]
-
-
-def _message(m: Event) -> str:
-    kind = str(m.get("kind", "message"))
-    what = m.get("request") or m.get("reply")
-    out = f"{m.get('party', '?')}: {kind}" + (f" {what}" if what else "")
-    if m.get("to"):
-        out += f" to {m['to']}"
-    if kind == "request" and m.get("deadline"):
-        out += f", answer by {_clock(m['deadline'])}"
-    if m.get("reason"):
-        out += f" ({m['reason']})"
-    return out + (f': "{m["text"]}"' if m.get("text") else "")
-
-
-def _escalation(e: Event) -> str:
-    if e.get("about") == "acknowledgement":
-        missing = ", ".join(map(str, e.get("missing") or [])) or "?"
-        return (
-            f'{e.get("party", "?")}: "{e.get("title") or _short_id(e.get("notice"))}" '
-            f"v{e.get('version', '?')} not acknowledged by {missing}, due {_clock(e.get('due'))}"
-        )
-    if e.get("about") == "request":
-        return (
-            f"request {_short_id(e.get('message'))} from {e.get('from', '?')} to "
-            f"{e.get('to', '?')} unanswered, due {_clock(e.get('deadline'))}"
-        )
-    return f"{e.get('about', 'a deadline')} passed"
-
-
-def _receipt(r: Event) -> str:
-    state = "acknowledged" if r.get("acknowledged_at") else "received"
-    return f"{r.get('party', '?')} {state} notice {_short_id(r.get('notice'))} v{r.get('version')}"
-
-
-def _receipts(rs: list[Any]) -> str:
-    """Receipts of one notice version: who has received it, who has acknowledged it."""
-    rs = [r for r in rs if isinstance(r, dict)]
-    if not rs:
-        return "receipts"
-    acked = [str(r.get("party")) for r in rs if r.get("acknowledged_at")]
-    got = [str(r.get("party")) for r in rs if not r.get("acknowledged_at")]
-    what = f"notice {_short_id(rs[0].get('notice'))} v{rs[0].get('version')}"
-    parts = []
-    if got:
-        parts.append(f"{', '.join(got)} received")
-    if acked:
-        parts.append(f"{', '.join(acked)} acknowledged")
-    return " and ".join(parts) + f" {what}"
-
-
-def summary(event: Event) -> str:
-    """A short human line for an event: what happened and between whom."""
-    if isinstance(event.get("notice"), dict):
-        return _notice(event["notice"])
-    if isinstance(event.get("conflict"), dict):
-        return _conflict(event["conflict"])
-    if isinstance(event.get("message"), dict):
-        return _message(event["message"])
-    if isinstance(event.get("escalation"), dict):
-        return _escalation(event["escalation"])
-    if isinstance(event.get("receipts"), list):
-        return _receipts(event["receipts"])
-    if isinstance(event.get("receipt"), dict):
-        return _receipt(event["receipt"])
-    rest = {k: v for k, v in event.items() if k not in ("seq", "kind", "at", "subject", "party")}
-    text = orjson.dumps(rest).decode()
-    return text if len(text) <= 120 else text[:119] + "…"
-
 
 _STYLE = {
     "notice": "cyan",
@@ -252,30 +144,60 @@ _STYLE = {
 
 
 def _kind(event: Event) -> Text:
-    kind = str(event.get("kind", "?"))
+    kind = str(event.get("kind", "event"))
     return Text(kind, style=_STYLE.get(kind.split(".")[0], ""))
 
 
 class Printer:
-    """One line per event: rich text, or the event as a JSON line."""
+    """One line per event: rich text in words, or the event as a JSON line; ``severity`` lets
+    through only conflicts at that level or more urgent."""
 
-    def __init__(self, as_json: bool) -> None:
+    def __init__(
+        self, as_json: bool, names: Names | None = None, severity: Severity | None = None
+    ) -> None:
         self.as_json = as_json
+        self.names = names or Names()
+        self.severity = severity
         self.console = Console(highlight=False, soft_wrap=True)
 
+    def admits(self, event: Event) -> bool:
+        return self.severity is None or _urgent(event, self.severity)
+
     def __call__(self, event: Event) -> None:
+        self.names.learn(event)
+        if not self.admits(event):
+            return
         if self.as_json:
             sys.stdout.write(orjson.dumps(event).decode() + "\n")
             sys.stdout.flush()
             return
         line = Text.assemble(
-            (_clock(event.get("at", "")), "dim"),
+            (clock(event.get("at", "")), "dim"),
             f"  #{event.get('seq')}  ",
             _kind(event),
             "  ",
-            summary(event),
+            say(event, self.names),
         )
         self.console.print(line)
+
+
+def _urgent(event: Event, level: Severity) -> bool:
+    c = event.get("conflict")
+    return isinstance(c, dict) and severity_rank(c.get("severity")) <= level.rank
+
+
+def known_names(client: httpx.Client) -> Names:
+    """Titles of the notices and callsigns of the tracks the member may see now, to name them
+    in events; whatever the line does not answer is simply not known."""
+    names = Names()
+    for path, learn in (("/v1/notices", names.learn_notices), ("/v1/tracks", names.learn_tracks)):
+        try:
+            r = client.get(path, params={"limit": _PAGE})
+            if r.status_code == 200:
+                learn(r.json()[path.rsplit("/", 1)[1]])
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            pass
+    return names
 
 
 # -- the commands --------------------------------------------------------------------------------
@@ -288,6 +210,14 @@ Kinds = Annotated[
 Parties = Annotated[
     str | None, typer.Option(help="only changes made by these parties, comma-separated")
 ]
+SeverityOpt = Annotated[
+    Severity | None,
+    typer.Option(
+        "--severity",
+        help="only conflicts at this level or more urgent (warning > caution > advisory)",
+        show_default=False,
+    ),
+]
 AsJson = Annotated[bool, typer.Option("--json", help="print each event as a JSON line")]
 Once = Annotated[bool, typer.Option("--once", help="print the events there are now, then exit")]
 
@@ -297,16 +227,21 @@ def watch(
     after: After = 0,
     kinds: Kinds = None,
     parties: Parties = None,
+    severity: SeverityOpt = None,
     as_json: AsJson = False,
     once: Once = False,
 ) -> None:
-    """Print your events as they happen (one a line), resuming by itself after a dropped
-    connection; Ctrl-C to stop."""
+    """Print your events as they happen, one line each in words, resuming by itself after a
+    dropped connection; Ctrl-C to stop.
+
+    A line that cannot be reached is tried again (0.5 s, doubling to 10 s) until it answers.
+    """
     cfg = load_config(server)
-    out = Printer(as_json)
     params = _params(kinds, parties)
     try:
         with connect(cfg) as client:
+            names = Names() if as_json else _try_names(client)
+            out = Printer(as_json, names, severity)
             if once:
                 for page in pages(client, after, params):
                     for event in page:
@@ -318,8 +253,15 @@ def watch(
     except BrokenPipeError:  # piped into `head` and the like: the reader has had enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(0) from None
-    except httpx.TransportError as e:
-        raise fail(f"cannot reach the line at {cfg.server} ({type(e).__name__})", 1) from None
+    except httpx.TransportError:
+        raise fail(unreachable(cfg.server), 1) from None
+
+
+def _try_names(client: httpx.Client) -> Names:
+    try:
+        return known_names(client)
+    except httpx.TransportError:
+        return Names()  # the stream says it cannot reach the line, and keeps trying
 
 
 def _load_seen(path: Path) -> dict[str, int]:
@@ -340,30 +282,28 @@ def _save_seen(path: Path, seen: dict[str, int]) -> None:
     os.replace(tmp, path)
 
 
-def _inbox_table(events: list[Event], title: str) -> Table:
+def _inbox_table(events: list[Event], title: str, names: Names) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("at (UTC)")
+    table.add_column("at (UTC)", no_wrap=True)
     table.add_column("event")
-    table.add_column("by")
-    table.add_column("what", overflow="fold")
+    table.add_column("what", overflow="fold", ratio=1)
     for e in events:
-        table.add_row(
-            str(e.get("seq")),
-            _clock(e.get("at", "")),
-            _kind(e),
-            str(e.get("party", "")),
-            summary(e),
-        )
+        table.add_row(str(e.get("seq")), clock(e.get("at", "")), _kind(e), say(e, names))
     return table
 
 
-def _read_inbox(cfg: ClientConfig, after: int) -> tuple[list[Event], int]:
+def _read_inbox(
+    cfg: ClientConfig, after: int, params: dict[str, str], as_json: bool
+) -> tuple[list[Event], int, Names]:
     events: list[Event] = []
     with connect(cfg) as client:
-        for page in pages(client, after, {}):
+        for page in pages(client, after, params):
             events.extend(page)
-    return events, max([after, *(e["seq"] for e in events)])
+        names = Names() if as_json else known_names(client)
+    for e in events:
+        names.learn(e)
+    return events, max([after, *(e["seq"] for e in events)]), names
 
 
 def inbox(
@@ -371,25 +311,40 @@ def inbox(
     show_all: Annotated[
         bool, typer.Option("--all", help="every event you may see, not only the new ones")
     ] = False,
+    kinds: Kinds = None,
+    severity: SeverityOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='print {"events": [...], "last": N} as JSON')
+    ] = False,
 ) -> None:
-    """The events for your party that are new since you last looked (all of them with --all)."""
+    """The events for your party that are new since you last looked (all of them with --all),
+    each in words."""
     cfg = load_config(server)
     path = state_path()
     seen = _load_seen(path)
     since = 0 if show_all else seen.get(cfg.member_key, 0)
     try:
-        events, newest = _read_inbox(cfg, since)
-    except httpx.TransportError as e:
-        raise fail(f"cannot reach the line at {cfg.server} ({type(e).__name__})", 1) from None
-    console = Console(highlight=False)
-    if not events:
-        console.print(f"nothing new since #{since}" if since else "no events yet")
+        events, newest, names = _read_inbox(cfg, since, _params(kinds, None), as_json)
+    except httpx.TransportError:
+        raise fail(unreachable(cfg.server), 1) from None
+    if severity is not None:
+        events = [e for e in events if _urgent(e, severity)]
+    if as_json:
+        sys.stdout.write(orjson.dumps({"events": events, "last": newest}).decode() + "\n")
     else:
-        what = f"new since #{since}" if since else "events"
-        console.print(_inbox_table(events, f"{len(events)} {what} on {cfg.server}"))
+        _print_inbox(events, since, cfg.server, names)
     if newest > seen.get(cfg.member_key, 0):
         seen[cfg.member_key] = newest
         try:
             _save_seen(path, seen)
         except OSError as e:
             err.print(f"could not remember what you have seen in {path}: {e}", style="yellow")
+
+
+def _print_inbox(events: list[Event], since: int, server: str, names: Names) -> None:
+    console = Console(highlight=False)
+    if not events:
+        console.print(f"nothing new since #{since}" if since else "no events yet")
+    else:
+        what = f"new since #{since}" if since else "events"
+        console.print(_inbox_table(events, f"{len(events)} {what} on {server}", names))
