@@ -29,9 +29,10 @@ def _z(at: datetime) -> str:
 
 
 def features(lon: float, lat: float, title: str = "Valley") -> dict[str, Any]:
-    """Two volumes over the next hours, as `detect notices` reads them."""
+    """Two volumes from two hours on (an overlap that far ahead is an advisory), as `detect
+    notices` reads them."""
     now = datetime.now(UTC)
-    start, end = _z(now + timedelta(hours=1)), _z(now + timedelta(hours=3))
+    start, end = _z(now + timedelta(hours=2)), _z(now + timedelta(hours=4))
     square = [[lon, lat], [lon + 0.1, lat], [lon + 0.1, lat + 0.1], [lon, lat + 0.1], [lon, lat]]
     return {
         "type": "FeatureCollection",
@@ -129,7 +130,13 @@ def test_conflicts_sorted_and_filtered_by_severity(
     assert cid in shown
     assert "Blue op" in shown and "advisory strategic conflict, open" in shown
     assert orjson.loads(ok("conflict", "show", cid, "--json").stdout)["id"] == cid
+    acked = ok("conflict", "ack", cid[-6:]).stdout
+    assert "red acknowledged" in acked and "advisory" in acked
+    assert "acknowledged by red" in ok("conflict", "show", cid[-6:]).stdout
+    assert orjson.loads(ok("conflict", "ack", cid, "--json").stdout)["status"] == "acknowledged"
     as_member(live, "blue", monkeypatch)
+    for_blue = orjson.loads(ok("conflict", "show", cid, "--json").stdout)
+    assert for_blue["status"] == "open" and for_blue["acknowledged_by"][0]["party"] == "red"
     ok("notice", "withdraw", mine)
     assert "no conflicts live" in ok("conflicts", "--live").stdout
 
@@ -217,6 +224,7 @@ def test_every_verb_from_a_real_process(live: Live, tmp_path: Path) -> None:
     assert "strategic" in run("red", "conflicts", "--live", "--severity", "advisory")
     cid = orjson.loads(run("red", "conflicts", "--json"))["conflicts"][0]["id"]
     assert cid in run("red", "conflict", "show", cid[-6:])
+    assert "red acknowledged" in run("red", "conflict", "ack", cid[-6:])
     assert "v2" in run("blue", "notice", "update", made[-6:],
                        written(tmp_path, "c.geojson", features(41.0, 36.0, "Moved")))  # fmt: skip
     assert "accepted" in run("blue", "tracks", "post", str(EXAMPLES / "tracks.csv"))

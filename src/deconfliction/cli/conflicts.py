@@ -1,7 +1,6 @@
-"""``deconfliction conflicts`` and ``deconfliction conflict show``: the conflicts your party is
-part of on a running line, most urgent first, each as your party may see it.
-
-``conflict`` is a group so that verbs on one conflict (``show`` today) sit together.
+"""``deconfliction conflicts`` and ``deconfliction conflict show|ack``: the conflicts your party
+is part of on a running line, most urgent first, each as your party may see it, and your party's
+acknowledgement of one.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from deconfliction.domain import ConflictKind, Severity
 __all__ = ["conflict_app", "conflicts", "sorted_conflicts"]
 
 conflict_app = typer.Typer(
-    help="One conflict your party is part of: show it.", no_args_is_help=True
+    help="One conflict your party is part of: show it, acknowledge it.", no_args_is_help=True
 )
 
 SeverityOpt = Annotated[
@@ -150,10 +149,42 @@ def show(
     rows.append(("detected", clock(c.get("detected_at"))))
     if c.get("updated_at"):
         rows.append(("updated", clock(c["updated_at"])))
+    for a in c.get("acknowledged_by") or []:
+        rows.append((f"acknowledged by {a.get('party')}", _acknowledged(a)))
     for label, value in rows:
         out.print(Text.assemble((f"  {label:<28}", "dim"), value))
     if c.get("redacted"):
         out.print("  the other side is not shared with your party: only its party and times")
+
+
+def _acknowledged(a: Body) -> str:
+    who = f" by member {a['member']}" if a.get("member") else ""
+    return f"{clock(a.get('at'))} ({a.get('severity')}){who}"
+
+
+@conflict_app.command("ack")
+def ack(
+    conflict_id: Annotated[
+        str, typer.Argument(metavar="ID", help="the conflict: its id, or a unique prefix or tail")
+    ],
+    server: ServerOption = None,
+    as_json: AsJson = False,
+) -> None:
+    """Say that your party has seen this conflict and is acting (coordinators): it is then
+    acknowledged for your party until it rises above its present severity; both sides are told."""
+    cid = resolve_conflict(server, conflict_id)
+    c = call(server, "POST", f"/v1/conflicts/{segment(cid)}/ack")
+    if print_raw(c, as_json):
+        return
+    mine = (c.get("mine") or {}).get("party")
+    own = [a for a in c.get("acknowledged_by") or [] if a.get("party") == mine]
+    when = f" {_acknowledged(own[-1])}" if own else ""
+    console().print(
+        Text.assemble(
+            severity(c.get("severity")),
+            f" {c.get('kind')} conflict {shorten([cid])[cid]}: {mine} acknowledged{when}",
+        )
+    )
 
 
 def _side(side: Body, names: Names) -> str:
