@@ -55,6 +55,9 @@ class PartyRepo(Protocol):
     def set_member_key(self, member_id: str, public_key: bytes, at: datetime) -> None:
         """Register (or replace) the member's Ed25519 public key (32 raw bytes)."""
 
+    def key_holder(self, public_key: bytes) -> str | None:
+        """The member whose registered key ``public_key`` is, if any."""
+
 
 class NoticeRepo(Protocol):
     """Notices, every version of each, and the indexed volumes of active ones
