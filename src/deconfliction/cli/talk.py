@@ -27,6 +27,7 @@ from deconfliction.cli import receipts as receipt_commands
 from deconfliction.cli.calls import AsJson, Body, call, console, print_raw, segment
 from deconfliction.cli.client import ServerOption, fail
 from deconfliction.cli.keys import SignOpt, signature
+from deconfliction.cli.places import footprint_text
 from deconfliction.cli.watch import _clock, _span, summary
 from deconfliction.domain import RequestKind
 from deconfliction.record import statement
@@ -130,9 +131,11 @@ def _send(server: str | None, thread: str, body: Body, sign: bool, as_json: bool
 
 
 def _area(v: Body) -> str:
-    shape = (v.get("footprint") or {}).get("type", "area")
+    shape = footprint_text(v.get("footprint"))
     if v.get("radius_m"):
         shape += f" + {v['radius_m']:,.0f} m"
+    elif v.get("half_width_m"):
+        shape += f" ± {v['half_width_m']:,.0f} m"
     t = v.get("time") or {}
     return f"{shape}, {_span(t.get('start', '?'), t.get('end', '?'))}"
 
