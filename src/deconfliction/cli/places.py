@@ -43,7 +43,7 @@ def footprint_text(footprint: Any) -> str:
     if not isinstance(footprint, dict):
         return "area"
     kind = str(footprint.get("type", "area"))
-    coords = footprint.get("coordinates")
+    coords: Any = footprint.get("coordinates")
     try:
         if kind == "Point":
             return f"{kind} {position_text(float(coords[0]), float(coords[1]))}"
