@@ -186,6 +186,26 @@ def test_bad_input_exits_non_zero_naming_the_field(
     assert r.exit_code == 1 and "cannot reach the line" in r.stderr
 
 
+def test_the_requester_accepts_a_counter(
+    live: Live, env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    thread, request = a_thread_and_a_request(live, tmp_path, monkeypatch)
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_bytes(orjson.dumps(area(41.0, 35.0)))
+    as_member(live, "red", monkeypatch)
+    r = ok("reply", request, "--thread", thread, "--counter", "--volume", str(elsewhere))
+    counter = last_line(r.stdout)
+    assert "open" in r.stdout and "41.0000°E–41.1000°E" in r.stdout
+    as_member(live, "blue", monkeypatch)
+    r = ok("reply", counter, "--thread", thread, "--accept")
+    assert "blue: reply accept" in r.stdout and f"re {counter}" in r.stdout
+    asked, countered, accepted = shown(thread)["messages"]
+    assert (asked["state"], asked["commitment"]) == ("accepted", "in force")
+    assert countered["state"] == "accepted" and accepted["in_reply_to"] == counter
+    page = ok("thread", thread).stdout
+    assert f"accepted · re {request} · area Polygon" in page
+
+
 def test_from_a_real_process(live: Live, tmp_path: Path) -> None:
     def run(who: str, *args: str) -> str:
         proc = _command(live, who, *args, tmp_path=tmp_path)

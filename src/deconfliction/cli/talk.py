@@ -151,6 +151,8 @@ def _details(m: Body) -> str:
             bits.append(f"commitment withdrawn {_clock(m.get('withdrawn_at'))}")
         elif m.get("commitment"):
             bits.append(f"commitment {m['commitment']}")
+    elif m.get("reply") == "counter":
+        bits.append(str(m.get("state", "?")))  # open, or accepted by the requester
     if m.get("in_reply_to"):
         bits.append(f"re {m['in_reply_to']}")
     if m.get("window"):
@@ -312,9 +314,16 @@ def request(
 
 
 def reply(
-    request_id: Annotated[str, typer.Argument(metavar="REQUEST_ID", help="the request answered")],
+    request_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="REQUEST_ID", help="the request answered, or a counter to your request"
+        ),
+    ],
     thread: ThreadOpt,
-    accept: Annotated[bool, typer.Option("--accept", help="agree to it")] = False,
+    accept: Annotated[
+        bool, typer.Option("--accept", help="agree to it (to a counter: on its terms)")
+    ] = False,
     decline: Annotated[bool, typer.Option("--decline", help="refuse it (with --reason)")] = False,
     counter: Annotated[
         bool, typer.Option("--counter", help="propose another --volume and/or --window")
@@ -328,7 +337,8 @@ def reply(
     server: ServerOption = None,
     as_json: AsJson = False,
 ) -> None:
-    """Answer a request to your party: --accept, --decline --reason, or --counter."""
+    """Answer a request to your party: --accept, --decline --reason, or --counter; or accept
+    the counter to your own request (--accept): the agreement is then on the counter's terms."""
     picked = (("accept", accept), ("decline", decline), ("counter", counter))
     chosen = [name for name, on in picked if on]
     if len(chosen) != 1:

@@ -254,14 +254,19 @@ class ConversationRepo(Protocol):
 
     def insert_message(self, message: Message) -> None:
         """Store a message and mark its thread's activity; a reply also becomes its request's
-        answer (``StateConflict`` if the request has one already)."""
+        answer (``StateConflict`` if the request has one already). A reply accepting a counter
+        becomes the counter's answer, and its request's (``counter`` becomes ``accept``)."""
 
     def get_message(self, message_id: str) -> Message | None: ...
     def list_messages(self, thread_id: str, limit: int = 1000) -> list[Message]:
         """The thread's messages, oldest first."""
 
     def commitments(self) -> list[Message]:
-        """Accepted vacate and keep-clear requests not withdrawn: the agreements in force."""
+        """Accepted vacate and keep-clear requests not withdrawn (directly, or on the terms of a
+        counter the requester accepted): the agreements in force."""
+
+    def replies_to(self, message_ids: Sequence[str]) -> list[Message]:
+        """The replies answering these messages (requests, or counters), at most one each."""
 
     def withdraw_commitment(self, request_id: str, at: datetime) -> bool:
         """Mark the accepted request withdrawn; False if it was already."""
