@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from tests.api.conftest import NOW, Api, Clock
-from tests.api.test_conversation import answer, open_thread, send, talk
+from tests.api.test_conversation import answer, events, open_thread, send, talk
 from tests.api.test_scan import conflicts, scan
 from tests.api.test_tracks import report, z
 from tests.api.test_tracks import send as send_tracks
@@ -128,3 +128,91 @@ def test_a_notice_declared_inside_an_agreed_area_is_a_breach(talk: tuple[Api, Cl
     assert scan(api)["opened"] == 0  # the same breach, still one conflict
     send(api, "blue", thread, {"kind": "withdraw", "in_reply_to": request})
     assert scan(api)["closed"] == 1
+
+
+# -- a counter the requester accepts ------------------------------------------------------------
+
+ELSEWHERE = {**AREA, "footprint": {"type": "Point", "coordinates": [41.0, 35.0]}}
+
+
+def countered(api: Api, **terms: Any) -> tuple[str, str, str]:
+    """Blue asks red to vacate AREA; red counters with ``terms``; blue accepts the counter."""
+    thread, request = agreed(api, "counter", reason="We use that valley.", **terms)
+    [counter] = [m for m in messages(api, "blue", thread) if m.get("in_reply_to") == request]
+    assert counter["state"] == "open"
+    r = send(api, "blue", thread, answer(counter["id"]))
+    assert r.status_code == 201, r.text
+    assert r.json()["in_reply_to"] == counter["id"] and r.json()["reply"] == "accept"
+    return thread, request, counter["id"]
+
+
+def messages(api: Api, who: str, thread: str) -> list[dict[str, Any]]:
+    return list(api.get(who, f"/v1/threads/{thread}").json()["messages"])
+
+
+def jet(api: Api, clock: Clock, uid: str, lon: float) -> None:
+    """Red's jet at ``lon``, eastbound at 200 m/s."""
+    r = report(uid, lat=35.0, lon=lon, trk_deg=90.0, gs_mps=200.0, time=z(clock.now))
+    assert send_tracks(api, "red", [r]).status_code == 200
+
+
+def test_an_accepted_counter_is_the_agreement_on_its_terms(talk: tuple[Api, Clock]) -> None:
+    api, clock = talk
+    thread, request, counter = countered(api, volume=ELSEWHERE)
+    req, cnt, acc = messages(api, "red", thread)
+    assert (req["id"], req["state"], req["commitment"]) == (request, "accepted", "in force")
+    assert (cnt["id"], cnt["reply"], cnt["state"]) == (counter, "counter", "accepted")
+    assert (acc["party"], acc["in_reply_to"]) == ("blue", counter)
+    # the acceptance is a message like any other, told to both and in the record
+    for who in ("red", "blue"):
+        told = [e["message"] for e in events(api, who) if e["kind"] == "message.sent"]
+        assert told[-1]["id"] == acc["id"]
+    # heading into the area first asked for is no breach; into the counter's area it is
+    jet(api, clock, "r1", 40.0)
+    assert scan(api)["intrusion"] == 0
+    jet(api, clock, "r2", 40.7)
+    assert scan(api)["intrusion"] == 1
+    [breach] = breaches(api, "blue")
+    assert breach["agreement"] == request and breach["other"] == {"party": "red"}
+    [to_red] = breaches(api, "red")
+    assert to_red["mine"] == {"party": "red", "track": "r2"}
+    # withdrawn as any agreement: naming the request
+    r = send(api, "red", thread, {"kind": "withdraw", "in_reply_to": counter})
+    assert r.status_code == 422 and request in r.json()["message"]
+    assert send(api, "red", thread, {"kind": "withdraw", "in_reply_to": request}).status_code == 201
+
+
+def test_a_countered_window_is_the_agreed_window(talk: tuple[Api, Clock]) -> None:
+    api, clock = talk
+    later = {"start": z(NOW + timedelta(hours=3)), "end": z(NOW + timedelta(hours=5))}
+    countered(api, window=later)
+    jet(api, clock, "r1", 40.0)
+    assert scan(api)["intrusion"] == 0  # the area as asked, but not before 15:00Z
+    clock.advance(3 * 3600)
+    jet(api, clock, "r1", 40.0)
+    assert scan(api)["intrusion"] == 1
+
+
+def test_only_the_requester_accepts_a_counter_once(talk: tuple[Api, Clock]) -> None:
+    api, clock = talk
+    thread, request = agreed(api, "counter", volume=ELSEWHERE)
+    [_, counter] = messages(api, "blue", thread)
+
+    def refused(who: str, body: dict[str, Any], status: int, pointer: str) -> None:
+        r = send(api, who, thread, body)
+        assert (r.status_code, r.json()["pointer"]) == (status, pointer), r.text
+
+    refused("red", answer(counter["id"]), 422, "/in_reply_to")  # red's own counter
+    refused("blue", answer(counter["id"], "decline", reason="No."), 422, "/reply")
+    refused("blue", answer(counter["id"], "counter", window=AREA["time"]), 422, "/reply")
+    assert send(api, "blue", thread, answer(counter["id"])).status_code == 201
+    refused("blue", answer(counter["id"]), 409, "/in_reply_to")
+    [_, _, accepted] = messages(api, "blue", thread)
+    refused("red", answer(accepted["id"]), 422, "/in_reply_to")  # an accept takes no reply
+    # a counter whose terms have ended can no longer be accepted
+    thread, _ = agreed(api, "counter", volume=ELSEWHERE)
+    [_, counter] = messages(api, "blue", thread)
+    clock.advance(3 * 3600)
+    r = send(api, "blue", thread, answer(counter["id"]))
+    assert (r.status_code, r.json()["pointer"]) == (409, "/in_reply_to")
+    assert "ended" in r.json()["message"]

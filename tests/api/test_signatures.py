@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from deconfliction import service
+from deconfliction.domain import Role
 from deconfliction.record import Signer, statement
 from deconfliction.record.statement import Signed
 from tests.api.conftest import Api, Clock, make_api, notice, square
@@ -123,6 +125,26 @@ def test_a_member_registers_its_key_and_every_party_is_told(clocked: tuple[Api, 
     assert len(events(api, "aid", "key.registered")) == 2
     # the host may register its own key
     assert register(api, "admin", Ed25519PrivateKey.generate()).status_code == 200
+
+
+def test_one_key_is_one_members(clocked: tuple[Api, Clock]) -> None:
+    api, _ = clocked
+    key = Ed25519PrivateKey.generate()
+    assert register(api, "red", key).status_code == 200
+    api.tokens["red-2"] = service.create_member(api.line, "red", Role.COORDINATOR)[1]
+    before = last_seq(api)
+    for who in ("blue", "red-2"):  # another party's member, or another member of the same party
+        refused(register(api, who, key), "/public_key", "another member", "one key, one member")
+        assert api.get(who, "/v1/members/me/key").status_code == 404
+    # read as a C2SP verifier key it is the same key
+    signer = Signer.generate("blue-ops")
+    assert register(api, "blue", signer.verifier().vkey()).status_code == 200
+    refused(register(api, "red-2", b64(signer.verifier().public_key)), "/public_key")
+    assert last_seq(api) == before + 1
+    # the holder registering its own key again is fine; once it moves on, the key is free
+    assert register(api, "red", key).status_code == 200
+    assert register(api, "red", Ed25519PrivateKey.generate()).status_code == 200
+    assert register(api, "red-2", key).status_code == 200
 
 
 @pytest.mark.parametrize(

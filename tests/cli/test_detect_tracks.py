@@ -250,3 +250,38 @@ def test_many_conflicts_come_out_in_pieces_of_one_document() -> None:
                       "tcpa_s": 0.0, "dcpa_m": float(round(n - 1 + 0.25, 1))}  # fmt: skip
     assert [c["a"] for c in got] == sorted(c["a"] for c in got)
     assert math.copysign(1.0, got[0]["tcpa_s"]) == 1.0  # no -0.0
+
+
+def test_surface_rows_may_leave_alt_m_blank(tmp_path: Path) -> None:
+    # two convoys 900 m apart head-on, no heights: conflict on horizontal distance alone
+    text = (
+        "id,party,domain,lat,lon,alt_m,gs_mps,trk_deg,vs_mps\n"
+        f"c1,blue,ground,0,0,,10,90,0\n"
+        f"c2,red,sea,0,{east(900)},,10,270,0\n"
+        f"a1,green,air,0.5,{east(50_000)},3000,200,270,0\n"  # 55 km north: clear
+    )
+    code, out, err = run(tmp_path, text, "--h-sep-m", "100", "--v-sep-m", "50")
+    assert code == 0, err
+    [c] = conflicts(out)
+    assert (c["a"], c["b"]) == ("c1", "c2") and c["t_in_s"] == pytest.approx(40.0, abs=0.1)
+    ids, states = read_tracks(tmp_path / "tracks.csv")
+    assert states.domain.tolist() == [1, 2, 0] and np.isnan(states.alt_m[:2]).all()
+
+
+@pytest.mark.parametrize(
+    ("rows", "words"),
+    [
+        ("a,blue,,0,0,,1,0,0\n", "row 1 (line 2): alt_m (blank) is needed for an air track"),
+        ("a,blue,air,0,0,,1,0,0\n", "alt_m (blank) is needed for an air track"),
+        ("a,blue,ground,0,0,nan,1,0,0\n", "alt_m nan is not a finite number"),
+        ("a,blue,boat,0,0,1,1,0,0\n", "row 1 (line 2): domain 'boat' is not air, ground or sea"),
+    ],
+)
+def test_blank_heights_only_on_the_surface(tmp_path: Path, rows: str, words: str) -> None:
+    code, out, err = run(tmp_path, "id,party,domain,lat,lon,alt_m,gs_mps,trk_deg,vs_mps\n" + rows)
+    assert code == 2 and out == "" and words in err, err
+
+
+def test_without_a_domain_column_a_blank_height_is_refused(tmp_path: Path) -> None:
+    code, _, err = run(tmp_path, HEADER + "\na,blue,0,0,,1,0,0\n")
+    assert code == 2 and "alt_m (blank) is needed for an air track" in err

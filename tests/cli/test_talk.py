@@ -99,7 +99,8 @@ def test_the_seed_exchange_from_a_terminal(
     assert ok("thread", thread).stdout == page  # `thread ID` is short for `thread show ID`
     assert '"Palmyra road" between blue, red' in page
     assert "blue: request vacate to red" in page and "Pull your aircraft" in page
-    assert "accepted · commitment in force · area Polygon" in page
+    assert "accepted · commitment in force · area Polygon of 4 vertices within" in page
+    assert "40.0000°E–40.1000°E 35.0000°N–35.1000°N" in page  # where, not only what shape
     assert request[-6:] in page and request not in page  # ids shown short
 
     as_member(live, "blue", monkeypatch)
@@ -184,6 +185,26 @@ def test_bad_input_exits_non_zero_naming_the_field(
     assert "no thread you may see" in refused(1, "thread", "show", "no-such-thread")
     r = cli("note", thread, "hello", "--server", f"http://127.0.0.1:{_free_port()}")
     assert r.exit_code == 1 and "cannot reach the line" in r.stderr
+
+
+def test_the_requester_accepts_a_counter(
+    live: Live, env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    thread, request = a_thread_and_a_request(live, tmp_path, monkeypatch)
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_bytes(orjson.dumps(area(41.0, 35.0)))
+    as_member(live, "red", monkeypatch)
+    r = ok("reply", request, "--thread", thread, "--counter", "--volume", str(elsewhere))
+    counter = last_line(r.stdout)
+    assert "open" in r.stdout and "41.0000°E–41.1000°E" in r.stdout
+    as_member(live, "blue", monkeypatch)
+    r = ok("reply", counter, "--thread", thread, "--accept")
+    assert "blue: reply accept" in r.stdout and f"re {counter}" in r.stdout
+    asked, countered, accepted = shown(thread)["messages"]
+    assert (asked["state"], asked["commitment"]) == ("accepted", "in force")
+    assert countered["state"] == "accepted" and accepted["in_reply_to"] == counter
+    page = ok("thread", thread).stdout
+    assert f"accepted · re {request} · area Polygon" in page
 
 
 def test_from_a_real_process(live: Live, tmp_path: Path) -> None:

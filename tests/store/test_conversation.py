@@ -136,3 +136,27 @@ def test_due_requests_are_the_unanswered_unescalated_past_their_deadline(
     assert early is not None and early.escalated_at == T0 + 15 * MIN
     assert early.state_at(T0 + 15 * MIN) is RequestState.EXPIRED
     assert early.state_at(T0 + 9 * MIN) is RequestState.OPEN
+
+
+def test_accepting_a_counter_agrees_its_request(store: SqlStore) -> None:
+    window = TimeWindow(T0 + 60 * MIN, T0 + 120 * MIN)
+    with store.transaction() as tx:
+        tx.insert_thread(thread())
+        tx.insert_message(request())
+        tx.insert_message(reply("r-1", "q-1", ReplyKind.COUNTER, window=window))
+    with store.read() as tx:
+        assert [m.id for m in tx.replies_to(["q-1", "nope"])] == ["r-1"]
+        assert tx.commitments() == []
+    accept = reply("a-1", "r-1", party="blue", member="m-blue", created_at=T0 + 2 * MIN)
+    with store.transaction() as tx:
+        tx.insert_message(accept)
+    with store.read() as tx:
+        asked, counter = tx.get_message("q-1"), tx.get_message("r-1")
+        assert asked is not None and asked.answer is ReplyKind.ACCEPT
+        assert counter is not None and counter.answer is ReplyKind.ACCEPT
+        assert counter.state_at(T0) is RequestState.ACCEPTED
+        assert [m.id for m in tx.commitments()] == ["q-1"]
+        assert [m.id for m in tx.replies_to(["r-1"])] == ["a-1"]
+        assert tx.replies_to([]) == []
+    with pytest.raises(StateConflict), store.transaction() as tx:
+        tx.insert_message(replace(accept, id="a-2"))

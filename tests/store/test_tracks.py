@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import sqlalchemy as sa
+from alembic import command
+
 from deconfliction.domain import (
     Audience,
     ConflictKind,
@@ -14,6 +17,7 @@ from deconfliction.domain import (
     TrackDomain,
 )
 from deconfliction.store import SqlStore
+from deconfliction.store.migrate import alembic_config, current_revision, head_revision
 
 from .common import T0
 
@@ -171,3 +175,45 @@ def test_track_conflicts_lifecycle_and_who_is_told(store: SqlStore) -> None:
         assert [c.id for c in tx.list_track_conflicts("counterpart")] == ["c-2", "c-1"]
         assert [c.id for c in tx.list_track_conflicts("un-ocha", limit=1)] == ["c-3"]
         assert tx.list_track_conflicts("ngo") == []
+
+
+def test_a_surface_track_without_its_height_round_trips(store: SqlStore) -> None:
+    convoy = track(uid="convoy-1", domain=TrackDomain.GROUND, alt_m=None)
+    with store.transaction() as tx:
+        tx.put_tracks([convoy, track(uid="boat", domain=TrackDomain.SEA, alt_m=0.0)])
+    with store.read() as tx:
+        held = tx.get_tracks("coalition", ["convoy-1", "boat"])
+        assert held["convoy-1"] == convoy and held["convoy-1"].alt_m is None
+        assert held["boat"].alt_m == 0.0
+    # a later report with a height replaces it, and one without takes it away again
+    with store.transaction() as tx:
+        tx.put_tracks([replace(convoy, alt_m=250.0, time=T0 + S)])
+    with store.read() as tx:
+        assert tx.get_tracks("coalition", ["convoy-1"])["convoy-1"].alt_m == 250.0
+    with store.transaction() as tx:
+        tx.put_tracks([replace(convoy, time=T0 + 2 * S)])
+    with store.read() as tx:
+        assert tx.get_tracks("coalition", ["convoy-1"])["convoy-1"].alt_m is None
+
+
+def test_migration_0012_makes_the_height_nullable_and_back(store: SqlStore) -> None:
+    with store.transaction() as tx:
+        tx.put_tracks(
+            [track(uid="jet"), track(uid="convoy", domain=TrackDomain.GROUND, alt_m=None)]
+        )
+    with store.engine.connect() as conn, conn.begin():
+        command.downgrade(alembic_config(conn), "0011")
+        heights = dict(conn.execute(sa.text("SELECT uid, alt_m FROM track")).all())
+        assert heights == {"jet": 3000.0, "convoy": 0.0}  # back on the ellipsoid
+        assert not _nullable(conn)
+        command.upgrade(alembic_config(conn), "head")
+        assert current_revision(conn) == head_revision() == "0012" and _nullable(conn)
+    with store.transaction() as tx:
+        tx.put_tracks([track(uid="convoy", domain=TrackDomain.GROUND, alt_m=None, time=T0 + S)])
+    with store.read() as tx:
+        assert tx.get_tracks("coalition", ["convoy"])["convoy"].alt_m is None
+
+
+def _nullable(conn: sa.Connection) -> bool:
+    [alt] = [c for c in sa.inspect(conn).get_columns("track") if c["name"] == "alt_m"]
+    return bool(alt["nullable"])

@@ -240,9 +240,12 @@ def test_a_counter_reply_is_pinned() -> None:
         "text": "",
         "in_reply_to": "m-1",
         "reply": "counter",
+        "state": "open",  # until the requester accepts it
         "window": {"start": "2025-06-01T09:00:00Z", "end": "2025-06-01T10:00:00Z"},
         "signed": {"member": "mem-4", "statement": '{"act":"acknowledge"}', "signature": "c2ln"},
     }
+    accepted = message_json(replace(counter, answer=ReplyKind.ACCEPT), T0)
+    assert accepted["state"] == "accepted"
 
 
 def test_a_decline_gives_its_reason() -> None:

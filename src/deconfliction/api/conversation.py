@@ -88,8 +88,14 @@ class MessageIn(_In):
     deadline: AwareDatetime | None = Field(
         None, description="request: reply by then; in the future, at most 7 days ahead"
     )
-    in_reply_to: Id | None = Field(None, description="reply: the request answered")
-    reply: ReplyKind | None = Field(None, description="reply: accept, decline, counter")
+    in_reply_to: Id | None = Field(
+        None,
+        description="reply: the request answered; or a counter to your party's request, to "
+        "accept it (the agreement is then on the counter's terms)",
+    )
+    reply: ReplyKind | None = Field(
+        None, description="reply: accept, decline, counter (a counter takes only accept)"
+    )
     reason: Text = Field("", description="reply: why (required to decline)")
     window: TimeIn | None = Field(None, description="counter: the alternative window")
     signature: Signature | None = Field(
@@ -128,7 +134,9 @@ class MessageOut(BaseModel):
     conflicts: list[str] | None = None
     deadline: AwareDatetime | None = None
     state: RequestState | None = Field(
-        None, description="request: open, accepted, declined, countered or expired"
+        None,
+        description="request: open, accepted (directly, or on the terms of a counter its party "
+        "accepted), declined, countered or expired; counter: open, or accepted by the requester",
     )
     escalated_at: AwareDatetime | None = Field(
         None, description="request: when its missed deadline was told to both sides"
@@ -227,8 +235,10 @@ def install(app: FastAPI) -> None:
         """Send a request, reply or note on a thread of your party (coordinators).
 
         A reply answers a request addressed to your party, once, before its deadline (409
-        otherwise); every message is one `message.sent` event to the thread's parties. With
-        `signature`, the line checks it over this body as sent and records it on the message.
+        otherwise); the requester may `accept` a counter to its request, once, while the
+        counter's terms last, and the agreement is then on the counter's terms. Every message
+        is one `message.sent` event to the thread's parties. With `signature`, the line checks
+        it over this body as sent and records it on the message.
         """
         sent = None if body.signature is None else _as_sent(await request.body())
 

@@ -237,7 +237,13 @@ class TrackIn(BaseModel):
     domain: TrackDomain
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    alt_m: float = Field(ge=-1000, le=100_000, description="metres above the WGS84 ellipsoid")
+    alt_m: float | None = Field(
+        None,
+        ge=-1000,
+        le=100_000,
+        description="metres above the WGS84 ellipsoid; required for air, may be omitted (or "
+        "null) for ground and sea: on the surface, height unknown",
+    )
     gs_mps: float = Field(ge=0, le=2000, description="ground speed, m/s")
     trk_deg: float = Field(ge=0, le=360, description="true track over ground, degrees")
     vs_mps: float = Field(ge=-300, le=300, description="vertical speed, m/s, up positive")
@@ -258,7 +264,7 @@ class TrackOut(BaseModel):
     domain: TrackDomain
     lat: float
     lon: float
-    alt_m: float
+    alt_m: float | None = Field(None, description="absent: a surface track reported without it")
     gs_mps: float
     trk_deg: float
     vs_mps: float

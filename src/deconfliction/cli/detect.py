@@ -74,7 +74,7 @@ def tracks(
         Path,
         typer.Argument(
             help="CSV with a header naming id, party, lat, lon, alt_m, gs_mps, trk_deg, vs_mps "
-            "(any order; other columns are ignored)."
+            "and optionally domain (any order; other columns are ignored)."
         ),
     ],
     h_sep_m: Annotated[float, typer.Option(help="Horizontal separation R, metres.")] = 9260.0,
@@ -87,6 +87,9 @@ def tracks(
     """Print the tactical conflicts between the tracks in FILE as JSON.
 
     Units: lat/lon degrees (WGS84), alt_m metres above the ellipsoid, gs_mps m/s over ground.
+
+    domain is air (the default), ground or sea; a ground or sea row may leave alt_m blank (on
+    the surface, height unknown: its vertical distance to any track is taken as within H).
 
     trk_deg is the true track (0 north, 90 east), vs_mps the vertical speed (up positive).
 
@@ -118,28 +121,39 @@ def read_tracks(path: Path) -> tuple[list[str], tactical.States]:
     Raises BadRow naming the data row (1-based, with its line in the file) and the column.
     """
     names, header_lines = _header(path)
-    where = [names.index(c) for c in TRACK_COLUMNS]
+    columns = TRACK_COLUMNS + (("domain",) if "domain" in names else ())
+    where = [names.index(c) for c in columns]
     try:  # numpy's C reader; anything it cannot take is read again, slowly, to name the row
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a header without rows is no tracks, not a warning
             table = np.loadtxt(
-                path, dtype=_ROW, delimiter=",", skiprows=header_lines, usecols=where,
+                path, dtype=_dtype(columns), delimiter=",", skiprows=header_lines, usecols=where,
                 comments=None, quotechar='"', encoding="utf-8-sig", ndmin=1,
             )  # fmt: skip
         ids: list[str] = [v.strip() for v in table["id"].tolist()]
         parties: list[str] = [v.strip() for v in table["party"].tolist()]
         nums = [np.ascontiguousarray(table[c]) for c in TRACK_COLUMNS[2:]]
+        kinds = [v.strip() for v in table["domain"].tolist()] if len(columns) > 8 else []
+        blank = np.zeros(len(ids), bool)
     except (ValueError, UnicodeDecodeError):
-        ids, parties, nums = _read_slowly(path, names, where)
+        ids, parties, nums, kinds, blank = _read_slowly(path, names, where)
+    domain = _domains(path, kinds, len(ids))
     lat, lon, alt, gs, trk, vs = nums
     limit = tactical.MAX_SPEED_MPS
     checks: list[tuple[int, str, npt.NDArray[np.bool_], str]] = [
         (0, "id", np.array([not v for v in ids], bool), "is empty"),
         (1, "party", np.array([not v for v in parties], bool), "is empty"),
     ]
-    checks += [(2 + c, TRACK_COLUMNS[2 + c], ~np.isfinite(v), "is not a finite number")
-               for c, v in enumerate(nums)]  # fmt: skip
+    checks += [(2 + c, TRACK_COLUMNS[2 + c], ~np.isfinite(v) & ~(blank & (c == 2)),
+                "is not a finite number") for c, v in enumerate(nums)]  # fmt: skip
     checks += [
+        (
+            4,
+            "alt_m",
+            blank & (domain == 0),
+            "is needed for an air track: only a ground or sea "
+            "track may leave it blank (say which in a domain column)",
+        ),
         (2, "lat", np.abs(lat) > 90, "is outside -90..90"),
         (3, "lon", np.abs(lon) > 180, "is outside -180..180"),
         (4, "alt_m", np.abs(alt) > tactical.MAX_ALT_M, f"is beyond ±{tactical.MAX_ALT_M:g} m"),
@@ -151,6 +165,7 @@ def read_tracks(path: Path) -> tuple[list[str], tactical.States]:
     if firsts:
         k, c, n = min(firsts)  # the first row, then the first column, then the first check
         value = repr((ids, parties)[c][k]) if c < 2 else str(float(nums[c - 2][k]))
+        value = "(blank)" if c == 4 and blank[k] else value
         raise BadRow(f"{_row(path, k)}: {checks[n][1]} {value} {checks[n][3]}")
     if len(set(ids)) != len(ids):
         seen: dict[str, int] = {}
@@ -161,10 +176,25 @@ def read_tracks(path: Path) -> tuple[list[str], tactical.States]:
                 )
             seen[v] = k
     group = np.unique(np.array(parties, dtype=str), return_inverse=True)[1].reshape(-1)
-    return ids, tactical.States.of(lat, lon, alt, gs, trk, vs, group=group)
+    return ids, tactical.States.of(lat, lon, alt, gs, trk, vs, group=group, domain=domain)
 
 
-_ROW = np.dtype([("id", object), ("party", object)] + [(c, "f8") for c in TRACK_COLUMNS[2:]])
+def _dtype(columns: tuple[str, ...]) -> np.dtype[np.void]:
+    kinds = {"id": object, "party": object, "domain": object}
+    return np.dtype([(c, kinds.get(c, "f8")) for c in columns])
+
+
+_DOMAIN_CODES = {"": 0, "air": 0, "ground": 1, "sea": 2}
+
+
+def _domains(path: Path, kinds: list[str], n: int) -> npt.NDArray[np.int8]:
+    """Each row's domain code (air when the file has no domain column or leaves it blank)."""
+    codes = np.zeros(n, np.int8)
+    for k, v in enumerate(kinds):
+        if v.lower() not in _DOMAIN_CODES:
+            raise BadRow(f"{_row(path, k)}: domain {v!r} is not air, ground or sea")
+        codes[k] = _DOMAIN_CODES[v.lower()]
+    return codes
 
 
 def _header(path: Path) -> tuple[list[str], int]:
@@ -195,8 +225,9 @@ def _header(path: Path) -> tuple[list[str], int]:
 
 def _read_slowly(
     path: Path, names: list[str], where: list[int]
-) -> tuple[list[str], list[str], list[npt.NDArray[np.float64]]]:
-    """The csv module's reading, which can say which row and column is wrong."""
+) -> tuple[list[str], list[str], list[npt.NDArray[np.float64]], list[str], npt.NDArray[np.bool_]]:
+    """The csv module's reading, which can say which row and column is wrong; also each row's
+    domain (if the file has the column) and which rows leave alt_m blank."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f, skipinitialspace=True)
@@ -212,10 +243,13 @@ def _read_slowly(
         k = int(bad[0])
         raise BadRow(f"{_row(path, k)}: {len(rows[k])} fields where the header has {len(names)}")
     cols = list(zip(*map(itemgetter(*where), rows), strict=True)) or [()] * len(where)
+    blank = np.array([not v.strip() for v in cols[4]], dtype=bool)
+    cols[4] = tuple("nan" if b else v for v, b in zip(cols[4], blank.tolist(), strict=True))
     nums = [
-        _numbers(path, name, col) for name, col in zip(TRACK_COLUMNS[2:], cols[2:], strict=True)
+        _numbers(path, name, col) for name, col in zip(TRACK_COLUMNS[2:], cols[2:8], strict=True)
     ]
-    return [v.strip() for v in cols[0]], [v.strip() for v in cols[1]], nums
+    kinds = [v.strip() for v in cols[8]] if len(cols) > 8 else []
+    return [v.strip() for v in cols[0]], [v.strip() for v in cols[1]], nums, kinds, blank
 
 
 def _numbers(path: Path, name: str, col: tuple[str, ...]) -> npt.NDArray[np.float64]:

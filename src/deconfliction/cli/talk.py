@@ -28,6 +28,7 @@ from deconfliction.cli.calls import AsJson, Body, call, console, print_raw, segm
 from deconfliction.cli.client import ServerOption, fail
 from deconfliction.cli.ids import shorten
 from deconfliction.cli.keys import SignOpt, signature
+from deconfliction.cli.places import footprint_text
 from deconfliction.cli.resolve import resolve_message, resolve_thread
 from deconfliction.cli.sayings import summary
 from deconfliction.cli.show import clock as _clock
@@ -138,9 +139,11 @@ def _send(server: str | None, thread: str, body: Body, sign: bool, as_json: bool
 
 
 def _area(v: Body) -> str:
-    shape = (v.get("footprint") or {}).get("type", "area")
+    shape = footprint_text(v.get("footprint"))
     if v.get("radius_m"):
         shape += f" + {distance(v['radius_m'])}"
+    elif v.get("half_width_m"):
+        shape += f" ± {distance(v['half_width_m'])}"
     out = [shape]
     if v.get("altitude"):
         out.append(band(v["altitude"].get("lower_m"), v["altitude"].get("upper_m")))
@@ -161,6 +164,8 @@ def _details(m: Body, shown: dict[str, str] | None = None) -> str:
             bits.append(f"commitment withdrawn {_clock(m.get('withdrawn_at'))}")
         elif m.get("commitment"):
             bits.append(f"commitment {m['commitment']}")
+    elif m.get("reply") == "counter":
+        bits.append(str(m.get("state", "?")))  # open, or accepted by the requester
     if m.get("in_reply_to"):
         bits.append(f"re {(shown or {}).get(m['in_reply_to'], m['in_reply_to'])}")
     if m.get("window"):
@@ -325,9 +330,16 @@ def request(
 
 
 def reply(
-    request_id: Annotated[str, typer.Argument(metavar="REQUEST_ID", help="the request answered")],
+    request_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="REQUEST_ID", help="the request answered, or a counter to your request"
+        ),
+    ],
     thread: ThreadOpt,
-    accept: Annotated[bool, typer.Option("--accept", help="agree to it")] = False,
+    accept: Annotated[
+        bool, typer.Option("--accept", help="agree to it (to a counter: on its terms)")
+    ] = False,
     decline: Annotated[bool, typer.Option("--decline", help="refuse it (with --reason)")] = False,
     counter: Annotated[
         bool, typer.Option("--counter", help="propose another --volume and/or --window")
@@ -341,7 +353,8 @@ def reply(
     server: ServerOption = None,
     as_json: AsJson = False,
 ) -> None:
-    """Answer a request to your party: --accept, --decline --reason, or --counter."""
+    """Answer a request to your party: --accept, --decline --reason, or --counter; or accept
+    the counter to your own request (--accept): the agreement is then on the counter's terms."""
     picked = (("accept", accept), ("decline", decline), ("counter", counter))
     chosen = [name for name, on in picked if on]
     if len(chosen) != 1:

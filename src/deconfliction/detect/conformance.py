@@ -94,7 +94,8 @@ def deviations(
     take the schedule tolerance, or outside their altitude bands); then ``stopped``; then one
     ``near-volume`` per volume of ``others`` active at the report and within ``near_volume_m``
     (volumes of the track's own party among ``others`` are skipped). With no movement volume at
-    all, the track is off its corridor.
+    all, the track is off its corridor. A surface track reported without its height is in every
+    altitude band.
 
     Errs toward reporting: within the Safety rule's max(10 m, 0.5 %) under the corridor tolerance
     a position may be called off the corridor (so a tolerance under 10 m is honoured only to
@@ -176,7 +177,9 @@ def _off_schedule(
         early = (c.time.start - track.time).total_seconds()
         late = (track.time - c.time.end).total_seconds()
         off_time = max(0.0, early - tol, late - tol)
-        off_alt = max(0.0, c.altitude.lower - track.alt_m, track.alt_m - c.altitude.upper)
+        off_alt = 0.0  # a surface track without its height is in every band
+        if track.alt_m is not None:
+            off_alt = max(0.0, c.altitude.lower - track.alt_m, track.alt_m - c.altitude.upper)
         if off_time == 0.0 and off_alt == 0.0:
             return None
         misses.append((off_time, off_alt, i, early, late))
@@ -188,7 +191,8 @@ def _off_schedule(
         detail = f"early for leg {i + 1}, whose window opens at {_hhmm(c.time.start)}"
     else:
         band = f"{_alt(c.altitude.lower_m)} to {_alt(c.altitude.upper_m)}"
-        detail = f"at {track.alt_m:,.0f} m, outside the altitude band of leg {i + 1} ({band})"
+        height = _alt(track.alt_m)
+        detail = f"at {height}, outside the altitude band of leg {i + 1} ({band})"
     return Deviation(DeviationReason.OFF_SCHEDULE, i, None, detail)
 
 

@@ -3,6 +3,8 @@
 A track flies on from its report along the geodesic of its true track at its ground speed, its
 altitude linear in its vertical speed; the band and window tests give the interval of times it
 could intrude, and one exact geodesic test of that stretch of path decides (:func:`~geo.within`).
+A surface track reported without its height is in every altitude band (the vertical test passes,
+erring toward reporting; docs/conflicts.md).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from deconfliction.detect.strategic import Candidate, effective_buffers
+from deconfliction.detect.strategic import UNBOUNDED_ALT_M, Candidate, effective_buffers
 from deconfliction.domain import Buffers, FootprintKind, Track
 from deconfliction.geo import Shape, within
 from deconfliction.geo.box import Box4
@@ -55,7 +57,7 @@ class _Motion:
     trk_deg: float
     gs_mps: float
     s0_m: float  # how far along the geodesic it is at now
-    alt0_m: float  # its altitude at now
+    alt0_m: float | None  # its altitude at now; None: a surface track without its height
     vs_mps: float
 
     @classmethod
@@ -67,7 +69,7 @@ class _Motion:
             track.trk_deg,
             track.gs_mps,
             track.gs_mps * dt,
-            track.alt_m + track.vs_mps * dt,
+            None if track.alt_m is None else track.alt_m + track.vs_mps * dt,
             track.vs_mps,
         )
 
@@ -127,7 +129,9 @@ class _Motion:
         """The times in [0, lookahead_s] when the track is inside c's widened band and window."""
         lo = c.altitude.lower - buf.v_m
         hi = c.altitude.upper + buf.v_m
-        if self.vs_mps == 0.0:
+        if self.alt0_m is None:  # height unknown: in every band
+            a0, a1 = -math.inf, math.inf
+        elif self.vs_mps == 0.0:
             if not lo <= self.alt0_m <= hi:
                 return None
             a0, a1 = -math.inf, math.inf
@@ -159,10 +163,12 @@ def swept_boxes(track: Track, now: datetime, lookahead_s: float, defaults: Buffe
     """
     _check_lookahead(lookahead_s)
     m = _Motion.of(track, now)
-    ends = (m.alt0_m, m.alt0_m + m.vs_mps * lookahead_s)
-    # a millimetre and a millisecond more against rounding in the extrapolation
-    alt_lo = min(ends) - defaults.v_m - 1e-3
-    alt_hi = max(ends) + defaults.v_m + 1e-3
+    alt_lo, alt_hi = -UNBOUNDED_ALT_M, UNBOUNDED_ALT_M  # height unknown: every altitude
+    if m.alt0_m is not None:
+        ends = (m.alt0_m, m.alt0_m + m.vs_mps * lookahead_s)
+        # a millimetre and a millisecond more against rounding in the extrapolation
+        alt_lo = min(ends) - defaults.v_m - 1e-3
+        alt_hi = max(ends) + defaults.v_m + 1e-3
     t0 = now.timestamp() - defaults.t_s - 1e-3
     t1 = now.timestamp() + lookahead_s + defaults.t_s + 1e-3
     return [
@@ -199,7 +205,7 @@ def swept_boxes_many(
     gs = np.abs(np.array([t.gs_mps for t in tracks], dtype=np.float64))
     vs = np.array([t.vs_mps for t in tracks], dtype=np.float64)
     dt = np.array([(now - t.time).total_seconds() for t in tracks], dtype=np.float64)
-    alt_now = np.array([t.alt_m for t in tracks], dtype=np.float64) + vs * dt
+    alt_now = np.array([math.nan if t.alt_m is None else t.alt_m for t in tracks]) + vs * dt
     taus = np.linspace(0.0, lookahead_s, _SAMPLES + 1)
     dist = (gs[:, None] * (dt[:, None] + taus[None, :])).ravel()
     k = _SAMPLES + 1
@@ -219,8 +225,9 @@ def swept_boxes_many(
     lon_lo = lon.min(axis=1) - dlon
     lon_hi = lon.max(axis=1) + dlon
     ends = np.stack([alt_now, alt_now + vs * lookahead_s])
-    alt_lo = ends.min(axis=0) - defaults.v_m - 1e-3
-    alt_hi = ends.max(axis=0) + defaults.v_m + 1e-3
+    unknown = np.isnan(alt_now)  # a surface track without its height: every altitude
+    alt_lo = np.where(unknown, -UNBOUNDED_ALT_M, ends.min(axis=0) - defaults.v_m - 1e-3)
+    alt_hi = np.where(unknown, UNBOUNDED_ALT_M, ends.max(axis=0) + defaults.v_m + 1e-3)
     t0 = now.timestamp() - defaults.t_s - 1e-3
     t1 = now.timestamp() + lookahead_s + defaults.t_s + 1e-3
     owners: list[int] = []

@@ -2,13 +2,15 @@
 
 A thread is between two or more parties. Its messages are requests (with a reply deadline),
 replies (one per request, from the party asked) and notes. A request's state is derived: from its
-answer if it has one, otherwise from its deadline.
+answer if it has one, otherwise from its deadline. A counter is itself answered once, by the
+requester's ``accept``: the request is then accepted on the counter's terms (``on_terms``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -33,6 +35,7 @@ __all__ = [
     "RequestState",
     "Thread",
     "check_text",
+    "on_terms",
 ]
 
 """How far ahead a reply deadline may lie: a request is for something about to happen."""
@@ -238,8 +241,9 @@ _FIELDS = {
 class Message:
     """One entry on a thread, by member ``member`` of ``party``; see ``MessageDraft``.
 
-    A request carries ``answer`` once its reply is stored, and ``escalated_at`` once its deadline
-    passed unanswered and the line told both sides.
+    A request carries ``answer`` once its reply is stored (``accept`` too once the requester
+    accepted a counter to it), and ``escalated_at`` once its deadline passed unanswered and the
+    line told both sides. A counter carries ``answer`` once the requester accepted it.
     """
 
     id: str
@@ -266,6 +270,14 @@ class Message:
     signed: Signed | None = None
     """The sender's signature over the body it posted, verified against its registered key."""
 
+    def terms_end(self) -> datetime | None:
+        """A counter's terms end: its window's end, else its volume's (``None`` for others)."""
+        if self.reply is not ReplyKind.COUNTER:
+            return None
+        if self.window is not None:
+            return self.window.end
+        return None if self.volume is None else self.volume.time.end
+
     def commits(self) -> bool:
         """Whether this request is an agreement the line enforces: an accepted vacate or
         keep-clear, not withdrawn. ``to`` is then committed to stay out of its area."""
@@ -278,7 +290,10 @@ class Message:
         )
 
     def state_at(self, now: datetime) -> RequestState | None:
-        """A request's state at ``now`` (``None`` for replies and notes)."""
+        """A request's state at ``now``; a counter's (``open`` until the requester accepts it);
+        ``None`` for other replies and notes."""
+        if self.reply is ReplyKind.COUNTER:
+            return RequestState.OPEN if self.answer is None else self.answer.state
         if self.kind is not MessageKind.REQUEST:
             return None
         if self.answer is not None:
@@ -286,3 +301,29 @@ class Message:
         if self.deadline is not None and now >= self.deadline:
             return RequestState.EXPIRED
         return RequestState.OPEN
+
+
+def on_terms(area: Sequence[Volume], counter: Message | None) -> tuple[Volume, ...]:
+    """The area an agreement holds: the request's ``area`` as asked, or on the terms of the
+    ``counter`` the requester accepted — its volume in place of the area, and its window, when
+    it gives one, as the time of every volume.
+
+    >>> from datetime import UTC, datetime as dt
+    >>> from deconfliction.domain.volume import Footprint, FootprintKind
+    >>> def w(h): return TimeWindow(dt(2026, 12, 1, h, tzinfo=UTC), dt(2026, 12, 1, h + 5,
+    ...                                                                 tzinfo=UTC))
+    >>> point = Footprint(FootprintKind.CIRCLE, (((40.14, 35.33),),), 20_000.0)
+    >>> asked = Volume(point, w(6))
+    >>> counter = Message("c", "t", MessageKind.REPLY, "red", "m", dt(2026, 12, 1, tzinfo=UTC),
+    ...                   reply=ReplyKind.COUNTER, window=w(13))
+    >>> [v.time.start.hour for v in on_terms([asked], None)]
+    [6]
+    >>> [v.time.start.hour for v in on_terms([asked], counter)]
+    [13]
+    """
+    if counter is None:
+        return tuple(area)
+    volumes = list(area) if counter.volume is None else [counter.volume]
+    if counter.window is not None:
+        volumes = [replace(v, time=counter.window) for v in volumes]
+    return tuple(volumes)

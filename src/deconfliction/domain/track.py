@@ -24,6 +24,11 @@ class TrackDomain(StrEnum):
     SEA = "sea"
 
     @property
+    def on_surface(self) -> bool:
+        """Ground and sea: a report may omit its height (the asset is on the surface)."""
+        return self is not TrackDomain.AIR
+
+    @property
     def code(self) -> int:
         """0 air, 1 ground, 2 sea: the index detection uses in its arrays."""
         return _CODES[self]
@@ -82,8 +87,10 @@ class Minima:
 class TrackReport:
     """One validated report: where one asset of the reporting party was at ``time``, and heading.
 
-    Positions are WGS84 (``alt_m`` above the ellipsoid); ``gs_mps`` ground speed, ``trk_deg``
-    true track over ground (0 north, 90 east), ``vs_mps`` vertical speed (up positive).
+    Positions are WGS84 (``alt_m`` above the ellipsoid; ``None`` for a ground or sea asset
+    reported without its height: on the surface, its height unknown); ``gs_mps`` ground speed,
+    ``trk_deg`` true track over ground (0 north, 90 east), ``vs_mps`` vertical speed (up
+    positive).
     ``movement`` names the reporter's own movement notice the asset follows.
     """
 
@@ -91,7 +98,7 @@ class TrackReport:
     domain: TrackDomain
     lat: float
     lon: float
-    alt_m: float
+    alt_m: float | None
     gs_mps: float
     trk_deg: float
     vs_mps: float
@@ -107,7 +114,9 @@ class Track:
     """The latest state of one asset of ``party``; ``uid`` is unique within the party.
 
     ``stopped_since`` is when the asset last came to a stop (``None`` while it moves): deviation
-    monitoring reports a movement stopped for too long.
+    monitoring reports a movement stopped for too long. ``alt_m`` is ``None`` for a surface
+    track reported without its height (see ``TrackReport``, and docs/conflicts.md for how
+    detection treats it).
     """
 
     party: str
@@ -115,7 +124,7 @@ class Track:
     domain: TrackDomain
     lat: float
     lon: float
-    alt_m: float
+    alt_m: float | None
     gs_mps: float
     trk_deg: float
     vs_mps: float

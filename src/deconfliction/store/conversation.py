@@ -1,7 +1,8 @@
 """Threads and their messages, for ``SqlTx`` (a mixin: same connection, same transaction).
 
 A thread's parties are also rows of ``thread_party``, so a party's threads are one indexed read.
-A request row carries its ``answer`` once replied to and ``escalated_us`` once its deadline was
+A request row carries its ``answer`` once replied to (``accept`` once the requester accepted a
+counter to it: the counter's row carries that answer too) and ``escalated_us`` once its deadline was
 told; a partial index holds only the requests still waiting for either, all the deadline check
 reads.
 """
@@ -162,6 +163,19 @@ class ThreadRows:
             )
             if answered.rowcount != 1:
                 raise StateConflict("the request is answered already", "/in_reply_to")
+            if message.reply is ReplyKind.ACCEPT:
+                # a counter accepted by the requester: its request is agreed, on the counter's terms
+                request_id = self._conn.execute(
+                    sa.select(_M.c.in_reply_to).where(
+                        _M.c.id == message.in_reply_to, _M.c.reply == ReplyKind.COUNTER.value
+                    )
+                ).scalar()
+                if request_id is not None:
+                    self._conn.execute(
+                        _M.update()
+                        .where(_M.c.id == request_id, _M.c.answer == ReplyKind.COUNTER.value)
+                        .values(answer=ReplyKind.ACCEPT.value)
+                    )
         try:
             with self._conn.begin_nested():
                 self._conn.execute(_M.insert(), message_to_row(message))
@@ -213,6 +227,17 @@ class ThreadRows:
                 _M.c.request.in_([RequestKind.VACATE.value, RequestKind.KEEP_CLEAR.value]),
                 _M.c.answer == ReplyKind.ACCEPT.value,
                 _M.c.withdrawn_us.is_(None),
+            )
+        )
+        return [message_from_row(r) for r in rows]
+
+    def replies_to(self, message_ids: Sequence[str]) -> list[Message]:
+        """The replies answering these messages (at most one each)."""
+        if not message_ids:
+            return []
+        rows = self._conn.execute(
+            sa.select(_M).where(
+                _M.c.kind == MessageKind.REPLY.value, _M.c.in_reply_to.in_(list(message_ids))
             )
         )
         return [message_from_row(r) for r in rows]

@@ -37,6 +37,13 @@ class MemberKeyRows:
             row.id, row.party, base64.b64decode(row.public_key), dt_from_us(row.key_registered_us)
         )
 
+    def key_holder(self, public_key: bytes) -> str | None:
+        text = base64.b64encode(public_key).decode("ascii")
+        found = self._conn.execute(
+            sa.select(_MB.c.id).where(_MB.c.public_key == text).order_by(_MB.c.id).limit(1)
+        ).scalar()
+        return None if found is None else str(found)
+
     def set_member_key(self, member_id: str, public_key: bytes, at: datetime) -> None:
         """Register (or replace) the member's key; ``NotFound`` for an unknown member."""
         done = self._conn.execute(

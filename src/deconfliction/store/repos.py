@@ -57,6 +57,9 @@ class PartyRepo(Protocol):
     def set_member_key(self, member_id: str, public_key: bytes, at: datetime) -> None:
         """Register (or replace) the member's Ed25519 public key (32 raw bytes)."""
 
+    def key_holder(self, public_key: bytes) -> str | None:
+        """The member whose registered key ``public_key`` is, if any."""
+
 
 class NoticeRepo(Protocol):
     """Notices, every version of each, and the indexed volumes of active ones
@@ -276,14 +279,19 @@ class ConversationRepo(Protocol):
 
     def insert_message(self, message: Message) -> None:
         """Store a message and mark its thread's activity; a reply also becomes its request's
-        answer (``StateConflict`` if the request has one already)."""
+        answer (``StateConflict`` if the request has one already). A reply accepting a counter
+        becomes the counter's answer, and its request's (``counter`` becomes ``accept``)."""
 
     def get_message(self, message_id: str) -> Message | None: ...
     def list_messages(self, thread_id: str, limit: int = 1000) -> list[Message]:
         """The thread's messages, oldest first."""
 
     def commitments(self) -> list[Message]:
-        """Accepted vacate and keep-clear requests not withdrawn: the agreements in force."""
+        """Accepted vacate and keep-clear requests not withdrawn (directly, or on the terms of a
+        counter the requester accepted): the agreements in force."""
+
+    def replies_to(self, message_ids: Sequence[str]) -> list[Message]:
+        """The replies answering these messages (requests, or counters), at most one each."""
 
     def withdraw_commitment(self, request_id: str, at: datetime) -> bool:
         """Mark the accepted request withdrawn; False if it was already."""

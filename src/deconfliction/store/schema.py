@@ -149,7 +149,7 @@ track = sa.Table(
     sa.Column("domain", sa.String(8), nullable=False),
     sa.Column("lat", sa.Float, nullable=False),
     sa.Column("lon", sa.Float, nullable=False),
-    sa.Column("alt_m", sa.Float, nullable=False),
+    sa.Column("alt_m", sa.Float),  # NULL: a surface track reported without its height
     sa.Column("gs_mps", sa.Float, nullable=False),
     sa.Column("trk_deg", sa.Float, nullable=False),
     sa.Column("vs_mps", sa.Float, nullable=False),

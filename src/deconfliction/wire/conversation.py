@@ -59,6 +59,8 @@ def message_json(m: Message, now: datetime) -> dict[str, Any]:
     elif m.kind is MessageKind.REPLY:
         assert m.reply is not None
         out |= {"in_reply_to": m.in_reply_to, "reply": m.reply.value}
+        if (state := m.state_at(now)) is not None:  # a counter: open, or accepted by the requester
+            out["state"] = state.value
         if m.reason:
             out["reason"] = m.reason
         if m.window is not None:

@@ -17,7 +17,6 @@ def track_json(t: Track) -> dict[str, Any]:
         "domain": t.domain.value,
         "lat": t.lat,
         "lon": t.lon,
-        "alt_m": t.alt_m,
         "gs_mps": t.gs_mps,
         "trk_deg": t.trk_deg,
         "vs_mps": t.vs_mps,
@@ -25,6 +24,8 @@ def track_json(t: Track) -> dict[str, Any]:
         "stale_s": t.stale_s,
         "audience": t.audience.to_json(),
     }
+    if t.alt_m is not None:  # a surface track may have been reported without its height
+        out["alt_m"] = t.alt_m
     if t.callsign is not None:
         out["callsign"] = t.callsign
     if t.movement is not None:

@@ -24,6 +24,10 @@ apart, T = 300 s). Second pass: t0 = the middle of the first pass's window, stat
 (the first pass proved the pair never closer than R outside the window). A false alarm is then
 within twice that of R, plus at most a few decimetres for the chord's tilt out of the plane.
 
+A ground or sea track reported without its height (``alt_m`` NaN) is on the surface at a height
+nobody told: its vertical distance to any track is taken as within every minimum, so its pairs
+are decided on horizontal distance alone (erring toward reporting; docs/conflicts.md).
+
 Here: the swept boxes and the two passes. ``states``: the track columns and their motion;
 ``sweep``: which boxes meet; ``cpa``: the closed-form intervals, closest approach and drift bound.
 """
@@ -185,9 +189,30 @@ def _candidates(
         zb = s.alt_m + s.vs_mps * tb
         lo, hi = np.minimum(pa, pb) - grow, np.maximum(pa, pb) + grow
         zlo, zhi = np.minimum(za, zb) - reach_v, np.maximum(za, zb) + reach_v
+        zlo, zhi = _every_altitude(zlo, zhi)
         keys.append(meeting_keys(lo, hi, zlo, zhi, group))
     pairs = distinct(np.concatenate(keys))
     return pairs // n, pairs % n
+
+
+def _every_altitude(zlo: F64, zhi: F64) -> tuple[F64, F64]:
+    """Altitude ranges with those of tracks of unknown height (NaN) spanning all the others'."""
+    unknown = np.isnan(zlo)
+    if not unknown.any():
+        return zlo, zhi
+    known = ~unknown
+    bottom = float(zlo[known].min()) if known.any() else 0.0
+    top = float(zhi[known].max()) if known.any() else 0.0
+    return np.where(unknown, bottom, zlo), np.where(unknown, top, zhi)
+
+
+def _vertical(s: States, i: I64, j: I64, half: F64) -> tuple[F64, F64]:
+    """The open interval of τ where pairs (i, j) are within ``half`` vertically; all of time
+    when either height is unknown (a surface track reported without it)."""
+    dz = s.alt_m[j] - s.alt_m[i]
+    unknown = np.isnan(dz)
+    lo, hi = band(np.where(unknown, 0.0, dz), s.vs_mps[j] - s.vs_mps[i], half)
+    return np.where(unknown, -np.inf, lo), np.where(unknown, np.inf, hi)
 
 
 def _screen(
@@ -196,7 +221,7 @@ def _screen(
     """First pass, linearised at 0 over [0, T]: which pairs may conflict, and the window
     [a, b] of [0, T] that holds every instant they can."""
     di, dj = s.domain[i].astype(np.intp), s.domain[j].astype(np.intp)
-    vlo, vhi = band(s.alt_m[j] - s.alt_m[i], s.vs_mps[j] - s.vs_mps[i], v_tab[di, dj])
+    vlo, vhi = _vertical(s, i, j, v_tab[di, dj])
     a, b = np.maximum(vlo, 0.0), np.minimum(vhi, t)
     live = np.flatnonzero((a < b) & (h_tab[di, dj] > 0))  # nothing is closer than 0 m
     li, lj = i[live], j[live]
@@ -226,7 +251,7 @@ def _refine(
     r, w = planar(xj - xi, vj - vi, u)
     di, dj = s.domain[i].astype(np.intp), s.domain[j].astype(np.intp)
     hlo, hhi, at = disk(r, w, h_tab[di, dj] + grow)
-    vlo, vhi = band(s.alt_m[j] - s.alt_m[i], s.vs_mps[j] - s.vs_mps[i], v_tab[di, dj])
+    vlo, vhi = _vertical(s, i, j, v_tab[di, dj])
     lo, hi = np.maximum(hlo + mid, vlo), np.minimum(hhi + mid, vhi)
     keep = np.maximum(lo, a) < np.minimum(hi, b)
     tcpa = np.clip(at + mid, 0.0, t)

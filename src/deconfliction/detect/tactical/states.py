@@ -34,7 +34,8 @@ _FLOAT_COLUMNS = ("lat", "lon", "alt_m", "gs_mps", "trk_deg", "vs_mps")
 class States:
     """Tracks as columns, one row per track; all arrays have length n.
 
-    Positions are WGS84: ``lat``/``lon`` degrees, ``alt_m`` metres above the ellipsoid;
+    Positions are WGS84: ``lat``/``lon`` degrees, ``alt_m`` metres above the ellipsoid (NaN for
+    a ground or sea track reported without its height: on the surface, height unknown);
     ``gs_mps`` ground speed, ``trk_deg`` true track over ground (0 north, 90 east), ``vs_mps``
     vertical speed (up positive). Pairs inside one ``group`` (the party) are skipped unless
     detection asks for all pairs; ``domain`` holds each track's ``TrackDomain.code``.
@@ -68,9 +69,9 @@ class States:
         """Checked float64 copies; ``group`` defaults to one group per track, ``domain`` to air.
 
         Raises ``ValueError`` naming the column and first row when lengths differ, a value is
-        not finite, a latitude is outside ±90, a ground speed is negative, a speed or an
-        altitude is beyond :data:`MAX_SPEED_MPS` or :data:`MAX_ALT_M`, or a domain code is not
-        0, 1 or 2.
+        not finite (but a NaN ``alt_m`` of a ground or sea track), a latitude is outside ±90,
+        a ground speed is negative, a speed or an altitude is beyond :data:`MAX_SPEED_MPS` or
+        :data:`MAX_ALT_M`, or a domain code is not 0, 1 or 2.
         """
         cols = [np.array(v, dtype=np.float64).reshape(-1) for v in
                 (lat, lon, alt_m, gs_mps, trk_deg, vs_mps)]  # fmt: skip
@@ -81,9 +82,12 @@ class States:
                           ("domain", dom)):  # fmt: skip
             if col.shape != (n,):
                 raise ValueError(f"{name} has shape {col.shape}, not ({n},) like lat")
-        checks = [(name, ~np.isfinite(c), "is not finite") for name, c in
-                  zip(_FLOAT_COLUMNS, cols, strict=True)]  # fmt: skip
+        unknown = np.isnan(cols[2])  # a surface track without its height
+        checks = [(name, ~np.isfinite(c) & (~unknown if name == "alt_m" else True),
+                   "is not finite")
+                  for name, c in zip(_FLOAT_COLUMNS, cols, strict=True)]  # fmt: skip
         checks += [
+            ("alt_m", unknown & (dom == 0), "is unknown (NaN): only ground and sea may omit it"),
             ("lat", np.abs(cols[0]) > 90, "is outside -90..90"),
             ("alt_m", np.abs(cols[2]) > MAX_ALT_M, f"is beyond ±{MAX_ALT_M:g} m"),
             ("gs_mps", cols[3] < 0, "is negative"),

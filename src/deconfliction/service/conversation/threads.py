@@ -1,7 +1,8 @@
 """Conversation use cases: open a thread, send requests, replies and notes, escalate deadlines.
 
-Only the parties of a thread see it. Every message appends one ``message.sent`` event told to
-the thread's parties; a request whose deadline passes unanswered appends one
+Only the parties of a thread see it. A counter is answered by the requester's ``accept`` (the
+request is then agreed on the counter's terms). Every message appends one ``message.sent`` event
+told to the thread's parties; a request whose deadline passes unanswered appends one
 ``escalation.raised`` event told to both sides, once (``expire_requests``, run on a clock).
 """
 
@@ -18,6 +19,7 @@ from deconfliction.domain import (
     Message,
     MessageDraft,
     MessageKind,
+    ReplyKind,
     Thread,
     check_slug,
 )
@@ -134,12 +136,39 @@ def _withdraw(tx: Tx, actor: Member, thread: Thread, draft: MessageDraft, now: d
             f"the commitment was withdrawn at {utc_z(request.withdrawn_at)}", "/in_reply_to"
         )
     if not request.commits():
+        named = f" (name the request {request.in_reply_to!r})" if request.in_reply_to else ""
         raise InvalidInput(
-            "only an accepted vacate or keep-clear request is a commitment", "/in_reply_to"
+            f"only an accepted vacate or keep-clear request is a commitment{named}",
+            "/in_reply_to",
         )
     if actor.party not in (request.to, request.party):
         raise InvalidInput("only the two parties of the agreement withdraw it", "/in_reply_to")
     tx.withdraw_commitment(request.id, now)
+
+
+def _check_acceptance(
+    tx: Tx, actor: Member, draft: MessageDraft, counter: Message, now: datetime
+) -> None:
+    """The requester answers a counter to its request: it may accept it, once, while its terms
+    last (the request is then accepted on the counter's terms)."""
+    assert counter.in_reply_to is not None
+    request = tx.get_message(counter.in_reply_to)
+    assert request is not None
+    if request.party != actor.party:
+        raise InvalidInput(
+            f"the counter answers a request of {request.party!r}; only that party accepts it",
+            "/in_reply_to",
+        )
+    if draft.reply is not ReplyKind.ACCEPT:
+        raise InvalidInput(
+            "a counter is accepted, or left unanswered; to propose other terms send a new request",
+            "/reply",
+        )
+    if counter.answer is not None:
+        raise StateConflict(f"the counter is {counter.answer.state.value} already", "/in_reply_to")
+    ends = counter.terms_end()
+    if ends is not None and ends < now:
+        raise StateConflict(f"the counter's terms ended at {utc_z(ends)}", "/in_reply_to")
 
 
 def _check_reply(tx: Tx, actor: Member, thread: Thread, draft: MessageDraft, now: datetime) -> None:
@@ -147,9 +176,14 @@ def _check_reply(tx: Tx, actor: Member, thread: Thread, draft: MessageDraft, now
     request = tx.get_message(draft.in_reply_to)
     if request is None or request.thread != thread.id:
         raise InvalidInput(f"no message {draft.in_reply_to!r} on this thread", "/in_reply_to")
+    if request.reply is ReplyKind.COUNTER:
+        _check_acceptance(tx, actor, draft, request, now)
+        return
     if request.kind is not MessageKind.REQUEST or request.deadline is None:
         raise InvalidInput(
-            f"that message is a {request.kind.value}; only a request takes a reply", "/in_reply_to"
+            f"that message is a {request.kind.value}; only a request, or a counter to your "
+            "party's request, takes a reply",
+            "/in_reply_to",
         )
     if request.to != actor.party:
         raise InvalidInput(

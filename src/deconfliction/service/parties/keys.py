@@ -26,7 +26,8 @@ REGISTER_FIRST = "register a public key first (PUT /v1/members/me/key)"
 
 def register_key(line: Line, actor: Member, text: str) -> MemberKey:
     """The actor registers (or replaces) its own public key: the base64 of 32 bytes or a C2SP
-    verifier key. Registering the key already registered changes nothing."""
+    verifier key. Registering the key already registered changes nothing; a key another member
+    holds is refused (one key, one member: a signature names one signer)."""
     try:
         public_key = public_key_from_text(text)
     except RecordError as e:
@@ -39,6 +40,12 @@ def register_key(line: Line, actor: Member, text: str) -> MemberKey:
         current = tx.member_key(actor.id)
         if current is not None and current.public_key == public_key:
             return current
+        if tx.key_holder(public_key) is not None:
+            raise InvalidInput(
+                "this public key is registered by another member; one key, one member: make "
+                "a key of your own",
+                "/public_key",
+            )
         tx.set_member_key(actor.id, public_key, now)
         key = MemberKey(actor.id, actor.party, public_key, now)
         logged = tx.append_events([key_event(key)])

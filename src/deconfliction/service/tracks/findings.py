@@ -15,7 +15,7 @@ from deconfliction.detect import tactical
 from deconfliction.detect.conformance import deviations
 from deconfliction.detect.intrusion import intrusions, swept_boxes_many
 from deconfliction.detect.settings import ScanSettings
-from deconfliction.detect.strategic import Candidate, index_boxes
+from deconfliction.detect.strategic import UNBOUNDED_ALT_M, Candidate, index_boxes
 from deconfliction.domain import (
     Audience,
     Buffers,
@@ -92,7 +92,7 @@ def _tactical(tracks: Sequence[Track], now: datetime, settings: ScanSettings) ->
     states = tactical.States.of(
         lat=[t.lat for t in tracks],
         lon=[t.lon for t in tracks],
-        alt_m=[t.alt_m for t in tracks],
+        alt_m=[np.nan if t.alt_m is None else t.alt_m for t in tracks],  # nan: unknown
         gs_mps=[t.gs_mps for t in tracks],
         trk_deg=[t.trk_deg for t in tracks],
         vs_mps=[t.vs_mps for t in tracks],
@@ -209,7 +209,10 @@ def _around(t: Track, now: datetime, d_m: float) -> list[Box4]:
     boxes of a point widened by ``d_m``: split at the antimeridian, whole near a pole)."""
     point = prepare(Footprint(FootprintKind.CIRCLE, (((t.lon, t.lat),),), 0.0))
     s = now.timestamp()
-    return [Box4(x0, y0, t.alt_m, s, x1, y1, t.alt_m, s) for x0, y0, x1, y1 in point.boxes(d_m)]
+    lo = hi = t.alt_m
+    if lo is None or hi is None:  # a surface track without its height: every altitude
+        lo, hi = -UNBOUNDED_ALT_M, UNBOUNDED_ALT_M
+    return [Box4(x0, y0, lo, s, x1, y1, hi, s) for x0, y0, x1, y1 in point.boxes(d_m)]
 
 
 def _movement_candidates(notice: Notice) -> list[Candidate]:

@@ -85,6 +85,19 @@ class TrackFilter:
     limit: int = 10_000
 
 
+def _height(item: Mapping[str, object], domain: TrackDomain, ptr: str) -> float | None:
+    """``alt_m``, which a ground or sea report may omit (or send as null): on the surface."""
+    if item.get("alt_m") is not None:
+        return _number(item, "alt_m", ptr)
+    if domain.on_surface:
+        return None
+    raise InvalidInput(
+        "an air track needs alt_m, metres above the WGS84 ellipsoid (only ground and sea "
+        "reports may omit it)",
+        f"{ptr}/alt_m",
+    )
+
+
 def _number(item: Mapping[str, object], key: str, ptr: str) -> float:
     value = item.get(key)
     lo, hi = _NUMBERS[key]
@@ -133,7 +146,8 @@ def read_report(item: object, index: int, now: datetime) -> TrackReport:
         domain = TrackDomain(str(item.get("domain")))
     except ValueError:
         raise InvalidInput("domain must be air, ground or sea", f"{ptr}/domain") from None
-    lat, lon, alt, gs, trk, vs = (_number(item, k, ptr) for k in _NUMBERS)
+    lat, lon, gs, trk, vs = (_number(item, k, ptr) for k in _NUMBERS if k != "alt_m")
+    alt = _height(item, domain, ptr)
     time = _time(item.get("time"), now, f"{ptr}/time")
     callsign = item.get("callsign")
     if callsign is not None and (
@@ -233,7 +247,9 @@ def _implausible(before: Track | None, r: TrackReport) -> tuple[str, str] | None
     if before is None or not before.is_live(r.time):
         return None
     dt = (r.time - before.time).total_seconds()
-    climb = abs(r.alt_m - before.alt_m)
+    climb = 0.0  # a surface track without its height: no climb to judge
+    if r.alt_m is not None and before.alt_m is not None:
+        climb = abs(r.alt_m - before.alt_m)
     if climb > MAX_VS_MPS * dt + _JUMP_SLACK_M:
         return "alt_m", (
             f"alt_m moves {climb:,.0f} m in {dt:g} s from the track's last report "
