@@ -170,8 +170,9 @@ def test_watch_once_prints_a_line_a_person_can_read(
     assert declared in lines[0]
     assert 'red declared operation "test" v1' in lines[1] and "shared with blue" in lines[1]
     assert "conflict.opened" in lines[2]
+    # the overlap starts within the hour: a caution
     assert (
-        'advisory new strategic conflict with blue: your "test" and blue\'s "Convoy [north]", '
+        'caution new strategic conflict with blue: your "test" and blue\'s "Convoy [north]", '
         "11-25 13:00Z to 15:00Z, 0 m apart"
     ) in lines[2]
 
