@@ -46,6 +46,7 @@ from deconfliction.service.parties import (
     new_token,
     register_key,
 )
+from deconfliction.service.places import Place, conflict_places
 from deconfliction.service.record import (
     NO_CHECKPOINT,
     Recorder,
@@ -69,9 +70,11 @@ from deconfliction.service.tracks import (
     require_scanner,
     scan,
 )
+from deconfliction.store.values import ConflictQuery
 
 __all__ = [
     "NO_CHECKPOINT",
+    "ConflictQuery",
     "Deadlines",
     "DraftSource",
     "Line",
@@ -79,6 +82,7 @@ __all__ = [
     "NoticeDraft",
     "NoticeFilter",
     "NoticeResult",
+    "Place",
     "ReceiptsView",
     "Received",
     "Recorder",
@@ -94,6 +98,7 @@ __all__ = [
     "acknowledge_message",
     "advance",
     "authenticate",
+    "conflict_places",
     "b64",
     "consistency",
     "create_member",
