@@ -11,8 +11,8 @@ from pyproj import Geod
 from deconfliction.domain import Audience
 from tests.api.conftest import Api, notice, square
 from tests.api.pages import walk
-from tests.api.test_conflict_pages import on_tracks
 from tests.api.test_pages import z
+from tests.conflicts import on_tracks
 from tests.geojson_check import check_collection, check_feature, positions
 
 GEO = {"Accept": "application/geo+json"}

@@ -99,7 +99,9 @@ def _parts(rings: list[tuple[F64, F64]]) -> list[list[Ring]]:
     if abs(turn) > 180.0:  # the ring goes round a pole: close it along the pole
         pole = 90.0 if float(np.mean(lat)) > 0 else -90.0
         end = float(walked[0]) + turn
-        shell += [(end, float(lat[0])), (end, pole), (float(walked[0]), pole)]
+        # along the pole in steps of 90 degrees, so no edge spans half the globe
+        along = np.linspace(end, float(walked[0]), 5).tolist()
+        shell += [(end, float(lat[0])), *((x, pole) for x in along)]
     mid = float(np.mean(walked))
     holes = []
     for hlon, hlat in rings[1:]:
