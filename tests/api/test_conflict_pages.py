@@ -179,3 +179,27 @@ def test_a_cursor_of_another_list_is_refused(api: Api) -> None:
     got = api.get("blue", "/v1/conflicts", cursor=cursor)
     assert got.status_code == 422 and got.json()["pointer"] == "/query/cursor"
     assert "next" in got.json()["message"]
+
+
+def test_a_notice_filter_reads_past_a_merge_of_short_tables(api: Api) -> None:
+    """Both tables short of a full share, the merge longer than a page: the rest is read too."""
+    mine = api.post("blue", notice(square(40.0, 35.0), audience=["aid"])).json()["notice"]
+    redacted = [
+        replace(
+            on_tracks(3 * i + 1),
+            party_a="aid",
+            party_b="blue",
+            notice_b=mine["id"],
+            detected_at=NOW + (10 + i) * S,
+        )
+        for i in range(3)
+    ]
+    clear = [
+        replace(strategic(i), notice_a=mine["id"], party_b="aid", notice_b=f"x-{i}")
+        for i in range(3)
+    ]
+    with api.line.store.transaction() as tx:
+        tx.insert_track_conflicts(redacted)
+        tx.insert_conflicts(clear)
+    aid, pages = walk(api, "aid", "/v1/conflicts", "conflicts", notice=mine["id"], limit=3)
+    assert [c["id"] for c in aid] == ["s-00002", "s-00001", "s-00000"] and pages == 1
