@@ -90,7 +90,6 @@ def print_figures(
     party: np.ndarray,
     feed: Feed,
     found: dict[str, dict[str, Any]],
-    full: list[str],
     failures: int,
     args: argparse.Namespace,
 ) -> None:
@@ -141,9 +140,6 @@ def print_figures(
               + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + "; "
               + ", ".join(f"{k} {v}" for k, v in sorted(status.items())))  # fmt: skip
     console.print(t)
-    if full:
-        console.print(f"[yellow]GET /v1/conflicts hit its limit of 1000 for {', '.join(full)}: "
-                      "the list above is incomplete (the API has no paging)[/yellow]")  # fmt: skip
     for msg, n in feed.errors.most_common(10):
         console.print(f"[yellow]{n:,} x {msg}[/yellow]")
     for msg in feed.scan_log[:10]:

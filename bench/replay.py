@@ -291,21 +291,23 @@ def feed_line(
     return feed
 
 
-def conflicts(port: int, tokens: dict[str, str]) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """Every conflict any party is told of (deduplicated by id), and parties whose list was full."""
+def conflicts(port: int, tokens: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Every conflict any party is told of (deduplicated by id), following each list's pages."""
     found: dict[str, dict[str, Any]] = {}
-    full = []
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60.0) as client:
-        for slug, token in sorted(tokens.items()):
-            r = client.get("/v1/conflicts", params={"limit": 1000},
-                           headers={"Authorization": f"Bearer {token}"})  # fmt: skip
-            r.raise_for_status()
-            got = r.json()["conflicts"]
-            if len(got) >= 1000:
-                full.append(slug)
-            for c in got:
-                found.setdefault(c["id"], c)
-    return found, full
+        for _, token in sorted(tokens.items()):
+            params: dict[str, Any] = {"limit": 1000}
+            while True:
+                r = client.get("/v1/conflicts", params=params,
+                               headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+                r.raise_for_status()
+                page = r.json()
+                for c in page["conflicts"]:
+                    found.setdefault(c["id"], c)
+                if page["next"] is None:
+                    break
+                params["cursor"] = page["next"]
+    return found
 
 
 def conflict_events(line: Line) -> Counter[str]:
@@ -379,13 +381,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     server.start()
     try:
         feed = feed_line(s, party, tokens, clock, app, port, args.thin)
-        found, full = conflicts(port, tokens)
+        found = conflicts(port, tokens)
         failures = app.state.scanner.failures
         feed.events = conflict_events(line)
     finally:
         server.stop()
         line.store.close()
-    print_figures(console, s, party, feed, found, full, failures, args)
+    print_figures(console, s, party, feed, found, failures, args)
     if args.keep_db:
         console.print(f"database kept: {db}")
     else:

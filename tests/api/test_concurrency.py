@@ -56,5 +56,5 @@ def test_concurrent_overlapping_creates_find_each_other(kind: str, make_store: M
     assert not failures
     # serialised writers: the k-th to commit sees the k-1 before it, so 0 + 1 + ... + 5
     assert sorted(results) == [0, 1, 2, 3, 4, 5]
-    views = service.list_conflicts(line, actors[0])
+    views = service.list_conflicts(line, actors[0]).items
     assert len(views) == 5

@@ -79,10 +79,10 @@ def test_demo_loads_the_scenario_with_its_conflicts(tmp_path: Path) -> None:
     assert request.commits() and request.to == "coalition" and reply.in_reply_to == request.id
     movement = next(n for n in notices if n.kind.value == "movement")
     assert next(t for t in assets if t.domain.value == "ground").movement == movement.id
-    un = list_conflicts(line, members["un-ocha"])
+    un = list_conflicts(line, members["un-ocha"]).items
     assert sorted(v.other.party for v in un) == ["coalition", "counterpart"]
     assert all(v.redacted for v in un)
-    coalition = list_conflicts(line, members["coalition"])
+    coalition = list_conflicts(line, members["coalition"]).items
     assert sorted(v.other.party for v in coalition) == ["counterpart", "un-ocha"]
     assert not any(v.redacted for v in coalition)
     # the coalition has acknowledged the conflicts of its air operation; the others have not

@@ -3,19 +3,26 @@ tracks on demand."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Query, Request
 from starlette.responses import Response
 
 from deconfliction import service
 from deconfliction.api.auth import Caller
 from deconfliction.api.notices import NoticeId
+from deconfliction.api.paging import Cursor, Limit, geojson_responses, page_response, wants_geojson
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import ConflictList, ConflictOut, ErrorOut, ScanOut
-from deconfliction.domain import ConflictKind
-from deconfliction.service import Line, ScanSettings
-from deconfliction.wire import conflict_json, utc_z
+from deconfliction.domain import ConflictKind, ConflictStatus, Member, Severity
+from deconfliction.domain.paging import DEFAULT_LIMIT
+from deconfliction.domain.view import ConflictView
+from deconfliction.domain.volume import check_instant
+from deconfliction.service import ConflictQuery, Line, ScanSettings
+from deconfliction.wire import conflict_feature, conflict_json, read_cursor, utc_z
+
+_ID = r"^[A-Za-z0-9._~-]+$"
 
 __all__ = ["install"]
 
@@ -24,15 +31,65 @@ def install(app: FastAPI, settings: ScanSettings) -> None:
     """Add the conflict routes to ``app``; an on-demand scan looks as ``settings`` say."""
     line: Line = app.state.line
 
-    @app.get("/v1/conflicts", response_model=ConflictList, tags=["conflicts"])
+    @app.get(
+        "/v1/conflicts",
+        response_model=ConflictList,
+        tags=["conflicts"],
+        responses=geojson_responses("ConflictOut"),
+    )
     def conflicts(
+        request: Request,
         caller: Caller,
         live: Annotated[bool, Query(description="only open and acknowledged")] = False,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+        kind: Annotated[
+            list[ConflictKind] | None, Query(description="only these kinds (repeat for more)")
+        ] = None,
+        status: Annotated[
+            list[ConflictStatus] | None, Query(description="only these statuses (repeat for more)")
+        ] = None,
+        severity: Annotated[
+            list[Severity] | None, Query(description="only these alert levels (repeat for more)")
+        ] = None,
+        notice: Annotated[
+            str | None,
+            Query(
+                max_length=128,
+                pattern=_ID,
+                description="only conflicts where that notice is a side you are told of in clear",
+            ),
+        ] = None,
+        since: Annotated[
+            datetime | None,
+            Query(
+                description="only conflicts detected, updated or resolved at or after (RFC 3339)"
+            ),
+        ] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
     ) -> Response:
-        """Conflicts your party is part of, newest first."""
-        views = service.list_conflicts(line, caller, live_only=live, limit=limit)
-        return json_response({"conflicts": [conflict_json(c) for c in views]})
+        """Conflicts your party is told of, strategic and on tracks, newest first (detected_at,
+        then id); a page at a time (`next`, `Link`). Filters combine: every one given must hold.
+
+        With `Accept: application/geo+json`, a FeatureCollection: each conflict's geometry is
+        where it is as you may see it (footprints and track positions of the sides told to you
+        in clear; `null` when every side is redacted).
+        """
+        query = ConflictQuery(
+            kinds=frozenset(kind or ()),
+            statuses=frozenset(status or ()),
+            severities=frozenset(severity or ()),
+            notice=notice,
+            since=None if since is None else check_instant(since, "/query/since"),
+            after=read_cursor(cursor, "conflicts"),
+        )
+        page = service.list_conflicts(line, caller, live_only=live, limit=limit, query=query)
+        geo = wants_geojson(request)
+        items = _features(caller, page.items) if geo else [conflict_json(c) for c in page.items]
+        return page_response(request, "conflicts", items, page.after, geojson=geo)
+
+    def _features(caller: Member, views: list[ConflictView]) -> list[dict[str, Any]]:
+        places = service.conflict_places(line, caller, views)
+        return [conflict_feature(v, p) for v, p in zip(views, places, strict=True)]
 
     @app.get("/v1/conflicts/{conflict_id}", response_model=ConflictOut, tags=["conflicts"])
     def conflict(conflict_id: NoticeId, caller: Caller) -> Response:

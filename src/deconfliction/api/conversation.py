@@ -1,7 +1,8 @@
 """Threads and messages over HTTP: their shapes, their conversion, and their routes.
 
-``install(app)`` adds ``/v1/threads`` (open, list), ``/v1/threads/{id}`` (read) and
-``/v1/threads/{id}/messages`` (send a request, reply or note). The rules live in
+``install(app)`` adds ``/v1/threads`` (open, list), ``/v1/threads/{id}`` (read, with the first
+page of its messages) and ``/v1/threads/{id}/messages`` (list them a page at a time; send a
+request, reply or note). The rules live in
 ``service.conversation``; here the body becomes a ``MessageDraft``.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Body, FastAPI, Path, Query, Request
+from fastapi import Body, FastAPI, Path, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -19,8 +20,9 @@ from deconfliction import service
 from deconfliction.api import examples
 from deconfliction.api.auth import Caller
 from deconfliction.api.convert import volume_from
+from deconfliction.api.paging import Cursor, Limit, list_responses, page_response
 from deconfliction.api.respond import json_response
-from deconfliction.api.schemas import Signature, SignedOut, Slug, TimeIn, VolumeIn, VolumeOut
+from deconfliction.api.schemas import NEXT, Signature, SignedOut, Slug, TimeIn, VolumeIn, VolumeOut
 from deconfliction.domain import (
     Message,
     MessageDraft,
@@ -35,10 +37,11 @@ from deconfliction.domain.limits import (
     MAX_TEXT,
     MAX_THREAD_PARTIES,
 )
+from deconfliction.domain.paging import DEFAULT_LIMIT
 from deconfliction.domain.volume import check_window
 from deconfliction.errors import InvalidInput
 from deconfliction.service import Line
-from deconfliction.wire import message_json, thread_json
+from deconfliction.wire import message_json, read_cursor, thread_json
 
 __all__ = ["MessageIn", "MessageOut", "ThreadIn", "ThreadOut", "draft_of", "install"]
 
@@ -151,11 +154,21 @@ class MessageOut(BaseModel):
 
 class ThreadList(BaseModel):
     threads: list[ThreadOut]
+    next: str | None = Field(description=NEXT)
+
+
+class MessageList(BaseModel):
+    messages: list[MessageOut]
+    next: str | None = Field(description=NEXT)
 
 
 class ThreadWithMessages(BaseModel):
     thread: ThreadOut
-    messages: list[MessageOut]
+    messages: list[MessageOut] = Field(description="the first page of its messages, oldest first")
+    next: str | None = Field(
+        description="the cursor of the next page of messages, at /v1/threads/{id}/messages; "
+        "null when this page holds them all"
+    )
 
 
 def draft_of(body: MessageIn) -> MessageDraft:
@@ -203,22 +216,60 @@ def install(app: FastAPI) -> None:
         thread = service.open_thread(line, caller, body.parties, body.subject)
         return json_response(thread_json(thread), 201, {"Location": f"/v1/threads/{thread.id}"})
 
-    @app.get("/v1/threads", response_model=ThreadList, tags=["threads"])
-    def threads(caller: Caller, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
-        """Your party's threads, newest activity first."""
-        found = service.list_threads(line, caller, limit)
-        return json_response({"threads": [thread_json(t) for t in found]})
+    @app.get("/v1/threads", response_model=ThreadList, tags=["threads"], responses=list_responses())
+    def threads(
+        request: Request, caller: Caller, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    ) -> Response:
+        """Your party's threads, newest activity first; a page at a time (`next`, `Link`).
 
-    @app.get("/v1/threads/{thread_id}", response_model=ThreadWithMessages, tags=["threads"])
-    def thread(thread_id: ThreadId, caller: Caller) -> Response:
-        """A thread of your party and its messages, oldest first (404 for others' threads)."""
-        view = service.get_thread(line, caller, thread_id)
-        return json_response(
-            {
-                "thread": thread_json(view.thread),
-                "messages": [message_json(m, view.at) for m in view.messages],
-            }
+        A thread with new activity moves to the front: a pass through the pages tells each
+        thread once, as it was when its page was read.
+        """
+        found = service.list_threads(line, caller, limit, read_cursor(cursor, "threads"))
+        items = [thread_json(t) for t in found.items]
+        return page_response(request, "threads", items, found.after)
+
+    @app.get(
+        "/v1/threads/{thread_id}",
+        response_model=ThreadWithMessages,
+        tags=["threads"],
+        responses=list_responses(),
+    )
+    def thread(
+        request: Request, thread_id: ThreadId, caller: Caller, limit: Limit = DEFAULT_LIMIT
+    ) -> Response:
+        """A thread of your party and the first page of its messages, oldest first (404 for
+        others' threads); `next` and `Link` lead on to `/v1/threads/{id}/messages`."""
+        view = service.get_thread(line, caller, thread_id, limit)
+        items = [message_json(m, view.at) for m in view.messages]
+        return page_response(
+            request,
+            "messages",
+            items,
+            view.after,
+            body={"thread": thread_json(view.thread)},
+            link_path=f"/v1/threads/{thread_id}/messages",
         )
+
+    @app.get(
+        "/v1/threads/{thread_id}/messages",
+        response_model=MessageList,
+        tags=["threads"],
+        responses=list_responses(),
+    )
+    def messages(
+        request: Request,
+        thread_id: ThreadId,
+        caller: Caller,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Response:
+        """The messages of a thread of your party, oldest first; a page at a time (`next`,
+        `Link`; 404 for others' threads)."""
+        after = read_cursor(cursor, "messages")
+        view = service.get_thread(line, caller, thread_id, limit, after)
+        items = [message_json(m, view.at) for m in view.messages]
+        return page_response(request, "messages", items, view.after)
 
     @app.post(
         "/v1/threads/{thread_id}/messages",

@@ -6,19 +6,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Body, FastAPI, Header, Path, Query
+from fastapi import Body, FastAPI, Header, Path, Query, Request
 from starlette.responses import Response
 
 from deconfliction import service
 from deconfliction.api import examples
 from deconfliction.api.auth import Caller
 from deconfliction.api.convert import bbox_param, draft_from
+from deconfliction.api.paging import Cursor, Limit, geojson_responses, page_response, wants_geojson
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import NoticeIn, NoticeList, NoticeOut, NoticeWithConflicts
 from deconfliction.domain import Notice, NoticeKind
+from deconfliction.domain.paging import DEFAULT_LIMIT
 from deconfliction.errors import InvalidInput
 from deconfliction.service import Line
-from deconfliction.wire import conflict_json, notice_json
+from deconfliction.wire import conflict_json, notice_feature, notice_json, read_cursor
+from deconfliction.wire.geojson import MEDIA_TYPE
 
 __all__ = ["NoticeId", "install"]
 
@@ -65,17 +68,28 @@ def install(app: FastAPI) -> None:
             {"ETag": _etag(result.notice), "Location": f"/v1/notices/{result.notice.id}"},
         )
 
-    @app.get("/v1/notices", response_model=NoticeList, tags=["notices"])
+    @app.get(
+        "/v1/notices",
+        response_model=NoticeList,
+        tags=["notices"],
+        responses=geojson_responses("NoticeOut"),
+    )
     def notices(
+        request: Request,
         caller: Caller,
         bbox: Annotated[str | None, Query(description="lon_min,lat_min,lon_max,lat_max")] = None,
         start: Annotated[datetime | None, Query(description="overlapping from (RFC 3339)")] = None,
         end: Annotated[datetime | None, Query(description="overlapping until (RFC 3339)")] = None,
         kind: NoticeKind | None = None,
         party: Annotated[str | None, Query(pattern=r"^[a-z0-9-]{1,64}$")] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
     ) -> Response:
-        """Notices you may see, filtered."""
+        """Notices you may see, filtered, oldest first; a page at a time (`next`, `Link`).
+
+        With `Accept: application/geo+json`, a FeatureCollection: each notice a Feature whose
+        geometry is its volumes' areas and whose properties are the notice as JSON.
+        """
         for name, t in (("start", start), ("end", end)):
             if t is not None and t.tzinfo is None:
                 raise InvalidInput("give a time zone, e.g. 2026-11-25T06:00:00Z", f"/query/{name}")
@@ -83,16 +97,37 @@ def install(app: FastAPI) -> None:
             line,
             caller,
             service.NoticeFilter(
-                bbox=bbox_param(bbox), start=start, end=end, kind=kind, party=party, limit=limit
+                bbox=bbox_param(bbox),
+                start=start,
+                end=end,
+                kind=kind,
+                party=party,
+                limit=limit,
+                after=read_cursor(cursor, "notices"),
             ),
         )
-        return json_response({"notices": [notice_json(n) for n in found]})
+        geo = wants_geojson(request)
+        write = notice_feature if geo else notice_json
+        return page_response(
+            request, "notices", [write(n) for n in found.items], found.after, geojson=geo
+        )
 
-    @app.get("/v1/notices/{notice_id}", response_model=NoticeOut, tags=["notices"])
-    def notice(notice_id: NoticeId, caller: Caller) -> Response:
-        """One notice, if it is shared with you (404 otherwise, as if it did not exist)."""
+    @app.get(
+        "/v1/notices/{notice_id}",
+        response_model=NoticeOut,
+        tags=["notices"],
+        responses=geojson_responses("NoticeOut", single=True),
+    )
+    def notice(notice_id: NoticeId, caller: Caller, request: Request) -> Response:
+        """One notice, if it is shared with you (404 otherwise, as if it did not exist).
+
+        With `Accept: application/geo+json`, one Feature, as in the list's FeatureCollection.
+        """
         n = service.get_notice(line, caller, notice_id)
-        return json_response(notice_json(n), headers={"ETag": _etag(n)})
+        headers = {"ETag": _etag(n), "Vary": "Accept"}
+        if wants_geojson(request):
+            return json_response(notice_feature(n), headers=headers, media_type=MEDIA_TYPE)
+        return json_response(notice_json(n), headers=headers)
 
     @app.put("/v1/notices/{notice_id}", response_model=NoticeWithConflicts, tags=["notices"])
     def replace(

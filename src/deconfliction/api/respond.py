@@ -10,7 +10,10 @@ from starlette.responses import Response
 __all__ = ["json_response"]
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
-    )
+def json_response(
+    body: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    media_type: str = "application/json",
+) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)

@@ -206,12 +206,17 @@ class NoticeWithConflicts(BaseModel):
     conflicts: list[ConflictOut]
 
 
+NEXT = "the cursor of the next page (pass it as `cursor`); null on the last page"
+
+
 class NoticeList(BaseModel):
     notices: list[NoticeOut]
+    next: str | None = Field(description=NEXT)
 
 
 class ConflictList(BaseModel):
     conflicts: list[ConflictOut]
+    next: str | None = Field(description=NEXT)
 
 
 class PartyOut(BaseModel):
@@ -278,6 +283,7 @@ class TrackOut(BaseModel):
 
 class TrackList(BaseModel):
     tracks: list[TrackOut]
+    next: str | None = Field(description=NEXT)
 
 
 class ReportOut(BaseModel):

@@ -15,13 +15,15 @@ from deconfliction import service
 from deconfliction.api import examples
 from deconfliction.api.auth import Caller
 from deconfliction.api.convert import bbox_param
+from deconfliction.api.paging import Cursor, Limit, geojson_responses, page_response, wants_geojson
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import ReportOut, TrackList
 from deconfliction.domain import TrackDomain
 from deconfliction.domain.limits import MAX_REPORTS
+from deconfliction.domain.paging import DEFAULT_LIMIT
 from deconfliction.errors import MalformedBody, PayloadTooLarge
 from deconfliction.service import Line, ReportResult, TrackFilter
-from deconfliction.wire import track_json
+from deconfliction.wire import read_slug_cursor, track_feature, track_json
 
 __all__ = ["install"]
 
@@ -131,16 +133,36 @@ def install(app: FastAPI) -> None:
         )
         return _report_response(result)
 
-    @app.get("/v1/tracks", response_model=TrackList, tags=["tracks"])
+    @app.get(
+        "/v1/tracks",
+        response_model=TrackList,
+        tags=["tracks"],
+        responses=geojson_responses("TrackOut"),
+    )
     def tracks(
+        request: Request,
         caller: Caller,
         bbox: Annotated[str | None, Query(description="lon_min,lat_min,lon_max,lat_max")] = None,
         domain: TrackDomain | None = None,
         stale: Annotated[bool, Query(description="also tracks gone stale")] = False,
-        limit: Annotated[int, Query(ge=1, le=10_000)] = 10_000,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
     ) -> Response:
-        """Tracks you may see: your party's and those shared with you; live ones unless asked."""
-        found = service.list_tracks(
-            line, caller, TrackFilter(bbox_param(bbox), domain, include_stale=stale, limit=limit)
+        """Tracks you may see: your party's and those shared with you; live ones unless asked.
+
+        Ordered by party and uid, a page at a time (`next`, `Link`). With `Accept:
+        application/geo+json`, a FeatureCollection of Points [lon, lat, alt_m].
+        """
+        query = TrackFilter(
+            bbox_param(bbox),
+            domain,
+            include_stale=stale,
+            limit=limit,
+            after=read_slug_cursor(cursor, "tracks"),
         )
-        return json_response({"tracks": [track_json(t) for t in found]})
+        found = service.list_tracks(line, caller, query)
+        geo = wants_geojson(request)
+        write = track_feature if geo else track_json
+        return page_response(
+            request, "tracks", [write(t) for t in found.items], found.after, geojson=geo
+        )

@@ -77,7 +77,7 @@ def load_scenario(line: service.Line) -> Loaded:
         _acknowledge(line, members[a["party"]], notice_ids[a["notice"]], a["signed"])
     for a in scenario.get("conflicts_acknowledged", []):
         member = members[a["party"]]
-        for c in service.list_conflicts(line, member, live_only=True):
+        for c in service.list_conflicts(line, member, live_only=True, limit=1000).items:
             if c.mine is not None and c.mine.notice == notice_ids[a["notice"]]:
                 service.acknowledge_conflict(line, member, c.id)
     feed = Feed(line, assets_from(scenario["tracks"], notice_ids, now), members)

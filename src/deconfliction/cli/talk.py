@@ -265,7 +265,11 @@ def show(
     as_json: AsJson = False,
 ) -> None:
     """A thread and its messages, oldest first; each request with its state and commitment."""
-    body = call(server, "GET", f"/v1/threads/{segment(resolve_thread(server, thread_id))}")
+    path = f"/v1/threads/{segment(resolve_thread(server, thread_id))}"
+    body = call(server, "GET", f"{path}?limit=1000")
+    while body.get("next"):  # every message: the answer holds one page of them
+        more = call(server, "GET", f"{path}/messages?limit=1000&cursor={body['next']}")
+        body = {**body, "messages": body["messages"] + more["messages"], "next": more["next"]}
     if print_raw(body, as_json):
         return
     shown = shorten(str(m["id"]) for m in body["messages"])

@@ -50,6 +50,7 @@ from deconfliction.service.parties import (
     new_token,
     register_key,
 )
+from deconfliction.service.places import Place, conflict_places
 from deconfliction.service.record import (
     NO_CHECKPOINT,
     Recorder,
@@ -73,9 +74,11 @@ from deconfliction.service.tracks import (
     require_scanner,
     scan,
 )
+from deconfliction.store.values import ConflictQuery
 
 __all__ = [
     "NO_CHECKPOINT",
+    "ConflictQuery",
     "Deadlines",
     "DraftSource",
     "Line",
@@ -83,6 +86,7 @@ __all__ = [
     "NoticeDraft",
     "NoticeFilter",
     "NoticeResult",
+    "Place",
     "ReceiptsView",
     "Received",
     "Recorder",
@@ -98,6 +102,7 @@ __all__ = [
     "acknowledge_message",
     "advance",
     "authenticate",
+    "conflict_places",
     "b64",
     "consistency",
     "create_member",

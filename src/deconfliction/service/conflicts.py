@@ -9,23 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from deconfliction.domain import (
     Audience,
     Conflict,
     ConflictAck,
     ConflictKind,
+    ConflictStatus,
     EventKind,
     Member,
     Severity,
     TrackConflict,
 )
+from deconfliction.domain.paging import DEFAULT_LIMIT, Page, page_of
 from deconfliction.domain.view import ConflictView, strategic_view, track_view
 from deconfliction.errors import NotFound, PermissionDenied, StateConflict
 from deconfliction.service.line import Line
 from deconfliction.service.told import conflict_events, track_conflict_events
-from deconfliction.store.base import Tx
+from deconfliction.store.base import ConflictQuery, Tx
 
 __all__ = [
     "acknowledge_conflict",
@@ -63,17 +65,74 @@ def views_of(
 
 
 def list_conflicts(
-    line: Line, actor: Member, live_only: bool = False, limit: int = 1000
-) -> list[ConflictView]:
-    """The conflicts the actor's party is told of, strategic and on tracks, newest first."""
+    line: Line,
+    actor: Member,
+    live_only: bool = False,
+    limit: int = DEFAULT_LIMIT,
+    query: ConflictQuery | None = None,
+) -> Page[ConflictView]:
+    """A page of the conflicts the actor's party is told of, strategic and on tracks, newest
+    first: both tables page as one list on (detected_at, id), after ``query.after``.
+
+    ``query.notice`` matches a side only where the party sees it in clear: a redacted side never
+    names its notice, not even to a filter. ``query.statuses`` are as the party sees them: a live
+    conflict is ``acknowledged`` for a party while its acknowledgement holds, ``open`` otherwise.
+    """
+    q = query or ConflictQuery()
+    wanted = q.statuses
+    if wanted & _LIVE:  # stored live conflicts are open; acknowledged is each party's own
+        q = replace(q, statuses=wanted | _LIVE)
+    party = actor.party
+    found: list[ConflictView] = []
     with line.store.read() as tx:
-        conflicts = tx.list_conflicts(actor.party, live_only=live_only, limit=limit)
-        views = views_of(tx, conflicts, actor.party)
-        on_tracks = tx.list_track_conflicts(actor.party, live_only=live_only, limit=limit)
-        acks = tx.conflict_acks([c.id for c in on_tracks])
-    views += [track_view(c, actor.party, acks.get(c.id, ())) for c in on_tracks]
-    views.sort(key=lambda v: (v.detected_at, v.id), reverse=True)
-    return views[:limit]
+        if q.notice is not None and not _sees_notice(tx, party, q.notice):
+            return Page([])
+        while True:
+            batch, more = _batch(tx, party, live_only, limit + 1, q)
+            found += [
+                v
+                for v in batch
+                if (q.notice is None or _names(v, q.notice)) and (not wanted or v.status in wanted)
+            ]
+            if len(found) > limit or not more:
+                break
+            q = replace(q, after=_key(batch[-1]))
+    return page_of(found, limit, _key)
+
+
+_LIVE = frozenset(s for s in ConflictStatus if s.is_live())
+
+
+def _key(v: ConflictView) -> tuple[datetime, str]:
+    return (v.detected_at, v.id)
+
+
+def _batch(
+    tx: Tx, party: str, live_only: bool, n: int, q: ConflictQuery
+) -> tuple[list[ConflictView], bool]:
+    """The first ``n`` views of both tables after ``q.after``, and whether more may follow."""
+    kinds = q.kinds or frozenset(ConflictKind)
+    strategic: list[Conflict] = []
+    if ConflictKind.STRATEGIC in kinds:
+        strategic = tx.list_conflicts(party, live_only, n, q)
+    on_tracks = []
+    if kinds - {ConflictKind.STRATEGIC}:
+        on_tracks = tx.list_track_conflicts(party, live_only, n, q)
+    acks = tx.conflict_acks([c.id for c in on_tracks])
+    views = views_of(tx, strategic, party)
+    views += [track_view(c, party, acks.get(c.id, ())) for c in on_tracks]
+    views.sort(key=_key, reverse=True)
+    # more may follow where a table filled its share, or the merge left some over
+    return views[:n], len(views) > n or len(strategic) == n or len(on_tracks) == n
+
+
+def _sees_notice(tx: Tx, party: str, notice_id: str) -> bool:
+    owner, audience = tx.notice_audiences([notice_id]).get(notice_id, ("", Audience()))
+    return owner == party or (bool(owner) and audience.includes(party))
+
+
+def _names(v: ConflictView, notice_id: str) -> bool:
+    return any(s is not None and s.notice == notice_id for s in (v.mine, v.other))
 
 
 def get_conflict(line: Line, actor: Member, conflict_id: str) -> ConflictView:

@@ -6,13 +6,14 @@ line's configuration (``deconfliction.config``).
 
 from __future__ import annotations
 
-from deconfliction.store.base import Box4, NoticeQuery, Store, Tx, VolumeRow
+from deconfliction.store.base import Box4, ConflictQuery, NoticeQuery, Store, Tx, VolumeRow
 from deconfliction.store.engine import make_engine, normalise_url
 from deconfliction.store.migrate import upgrade
 from deconfliction.store.sqlstore import SqlStore, SqlTx
 
 __all__ = [
     "Box4",
+    "ConflictQuery",
     "NoticeQuery",
     "SqlStore",
     "SqlTx",

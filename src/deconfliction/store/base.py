@@ -21,10 +21,18 @@ from deconfliction.store.repos import (
     RecordRepo,
     TrackRepo,
 )
-from deconfliction.store.values import Box4, EventRow, NoticeQuery, StoredCheckpoint, VolumeRow
+from deconfliction.store.values import (
+    Box4,
+    ConflictQuery,
+    EventRow,
+    NoticeQuery,
+    StoredCheckpoint,
+    VolumeRow,
+)
 
 __all__ = [
     "Box4",
+    "ConflictQuery",
     "ConflictRepo",
     "ConversationRepo",
     "EventRepo",

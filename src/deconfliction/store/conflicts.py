@@ -7,16 +7,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from deconfliction.domain import Conflict, ConflictAck, ConflictStatus, Severity
+from deconfliction.domain import Conflict, ConflictAck, ConflictKind, ConflictStatus, Severity
 from deconfliction.errors import AlreadyExists
-from deconfliction.store import codec
+from deconfliction.store import codec, schema
 from deconfliction.store.bulk import BulkRows
+from deconfliction.store.keyset import after_key
+from deconfliction.store.values import ConflictQuery
 
 __all__ = ["ConflictRows"]
 
@@ -49,15 +50,31 @@ _put_ack = sa.text(
     "INSERT INTO conflict_ack (conflict_id, party, member, severity, at_us) "
     "VALUES (:conflict_id, :party, :member, :severity, :at_us)"
 )
+_C = schema.conflict
 
 
-@cache
-def _list_conflicts_sql(live_only: bool) -> sa.TextClause:
-    live = f" AND status IN ({_LIVE_SQL})" if live_only else ""
-    return sa.text(
-        f"SELECT * FROM conflict WHERE (party_a = :p OR party_b = :p){live} "
-        "ORDER BY detected_us DESC, id DESC LIMIT :limit"
-    )
+def _list_conflicts(
+    party: str, live_only: bool, limit: int, q: ConflictQuery
+) -> sa.Select[tuple[object, ...]]:
+    query = sa.select(_C).where(sa.or_(_C.c.party_a == party, _C.c.party_b == party))
+    if live_only:
+        query = query.where(_C.c.status.in_(_LIVE))
+    if q.kinds and ConflictKind.STRATEGIC not in q.kinds:
+        query = query.where(sa.false())
+    if q.statuses:
+        query = query.where(_C.c.status.in_(sorted(s.value for s in q.statuses)))
+    if q.severities:
+        query = query.where(_C.c.severity.in_(sorted(s.value for s in q.severities)))
+    if q.notice is not None:
+        query = query.where(sa.or_(_C.c.notice_a == q.notice, _C.c.notice_b == q.notice))
+    if q.since is not None:
+        since = codec.dt_to_us(q.since)
+        query = query.where(sa.or_(_C.c.detected_us >= since, _C.c.resolved_us >= since))
+    if q.after is not None:
+        at, last = q.after
+        key = (codec.dt_to_us(at), last)
+        query = query.where(after_key(_C.c.detected_us, _C.c.id, key, newest=True))
+    return query.order_by(_C.c.detected_us.desc(), _C.c.id.desc()).limit(limit)
 
 
 class ConflictRows(BulkRows):
@@ -132,7 +149,13 @@ class ConflictRows(BulkRows):
         return None if row is None else codec.conflict_from_row(row)
 
     def list_conflicts(
-        self, party: str, live_only: bool = False, limit: int = 1000
+        self,
+        party: str,
+        live_only: bool = False,
+        limit: int = 1000,
+        query: ConflictQuery | None = None,
     ) -> list[Conflict]:
-        rows = self._conn.execute(_list_conflicts_sql(live_only), {"p": party, "limit": limit})
+        rows = self._conn.execute(
+            _list_conflicts(party, live_only, limit, query or ConflictQuery())
+        )
         return [codec.conflict_from_row(r) for r in rows]

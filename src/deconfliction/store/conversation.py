@@ -35,6 +35,7 @@ from deconfliction.store.codec import (
     stored_volume_json,
     volume_from_stored_json,
 )
+from deconfliction.store.keyset import after_key
 from deconfliction.store.receipts import signed_from_text, signed_to_text
 
 __all__ = ["ThreadRows"]
@@ -143,14 +144,14 @@ class ThreadRows:
         row = self._conn.execute(sa.select(_T).where(_T.c.id == thread_id)).first()
         return None if row is None else thread_from_row(row)
 
-    def list_threads(self, party: str, limit: int = 100) -> list[Thread]:
-        query = (
-            sa.select(_T)
-            .join(_P, _P.c.thread_id == _T.c.id)
-            .where(_P.c.party == party)
-            .order_by(_T.c.updated_us.desc(), _T.c.id.desc())
-            .limit(limit)
-        )
+    def list_threads(
+        self, party: str, limit: int = 100, after: tuple[datetime, str] | None = None
+    ) -> list[Thread]:
+        query = sa.select(_T).join(_P, _P.c.thread_id == _T.c.id).where(_P.c.party == party)
+        if after is not None:
+            key = (dt_to_us(after[0]), after[1])
+            query = query.where(after_key(_T.c.updated_us, _T.c.id, key, newest=True))
+        query = query.order_by(_T.c.updated_us.desc(), _T.c.id.desc()).limit(limit)
         return [thread_from_row(r) for r in self._conn.execute(query)]
 
     def insert_message(self, message: Message) -> None:
@@ -193,13 +194,14 @@ class ThreadRows:
         row = self._conn.execute(sa.select(_M).where(_M.c.id == message_id)).first()
         return None if row is None else message_from_row(row)
 
-    def list_messages(self, thread_id: str, limit: int = 1000) -> list[Message]:
-        query = (
-            sa.select(_M)
-            .where(_M.c.thread_id == thread_id)
-            .order_by(_M.c.created_us, _M.c.id)
-            .limit(limit)
-        )
+    def list_messages(
+        self, thread_id: str, limit: int = 1000, after: tuple[datetime, str] | None = None
+    ) -> list[Message]:
+        query = sa.select(_M).where(_M.c.thread_id == thread_id)
+        if after is not None:
+            key = (dt_to_us(after[0]), after[1])
+            query = query.where(after_key(_M.c.created_us, _M.c.id, key, newest=False))
+        query = query.order_by(_M.c.created_us, _M.c.id).limit(limit)
         return [message_from_row(r) for r in self._conn.execute(query)]
 
     def due_requests(self, now: datetime, limit: int = 1000) -> list[Message]:

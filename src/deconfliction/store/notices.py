@@ -35,6 +35,9 @@ __all__ = ["NoticeRows"]
 _NOTICE_COLUMNS = tuple(c.name for c in schema.notice.c)
 _update_notice = schema.notice.update().where(schema.notice.c.id == sa.bindparam("key"))
 _get_notice = sa.text("SELECT * FROM notice WHERE id = :id")
+_get_notices = sa.text("SELECT * FROM notice WHERE id IN :ids").bindparams(
+    sa.bindparam("ids", expanding=True)
+)
 _notice_audiences = sa.text("SELECT id, party, audience FROM notice WHERE id IN :ids").bindparams(
     sa.bindparam("ids", expanding=True)
 )
@@ -236,6 +239,12 @@ class NoticeRows(BulkRows):
         row = self._conn.execute(_get_notice, {"id": notice_id}).first()
         return None if row is None else codec.notice_from_row(row)
 
+    def get_notices(self, notice_ids: Sequence[str]) -> dict[str, Notice]:
+        if not notice_ids:
+            return {}
+        rows = self._conn.execute(_get_notices, {"ids": sorted(set(notice_ids))})
+        return {r.id: codec.notice_from_row(r) for r in rows}
+
     def notice_audiences(self, notice_ids: Sequence[str]) -> dict[str, tuple[str, Audience]]:
         if not notice_ids:
             return {}
@@ -277,6 +286,10 @@ class NoticeRows(BulkRows):
         if query.party is not None:
             where.append("party = :party")
             params["party"] = query.party
+        if query.after is not None:
+            where.append("(created_us > :after_us OR (created_us = :after_us AND id > :after_id))")
+            params["after_us"] = codec.dt_to_us(query.after[0])
+            params["after_id"] = query.after[1]
         sql = "SELECT * FROM notice"
         if where:
             sql += " WHERE " + " AND ".join(where)

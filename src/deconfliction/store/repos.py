@@ -27,7 +27,14 @@ from deconfliction.domain import (
 from deconfliction.domain.party import MemberKey
 from deconfliction.domain.receipt import AckDue, MessageReceipt, Receipt
 from deconfliction.record.statement import Signed
-from deconfliction.store.values import Box4, EventRow, NoticeQuery, StoredCheckpoint, VolumeRow
+from deconfliction.store.values import (
+    Box4,
+    ConflictQuery,
+    EventRow,
+    NoticeQuery,
+    StoredCheckpoint,
+    VolumeRow,
+)
 
 __all__ = [
     "ConflictRepo",
@@ -85,6 +92,9 @@ class NoticeRepo(Protocol):
         """
 
     def get_notice(self, notice_id: str) -> Notice | None: ...
+    def get_notices(self, notice_ids: Sequence[str]) -> dict[str, Notice]:
+        """The current version of each existing notice among ``notice_ids`` (one query)."""
+
     def notice_audiences(self, notice_ids: Sequence[str]) -> dict[str, tuple[str, Audience]]:
         """Party and audience of each existing notice among ``notice_ids`` (one query)."""
 
@@ -130,8 +140,13 @@ class ConflictRepo(Protocol):
 
     def get_conflict(self, conflict_id: str) -> Conflict | None: ...
     def list_conflicts(
-        self, party: str, live_only: bool = False, limit: int = 1000
-    ) -> list[Conflict]: ...
+        self,
+        party: str,
+        live_only: bool = False,
+        limit: int = 1000,
+        query: ConflictQuery | None = None,
+    ) -> list[Conflict]:
+        """Strategic conflicts of ``party`` matching ``query``, newest first (detected_at, id)."""
 
 
 class TrackRepo(Protocol):
@@ -155,8 +170,10 @@ class TrackRepo(Protocol):
         bbox: tuple[float, float, float, float] | None = None,
         domain: TrackDomain | None = None,
         limit: int = 10_000,
+        after: tuple[str, str] | None = None,
     ) -> list[Track]:
-        """Tracks ``viewer`` may see (its own, or shared with it), live at ``live_at`` if given."""
+        """Tracks ``viewer`` may see (its own, or shared with it), live at ``live_at`` if given,
+        ordered by (party, uid), those after ``after`` only."""
 
     # conflicts on tracks, followed from scan to scan
     def live_track_conflicts(self) -> list[TrackConflict]: ...
@@ -169,9 +186,14 @@ class TrackRepo(Protocol):
 
     def get_track_conflict(self, conflict_id: str) -> TrackConflict | None: ...
     def list_track_conflicts(
-        self, party: str, live_only: bool = False, limit: int = 1000
+        self,
+        party: str,
+        live_only: bool = False,
+        limit: int = 1000,
+        query: ConflictQuery | None = None,
     ) -> list[TrackConflict]:
-        """Track conflicts ``party`` is told of (a side, or told as an audience), newest first."""
+        """Track conflicts ``party`` is told of (a side, or told as an audience) matching
+        ``query``, newest first (detected_at, id)."""
 
 
 class EventRepo(Protocol):
@@ -274,8 +296,11 @@ class ConversationRepo(Protocol):
 
     def insert_thread(self, thread: Thread) -> None: ...
     def get_thread(self, thread_id: str) -> Thread | None: ...
-    def list_threads(self, party: str, limit: int = 100) -> list[Thread]:
-        """Threads ``party`` is in, newest activity first."""
+    def list_threads(
+        self, party: str, limit: int = 100, after: tuple[datetime, str] | None = None
+    ) -> list[Thread]:
+        """Threads ``party`` is in, newest activity first (updated_at, id), those after ``after``
+        only."""
 
     def insert_message(self, message: Message) -> None:
         """Store a message and mark its thread's activity; a reply also becomes its request's
@@ -283,8 +308,10 @@ class ConversationRepo(Protocol):
         becomes the counter's answer, and its request's (``counter`` becomes ``accept``)."""
 
     def get_message(self, message_id: str) -> Message | None: ...
-    def list_messages(self, thread_id: str, limit: int = 1000) -> list[Message]:
-        """The thread's messages, oldest first."""
+    def list_messages(
+        self, thread_id: str, limit: int = 1000, after: tuple[datetime, str] | None = None
+    ) -> list[Message]:
+        """The thread's messages, oldest first (created_at, id), those after ``after`` only."""
 
     def commitments(self) -> list[Message]:
         """Accepted vacate and keep-clear requests not withdrawn (directly, or on the terms of a

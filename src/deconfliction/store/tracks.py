@@ -32,6 +32,8 @@ from deconfliction.store.codec import (
     track_conflict_from_row,
     track_conflict_to_row,
 )
+from deconfliction.store.keyset import after_key
+from deconfliction.store.values import ConflictQuery
 
 __all__ = ["TrackRows"]
 
@@ -102,6 +104,32 @@ def _told(party: sa.BindParameter[str]) -> sa.ColumnElement[bool]:
     )
 
 
+def _filtered(
+    select: sa.Select[tuple[object, ...]], q: ConflictQuery | None
+) -> sa.Select[tuple[object, ...]]:
+    """``select`` narrowed to the conflicts on tracks ``q`` asks for."""
+    if q is None:
+        return select
+    if q.kinds:
+        select = select.where(_C.c.kind.in_(sorted(k.value for k in q.kinds)))
+    if q.statuses:
+        select = select.where(_C.c.status.in_(sorted(s.value for s in q.statuses)))
+    if q.severities:
+        select = select.where(_C.c.severity.in_(sorted(s.value for s in q.severities)))
+    if q.notice is not None:
+        n = q.notice
+        select = select.where(sa.or_(_C.c.notice_a == n, _C.c.notice_b == n, _C.c.movement == n))
+    if q.since is not None:
+        us = dt_to_us(q.since)
+        select = select.where(
+            sa.or_(_C.c.detected_us >= us, _C.c.updated_us >= us, _C.c.resolved_us >= us)
+        )
+    if q.after is not None:
+        key = (dt_to_us(q.after[0]), q.after[1])
+        select = select.where(after_key(_C.c.detected_us, _C.c.id, key, newest=True))
+    return select
+
+
 class TrackRows:
     """The track methods of ``store.repos.TrackRepo``; mixed into ``SqlTx``."""
 
@@ -145,8 +173,11 @@ class TrackRows:
         bbox: tuple[float, float, float, float] | None = None,
         domain: TrackDomain | None = None,
         limit: int = 10_000,
+        after: tuple[str, str] | None = None,
     ) -> list[Track]:
         query = sa.select(_T).where(_visible_to(sa.bindparam("viewer", viewer)))
+        if after is not None:
+            query = query.where(after_key(_T.c.party, _T.c.uid, after, newest=False))
         if live_at is not None:
             query = query.where(_T.c.live_until_us >= dt_to_us(live_at))
         if domain is not None:
@@ -195,10 +226,14 @@ class TrackRows:
         return None if row is None else track_conflict_from_row(row)
 
     def list_track_conflicts(
-        self, party: str, live_only: bool = False, limit: int = 1000
+        self,
+        party: str,
+        live_only: bool = False,
+        limit: int = 1000,
+        query: ConflictQuery | None = None,
     ) -> list[TrackConflict]:
-        query = sa.select(_C).where(_told(sa.bindparam("party", party)))
+        select = _filtered(sa.select(_C).where(_told(sa.bindparam("party", party))), query)
         if live_only:
-            query = query.where(_C.c.status.in_(_LIVE))
-        query = query.order_by(_C.c.detected_us.desc(), _C.c.id.desc()).limit(limit)
-        return [track_conflict_from_row(r) for r in self._conn.execute(query)]
+            select = select.where(_C.c.status.in_(_LIVE))
+        select = select.order_by(_C.c.detected_us.desc(), _C.c.id.desc()).limit(limit)
+        return [track_conflict_from_row(r) for r in self._conn.execute(select)]

@@ -8,10 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from deconfliction.domain import AltitudeBand, Audience, Buffers, NoticeKind, TimeWindow
+from deconfliction.domain import (
+    AltitudeBand,
+    Audience,
+    Buffers,
+    ConflictKind,
+    ConflictStatus,
+    NoticeKind,
+    Severity,
+    TimeWindow,
+)
 from deconfliction.geo.box import Box4
 
-__all__ = ["Box4", "EventRow", "NoticeQuery", "StoredCheckpoint", "VolumeRow"]
+__all__ = ["Box4", "ConflictQuery", "EventRow", "NoticeQuery", "StoredCheckpoint", "VolumeRow"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +57,25 @@ class NoticeQuery:
     kind: NoticeKind | None = None
     party: str | None = None
     limit: int = 1000
+    after: tuple[datetime, str] | None = None
+    """Only notices after this (created_at, id): the list's order, oldest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictQuery:
+    """Filters for listing a party's conflicts; every set field must hold (an empty set: any).
+
+    ``notice``: either side is that notice (on tracks: the volume's, or the movement's);
+    ``since``: detected, updated or resolved at or after it; ``after``: only conflicts after this
+    (detected_at, id), the list's order being newest first.
+    """
+
+    kinds: frozenset[ConflictKind] = frozenset()
+    statuses: frozenset[ConflictStatus] = frozenset()
+    severities: frozenset[Severity] = frozenset()
+    notice: str | None = None
+    since: datetime | None = None
+    after: tuple[datetime, str] | None = None
 
 
 class EventRow(NamedTuple):

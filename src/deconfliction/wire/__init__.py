@@ -13,6 +13,13 @@ from deconfliction.wire.conflicts import (
     track_conflict_record,
 )
 from deconfliction.wire.conversation import message_json, thread_json
+from deconfliction.wire.cursor import read_cursor, read_slug_cursor, write_cursor
+from deconfliction.wire.geojson import (
+    conflict_feature,
+    feature_collection,
+    notice_feature,
+    track_feature,
+)
 from deconfliction.wire.keys import key_json
 from deconfliction.wire.notices import notice_json, volume_json
 from deconfliction.wire.receipts import ack_due_json, message_receipt_json, receipt_json
@@ -24,19 +31,26 @@ __all__ = [
     "ack_json",
     "ack_record",
     "ack_due_json",
+    "conflict_feature",
     "conflict_from_record",
     "conflict_json",
     "conflict_record",
+    "feature_collection",
     "key_json",
     "message_json",
     "message_receipt_json",
+    "notice_feature",
     "notice_json",
     "opt_utc_z",
+    "read_cursor",
+    "read_slug_cursor",
     "receipt_json",
     "thread_json",
     "track_conflict_from_record",
     "track_conflict_record",
+    "track_feature",
     "track_json",
     "utc_z",
     "volume_json",
+    "write_cursor",
 ]

@@ -25,6 +25,7 @@ from deconfliction.domain import (
 )
 from deconfliction.domain.conversation import check_text
 from deconfliction.domain.limits import MAX_SUBJECT, MAX_THREAD_PARTIES
+from deconfliction.domain.paging import DEFAULT_LIMIT, Key, Page, page_of
 from deconfliction.errors import InvalidInput, NotFound, StateConflict
 from deconfliction.record import RecordError, statement
 from deconfliction.record.statement import Signed
@@ -51,9 +52,11 @@ THREADS = "on threads"
 class ThreadView:
     thread: Thread
     messages: list[Message]
-    """Oldest first."""
+    """Oldest first: one page."""
     at: datetime
     """When it was read: the instant request states hold at."""
+    after: Key | None = None
+    """Where the next page of messages starts (``None``: this page is the last)."""
 
 
 def _thread_of(tx: Tx, actor: Member, thread_id: str) -> Thread:
@@ -90,20 +93,42 @@ def open_thread(line: Line, actor: Member, parties: Sequence[str], subject: str)
     return thread
 
 
-def list_threads(line: Line, actor: Member, limit: int = 100) -> list[Thread]:
-    """The threads of the actor's party, newest activity first."""
+def _thread_key(t: Thread) -> tuple[datetime, str]:
+    return (t.updated_at, t.id)
+
+
+def _message_key(m: Message) -> tuple[datetime, str]:
+    return (m.created_at, m.id)
+
+
+def list_threads(
+    line: Line,
+    actor: Member,
+    limit: int = DEFAULT_LIMIT,
+    after: tuple[datetime, str] | None = None,
+) -> Page[Thread]:
+    """A page of the threads of the actor's party, newest activity first (updated_at, id)."""
     with line.store.read() as tx:
-        return tx.list_threads(actor.party, limit)
+        found = tx.list_threads(actor.party, limit + 1, after)
+    return page_of(found, limit, _thread_key)
 
 
-def get_thread(line: Line, actor: Member, thread_id: str, limit: int = 1000) -> ThreadView:
-    """A thread of the actor's party with its messages, oldest first (NotFound for others);
-    each message another party sent is delivered to the actor's party."""
+def get_thread(
+    line: Line,
+    actor: Member,
+    thread_id: str,
+    limit: int = DEFAULT_LIMIT,
+    after: tuple[datetime, str] | None = None,
+) -> ThreadView:
+    """A thread of the actor's party with a page of its messages, oldest first (created_at,
+    id; NotFound for others' threads); each message another party sent is delivered to the
+    actor's party."""
     with line.store.read() as tx:
         thread = _thread_of(tx, actor, thread_id)
-        messages = tx.list_messages(thread.id, limit)
+        page = page_of(tx.list_messages(thread.id, limit + 1, after), limit, _message_key)
+    messages = page.items
     line.deliveries.delivered_messages(actor, [(m.id, m.thread, m.party) for m in messages])
-    return ThreadView(thread, messages, line.clock())
+    return ThreadView(thread, messages, line.clock(), page.after)
 
 
 def _check_request(tx: Tx, actor: Member, thread: Thread, draft: MessageDraft) -> None:

@@ -16,6 +16,7 @@ from deconfliction.domain import (
     NoticeKind,
     NoticeState,
 )
+from deconfliction.domain.paging import DEFAULT_LIMIT, Page, page_of
 from deconfliction.domain.view import ConflictView
 from deconfliction.errors import (
     InvalidInput,
@@ -62,7 +63,9 @@ class NoticeFilter:
     end: datetime | None = None
     kind: NoticeKind | None = None
     party: str | None = None
-    limit: int = 1000
+    limit: int = DEFAULT_LIMIT
+    after: tuple[datetime, str] | None = None
+    """Start after this (created_at, id): the key the previous page ended at."""
 
 
 def _draft(actor: Member, source: DraftSource, now: datetime) -> NoticeDraft:
@@ -271,7 +274,13 @@ def _as_seen(notice: Notice, now: datetime) -> Notice:
     return notice if state is notice.state else replace(notice, state=state)
 
 
-def list_notices(line: Line, actor: Member, query: NoticeFilter) -> list[Notice]:
+def _notice_key(n: Notice) -> tuple[datetime, str]:
+    return (n.created_at, n.id)
+
+
+def list_notices(line: Line, actor: Member, query: NoticeFilter) -> Page[Notice]:
+    """A page of the notices the actor may see, oldest first (created_at, id); each one read is
+    delivered to the actor's party."""
     boxes: tuple[Box4, ...] = ()
     if query.bbox is not None:
         lon_min, lat_min, lon_max, lat_max = query.bbox
@@ -288,9 +297,11 @@ def list_notices(line: Line, actor: Member, query: NoticeFilter) -> list[Notice]
                 end=query.end,
                 kind=query.kind,
                 party=query.party,
-                limit=query.limit,
+                limit=query.limit + 1,
+                after=query.after,
             )
         )
+    page = page_of(notices, query.limit, _notice_key)
     now = line.clock()
-    line.deliveries.delivered(actor, [(n.id, n.version, n.party) for n in notices])
-    return [_as_seen(n, now) for n in notices]
+    line.deliveries.delivered(actor, [(n.id, n.version, n.party) for n in page.items])
+    return Page([_as_seen(n, now) for n in page.items], page.after)

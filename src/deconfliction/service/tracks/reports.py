@@ -39,6 +39,7 @@ from deconfliction.domain.limits import (
     MAX_STALE_S,
     MAX_VS_MPS,
 )
+from deconfliction.domain.paging import DEFAULT_LIMIT, Page, page_of
 from deconfliction.domain.volume import parse_instant
 from deconfliction.errors import DeconflictionError, InvalidInput, PayloadTooLarge
 from deconfliction.service.line import Line
@@ -82,7 +83,9 @@ class TrackFilter:
     bbox: tuple[float, float, float, float] | None = None
     domain: TrackDomain | None = None
     include_stale: bool = False
-    limit: int = 10_000
+    limit: int = DEFAULT_LIMIT
+    after: tuple[str, str] | None = None
+    """Start after this (party, uid): the key the previous page ended at."""
 
 
 def _height(item: Mapping[str, object], domain: TrackDomain, ptr: str) -> float | None:
@@ -298,14 +301,21 @@ def _track(
     )
 
 
-def list_tracks(line: Line, actor: Member, query: TrackFilter) -> list[Track]:
-    """Tracks the actor's party may see: its own and those shared with it; live unless asked."""
+def _track_key(t: Track) -> tuple[str, str]:
+    return (t.party, t.uid)
+
+
+def list_tracks(line: Line, actor: Member, query: TrackFilter) -> Page[Track]:
+    """A page of the tracks the actor's party may see, by (party, uid): its own and those shared
+    with it; live unless asked."""
     now = line.clock()
     with line.store.read() as tx:
-        return tx.list_tracks(
+        found = tx.list_tracks(
             actor.party,
             None if query.include_stale else now,
             bbox=query.bbox,
             domain=query.domain,
-            limit=query.limit,
+            limit=query.limit + 1,
+            after=query.after,
         )
+    return page_of(found, query.limit, _track_key)

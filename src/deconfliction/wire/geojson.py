@@ -1,0 +1,88 @@
+"""The line's answers as RFC 7946 GeoJSON: a notice, a conflict and a track as Features whose
+properties are their JSON forms (``notice_json``, ``conflict_json``, ``track_json``).
+
+Geometry, in (lon, lat) degrees on WGS84: a notice is its volumes' footprints as areas
+(``geo.outline``: a circle or a corridor becomes a polygon that covers it); a track is a Point
+with its altitude; a conflict is the places the party may see of it (``service.places``): the
+footprints and track positions of the sides told in clear, ``null`` when none is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from deconfliction.domain import Footprint, Notice, Track
+from deconfliction.domain.view import ConflictView
+from deconfliction.geo.outline import outline
+from deconfliction.wire.conflicts import conflict_json
+from deconfliction.wire.notices import notice_json
+from deconfliction.wire.tracks import track_json
+
+__all__ = [
+    "MEDIA_TYPE",
+    "conflict_feature",
+    "feature_collection",
+    "notice_feature",
+    "track_feature",
+]
+
+MEDIA_TYPE = "application/geo+json"
+
+Geometry = dict[str, Any]
+
+
+def _areas(footprints: Sequence[Footprint]) -> Geometry | None:
+    polygons = [
+        [[list(p) for p in ring] for ring in poly] for f in footprints for poly in outline(f)
+    ]
+    if not polygons:
+        return None
+    if len(polygons) == 1:
+        return {"type": "Polygon", "coordinates": polygons[0]}
+    return {"type": "MultiPolygon", "coordinates": polygons}
+
+
+def _point(t: Track) -> Geometry:
+    return {"type": "Point", "coordinates": [round(t.lon, 6), round(t.lat, 6), t.alt_m]}
+
+
+def _feature(id_: str, geometry: Geometry | None, properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Feature", "id": id_, "geometry": geometry, "properties": properties}
+
+
+def notice_feature(n: Notice) -> dict[str, Any]:
+    """A notice: its volumes' areas, one Polygon or a MultiPolygon in the order of
+    ``properties.volumes`` (volumes may overlap; each one's times and altitudes are there)."""
+    return _feature(n.id, _areas([v.footprint for v in n.volumes]), notice_json(n))
+
+
+def track_feature(t: Track) -> dict[str, Any]:
+    """A track: a Point [lon, lat, alt_m] (metres above the WGS84 ellipsoid)."""
+    return _feature(f"{t.party}/{t.uid}", _point(t), track_json(t))
+
+
+def conflict_feature(view: ConflictView, places: Sequence[Footprint | Track]) -> dict[str, Any]:
+    """A conflict as one party sees it, at ``places``: the footprints and tracks it may see.
+
+    Areas only: a Polygon or MultiPolygon; tracks only: a Point or MultiPoint; both: a
+    GeometryCollection; none (every side redacted): ``null``.
+    """
+    areas = _areas([p for p in places if isinstance(p, Footprint)])
+    points = [_point(p) for p in places if isinstance(p, Track)]
+    parts: list[Geometry] = [] if areas is None else [areas]
+    if len(points) == 1:
+        parts.append(points[0])
+    elif points:
+        parts.append({"type": "MultiPoint", "coordinates": [p["coordinates"] for p in points]})
+    geometry = None
+    if len(parts) == 1:
+        geometry = parts[0]
+    elif parts:
+        geometry = {"type": "GeometryCollection", "geometries": parts}
+    return _feature(view.id, geometry, conflict_json(view))
+
+
+def feature_collection(features: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:
+    """A FeatureCollection with the page's ``next`` cursor as a foreign member."""
+    return {"type": "FeatureCollection", "features": features, "next": next_cursor}
