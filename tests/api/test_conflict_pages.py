@@ -10,6 +10,7 @@ import pytest
 from deconfliction.domain import (
     Audience,
     Conflict,
+    ConflictAck,
     ConflictKind,
     ConflictStatus,
     Severity,
@@ -24,12 +25,20 @@ N_STRATEGIC, N_TRACKS = 1500, 1000
 
 @pytest.fixture
 def loaded(api: Api) -> tuple[Api, list[Conflict], list[TrackConflict]]:
-    """2,500 conflicts of blue's, in both tables, loaded with the store's bulk inserts."""
+    """2,500 conflicts of blue's, in both tables, loaded with the store's bulk inserts; those
+    built ``acknowledged`` are stored open with blue's acknowledgement (what blue then sees)."""
     a = [strategic(i) for i in range(N_STRATEGIC)]
     b = [on_tracks(i) for i in range(N_TRACKS)]
+    acked = [c for c in [*a, *b] if c.status is ConflictStatus.ACKNOWLEDGED]
+
+    def stored(c: Any) -> Any:
+        return replace(c, status=ConflictStatus.OPEN) if c in acked else c
+
     with api.line.store.transaction() as tx:
-        tx.insert_conflicts(a)
-        tx.insert_track_conflicts(b)
+        tx.insert_conflicts([stored(c) for c in a])
+        tx.insert_track_conflicts([stored(c) for c in b])
+        for c in acked:
+            tx.put_conflict_ack(c.id, ConflictAck("blue", "m-blue", NOW, c.severity))
     return api, a, b
 
 
