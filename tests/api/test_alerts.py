@@ -4,10 +4,11 @@ and acknowledgements, over HTTP with a test clock."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from deconfliction import service
-from tests.api.conftest import Api, Clock, notice, square
+from tests.api.conftest import NOW, Api, Clock, notice, square
 from tests.api.test_scan import bus, conflicts, line, movement, scan
 from tests.api.test_tracks import report, send, z
 
@@ -56,6 +57,28 @@ def test_head_on_tracks_reported_once_are_told_once_until_their_level_changes(
     [c] = conflicts(api, "blue", "tactical")
     assert c["severity"] == "warning" and c["updated_at"] == z(clock.now)
     assert told(api, "red")[-1]["conflict"]["severity"] == "warning"
+
+
+def test_tracks_drawing_apart_after_their_closest_approach_are_not_news(
+    line: tuple[Api, Clock],
+) -> None:
+    api, clock = line
+    head_on(api, clock)
+    scan(api)
+    [first] = conflicts(api, "blue", "tactical")
+    clock.advance(100)  # separation lost at ~91 s: a warning
+    scan(api)
+    [lost] = conflicts(api, "blue", "tactical")
+    while clock.now < NOW + timedelta(seconds=136):  # through the closest approach at ~114 s
+        clock.advance(0.5)
+        scan(api)
+    assert story(api, "blue") == {"conflict.opened": 1, "conflict.updated": 1}
+    [passed] = conflicts(api, "blue", "tactical")
+    assert (passed["cpa"], passed["distance_m"]) == (lost["cpa"], lost["distance_m"])
+    clock.advance(5)  # 9.3 km apart again at ~137 s: separation regained
+    scan(api)
+    assert story(api, "blue") == {"conflict.opened": 1, "conflict.updated": 1, "conflict.closed": 1}
+    assert first["id"] == conflicts(api, "blue", "tactical")[0]["id"]
 
 
 def test_far_off_tracks_are_an_advisory(line: tuple[Api, Clock]) -> None:

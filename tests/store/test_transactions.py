@@ -173,3 +173,15 @@ def test_sqlite_wal_is_checkpointed_in_the_background(make_store: MakeStore) -> 
     wait_for(complete, "a complete checkpoint of the WAL by the store's background thread")
     with store.read() as tx:
         assert tx.get_notice("n-19") is not None
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_line_opens_migrated_and_keeps_what_it_is_given(url: str) -> None:
+    store = open_store(url)
+    try:
+        with store.transaction() as tx:
+            tx.add_party(Party("blue", "Blue", T0))
+        with store.read() as tx:
+            assert tx.get_party("blue") == Party("blue", "Blue", T0)
+    finally:
+        store.close()

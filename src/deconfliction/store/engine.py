@@ -46,10 +46,10 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
     kwargs: dict[str, Any] = {
         "connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
     }
-    if memory:
+    if memory:  # one connection, shared: the database lives and dies with it
         kwargs["poolclass"] = StaticPool
-    # reuse the most recently used connection: its page cache is the warm one
-    kwargs.setdefault("pool_use_lifo", not memory)
+    else:  # reuse the most recently used connection: its page cache is the warm one
+        kwargs["pool_use_lifo"] = True
     engine = sa.create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")

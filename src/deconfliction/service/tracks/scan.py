@@ -148,6 +148,10 @@ def _conflict(f: Finding, cid: str, now: datetime, alerts: AlertLevels) -> Track
     )
 
 
+def _passed(t: datetime | None, now: datetime) -> bool:
+    return t is not None and t <= now
+
+
 def _reconcile(
     tx: Tx,
     line: Line,
@@ -188,6 +192,10 @@ def _reconcile(
         # a loss of separation already under way keeps the time it began
         t_in = held.t_in if fresh.t_in <= now and held.t_in <= now else fresh.t_in
         fresh = replace(fresh, status=held.status, t_in=t_in, detected_at=held.detected_at)
+        if _passed(held.cpa, now) and _passed(fresh.cpa, now):
+            # a closest approach already passed keeps when and how close it was: the tracks
+            # drawing apart are not news until separation is regained
+            fresh = replace(fresh, cpa=held.cpa, distance_m=held.distance_m, detail=held.detail)
         updated.append(fresh)
         if fresh.differs_materially(held, retell):
             changed.append(fresh)
