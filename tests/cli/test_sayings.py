@@ -74,6 +74,19 @@ CASES = [
         "separation lost since 11:59:00Z, closest approach 1.2 km (0.6 NM) at 12:03:00Z",
     ),
     (
+        event(
+            EventKind.CONFLICT_UPDATED,
+            conflict=tactical(
+                status="acknowledged",
+                acknowledged_by=[{"party": "blue", "at": "2026-11-25T12:00:30Z",
+                                  "severity": "warning", "member": "m-1"}],
+            ),
+        ),
+        "warning updated tactical conflict with red: your BLU101 (b-1) and red's r-9, loses "
+        "separation in 2 min 10 s (12:02:10Z), closest approach 1.2 km (0.6 NM) at 12:03:00Z, "
+        "acknowledged by blue at 12:00:30Z",
+    ),
+    (
         event(EventKind.CONFLICT_CLOSED,
               conflict=tactical(status="resolved", severity="advisory", other={"party": "red"})),
         "advisory resolved tactical conflict with red: your BLU101 (b-1) and red's side (not "

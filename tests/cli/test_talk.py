@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from deconfliction import service
-from deconfliction.cli.talk import parse_time
+from deconfliction.cli.when import parse_time
 from deconfliction.domain import Role
 from deconfliction.service import Line
 from tests.api.conftest import notice, square

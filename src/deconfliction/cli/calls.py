@@ -24,6 +24,9 @@ __all__ = ["AsJson", "Body", "call", "console", "print_raw", "segment"]
 Body = dict[str, Any]
 
 AsJson = Annotated[bool, typer.Option("--json", help="print the line's answer as JSON")]
+IdsOnly = Annotated[
+    bool, typer.Option("--ids", help="print only the whole ids, one a line (for scripts)")
+]
 
 
 def call(
@@ -79,6 +82,13 @@ def _refused(r: httpx.Response) -> typer.Exit:
 
 def console() -> Console:
     return Console(highlight=False, soft_wrap=True)
+
+
+def print_ids(items: list[Any], ids_only: bool) -> bool:
+    """With ``--ids``, print each item's whole id on a line of its own."""
+    if ids_only:
+        sys.stdout.write("".join(f"{item['id']}\n" for item in items))
+    return ids_only
 
 
 def print_raw(body: Any, as_json: bool) -> bool:

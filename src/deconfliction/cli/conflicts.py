@@ -11,7 +11,16 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from deconfliction.cli.calls import AsJson, Body, call, console, print_raw, segment
+from deconfliction.cli.calls import (
+    AsJson,
+    Body,
+    IdsOnly,
+    call,
+    console,
+    print_ids,
+    print_raw,
+    segment,
+)
 from deconfliction.cli.client import ServerOption
 from deconfliction.cli.ids import shorten
 from deconfliction.cli.listing import LimitOpt, fetch_all
@@ -52,7 +61,7 @@ def _names(server: str | None) -> Names:
     """Titles of the notices and callsigns of the tracks you may see, to name sides."""
     names = Names()
     names.learn_notices(fetch_all(server, "/v1/notices", "notices", 10_000).items)
-    names.learn_tracks(fetch_all(server, "/v1/tracks", "tracks", 10_000, page_max=10_000).items)
+    names.learn_tracks(fetch_all(server, "/v1/tracks", "tracks", 10_000).items)
     return names
 
 
@@ -65,6 +74,7 @@ def conflicts(
     limit: LimitOpt = 100,
     server: ServerOption = None,
     as_json: AsJson = False,
+    ids_only: IdsOnly = False,
 ) -> None:
     """The conflicts your party is part of, most urgent first (warning, caution, advisory)."""
     params = {"live": "true"} if live else {}
@@ -76,7 +86,7 @@ def conflicts(
         and (severity_ is None or severity_rank(c.get("severity")) <= severity_.rank)
     ]
     found = sorted_conflicts(found)
-    if print_raw({"conflicts": found}, as_json):
+    if print_raw({"conflicts": found}, as_json) or print_ids(found, ids_only):
         return
     out = console()
     if not found:

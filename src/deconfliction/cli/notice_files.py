@@ -41,8 +41,19 @@ def read_json(path: str) -> Any:
         raise BadFile(f"{path}: not JSON ({e})") from None
 
 
-def notice_body(doc: Any, name: str) -> Body:
-    """The body of a notice from a parsed file: the API's JSON, or GeoJSON features."""
+def notice_body(doc: Any, name: str, window: Body | None = None) -> Body:
+    """The body of a notice from a parsed file: the API's JSON, or GeoJSON features; with a
+    ``window`` (``{"start", "end"}``), every volume takes it as its time, and features need no
+    ``start`` and ``end`` of their own."""
+    body = _body(doc, name, window)
+    if window is not None and isinstance(body.get("volumes"), list):
+        for v in body["volumes"]:
+            if isinstance(v, dict):
+                v["time"] = dict(window)
+    return body
+
+
+def _body(doc: Any, name: str, window: Body | None) -> Body:
     if not isinstance(doc, dict):
         raise BadFile(
             f"{name}: holds a JSON {type(doc).__name__}, not a GeoJSON FeatureCollection "
@@ -54,10 +65,11 @@ def notice_body(doc: Any, name: str) -> Body:
             raise BadFile(f"{name}: /features: needs at least one feature (one volume each)")
         given = doc.get("properties")
         props: Body = given if isinstance(given, dict) else {}
-        volumes = [_volume(f, f"{name}: /features/{i}") for i, f in enumerate(features)]
+        timed = window is None
+        volumes = [_volume(f, f"{name}: /features/{i}", timed) for i, f in enumerate(features)]
         return {**{k: props[k] for k in _NOTICE_FIELDS if k in props}, "volumes": volumes}
     if doc.get("type") == "Feature":
-        return {"volumes": [_volume(doc, f"{name}: ")]}
+        return {"volumes": [_volume(doc, f"{name}: ", window is None)]}
     if "volumes" in doc:
         body = {k: doc[k] for k in _NOTICE_FIELDS if doc.get(k) is not None}
         if isinstance(body["volumes"], list):
@@ -73,16 +85,21 @@ def notice_body(doc: Any, name: str) -> Body:
     )
 
 
-def _volume(feature: Any, where: str) -> Body:
+def _volume(feature: Any, where: str, timed: bool = True) -> Body:
+    """One feature as a volume; ``timed``: its properties must give its ``start`` and ``end``
+    (else the command's ``--window`` does)."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise BadFile(f"{where}: not a GeoJSON Feature")
     props = feature.get("properties")
+    if props is None and not timed:
+        props = {}
     if not isinstance(props, dict):
-        raise BadFile(f"{where}/properties: needs start and end (RFC 3339)")
-    for key in ("start", "end"):
+        raise BadFile(f"{where}/properties: needs start and end (RFC 3339), or give --window")
+    for key in ("start", "end") if timed else ():
         if not isinstance(props.get(key), str):
             raise BadFile(
-                f"{where}/properties/{key}: needs an RFC 3339 time, e.g. 2026-12-01T06:00:00Z"
+                f"{where}/properties/{key}: needs an RFC 3339 time, e.g. 2026-12-01T06:00:00Z, "
+                "or give --window"
             )
     out: Body = {"footprint": feature.get("geometry")}
     for key in ("radius_m", "half_width_m"):
@@ -91,5 +108,6 @@ def _volume(feature: Any, where: str) -> Body:
     lower, upper = props.get("alt_lower_m"), props.get("alt_upper_m")
     if lower is not None or upper is not None:
         out["altitude"] = {"lower_m": lower, "upper_m": upper}
-    out["time"] = {"start": props["start"], "end": props["end"]}
+    if timed:
+        out["time"] = {"start": props["start"], "end": props["end"]}
     return out

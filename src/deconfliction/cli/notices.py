@@ -10,7 +10,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from deconfliction.cli.calls import AsJson, Body, call, console, print_raw, segment
+from deconfliction.cli.calls import (
+    AsJson,
+    Body,
+    IdsOnly,
+    call,
+    console,
+    print_ids,
+    print_raw,
+    segment,
+)
 from deconfliction.cli.client import ServerOption, fail
 from deconfliction.cli.ids import shorten
 from deconfliction.cli.listing import LimitOpt, fetch_all
@@ -18,6 +27,7 @@ from deconfliction.cli.notice_files import BadFile, notice_body, read_json
 from deconfliction.cli.resolve import resolve_notice
 from deconfliction.cli.show import audience, span
 from deconfliction.cli.units import band, distance
+from deconfliction.cli.when import window_option
 from deconfliction.domain import NoticeKind
 
 __all__ = ["notice_app"]
@@ -47,6 +57,15 @@ ProtectedOpt = Annotated[
     bool | None,
     typer.Option("--protected/--not-protected", help="a humanitarian or medical site or movement"),
 ]
+WindowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--window",
+        help="every volume's time: START/END, RFC 3339 or relative to now (+2h/+8h); the "
+        "file's features then need no start and end",
+        show_default=False,
+    ),
+]
 IfVersionOpt = Annotated[
     int | None,
     typer.Option(
@@ -58,9 +77,10 @@ IfVersionOpt = Annotated[
 ]
 
 
-def _read(file: str) -> Body:
+def _read(file: str, window: str | None = None) -> Body:
+    times = None if window is None else window_option(window)
     try:
-        return notice_body(read_json(file), "standard input" if file == "-" else file)
+        return notice_body(read_json(file), "standard input" if file == "-" else file, times)
     except BadFile as e:
         raise fail(str(e)) from None
 
@@ -130,11 +150,12 @@ def create(
     title: TitleOpt = None,
     audience_: AudienceOpt = None,
     protected: ProtectedOpt = None,
+    window: WindowOpt = None,
     server: ServerOption = None,
     as_json: AsJson = False,
 ) -> None:
     """Declare a notice from FILE; prints the conflicts it raises, then its id last."""
-    body = _overrides(_read(file), kind, title, audience_, protected)
+    body = _overrides(_read(file, window), kind, title, audience_, protected)
     body.setdefault("kind", NoticeKind.OPERATION.value)
     _written(call(server, "POST", "/v1/notices", body), "declared", as_json)
 
@@ -146,11 +167,12 @@ def list_notices(
     limit: LimitOpt = 100,
     server: ServerOption = None,
     as_json: AsJson = False,
+    ids_only: IdsOnly = False,
 ) -> None:
     """Notices you may see: your party's and those shared with you."""
     params = {k: v for k, v in (("kind", kind and kind.value), ("party", party)) if v}
     listed = fetch_all(server, "/v1/notices", "notices", limit, params)
-    if print_raw({"notices": listed.items}, as_json):
+    if print_raw({"notices": listed.items}, as_json) or print_ids(listed.items, ids_only):
         return
     out = console()
     if not listed.items:
@@ -197,7 +219,8 @@ def show(notice_id: IdArg, server: ServerOption = None, as_json: AsJson = False)
 
 
 def _print_volumes(out: Console, volumes: list[Body]) -> None:
-    table = Table(title=f"{len(volumes)} volumes", title_justify="left")
+    title = "1 volume" if len(volumes) == 1 else f"{len(volumes)} volumes"
+    table = Table(title=title, title_justify="left")
     for column in ("#", "footprint", "altitude", "window (UTC)"):
         table.add_column(column, overflow="fold")
     for i, v in enumerate(volumes):
@@ -241,6 +264,7 @@ def update(
     title: TitleOpt = None,
     audience_: AudienceOpt = None,
     protected: ProtectedOpt = None,
+    window: WindowOpt = None,
     if_version: IfVersionOpt = None,
     server: ServerOption = None,
     as_json: AsJson = False,
@@ -249,7 +273,7 @@ def update(
     audience and protection stay as they were unless FILE or an option changes them."""
     ident, was, held = _current(server, notice_id, if_version)
     body: Body = {k: was[k] for k in ("kind", "title", "protected", "audience") if k in was}
-    body |= _read(file)
+    body |= _read(file, window)
     body = _overrides(body, kind, title, audience_, protected)
     answer = call(server, "PUT", f"/v1/notices/{segment(ident)}", body, headers=held)
     _written(answer, "updated", as_json)

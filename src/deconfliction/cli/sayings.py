@@ -241,6 +241,11 @@ def _conflict(c: Body, kind: str, at: Any, names: Names) -> Text:
     if when := conflict_when(c, at):
         words.append(when)
     words += _how_far(c)
+    acks = [a for a in c.get("acknowledged_by") or [] if a.get("party")]
+    if acks:
+        words.append(
+            "acknowledged by " + " and ".join(f"{a['party']} at {hhmm(a.get('at'))}" for a in acks)
+        )
     return Text.assemble(severity(c.get("severity")), " ", ", ".join(words))
 
 

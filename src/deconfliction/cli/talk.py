@@ -10,8 +10,6 @@ as ``field: reason`` (from the error's JSON pointer) and exits 1; a usage error 
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,74 +32,18 @@ from deconfliction.cli.sayings import summary
 from deconfliction.cli.show import clock as _clock
 from deconfliction.cli.show import span as _span
 from deconfliction.cli.units import band, distance
+from deconfliction.cli.when import time_option, window_option
 from deconfliction.domain import RequestKind
 from deconfliction.record import statement
 
 __all__ = [
     "install",
     "note",
-    "parse_time",
     "reply",
     "request",
     "thread_app",
     "withdraw",
 ]
-
-_RELATIVE = re.compile(r"\+(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-# -- reading what the person typed -----------------------------------------------------------
-
-
-def parse_time(text: str, now: datetime) -> datetime:
-    """An instant from RFC 3339 (with ``Z`` or an offset) or ``+30m``, ``+2h``, ``+1h30m``,
-    ``+1d`` after ``now``; in UTC. ``ValueError`` says what was expected.
-
-    >>> now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-    >>> parse_time("+30m", now).isoformat()
-    '2026-11-25T12:30:00+00:00'
-    >>> parse_time("2026-11-25T15:00:00+02:00", now).isoformat()
-    '2026-11-25T13:00:00+00:00'
-    >>> parse_time("tomorrow", now)
-    Traceback (most recent call last):
-    ...
-    ValueError: 'tomorrow' is neither RFC 3339 (2026-12-01T05:00:00Z) nor relative (+30m, +2h)
-    """
-    relative = _RELATIVE.fullmatch(text.strip())
-    if relative and any(relative.groups()):
-        d, h, m, s = (int(g or 0) for g in relative.groups())
-        return now.astimezone(UTC) + timedelta(days=d, hours=h, minutes=m, seconds=s)
-    try:
-        at = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(
-            f"{text!r} is neither RFC 3339 (2026-12-01T05:00:00Z) nor relative (+30m, +2h)"
-        ) from None
-    if at.tzinfo is None:
-        raise ValueError(f"{text!r} has no UTC offset: end it with Z or +hh:mm")
-    return at.astimezone(UTC)
-
-
-def _z(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _time(option: str, text: str) -> str:
-    try:
-        return _z(parse_time(text, _utcnow()))
-    except ValueError as e:
-        raise fail(f"{option}: {e}") from None
-
-
-def _window(text: str) -> Body:
-    start, sep, end = text.partition("/")
-    if not sep:
-        raise fail(f"--window: {text!r} is not START/END (e.g. 2026-12-01T13:00Z/+6h)")
-    return {"start": _time("--window", start), "end": _time("--window", end)}
 
 
 def _volume(path: Path) -> Body:
@@ -307,6 +249,15 @@ def request(
         str, typer.Option("--deadline", help="reply by: RFC 3339, or +30m / +2h from now (UTC)")
     ],
     volume: VolumeOpt = None,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            "--window",
+            help="the area's time: START/END, RFC 3339 or relative (+1h/+7h); "
+            "replaces the --volume file's",
+            show_default=False,
+        ),
+    ] = None,
     notices: Annotated[
         list[str] | None, typer.Option("--notice", help="a notice it is about (repeatable)")
     ] = None,
@@ -323,13 +274,17 @@ def request(
         "kind": "request",
         "request": kind.value,
         "to": to,
-        "deadline": _time("--deadline", deadline),
+        "deadline": time_option("--deadline", deadline),
         "notices": notices or [],
         "conflicts": conflicts or [],
         "text": text,
     }
+    if window is not None and volume is None:
+        raise fail("--window gives the time of the area: it goes with --volume")
     if volume is not None:
         body["volume"] = _volume(volume)
+        if window is not None:
+            body["volume"]["time"] = window_option(window)
     _send(server, thread, body, sign, as_json)
 
 
@@ -373,7 +328,7 @@ def reply(
     if reason:
         body["reason"] = reason
     if window is not None:
-        body["window"] = _window(window)
+        body["window"] = window_option(window)
     if volume is not None:
         body["volume"] = _volume(volume)
     _send(server, thread, body, sign, as_json)

@@ -89,7 +89,7 @@ def list_tracks(
     """Tracks you may see: your party's and those shared with you; live ones unless --stale."""
     params = {k: v for k, v in (("domain", domain and domain.value), ("stale", stale and "true"))
               if v}  # fmt: skip
-    listed = fetch_all(server, "/v1/tracks", "tracks", limit, params, page_max=10_000)
+    listed = fetch_all(server, "/v1/tracks", "tracks", limit, params)
     if print_raw({"tracks": listed.items}, as_json):
         return
     out = console()
