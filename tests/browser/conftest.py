@@ -49,9 +49,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Headless chromium, or a skip that says how to get it."""
+    """Headless chromium, or a skip that says how to get it. Closed when the browser tests are
+    done: Playwright's sync API keeps an event loop running in the main thread while it is open,
+    and the tests after these run their own (``asyncio.run``)."""
     if shutil.which(CHROMIUM) is None:
         pytest.skip(
             f"no chromium at {CHROMIUM}: `apt-get install chromium` (Debian) to run the browser "
