@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from deconfliction import service
+from deconfliction.service.record import advance
 from tests.api.conftest import NOW, Api, Clock, notice, square
 from tests.api.test_scan import bus, conflicts, line, movement, scan
 from tests.api.test_tracks import report, send, z
@@ -17,11 +18,14 @@ __all__ = ["line"]  # the fixture, over both databases
 KINDS = "conflict.opened,conflict.updated,conflict.closed"
 
 
-def head_on(api: Api, clock: Clock, **red: Any) -> None:
+def head_on(api: Api, clock: Clock, blue_audience: Any = None, **red: Any) -> None:
     """The head-on pair of ``tests.api.test_scan``, reports good for five minutes: dead reckoned,
-    they close by themselves with no report sent again."""
+    they close by themselves with no report sent again. Blue shares its jet with nobody unless
+    ``blue_audience`` says otherwise; red with all."""
     at = z(clock.now)
     east = {"lat": 35.0, "lon": 40.0, "trk_deg": 90.0, "gs_mps": 200.0, "time": at}
+    if blue_audience is not None:
+        east["audience"] = blue_audience
     send(api, "blue", [report("b1", stale_s=300, **east)])
     west = {"lat": 35.0, "lon": 40.5, "trk_deg": 270.0, "gs_mps": 200.0, "time": at, **red}
     send(api, "red", [report("r1", stale_s=300, audience="all", **west)])
@@ -205,6 +209,19 @@ def test_a_party_acknowledges_a_conflict_for_itself(line: tuple[Api, Clock]) -> 
     assert ack(api, "blue", c["id"]).json()["status"] == "acknowledged"
     assert story(api, "red") == {"conflict.opened": 1, "conflict.updated": 1}
     assert told(api, "red")[-1]["conflict"]["acknowledged_by"][0]["party"] == "blue"
+
+
+def test_the_record_names_no_member_of_another_party(line: tuple[Api, Clock]) -> None:
+    api, clock = line
+    head_on(api, clock, blue_audience="all")
+    scan(api)
+    [c] = conflicts(api, "red", "tactical")
+    assert c["redacted"] is False  # each shares its track with all: red reads blue's side
+    blue_member = ack(api, "blue", c["id"]).json()["acknowledged_by"][0]["member"]
+    advance(api.line)  # the record takes in the events so far
+    entries = api.get("red", "/v1/record/entries", start=1).json()["entries"]
+    assert any("acks" in str(e) for e in entries)  # red reads the acknowledgement in clear
+    assert blue_member not in str(entries)
 
 
 def test_an_escalation_reopens_an_acknowledged_conflict(line: tuple[Api, Clock]) -> None:

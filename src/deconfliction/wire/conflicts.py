@@ -4,6 +4,7 @@ conflict in full (what the event log keeps, both sides; the same field table as 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -87,8 +88,10 @@ def ack_json(a: ConflictAck) -> dict[str, Any]:
 
 
 def ack_record(a: ConflictAck) -> dict[str, Any]:
-    """An acknowledgement in full, in the body of the conflict's events."""
-    return encode(a, JSON)
+    """An acknowledgement in the body of the conflict's events: its party, when and at which
+    severity, never the member — the other side may read the record entry in clear, and which
+    member acted is for its own party only (the store keeps it)."""
+    return encode(replace(a, member=None), JSON)
 
 
 def ack_from_record(r: dict[str, Any]) -> ConflictAck:
