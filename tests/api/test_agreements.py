@@ -122,6 +122,9 @@ def test_a_notice_declared_inside_an_agreed_area_is_a_breach(talk: tuple[Api, Cl
     [to_red] = [c for c in conflicts(api, "red", "strategic") if c.get("reason") == "breach"]
     [to_blue] = [c for c in conflicts(api, "blue", "strategic") if c.get("reason") == "breach"]
     assert to_red["id"] == to_blue["id"] == answered["id"] and to_blue["agreement"] == request
+    # a filter on strategic conflicts finds it too, though the running detector keeps it
+    strategic = api.get("blue", "/v1/conflicts", kind="strategic").json()["conflicts"]
+    assert [c["id"] for c in strategic] == [answered["id"]]
     assert to_red["mine"] == {"party": "red", "notice": made["notice"]["id"], "volume": 0}
     assert to_blue["other"] == {"party": "red"} and to_blue["redacted"] is True  # red's notice
     assert to_red["t_in"] == z(NOW + timedelta(hours=1))

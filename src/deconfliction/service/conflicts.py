@@ -115,9 +115,8 @@ def _batch(
     strategic: list[Conflict] = []
     if ConflictKind.STRATEGIC in kinds:
         strategic = tx.list_conflicts(party, live_only, n, q)
-    on_tracks = []
-    if kinds - {ConflictKind.STRATEGIC}:
-        on_tracks = tx.list_track_conflicts(party, live_only, n, q)
+    # the running detector's table holds strategic conflicts too: notices breaching agreements
+    on_tracks = tx.list_track_conflicts(party, live_only, n, q)
     acks = tx.conflict_acks([c.id for c in on_tracks])
     views = views_of(tx, strategic, party)
     views += [track_view(c, party, acks.get(c.id, ())) for c in on_tracks]
