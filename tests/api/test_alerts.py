@@ -36,6 +36,10 @@ def told(api: Api, who: str) -> list[dict[str, Any]]:
     return list(api.get(who, "/v1/events", kinds=KINDS).json()["events"])
 
 
+def since(api: Api, who: str, at: str) -> list[dict[str, Any]]:
+    return list(api.get(who, "/v1/conflicts", since=at).json()["conflicts"])
+
+
 def story(api: Api, who: str) -> Counter[str]:
     return Counter(e["kind"] for e in told(api, who))
 
@@ -145,6 +149,13 @@ def test_an_advisory_rises_to_caution_as_its_overlap_nears(line: tuple[Api, Cloc
     [raised] = conflicts(api, "red", "strategic")
     assert (raised["id"], raised["severity"]) == (c["id"], "caution")
     assert [e["kind"] for e in told(api, "red")] == ["conflict.opened", "conflict.updated"]
+    # a client catching up since a moment ago finds it changed; since later, nothing changed
+    just_before, after = z(clock.now - timedelta(seconds=1)), z(clock.now + timedelta(seconds=1))
+    assert [x["id"] for x in since(api, "blue", just_before)] == [c["id"]]
+    assert since(api, "blue", after) == []
+    clock.advance(60)
+    ack(api, "blue", c["id"])  # an acknowledgement is a change too
+    assert [x["id"] for x in since(api, "red", z(clock.now))] == [c["id"]]
 
 
 def test_a_changed_notice_keeps_the_conflicts_of_pairs_still_in_conflict(

@@ -103,7 +103,11 @@ def test_filters_page_too(loaded: tuple[Api, list[Conflict], list[TrackConflict]
     assert ids(live=True, status="expired") == []
     since = NOW - 100 * S
     assert ids(since="2026-11-25T11:58:20Z") == expect(
-        lambda c: c.detected_at >= since or getattr(c, "updated_at", since) > since
+        lambda c: (
+            c.detected_at >= since
+            or getattr(c, "updated_at", since) > since
+            or c.status is ConflictStatus.ACKNOWLEDGED
+        )  # acknowledged at NOW: a change since
     )
     combined = ids(kind="deviation", status="acknowledged", severity="caution")
     assert combined == expect(

@@ -213,7 +213,7 @@ def escalate_conflicts(line: Line) -> list[Conflict]:
         if not due:
             return []
         raised = [replace(c, severity=Severity.CAUTION) for c in due]
-        tx.set_severity(raised)
+        tx.set_severity(raised, now)
         acks = tx.conflict_acks([c.id for c in raised])
         logged = tx.append_events(conflict_events(EventKind.CONFLICT_UPDATED, raised, now, acks))
     line.signal.notify(logged[-1].seq)

@@ -19,7 +19,7 @@ from deconfliction.store.bulk import BulkRows
 from deconfliction.store.keyset import after_key
 from deconfliction.store.values import ConflictQuery
 
-__all__ = ["ConflictRows"]
+__all__ = ["ConflictRows", "acknowledged_since"]
 
 _LIVE = tuple(s.value for s in ConflictStatus if s.is_live())
 _LIVE_SQL = ", ".join(f"'{s}'" for s in _LIVE)
@@ -34,13 +34,13 @@ _update_conflict = sa.text(
     "UPDATE conflict SET status = :status, severity = :severity, "
     "version_a = :version_a, version_b = :version_b, distance_m = :distance_m, "
     "window_start_us = :window_start_us, window_end_us = :window_end_us, "
-    "resolved_us = :resolved_us WHERE id = :id"
+    "resolved_us = :resolved_us, updated_us = :at WHERE id = :id"
 )
 _to_escalate = sa.text(
     f"SELECT * FROM conflict WHERE status IN ({_LIVE_SQL}) AND severity = :severity "
     "AND window_start_us <= :before ORDER BY window_start_us, id LIMIT :limit"
 )
-_set_severity = sa.text("UPDATE conflict SET severity = :severity WHERE id = :id")
+_set_severity = sa.text("UPDATE conflict SET severity = :severity, updated_us = :at WHERE id = :id")
 _acks_of = sa.text(
     "SELECT conflict_id, party, member, severity, at_us FROM conflict_ack "
     "WHERE conflict_id IN :ids ORDER BY at_us, party"
@@ -51,6 +51,12 @@ _put_ack = sa.text(
     "VALUES (:conflict_id, :party, :member, :severity, :at_us)"
 )
 _C = schema.conflict
+_ACK = schema.conflict_ack
+
+
+def acknowledged_since(us: int) -> sa.Select[tuple[str]]:
+    """The ids of conflicts (of either table) acknowledged at or after ``us``."""
+    return sa.select(_ACK.c.conflict_id).where(_ACK.c.at_us >= us)
 
 
 def _list_conflicts(
@@ -69,7 +75,14 @@ def _list_conflicts(
         query = query.where(sa.or_(_C.c.notice_a == q.notice, _C.c.notice_b == q.notice))
     if q.since is not None:
         since = codec.dt_to_us(q.since)
-        query = query.where(sa.or_(_C.c.detected_us >= since, _C.c.resolved_us >= since))
+        query = query.where(
+            sa.or_(
+                _C.c.detected_us >= since,
+                _C.c.updated_us >= since,
+                _C.c.resolved_us >= since,
+                _C.c.id.in_(acknowledged_since(since)),
+            )
+        )
     if q.after is not None:
         at, last = q.after
         key = (codec.dt_to_us(at), last)
@@ -108,6 +121,7 @@ class ConflictRows(BulkRows):
         for c in conflicts:
             row = codec.conflict_columns(c)
             row["resolved_us"] = None if c.status.is_live() else codec.dt_to_us(at)
+            row["at"] = codec.dt_to_us(at)
             params.append(row)
         self._conn.execute(_update_conflict, params)
 
@@ -118,10 +132,12 @@ class ConflictRows(BulkRows):
         )
         return [codec.conflict_from_row(r) for r in rows]
 
-    def set_severity(self, conflicts: Sequence[Conflict]) -> None:
+    def set_severity(self, conflicts: Sequence[Conflict], at: datetime) -> None:
         if conflicts:
+            us = codec.dt_to_us(at)
             self._conn.execute(
-                _set_severity, [{"id": c.id, "severity": c.severity.value} for c in conflicts]
+                _set_severity,
+                [{"id": c.id, "severity": c.severity.value, "at": us} for c in conflicts],
             )
 
     def conflict_acks(self, conflict_ids: Sequence[str]) -> dict[str, list[ConflictAck]]:

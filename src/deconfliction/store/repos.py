@@ -129,8 +129,8 @@ class ConflictRepo(Protocol):
         """Live conflicts still at ``severity`` whose window starts by ``before`` (oldest first,
         at most 1,000 a call)."""
 
-    def set_severity(self, conflicts: Sequence[Conflict]) -> None:
-        """Store each conflict's severity (by id)."""
+    def set_severity(self, conflicts: Sequence[Conflict], at: datetime) -> None:
+        """Store each conflict's severity (by id), changed ``at``."""
 
     def conflict_acks(self, conflict_ids: Sequence[str]) -> dict[str, list[ConflictAck]]:
         """Every acknowledgement of each conflict (strategic or on tracks), oldest first."""

@@ -127,7 +127,10 @@ conflict = sa.Table(
     sa.Column("detected_us", sa.BigInteger, nullable=False),
     sa.Column("resolved_us", sa.BigInteger),
     sa.Column("severity", sa.String(8), nullable=False, server_default="advisory"),
+    sa.Column("updated_us", sa.BigInteger),
 )
+"""``updated_us``: when the conflict last changed after it was detected (a notice's new version,
+a raised severity); the ``since`` filter reads it."""
 
 conflict_ack = sa.Table(
     "conflict_ack",

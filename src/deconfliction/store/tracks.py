@@ -32,6 +32,7 @@ from deconfliction.store.codec import (
     track_conflict_from_row,
     track_conflict_to_row,
 )
+from deconfliction.store.conflicts import acknowledged_since
 from deconfliction.store.keyset import after_key
 from deconfliction.store.values import ConflictQuery
 
@@ -122,7 +123,12 @@ def _filtered(
     if q.since is not None:
         us = dt_to_us(q.since)
         select = select.where(
-            sa.or_(_C.c.detected_us >= us, _C.c.updated_us >= us, _C.c.resolved_us >= us)
+            sa.or_(
+                _C.c.detected_us >= us,
+                _C.c.updated_us >= us,
+                _C.c.resolved_us >= us,
+                _C.c.id.in_(acknowledged_since(us)),
+            )
         )
     if q.after is not None:
         key = (dt_to_us(q.after[0]), q.after[1])

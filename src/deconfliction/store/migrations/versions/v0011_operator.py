@@ -1,4 +1,5 @@
-"""What a duty officer needs: every conflict's alert level (``severity``), and a party's
+"""What a duty officer needs: every conflict's alert level (``severity``), when a strategic
+conflict last changed (``updated_us``: a notice's new version, a raised severity), and a party's
 acknowledgement of a conflict (``conflict_ack``: who, when, and at which severity, so that an
 escalation above it asks again).
 
@@ -24,6 +25,8 @@ def upgrade() -> None:
             batch.add_column(
                 sa.Column("severity", sa.String(8), nullable=False, server_default="advisory")
             )
+            if table == "conflict":
+                batch.add_column(sa.Column("updated_us", sa.BigInteger))
     # the deadline duty's question: which advisories now overlap within the caution threshold
     live_advisory = "severity = 'advisory' AND status IN ('open', 'acknowledged')"
     op.create_index(
@@ -41,11 +44,15 @@ def upgrade() -> None:
         sa.Column("severity", sa.String(8), nullable=False),
         sa.Column("at_us", sa.BigInteger, nullable=False),
     )
+    op.create_index("ix_conflict_ack_at", "conflict_ack", ["at_us"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_conflict_ack_at", "conflict_ack")
     op.drop_table("conflict_ack")
     op.drop_index("ix_conflict_advisory_start", "conflict")
     for table in ("track_conflict", "conflict"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("severity")
+            if table == "conflict":
+                batch.drop_column("updated_us")
