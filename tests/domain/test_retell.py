@@ -48,6 +48,10 @@ def test_an_instant_newly_known_or_no_longer_known_is_material() -> None:
         (500.0, 600.0, True),  # 20 %, 100 m
         (5000.0, 5400.0, False),  # 400 m but 8 %
         (5000.0, 4500.0, True),  # 10 % nearer
+        (95.0, 0.0, True),  # two convoys under a 100 m minimum, closing: half the distance
+        (95.0, 60.0, False),  # 35 m: less than half of 95
+        (0.0, 60.0, True),
+        (0.0, 9.0, False),  # under 10 m: noise
     ],
 )
 def test_distance_is_material_by_ten_percent_and_a_hundred_metres(

@@ -173,8 +173,10 @@ class TrackConflict:
 
         Material: status, severity, either side or who may see it, an instant (``t_in``,
         ``t_out``, ``cpa``) moved by ``retell.time_s`` or more (or newly known, or no longer),
-        the distance by both ``retell.distance_fraction`` of itself and ``retell.distance_m``.
-        The ``detail`` text is not: it follows what is material.
+        the distance by both ``retell.distance_fraction`` of itself and ``retell.distance_m`` (or,
+        for distances under twice that, by half the larger distance and at least
+        ``retell.least_m``: two convoys closing from 95 m to nothing is news). The ``detail``
+        text is not: it follows what is material.
         """
         sides = (
             self.party_b, self.track_b, self.notice_a, self.volume_a, self.notice_b,
@@ -198,9 +200,10 @@ class TrackConflict:
             return True
         if self.distance_m is not None and told.distance_m is not None:
             moved = abs(self.distance_m - told.distance_m)
-            return (
-                moved >= retell.distance_m and moved >= retell.distance_fraction * told.distance_m
-            )
+            # near distances (two convoys under a 100 m minimum) count at half their size
+            larger = max(self.distance_m, told.distance_m)
+            floor = max(retell.least_m, min(retell.distance_m, 0.5 * larger))
+            return moved >= floor and moved >= retell.distance_fraction * told.distance_m
         return False
 
 
@@ -208,8 +211,10 @@ class TrackConflict:
 class Retell:
     """When a continuing encounter is told again (``TrackConflict.differs_materially``): an
     instant moved by ``time_s``, the distance by ``distance_fraction`` of itself and at least
-    ``distance_m``. Below that, a scan that finds it again changes nothing anyone is told."""
+    ``distance_m`` (near distances: half the larger, at least ``least_m``). Below that, a scan
+    that finds it again changes nothing anyone is told."""
 
     time_s: float = 10.0
     distance_fraction: float = 0.1
     distance_m: float = 100.0
+    least_m: float = 10.0
