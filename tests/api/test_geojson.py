@@ -158,6 +158,20 @@ def test_tracks_as_points(api: Api) -> None:
     assert [f["properties"]["uid"] for f in features] == ["u-0", "u-1", "u-2"]
 
 
+def test_a_surface_track_without_a_height_is_a_two_dimensional_point(api: Api) -> None:
+    truck = {
+        "uid": "truck-1", "domain": "ground", "lat": 35.3, "lon": 40.1, "gs_mps": 10.0,
+        "trk_deg": 90.0, "vs_mps": 0.0, "time": z(0), "audience": "all",
+    }  # fmt: skip
+    assert (
+        api.client.post("/v1/tracks", json=[truck], headers=api.headers("red")).status_code == 200
+    )
+    [f] = walk(api, "blue", "/v1/tracks", "tracks", headers=GEO)[0]
+    check_feature(f)
+    assert f["geometry"] == {"type": "Point", "coordinates": [40.1, 35.3]}
+    assert "alt_m" not in f["properties"]
+
+
 def _inside(points: list[list[float]], lon: tuple[float, float], lat: tuple[float, float]) -> bool:
     return all(
         lon[0] - 0.01 <= p[0] <= lon[1] + 0.01 and lat[0] - 0.01 <= p[1] <= lat[1] + 0.01

@@ -44,7 +44,12 @@ def _areas(footprints: Sequence[Footprint]) -> Geometry | None:
 
 
 def _point(t: Track) -> Geometry:
-    return {"type": "Point", "coordinates": [round(t.lon, 6), round(t.lat, 6), t.alt_m]}
+    """A track's position; a surface track reported without a height has none (RFC 7946: a
+    position's elements are numbers)."""
+    position: list[float] = [round(t.lon, 6), round(t.lat, 6)]
+    if t.alt_m is not None:
+        position.append(t.alt_m)
+    return {"type": "Point", "coordinates": position}
 
 
 def _feature(id_: str, geometry: Geometry | None, properties: dict[str, Any]) -> dict[str, Any]:
