@@ -184,8 +184,14 @@ def test_a_changed_notice_keeps_the_conflicts_of_pairs_still_in_conflict(
     [c] = conflicts(api, "red", "strategic")
     assert (c["id"], c["other"]["version"], c["status"]) == (first["id"], 2, "open")
     assert [e["kind"] for e in told(api, "red")] == ["conflict.opened", "conflict.updated"]
+    # acknowledged, then the pair's window changes: the conflict is the pair's, asked again
+    assert ack(api, "red", first["id"]).json()["status"] == "acknowledged"
+    later = {"start": "2026-11-25T14:00:00Z", "end": "2026-11-25T16:00:00Z"}
+    [moved] = put(square(40.05, 35.05, **later), version=2)["conflicts"]
+    assert moved["id"] == first["id"] and moved["acknowledged_by"] == []
+    assert conflicts(api, "red", "strategic")[0]["status"] == "open"
     # moved away: resolved, the same conflict
-    put(square(48.0, 35.0), version=2)
+    put(square(48.0, 35.0), version=3)
     [c] = conflicts(api, "red", "strategic")
     assert (c["id"], c["status"]) == (first["id"], "resolved")
 
@@ -246,6 +252,35 @@ def test_an_escalation_reopens_an_acknowledged_conflict(line: tuple[Api, Clock])
     [now] = conflicts(api, "blue", "tactical")
     assert (now["severity"], now["status"]) == ("warning", "open")
     assert ack(api, "blue", c["id"]).json()["status"] == "acknowledged"
+
+
+def test_a_retold_conflict_still_says_who_acknowledged_it(line: tuple[Api, Clock]) -> None:
+    api, clock = line
+    head_on(api, clock)
+    scan(api)
+    [c] = conflicts(api, "blue", "tactical")
+    ack(api, "red", c["id"])
+    clock.advance(40)  # a warning now: retold
+    scan(api)
+    retold = told(api, "blue")[-1]["conflict"]
+    assert retold["severity"] == "warning"
+    assert [a["party"] for a in retold["acknowledged_by"]] == ["red"]
+
+
+def test_an_encounter_back_after_it_ended_is_acknowledged_anew(line: tuple[Api, Clock]) -> None:
+    api, clock = line
+    head_on(api, clock)
+    scan(api)
+    [c] = conflicts(api, "blue", "tactical")
+    ack(api, "blue", c["id"])
+    clock.advance(5)
+    head_on(api, clock, trk_deg=0.0)  # red turns away: resolved
+    scan(api)
+    clock.advance(5)
+    head_on(api, clock)  # and back within two minutes: the same conflict, open again
+    scan(api)
+    [back] = conflicts(api, "blue", "tactical")
+    assert (back["id"], back["status"], back["acknowledged_by"]) == (c["id"], "open", [])
 
 
 def test_who_may_acknowledge(line: tuple[Api, Clock]) -> None:

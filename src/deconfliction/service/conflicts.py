@@ -34,6 +34,7 @@ __all__ = [
     "escalate_conflicts",
     "get_conflict",
     "list_conflicts",
+    "track_views",
     "views_of",
 ]
 
@@ -202,11 +203,21 @@ def acknowledge_conflict(line: Line, actor: Member, conflict_id: str) -> Conflic
     return view
 
 
+def track_views(line: Line, party: str, conflicts: Sequence[TrackConflict]) -> list[ConflictView]:
+    """Conflicts on tracks as ``party`` sees them now, acknowledgements included."""
+    with line.store.read() as tx:
+        acks = tx.conflict_acks([c.id for c in conflicts])
+    return [track_view(c, party, acks.get(c.id, ())) for c in conflicts]
+
+
 def escalate_conflicts(line: Line) -> list[Conflict]:
     """Strategic conflicts whose overlap now starts within the caution threshold rise from
     advisory to caution, each told as ``conflict.updated`` (a duty of the running line)."""
     now = line.clock()
     before = now + timedelta(seconds=line.alerts.strategic_caution_s)
+    with line.store.read() as tx:  # most ticks find nothing: look before taking the write lock
+        if not tx.conflicts_to_escalate(Severity.ADVISORY, before):
+            return []
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()
         due = tx.conflicts_to_escalate(Severity.ADVISORY, before)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from deconfliction.domain import Member
-from deconfliction.domain.view import track_view
+from deconfliction.service.conflicts import track_views
 from deconfliction.service.line import Line
 from deconfliction.service.notices import DraftSource, NoticeResult
 from deconfliction.service.notices import create_notice as _create
@@ -26,9 +26,7 @@ def _with_breaches(line: Line, actor: Member, result: NoticeResult) -> NoticeRes
     found = breaches_of(line, result.notice)
     if not found:
         return result
-    return replace(
-        result, conflicts=[*result.conflicts, *(track_view(c, actor.party) for c in found)]
-    )
+    return replace(result, conflicts=[*result.conflicts, *track_views(line, actor.party, found)])
 
 
 def create_notice(line: Line, actor: Member, source: DraftSource) -> NoticeResult:

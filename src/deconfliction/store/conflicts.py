@@ -46,6 +46,9 @@ _acks_of = sa.text(
     "WHERE conflict_id IN :ids ORDER BY at_us, party"
 ).bindparams(sa.bindparam("ids", expanding=True))
 _drop_ack = sa.text("DELETE FROM conflict_ack WHERE conflict_id = :conflict_id AND party = :party")
+_drop_acks = sa.text("DELETE FROM conflict_ack WHERE conflict_id IN :ids").bindparams(
+    sa.bindparam("ids", expanding=True)
+)
 _put_ack = sa.text(
     "INSERT INTO conflict_ack (conflict_id, party, member, severity, at_us) "
     "VALUES (:conflict_id, :party, :member, :severity, :at_us)"
@@ -148,6 +151,10 @@ class ConflictRows(BulkRows):
             at = codec.dt_from_us(r.at_us)
             out[r.conflict_id].append(ConflictAck(r.party, r.member, at, Severity(r.severity)))
         return out
+
+    def drop_conflict_acks(self, conflict_ids: Sequence[str]) -> None:
+        if conflict_ids:
+            self._conn.execute(_drop_acks, {"ids": sorted(set(conflict_ids))})
 
     def put_conflict_ack(self, conflict_id: str, ack: ConflictAck) -> None:
         row = {

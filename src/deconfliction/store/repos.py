@@ -135,6 +135,9 @@ class ConflictRepo(Protocol):
     def conflict_acks(self, conflict_ids: Sequence[str]) -> dict[str, list[ConflictAck]]:
         """Every acknowledgement of each conflict (strategic or on tracks), oldest first."""
 
+    def drop_conflict_acks(self, conflict_ids: Sequence[str]) -> None:
+        """Forget every acknowledgement of these conflicts (they changed: ask again)."""
+
     def put_conflict_ack(self, conflict_id: str, ack: ConflictAck) -> None:
         """Record ``ack.party``'s acknowledgement, replacing an earlier one of that party."""
 

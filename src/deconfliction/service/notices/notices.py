@@ -173,9 +173,11 @@ def update_notice(
             updated_at=now,
         )
         found = detect_and_index(line, tx, notice, prepared)
-        kept, opened, closed = _carried(tx.live_conflicts_of(notice_id), found.conflicts)
+        held = tx.live_conflicts_of(notice_id)
+        kept, opened, closed = _carried(held, found.conflicts)
         tx.update_notice(notice, found.rows)
         tx.update_conflicts([*kept, *closed], now)
+        tx.drop_conflict_acks(_moved(held, kept))
         tx.insert_conflicts(opened)
         _add_ack_due(tx, notice, draft, now)
         acks = tx.conflict_acks([c.id for c in kept])
@@ -228,6 +230,13 @@ def _carried(
             )
         )
     return kept, list(by_pair.values()), closed
+
+
+def _moved(held: list[Conflict], kept: list[Conflict]) -> list[str]:
+    """The kept conflicts whose window or distance changed: what each side acknowledged was
+    another conflict, so both are asked again."""
+    before = {c.id: (c.window, c.distance_m) for c in held}
+    return [c.id for c in kept if before[c.id] != (c.window, c.distance_m)]
 
 
 def _resolved(conflicts: list[Conflict]) -> list[Conflict]:

@@ -169,6 +169,7 @@ def _reconcile(
     opened: list[TrackConflict] = []
     updated: list[TrackConflict] = []
     changed: list[TrackConflict] = []
+    reacknowledge: list[str] = []
     found: set[str] = set()
     for f in findings:
         if f.key in found:
@@ -182,6 +183,7 @@ def _reconcile(
             reopened = replace(
                 _conflict(f, back.id, now, line.alerts), detected_at=back.detected_at
             )
+            reacknowledge.append(back.id)  # it ended: what was acknowledged then is over
             updated.append(reopened)
             changed.append(reopened)
             continue
@@ -201,7 +203,9 @@ def _reconcile(
             changed.append(fresh)
     closed = []
     for key, held in live.items():
-        if key in found:
+        if key in found or held.detected_at > now:
+            # found again; or opened since this scan read the tracks (a breach answered to the
+            # call that declared its notice), which this scan could not have found
             continue
         sides = [] if held.track_a is None else [f"{held.party_a}/{held.track_a}"]
         if held.track_b is not None:
@@ -211,11 +215,13 @@ def _reconcile(
         closed.append(replace(held, status=status, resolved_at=now, updated_at=now))
     tx.insert_track_conflicts(opened)
     tx.update_track_conflicts(changed + closed)
+    tx.drop_conflict_acks(reacknowledge)
+    acks = tx.conflict_acks([c.id for c in (*changed, *closed)])
     events = tx.append_events(
         [
             *track_conflict_events(EventKind.CONFLICT_OPENED, opened, now),
-            *track_conflict_events(EventKind.CONFLICT_UPDATED, changed, now),
-            *track_conflict_events(EventKind.CONFLICT_CLOSED, closed, now),
+            *track_conflict_events(EventKind.CONFLICT_UPDATED, changed, now, acks),
+            *track_conflict_events(EventKind.CONFLICT_CLOSED, closed, now, acks),
         ]
     )
     return opened, updated, closed, events[-1].seq if events else 0
