@@ -37,6 +37,9 @@ conflict_app = typer.Typer(
     help="One conflict your party is part of: show it, acknowledge it.", no_args_is_help=True
 )
 
+ConflictIdArg = Annotated[
+    str, typer.Argument(metavar="ID", help="the conflict: its id, or a unique prefix or tail")
+]
 SeverityOpt = Annotated[
     Severity | None,
     typer.Option(
@@ -77,15 +80,14 @@ def conflicts(
     ids_only: IdsOnly = False,
 ) -> None:
     """The conflicts your party is part of, most urgent first (warning, caution, advisory)."""
-    params = {"live": "true"} if live else {}
+    # the line filters, so that --limit counts only the conflicts asked for
+    params: dict[str, str | list[str]] = {"live": "true"} if live else {}
+    if kind is not None:
+        params["kind"] = kind.value
+    if severity_ is not None:
+        params["severity"] = [s.value for s in Severity if s.rank <= severity_.rank]
     listed = fetch_all(server, "/v1/conflicts", "conflicts", limit, params)
-    found = [
-        c
-        for c in listed.items
-        if (kind is None or c.get("kind") == kind.value)
-        and (severity_ is None or severity_rank(c.get("severity")) <= severity_.rank)
-    ]
-    found = sorted_conflicts(found)
+    found = sorted_conflicts(listed.items)
     if print_raw({"conflicts": found}, as_json) or print_ids(found, ids_only):
         return
     out = console()
@@ -121,9 +123,7 @@ def _table(found: list[Body], names: Names) -> Table:
 
 @conflict_app.command("show")
 def show(
-    conflict_id: Annotated[
-        str, typer.Argument(metavar="ID", help="the conflict: its id, or a unique prefix or tail")
-    ],
+    conflict_id: ConflictIdArg,
     server: ServerOption = None,
     as_json: AsJson = False,
 ) -> None:
@@ -174,9 +174,7 @@ def _acknowledged(a: Body) -> str:
 
 @conflict_app.command("ack")
 def ack(
-    conflict_id: Annotated[
-        str, typer.Argument(metavar="ID", help="the conflict: its id, or a unique prefix or tail")
-    ],
+    conflict_id: ConflictIdArg,
     server: ServerOption = None,
     as_json: AsJson = False,
 ) -> None:

@@ -37,7 +37,7 @@ def fetch_all(
     path: str,
     key: str,
     limit: int,
-    params: Mapping[str, str] | None = None,
+    params: Mapping[str, str | list[str]] | None = None,
     *,
     page_max: int = 1000,
     get: Call = call,
@@ -49,10 +49,13 @@ def fetch_all(
     items: list[Body] = []
     cursor: str | None = None
     while True:
-        query = {**(params or {}), "limit": str(min(page_max, limit - len(items) + 1))}
+        query: dict[str, str | list[str]] = {
+            **(params or {}),
+            "limit": str(min(page_max, limit - len(items) + 1)),
+        }
         if cursor is not None:
             query["cursor"] = cursor
-        body = get(server, "GET", f"{path}?{urlencode(query)}")
+        body = get(server, "GET", f"{path}?{urlencode(query, doseq=True)}")
         items.extend(body.get(key) or [])
         cursor = body.get("next") or None
         if len(items) > limit:

@@ -19,7 +19,7 @@ from deconfliction.store.bulk import BulkRows
 from deconfliction.store.keyset import after_key
 from deconfliction.store.values import ConflictQuery
 
-__all__ = ["ConflictRows", "acknowledged_since"]
+__all__ = ["ConflictRows", "changed_since"]
 
 _LIVE = tuple(s.value for s in ConflictStatus if s.is_live())
 _LIVE_SQL = ", ".join(f"'{s}'" for s in _LIVE)
@@ -57,9 +57,15 @@ _C = schema.conflict
 _ACK = schema.conflict_ack
 
 
-def acknowledged_since(us: int) -> sa.Select[tuple[str]]:
-    """The ids of conflicts (of either table) acknowledged at or after ``us``."""
-    return sa.select(_ACK.c.conflict_id).where(_ACK.c.at_us >= us)
+def changed_since(table: sa.Table, at: datetime) -> sa.ColumnElement[bool]:
+    """Conflicts of ``table`` (either) detected, changed, closed or acknowledged at or after
+    ``at``: what a client catching up with ``since`` has not seen."""
+    us = codec.dt_to_us(at)
+    acknowledged = sa.select(_ACK.c.conflict_id).where(_ACK.c.at_us >= us)
+    c = table.c
+    return sa.or_(
+        c.detected_us >= us, c.updated_us >= us, c.resolved_us >= us, c.id.in_(acknowledged)
+    )
 
 
 def _list_conflicts(
@@ -77,15 +83,7 @@ def _list_conflicts(
     if q.notice is not None:
         query = query.where(sa.or_(_C.c.notice_a == q.notice, _C.c.notice_b == q.notice))
     if q.since is not None:
-        since = codec.dt_to_us(q.since)
-        query = query.where(
-            sa.or_(
-                _C.c.detected_us >= since,
-                _C.c.updated_us >= since,
-                _C.c.resolved_us >= since,
-                _C.c.id.in_(acknowledged_since(since)),
-            )
-        )
+        query = query.where(changed_since(_C, q.since))
     if q.after is not None:
         at, last = q.after
         key = (codec.dt_to_us(at), last)

@@ -32,7 +32,7 @@ from deconfliction.store.codec import (
     track_conflict_from_row,
     track_conflict_to_row,
 )
-from deconfliction.store.conflicts import acknowledged_since
+from deconfliction.store.conflicts import changed_since
 from deconfliction.store.keyset import after_key
 from deconfliction.store.values import ConflictQuery
 
@@ -121,15 +121,7 @@ def _filtered(
         n = q.notice
         select = select.where(sa.or_(_C.c.notice_a == n, _C.c.notice_b == n, _C.c.movement == n))
     if q.since is not None:
-        us = dt_to_us(q.since)
-        select = select.where(
-            sa.or_(
-                _C.c.detected_us >= us,
-                _C.c.updated_us >= us,
-                _C.c.resolved_us >= us,
-                _C.c.id.in_(acknowledged_since(us)),
-            )
-        )
+        select = select.where(changed_since(_C, q.since))
     if q.after is not None:
         key = (dt_to_us(q.after[0]), q.after[1])
         select = select.where(after_key(_C.c.detected_us, _C.c.id, key, newest=True))
