@@ -159,6 +159,14 @@ def demo(
         f"  curl -s -H 'Authorization: Bearer {tokens['coalition']}' {base}/v1/tracks",
         soft_wrap=True,
     )
+    coalition = f"DECONFLICTION_URL={base} DECONFLICTION_TOKEN={tokens['coalition']}"
+    console.print(
+        f"  {coalition} deconfliction conflicts --live   # most urgent first; then conflict ack ID",
+        soft_wrap=True,
+    )
+    console.print(
+        f"  {coalition} deconfliction watch   # every change, as it happens", soft_wrap=True
+    )
     console.print(
         f"  DECONFLICTION_URL={base} DECONFLICTION_TOKEN={un} deconfliction record sync",
         soft_wrap=True,
