@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
 from deconfliction.domain import Party
 from deconfliction.store import SqlStore, open_store
-from deconfliction.store.migrate import current_revision, head_revision
-from tests.conftest import MakeStore
+from deconfliction.store.migrate import alembic_config, current_revision, head_revision
+from tests.conftest import STORE_KINDS, MakeStore
 from tests.waiting import WAIT_S, wait_for
 
 from .common import T0, box, conflict, notice, rows
@@ -185,3 +186,25 @@ def test_an_in_memory_line_opens_migrated_and_keeps_what_it_is_given(url: str) -
             assert tx.get_party("blue") == Party("blue", "Blue", T0)
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("kind", STORE_KINDS)
+def test_conflicts_found_before_alert_levels_are_graded_by_the_migration(
+    make_store: MakeStore, kind: str
+) -> None:
+    store = make_store(kind)
+    hospital = notice("n-hosp", "aid", protected=True)
+    op, other = notice("n-op", "alpha"), notice("n-other", "beta")
+    with store.transaction() as tx:
+        for n in (hospital, op, other):
+            tx.insert_notice(n, rows(n))
+        tx.insert_conflicts([conflict("c-hosp", op, hospital), conflict("c-plain", op, other)])
+    with store.engine.connect() as conn, conn.begin():  # back to the schema before 0011, and up
+        command.downgrade(alembic_config(conn), "0010")
+        command.upgrade(alembic_config(conn), "head")
+    with store.read() as tx:
+        graded = {c: tx.get_conflict(c) for c in ("c-hosp", "c-plain")}
+    assert {c: g.severity.value for c, g in graded.items() if g} == {
+        "c-hosp": "caution",  # a protected notice is involved
+        "c-plain": "advisory",
+    }

@@ -27,6 +27,14 @@ def upgrade() -> None:
             )
             if table == "conflict":
                 batch.add_column(sa.Column("updated_us", sa.BigInteger))
+    # conflicts found before alert levels: a live strategic conflict with a protected notice is a
+    # caution (those whose overlap is near rise at the duty loop's next tick; conflicts on
+    # tracks are graded again at the next scan)
+    op.execute(
+        "UPDATE conflict SET severity = 'caution' WHERE status IN ('open', 'acknowledged') "
+        "AND (notice_a IN (SELECT id FROM notice WHERE protected) "
+        "OR notice_b IN (SELECT id FROM notice WHERE protected))"
+    )
     # the deadline duty's question: which advisories now overlap within the caution threshold
     live_advisory = "severity = 'advisory' AND status IN ('open', 'acknowledged')"
     op.create_index(
