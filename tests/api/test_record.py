@@ -187,6 +187,29 @@ def test_evidence_holds_the_requests_naming_the_notice_and_signed_answers(api: A
     assert any(f"Party red acknowledged version 1 of notice {made['id']}" in s for s in signed)
 
 
+def test_evidence_follows_a_counter_to_the_requesters_acceptance(api: Api) -> None:
+    from tests.api.test_conversation import answer, open_thread, send, vacate
+
+    made = hospital(api)
+    thread = open_thread(api, "blue", ["red"]).json()["id"]
+    asked = send(api, "blue", thread, vacate(notices=[made["id"]])).json()["id"]
+    elsewhere = {**vacate()["volume"], "footprint": square(41.0, 35.0)["footprint"]}
+    r = send(api, "red", thread, answer(asked, "counter", reason="Not that box.", volume=elsewhere))
+    assert r.status_code == 201, r.text
+    counter = r.json()["id"]
+    assert send(api, "blue", thread, answer(counter, "accept")).status_code == 201
+
+    bundle = api.get("blue", "/v1/record/evidence", notice=made["id"]).json()
+    found = check_bundle(bundle, verifier(api))
+    assert found.ok, found.problems
+    text = "\n".join(found.proven)
+    assert f"party red replied counter to request {asked}: “Not that box.”" in text
+    assert (
+        f"party blue replied accept to counter {counter} (of request {asked}): the agreement is "
+        "on the counter's terms"
+    ) in text
+
+
 def _one_party_line(make_store: MakeStore) -> tuple[Line, dict[str, str]]:
     line = Line(store=make_store("sqlite"), clock=lambda: NOW)
     service.create_party(line, "blue", "Blue")

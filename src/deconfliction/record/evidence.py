@@ -101,6 +101,8 @@ class _Story:
         self.party = party if isinstance(party, str) else None
         self.keys: dict[str, tuple[bytes, int]] = {}
         self.said: set[tuple[Any, ...]] = set()
+        self.counters: dict[str, str] = {}
+        """Counter-proposals seen so far: their id, and the request each answers."""
 
     def tell(self) -> None:
         for r in self.records:
@@ -181,9 +183,17 @@ class _Story:
                 f"At {at}, {who} asked party {m['to']} to {m['request']} (request {m['id']}, "
                 f"about {refs}; reply due by {m['deadline']})"
             )
+        elif m["kind"] == "reply" and m["in_reply_to"] in self.counters:
+            request = self.counters[m["in_reply_to"]]
+            said = (
+                f"At {at}, {who} replied {m['reply']} to counter {m['in_reply_to']} "
+                f"(of request {request}): the agreement is on the counter's terms"
+            )
         elif m["kind"] == "reply":
             reason = f": “{m['reason']}”" if m.get("reason") else ""
             said = f"At {at}, {who} replied {m['reply']} to request {m['in_reply_to']}{reason}"
+            if m["reply"] == "counter":
+                self.counters[m["id"]] = m["in_reply_to"]
         elif m["kind"] == "withdraw":
             said = f"At {at}, {who} withdrew the agreement of request {m['in_reply_to']}"
         else:

@@ -35,7 +35,8 @@ def _read(rows: Iterable[EventRow]) -> list[_Read]:
 
 def _about(tx: Tx, notice_id: str, party: str | None) -> list[_Read]:
     """The events about a notice: its versions, receipts and escalations; requests naming it,
-    the replies and withdrawals answering them, and their receipts and escalations."""
+    the replies and withdrawals answering them (and the requester's acceptance of a counter),
+    and their receipts and escalations."""
     keep: dict[int, _Read] = {}
     requests: list[str] = []
     for row, e in _read(tx.event_rows_about([notice_id], [f'"{notice_id}"'])):
@@ -51,21 +52,24 @@ def _about(tx: Tx, notice_id: str, party: str | None) -> list[_Read]:
             if party is None or party in (m["party"], m["to"]):
                 keep[e.seq] = (row, e)
                 requests.append(m["id"])
-    if requests:
-        answers = tx.event_rows_about(
-            requests, [f'"in_reply_to":"{r}"' for r in requests]
-        )  # fmt: skip
-        answer_ids = []
-        for row, e in _read(answers):
+    answer_ids: list[str] = []
+    asked = requests
+    while asked:  # the answers to the requests; then the answers to a counter among them
+        countered = []
+        rows = tx.event_rows_about(asked, [f'"in_reply_to":"{r}"' for r in asked])
+        for row, e in _read(rows):
             message = e.body.get("message")
-            if isinstance(message, dict) and message.get("in_reply_to") in requests:
+            if isinstance(message, dict) and message.get("in_reply_to") in asked:
                 keep[e.seq] = (row, e)
                 answer_ids.append(message["id"])
-            elif e.subject in requests and ("receipts" in e.body or "escalation" in e.body):
+                if message.get("reply") == "counter":
+                    countered.append(message["id"])
+            elif e.subject in asked and ("receipts" in e.body or "escalation" in e.body):
                 keep[e.seq] = (row, e)
-        for row, e in _read(tx.event_rows_about(answer_ids)) if answer_ids else ():
-            if e.kind is EventKind.RECEIPT_RECORDED:
-                keep[e.seq] = (row, e)
+        asked = countered
+    for row, e in _read(tx.event_rows_about(answer_ids)) if answer_ids else ():
+        if e.kind is EventKind.RECEIPT_RECORDED:
+            keep[e.seq] = (row, e)
     return [keep[s] for s in sorted(keep)]
 
 
