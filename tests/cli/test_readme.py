@@ -3,9 +3,11 @@ types first are the ones most worth keeping true."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -40,11 +42,16 @@ def test_the_readme_walkthrough_runs_on_a_fresh_line(tmp_path: Path) -> None:
     }
     # stop the line whatever happens to the script
     wrapped = "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\nset -euo pipefail\n" + script
-    done = subprocess.run(
-        ["bash", "-c", wrapped], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
-    out = done.stdout
+    proc = subprocess.Popen(
+        ["bash", "-c", wrapped], cwd=ROOT, env=env, text=True, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=300)
+    finally:  # the line and anything else the script started stop with it
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, f"stdout:\n{out}\nstderr:\n{err}"
     assert "caution" in out and "strategic" in out  # the air operation over the hospital
     assert "coalition acknowledged" in out
     assert "keep-clear" in out and "commitment in force" in out
