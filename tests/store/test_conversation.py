@@ -147,6 +147,7 @@ def test_accepting_a_counter_agrees_its_request(store: SqlStore) -> None:
     with store.read() as tx:
         assert [m.id for m in tx.replies_to(["q-1", "nope"])] == ["r-1"]
         assert tx.commitments() == []
+        assert not tx.is_committed("red")  # a counter commits nobody until it is accepted
     accept = reply("a-1", "r-1", party="blue", member="m-blue", created_at=T0 + 2 * MIN)
     with store.transaction() as tx:
         tx.insert_message(accept)
@@ -156,6 +157,7 @@ def test_accepting_a_counter_agrees_its_request(store: SqlStore) -> None:
         assert counter is not None and counter.answer is ReplyKind.ACCEPT
         assert counter.state_at(T0) is RequestState.ACCEPTED
         assert [m.id for m in tx.commitments()] == ["q-1"]
+        assert (tx.is_committed("red"), tx.is_committed("blue")) == (True, False)
         assert [m.id for m in tx.replies_to(["r-1"])] == ["a-1"]
         assert tx.replies_to([]) == []
     with pytest.raises(StateConflict), store.transaction() as tx:

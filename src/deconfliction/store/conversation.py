@@ -117,6 +117,13 @@ _pending = sa.and_(_M.c.answer.is_(None), _M.c.escalated_us.is_(None))
 """The partial index's predicate: a query must state it to use the index."""
 
 
+_committed = sa.text(
+    "SELECT 1 FROM message WHERE to_party = :party AND kind = 'request' "
+    "AND request IN ('vacate', 'keep-clear') AND answer = 'accept' AND withdrawn_us IS NULL "
+    "LIMIT 1"
+)
+
+
 class ThreadRows:
     """The thread and message methods of ``store.repos.ConversationRepo``; mixed into ``SqlTx``."""
 
@@ -232,6 +239,11 @@ class ThreadRows:
             )
         )
         return [message_from_row(r) for r in rows]
+
+    def is_committed(self, party: str) -> bool:
+        """Whether ``party`` has agreed to keep out of some area (an accepted vacate or keep-clear
+        asked of it, not withdrawn): one indexed probe, for the write path."""
+        return self._conn.execute(_committed, {"party": party}).first() is not None
 
     def replies_to(self, message_ids: Sequence[str]) -> list[Message]:
         """The replies answering these messages (at most one each)."""

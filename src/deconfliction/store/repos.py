@@ -320,6 +320,9 @@ class ConversationRepo(Protocol):
         """Accepted vacate and keep-clear requests not withdrawn (directly, or on the terms of a
         counter the requester accepted): the agreements in force."""
 
+    def is_committed(self, party: str) -> bool:
+        """Whether ``party`` has agreed to keep out of some area (one indexed probe)."""
+
     def replies_to(self, message_ids: Sequence[str]) -> list[Message]:
         """The replies answering these messages (requests, or counters), at most one each."""
 

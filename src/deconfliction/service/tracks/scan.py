@@ -91,7 +91,7 @@ def breaches_of(line: Line, notice: Notice) -> list[TrackConflict]:
     detector has not yet found, so that the call that declared the notice answers with them."""
     now = line.clock()
     with line.store.read() as tx:  # most parties have agreed to nothing: look before locking
-        if not any(r.to == notice.party for r in tx.commitments()):
+        if not tx.is_committed(notice.party):
             return []
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()

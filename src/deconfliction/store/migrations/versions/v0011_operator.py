@@ -44,6 +44,15 @@ def upgrade() -> None:
         sqlite_where=sa.text(live_advisory),
         postgresql_where=sa.text(live_advisory),
     )
+    # the write path's question: has this party agreed to keep out of anywhere?
+    in_force = "kind = 'request' AND answer = 'accept' AND withdrawn_us IS NULL"
+    op.create_index(
+        "ix_message_committed",
+        "message",
+        ["to_party"],
+        sqlite_where=sa.text(in_force),
+        postgresql_where=sa.text(in_force),
+    )
     op.create_table(
         "conflict_ack",
         sa.Column("conflict_id", sa.String(128), primary_key=True),
@@ -58,6 +67,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_conflict_ack_at", "conflict_ack")
     op.drop_table("conflict_ack")
+    op.drop_index("ix_message_committed", "message")
     op.drop_index("ix_conflict_advisory_start", "conflict")
     for table in ("track_conflict", "conflict"):
         with op.batch_alter_table(table) as batch:
