@@ -23,6 +23,8 @@ __all__ = ["create_notice", "update_notice"]
 
 
 def _with_breaches(line: Line, actor: Member, result: NoticeResult) -> NoticeResult:
+    if not result.committed:  # its party agreed to keep out of nowhere: nothing to breach
+        return result
     found = breaches_of(line, result.notice)
     if not found:
         return result

@@ -54,6 +54,9 @@ use case, which reads it only once the member may write."""
 class NoticeResult:
     notice: Notice
     conflicts: list[ConflictView]
+    committed: bool = False
+    """Whether the notice's party has agreed to keep out of some area (then the notice may
+    breach it: ``service.declare`` looks)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +109,9 @@ def create_notice(line: Line, actor: Member, source: DraftSource) -> NoticeResul
         tx.insert_notice(notice, found.rows)
         tx.insert_conflicts(found.conflicts)
         _add_ack_due(tx, notice, draft, now)
-        views = views_of(tx, found.conflicts, actor.party, found.audiences)
+        committed = tx.is_committed(notice.party)
+        # conflicts opened by this write: nobody has acknowledged them yet
+        views = views_of(tx, found.conflicts, actor.party, found.audiences, acks={})
         logged = tx.append_events(
             [
                 notice_event(EventKind.NOTICE_CREATED, notice, now),
@@ -114,7 +119,7 @@ def create_notice(line: Line, actor: Member, source: DraftSource) -> NoticeResul
             ]
         )
     line.signal.notify(logged[-1].seq)
-    return NoticeResult(notice, views)
+    return NoticeResult(notice, views, committed)
 
 
 def _own_notice(tx: Tx, actor: Member, notice_id: str) -> Notice:
@@ -180,6 +185,7 @@ def update_notice(
         tx.drop_conflict_acks(_moved(held, kept))
         tx.insert_conflicts(opened)
         _add_ack_due(tx, notice, draft, now)
+        committed = tx.is_committed(notice.party)
         acks = tx.conflict_acks([c.id for c in kept])
         views = views_of(tx, [*kept, *opened], actor.party, found.audiences, acks)
         logged = tx.append_events(
@@ -191,7 +197,7 @@ def update_notice(
             ]
         )
     line.signal.notify(logged[-1].seq)
-    return NoticeResult(notice, views)
+    return NoticeResult(notice, views, committed)
 
 
 def _add_ack_due(tx: Tx, notice: Notice, draft: NoticeDraft, now: datetime) -> None:

@@ -123,9 +123,10 @@ def graded(line: Line, tx: Tx, notice: Notice, conflicts: Sequence[Conflict]) ->
     if not conflicts:
         return []
     now = line.clock()
-    protected = tx.protected_notices([c.notice_b for c in conflicts])
-    if notice.protected:
-        protected.add(notice.id)
+    # a protected notice makes every one of its conflicts a caution: no need to ask of the others
+    protected = (
+        {notice.id} if notice.protected else tx.protected_notices([c.notice_b for c in conflicts])
+    )
     return [
         replace(
             c,

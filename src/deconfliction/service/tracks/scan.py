@@ -90,9 +90,6 @@ def breaches_of(line: Line, notice: Notice) -> list[TrackConflict]:
     """The live breaches of agreements by ``notice`` (just written), opening those the running
     detector has not yet found, so that the call that declared the notice answers with them."""
     now = line.clock()
-    with line.store.read() as tx:  # most parties have agreed to nothing: look before locking
-        if not tx.is_committed(notice.party):
-            return []
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()
         findings = notice_breaches(tx, now, notice)
