@@ -28,6 +28,7 @@ from deconfliction.api import (
 )
 from deconfliction.api.auth import Caller
 from deconfliction.api.limits import BodyLimit
+from deconfliction.api.logs import redact_server_logs
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import ErrorOut, PartyList, TrackIn
 from deconfliction.service import Line, LineConfig
@@ -91,6 +92,7 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
         lifespan=lifespan,
     )
     errors.install(app)
+    redact_server_logs()  # a stream's URL may carry a ticket (or, still, a token)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
 
     app.state.line = line

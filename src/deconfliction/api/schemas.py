@@ -16,6 +16,7 @@ from deconfliction.domain import (
 )
 
 __all__ = [
+    "TicketOut",
     "AltitudeIn",
     "BuffersIn",
     "ConflictOut",
@@ -350,3 +351,8 @@ class ReceiptList(BaseModel):
     notice: str
     receipts: list[ReceiptOut]
     due: list[AckDueOut] = Field(description="acknowledgement deadlines (for the notice's party)")
+
+
+class TicketOut(BaseModel):
+    ticket: str = Field(description="put it in the stream's URL as ?ticket=; good for one use")
+    expires_at: AwareDatetime = Field(description="a minute from now")

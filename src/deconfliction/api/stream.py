@@ -19,8 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from deconfliction import service
-from deconfliction.api.auth import Caller
+from deconfliction.api.auth import Caller, StreamCaller
 from deconfliction.api.convert import bbox_param
+from deconfliction.api.schemas import TicketOut
 from deconfliction.domain import EventKind, Member
 from deconfliction.errors import DeconflictionError, InvalidInput
 from deconfliction.service import (
@@ -31,6 +32,7 @@ from deconfliction.service import (
     events_for,
     received,
 )
+from deconfliction.wire import utc_z
 
 __all__ = ["install"]
 
@@ -159,10 +161,23 @@ def install(app: FastAPI) -> None:
     line: Line = app.state.line
     reads = SharedReads(line)
 
+    @app.post("/v1/stream/tickets", status_code=201, response_model=TicketOut, tags=["events"])
+    async def ticket(caller: Caller) -> Response:
+        """A ticket that opens one event stream (`/v1/stream?ticket=`, or `/v1/events?ticket=`
+        with `Accept: text/event-stream`) within a minute: a browser cannot send a header with a
+        WebSocket or an EventSource, and a URL is logged where a token must never be."""
+        value, expires = await run_in_threadpool(service.issue_stream_ticket, line, caller)
+        return Response(
+            orjson.dumps({"ticket": value, "expires_at": utc_z(expires)}),
+            status_code=201,
+            media_type="application/json",
+            headers={"Cache-Control": "no-store"},
+        )
+
     @app.get("/v1/events", tags=["events"])
     async def events(
         request: Request,
-        caller: Caller,
+        caller: StreamCaller,
         after: After = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
         kinds: Kinds = None,
@@ -201,12 +216,17 @@ def install(app: FastAPI) -> None:
 
     @app.websocket("/v1/stream")
     async def stream_ws(ws: WebSocket) -> None:
-        """Events as JSON text frames; authenticate with `Authorization: Bearer` or `?token=`;
-        resume with `?after=N`; `kinds`, `parties` and `area` filter."""
+        """Events as JSON text frames; authenticate with `Authorization: Bearer`, or in a browser
+        with `?ticket=` from `POST /v1/stream/tickets` (`?token=` still works but puts the
+        token in the URL); resume with `?after=N`; `kinds`, `parties` and `area` filter."""
         token = ws.headers.get("authorization", "").removeprefix("Bearer ").strip()
         token = token or ws.query_params.get("token", "")
+        ticket = ws.query_params.get("ticket")
         try:
-            caller = service.authenticate(line, token or None)
+            if not token and ticket is not None:
+                caller = await run_in_threadpool(service.authenticate_ticket, line, ticket)
+            else:
+                caller = service.authenticate(line, token or None)
             after = _after(ws.query_params.get("after"), "/query/after")
             q = ws.query_params
             subscription = _subscription(q.get("kinds"), q.get("parties"), q.get("area"))

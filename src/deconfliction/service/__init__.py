@@ -42,9 +42,11 @@ from deconfliction.service.notices import (
 )
 from deconfliction.service.parties import (
     authenticate,
+    authenticate_ticket,
     create_member,
     create_party,
     hash_token,
+    issue_stream_ticket,
     list_parties,
     member_key,
     new_token,
@@ -102,6 +104,8 @@ __all__ = [
     "acknowledge_message",
     "advance",
     "authenticate",
+    "authenticate_ticket",
+    "issue_stream_ticket",
     "conflict_places",
     "b64",
     "consistency",

@@ -5,6 +5,8 @@ A member is found by the hash of its bearer token, never the token; its key is `
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +21,13 @@ _insert_member = schema.member.insert()
 _get_party = sa.text("SELECT * FROM party WHERE slug = :slug")
 _list_parties = sa.text("SELECT * FROM party ORDER BY slug")
 _member_for_token = sa.text("SELECT * FROM member WHERE token_hash = :h")
+_purge_tickets = sa.text("DELETE FROM stream_ticket WHERE expires_us < :now")
+_put_ticket = sa.text(
+    "INSERT INTO stream_ticket (hash, member, expires_us) VALUES (:h, :member, :expires)"
+)
+_ticket = sa.text("SELECT member, expires_us FROM stream_ticket WHERE hash = :h")
+_drop_ticket = sa.text("DELETE FROM stream_ticket WHERE hash = :h")
+_member_by_id = sa.text("SELECT * FROM member WHERE id = :id")
 _list_members = sa.text("SELECT * FROM member ORDER BY created_us, id")
 _list_party_members = sa.text("SELECT * FROM member WHERE party = :p ORDER BY created_us, id")
 
@@ -67,6 +76,23 @@ class PartyRows:
     def member_for_token(self, token_hash: str) -> Member | None:
         row = self._conn.execute(_member_for_token, {"h": token_hash}).first()
         return None if row is None else codec.member_from_row(row)
+
+    def put_stream_ticket(
+        self, ticket_hash: str, member: str, expires: datetime, now: datetime
+    ) -> None:
+        self._conn.execute(_purge_tickets, {"now": codec.dt_to_us(now)})  # the spent ones go
+        row = {"h": ticket_hash, "member": member, "expires": codec.dt_to_us(expires)}
+        self._conn.execute(_put_ticket, row)
+
+    def take_stream_ticket(self, ticket_hash: str, now: datetime) -> Member | None:
+        row = self._conn.execute(_ticket, {"h": ticket_hash}).first()
+        if row is None:
+            return None
+        self._conn.execute(_drop_ticket, {"h": ticket_hash})  # one use, whatever happens next
+        if row.expires_us < codec.dt_to_us(now):
+            return None
+        member = self._conn.execute(_member_by_id, {"id": row.member}).first()
+        return None if member is None else codec.member_from_row(member)
 
     def list_members(self, party: str | None = None) -> list[Member]:
         if party is None:

@@ -58,6 +58,15 @@ class PartyRepo(Protocol):
     def add_member(self, member: Member, token_hash: str) -> None: ...
     def member_for_token(self, token_hash: str) -> Member | None: ...
     def list_members(self, party: str | None = None) -> list[Member]: ...
+    def put_stream_ticket(
+        self, ticket_hash: str, member: str, expires: datetime, now: datetime
+    ) -> None:
+        """Keep a stream ticket's hash until ``expires`` (and forget those spent by ``now``)."""
+
+    def take_stream_ticket(self, ticket_hash: str, now: datetime) -> Member | None:
+        """The member a ticket opens a stream for, once: the ticket is gone after this call;
+        ``None`` for one unknown, used or expired."""
+
     def member_key(self, member_id: str) -> MemberKey | None:
         """The public key the member registered, if it did."""
 

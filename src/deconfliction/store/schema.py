@@ -20,6 +20,7 @@ __all__ = [
     "notice_version",
     "party",
     "receipt",
+    "stream_ticket",
     "thread",
     "thread_party",
     "track",
@@ -321,3 +322,12 @@ message_receipt = sa.Table(
     sa.Column("acknowledged_by", sa.String(128)),
     sa.Column("ack_signed", sa.Text),
 )
+
+stream_ticket = sa.Table(
+    "stream_ticket",
+    metadata,
+    sa.Column("hash", sa.String(64), primary_key=True),
+    sa.Column("member", sa.String(128), nullable=False),
+    sa.Column("expires_us", sa.BigInteger, nullable=False),
+)
+"""One-use tickets that open an event stream for a member (SHA-256 of the ticket)."""
