@@ -25,7 +25,7 @@ from deconfliction.cli.ids import shorten
 from deconfliction.cli.listing import LimitOpt, fetch_all
 from deconfliction.cli.notice_files import BadFile, notice_body, read_json
 from deconfliction.cli.resolve import resolve_notice
-from deconfliction.cli.show import audience, span
+from deconfliction.cli.show import audience, span, volumes_span
 from deconfliction.cli.units import band, distance
 from deconfliction.cli.when import window_option
 from deconfliction.domain import NoticeKind
@@ -101,13 +101,6 @@ def _overrides(
     if protected is not None:
         body["protected"] = protected
     return body
-
-
-def _window(n: Body) -> str:
-    times = [v.get("time") or {} for v in n.get("volumes") or []]
-    starts = [t["start"] for t in times if t.get("start")]
-    ends = [t["end"] for t in times if t.get("end")]
-    return span(min(starts), max(ends)) if starts and ends else "-"
 
 
 def _one_line(n: Body, shown: str) -> str:
@@ -201,7 +194,7 @@ def _notice_table(notices: list[Body]) -> Table:
             str(n.get("title") or ""),
             str(n["state"]),
             str(n["version"]),
-            _window(n),
+            volumes_span(n.get("volumes")) or "-",
         )
     return table
 

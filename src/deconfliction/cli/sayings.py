@@ -14,7 +14,15 @@ import orjson
 from rich.text import Text
 
 from deconfliction.cli.names import Names
-from deconfliction.cli.show import audience, clock, duration, hhmm, severity, span
+from deconfliction.cli.show import (
+    audience,
+    clock,
+    duration,
+    hhmm,
+    severity,
+    span,
+    volumes_span,
+)
 from deconfliction.cli.units import distance
 
 __all__ = ["conflict_sides", "conflict_when", "say", "summary"]
@@ -76,7 +84,7 @@ def _notice(n: Body, kind: str, names: Names) -> str:
     version = f"v{n['version']}" if n.get("version") is not None else ""
     verb = _NOTICE_VERB.get(kind)
     who = str(n.get("party") or "a party")
-    window = _window(n.get("volumes") or [])
+    window = volumes_span(n.get("volumes"))
     if verb is None:  # a notice as it stands, not a change to it
         state = f"{n['state']}, " if n.get("state") else ""
         return f"{who}: {title} ({n.get('kind', 'notice')}, {state}{version}, " + (
@@ -87,13 +95,6 @@ def _notice(n: Body, kind: str, names: Names) -> str:
     to = " to " if verb == "updated" else " "
     bits = [b for b in (window, audience(n.get("audience"))) if b]
     return f"{who} {verb} {what} {title}{to}{version}, " + ", ".join(bits)
-
-
-def _window(volumes: list[Any]) -> str:
-    times = [v.get("time") or {} for v in volumes if isinstance(v, dict)]
-    starts = [t["start"] for t in times if t.get("start")]
-    ends = [t["end"] for t in times if t.get("end")]
-    return span(min(starts), max(ends)) if starts and ends else ""
 
 
 def _thread(t: Body) -> str:

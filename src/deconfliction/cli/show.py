@@ -18,6 +18,7 @@ __all__ = [
     "severity",
     "severity_rank",
     "span",
+    "volumes_span",
 ]
 
 SEVERITY_STYLE = {"warning": "bold red", "caution": "yellow", "advisory": "cyan"}
@@ -47,6 +48,15 @@ def span(start: Any, end: Any) -> str:
         return f"{start} to {end}"
     tail = "%H:%MZ" if a.date() == b.date() else "%m-%d %H:%MZ"
     return f"{a.strftime('%m-%d %H:%MZ')} to {b.strftime(tail)}"
+
+
+def volumes_span(volumes: Any) -> str:
+    """From the earliest start to the latest end of a notice's volumes; ``""`` when none give
+    both."""
+    times = [v.get("time") or {} for v in volumes or () if isinstance(v, dict)]
+    starts = [t["start"] for t in times if t.get("start")]
+    ends = [t["end"] for t in times if t.get("end")]
+    return span(min(starts), max(ends)) if starts and ends else ""
 
 
 def duration(seconds: float) -> str:
