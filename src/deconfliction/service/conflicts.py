@@ -118,9 +118,7 @@ def _batch(
         strategic = tx.list_conflicts(party, live_only, n, q)
     # the running detector's table holds strategic conflicts too: notices breaching agreements
     on_tracks = tx.list_track_conflicts(party, live_only, n, q)
-    acks = tx.conflict_acks([c.id for c in on_tracks])
-    views = views_of(tx, strategic, party)
-    views += [track_view(c, party, acks.get(c.id, ())) for c in on_tracks]
+    views = views_of(tx, strategic, party) + _track_views(tx, on_tracks, party)
     views.sort(key=_key, reverse=True)
     # more may follow where a table filled its share, or the merge left some over
     return views[:n], len(views) > n or len(strategic) == n or len(on_tracks) == n
@@ -155,7 +153,7 @@ def _told(tx: Tx, actor: Member, conflict_id: str) -> Conflict | TrackConflict:
 def _view(tx: Tx, c: Conflict | TrackConflict, party: str) -> ConflictView:
     if isinstance(c, Conflict):
         return views_of(tx, [c], party)[0]
-    return track_view(c, party, tx.conflict_acks([c.id]).get(c.id, ()))
+    return _track_views(tx, [c], party)[0]
 
 
 def _is_side(c: Conflict | TrackConflict, party: str) -> bool:
@@ -206,7 +204,12 @@ def acknowledge_conflict(line: Line, actor: Member, conflict_id: str) -> Conflic
 def track_views(line: Line, party: str, conflicts: Sequence[TrackConflict]) -> list[ConflictView]:
     """Conflicts on tracks as ``party`` sees them now, acknowledgements included."""
     with line.store.read() as tx:
-        acks = tx.conflict_acks([c.id for c in conflicts])
+        return _track_views(tx, conflicts, party)
+
+
+def _track_views(tx: Tx, conflicts: Sequence[TrackConflict], party: str) -> list[ConflictView]:
+    """Orient each conflict on tracks for ``party``, with its acknowledgements (one query)."""
+    acks = tx.conflict_acks([c.id for c in conflicts])
     return [track_view(c, party, acks.get(c.id, ())) for c in conflicts]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from deconfliction.domain import Event, EventKind, Member
+from deconfliction.domain import ConflictAck, Event, EventKind, Member
 from deconfliction.domain.view import track_view
 from deconfliction.service.conflicts import views_of
 from deconfliction.service.deliveries import delivered_from_events
@@ -42,11 +42,11 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
         if not (event.party == party or event.told.includes(party)):
             return None
         return {"notice": body["notice"]}
-    acks = {event.subject: [ack_from_record(a) for a in body.get("acks", ())]}
     if "conflict" in body:
         c = conflict_from_record(body["conflict"])
         if not c.involves(party):
             return None
+        acks = {c.id: _acks(body)}
         return {"conflict": conflict_json(views_of(tx, [c], party, acks=acks)[0])}
     if "thread" in body:
         # a thread opened, to its parties
@@ -58,7 +58,7 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
         t = track_conflict_from_record(body["track_conflict"])
         if not t.involves(party):
             return None
-        return {"conflict": conflict_json(track_view(t, party, acks[event.subject]))}
+        return {"conflict": conflict_json(track_view(t, party, _acks(body)))}
     if "message" in body or "escalation" in body:
         # a thread's message to its parties; a missed reply deadline to both sides
         return dict(body) if event.told.includes(party) else None
@@ -66,6 +66,11 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
         # a member's public key, to everyone: anyone may check its signatures
         return dict(body) if event.told.includes(party) else None
     return None
+
+
+def _acks(body: dict[str, Any]) -> list[ConflictAck]:
+    """The acknowledgements a conflict's event carries: who had acknowledged it then."""
+    return [ack_from_record(a) for a in body.get("acks", ())]
 
 
 def clear_to(tx: Tx, event: Event, party: str) -> bool:
