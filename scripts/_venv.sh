@@ -14,3 +14,9 @@ if [ ! -f "$STAMP" ] || [ "$ROOT/pyproject.toml" -nt "$STAMP" ]; then
 fi
 export PATH="$VENV/bin:$PATH"
 cd "$ROOT"
+# the console's front-end packages, again whenever the lockfile or the build script changes
+VENDOR="$ROOT/src/deconfliction/console/vendor/versions.json"
+if [ ! -f "$VENDOR" ] || [ "$ROOT/web/package-lock.json" -nt "$VENDOR" ] \
+    || [ "$ROOT/web/build.mjs" -nt "$VENDOR" ]; then
+    "$ROOT/scripts/console-build"
+fi

@@ -18,7 +18,7 @@ from deconfliction.detect.settings import ScanSettings
 from deconfliction.domain import AlertLevels, Buffers
 from deconfliction.domain.limits import MAX_BODY_BYTES
 
-__all__ = ["DEFAULT_DB_URL", "Environment", "LineConfig", "key_path_for"]
+__all__ = ["DEFAULT_DB_URL", "ConsoleConfig", "Environment", "LineConfig", "key_path_for"]
 
 DEFAULT_DB_URL = "sqlite:///deconfliction.db"
 """The embedded SQLite file in the working directory."""
@@ -71,6 +71,17 @@ def key_path_for(url: str, named: str | None = None) -> Path | None:
 
 
 @dataclass(frozen=True)
+class ConsoleConfig:
+    """The console's detailed map beside its built-in basemap: an operator's raster tiles, as a
+    URL template (``https://tiles.example/{z}/{x}/{y}.png``) or a local PMTiles file the line
+    serves itself; ``attribution`` is shown on the map for them."""
+
+    tiles: str | None = None
+    pmtiles: Path | None = None
+    attribution: str = ""
+
+
+@dataclass(frozen=True)
 class LineConfig:
     """What a line is opened and served with. ``None`` intervals: that duty does not run."""
 
@@ -88,6 +99,7 @@ class LineConfig:
     max_body_bytes: int = MAX_BODY_BYTES
     host: str = "127.0.0.1"
     port: int = 8470
+    console: ConsoleConfig = field(default_factory=ConsoleConfig)
 
     @property
     def signing_key_path(self) -> Path | None:

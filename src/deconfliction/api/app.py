@@ -16,6 +16,7 @@ from starlette.responses import Response
 from deconfliction import __version__, service
 from deconfliction.api import (
     conflicts,
+    console,
     conversation,
     docs,
     errors,
@@ -30,7 +31,7 @@ from deconfliction.api.auth import Caller
 from deconfliction.api.limits import BodyLimit
 from deconfliction.api.logs import redact_server_logs
 from deconfliction.api.respond import json_response
-from deconfliction.api.schemas import ErrorOut, PartyList, TrackIn
+from deconfliction.api.schemas import ErrorOut, MeOut, PartyList, TrackIn
 from deconfliction.service import Line, LineConfig
 
 __all__ = ["QUIET", "create_app"]
@@ -111,6 +112,19 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
             {"parties": [{"slug": p.slug, "name": p.name} for p in service.list_parties(line)]}
         )
 
+    @app.get("/v1/me", response_model=MeOut, tags=["parties"])
+    def me(caller: Caller) -> Response:
+        """Who the token is: the member, its role and its party."""
+        party = next((p for p in service.list_parties(line) if p.slug == caller.party), None)
+        return json_response(
+            {
+                "member": caller.id,
+                "name": caller.name,
+                "role": caller.role.value,
+                "party": {"slug": caller.party, "name": party.name if party else caller.party},
+            }
+        )
+
     notices.install(app)
     conflicts.install(app, config.scan)
     tracks.install(app)
@@ -119,6 +133,7 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
     receipts.install(app)
     keys.install(app)
     record.install(app)
+    console.install(app, config.console)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -21,6 +21,7 @@ __all__ = [
     "BuffersIn",
     "ConflictOut",
     "ErrorOut",
+    "MeOut",
     "NoticeIn",
     "NoticeOut",
     "NoticeWithConflicts",
@@ -227,6 +228,15 @@ class PartyOut(BaseModel):
 
 class PartyList(BaseModel):
     parties: list[PartyOut]
+
+
+class MeOut(BaseModel):
+    """The member a token belongs to, as the console shows it after sign-in."""
+
+    member: str = Field(description="the member's id")
+    name: str = Field(description="the member's name, as its coordinator gave it")
+    role: str = Field(description="coordinator, observer or admin")
+    party: PartyOut
 
 
 class ErrorOut(BaseModel):

@@ -14,7 +14,7 @@ from typing import Any
 
 from deconfliction.domain import Footprint, Notice, Track
 from deconfliction.domain.view import ConflictView
-from deconfliction.geo.outline import outline
+from deconfliction.geo.outline import Ring, outline
 from deconfliction.wire.conflicts import conflict_json
 from deconfliction.wire.notices import notice_json
 from deconfliction.wire.tracks import track_json
@@ -32,15 +32,17 @@ MEDIA_TYPE = "application/geo+json"
 Geometry = dict[str, Any]
 
 
-def _areas(footprints: Sequence[Footprint]) -> Geometry | None:
-    polygons = [
-        [[list(p) for p in ring] for ring in poly] for f in footprints for poly in outline(f)
-    ]
-    if not polygons:
+def _geometry(polygons: list[list[Ring]]) -> Geometry | None:
+    coordinates = [[[list(p) for p in ring] for ring in poly] for poly in polygons]
+    if not coordinates:
         return None
-    if len(polygons) == 1:
-        return {"type": "Polygon", "coordinates": polygons[0]}
-    return {"type": "MultiPolygon", "coordinates": polygons}
+    if len(coordinates) == 1:
+        return {"type": "Polygon", "coordinates": coordinates[0]}
+    return {"type": "MultiPolygon", "coordinates": coordinates}
+
+
+def _areas(footprints: Sequence[Footprint]) -> Geometry | None:
+    return _geometry([poly for f in footprints for poly in outline(f)])
 
 
 def _point(t: Track) -> Geometry:
@@ -58,8 +60,16 @@ def _feature(id_: str, geometry: Geometry | None, properties: dict[str, Any]) ->
 
 def notice_feature(n: Notice) -> dict[str, Any]:
     """A notice: its volumes' areas, one Polygon or a MultiPolygon in the order of
-    ``properties.volumes`` (volumes may overlap; each one's times and altitudes are there)."""
-    return _feature(n.id, _areas([v.footprint for v in n.volumes]), notice_json(n))
+    ``properties.volumes`` (volumes may overlap; each one's times and altitudes are there).
+
+    The foreign member ``volume_parts`` says how many of those polygons each volume drew (one,
+    or two for an area cut at the antimeridian), so a client can show each volume in its own
+    time window.
+    """
+    parts = [outline(v.footprint) for v in n.volumes]
+    feature = _feature(n.id, _geometry([poly for p in parts for poly in p]), notice_json(n))
+    feature["volume_parts"] = [len(p) for p in parts]
+    return feature
 
 
 def track_feature(t: Track) -> dict[str, Any]:

@@ -1,0 +1,166 @@
+// Keeping the picture current. At sign-in: notices, conflicts (as GeoJSON), threads, tracks and
+// the event log. Then events arrive over a WebSocket opened with a one-use ticket (POST
+// /v1/stream/tickets), so no token is ever in a URL; it resumes from the last sequence number
+// it saw, so a dropped connection loses nothing. Live tracks are not events: they are read
+// every second.
+import * as api from "./api.js";
+import { emit, state } from "./store.js";
+
+const INBOX = 300; // events kept for the inbox
+const TRACKS_EVERY_MS = 1000;
+const RETRY_MS = [500, 1000, 2000, 4000, 8000];
+
+let socket = null;
+let retries = 0;
+let stopped = true;
+let trackTimer = null;
+let conflictsDue = null;
+
+export async function loadNotices() {
+  const features = await api.all("/v1/notices", "notices", { geo: true });
+  state.notices = new Map(features.map((f) => [f.id, f]));
+  emit("notices");
+}
+
+export async function loadConflicts() {
+  const features = await api.all("/v1/conflicts?live=true", "conflicts", { geo: true });
+  state.conflicts = new Map(features.map((f) => [f.id, f]));
+  emit("conflicts");
+}
+
+export async function loadThreads() {
+  const threads = await api.all("/v1/threads", "threads");
+  state.threads = new Map(threads.map((t) => [t.id, t]));
+  emit("threads");
+}
+
+let tracksBusy = false;
+export async function loadTracks() {
+  if (tracksBusy) return;
+  tracksBusy = true;
+  try {
+    const tracks = await api.all("/v1/tracks", "tracks");
+    state.tracks = new Map(tracks.map((t) => [`${t.party}/${t.uid}`, t]));
+    emit("tracks");
+  } finally {
+    tracksBusy = false;
+  }
+}
+
+async function loadEvents() {
+  let after = 0;
+  const kept = [];
+  for (;;) {
+    const body = await api.get(`/v1/events?after=${after}&limit=1000`);
+    kept.push(...body.events);
+    if (kept.length > INBOX) kept.splice(0, kept.length - INBOX);
+    if (body.events.length === 0 || body.last <= after) break;
+    after = body.last;
+  }
+  state.events = kept;
+  state.lastSeq = after;
+  emit("events", null);
+}
+
+/** Everything, once; then the stream and the track reader run until `stop()`. */
+export async function start() {
+  stopped = false;
+  await Promise.all([loadNotices(), loadConflicts(), loadThreads(), loadTracks(), loadEvents()]);
+  connect();
+  trackTimer = setInterval(() => loadTracks().catch(() => {}), TRACKS_EVERY_MS);
+}
+
+export function stop() {
+  stopped = true;
+  clearInterval(trackTimer);
+  if (socket) socket.close(1000);
+  socket = null;
+}
+
+function setConnected(value) {
+  if (state.connected === value) return;
+  state.connected = value;
+  emit("connection", value);
+}
+
+async function connect() {
+  if (stopped) return;
+  let ticket;
+  try {
+    ticket = (await api.call("/v1/stream/tickets", { method: "POST" })).body.ticket;
+  } catch (error) {
+    if (error.status === 401) return emit("signed-out", error);
+    return retry();
+  }
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const url = `${scheme}://${location.host}/v1/stream?ticket=${encodeURIComponent(ticket)}&after=${state.lastSeq}`;
+  const ws = new WebSocket(url);
+  socket = ws;
+  ws.onopen = () => {
+    retries = 0;
+    const wasDown = !state.connected;
+    setConnected(true);
+    // what events do not carry (positions, a conflict's place) may have moved meanwhile
+    if (wasDown) refreshAfterGap();
+  };
+  ws.onmessage = (message) => receive(JSON.parse(message.data));
+  ws.onclose = (close) => {
+    if (socket !== ws) return;
+    socket = null;
+    setConnected(false);
+    if (close.code === 4401) return emit("signed-out", close);
+    retry();
+  };
+}
+
+let gapRefreshes = 0;
+function refreshAfterGap() {
+  if (gapRefreshes++ === 0) return; // the first connection follows a full load
+  Promise.all([loadConflicts(), loadTracks()]).catch(() => {});
+}
+
+function retry() {
+  if (stopped) return;
+  const wait = RETRY_MS[Math.min(retries++, RETRY_MS.length - 1)];
+  setTimeout(connect, wait);
+}
+
+/** Drop the connection now (as a network would): the console shows it and comes back. */
+export function drop() {
+  if (socket) socket.close(4000, "dropped by the console");
+}
+
+function receive(event) {
+  if (event.seq <= state.lastSeq) return; // already have it
+  state.lastSeq = event.seq;
+  state.events.push(event);
+  if (state.events.length > INBOX) state.events.shift();
+  apply(event).catch((error) => console.error("applying", event.kind, error));
+  emit("events", event);
+}
+
+async function apply(event) {
+  const [subject] = event.kind.split(".");
+  if (subject === "notice") {
+    if (event.kind === "notice.withdrawn") {
+      state.notices.delete(event.subject);
+      emit("notices");
+      return;
+    }
+    try {
+      const { body } = await api.call(`/v1/notices/${event.subject}`, { geo: true });
+      state.notices.set(body.id, body);
+    } catch (error) {
+      if (error.status !== 404) throw error;
+      state.notices.delete(event.subject);
+    }
+    emit("notices");
+  } else if (subject === "conflict") {
+    // a conflict event carries no place: read the live conflicts again, once per burst
+    clearTimeout(conflictsDue);
+    conflictsDue = setTimeout(() => loadConflicts().catch(() => {}), 150);
+  } else if (subject === "thread" || subject === "message") {
+    if (event.thread) state.threads.set(event.thread.id, event.thread);
+    emit("threads", event);
+  }
+}

@@ -1,0 +1,6 @@
+// The record panel (being built).
+import { byId } from "./dom.js";
+
+export function recordPanel() {
+  byId("record");
+}

@@ -1,0 +1,60 @@
+// Time: a slider from 24 h back to 48 h ahead, in 5-minute steps. At "now" the picture follows
+// the clock; anywhere else it shows which volumes will be (or were) active then. The chosen
+// instant is shown in UTC with the reader's local time beside it.
+import { h, fill } from "./dom.js";
+import { onChange, t, utcAndLocal } from "./i18n.js";
+import { emit, state } from "./store.js";
+
+const STEP_MIN = 5;
+const BACK_MIN = 24 * 60;
+const AHEAD_MIN = 48 * 60;
+
+export function timebar(root) {
+  const label = h("label", { for: "time-slider", class: "time-label" });
+  const slider = h("input", {
+    id: "time-slider",
+    type: "range",
+    min: -BACK_MIN / STEP_MIN,
+    max: AHEAD_MIN / STEP_MIN,
+    step: 1,
+    value: 0,
+  });
+  const shown = h("output", { for: "time-slider", class: "time-shown", "aria-live": "polite" });
+  const now = h("button", { type: "button", class: "time-now", onclick: () => choose(0) });
+
+  function choose(steps) {
+    slider.value = String(steps);
+    state.at = steps === 0 ? null : new Date(Date.now() + steps * STEP_MIN * 60000);
+    render();
+    emit("time");
+  }
+
+  function render() {
+    const steps = Number(slider.value);
+    label.textContent = t("time.label");
+    now.textContent = t("time.now");
+    now.disabled = steps === 0;
+    const when = state.at ?? new Date();
+    const offset = steps === 0 ? t("time.following") : t(steps > 0 ? "time.ahead" : "time.back", { d: hours(steps) });
+    fill(shown, utcAndLocal(when, { day: "always" }), " · ", offset);
+    slider.setAttribute("aria-valuetext", `${utcAndLocal(when, { day: "always" })}, ${offset}`);
+  }
+
+  function hours(steps) {
+    const min = Math.abs(steps) * STEP_MIN;
+    return t("duration.h_min", { h: Math.floor(min / 60), min: min % 60 });
+  }
+
+  slider.addEventListener("input", () => choose(Number(slider.value)));
+  fill(root, label, slider, shown, now);
+  render();
+  onChange(render);
+  // "now" follows the clock; a chosen time stays put, its offset from now shrinking
+  setInterval(() => {
+    if (state.at === null) {
+      render();
+      emit("time");
+    }
+  }, 15000);
+  return { choose };
+}
