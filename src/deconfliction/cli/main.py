@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
@@ -86,11 +87,32 @@ def serve(
             min=0.0, max=30 * 86400.0, help="caution: two volumes overlap within this, seconds"
         ),
     ] = 3600.0,
+    tiles: Annotated[
+        str | None,
+        typer.Option(
+            help="the console's detailed map: an operator's raster tile URL template, "
+            "http(s)://host/{z}/{x}/{y}.png",
+            show_default=False,
+        ),
+    ] = None,
+    pmtiles: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="the console's detailed map: a local raster PMTiles file the line serves",
+            show_default=False,
+        ),
+    ] = None,
+    tiles_attribution: Annotated[
+        str, typer.Option(help="credit shown on the console's map for --tiles or --pmtiles")
+    ] = "",
 ) -> None:
-    """Serve the HTTP API (migrating the store first), scan live tracks every second and sign
-    the record every two seconds."""
+    """Serve the HTTP API and the console at / (migrating the store first), scan live tracks
+    every second and sign the record every two seconds."""
     from deconfliction.cli.server import run
-    from deconfliction.config import Environment, LineConfig
+    from deconfliction.config import ConsoleConfig, Environment, LineConfig
     from deconfliction.detect.settings import ScanSettings
     from deconfliction.domain import AlertLevels, Buffers
 
@@ -99,6 +121,13 @@ def serve(
         alerts = AlertLevels(warning_s, caution_s, strategic_caution_s)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--warning-s") from exc
+    if tiles is not None and not _tile_template(tiles):
+        raise typer.BadParameter(
+            "an http(s) URL with {z}, {x} and {y} in it, e.g. https://tiles.example/{z}/{x}/{y}.png",
+            param_hint="--tiles",
+        )
+    if tiles is not None and pmtiles is not None:
+        raise typer.BadParameter("give --tiles or --pmtiles, not both", param_hint="--pmtiles")
     run(
         LineConfig(
             db_url=env.db_url(db),
@@ -111,5 +140,16 @@ def serve(
             record_interval_s=record_interval_s,
             host=host,
             port=port,
+            console=ConsoleConfig(tiles=tiles, pmtiles=pmtiles, attribution=tiles_attribution),
         )
+    )
+
+
+def _tile_template(url: str) -> bool:
+    """An http(s) tile URL template naming {z}, {x} and {y}."""
+    parts = urlsplit(url)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and all(p in url for p in ("{z}", "{x}", "{y}"))
     )

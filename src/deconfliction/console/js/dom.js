@@ -1,5 +1,5 @@
 // Building the page's elements. Every party-supplied string becomes a text node, never markup:
-// there is no innerHTML in the console, so a title carrying tags or bidi controls is shown as
+// the console never parses a string as markup, so a title carrying tags or bidi controls is shown as
 // the characters it is, isolated (<bdi>) so it cannot reorder the text around it.
 
 /** An element: `h("button", {type: "button", onclick: f, class: "x"}, "text", child, ...)`. */
