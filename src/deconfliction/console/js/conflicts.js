@@ -108,6 +108,15 @@ export function conflictsPanel() {
   build();
   on("conflicts", render);
   on("notices", render);
+  // a track's callsign names its side once the tracks are read; after that, the list is
+  // redrawn by conflict events and its countdowns tick by themselves
+  let named = false;
+  on("tracks", () => {
+    if (!named && state.tracks.size) {
+      named = true;
+      render();
+    }
+  });
   onChange(build);
   setInterval(tick, 1000);
 }

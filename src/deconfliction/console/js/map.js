@@ -4,6 +4,7 @@
 // other party its own; a protected notice has a thick crimson edge. Conflicts take the colour
 // of their severity. Only what the API gave is drawn: a redacted side has no geometry to draw.
 import { addBasemap } from "./basemap.js";
+import { h, said } from "./dom.js";
 import { t } from "./i18n.js";
 import { mine, on, partyName, pictureTime, select, state } from "./store.js";
 import { tracksLayer } from "./tracks.js";
@@ -78,7 +79,8 @@ function drawNotices() {
         L.DomEvent.stopPropagation(e);
         select("notice", feature.id);
       });
-      layer.bindTooltip(() => noticeTip(notice), { sticky: true, direction: "top" });
+      // an element, not a string: Leaflet would parse a string as HTML, and the title is theirs
+      layer.bindTooltip(() => h("span", {}, said(noticeTip(notice))), { sticky: true, direction: "top" });
       return { layer, start: part.start, end: part.end };
     });
     volumeLayers.set(feature.id, layers);
@@ -128,7 +130,7 @@ function drawConflicts() {
       L.DomEvent.stopPropagation(e);
       select("conflict", feature.id);
     });
-    layer.bindTooltip(() => `${t(`conflict.kind.${c.kind}`)} — ${t(`severity.${c.severity}`)}`, { sticky: true });
+    layer.bindTooltip(() => h("span", {}, `${t(`conflict.kind.${c.kind}`)} — ${t(`severity.${c.severity}`)}`), { sticky: true });
     conflictLayer.addLayer(layer);
   }
 }
