@@ -33,9 +33,11 @@ function parties(slugs) {
   return h("span", {}, out);
 }
 
-/** "10:00Z–16:00Z", the span of a window (with the day when it is not today). */
+/** "10:00Z–16:00Z", the span of a window (with the day when it is not today; the end's day
+ * only when it is not the start's). */
 export function span(start, end) {
-  return t("say.span", { start: utc(start), end: utc(end) });
+  const sameDay = String(new Date(start).toISOString()).slice(0, 10) === new Date(end).toISOString().slice(0, 10);
+  return t("say.span", { start: utc(start), end: utc(end, sameDay ? { day: "never" } : {}) });
 }
 
 function volumesSpan(volumes) {
@@ -47,7 +49,7 @@ function volumesSpan(volumes) {
 }
 
 function quoted(text) {
-  return text ? [" ", t("say.open_quote"), said(text), t("say.close_quote")] : [];
+  return text ? words("say.quote", { text: said(text) }) : [];
 }
 
 // -- notices ---------------------------------------------------------------------------------
