@@ -1,6 +1,6 @@
 // Requests and agreements on the map: the area a vacate or keep-clear request (or a counter)
 // asks for, dashed; an agreement the line enforces (an accepted request, on the terms of the
-// counter its party accepted), solid with a dashed inner edge. Each is labelled by its request
+// counter its party accepted), solid and filled. Each is labelled by its request
 // kind and shown only while its window holds the picture's time — except a request to my party
 // still awaiting my answer, which is drawn thick in the warning colour whatever the time, so it
 // is not missed. Only what the thread messages give is drawn. A click opens the thread.
