@@ -294,8 +294,8 @@ function build(box, existing, note) {
     const usePasted = h("button", {
       type: "button", class: "use-geojson",
       onclick: async () => {
-        const err = errors.get(`${pointerOf(vol)}/footprint`)?.slot;
-        if (err) err.textContent = "";
+        const err = vol.slots.footprint;
+        err.textContent = "";
         paste.removeAttribute("aria-invalid");
         try {
           const shapes = shapesFrom(paste.value, Number(width.value));
@@ -309,7 +309,7 @@ function build(box, existing, note) {
           }
         } catch (problem) {
           if (!(problem instanceof Invalid)) throw problem;
-          if (err) err.textContent = problem.message;
+          err.textContent = problem.message;
           paste.setAttribute("aria-invalid", "true");
         }
       },
@@ -359,10 +359,6 @@ function build(box, existing, note) {
     relabel();
     if (shape) setShape(shape, null);
     return vol;
-  }
-
-  function pointerOf(vol) {
-    return `/volumes/${volumes.indexOf(vol)}`;
   }
 
   function relabel() {
