@@ -214,6 +214,18 @@ def test_a_bad_area_is_named_beside_its_field(page: Page, served: Served) -> Non
     form.get_by_label(re.compile("^GeoJSON")).fill('{"type": "Point", "coordinates": [400, 35]}')
     form.get_by_role("button", name="Use this GeoJSON").click()
     expect(form.locator(".volume .field-error").first).to_contain_text("longitude")
+    # a bow-tie crosses itself: the line refuses it, and its pointer puts the reason by the area
+    bowtie = [[40.0, 35.0], [40.2, 35.2], [40.2, 35.0], [40.0, 35.2], [40.0, 35.0]]
+    form.get_by_label(re.compile("^GeoJSON")).fill(
+        json.dumps({"type": "Polygon", "coordinates": [bowtie]})
+    )
+    form.get_by_role("button", name="Use this GeoJSON").click()
+    expect(form.locator(".area-status")).to_have_text("Polygon of 4 points.")
+    form.get_by_role("button", name="Declare").click()
+    area_error = form.locator(".volume .field-error").first
+    expect(area_error).not_to_be_empty()
+    expect(area_error).not_to_have_text(re.compile("Draw or paste|longitude"))
+    expect(form.locator(".form-error")).to_be_empty()
 
 
 def test_a_shared_protected_notice_counts_down_and_is_acknowledged_in_the_page(

@@ -449,7 +449,8 @@ function build(box, existing, note) {
     }
   }
 
-  /** Put `message` beside the field `pointer` names (the nearest one the form has). */
+  /** Put `message` beside the field `pointer` names (the nearest one the form has); the
+   * control at fault, if there is one. */
   function showError(pointer, message) {
     const m = /^\/volumes\/(\d+)(\/[^/]+)?/.exec(pointer || "");
     if (m && volumes[Number(m[1])]) {
@@ -458,18 +459,23 @@ function build(box, existing, note) {
       vol.slots[part].textContent = message;
       const control = part === "time" ? (pointer.endsWith("/end") ? vol.end : vol.start) : part === "altitude" ? (pointer.endsWith("/upper_m") ? vol.upper : vol.lower) : null;
       control?.setAttribute("aria-invalid", "true");
-      (control ?? vol.el.querySelector("button"))?.focus();
-      return;
+      return control ?? vol.el.querySelector("button");
     }
     const found = [...errors.keys()].filter((p) => pointer && pointer.startsWith(p)).sort((a, b) => b.length - a.length)[0];
     if (found) {
       const { slot: el, control } = errors.get(found);
       el.textContent = message;
       control?.setAttribute("aria-invalid", "true");
-      control?.focus();
-      return;
+      return control;
     }
     general.textContent = message;
+    return null;
+  }
+
+  /** Show every problem beside its field, and take the reader to the first. */
+  function showErrors(problems) {
+    const controls = problems.map(([pointer, message]) => showError(pointer, message));
+    controls.find(Boolean)?.focus();
   }
 
   function body() {
@@ -489,7 +495,7 @@ function build(box, existing, note) {
         const value = Number(input.value);
         if (!Number.isFinite(value)) return null;
         if (reference.value === "amsl" && vol.n === null) {
-          problems.push([`${at}/altitude`, vol.shape ? t("form.no_geoid") : t("form.geoid_needs_area")]);
+          if (vol.shape) problems.push([`${at}/altitude`, t("form.no_geoid")]); // else: the area's error says it
           return null;
         }
         return Math.round(heights.ellipsoidMetres(value, unit.value, reference.value, vol.n ?? 0) * 10) / 10;
@@ -517,7 +523,7 @@ function build(box, existing, note) {
     clearErrors();
     const { problems, value } = body();
     if (problems.length) {
-      for (const [pointer, message] of problems) showError(pointer, message);
+      showErrors(problems);
       return;
     }
     submit.disabled = true;
@@ -539,8 +545,7 @@ function build(box, existing, note) {
         return;
       }
       const listed = (error.errors || []).filter((e) => e.message);
-      if (listed.length) for (const e of listed) showError(e.pointer ?? e.loc ?? "", e.message);
-      else showError(error.pointer, error.message);
+      showErrors(listed.length ? listed.map((e) => [e.pointer ?? "", e.message]) : [[error.pointer, error.message]]);
     }
   }
 
