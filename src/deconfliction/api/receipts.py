@@ -74,7 +74,7 @@ def install(app: FastAPI) -> None:
     @app.get("/v1/notices/{notice_id}/receipts", response_model=ReceiptList, tags=["receipts"])
     async def receipts(notice_id: NoticeId, caller: Caller) -> Response:
         """Your notice: every party's receipts and the acknowledgements still missing. Another
-        party's notice: your own party's receipts."""
+        party's notice: your own party's receipts, and the deadlines you are asked to meet."""
         view = await run_in_threadpool(receipts_of, line, caller, notice_id)
         return json_response(
             {

@@ -354,13 +354,18 @@ class AckDueOut(BaseModel):
     version: int
     due: AwareDatetime
     escalated_at: AwareDatetime | None = None
-    missing: list[str] = Field(description="audience parties that have not acknowledged")
+    missing: list[str] = Field(
+        description="audience parties that have not acknowledged (an audience party: itself only)"
+    )
 
 
 class ReceiptList(BaseModel):
     notice: str
     receipts: list[ReceiptOut]
-    due: list[AckDueOut] = Field(description="acknowledgement deadlines (for the notice's party)")
+    due: list[AckDueOut] = Field(
+        description="acknowledgement deadlines: every one, for the notice's party; the ones you"
+        " are asked to meet (missing: you, until you acknowledge), for an audience party"
+    )
 
 
 class TicketOut(BaseModel):

@@ -104,7 +104,8 @@ class ReceiptsView:
     notice: str
     receipts: list[Receipt]
     due: list[tuple[AckDue, list[str]]]
-    """Each acknowledgement deadline and the parties still missing (for the notice's party)."""
+    """Each acknowledgement deadline and the parties still missing: every one for the notice's
+    party; for an audience party, the deadlines it is asked to meet, missing itself or no one."""
 
 
 def _audience_parties(tx: Tx, notice: Notice) -> list[str]:
@@ -119,18 +120,23 @@ def _audience_parties(tx: Tx, notice: Notice) -> list[str]:
 
 
 def receipts_of(line: Line, actor: Member, notice_id: str) -> ReceiptsView:
-    """All receipts of the notice for its own party; a party's own receipts for the others."""
+    """All receipts and deadlines of the notice for its own party; a party's own receipts, and
+    the deadlines it is asked to meet, for the others."""
     with line.store.read() as tx:
         notice = _visible_notice(tx, actor, notice_id)
         own = notice.party == actor.party
         receipts = tx.get_receipts(notice_id, None if own else actor.party)
         due: list[tuple[AckDue, list[str]]] = []
-        if own:
-            versions = {n.version: n for n in tx.get_notice_versions(notice_id)}
-            for d in tx.ack_dues(notice_id):
-                acked = {r.party for r in receipts if r.version == d.version and r.acknowledged_at}
-                missing = [p for p in _audience_parties(tx, versions[d.version]) if p not in acked]
-                due.append((d, missing))
+        versions = {n.version: n for n in tx.get_notice_versions(notice_id)}
+        for d in tx.ack_dues(notice_id):
+            acked = {r.party for r in receipts if r.version == d.version and r.acknowledged_at}
+            asked = _audience_parties(tx, versions[d.version])
+            if not own:
+                # an audience party is told the deadlines it is asked to meet, and of itself only
+                if actor.party not in asked:
+                    continue
+                asked = [actor.party]
+            due.append((d, [p for p in asked if p not in acked]))
     return ReceiptsView(notice_id, receipts, due)
 
 
