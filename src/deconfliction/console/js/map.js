@@ -74,16 +74,22 @@ function drawNotices() {
     if (notice.state && notice.state !== "active") continue;
     const layers = parts(feature).map((part) => {
       const layer = L.geoJSON(part.geometry, { style: noticeStyle(notice) });
-      layer.on("click", (e) => {
-        L.DomEvent.stopPropagation(e);
-        select("notice", feature.id);
-      });
+      layer.on("click", (e) => chosen(e, "notice", feature.id));
       layer.bindTooltip(() => noticeTip(notice), { sticky: true, direction: "top" });
       return { layer, start: part.start, end: part.end };
     });
     volumeLayers.set(feature.id, layers);
   }
   showAt();
+}
+
+/** A click on a volume or a conflict's area: a track drawn over it is what was meant (the
+ * tracks' canvas lets clicks through to the layers beneath). */
+function chosen(e, type, id) {
+  L.DomEvent.stopPropagation(e);
+  const hit = tracks.pick(e.containerPoint);
+  if (hit) select("track", hit);
+  else select(type, id);
 }
 
 function noticeTip(notice) {
@@ -124,10 +130,7 @@ function drawConflicts() {
       pointToLayer: (_, latlng) =>
         L.circleMarker(latlng, { radius: 14, color: colour, weight: 3, fill: false, opacity: settled ? 0.5 : 1 }),
     });
-    layer.on("click", (e) => {
-      L.DomEvent.stopPropagation(e);
-      select("conflict", feature.id);
-    });
+    layer.on("click", (e) => chosen(e, "conflict", feature.id));
     layer.bindTooltip(() => `${t(`conflict.kind.${c.kind}`)} — ${t(`severity.${c.severity}`)}`, { sticky: true });
     conflictLayer.addLayer(layer);
   }
