@@ -209,7 +209,9 @@ def test_a_dropped_connection_shows_the_banner_and_loses_nothing(
 
     page.page.route_web_socket("**/v1/stream*", stream)
     declare(served, "coalition", "Patrol, Deir ez-Zor", 40.1, 35.3)
-    sign_in(page.page, served, "coalition")
+    with page.page.expect_websocket(timeout=TIMEOUT_MS):
+        sign_in(page.page, served, "coalition")
+    assert sockets, "the stream went through the route"
     banner = page.page.locator("#banner")
     expect(banner).to_be_hidden()
     expect(_paths(page)).to_have_count(1)
