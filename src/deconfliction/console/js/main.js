@@ -30,6 +30,7 @@ function clock() {
   };
   tick();
   setInterval(tick, 1000);
+  i18n.onChange(tick);
 }
 
 function connection() {
@@ -45,7 +46,9 @@ async function signedIn() {
   const me = await api.get("/v1/me");
   state.me = me;
   state.parties = (await api.get("/v1/parties")).parties;
-  fill(byId("who"), h("bdi", {}, me.party.name), " · ", i18n.t(`role.${me.role}`));
+  const who = () => fill(byId("who"), h("bdi", {}, me.party.name), " · ", i18n.t(`role.${me.role}`));
+  who();
+  i18n.onChange(who);
   byId("signin").hidden = true;
   byId("console").hidden = false;
   byId("sign-out").hidden = false;

@@ -75,10 +75,7 @@ function drawNotices() {
     if (notice.state && notice.state !== "active") continue;
     const layers = parts(feature).map((part) => {
       const layer = L.geoJSON(part.geometry, { style: noticeStyle(notice) });
-      layer.on("click", (e) => {
-        L.DomEvent.stopPropagation(e);
-        select("notice", feature.id);
-      });
+      layer.on("click", (e) => chosen(e, "notice", feature.id));
       // an element, not a string: Leaflet would parse a string as HTML, and the title is theirs
       layer.bindTooltip(() => h("span", {}, said(noticeTip(notice))), { sticky: true, direction: "top" });
       return { layer, start: part.start, end: part.end };
@@ -86,6 +83,15 @@ function drawNotices() {
     volumeLayers.set(feature.id, layers);
   }
   showAt();
+}
+
+/** A click on a volume or a conflict's area: a track drawn over it is what was meant (the
+ * tracks' canvas lets clicks through to the layers beneath). */
+function chosen(e, type, id) {
+  L.DomEvent.stopPropagation(e);
+  const hit = tracks.pick(e.containerPoint);
+  if (hit) select("track", hit);
+  else select(type, id);
 }
 
 function noticeTip(notice) {
@@ -126,10 +132,7 @@ function drawConflicts() {
       pointToLayer: (_, latlng) =>
         L.circleMarker(latlng, { radius: 14, color: colour, weight: 3, fill: false, opacity: settled ? 0.5 : 1 }),
     });
-    layer.on("click", (e) => {
-      L.DomEvent.stopPropagation(e);
-      select("conflict", feature.id);
-    });
+    layer.on("click", (e) => chosen(e, "conflict", feature.id));
     layer.bindTooltip(() => h("span", {}, `${t(`conflict.kind.${c.kind}`)} — ${t(`severity.${c.severity}`)}`), { sticky: true });
     conflictLayer.addLayer(layer);
   }
