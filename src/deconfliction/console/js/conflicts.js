@@ -6,7 +6,7 @@ import * as api from "./api.js";
 import { byId, fill, h, said } from "./dom.js";
 import { countdown, onChange, t } from "./i18n.js";
 import { focus } from "./map.js";
-import { emit, on, select, state } from "./store.js";
+import { emit, on, pictureTime, select, state } from "./store.js";
 import { sideName } from "./details.js";
 
 const RANK = { warning: 0, caution: 1, advisory: 2 };
@@ -49,6 +49,10 @@ export async function acknowledge(id, button) {
 function item(c) {
   const when = due(c);
   const choose = () => {
+    const now = pictureTime().getTime();
+    if (c.window && !(Date.parse(c.window.start) <= now && now < Date.parse(c.window.end))) {
+      emit("goto", new Date(Date.parse(c.window.start)));
+    }
     focus(state.conflicts.get(c.id));
     select("conflict", c.id);
   };

@@ -114,8 +114,9 @@ function showAt() {
 }
 
 function conflictShown(c) {
-  if (state.at === null) return true;
-  if (!c.window) return false; // an encounter of live tracks is only now
+  // an encounter of live tracks is now; an overlap of plans is drawn while it holds, like the
+  // volumes it is made of (choosing one in the list moves the picture to its start)
+  if (!c.window) return state.at === null;
   const now = pictureTime().getTime();
   return Date.parse(c.window.start) <= now && now < Date.parse(c.window.end);
 }

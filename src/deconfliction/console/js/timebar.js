@@ -3,7 +3,7 @@
 // instant is shown in UTC with the reader's local time beside it.
 import { h, fill } from "./dom.js";
 import { onChange, t, utcAndLocal } from "./i18n.js";
-import { emit, state } from "./store.js";
+import { emit, on, state } from "./store.js";
 
 const STEP_MIN = 5;
 const BACK_MIN = 24 * 60;
@@ -46,6 +46,11 @@ export function timebar(root) {
   }
 
   slider.addEventListener("input", () => choose(Number(slider.value)));
+  // another panel asks to see an instant: the step at or just after it, within the slider
+  on("goto", (when) => {
+    const steps = Math.ceil((when.getTime() - Date.now()) / (STEP_MIN * 60000));
+    choose(Math.max(Number(slider.min), Math.min(Number(slider.max), steps)));
+  });
   fill(root, label, slider, shown, now);
   render();
   onChange(render);
