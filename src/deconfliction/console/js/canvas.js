@@ -3,6 +3,13 @@
 // each (Leaflet's markers would be 5,000 elements to move every second). `draw(ctx, map)` is
 // the subclass's; `pick(point)` finds what is under the pointer.
 
+/** A Performance API mark for benchmarks (bench/console.py observes them as they are made);
+ * only the latest of a name stays in the page's timeline, so a long session keeps none. */
+export function mark(name, detail) {
+  performance.clearMarks(name);
+  performance.mark(name, { detail });
+}
+
 export function canvasLayer(draw, { pane = "overlayPane", pick } = {}) {
   const Layer = L.Layer.extend({
     onAdd(map) {

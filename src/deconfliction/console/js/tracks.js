@@ -2,7 +2,7 @@
 // and every other party's as neutral (the parties choose how they see each other; the line
 // does not choose for them), a speed vector to where the track will be in one minute, and its
 // callsign. A stopped convoy has no vector; a stale track is drawn faded.
-import { canvasLayer } from "./canvas.js";
+import { canvasLayer, mark } from "./canvas.js";
 import { mine, state } from "./store.js";
 
 const VECTOR_S = 60; // the speed vector reaches where the track will be in a minute
@@ -77,6 +77,7 @@ export function tracksLayer(map) {
         ctx.globalAlpha = 1;
         drawn.push([p.x, p.y, key]);
       }
+      mark("console:tracks-drawn", { drawn: drawn.length, held: state.tracks.size });
     },
     {
       pane: "tracks",
