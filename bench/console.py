@@ -65,7 +65,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 PARTIES = {"coalition": "Coalition Air Component", "counterpart": "Counterpart Forces",
            "un-ocha": "UN OCHA"}  # fmt: skip
 ME = "coalition"
-REGION = (38.0, 34.0, 42.0, 37.0)  # lon_min, lat_min, lon_max, lat_max
+REGION = (36.0, 33.0, 42.0, 37.0)  # lon_min, lat_min, lon_max, lat_max
 FIRST_S, FRAME_MS = 2.0, 200.0  # the issue's targets
 
 console = Console(width=None if sys.stdout.isatty() else 130)
@@ -90,18 +90,18 @@ def _at(lon: float, lat: float, az_deg: float, dist_m: float) -> list[float]:
 
 def _footprint(rng: random.Random, lon: float, lat: float) -> dict[str, Any]:
     shape = rng.random()
-    if shape < 0.5:  # a polygon of 4-7 corners, 3-20 km across
-        n, r = rng.randint(4, 7), rng.uniform(1_500, 10_000)
+    if shape < 0.5:  # a polygon of 4-7 corners, 3-12 km across
+        n, r = rng.randint(4, 7), rng.uniform(1_500, 6_000)
         ring = [_at(lon, lat, 360.0 * i / n + rng.uniform(-15, 15), r * rng.uniform(0.7, 1.0))
                 for i in range(n)]  # fmt: skip
         return {"footprint": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}}
-    if shape < 0.8:  # a circle of 2-15 km
+    if shape < 0.8:  # a circle of 1-6 km
         return {"footprint": {"type": "Point", "coordinates": [lon, lat]},
-                "radius_m": rng.uniform(2_000, 15_000)}  # fmt: skip
-    points, az = [[lon, lat]], rng.uniform(0, 360)  # a corridor of 2-4 legs of 10-40 km
+                "radius_m": rng.uniform(1_000, 6_000)}  # fmt: skip
+    points, az = [[lon, lat]], rng.uniform(0, 360)  # a corridor of 2-4 legs of 5-15 km
     for _ in range(rng.randint(2, 4)):
         az += rng.uniform(-40, 40)
-        points.append(_at(*points[-1], az, rng.uniform(10_000, 40_000)))
+        points.append(_at(*points[-1], az, rng.uniform(5_000, 15_000)))
     return {"footprint": {"type": "LineString", "coordinates": points},
             "half_width_m": rng.uniform(1_000, 3_000)}  # fmt: skip
 
@@ -116,6 +116,7 @@ class Made:
     tokens: dict[str, str]
     seen_notices: int  # notices the coalition may see
     shown_volumes: int  # of their volumes, those whose window holds now (on the map at sign-in)
+    conflicts: int  # live conflicts the coalition is told of
     tracks: dict[str, list[dict[str, Any]]]  # party -> its tracks' latest reports
     members: dict[str, Any]  # party -> its coordinator
     setup_s: float = 0.0
@@ -150,9 +151,9 @@ def make_line(db_url: str, notices: int, tracks: int, seed: int) -> Made:
             end = start + timedelta(minutes=rng.uniform(60, 8 * 60))
             if end <= now + timedelta(minutes=30):
                 end = now + timedelta(minutes=30 + rng.uniform(0, 60))
-            lower = rng.choice((0, 0, 500, 1500, 3000))
+            lower = rng.choice((0, 300, 600, 1_500, 3_000, 4_500, 6_000, 7_500, 9_000))
             volumes.append({**_footprint(rng, lon, lat),
-                            "altitude": {"lower_m": lower, "upper_m": lower + rng.choice((1000, 3000, 9000))},
+                            "altitude": {"lower_m": lower, "upper_m": lower + rng.choice((300, 1_000, 2_000))},
                             "time": {"start": start.isoformat(), "end": end.isoformat()}})  # fmt: skip
             lon, lat = lon + rng.uniform(-0.1, 0.1), lat + rng.uniform(-0.1, 0.1)
         kind = "movement" if "half_width_m" in volumes[0] and rng.random() < 0.5 else "operation"
@@ -163,6 +164,13 @@ def make_line(db_url: str, notices: int, tracks: int, seed: int) -> Made:
         if party == ME or audience == "all" or ME in audience:
             seen += 1
             shown += covering
+    conflicts, page = 0, service.list_conflicts(line, members[ME], live_only=True, limit=1000)
+    while True:
+        conflicts += len(page.items)
+        if page.after is None:
+            break
+        page = service.list_conflicts(line, members[ME], True, 1000,
+                                      service.ConflictQuery(after=page.after))  # fmt: skip
     reports: dict[str, list[dict[str, Any]]] = {p: [] for p in PARTIES}
     for i in range(tracks):
         party = list(PARTIES)[i % 3]
@@ -186,7 +194,7 @@ def make_line(db_url: str, notices: int, tracks: int, seed: int) -> Made:
         reports[party].append(report)
     _report(line, members, reports, datetime.now(UTC))
     line.store.close()
-    return Made(tokens, seen, shown, reports, members, time.perf_counter() - t0)
+    return Made(tokens, seen, shown, conflicts, reports, members, time.perf_counter() - t0)
 
 
 def _report(
@@ -331,6 +339,22 @@ class Outcome:
     boot_longtasks: list[float] = field(default_factory=list)
     drawn_tracks: int = 0
     errors: list[str] = field(default_factory=list)
+    profiles: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+
+def top_self(profile: dict[str, Any], n: int = 14) -> list[tuple[str, float]]:
+    """The functions a CPU profile (DevTools' ``Profiler.stop``) spent most self time in, ms."""
+    nodes = {x["id"]: x for x in profile["nodes"]}
+    deltas = profile.get("timeDeltas", [])
+    spent: dict[str, float] = {}
+    for node_id, dt in zip(profile.get("samples", []), deltas, strict=False):
+        frame = nodes[node_id]["callFrame"]
+        url = frame["url"].rsplit("/", 1)[-1]
+        name = f"{frame['functionName'] or '(anonymous)'} {url}:{frame['lineNumber'] + 1}"
+        if not url:
+            name = frame["functionName"] or "(program)"
+        spent[name] = spent.get(name, 0.0) + dt / 1000.0
+    return sorted(spent.items(), key=lambda kv: -kv[1])[:n]
 
 
 def heap_mb(cdp: Any) -> float:
@@ -338,7 +362,9 @@ def heap_mb(cdp: Any) -> float:
     return float(metrics["JSHeapUsedSize"]) / 1e6
 
 
-def browse(origin: str, token: str, made: Made, tracks: int, seconds: float) -> Outcome:
+def browse(
+    origin: str, token: str, made: Made, tracks: int, seconds: float, profile: bool
+) -> Outcome:
     from playwright.sync_api import sync_playwright
 
     out = Outcome()
@@ -352,10 +378,15 @@ def browse(origin: str, token: str, made: Made, tracks: int, seconds: float) -> 
             page.add_init_script(PROBE)
             cdp = context.new_cdp_session(page)
             cdp.send("Performance.enable")
+            if profile:
+                cdp.send("Profiler.enable")
+                cdp.send("Profiler.setSamplingInterval", {"interval": 500})
             page.goto(origin + "/")
             page.get_by_label("Token").fill(token)
+            if profile:
+                cdp.send("Profiler.start")
             page.get_by_role("button", name="Sign in").click()
-            page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+            page.wait_for_selector("body[data-ready=true]", timeout=300_000)
             drawn = page.evaluate(
                 "([t, v]) => window.__bench.whenDrawn(t, v)", [tracks, made.shown_volumes]
             )
@@ -369,6 +400,9 @@ def browse(origin: str, token: str, made: Made, tracks: int, seconds: float) -> 
             out.boot_longtasks = page.evaluate(
                 "(c) => window.__bench.longtasks.filter((l) => l.t >= c).map((l) => l.d)", click
             )
+            if profile:
+                out.profiles["sign-in"] = top_self(cdp.send("Profiler.stop")["profile"])
+                cdp.send("Profiler.start")
             heap0 = heap_mb(cdp)
             start = page.evaluate(
                 "() => { const b = window.__bench; b.recording = true; b.longtasks = [];"
@@ -380,6 +414,8 @@ def browse(origin: str, token: str, made: Made, tracks: int, seconds: float) -> 
                     time.sleep(min(5.0, max(0.0, end - time.monotonic())))
                     peak = max(peak, heap_mb(cdp))
             page.evaluate("window.__bench.recording = false")
+            if profile:
+                out.profiles["updates"] = top_self(cdp.send("Profiler.stop")["profile"])
             heap1 = heap_mb(cdp)
             got = page.evaluate(
                 "() => { const b = window.__bench; return { frames: b.frames.map((f) => f[1]),"
@@ -415,7 +451,8 @@ def _ok(met: bool) -> str:
 
 def report(made: Made, out: Outcome, args: argparse.Namespace, feeder: Feeder) -> Table:
     table = Table(title=f"Console: {args.notices:,} notices ({made.seen_notices:,} seen, "
-                  f"{made.shown_volumes:,} volumes on the map), {args.tracks:,} tracks, "
+                  f"{made.shown_volumes:,} volumes on the map, {made.conflicts:,} conflicts), "
+                  f"{args.tracks:,} tracks, "
                   f"{args.seconds:g} s of updates")  # fmt: skip
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -471,6 +508,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0, help="of track updates")
     ap.add_argument("--quick", action="store_true", help="100 notices, 500 tracks, 5 s")
     ap.add_argument("--seed", type=int, default=20_261_212)
+    ap.add_argument("--profile", action="store_true",
+                    help="sample the page's JavaScript (DevTools) and print where its time goes")
     ap.add_argument("--keep", type=Path, help="keep the database and the server's log here")
     args = ap.parse_args()
     if args.quick:
@@ -497,7 +536,7 @@ def main() -> None:
         feeder = Feeder(db_url, made).start()
         try:
             out = browse(f"http://127.0.0.1:{port}", made.tokens[ME], made, args.tracks,
-                         args.seconds)  # fmt: skip
+                         args.seconds, args.profile)  # fmt: skip
         finally:
             feeder.close()
             server.terminate()
@@ -505,6 +544,10 @@ def main() -> None:
     console.print(report(made, out, args, feeder))
     console.print("load average at start / end: " + " / ".join(
         ", ".join(f"{x:.1f}" for x in la) for la in (load0, os.getloadavg())))
+    for phase, top in out.profiles.items():
+        console.print(f"[bold]{phase}[/bold]: the page's self time by function")
+        for name, ms in top:
+            console.print(f"  {ms:9,.0f} ms  {name}")
     for e in out.errors[:5]:
         console.print(f"[red]page: {e}[/red]")
     worst = sorted(out.loafs, key=lambda x: -x["d"])[:3]
