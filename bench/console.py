@@ -46,7 +46,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from rich.console import Console
@@ -59,9 +59,13 @@ from deconfliction.domain import Role
 
 BENCH = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("DECONFLICTION_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        # nothing but the loopback resolves: the page cannot reach beyond the machine
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    # nothing but the loopback resolves: the page cannot reach beyond the machine
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
 PARTIES = {"coalition": "Coalition Air Component", "counterpart": "Counterpart Forces",
            "un-ocha": "UN OCHA"}  # fmt: skip
 ME = "coalition"
@@ -101,7 +105,7 @@ def _footprint(rng: random.Random, lon: float, lat: float) -> dict[str, Any]:
     points, az = [[lon, lat]], rng.uniform(0, 360)  # a corridor of 2-4 legs of 5-15 km
     for _ in range(rng.randint(2, 4)):
         az += rng.uniform(-40, 40)
-        points.append(_at(*points[-1], az, rng.uniform(5_000, 15_000)))
+        points.append(_at(points[-1][0], points[-1][1], az, rng.uniform(5_000, 15_000)))
     return {"footprint": {"type": "LineString", "coordinates": points},
             "half_width_m": rng.uniform(1_000, 3_000)}  # fmt: skip
 
@@ -152,9 +156,14 @@ def make_line(db_url: str, notices: int, tracks: int, seed: int) -> Made:
             if end <= now + timedelta(minutes=30):
                 end = now + timedelta(minutes=30 + rng.uniform(0, 60))
             lower = rng.choice((0, 300, 600, 1_500, 3_000, 4_500, 6_000, 7_500, 9_000))
-            volumes.append({**_footprint(rng, lon, lat),
-                            "altitude": {"lower_m": lower, "upper_m": lower + rng.choice((300, 1_000, 2_000))},
-                            "time": {"start": start.isoformat(), "end": end.isoformat()}})  # fmt: skip
+            upper = lower + rng.choice((300, 1_000, 2_000))
+            volumes.append(
+                {
+                    **_footprint(rng, lon, lat),
+                    "altitude": {"lower_m": lower, "upper_m": upper},
+                    "time": {"start": start.isoformat(), "end": end.isoformat()},
+                }
+            )
             lon, lat = lon + rng.uniform(-0.1, 0.1), lat + rng.uniform(-0.1, 0.1)
         kind = "movement" if "half_width_m" in volumes[0] and rng.random() < 0.5 else "operation"
         if kind == "operation" and rng.random() < 0.2:
@@ -169,8 +178,10 @@ def make_line(db_url: str, notices: int, tracks: int, seed: int) -> Made:
         conflicts += len(page.items)
         if page.after is None:
             break
-        page = service.list_conflicts(line, members[ME], True, 1000,
-                                      service.ConflictQuery(after=page.after))  # fmt: skip
+        after = cast("tuple[datetime, str]", page.after)  # conflicts page on (instant, id)
+        page = service.list_conflicts(
+            line, members[ME], True, 1000, service.ConflictQuery(after=after)
+        )
     reports: dict[str, list[dict[str, Any]]] = {p: [] for p in PARTIES}
     for i in range(tracks):
         party = list(PARTIES)[i % 3]
@@ -209,7 +220,9 @@ def _report(
             r["time"] = stamp
         result = service.report_tracks(line, members[party], items)
         if result.rejected:
-            raise RuntimeError(f"{party}: {result.rejected[0].reason} at {result.rejected[0].pointer}")
+            raise RuntimeError(
+                f"{party}: {result.rejected[0].reason} at {result.rejected[0].pointer}"
+            )
 
 
 class Feeder:
@@ -310,8 +323,10 @@ PROBE = """
   // the first frame after every track and the notices are drawn
   b.whenDrawn = (tracks, volumes) => new Promise((resolve) => {
     const check = () => {
-      const t = b.marks.find((m) => m.name === "console:tracks-drawn" && m.detail.drawn >= tracks);
-      const n = b.marks.find((m) => m.name === "console:notices-shown" && m.detail.volumes >= volumes);
+      const t = b.marks.find((m) => m.name === "console:tracks-drawn"
+                                    && m.detail.drawn >= tracks);
+      const n = b.marks.find((m) => m.name === "console:notices-shown"
+                                    && m.detail.volumes >= volumes);
       if (t && n) {
         requestAnimationFrame(() => requestAnimationFrame((f) =>
           resolve({ tracks: t.t, notices: n.t, frame: f })));
@@ -340,6 +355,7 @@ class Outcome:
     drawn_tracks: int = 0
     errors: list[str] = field(default_factory=list)
     profiles: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    requests: list[tuple[str, float, float, int]] = field(default_factory=list)
 
 
 def top_self(profile: dict[str, Any], n: int = 14) -> list[tuple[str, float]]:
@@ -403,6 +419,13 @@ def browse(
             if profile:
                 out.profiles["sign-in"] = top_self(cdp.send("Profiler.stop")["profile"])
                 cdp.send("Profiler.start")
+            out.requests = page.evaluate(
+                "([c, f]) => performance.getEntriesByType('resource')"
+                ".filter((r) => r.startTime >= c && r.startTime < f)"
+                ".map((r) => [new URL(r.name).pathname + new URL(r.name).search.slice(0, 40),"
+                " r.startTime - c, r.duration, r.encodedBodySize])",
+                [click, drawn["frame"]],
+            )
             heap0 = heap_mb(cdp)
             start = page.evaluate(
                 "() => { const b = window.__bench; b.recording = true; b.longtasks = [];"
@@ -508,8 +531,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0, help="of track updates")
     ap.add_argument("--quick", action="store_true", help="100 notices, 500 tracks, 5 s")
     ap.add_argument("--seed", type=int, default=20_261_212)
-    ap.add_argument("--profile", action="store_true",
-                    help="sample the page's JavaScript (DevTools) and print where its time goes")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the page's JavaScript (DevTools) and print where its time goes",
+    )
     ap.add_argument("--keep", type=Path, help="keep the database and the server's log here")
     args = ap.parse_args()
     if args.quick:
@@ -542,8 +568,13 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
     console.print(report(made, out, args, feeder))
-    console.print("load average at start / end: " + " / ".join(
-        ", ".join(f"{x:.1f}" for x in la) for la in (load0, os.getloadavg())))
+    console.print(
+        "load average at start / end: "
+        + " / ".join(", ".join(f"{x:.1f}" for x in la) for la in (load0, os.getloadavg()))
+    )
+    console.print("the slowest requests between sign-in and the full picture (ms after the click):")
+    for path, at, took, size in sorted(out.requests, key=lambda r: -r[2])[:8]:
+        console.print(f"  {at:7,.0f} + {took:6,.0f} ms  {size / 1e3:7,.0f} kB  {path}")
     for phase, top in out.profiles.items():
         console.print(f"[bold]{phase}[/bold]: the page's self time by function")
         for name, ms in top:
