@@ -9,7 +9,7 @@ after "Sign in"; while 5,000 tracks update every second for a minute, no frame l
 200 ms; the tab's memory reported.
 
 - the line: a fresh SQLite file with three parties (coalition, counterpart, un-ocha) and a
-  coordinator each; ``--notices`` notices over a 4 x 3 degree region (polygons, circles and
+  coordinator each; ``--notices`` notices over a 6 x 4 degree region (polygons, circles and
   corridors, 1-3 volumes each, windows around now on the real clock: most cover now, some start
   later), a third of them the coalition's, the others shared with it or not; ``--tracks`` live
   tracks (air, ground, sea) over the same region, a third the coalition's and the others shared
