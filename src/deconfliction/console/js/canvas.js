@@ -3,6 +3,13 @@
 // each (Leaflet's markers would be 5,000 elements to move every second). `draw(ctx, map)` is
 // the subclass's; `pick(point)` finds what is under the pointer.
 
+/** A Performance API mark for benchmarks (bench/console.py observes them as they are made);
+ * only the latest of a name stays in the page's timeline, so a long session keeps none. */
+export function mark(name, detail) {
+  performance.clearMarks(name);
+  performance.mark(name, { detail });
+}
+
 export function canvasLayer(draw, { pane = "overlayPane", pick } = {}) {
   const Layer = L.Layer.extend({
     onAdd(map) {
@@ -27,14 +34,18 @@ export function canvasLayer(draw, { pane = "overlayPane", pick } = {}) {
       const size = map.getSize();
       const ratio = window.devicePixelRatio || 1;
       const canvas = this._canvas;
-      canvas.width = size.x * ratio;
-      canvas.height = size.y * ratio;
-      canvas.style.width = `${size.x}px`;
-      canvas.style.height = `${size.y}px`;
+      const ctx = canvas.getContext("2d");
+      if (canvas.width !== size.x * ratio || canvas.height !== size.y * ratio) {
+        // a new size: a new bitmap (setting the size even unchanged would reallocate it)
+        canvas.width = size.x * ratio;
+        canvas.height = size.y * ratio;
+        canvas.style.width = `${size.x}px`;
+        canvas.style.height = `${size.y}px`;
+      }
       canvas.style.visibility = "visible";
       L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
-      const ctx = canvas.getContext("2d");
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.globalAlpha = 1;
       ctx.clearRect(0, 0, size.x, size.y);
       draw(ctx, map, size);
       return this;

@@ -4,6 +4,7 @@
 // it saw, so a dropped connection loses nothing. Live tracks are not events: they are read
 // every second.
 import * as api from "./api.js";
+import { mark } from "./canvas.js";
 import { emit, state } from "./store.js";
 
 const INBOX = 300; // events kept for the inbox
@@ -39,9 +40,12 @@ export async function loadTracks() {
   if (tracksBusy) return;
   tracksBusy = true;
   try {
+    const began = performance.now();
     const tracks = await api.all("/v1/tracks", "tracks");
+    const read = performance.now();
     state.tracks = new Map(tracks.map((t) => [`${t.party}/${t.uid}`, t]));
     emit("tracks");
+    mark("console:tracks-read", { began, read, done: performance.now(), n: tracks.length });
   } finally {
     tracksBusy = false;
   }

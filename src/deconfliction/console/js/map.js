@@ -7,6 +7,7 @@ import { addBasemap } from "./basemap.js";
 import { h, said } from "./dom.js";
 import { t } from "./i18n.js";
 import { mine, on, partyName, pictureTime, select, state } from "./store.js";
+import { mark } from "./canvas.js";
 import { tracksLayer } from "./tracks.js";
 
 export const SEVERITY_COLOURS = { warning: "#c8102e", caution: "#d17a00", advisory: "#5a6470" };
@@ -102,13 +103,16 @@ function noticeTip(notice) {
 
 function showAt() {
   const now = pictureTime().getTime();
+  let count = 0;
   for (const layers of volumeLayers.values()) {
     for (const { layer, start, end } of layers) {
       const shown = start <= now && now < end;
+      count += shown;
       if (shown && !noticeLayer.hasLayer(layer)) noticeLayer.addLayer(layer);
       if (!shown && noticeLayer.hasLayer(layer)) noticeLayer.removeLayer(layer);
     }
   }
+  mark("console:notices-shown", { notices: volumeLayers.size, volumes: count });
   drawConflicts();
   tracks.setLive(state.at === null || Math.abs(state.at - Date.now()) < 120000);
 }
