@@ -10,6 +10,7 @@ footprints and track positions of the sides told in clear, ``null`` when none is
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from deconfliction.domain import Footprint, Notice, Track
@@ -29,6 +30,11 @@ __all__ = [
 
 MEDIA_TYPE = "application/geo+json"
 
+_outline = lru_cache(maxsize=8192)(outline)
+"""Outlines by footprint: a footprint never changes (a notice's new version has new ones), and a
+console reads every notice it may see at sign-in, then each changed one again; the lists it
+returns are shared, so they are only read here, never changed."""
+
 Geometry = dict[str, Any]
 
 
@@ -42,7 +48,7 @@ def _geometry(polygons: list[list[Ring]]) -> Geometry | None:
 
 
 def _areas(footprints: Sequence[Footprint]) -> Geometry | None:
-    return _geometry([poly for f in footprints for poly in outline(f)])
+    return _geometry([poly for f in footprints for poly in _outline(f)])
 
 
 def _point(t: Track) -> Geometry:
@@ -66,7 +72,7 @@ def notice_feature(n: Notice) -> dict[str, Any]:
     or two for an area cut at the antimeridian), so a client can show each volume in its own
     time window.
     """
-    parts = [outline(v.footprint) for v in n.volumes]
+    parts = [_outline(v.footprint) for v in n.volumes]
     feature = _feature(n.id, _geometry([poly for p in parts for poly in p]), notice_json(n))
     feature["volume_parts"] = [len(p) for p in parts]
     return feature

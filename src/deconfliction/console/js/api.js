@@ -43,6 +43,17 @@ export async function call(path, { method = "GET", body, geo = false, ifMatch, s
   return { body: parsed, etag: response.headers.get("ETag"), response };
 }
 
+/** A plain-text answer (a signed checkpoint), or an ApiError. */
+export async function text(path) {
+  const headers = {};
+  const tok = session.token();
+  if (tok) headers.Authorization = `Bearer ${tok}`;
+  const response = await fetch(path, { headers, cache: "no-store", credentials: "omit" });
+  const body = await response.text();
+  if (!response.ok) throw new ApiError(response.status, { message: body.slice(0, 200) });
+  return body;
+}
+
 export async function get(path, options) {
   return (await call(path, options)).body;
 }

@@ -49,11 +49,17 @@ export function onChange(fn) {
   listeners.push(fn);
 }
 
+const plurals = new Map();
+function pluralRules() {
+  if (!plurals.has(lang)) plurals.set(lang, new Intl.PluralRules(lang));
+  return plurals.get(lang);
+}
+
 /** The message `key` with `{name}` placeholders filled from `vars` (numbers formatted). */
 export function t(key, vars = {}) {
   let text;
   if (typeof vars.n === "number") {
-    const form = new Intl.PluralRules(lang).select(vars.n);
+    const form = pluralRules().select(vars.n);
     text = catalogue[`${key}.${form}`] ?? fallback[`${key}.${form}`] ?? fallback[`${key}.other`];
   }
   text = text ?? catalogue[key] ?? fallback[key] ?? key;
@@ -77,16 +83,27 @@ export function apply(root) {
   }
 }
 
+const numberFormats = new Map(); // made once per language and precision: countdowns tick every second
+
 export function number(value, digits = 0) {
-  return new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(value);
+  const key = `${lang}/${digits}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(lang, { maximumFractionDigits: digits });
+    numberFormats.set(key, format);
+  }
+  return format.format(value);
 }
 
-const utcTime = () =>
-  new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC" });
-const localTime = () =>
-  new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-const utcDay = () =>
-  new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", timeZone: "UTC" });
+const dateFormats = new Map();
+function dateFormat(name, options) {
+  const key = `${lang}/${name}`;
+  if (!dateFormats.has(key)) dateFormats.set(key, new Intl.DateTimeFormat(lang, options));
+  return dateFormats.get(key);
+}
+const utcTime = () => dateFormat("utc", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC" });
+const localTime = () => dateFormat("local", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+const utcDay = () => dateFormat("day", { day: "numeric", month: "short", timeZone: "UTC" });
 
 /** "14:05Z", or "6 Dec 14:05Z" when `date` is not today (UTC). */
 export function utc(when, { day = "auto" } = {}) {

@@ -51,19 +51,45 @@ export async function loadTracks() {
   }
 }
 
-async function loadEvents() {
-  let after = 0;
-  const kept = [];
+/** The log's length as the line last signed it (its checkpoint's size), 0 if not known. */
+async function recordedSize() {
+  try {
+    const note = await api.text("/v1/record/checkpoint");
+    const size = Number(note.split("\n")[1]);
+    return Number.isSafeInteger(size) ? size : 0;
+  } catch {
+    return 0; // a line that signs no checkpoint: read the log from its start
+  }
+}
+
+/** Events after `after`, to the end of the log; the last sequence number read. */
+async function readFrom(after, kept) {
   for (;;) {
     const body = await api.get(`/v1/events?after=${after}&limit=1000`);
     kept.push(...body.events);
     if (kept.length > INBOX) kept.splice(0, kept.length - INBOX);
-    if (body.events.length === 0 || body.last <= after) break;
+    if (body.events.length === 0 || body.last <= after) return after;
     after = body.last;
   }
-  state.events = kept;
-  state.lastSeq = after;
-  emit("events", null);
+}
+
+/** The inbox's latest events: read from a little before the signed end of the log, and from
+ * further back only if that held too few of mine, so a long log is not read whole at sign-in. */
+async function loadEvents() {
+  const size = await recordedSize();
+  let back = 2000;
+  for (;;) {
+    const start = Math.max(0, size - back);
+    const kept = [];
+    const last = await readFrom(start, kept);
+    if (kept.length >= INBOX || start === 0) {
+      state.events = kept;
+      state.lastSeq = last;
+      emit("events", null);
+      return;
+    }
+    back *= 8;
+  }
 }
 
 /** Everything, once; then the stream and the track reader run until `stop()`. */
