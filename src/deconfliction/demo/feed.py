@@ -175,8 +175,3 @@ class Feed(Periodic):
             if batch:
                 accepted += service.report_tracks(self.line, member, batch).accepted
         return accepted
-
-    def where(self, uid: str, now: datetime) -> tuple[float, float]:
-        """``(lon, lat)`` of asset ``uid`` at the line's instant ``now``."""
-        lon, lat, _ = self.assets[uid].position(self.pace.elapsed_s(now))
-        return lon, lat

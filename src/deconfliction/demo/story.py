@@ -138,11 +138,6 @@ class Story:
         """The line's instant at which ``beat`` is due."""
         return self.pace.instant(beat.at_s)
 
-    def request_id(self, name: str) -> str | None:
-        """The id of the request the ``Ask`` called ``name`` sent, once it has."""
-        said = self.said.get(name)
-        return None if said is None else said.request
-
     def advance(self, now: datetime) -> Advanced:
         """Fire every beat due by ``now`` not yet fired, in order, then report every asset."""
         elapsed = self.pace.elapsed_s(now)
