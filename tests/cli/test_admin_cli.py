@@ -66,28 +66,53 @@ def test_demo_loads_the_scenario_with_its_conflicts(tmp_path: Path) -> None:
         notices = tx.list_notices(NoticeQuery())
         members = {m.party: m for m in tx.list_members()}
         assets = tx.list_tracks("coalition", None)
-    assert sorted(n.kind.value for n in notices) == ["movement", "operation", "operation"]
-    # the coalition sees its own jet, the counterpart's (shared with it) and the public convoy
+    assert sorted(n.kind.value for n in notices) == [
+        "movement",
+        "operation",
+        "operation",
+        "operation",
+        "site",
+    ]
+    # the coalition sees its strike package, the counterpart's assets shared with it and the
+    # public convoy
     assert sorted(t.key for t in assets) == [
         "coalition/viper-1",
+        "coalition/viper-2",
+        "coalition/viper-3",
+        "coalition/viper-4",
+        "counterpart/armor-1",
         "counterpart/falcon-2",
         "un-ocha/convoy-lead",
     ]
     with line.store.read() as tx:
-        [thread] = tx.list_threads("coalition")
+        [thread] = tx.list_threads("un-ocha")
         request, reply = tx.list_messages(thread.id)
-    assert request.commits() and request.to == "coalition" and reply.in_reply_to == request.id
+    assert request.to == "counterpart" and reply.in_reply_to == request.id
+    assert not request.commits()  # a confirmation, not an agreement to keep out of anywhere
     movement = next(n for n in notices if n.kind.value == "movement")
-    assert next(t for t in assets if t.domain.value == "ground").movement == movement.id
+    assert (
+        next(t for t in assets if t.domain.value == "ground" and t.party == "un-ocha").movement
+        == movement.id
+    )
     un = list_conflicts(line, members["un-ocha"]).items
-    assert sorted(v.other.party for v in un) == ["coalition", "counterpart"]
+    assert sorted(v.other.party for v in un) == [
+        "coalition",
+        "coalition",
+        "counterpart",
+        "counterpart",
+    ]
     assert all(v.redacted for v in un)
     coalition = list_conflicts(line, members["coalition"]).items
-    assert sorted(v.other.party for v in coalition) == ["counterpart", "un-ocha"]
+    assert sorted(v.other.party for v in coalition) == [
+        "counterpart",
+        "counterpart",
+        "un-ocha",
+        "un-ocha",
+    ]
     assert not any(v.redacted for v in coalition)
-    # the coalition has acknowledged the conflicts of its air operation; the others have not
+    # the coalition has acknowledged the conflicts of its air tasking; the others have not
     assert {v.status.value for v in coalition} == {"acknowledged"}
-    [with_convoy] = [v for v in coalition if v.other is not None and v.other.party == "un-ocha"]
-    assert with_convoy.severity.value == "caution"  # the convoy is protected
+    # the convoy and the field hospital are protected
+    assert {v.severity.value for v in coalition if v.other.party == "un-ocha"} == {"caution"}
     assert {v.status.value for v in un} == {"open"}
     line.store.close()
