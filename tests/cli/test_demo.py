@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,16 @@ def test_it_prints_the_console_how_to_sign_in_and_the_beats_at_their_speed(
         assert beat["say"][:40] in out
     assert "+1:15" in out and "+0:15" in out
     assert "not playing now" in out  # without --serve nothing plays
+
+
+def test_on_a_narrow_terminal_every_token_is_printed_whole(tmp_path: Path) -> None:
+    r = CliRunner().invoke(
+        app,
+        ["demo", "--db", f"sqlite:///{tmp_path}/demo.db"],
+        env={"COLUMNS": "80", "NO_COLOR": "1"},
+    )
+    assert r.exit_code == 0, r.output
+    table = r.output.split("Sign in as a party")[1].split("What happens")[0]
+    tokens = re.findall(r"dl_[A-Za-z0-9_-]+", table)
+    assert len(tokens) == len(read_scenario()["parties"])
+    assert all(len(t) == len("dl_") + 43 for t in tokens), tokens  # none cut short with "…"

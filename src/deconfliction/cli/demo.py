@@ -48,12 +48,12 @@ def _clock(at: datetime) -> str:
 def _print_sign_in(console: Console, loaded: Loaded, names: dict[str, str], url: str) -> None:
     console.print(f"The console: [bold]{url}[/bold]", soft_wrap=True)
     table = Table(
-        "party",
-        "name",
-        "token",
         title="Sign in as a party: open the console, paste its token in the Token field and "
         "press Sign in",
     )
+    table.add_column("party", no_wrap=True)
+    table.add_column("name")
+    table.add_column("token", no_wrap=True)  # whole, or it cannot be pasted
     for slug, token in loaded.tokens.items():
         table.add_row(slug, names.get(slug, ""), token)
     console.print(table)
