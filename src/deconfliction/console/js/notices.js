@@ -39,16 +39,41 @@ function windowText(n) {
   return `${utc(start, { day: "always" })} → ${utc(end, { day: "always" })}`;
 }
 
-/** The receipts of a notice as last read, reading them again when its version moved on. */
+/** The receipts of a notice as last read, or null until they are read for its version. */
 function known(f) {
   const got = receipts.get(f.id);
-  if (!got || got.version !== f.properties.version) load(f);
   return got && got.version === f.properties.version ? got.body : null;
 }
 
-async function load(f) {
-  if (loading.has(f.id)) return;
+// Receipts are read only for what is on screen (a row scrolled into view, the details card),
+// two at a time, and the panel is redrawn once per burst of answers: a party that sees
+// hundreds of notices does not send hundreds of requests at sign-in, nor redraw the list
+// after each.
+const PARALLEL = 2;
+const queue = [];
+let reading = 0;
+let redrawDue = null;
+let seen = null;
+
+function want(f) {
+  if (!f || known(f) || loading.has(f.id)) return;
   loading.add(f.id);
+  queue.push(f);
+  pump();
+}
+
+function pump() {
+  while (reading < PARALLEL && queue.length) {
+    const f = queue.shift();
+    reading += 1;
+    load(f).finally(() => {
+      reading -= 1;
+      pump();
+    });
+  }
+}
+
+async function load(f) {
   const version = f.properties.version;
   try {
     const body = await api.get(`/v1/notices/${encodeURIComponent(f.id)}/receipts`);
@@ -58,8 +83,37 @@ async function load(f) {
   } finally {
     loading.delete(f.id);
   }
-  render();
-  refreshDetails();
+  redrawSoon();
+}
+
+function redrawSoon() {
+  if (redrawDue) return;
+  redrawDue = setTimeout(() => {
+    redrawDue = null;
+    render();
+    refreshDetails();
+  }, 150);
+}
+
+/** Watch the rows that need receipts not yet read; read them as they come into view. */
+function watchRows() {
+  if (!seen) {
+    seen = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          if (!entry.isIntersecting) continue;
+          seen.unobserve(entry.target);
+          want(state.notices.get(entry.target.dataset.id));
+        }
+      },
+      { rootMargin: "200px" },
+    );
+  }
+  seen.disconnect();
+  for (const row of list.querySelectorAll("li.notice[data-id]")) {
+    const f = state.notices.get(row.dataset.id);
+    if (f && !known(f) && (!mine(f.properties.party) || expanded.has(f.id))) seen.observe(row);
+  }
 }
 
 /** My party's standing on another party's notice: acknowledged (the current version), and the
@@ -241,6 +295,7 @@ function render() {
   const had = document.activeElement;
   const where = list.contains(had) ? [had.closest("li.notice")?.dataset.id, had.className] : null;
   fill(list, group("notices.mine", own), group("notices.shared", shared));
+  watchRows();
   if (where?.[0]) {
     const back = list.querySelector(`li.notice[data-id="${CSS.escape(where[0])}"] button.${CSS.escape(where[1].split(" ")[0] || "notice-main")}`);
     back?.focus();
@@ -269,7 +324,10 @@ function cardActions(f) {
     return writer() ? [h("button", { type: "button", class: "edit", onclick: () => openForm(f.id) }, t("notices.edit"))] : [];
   }
   const s = standing(f);
-  if (!s) return [];
+  if (!s) {
+    want(f); // the card is on screen: read its receipts now
+    return [];
+  }
   if (s.acked) return [h("span", { class: "acked" }, t("receipts.acknowledged", { version: f.properties.version }))];
   const out = [];
   if (s.due) out.push(h("span", { class: "ack-due" }, t("receipts.due"), " ", h("span", { class: "countdown ack-countdown", dataset: { due: s.due.due } }, countdown(s.due.due))));
