@@ -43,7 +43,8 @@ def take(browser: Any, out: Path, db: Path) -> list[Path]:
                 sign_in(page, served, "coalition")
                 page.locator("#lang").select_option(lang)
                 page.locator(f"html[lang={lang}]").wait_for()
-                page.locator(".conflict-main").first.click()
+                if lang != "en":  # the English one shows the whole picture; the others a card too
+                    page.locator(".conflict-main").first.click()
                 page.wait_for_load_state("networkidle")
                 out.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=out / name)
