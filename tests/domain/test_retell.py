@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from deconfliction.domain import Audience, ConflictStatus, Retell, Severity
+from deconfliction.domain import Audience, ConflictKind, ConflictStatus, Retell, Severity
 from tests.wire.samples import TACTICAL
 
 RETELL = Retell()
@@ -79,3 +79,16 @@ def test_status_severity_and_sides_are_material(change: dict[str, object]) -> No
 def test_the_thresholds_are_the_lines() -> None:
     moved = replace(TACTICAL, t_in=TACTICAL.t_in + 5 * S)
     assert moved.differs_materially(TACTICAL, Retell(time_s=5.0))
+
+
+def test_a_track_closing_on_a_volume_as_predicted_is_told_once_more_only_when_inside() -> None:
+    told = replace(TACTICAL, kind=ConflictKind.INTRUSION, distance_m=1027.4)
+    closer = replace(told, distance_m=807.4, t_in=told.t_in + 0.1 * S)  # one scan on, 220 m/s
+    assert not closer.differs_materially(told, RETELL)
+    inside = replace(told, distance_m=0.0)
+    assert inside.differs_materially(closer, RETELL)
+    # but an entry that moved by ten seconds, or a tactical miss distance, still is news
+    assert replace(told, t_in=told.t_in + 10 * S).differs_materially(told, RETELL)
+    assert replace(TACTICAL, distance_m=807.4).differs_materially(
+        replace(TACTICAL, distance_m=1027.4), RETELL
+    )

@@ -175,8 +175,9 @@ class TrackConflict:
         ``t_out``, ``cpa``) moved by ``retell.time_s`` or more (or newly known, or no longer),
         the distance by both ``retell.distance_fraction`` of itself and ``retell.distance_m`` (or,
         for distances under twice that, by half the larger distance and at least
-        ``retell.least_m``: two convoys closing from 95 m to nothing is news). The ``detail``
-        text is not: it follows what is material.
+        ``retell.least_m``: two convoys closing from 95 m to nothing is news). For an intrusion
+        with its entry predicted, the distance to the volume is what ``t_in`` implies: only
+        reaching it is material. The ``detail`` text is not: it follows what is material.
         """
         sides = (
             self.party_b, self.track_b, self.notice_a, self.volume_a, self.notice_b,
@@ -198,6 +199,10 @@ class TrackConflict:
                     return True
         if (self.distance_m is None) != (told.distance_m is None):
             return True
+        if self.kind is ConflictKind.INTRUSION and self.t_in is not None and told.t_in is not None:
+            # a track closing on a volume as predicted: its distance shrinks as ``t_in`` says it
+            # will (an aircraft at 220 m/s, every scan); only reaching it, inside, is news
+            return (self.distance_m == 0) != (told.distance_m == 0)
         if self.distance_m is not None and told.distance_m is not None:
             moved = abs(self.distance_m - told.distance_m)
             # near distances (two convoys under a 100 m minimum) count at half their size
