@@ -100,6 +100,9 @@ class LineConfig:
     host: str = "127.0.0.1"
     port: int = 8470
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    warm_outlines: bool = True
+    """At start, make the outlines of the notices in force, which the console asks for as
+    GeoJSON at sign-in (densifying circles and corridors on the ellipsoid costs ~1 ms each)."""
 
     @property
     def signing_key_path(self) -> Path | None:

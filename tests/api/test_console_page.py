@@ -13,11 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from deconfliction import service
 from deconfliction.api.app import create_app
 from deconfliction.api.console import policy
 from deconfliction.cli.main import app as cli
 from deconfliction.config import ConsoleConfig
-from tests.api.conftest import Api, square
+from deconfliction.wire import geojson
+from tests.api.conftest import Api, Clock, make_api, square
 from tests.conftest import MakeStore
 
 
@@ -175,3 +177,25 @@ def test_serve_refuses_a_tile_source_it_cannot_use(args: list[str], hint: str) -
     got = CliRunner().invoke(cli, ["serve", "--db", "sqlite://", *args])
     assert got.exit_code == 2
     assert hint in got.output
+
+
+def test_the_outlines_made_ahead_are_those_of_notices_in_force(make_store: MakeStore) -> None:
+    clock = Clock()
+    made = make_api(make_store("sqlite"), clock=clock)
+    early = square(40.0, 35.0, start="2026-11-25T12:00:00Z", end="2026-11-25T12:30:00Z")
+    later = square(41.0, 35.0, start="2026-11-25T13:00:00Z", end="2026-11-25T15:00:00Z")
+    gone = square(42.0, 35.0)
+    ids = {}
+    for name, volume in (("early", early), ("later", later), ("gone", gone)):
+        got = made.post("blue", {"kind": "operation", "title": name, "volumes": [volume]})
+        assert got.status_code == 201, got.text
+        ids[name] = got.json()["notice"]["id"]
+    etag = made.get("blue", f"/v1/notices/{ids['gone']}").headers["etag"]
+    withdrawn = made.client.delete(
+        f"/v1/notices/{ids['gone']}", headers=made.headers("blue", **{"If-Match": etag})
+    )
+    assert withdrawn.status_code in (200, 204), withdrawn.text
+    clock.advance(3600)  # 13:00: the early one has ended
+    lons = sorted(f.rings[0][0][0] for f in service.footprints_in_force(made.line, page=1))
+    assert lons == [41.0]
+    assert geojson.warm(service.footprints_in_force(made.line)) == 1

@@ -4,6 +4,8 @@ live by resource (``api/notices.py``, ``api/tracks.py`` ...), over the use cases
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -33,10 +35,13 @@ from deconfliction.api.logs import redact_server_logs
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import ErrorOut, MeOut, PartyList, TrackIn
 from deconfliction.service import Line, LineConfig
+from deconfliction.wire import geojson
 
 __all__ = ["QUIET", "create_app"]
 
-QUIET = LineConfig(scan_interval_s=None, deadline_interval_s=None, record_interval_s=None)
+QUIET = LineConfig(
+    scan_interval_s=None, deadline_interval_s=None, record_interval_s=None, warm_outlines=False
+)
 """An app with no background duties: scans, deadlines and the record only when asked."""
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -52,6 +57,18 @@ def _duties(line: Line, config: LineConfig) -> list[service.Scanner | service.De
     if config.deadline_interval_s:
         out.append(service.Deadlines(line, config.deadline_interval_s))
     return out
+
+
+def _warm(line: Line) -> None:
+    """Make the outlines the console will ask for; a failure only leaves them to be made on
+    demand, so it is logged, never raised."""
+    try:
+        made = geojson.warm(service.footprints_in_force(line))
+        logging.getLogger(__name__).info("outlines of %d volumes in force made", made)
+    except Exception:
+        logging.getLogger(__name__).exception(
+            "making outlines ahead failed; they are made on demand"
+        )
 
 
 def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> FastAPI:
@@ -71,6 +88,8 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
         for duty in duties:
             duty.start()
         app.state.scanner = next((d for d in duties if isinstance(d, service.Scanner)), None)
+        if config.warm_outlines:
+            threading.Thread(target=_warm, args=(line,), name="warm-outlines", daemon=True).start()
         recorder = None
         if config.record_interval_s:
             recorder = service.Recorder(line, config.record_interval_s)

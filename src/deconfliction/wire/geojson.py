@@ -9,7 +9,7 @@ footprints and track positions of the sides told in clear, ``null`` when none is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +26,7 @@ __all__ = [
     "feature_collection",
     "notice_feature",
     "track_feature",
+    "warm",
 ]
 
 MEDIA_TYPE = "application/geo+json"
@@ -36,6 +37,15 @@ console reads every notice it may see at sign-in, then each changed one again; t
 returns are shared, so they are only read here, never changed."""
 
 Geometry = dict[str, Any]
+
+
+def warm(footprints: Iterable[Footprint]) -> int:
+    """Make the outlines of ``footprints`` ahead of their first answer; how many were made."""
+    made = 0
+    for f in footprints:
+        _outline(f)
+        made += 1
+    return made
 
 
 def _geometry(polygons: list[list[Ring]]) -> Geometry | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -10,6 +10,7 @@ from deconfliction.domain import (
     Conflict,
     ConflictStatus,
     EventKind,
+    Footprint,
     Member,
     Notice,
     NoticeDraft,
@@ -39,6 +40,7 @@ __all__ = [
     "NoticeFilter",
     "NoticeResult",
     "create_notice",
+    "footprints_in_force",
     "get_notice",
     "list_notices",
     "update_notice",
@@ -291,6 +293,22 @@ def _as_seen(notice: Notice, now: datetime) -> Notice:
 
 def _notice_key(n: Notice) -> tuple[datetime, str]:
     return (n.created_at, n.id)
+
+
+def footprints_in_force(line: Line, page: int = 1000) -> Iterator[Footprint]:
+    """The footprints of every notice's volumes whose window has not ended, read page by page in
+    short transactions: for the line's own housekeeping (the outlines the console draws, made
+    ahead of the first sign-in), never an answer to a party."""
+    after: tuple[datetime, str] | None = None
+    while True:
+        with line.store.read() as tx:
+            notices = tx.list_notices(NoticeQuery(start=line.clock(), limit=page, after=after))
+        for n in notices:
+            if n.state is NoticeState.ACTIVE:
+                yield from (v.footprint for v in n.volumes)
+        if len(notices) < page:
+            return
+        after = _notice_key(notices[-1])
 
 
 def list_notices(line: Line, actor: Member, query: NoticeFilter) -> Page[Notice]:
