@@ -264,3 +264,24 @@ def test_the_time_slider_shows_which_notices_are_active_then(page: Page, served:
     expect(_paths(page)).to_have_count(2)
     expect(page.page.locator(".time-shown")).to_contain_text("now, following the clock")
     expect(slider).to_have_value("0")
+
+
+def test_how_another_partys_tracks_are_shown_is_this_members_choice(
+    page: Page, served: Served
+) -> None:
+    _overlap(served)
+    report(served, "counterpart", ("FALCON2", 39.05, 35.97))
+    sign_in(page.page, served, "coalition")
+    expect(_paths(page)).to_have_count(3)
+    _click_track(page, "FALCON2", 39.05, 35.97)
+    choice = page.page.get_by_label("Show Counterpart Forces's tracks as")
+    expect(choice).to_have_value("N")  # neutral until this member says otherwise
+    choice.select_option("H")
+    # kept in this browser, and never sent to the line
+    kept = page.page.evaluate("localStorage.getItem('deconfliction.affiliation')")
+    assert kept == '{"counterpart":"H"}'
+    assert not [u for u in page.requested if "affiliation" in u]
+    page.page.reload()
+    page.page.wait_for_function("() => document.body.dataset.ready === 'true'")
+    _click_track(page, "FALCON2", 39.05, 35.97)
+    expect(page.page.get_by_label("Show Counterpart Forces's tracks as")).to_have_value("H")

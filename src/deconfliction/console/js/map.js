@@ -8,7 +8,8 @@ import { h, said } from "./dom.js";
 import { t } from "./i18n.js";
 import { mine, on, partyName, pictureTime, select, state } from "./store.js";
 import { mark } from "./canvas.js";
-import { tracksLayer } from "./tracks.js";
+import { actions } from "./details.js";
+import { AFFILIATIONS, affiliation, chooseAffiliation, tracksLayer } from "./tracks.js";
 
 export const SEVERITY_COLOURS = { warning: "#c8102e", caution: "#d17a00", advisory: "#5a6470" };
 const OWN = "#1f5fbf";
@@ -198,6 +199,7 @@ export async function createMap(element) {
   conflictLayer = L.featureGroup().addTo(map);
   tracks = tracksLayer(map);
   legend().addTo(map);
+  actions("track", (tr) => (mine(tr.party) ? [] : [affiliationChoice(tr.party)]));
   map.on("click", (e) => {
     const hit = tracks.pick(e.containerPoint);
     if (hit) select("track", hit);
@@ -208,6 +210,24 @@ export async function createMap(element) {
   on("tracks", () => tracks.redraw());
   await addBasemap(map);
   return map;
+}
+
+/** On another party's track card: how this member shows that party's tracks (kept in this
+ * browser only). */
+function affiliationChoice(party) {
+  const id = `affiliation-${party}`;
+  const select = h(
+    "select",
+    {
+      id,
+      onchange: (e) => {
+        chooseAffiliation(party, e.target.value);
+        tracks.redraw();
+      },
+    },
+    AFFILIATIONS.map((code) => h("option", { value: code, selected: affiliation(party) === code }, t(`affiliation.${code}`))),
+  );
+  return h("label", { for: id, class: "affiliation" }, t("affiliation.show_as", { party: partyName(party) }), " ", select);
 }
 
 /** Frame everything the member may see, once, after the first load. */

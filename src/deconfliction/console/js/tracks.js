@@ -1,6 +1,7 @@
 // Live tracks on one canvas: a MIL-STD-2525 frame (milsymbol) by domain, my party's as friend
-// and every other party's as neutral (the parties choose how they see each other; the line
-// does not choose for them), a speed vector to where the track will be in one minute, and its
+// and every other party's as neutral unless this member chooses otherwise for that party (the
+// parties choose how they see each other; the line does not choose for them: the choice stays
+// in this browser, `affiliation()`), a speed vector to where the track will be in one minute, and its
 // callsign while no more than LABELS_MAX tracks are in view (zoom in to read them). A stopped
 // convoy has no vector; a stale track is drawn faded. 5,000 tracks are redrawn every second:
 // bench/console.py measures it.
@@ -11,10 +12,42 @@ const VECTOR_S = 60; // the speed vector reaches where the track will be in a mi
 const DIMENSION = { air: "A", ground: "G", sea: "S", surface: "S" };
 const symbols = new Map();
 
+/** How this member shows another party's tracks: neutral (N, the default), friend (F), unknown
+ * (U) or hostile (H); kept in this browser only, never sent to the line. */
+export const AFFILIATIONS = ["N", "F", "U", "H"];
+const CHOSEN = "deconfliction.affiliation";
+
+function chosen() {
+  try {
+    return JSON.parse(localStorage.getItem(CHOSEN) || "{}");
+  } catch {
+    return {};
+  }
+}
+
+export function affiliation(party) {
+  if (mine(party)) return "F";
+  const code = chosen()[party];
+  return AFFILIATIONS.includes(code) ? code : "N";
+}
+
+export function chooseAffiliation(party, code) {
+  const all = chosen();
+  all[party] = code;
+  localStorage.setItem(CHOSEN, JSON.stringify(all));
+  shownAs.clear();
+}
+
+const shownAs = new Map(); // party -> its affiliation code, not read again for each of 5,000 tracks
+
 function sidc(track) {
-  const affiliation = mine(track.party) ? "F" : "N";
+  let shown = shownAs.get(track.party);
+  if (!shown) {
+    shown = affiliation(track.party);
+    shownAs.set(track.party, shown);
+  }
   const dimension = DIMENSION[track.domain] || "G";
-  return `S${affiliation}${dimension}P-----------`;
+  return `S${shown}${dimension}P-----------`;
 }
 
 function symbol(code) {
