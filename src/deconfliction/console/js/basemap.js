@@ -4,7 +4,7 @@
 // the Euphrates, or 540 km off in the wrong country. An operator's own detailed map (raster
 // tiles by URL template, or a PMTiles file the line serves) goes over it when configured.
 import { canvasLayer } from "./canvas.js";
-import { t } from "./i18n.js";
+import { onChange, t } from "./i18n.js";
 
 const COLOURS = {
   land: "#efece3",
@@ -89,7 +89,14 @@ export async function addBasemap(map) {
     { pane: "places" },
   ).addTo(map);
 
-  map.attributionControl.addAttribution(t("map.attribution"));
+  // the credit follows the language (Leaflet takes it as markup: only our own catalogue's text)
+  let credit = t("map.attribution");
+  map.attributionControl.addAttribution(credit);
+  onChange(() => {
+    map.attributionControl.removeAttribution(credit);
+    credit = t("map.attribution");
+    map.attributionControl.addAttribution(credit);
+  });
   const detail = config.detail;
   if (detail?.tiles) {
     L.tileLayer(detail.tiles, { pane: "detail", attribution: config.attribution || "" }).addTo(map);

@@ -71,13 +71,17 @@ export function t(key, vars = {}) {
 }
 
 /** Label every `[data-i18n]` element under `root` (its text), and `[data-i18n-label]` (its
- * aria-label), `[data-i18n-title]` (its title), `[data-i18n-placeholder]`. */
+ * aria-label), `[data-i18n-title]` (its title), `[data-i18n-placeholder]`,
+ * `[data-i18n-roledescription]` (its aria-roledescription). */
 export function apply(root) {
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll("[data-i18n-label]")) {
     el.setAttribute("aria-label", t(el.dataset.i18nLabel));
   }
   for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll("[data-i18n-roledescription]")) {
+    el.setAttribute("aria-roledescription", t(el.dataset.i18nRoledescription));
+  }
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) {
     el.placeholder = t(el.dataset.i18nPlaceholder);
   }

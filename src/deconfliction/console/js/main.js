@@ -40,6 +40,9 @@ function connection() {
     banner.textContent = up ? "" : i18n.t("live.lost");
     banner.classList.toggle("down", !up);
   });
+  i18n.onChange(() => {
+    if (!banner.hidden) banner.textContent = i18n.t("live.lost");
+  });
 }
 
 async function signedIn() {

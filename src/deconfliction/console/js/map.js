@@ -225,7 +225,7 @@ function affiliationChoice(party) {
         tracks.redraw();
       },
     },
-    AFFILIATIONS.map((code) => h("option", { value: code, selected: affiliation(party) === code }, t(`affiliation.${code}`))),
+    AFFILIATIONS.map((code) => h("option", { value: code, selected: affiliation(party) === code }, t(`affiliation.${code.toLowerCase()}`))),
   );
   return h("label", { for: id, class: "affiliation" }, t("affiliation.show_as", { party: partyName(party) }), " ", select);
 }
