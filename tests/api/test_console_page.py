@@ -149,6 +149,11 @@ def test_an_operators_tile_server_is_offered_and_its_origin_alone_let_in(configu
     assert "connect-src 'self';" in value
 
 
+def test_a_tile_server_spread_over_subdomains_is_let_in_by_wildcard() -> None:
+    value = policy("https://{s}.tiles.example.org/{z}/{x}/{y}.png")
+    assert "img-src 'self' data: blob: https://*.tiles.example.org;" in value
+
+
 def test_a_pmtiles_file_is_served_by_range(configured: Any, tmp_path: Path) -> None:
     archive = tmp_path / "detail.pmtiles"
     archive.write_bytes(bytes(range(256)) * 4)

@@ -277,9 +277,15 @@ def test_how_another_partys_tracks_are_shown_is_this_members_choice(
     choice = page.page.get_by_label("Show Counterpart Forces's tracks as")
     expect(choice).to_have_value("N")  # neutral until this member says otherwise
     choice.select_option("H")
-    # kept in this browser, and never sent to the line
-    kept = page.page.evaluate("localStorage.getItem('deconfliction.affiliation')")
-    assert kept == '{"counterpart":"H"}'
+    # kept in this browser for this member, and never sent to the line
+    me = httpx.get(
+        f"{served.origin}/v1/me",
+        headers={"Authorization": f"Bearer {served.tokens['coalition']}"},
+    ).json()["member"]
+    kept = page.page.evaluate(
+        "Object.entries(localStorage).filter(([k]) => k.startsWith('deconfliction.affiliation'))"
+    )
+    assert kept == [[f"deconfliction.affiliation.{me}", '{"counterpart":"H"}']]
     assert not [u for u in page.requested if "affiliation" in u]
     page.page.reload()
     page.page.wait_for_function("() => document.body.dataset.ready === 'true'")

@@ -11,6 +11,7 @@ server when one is configured.
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,7 +46,10 @@ def policy(tiles: str | None = None) -> str:
     if tiles:
         parts = urlsplit(tiles)
         if parts.scheme in ("http", "https") and parts.netloc:
-            images.append(f"{parts.scheme}://{parts.netloc}")
+            # a template's host may name a subdomain to spread the load ({s}.tiles.example):
+            # a CSP source takes a wildcard there, not the placeholder
+            host = re.sub(r"\{[^}]*\}", "*", parts.netloc)
+            images.append(f"{parts.scheme}://{host}")
     return "; ".join(
         [
             "default-src 'none'",

@@ -3,7 +3,7 @@
 // the line lets this member acknowledge (POST /v1/conflicts/{id}/ack). Choosing one centres the
 // map on it and opens its details.
 import * as api from "./api.js";
-import { byId, fill, h, said } from "./dom.js";
+import { byId, fill, h, keepingFocus, said } from "./dom.js";
 import { countdown, onChange, t } from "./i18n.js";
 import { focus } from "./map.js";
 import { emit, on, pictureTime, select, state } from "./store.js";
@@ -80,7 +80,7 @@ function item(c) {
 function render() {
   const shown = ordered();
   count.textContent = t("conflicts.count", { n: shown.length });
-  fill(list, shown.length ? shown.map(item) : h("li", { class: "empty" }, t("conflicts.none")));
+  keepingFocus(list, () => fill(list, shown.length ? shown.map(item) : h("li", { class: "empty" }, t("conflicts.none"))));
 }
 
 function tick() {

@@ -30,6 +30,7 @@ function noticeRows(f) {
     row(t("details.kind"), t(`notice.kind.${n.kind}`)),
     n.protected ? row(t("notice.protected"), t("details.yes")) : null,
     row(t("details.version"), number(n.version)),
+    n.buffers ? row(t("details.buffers"), t("details.buffers_value", { h: number(n.buffers.h_m), v: number(n.buffers.v_m), s: number(n.buffers.t_s) })) : null,
     row(t("details.audience"), n.audience === "all" ? t("details.all") : n.audience.map(partyName).join(", ")),
     ...n.volumes.map((v, i) =>
       row(
@@ -118,8 +119,13 @@ export function close() {
   render();
 }
 
-export function refresh() {
-  if (shown) render();
+/** Redraw the card for what changed on the line, unless the user is working in it (a menu
+ * open, a button focused): then it waits for the next change. `{now: true}` after the user's
+ * own action in it (an acknowledgement), which the card must show at once. */
+export function refresh({ now = false } = {}) {
+  if (!shown) return;
+  if (!now && byId("details").contains(document.activeElement)) return;
+  render();
 }
 
 export function details() {
@@ -127,7 +133,7 @@ export function details() {
     shown = chosen;
     render();
   });
-  for (const topic of ["notices", "conflicts", "time"]) on(topic, refresh);
+  for (const topic of ["notices", "conflicts", "time"]) on(topic, () => refresh());
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && shown) close();
   });

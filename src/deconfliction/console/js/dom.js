@@ -48,3 +48,17 @@ export function byId(id) {
   if (!el) throw new Error(`no element #${id}`);
   return el;
 }
+
+/** Run `render()`, which redraws `container`, and put the focus back where it was: on the
+ * control of the same class in the item of the same `data-id` (or `data-seq`). A list that is
+ * redrawn as events arrive must not throw a keyboard user back to the top of the page. */
+export function keepingFocus(container, render) {
+  const had = document.activeElement;
+  const item = had && container.contains(had) ? had.closest("[data-id], [data-seq]") : null;
+  render();
+  if (!item) return;
+  const key = item.dataset.id !== undefined ? "id" : "seq";
+  const again = container.querySelector(`[data-${key}="${CSS.escape(item.dataset[key])}"]`);
+  const control = had.classList[0] ? again?.querySelector(`.${CSS.escape(had.classList[0])}`) : null;
+  (control || again?.querySelector("button"))?.focus();
+}

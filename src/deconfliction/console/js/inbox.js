@@ -4,7 +4,7 @@
 // a toast in #alerts (role=alert) that stays until dismissed or answered, and counts on the
 // Inbox heading. Only events that arrive live alert, never history loaded at sign-in (Threads
 // lists what still awaits an answer), and never my own party's doing.
-import { byId, fill, h } from "./dom.js";
+import { byId, fill, h, keepingFocus } from "./dom.js";
 import { onChange, t } from "./i18n.js";
 import { focus } from "./map.js";
 import { mine, on, select, state } from "./store.js";
@@ -33,7 +33,7 @@ function item(event) {
 
 function render() {
   const newest = state.events.slice(-SHOWN).reverse();
-  fill(list, newest.length ? newest.map(item) : h("li", { class: "empty" }, t("inbox.none")));
+  keepingFocus(list, () => fill(list, newest.length ? newest.map(item) : h("li", { class: "empty" }, t("inbox.none"))));
 }
 
 function counted() {

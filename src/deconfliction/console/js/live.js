@@ -16,6 +16,7 @@ let retries = 0;
 let stopped = true;
 let trackTimer = null;
 let conflictsDue = null;
+const withdrawn = new Set(); // notices withdrawn while this page is open: never drawn again
 
 export async function loadNotices() {
   const features = await api.all("/v1/notices", "notices", { geo: true });
@@ -85,7 +86,6 @@ async function loadEvents() {
     if (kept.length >= INBOX || start === 0) {
       state.events = kept;
       state.lastSeq = last;
-      emit("events", null);
       return;
     }
     back *= 8;
@@ -95,7 +95,12 @@ async function loadEvents() {
 /** Everything, once; then the stream and the track reader run until `stop()`. */
 export async function start() {
   stopped = false;
-  await Promise.all([loadNotices(), loadConflicts(), loadThreads(), loadTracks(), loadEvents()]);
+  // the log's end first, then what it describes: an event committed while the snapshots are
+  // read comes again on the stream (after lastSeq) and is applied then; read last, it would be
+  // counted as seen and never applied
+  await loadEvents();
+  await Promise.all([loadNotices(), loadConflicts(), loadThreads(), loadTracks()]);
+  emit("events", null); // the inbox and threads, with everything they refer to at hand
   connect();
   trackTimer = setInterval(() => loadTracks().catch(() => {}), TRACKS_EVERY_MS);
 }
@@ -120,6 +125,7 @@ async function connect() {
     ticket = (await api.call("/v1/stream/tickets", { method: "POST" })).body.ticket;
   } catch (error) {
     if (error.status === 401) return emit("signed-out", error);
+    setConnected(false);
     return retry();
   }
   const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -173,12 +179,18 @@ async function apply(event) {
   const [subject] = event.kind.split(".");
   if (subject === "notice") {
     if (event.kind === "notice.withdrawn") {
+      withdrawn.add(event.subject);
       state.notices.delete(event.subject);
       emit("notices");
       return;
     }
     try {
       const { body } = await api.call(`/v1/notices/${event.subject}`, { geo: true });
+      // answers may arrive out of order: never put back an older version, nor one withdrawn
+      // meanwhile (its withdrawal event is already applied)
+      if (withdrawn.has(body.id)) return;
+      const held = state.notices.get(body.id);
+      if (held && held.properties.version > body.properties.version) return;
       state.notices.set(body.id, body);
     } catch (error) {
       if (error.status !== 404) throw error;

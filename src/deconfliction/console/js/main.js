@@ -45,8 +45,12 @@ function connection() {
   });
 }
 
+let shown = false; // the console is built once per page; signing out reloads the page
+
 async function signedIn() {
-  const me = await api.get("/v1/me");
+  if (shown) return;
+  const me = await api.get("/v1/me"); // a token the line does not know stops here, with a 401
+  shown = true;
   state.me = me;
   state.parties = (await api.get("/v1/parties")).parties;
   const who = () => fill(byId("who"), h("bdi", {}, me.party.name), " · ", i18n.t(`role.${me.role}`));
@@ -80,8 +84,20 @@ async function signIn(event) {
   try {
     await signedIn();
   } catch (problem) {
+    failed(problem, error);
+  }
+}
+
+/** A sign-in that did not finish: a refused token is forgotten; anything else (the line
+ * restarting, a dropped network) keeps it, says what happened, and a reload tries again. */
+function failed(problem, where) {
+  if (problem.status === 401) {
     session.forget();
-    error.textContent = problem.status === 401 ? i18n.t("signin.refused") : problem.message;
+    where.textContent = i18n.t("signin.refused");
+  } else if (shown) {
+    showProblem(problem);
+  } else {
+    where.textContent = problem.message;
   }
 }
 
@@ -104,8 +120,8 @@ async function boot() {
   if (session.token()) {
     try {
       await signedIn();
-    } catch {
-      session.forget();
+    } catch (problem) {
+      failed(problem, byId("signin-error"));
     }
   }
 }

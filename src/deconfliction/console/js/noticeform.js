@@ -507,16 +507,17 @@ function build(box, existing, note) {
       if (lo !== null || hi !== null) out.altitude = { lower_m: lo, upper_m: hi };
       return out;
     });
-    return {
-      problems,
-      value: {
-        kind: kind.value,
-        title: title.value.trim(),
-        protected: protectedBox.checked,
-        audience: audienceValue,
-        volumes: vols,
-      },
+    const value = {
+      kind: kind.value,
+      title: title.value.trim(),
+      protected: protectedBox.checked,
+      audience: audienceValue,
+      volumes: vols,
     };
+    // a new version replaces the notice whole: keep the separation buffers it was given (the
+    // form does not edit them), or an edited title would quietly shrink them to the line's own
+    if (n?.buffers) value.buffers = n.buffers;
+    return { problems, value };
   }
 
   async function send() {

@@ -139,7 +139,7 @@ async function acknowledge(f, button) {
     const others = got.receipts.filter((r) => !(r.party === body.party && r.version === body.version));
     receipts.set(f.id, { version: f.properties.version, body: { ...got, receipts: [...others, body] } });
     render();
-    refreshDetails();
+    refreshDetails({ now: true });
   } catch (error) {
     button.disabled = false;
     emit("problem", error);
@@ -220,8 +220,9 @@ function receiptsTable(f) {
 async function withdraw(f, button) {
   button.disabled = true;
   try {
-    const { etag } = await api.call(`/v1/notices/${encodeURIComponent(f.id)}`);
-    await api.call(`/v1/notices/${encodeURIComponent(f.id)}`, { method: "DELETE", ifMatch: etag });
+    // the version the user saw and chose to withdraw: a newer one is refused (412), not withdrawn
+    const seen = `"${f.properties.version}"`;
+    await api.call(`/v1/notices/${encodeURIComponent(f.id)}`, { method: "DELETE", ifMatch: seen });
     confirming.delete(f.id);
     state.notices.delete(f.id);
     emit("notices");

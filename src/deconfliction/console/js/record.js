@@ -115,7 +115,7 @@ async function download(button) {
 export function recordPanel() {
   const root = byId("record");
   const head = root.querySelector("h2");
-  box = h("div", { class: "checkpoint-box", "aria-live": "polite" });
+  box = h("div", { class: "checkpoint-box" }); // redrawn as events arrive: not a live region
   picker = h("select", { id: "record-notice" });
   const button = h("button", { type: "button", class: "evidence", onclick: (e) => download(e.currentTarget) }, t("record.download"));
   const label = h("label", { for: "record-notice" }, t("record.notice"));

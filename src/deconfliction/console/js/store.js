@@ -13,7 +13,7 @@ export const state = {
   events: [], // the latest events, newest last (the inbox)
   lastSeq: 0,
   at: null, // the time the picture shows (Date), or null: now, following the clock
-  connected: false,
+  connected: null, // null until the stream first opens or fails: either is news
 };
 
 const topics = new Map();

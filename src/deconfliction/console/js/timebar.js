@@ -19,7 +19,9 @@ export function timebar(root) {
     step: 1,
     value: 0,
   });
-  const shown = h("output", { for: "time-slider", class: "time-shown", "aria-live": "polite" });
+  // not a live region: it changes every quarter minute, and the slider's own value text is
+  // what a screen reader reads when the user moves it
+  const shown = h("output", { for: "time-slider", class: "time-shown", "aria-live": "off" });
   const now = h("button", { type: "button", class: "time-now", onclick: () => choose(0) });
 
   function choose(steps) {
@@ -35,13 +37,14 @@ export function timebar(root) {
     now.textContent = t("time.now");
     now.disabled = steps === 0;
     const when = state.at ?? new Date();
-    const offset = steps === 0 ? t("time.following") : t(steps > 0 ? "time.ahead" : "time.back", { d: hours(steps) });
+    const ahead = state.at === null ? 0 : Math.round((state.at.getTime() - Date.now()) / 60000);
+    const offset = steps === 0 ? t("time.following") : t(ahead >= 0 ? "time.ahead" : "time.back", { d: hours(ahead) });
     fill(shown, utcAndLocal(when, { day: "always" }), " · ", offset);
     slider.setAttribute("aria-valuetext", `${utcAndLocal(when, { day: "always" })}, ${offset}`);
   }
 
-  function hours(steps) {
-    const min = Math.abs(steps) * STEP_MIN;
+  function hours(minutes) {
+    const min = Math.abs(minutes);
     return t("duration.h_min", { h: Math.floor(min / 60), min: min % 60 });
   }
 
@@ -56,10 +59,8 @@ export function timebar(root) {
   onChange(render);
   // "now" follows the clock; a chosen time stays put, its offset from now shrinking
   setInterval(() => {
-    if (state.at === null) {
-      render();
-      emit("time");
-    }
+    render(); // a chosen instant stays put; how far it is from now changes
+    if (state.at === null) emit("time");
   }, 15000);
   return { choose };
 }

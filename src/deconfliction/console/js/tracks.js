@@ -13,13 +13,14 @@ const DIMENSION = { air: "A", ground: "G", sea: "S", surface: "S" };
 const symbols = new Map();
 
 /** How this member shows another party's tracks: neutral (N, the default), friend (F), unknown
- * (U) or hostile (H); kept in this browser only, never sent to the line. */
+ * (U) or hostile (H); kept in this browser for this member only (a liaison terminal may be
+ * shared), never sent to the line. */
 export const AFFILIATIONS = ["N", "F", "U", "H"];
-const CHOSEN = "deconfliction.affiliation";
+const chosenKey = () => `deconfliction.affiliation.${state.me?.member}`;
 
 function chosen() {
   try {
-    return JSON.parse(localStorage.getItem(CHOSEN) || "{}");
+    return JSON.parse(localStorage.getItem(chosenKey()) || "{}");
   } catch {
     return {};
   }
@@ -34,7 +35,7 @@ export function affiliation(party) {
 export function chooseAffiliation(party, code) {
   const all = chosen();
   all[party] = code;
-  localStorage.setItem(CHOSEN, JSON.stringify(all));
+  localStorage.setItem(chosenKey(), JSON.stringify(all));
   shownAs.clear();
 }
 
