@@ -20,6 +20,7 @@ import pytest
 from deconfliction import service
 from deconfliction.domain import (
     Audience,
+    Buffers,
     Footprint,
     FootprintKind,
     NoticeKind,
@@ -277,3 +278,29 @@ def test_the_record_panel_shows_the_latest_checkpoint_and_saves_evidence(
     bundle = json.loads(Path(saved.path()).read_text(encoding="utf-8"))
     assert bundle["notice"] == made and bundle["format"].startswith("deconfliction-evidence")
     assert page.elsewhere() == []
+
+
+def test_an_edit_in_the_page_keeps_the_notices_buffers(page: Page, served: Served) -> None:
+    from playwright.sync_api import expect
+
+    start = datetime.now(UTC) - timedelta(hours=1)
+    draft = NoticeDraft(
+        kind=NoticeKind.OPERATION,
+        volumes=(Volume(square(*CENTRE, 0.05), TimeWindow(start, start + timedelta(hours=8))),),
+        title="Artillery range",  # for my party alone: no audience
+        buffers=Buffers(h_m=2000.0, v_m=300.0, t_s=600.0),
+    )
+    coalition = member(served, "coalition")
+    made = service.create_notice(served.line, coalition, draft).notice
+    p = sign_in(page, served, "coalition")
+    panel = notices_panel(p)
+    item = panel.locator(f"li.notice[data-id='{made.id}']")
+    item.get_by_role("button", name="Edit").click()
+    form = panel.locator("form.notice-form")
+    form.get_by_label("Title").fill("Artillery range, north")
+    form.get_by_role("button", name="Save").click()
+    expect(form.locator(".form-result")).to_contain_text("Saved: version 2.")
+    again = service.get_notice(served.line, coalition, made.id)
+    assert again.version == 2 and again.title == "Artillery range, north"
+    assert again.buffers == Buffers(h_m=2000.0, v_m=300.0, t_s=600.0)
+    assert again.audience == made.audience  # still for my party alone

@@ -481,7 +481,7 @@ function build(box, existing, note) {
   function body() {
     const problems = [];
     const audienceValue = everyone.checked ? "all" : partyBoxes.filter((b) => b.checked).map((b) => b.value);
-    if (audienceValue !== "all" && !audienceValue.length) problems.push(["/audience", t("form.audience_none")]);
+    // none ticked: my party alone sees it (a private notice still conflicts, redacted)
     const vols = volumes.map((vol, i) => {
       const at = `/volumes/${i}`;
       if (!vol.shape) problems.push([`${at}/footprint`, t("form.area_needed")]);
