@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from deconfliction.domain import Footprint, Notice, Track
@@ -22,6 +23,7 @@ from deconfliction.wire.tracks import track_json
 
 __all__ = [
     "MEDIA_TYPE",
+    "OUTLINES_CACHED",
     "conflict_feature",
     "feature_collection",
     "notice_feature",
@@ -31,7 +33,10 @@ __all__ = [
 
 MEDIA_TYPE = "application/geo+json"
 
-_outline = lru_cache(maxsize=8192)(outline)
+OUTLINES_CACHED = 8192
+"""Footprints whose outlines are kept: a console's sign-in on a line of a few thousand notices."""
+
+_outline = lru_cache(maxsize=OUTLINES_CACHED)(outline)
 """Outlines by footprint: a footprint never changes (a notice's new version has new ones), and a
 console reads every notice it may see at sign-in, then each changed one again; the lists it
 returns are shared, so they are only read here, never changed."""
@@ -40,9 +45,10 @@ Geometry = dict[str, Any]
 
 
 def warm(footprints: Iterable[Footprint]) -> int:
-    """Make the outlines of ``footprints`` ahead of their first answer; how many were made."""
+    """Make the outlines of ``footprints`` ahead of their first answer, as many as are kept (the
+    first ones; on a larger line the rest are made when asked for); how many were made."""
     made = 0
-    for f in footprints:
+    for f in islice(footprints, OUTLINES_CACHED):
         _outline(f)
         made += 1
     return made
