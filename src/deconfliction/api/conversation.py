@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Body, FastAPI, Path, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -22,7 +22,17 @@ from deconfliction.api.auth import Caller
 from deconfliction.api.convert import volume_from
 from deconfliction.api.paging import Cursor, Limit, list_responses, page_response
 from deconfliction.api.respond import json_response
-from deconfliction.api.schemas import NEXT, Signature, SignedOut, Slug, TimeIn, VolumeIn, VolumeOut
+from deconfliction.api.schemas import (
+    NEXT,
+    Signature,
+    SignedOut,
+    Slug,
+    TimeIn,
+    VolumeIn,
+    VolumeOut,
+    plain_line,
+    plain_lines,
+)
 from deconfliction.domain import (
     Message,
     MessageDraft,
@@ -51,9 +61,9 @@ class _In(BaseModel):
 
 
 Id = Annotated[str, Field(max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
-Subject = Annotated[str, Field(max_length=MAX_SUBJECT, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Subject = Annotated[str, Field(max_length=MAX_SUBJECT), AfterValidator(plain_line)]
 # free text may run over lines; other control characters are refused
-Text = Annotated[str, Field(max_length=MAX_TEXT, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(plain_lines)]
 ThreadId = Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
 
 

@@ -6,6 +6,7 @@ pointer to the field at fault, and (for validation) every problem found.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Route
 
 from deconfliction import errors as e
 
@@ -34,10 +36,17 @@ STATUS: dict[type[e.DeconflictionError], int] = {
 
 
 def error_response(
-    status: int, code: str, message: str, pointer: str, errors: list[dict[str, str]] | None = None
+    status: int,
+    code: str,
+    message: str,
+    pointer: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     body = {"error": code, "message": message, "pointer": pointer, "errors": errors or []}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return Response(
         orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
     )
@@ -60,7 +69,9 @@ def _message(err: dict[str, Any]) -> str:
     if err.get("type") == "json_invalid":
         ctx = err.get("ctx") or {}
         return f"the body is not valid JSON: {ctx.get('error', 'parse error')}"
-    return str(err.get("msg", "invalid value"))
+    message = str(err.get("msg", "invalid value"))
+    # a validator's own words (``plain_line``), without pydantic's label
+    return message.removeprefix("Value error, ")
 
 
 async def _on_line_error(_: Request, exc: Exception) -> Response:
@@ -89,13 +100,31 @@ async def _on_validation(_: Request, exc: Exception) -> Response:
     return error_response(status, code, first["message"], first["pointer"], problems)
 
 
-async def _on_http(_: Request, exc: Exception) -> Response:
+def _allowed(request: Request) -> str:
+    """Every method some route of this path answers (the router names only the first route's:
+    FastAPI makes one route per method)."""
+    path = request.url.path
+    methods = {
+        m
+        for r in request.app.routes
+        if isinstance(r, Route) and r.path_regex.match(path)
+        for m in (r.methods or ())
+    }
+    return ", ".join(sorted(methods))
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return error_response(
+            405, "http_error", str(exc.detail), "", headers={"Allow": _allowed(request)}
+        )
     if exc.status_code == 400:  # the framework could not decode the body
         return error_response(
             400, "malformed_json", f"the body is not valid JSON: {exc.detail}", ""
         )
-    return error_response(exc.status_code, "http_error", str(exc.detail), "")
+    # the framework's own headers stay: a 405 says which methods are allowed (Allow)
+    return error_response(exc.status_code, "http_error", str(exc.detail), "", headers=exc.headers)
 
 
 def install(app: FastAPI) -> None:

@@ -3,6 +3,7 @@ write lists the strategic conflicts it raises."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
@@ -32,16 +33,26 @@ def _etag(notice: Notice) -> str:
     return f'"{notice.version}"'
 
 
+_ENTITY_TAG = re.compile(r'(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
+"""RFC 9110 §8.8.3: an entity-tag, weak or strong."""
+
+
 def _if_match(value: str | None) -> int | None:
+    """The version an If-Match names. Any well-formed entity-tag that is not one of ours names
+    no version (0), so it fails to match: a 412, as RFC 9110 §13.1.1 says, not a 422. A bare
+    number (no quotes) is taken as the version, as clients have sent it."""
     if value is None:
         return None
-    tag = value.strip().removeprefix("W/").strip('"')
-    try:
-        return int(tag)
-    except ValueError:
+    value = value.strip()
+    if value.isdigit() and len(value) <= 18:
+        return int(value)
+    found = _ENTITY_TAG.fullmatch(value)
+    if found is None:
         raise InvalidInput(
             'If-Match must be the notice\'s ETag, e.g. "3"', "/headers/if-match"
         ) from None
+    tag = found.group(1)
+    return int(tag) if tag.isdigit() and len(tag) <= 18 else 0
 
 
 def _with_conflicts(result: service.NoticeResult) -> dict[str, object]:

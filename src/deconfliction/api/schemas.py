@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from deconfliction.domain import (
     ConflictKind,
@@ -14,6 +14,7 @@ from deconfliction.domain import (
     Severity,
     TrackDomain,
 )
+from deconfliction.domain.text import unsafe_character
 
 __all__ = [
     "TicketOut",
@@ -49,7 +50,26 @@ class _In(BaseModel):
 Number = Annotated[float, Field(strict=True)]
 Flag = Annotated[bool, Field(strict=True)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
-Text = Annotated[str, Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+def plain_line(value: str) -> str:
+    """One line of another party's reading: what ``domain.text`` refuses is a 422 naming it."""
+    problem = unsafe_character(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def plain_lines(value: str) -> str:
+    """Free text with line breaks and tabs, and nothing else ``domain.text`` refuses."""
+    problem = unsafe_character(value, lines=True)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Text = Annotated[str, Field(max_length=200), AfterValidator(plain_line)]
+"""One line of free text: no control or bidirectional-override characters (``domain.text``)."""
 Altitude = Annotated[
     float,
     Field(strict=True, ge=-20_000, le=1_000_000, description="metres above the WGS84 ellipsoid"),

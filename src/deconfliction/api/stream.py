@@ -64,15 +64,18 @@ def _subscription(
 
 def _after(value: str | None, pointer: str) -> int:
     try:
-        after = int(value or 0)
+        after = int(value or 0) if len(value or "") <= 20 else -1
     except ValueError:
         after = -1
-    if after < 0:
-        raise InvalidInput("a sequence number is a non-negative integer", pointer)
+    if not 0 <= after <= MAX_SEQ:
+        raise InvalidInput(f"a sequence number is an integer from 0 to {MAX_SEQ}", pointer)
     return after
 
 
-After = Annotated[int, Query(ge=0, description="the last sequence number you have")]
+MAX_SEQ = 2**63 - 1
+"""A sequence number fits the store's signed 64-bit column."""
+
+After = Annotated[int, Query(ge=0, le=MAX_SEQ, description="the last sequence number you have")]
 Kinds = Annotated[str | None, Query(description="comma-separated event kinds to receive")]
 Parties = Annotated[str | None, Query(description="comma-separated parties whose changes")]
 Area = Annotated[
@@ -146,6 +149,19 @@ async def _follow(
         if await gone():
             return
         yield None
+
+
+def close_reason(text: str, limit: int = 123) -> str:
+    """``text`` cut to fit a WebSocket close frame's reason (RFC 6455: 123 bytes of UTF-8),
+    whole characters only; a longer reason fails the close and leaves the client no code.
+
+    >>> close_reason("kinds is a list of: " + "notice.created, " * 10).encode().__len__() <= 123
+    True
+    """
+    raw = text.encode()
+    if len(raw) <= limit:
+        return text
+    return raw[: limit - 3].decode(errors="ignore") + "…"
 
 
 def _sse(event: dict[str, Any]) -> bytes:
@@ -234,7 +250,8 @@ def install(app: FastAPI) -> None:
             # accepted, then closed with a code and a reason: a browser cannot read a refused
             # handshake's status, but it can read these (4401 unauthenticated, 4422 bad query)
             await ws.accept()
-            await ws.close(code=4401 if e.code == "not_authenticated" else 4422, reason=e.reason)
+            code = 4401 if e.code == "not_authenticated" else 4422
+            await ws.close(code=code, reason=close_reason(e.reason))
             return
         await ws.accept()
         # the client says nothing after the handshake; reading only tells when it has left

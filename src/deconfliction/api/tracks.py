@@ -55,12 +55,26 @@ def _reports(body: bytes, content_type: str) -> list[object]:
     return doc if isinstance(doc, list) else [doc]
 
 
+def _number(text: str) -> int | float:
+    """An integer as JSON wrote it; one too long for any field becomes a float (inf past 1e308),
+    which the use case refuses by the field's own range and name, not a 500."""
+    return int(text) if len(text) <= 18 else float(text)
+
+
 def _loads(raw: bytes) -> Any:
-    """JSON, tolerating the NaN and Infinity some encoders write, so the report is named."""
+    """JSON, tolerating the NaN and Infinity some encoders write, so the report is named.
+
+    orjson refuses NaN, integers past 64 bits and nesting past 1,024; the fallback takes the
+    first two and names the field they are in, and refuses deeper nesting as malformed.
+    """
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return json.loads(raw)  # accepts NaN/Infinity; the use case then rejects the field
+        pass
+    try:
+        return json.loads(raw, parse_int=_number)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 class _NotJson:

@@ -8,7 +8,6 @@ requester's ``accept``: the request is then accepted on the counter's terms (``o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -20,6 +19,7 @@ from deconfliction.domain.limits import (
     MAX_REFERENCES,
     MAX_TEXT,
 )
+from deconfliction.domain.text import check_plain
 from deconfliction.domain.volume import TimeWindow, Volume, check_instant
 from deconfliction.errors import InvalidInput
 
@@ -111,19 +111,12 @@ class ReplyKind(StrEnum):
         }[self]
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def check_text(value: str, limit: int, pointer: str, lines: bool = False) -> str:
-    """Free text of at most ``limit`` characters with no control characters (but line breaks
-    and tabs when ``lines``)."""
+    """Free text of at most ``limit`` characters and nothing ``domain.text`` refuses (control
+    characters but line breaks and tabs when ``lines``; bidirectional overrides)."""
     if len(value) > limit:
         raise InvalidInput(f"at most {limit} characters, not {len(value)}", pointer)
-    if (_CONTROL_BUT_LINES if lines else _CONTROL).search(value):
-        allowed = " (line breaks and tabs are allowed)" if lines else ""
-        raise InvalidInput(f"no control characters{allowed}", pointer)
-    return value
+    return check_plain(value, pointer, lines)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from deconfliction.domain.limits import (
     MAX_V_BUFFER_M,
     MAX_VOLUMES,
 )
+from deconfliction.domain.text import check_plain
 from deconfliction.domain.volume import Buffers, Volume, check_instant
 from deconfliction.errors import InvalidInput
 
@@ -131,6 +132,7 @@ class NoticeDraft:
             raise InvalidInput(f"a notice has 1 to {MAX_VOLUMES} volumes", "/volumes")
         if len(self.title) > MAX_TITLE:
             raise InvalidInput(f"a title has at most {MAX_TITLE} characters", "/title")
+        check_plain(self.title, "/title")
         if max(v.time.end for v in self.volumes) < now:
             raise InvalidInput(
                 "every volume has already ended; nothing left to declare", "/volumes"

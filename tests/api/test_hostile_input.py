@@ -1,0 +1,122 @@
+"""What a hostile client sends gets a clear 4xx naming the field, never a 500, and nothing stored
+changes: deep or huge JSON, sequence numbers past the log's range, bidirectional overrides in
+free text, entity-tags that are not the notice's, methods a route does not have."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+from deconfliction import service
+from deconfliction.domain import Role
+from deconfliction.errors import InvalidInput
+from tests.api.conftest import Api, square
+
+REPORT = (
+    '{"uid":"a","domain":"air","lat":%s,"lon":40.0,"alt_m":1000,"gs_mps":%s,"trk_deg":0,'
+    '"time":"2026-11-25T12:00:00Z"}'
+)
+
+
+def _tracks(api: Api, body: str, ndjson: bool = False) -> tuple[int, dict[str, object]]:
+    kind = "application/x-ndjson" if ndjson else "application/json"
+    got = api.client.post(
+        "/v1/tracks", content=body, headers=api.headers("blue", **{"Content-Type": kind})
+    )
+    return got.status_code, got.json()
+
+
+def test_json_nested_two_thousand_deep_is_malformed_not_a_server_error(api: Api) -> None:
+    deep = "[" * 2000 + "]" * 2000
+    status, body = _tracks(api, deep)
+    assert (status, body["error"]) == (400, "malformed_json")
+    assert "nested too deeply" in str(body["message"])
+    # in an NDJSON batch the line is refused by its index (a batch is stored whole or not at all)
+    good = REPORT % ("35.0", "100")
+    status, body = _tracks(api, deep + "\n" + good, ndjson=True)
+    assert (status, body["pointer"]) == (422, "/0"), body
+    assert api.get("blue", "/v1/tracks").json()["tracks"] == []
+
+
+@pytest.mark.parametrize(
+    ("lat", "speed", "pointer"),
+    [("9" * 400, "100", "/0/lat"), ("35.0", "9" * 400, "/0/gs_mps")],
+)
+def test_a_four_hundred_digit_number_is_refused_by_its_field(
+    api: Api, lat: str, speed: str, pointer: str
+) -> None:
+    status, body = _tracks(api, REPORT % (lat, speed))
+    assert status == 422, body
+    assert body["pointer"] == pointer
+    assert api.get("blue", "/v1/tracks").json()["tracks"] == []
+
+
+@pytest.mark.parametrize("after", [2**63, 2**64, 10**400])
+def test_a_sequence_number_past_the_log_is_refused_by_name(api: Api, after: int) -> None:
+    got = api.get("blue", "/v1/events", after=str(after))
+    assert got.status_code == 422
+    assert got.json()["pointer"] == "/query/after"
+
+
+def test_a_stream_with_bad_kinds_closes_with_a_code_and_a_short_reason(api: Api) -> None:
+    token = api.tokens["blue"]
+    with pytest.raises(WebSocketDisconnect) as closed:
+        with api.client.websocket_connect(f"/v1/stream?token={token}&kinds=bogus") as ws:
+            ws.receive_text()
+    assert closed.value.code == 4422
+    assert 0 < len(closed.value.reason.encode()) <= 123
+    assert closed.value.reason.startswith("kinds is a comma-separated list of")
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Field hospital \u202ekcatta", "U+202E"),  # right-to-left override
+        ("Convoy \u2066route\u2069", "U+2066"),  # isolate
+        ("Depot \x85 north", "U+0085"),  # C1 next line
+    ],
+)
+def test_free_text_refuses_bidi_overrides_and_c1_controls(api: Api, text: str, named: str) -> None:
+    got = api.post("blue", {"kind": "site", "title": text, "volumes": [square(40, 35)]})
+    assert got.status_code == 422, got.text
+    assert got.json()["pointer"] == "/title"
+    assert named in got.json()["message"]
+    assert api.get("blue", "/v1/notices").json()["notices"] == []
+    opened = api.client.post(
+        "/v1/threads",
+        json={"parties": ["red"], "subject": text},
+        headers=api.headers("blue"),
+    )
+    assert opened.status_code == 422 and opened.json()["pointer"] == "/subject"
+
+
+def test_arabic_text_with_its_marks_is_kept_as_written(api: Api) -> None:
+    title = "مستشفى ميداني\u200f 2 — دير الزور"  # a right-to-left mark is ordinary typing
+    got = api.post("blue", {"kind": "site", "title": title, "volumes": [square(40, 35)]})
+    assert got.status_code == 201, got.text
+    assert got.json()["notice"]["title"] == title
+
+
+def test_names_given_by_the_host_are_held_to_the_same_rule(api: Api) -> None:
+    with pytest.raises(InvalidInput, match="U\\+202E"):
+        service.create_party(api.line, "mirror", "Red \u202eeulB")
+    with pytest.raises(InvalidInput, match="U\\+009B"):
+        service.create_member(api.line, "blue", Role.OBSERVER, "Duty \x9b officer")
+
+
+@pytest.mark.parametrize("tag", ['"stale-version"', 'W/"abc"', '"99999999999999999999999"'])
+def test_an_entity_tag_that_is_not_the_notices_is_a_412(api: Api, tag: str) -> None:
+    made = api.post("blue", {"kind": "site", "title": "Depot", "volumes": [square(40, 35)]})
+    path = f"/v1/notices/{made.json()['notice']['id']}"
+    body = {"kind": "site", "title": "Depot, moved", "volumes": [square(40.2, 35)]}
+    got = api.client.put(path, json=body, headers=api.headers("blue", **{"If-Match": tag}))
+    assert got.status_code == 412, got.text
+    assert api.get("blue", path).json()["title"] == "Depot"
+    bad = api.client.put(path, json=body, headers=api.headers("blue", **{"If-Match": "not a tag"}))
+    assert bad.status_code == 422 and bad.json()["pointer"] == "/headers/if-match"
+
+
+def test_a_method_a_route_does_not_have_says_which_it_has(api: Api) -> None:
+    got = api.client.request("PATCH", "/v1/notices", headers=api.headers("blue"))
+    assert got.status_code == 405
+    assert {"GET", "POST"} <= set(got.headers["allow"].replace(" ", "").split(","))
