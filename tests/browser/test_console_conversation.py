@@ -21,7 +21,8 @@ from tests.api.conftest import NOW, square
 from tests.browser.conftest import Page, Served
 
 TIMEOUT_MS = 30_000
-HOSTILE = "<img src=x onerror=alert(1)> \u202eroad to Palmyra"
+HOSTILE = "<img src=x onerror=alert(1)> road to Palmyra \u200fدير الزور"
+"""Markup and right-to-left text; the line itself refuses bidi overrides (test_hostile_input)."""
 
 
 def sign_in(page: Any, served: Served, party: str) -> None:
@@ -134,7 +135,7 @@ def test_a_hostile_thread_subject_is_shown_as_the_characters_it_is(
     assert subject.text_content() == HOSTILE
     assert HOSTILE in page.page.locator("#inbox").text_content()
     assert page.page.locator("#threads img, #inbox img, #alerts img").count() == 0
-    # the bidi override is isolated: it cannot reorder the text around it
+    # the party's text is isolated: its right-to-left part cannot reorder the text around it
     assert subject.locator("bdi").count() == 1
     assert dialogs == []
     assert page.elsewhere() == [], page.elsewhere()
