@@ -45,13 +45,33 @@ export async function call(path, { method = "GET", body, geo = false, ifMatch, s
 
 /** A plain-text answer (a signed checkpoint), or an ApiError. */
 export async function text(path) {
-  const headers = {};
+  const headers = { Accept: "text/plain" };
   const tok = session.token();
   if (tok) headers.Authorization = `Bearer ${tok}`;
   const response = await fetch(path, { headers, cache: "no-store", credentials: "omit" });
   const body = await response.text();
   if (!response.ok) throw new ApiError(response.status, { message: body.slice(0, 200) });
   return body;
+}
+
+/** The parts of a signed note's checkpoint. */
+function parseCheckpoint(note) {
+  const [body, signatures = ""] = note.split("\n\n");
+  const [origin, size, root] = body.split("\n");
+  const sig = signatures.split("\n").find((line) => line.startsWith("\u2014 ")) || "";
+  const [, key = "", blob = ""] = sig.split(" ");
+  let keyId = "";
+  try {
+    keyId = [...atob(blob).slice(0, 4)].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+  } catch {
+    keyId = "";
+  }
+  return { origin, size: Number(size), root, key, keyId };
+}
+
+/** The line's latest signed checkpoint, parsed; an ApiError (404) while it has signed none. */
+export async function checkpoint() {
+  return parseCheckpoint(await text("/v1/record/checkpoint"));
 }
 
 export async function get(path, options) {

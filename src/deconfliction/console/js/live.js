@@ -55,8 +55,7 @@ export async function loadTracks() {
 /** The log's length as the line last signed it (its checkpoint's size), 0 if not known. */
 async function recordedSize() {
   try {
-    const note = await api.text("/v1/record/checkpoint");
-    const size = Number(note.split("\n")[1]);
+    const { size } = await api.checkpoint();
     return Number.isSafeInteger(size) ? size : 0;
   } catch {
     return 0; // a line that signs no checkpoint: read the log from its start

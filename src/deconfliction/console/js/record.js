@@ -6,7 +6,6 @@
 import * as api from "./api.js";
 import { byId, fill, h, said } from "./dom.js";
 import { onChange, t, utcAndLocal } from "./i18n.js";
-import * as session from "./session.js";
 import { emit, on, state } from "./store.js";
 
 const EVERY_MS = 3000;
@@ -17,34 +16,13 @@ let latest = null; // {origin, size, root, key, keyId, readAt} | {none: true} | 
 let last = 0;
 let due = null;
 
-/** The parts of a signed note's checkpoint. */
-export function parseCheckpoint(note) {
-  const [body, signatures = ""] = note.split("\n\n");
-  const [origin, size, root] = body.split("\n");
-  const sig = signatures.split("\n").find((line) => line.startsWith("\u2014 ")) || "";
-  const [, key = "", blob = ""] = sig.split(" ");
-  let keyId = "";
-  try {
-    keyId = [...atob(blob).slice(0, 4)].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
-  } catch {
-    keyId = "";
-  }
-  return { origin, size: Number(size), root, key, keyId };
-}
-
 async function read() {
   last = Date.now();
   try {
-    const response = await fetch("/v1/record/checkpoint", {
-      headers: { Accept: "text/plain", Authorization: `Bearer ${session.token()}` },
-      cache: "no-store",
-      credentials: "omit",
-    });
-    if (response.status === 404) latest = { none: true };
-    else if (!response.ok) latest = { failed: `HTTP ${response.status}` };
-    else latest = { ...parseCheckpoint(await response.text()), readAt: new Date() };
+    latest = { ...(await api.checkpoint()), readAt: new Date() };
   } catch (error) {
-    latest = { failed: error.message };
+    if (error.status === 404) latest = { none: true };
+    else latest = { failed: error.status ? `HTTP ${error.status}` : error.message };
   }
   render();
 }
