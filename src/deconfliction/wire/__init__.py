@@ -20,7 +20,7 @@ from deconfliction.wire.geojson import (
     notice_feature,
     track_feature,
 )
-from deconfliction.wire.keys import key_json
+from deconfliction.wire.keys import key_json, key_text, signed_json
 from deconfliction.wire.notices import notice_json, volume_json
 from deconfliction.wire.receipts import ack_due_json, message_receipt_json, receipt_json
 from deconfliction.wire.time import opt_utc_z, utc_z
@@ -37,6 +37,7 @@ __all__ = [
     "conflict_record",
     "feature_collection",
     "key_json",
+    "key_text",
     "message_json",
     "message_receipt_json",
     "notice_feature",
@@ -45,6 +46,7 @@ __all__ = [
     "read_cursor",
     "read_slug_cursor",
     "receipt_json",
+    "signed_json",
     "thread_json",
     "track_conflict_from_record",
     "track_conflict_record",
