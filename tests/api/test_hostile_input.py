@@ -116,6 +116,15 @@ def test_an_entity_tag_that_is_not_the_notices_is_a_412(api: Api, tag: str) -> N
     assert bad.status_code == 422 and bad.json()["pointer"] == "/headers/if-match"
 
 
+def test_if_match_star_matches_the_current_version(api: Api) -> None:
+    made = api.post("blue", {"kind": "site", "title": "Depot", "volumes": [square(40, 35)]})
+    path = f"/v1/notices/{made.json()['notice']['id']}"
+    body = {"kind": "site", "title": "Depot, moved", "volumes": [square(40.2, 35)]}
+    got = api.client.put(path, json=body, headers=api.headers("blue", **{"If-Match": "*"}))
+    assert got.status_code == 200, got.text
+    assert got.headers["etag"] == '"2"' and api.get("blue", path).json()["title"] == "Depot, moved"
+
+
 def test_a_method_a_route_does_not_have_says_which_it_has(api: Api) -> None:
     got = api.client.request("PATCH", "/v1/notices", headers=api.headers("blue"))
     assert got.status_code == 405

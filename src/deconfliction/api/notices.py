@@ -17,7 +17,7 @@ from deconfliction.api.convert import bbox_param, draft_from
 from deconfliction.api.paging import Cursor, Limit, geojson_responses, page_response, wants_geojson
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import NoticeIn, NoticeList, NoticeOut, NoticeWithConflicts
-from deconfliction.domain import Notice, NoticeKind
+from deconfliction.domain import Member, Notice, NoticeKind
 from deconfliction.domain.paging import DEFAULT_LIMIT
 from deconfliction.errors import InvalidInput
 from deconfliction.service import Line
@@ -53,6 +53,14 @@ def _if_match(value: str | None) -> int | None:
         ) from None
     tag = found.group(1)
     return int(tag) if tag.isdigit() and len(tag) <= 18 else 0
+
+
+def _version(line: Line, caller: Member, notice_id: str, if_match: str | None) -> int | None:
+    """The version the write expects: ``If-Match: *`` matches whatever version is current (RFC
+    9110 §13.1.1), so it names the current one; any other value as ``_if_match`` reads it."""
+    if if_match is not None and if_match.strip() == "*":
+        return service.get_notice(line, caller, notice_id).version
+    return _if_match(if_match)
 
 
 def _with_conflicts(result: service.NoticeResult) -> dict[str, object]:
@@ -148,9 +156,8 @@ def install(app: FastAPI) -> None:
         if_match: Annotated[str | None, Header(description="the ETag you are replacing")] = None,
     ) -> Response:
         """Replace your notice as a new version (If-Match required)."""
-        result = service.update_notice(
-            line, caller, notice_id, lambda: draft_from(body), _if_match(if_match)
-        )
+        expected = _version(line, caller, notice_id, if_match)
+        result = service.update_notice(line, caller, notice_id, lambda: draft_from(body), expected)
         return json_response(_with_conflicts(result), headers={"ETag": _etag(result.notice)})
 
     @app.delete("/v1/notices/{notice_id}", response_model=NoticeOut, tags=["notices"])
@@ -160,5 +167,7 @@ def install(app: FastAPI) -> None:
         if_match: Annotated[str | None, Header()] = None,
     ) -> Response:
         """Withdraw your notice; its conflicts resolve and its history stays on the line."""
-        n = service.withdraw_notice(line, caller, notice_id, _if_match(if_match))
+        n = service.withdraw_notice(
+            line, caller, notice_id, _version(line, caller, notice_id, if_match)
+        )
         return json_response(notice_json(n), headers={"ETag": _etag(n)})
