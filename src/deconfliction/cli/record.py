@@ -209,7 +209,7 @@ def sync(
     since = f", consistent with the {last['size']} you held" if last else " (the first you hold)"
     out.print(f"checkpoint {new.size}{since}; {len(held['checkpoints'])} held in {path}")
     if seen:
-        agree = f"{len(seen)} witness{'es' if len(seen) > 1 else ''} agree with it"
+        agree = f"{len(seen)} witness{'es agree' if len(seen) > 1 else ' agrees'} with it"
         said.insert(0, agree)
     if said:
         out.print("; ".join(said))

@@ -145,7 +145,8 @@ def test_a_deleted_version_and_a_forged_one_are_named(busy: Busy) -> None:
     )
     seq = seq_of(busy, "notice.created", busy.mine)
     assert named(check(busy)) == [
-        ("notice_version", f"{busy.mine}/3", "is in the store, but no event of the log tells of it"),
+        ("notice_version", f"{busy.mine}/3",
+         "is in the store, but no event of the log tells of it"),
         ("notice_version", f"{busy.mine}/1",
          f"is told by the event log (seq {seq}) but missing from the store"),
     ]  # fmt: skip
