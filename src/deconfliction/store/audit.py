@@ -23,7 +23,7 @@ _E = schema.event
 _M = schema.message
 _MR = schema.message_receipt
 _MB = schema.member
-_EVENT_COLUMNS = (_E.c.seq, _E.c.kind, _E.c.at_us, _E.c.subject, _E.c.party, _E.c.told, _E.c.body)
+_EVENTS_AT = "SELECT seq, kind, at_us, subject, party, told, body FROM event WHERE seq IN"
 
 SERVED: dict[str, tuple[sa.Table, tuple[str, ...]]] = {
     "notice": (schema.notice, ("id",)),
@@ -87,7 +87,9 @@ class AuditRows:
     def events_at(self, seqs: Iterable[int]) -> dict[int, EventRow]:
         wanted: Sequence[int] = sorted(set(seqs))
         out: dict[int, EventRow] = {}
+        mark = "%s" if self._dialect == "postgresql" else "?"
         for i in range(0, len(wanted), 500):
-            query = sa.select(*_EVENT_COLUMNS).where(_E.c.seq.in_(list(wanted[i : i + 500])))
-            out.update((r.seq, EventRow(*r)) for r in self._conn.execute(query))
+            chunk = tuple(wanted[i : i + 500])
+            sql = f"{_EVENTS_AT} ({', '.join([mark] * len(chunk))})"
+            out.update((r[0], EventRow(*r)) for r in self._conn.exec_driver_sql(sql, chunk))
         return out

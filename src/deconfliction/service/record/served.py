@@ -174,12 +174,15 @@ def _notices(c: _Check) -> None:
             try:
                 notice = codec.notice_from_row(r)
                 rendered = notice_json(notice)
-                index = codec.notice_to_row(notice)
+                span = (
+                    min(codec.dt_to_us(v.time.start) for v in notice.volumes),
+                    max(codec.dt_to_us(v.time.end) for v in notice.volumes),
+                )
             except Exception as exc:  # a row too broken to read is itself the finding
                 c.unreadable("notice", r.id, seq, exc)
                 continue
             c.differs("notice", r.id, seq, rendered, bodies.get(seq, {}).get("notice"))
-            if (index["t_start_us"], index["t_end_us"]) != (r.t_start_us, r.t_end_us):
+            if span != (r.t_start_us, r.t_end_us):
                 c.report("notice", r.id, seq, "its time index (t_start_us, t_end_us) does not "
                          "span its volumes")  # fmt: skip
     for notice_id, told in c.fold.notices.items():
