@@ -11,6 +11,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from deconfliction.store.audit import AuditRepo
+from deconfliction.store.cosignatures import CosignatureRepo, StoredCosignature
 from deconfliction.store.repos import (
     ConflictRepo,
     ConversationRepo,
@@ -31,10 +33,12 @@ from deconfliction.store.values import (
 )
 
 __all__ = [
+    "AuditRepo",
     "Box4",
     "ConflictQuery",
     "ConflictRepo",
     "ConversationRepo",
+    "CosignatureRepo",
     "EventRepo",
     "EventRow",
     "NoticeQuery",
@@ -44,6 +48,7 @@ __all__ = [
     "RecordRepo",
     "Store",
     "StoredCheckpoint",
+    "StoredCosignature",
     "TrackRepo",
     "Tx",
     "VolumeRow",
@@ -59,6 +64,8 @@ class Tx(
     RecordRepo,
     ReceiptRepo,
     ConversationRepo,
+    CosignatureRepo,
+    AuditRepo,
     Protocol,
 ):
     """One transaction; its methods see and write the same snapshot.

@@ -20,6 +20,7 @@ __all__ = [
     "notice_version",
     "party",
     "receipt",
+    "record_cosignature",
     "stream_ticket",
     "thread",
     "thread_party",
@@ -241,6 +242,21 @@ record_line = sa.Table(
 )
 """The line's name and the public key its record is signed with (one row, from the first
 checkpoint on)."""
+
+record_cosignature = sa.Table(
+    "record_cosignature",
+    metadata,
+    sa.Column("member", sa.String(128), primary_key=True),
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("party", sa.String(64), nullable=False),
+    sa.Column("vkey", sa.Text, nullable=False),
+    sa.Column("root", sa.LargeBinary, nullable=False),
+    sa.Column("time_s", sa.BigInteger, nullable=False),
+    sa.Column("signature", sa.Text, nullable=False),
+    sa.Column("received_us", sa.BigInteger, nullable=False),
+)
+"""Witness cosignatures (c2sp.org/tlog-cosignature) of the checkpoint over ``size`` events, by a
+member of ``party`` under its cosigner key ``vkey``; ``signature`` is the signature line."""
 
 receipt = sa.Table(
     "receipt",

@@ -11,9 +11,11 @@ from contextlib import AbstractContextManager, contextmanager
 
 import sqlalchemy as sa
 
+from deconfliction.store.audit import AuditRows
 from deconfliction.store.checkpoint import Checkpointer
 from deconfliction.store.conflicts import ConflictRows
 from deconfliction.store.conversation import ThreadRows
+from deconfliction.store.cosignatures import CosignatureRows
 from deconfliction.store.events import EventRows
 from deconfliction.store.keys import MemberKeyRows
 from deconfliction.store.notices import NoticeRows
@@ -38,6 +40,8 @@ class SqlTx(
     ThreadRows,
     ReceiptRows,
     RecordRows,
+    CosignatureRows,
+    AuditRows,
 ):
     """One transaction on one connection; see ``store.base.Tx`` for the contract."""
 
