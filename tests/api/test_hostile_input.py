@@ -59,9 +59,10 @@ def test_a_sequence_number_past_the_log_is_refused_by_name(api: Api, after: int)
 
 
 def test_a_stream_with_bad_kinds_closes_with_a_code_and_a_short_reason(api: Api) -> None:
-    token = api.tokens["blue"]
     with pytest.raises(WebSocketDisconnect) as closed:
-        with api.client.websocket_connect(f"/v1/stream?token={token}&kinds=bogus") as ws:
+        with api.client.websocket_connect(
+            "/v1/stream?kinds=bogus", headers=api.headers("blue")
+        ) as ws:
             ws.receive_text()
     assert closed.value.code == 4422
     assert 0 < len(closed.value.reason.encode()) <= 123

@@ -57,7 +57,29 @@ class PartyRepo(Protocol):
     def list_parties(self) -> list[Party]: ...
     def add_member(self, member: Member, token_hash: str) -> None: ...
     def member_for_token(self, token_hash: str) -> Member | None: ...
-    def list_members(self, party: str | None = None) -> list[Member]: ...
+    def list_members(
+        self,
+        party: str | None = None,
+        limit: int | None = None,
+        after: tuple[datetime, str] | None = None,
+    ) -> list[Member]:
+        """Members (of ``party``), oldest first (created_at, id), after ``after``."""
+
+    def get_members(self, member_ids: Sequence[str]) -> dict[str, Member]:
+        """The members of those ids that exist."""
+
+    def revoke_member(self, member_id: str, at: datetime) -> None:
+        """Revoke the member's token at ``at`` (kept if revoked already) and drop its stream
+        tickets."""
+
+    def replace_token(
+        self, member_id: str, token_hash: str, token_prefix: str, expires: datetime
+    ) -> None:
+        """Give the member a new token (the old one stops working) and drop its tickets."""
+
+    def touch_member(self, member_id: str, at: datetime, unless_since: datetime) -> None:
+        """Set the member's last use to ``at`` unless it was seen after ``unless_since``."""
+
     def put_stream_ticket(
         self, ticket_hash: str, member: str, expires: datetime, now: datetime
     ) -> None:

@@ -53,8 +53,13 @@ member = sa.Table(
     sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
     sa.Column("public_key", sa.Text),
     sa.Column("key_registered_us", sa.BigInteger),
+    sa.Column("expires_us", sa.BigInteger),
+    sa.Column("revoked_us", sa.BigInteger),
+    sa.Column("last_used_us", sa.BigInteger),
+    sa.Column("token_prefix", sa.String(16), unique=True),
 )
-"""``public_key``: the member's registered Ed25519 key (base64 of 32 bytes), if any."""
+"""``public_key``: the member's registered Ed25519 key (base64 of 32 bytes), if any;
+``expires_us``, ``revoked_us``, ``last_used_us`` and ``token_prefix``: its token's life."""
 
 notice = sa.Table(
     "notice",

@@ -21,6 +21,7 @@ from deconfliction.wire.geojson import (
     track_feature,
 )
 from deconfliction.wire.keys import key_json
+from deconfliction.wire.members import member_json
 from deconfliction.wire.notices import notice_json, volume_json
 from deconfliction.wire.receipts import ack_due_json, message_receipt_json, receipt_json
 from deconfliction.wire.time import opt_utc_z, utc_z
@@ -37,6 +38,7 @@ __all__ = [
     "conflict_record",
     "feature_collection",
     "key_json",
+    "member_json",
     "message_json",
     "message_receipt_json",
     "notice_feature",
