@@ -17,6 +17,7 @@ from deconfliction.store.repos import (
     EventRepo,
     NoticeRepo,
     PartyRepo,
+    ProbingRepo,
     ReceiptRepo,
     RecordRepo,
     TrackRepo,
@@ -40,6 +41,7 @@ __all__ = [
     "NoticeQuery",
     "NoticeRepo",
     "PartyRepo",
+    "ProbingRepo",
     "ReceiptRepo",
     "RecordRepo",
     "Store",
@@ -59,6 +61,7 @@ class Tx(
     RecordRepo,
     ReceiptRepo,
     ConversationRepo,
+    ProbingRepo,
     Protocol,
 ):
     """One transaction; its methods see and write the same snapshot.

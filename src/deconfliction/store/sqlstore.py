@@ -18,6 +18,7 @@ from deconfliction.store.events import EventRows
 from deconfliction.store.keys import MemberKeyRows
 from deconfliction.store.notices import NoticeRows
 from deconfliction.store.parties import PartyRows
+from deconfliction.store.probing import ProbingRows
 from deconfliction.store.receipts import ReceiptRows
 from deconfliction.store.record import RecordRows
 from deconfliction.store.tracks import TrackRows
@@ -38,6 +39,7 @@ class SqlTx(
     ThreadRows,
     ReceiptRows,
     RecordRows,
+    ProbingRows,
 ):
     """One transaction on one connection; see ``store.base.Tx`` for the contract."""
 
