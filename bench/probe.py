@@ -219,9 +219,10 @@ class Attack:
         """An aircraft at ``start`` heading ``az`` at ``gs``: metres to blue's edge, if told."""
         self.run.tracks += 1
         uid = f"probe-{self.run.tracks}"
-        report = {
+        at = self.clock.now + PACE
+        report: dict[str, Any] = {
             "uid": uid, "domain": "air", "lat": start[1], "lon": start[0], "alt_m": 3000.0,
-            "gs_mps": gs, "trk_deg": az % 360.0, "vs_mps": 0.0, "time": _z(self.clock.now + PACE),
+            "gs_mps": gs, "trk_deg": az % 360.0, "vs_mps": 0.0, "time": _z(at),
             "stale_s": 1,
         }  # fmt: skip
         assert self.red("POST", "/v1/tracks", [report]).status_code == 200
@@ -233,7 +234,7 @@ class Attack:
         if not mine:
             return None
         self.run.intrusions += 1
-        return (_at(mine[0]["t_in"]) - _at(report["time"])).total_seconds() * gs
+        return (_at(mine[0]["t_in"]) - at).total_seconds() * gs
 
     def finish(self) -> None:
         self.clock.now = max(self.clock.now, (self.run.first_probe or T0) + timedelta(minutes=11))
@@ -411,7 +412,7 @@ def report(runs: list[Run]) -> None:
         ("refused (429)", lambda r: f"{r.refused}"),
         ("distances to the edge known to ±", lambda r: _km(r.known_m)),
         ("location error, notices", lambda r: _km(r.location_m)),
-        ("distance error, buffers", lambda r: _km(r.distance_m)),
+        ("distance to the edge from A, error", lambda r: _km(r.distance_m)),
         ("window: start, end known to within", lambda r: _minutes(r.window_min, "g")),
         ("window: the best guess off by", lambda r: _minutes(r.window_error_min, ".1f")),
         ("tracks reported / told an intrusion", lambda r: f"{r.tracks} / {r.intrusions}"),
