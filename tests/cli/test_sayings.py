@@ -183,6 +183,19 @@ CASES = [
             "party": "red", "member": "01a2495b-0004-7000-8000-0000000c0ffe"}),
         "red registered a signing key for member 0c0ffe",
     ),
+    (   # to the probed notice's party: which notice
+        event(EventKind.PROBING_SUSPECTED, probing={
+            "party": "red", "notice": NOTICE, "owner": "blue", "opens": 4,
+            "since": "2026-11-24T12:00:00Z"}),
+        'probing suspected: red opened 4 conflicts with your "Convoy north" since '
+        "2026-11-24 12:00:00Z",
+    ),
+    (   # to the host: who and whom, no notice
+        event(EventKind.PROBING_SUSPECTED, probing={
+            "party": "red", "owner": "blue", "opens": 5, "since": "2026-11-24T12:00:00Z"}),
+        "probing suspected: red opened 5 conflicts with a notice of blue it may not see since "
+        "2026-11-24 12:00:00Z",
+    ),
 ]  # fmt: skip
 
 

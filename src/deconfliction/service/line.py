@@ -1,5 +1,6 @@
 """The use cases' context: the store, the line's default buffers, a clock, an id source, the
-signal streams wait on, the delivery recorder and the record's signing key."""
+signal streams wait on, the delivery recorder, the record's signing key, and the bounds on
+probing (budgets, and when to tell of it)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from deconfliction.bus import EventSignal
 from deconfliction.config import LineConfig
 from deconfliction.domain import AlertLevels, Buffers
+from deconfliction.domain.probing import Budgets, ProbingWatch
 from deconfliction.record import Signer, load_or_create
 from deconfliction.service.deliveries import DeliveryRecorder
 from deconfliction.store import open_store
@@ -59,6 +61,10 @@ class Line:
     ``deconfliction-line/`` and eight random hex digits."""
     alerts: AlertLevels = field(default_factory=AlertLevels)
     """The thresholds that grade every conflict's severity (``domain.severity``)."""
+    budgets: Budgets = field(default_factory=Budgets)
+    """What each party may spend on changing its notices in any 24 h (``service.probing``)."""
+    probing: ProbingWatch = field(default_factory=ProbingWatch)
+    """When repeated conflicts with one hidden notice are told as ``probing.suspected``."""
 
     @cached_property
     def signer(self) -> Signer:
@@ -90,4 +96,6 @@ def open_line(config: LineConfig | str) -> Line:
         key_path=config.signing_key_path,
         name=config.name,
         alerts=config.alerts,
+        budgets=config.budgets,
+        probing=config.probing,
     )

@@ -24,6 +24,7 @@ from deconfliction.domain import (
     TrackConflict,
 )
 from deconfliction.domain.party import MemberKey
+from deconfliction.domain.probing import HOST_PARTY
 from deconfliction.domain.receipt import MessageReceipt, Receipt
 from deconfliction.wire import (
     ack_record,
@@ -45,6 +46,7 @@ __all__ = [
     "message_event",
     "message_receipt_events",
     "notice_event",
+    "probing_event",
     "receipt_events",
     "thread_event",
     "track_conflict_events",
@@ -180,4 +182,31 @@ def key_event(key: MemberKey) -> Event:
     return Event(
         0, EventKind.KEY_REGISTERED, key.registered_at, key.member, key.party,
         Audience(everyone=True), {"key": key_json(key)},
+    )  # fmt: skip
+
+
+def probing_event(
+    suspicion: str,
+    prober: str,
+    notice_id: str,
+    owner: str,
+    opens: int,
+    since: datetime,
+    at: datetime,
+) -> Event:
+    """A party kept opening conflicts with a notice it may not see: told to the notice's party
+    (the event is its, like a receipt) and to the host. ``subject`` is the suspicion's own id,
+    so that the host's copy names no notice; only the notice's party is shown ``notice``
+    (``service.events``)."""
+    body = {
+        "probing": {
+            "party": prober,
+            "notice": notice_id,
+            "owner": owner,
+            "opens": opens,
+            "since": utc_z(since),
+        }
+    }
+    return Event(
+        0, EventKind.PROBING_SUSPECTED, at, suspicion, owner, _to(owner, HOST_PARTY), body
     )  # fmt: skip

@@ -19,6 +19,7 @@ from deconfliction.store.repos import (
     EventRepo,
     NoticeRepo,
     PartyRepo,
+    ProbingRepo,
     ReceiptRepo,
     RecordRepo,
     TrackRepo,
@@ -44,6 +45,7 @@ __all__ = [
     "NoticeQuery",
     "NoticeRepo",
     "PartyRepo",
+    "ProbingRepo",
     "ReceiptRepo",
     "RecordRepo",
     "Store",
@@ -66,6 +68,7 @@ class Tx(
     ConversationRepo,
     CosignatureRepo,
     AuditRepo,
+    ProbingRepo,
     Protocol,
 ):
     """One transaction; its methods see and write the same snapshot.

@@ -42,6 +42,7 @@ __all__ = [
     "EventRepo",
     "NoticeRepo",
     "PartyRepo",
+    "ProbingRepo",
     "ReceiptRepo",
     "RecordRepo",
     "TrackRepo",
@@ -366,3 +367,24 @@ class ConversationRepo(Protocol):
 
     def mark_requests_escalated(self, message_ids: Sequence[str], at: datetime) -> None:
         """Mark the requests escalated (each once: a mark already set stays)."""
+
+
+class ProbingRepo(Protocol):
+    """What bounds probing: budgets spent, conflicts opened with one notice, suspicions told
+    (``store.probing``)."""
+
+    def budget_spent(self, party: str, pool: str, since: datetime) -> list[tuple[datetime, int]]:
+        """What ``party`` spent of ``pool`` after ``since``: (when, units), oldest first."""
+
+    def spend_budget(self, party: str, pool: str, at: datetime, units: int) -> None: ...
+    def forget_budget_spent(self, before: datetime) -> None:
+        """Drop what every party spent at or before ``before`` (past every budget's window)."""
+
+    def probing_opens(self, party: str, notice_id: str, since: datetime) -> int:
+        """Conflicts ``party``'s notices (as the side written) and tracks (intrusions) opened
+        with ``notice_id`` at or after ``since``."""
+
+    def probing_told_at(self, party: str, notice_id: str) -> datetime | None:
+        """When ``party`` was last suspected of probing ``notice_id``, if ever."""
+
+    def set_probing_told(self, party: str, notice_id: str, at: datetime) -> None: ...

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 __all__ = [
     "ack_due",
+    "budget_spend",
     "conflict",
     "conflict_ack",
     "event",
@@ -19,6 +20,7 @@ __all__ = [
     "notice",
     "notice_version",
     "party",
+    "probing_told",
     "receipt",
     "record_cosignature",
     "stream_ticket",
@@ -352,3 +354,23 @@ stream_ticket = sa.Table(
     sa.Column("expires_us", sa.BigInteger, nullable=False),
 )
 """One-use tickets that open an event stream for a member (SHA-256 of the ticket)."""
+
+budget_spend = sa.Table(
+    "budget_spend",
+    metadata,
+    sa.Column("party", sa.String(64), primary_key=True),
+    sa.Column("pool", sa.String(16), primary_key=True),
+    sa.Column("at_us", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("units", sa.Integer, nullable=False),
+)
+"""Units of a budget (``domain.probing.Pool``) a party spent at an instant; rows older than the
+budgets' window are forgotten as new ones come."""
+
+probing_told = sa.Table(
+    "probing_told",
+    metadata,
+    sa.Column("party", sa.String(64), primary_key=True),
+    sa.Column("notice_id", sa.String(128), primary_key=True),
+    sa.Column("at_us", sa.BigInteger, nullable=False),
+)
+"""When ``party`` was last told on as probing the notice (``probing.suspected``)."""

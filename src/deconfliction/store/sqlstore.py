@@ -20,6 +20,7 @@ from deconfliction.store.events import EventRows
 from deconfliction.store.keys import MemberKeyRows
 from deconfliction.store.notices import NoticeRows
 from deconfliction.store.parties import PartyRows
+from deconfliction.store.probing import ProbingRows
 from deconfliction.store.receipts import ReceiptRows
 from deconfliction.store.record import RecordRows
 from deconfliction.store.tracks import TrackRows
@@ -42,6 +43,7 @@ class SqlTx(
     RecordRows,
     CosignatureRows,
     AuditRows,
+    ProbingRows,
 ):
     """One transaction on one connection; see ``store.base.Tx`` for the contract."""
 
