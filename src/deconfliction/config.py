@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from deconfliction.detect.settings import ScanSettings
 from deconfliction.domain import AlertLevels, Buffers
 from deconfliction.domain.limits import MAX_BODY_BYTES
+from deconfliction.domain.probing import Budgets, ProbingWatch
 
 __all__ = ["DEFAULT_DB_URL", "ConsoleConfig", "Environment", "LineConfig", "key_path_for"]
 
@@ -92,6 +93,9 @@ class LineConfig:
     """The line's name, fixed when its key is made."""
     buffers: Buffers = field(default_factory=Buffers)
     alerts: AlertLevels = field(default_factory=AlertLevels)
+    budgets: Budgets = field(default_factory=Budgets)
+    """What each party may spend on changing its notices in any 24 h (docs/security.md)."""
+    probing: ProbingWatch = field(default_factory=ProbingWatch)
     scan: ScanSettings = field(default_factory=ScanSettings)
     scan_interval_s: float | None = 1.0
     deadline_interval_s: float | None = 5.0

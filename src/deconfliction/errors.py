@@ -11,7 +11,8 @@
     ├── StateConflict           the resource's state forbids the change (HTTP 409)
     ├── VersionMismatch         If-Match names a stale version (HTTP 412)
     ├── PreconditionRequired    a write that needs If-Match came without it (HTTP 428)
-    └── PayloadTooLarge         a body beyond the line's limit (HTTP 413)
+    ├── PayloadTooLarge         a body beyond the line's limit (HTTP 413)
+    └── BudgetExhausted         a party's budget of notice changes is spent for now (HTTP 429)
 
 Each error carries a JSON pointer to the offending field (``""`` for the whole request) and a
 reason written for a coordinator, not a programmer.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 __all__ = [
     "AlreadyExists",
+    "BudgetExhausted",
     "DeconflictionError",
     "InvalidGeometry",
     "InvalidInput",
@@ -95,3 +97,17 @@ class PreconditionRequired(DeconflictionError):
 
 class PayloadTooLarge(DeconflictionError):
     code = "payload_too_large"
+
+
+class BudgetExhausted(DeconflictionError):
+    """A party has spent one of its budgets of notice changes (``domain.probing.Budgets``);
+    ``retry_after_s`` says when enough of it is back for this change."""
+
+    code = "budget_exhausted"
+
+    def __init__(self, reason: str, pointer: str = "", *, retry_after_s: float = 1.0) -> None:
+        super().__init__(reason, pointer)
+        self.retry_after_s = retry_after_s
+
+    def at(self, prefix: str) -> DeconflictionError:
+        return BudgetExhausted(self.reason, prefix + self.pointer, retry_after_s=self.retry_after_s)

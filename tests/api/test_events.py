@@ -196,9 +196,8 @@ def test_websocket_filters_redacts_and_resumes(live: tuple[Api, Server]) -> None
             first = [orjson.loads(await asyncio.wait_for(ws.recv(), WAIT_S))]
         # dropped; two more conflicts happen while aid is away
         await asyncio.to_thread(api.post, "red", notice(square(40.02, 35.02), audience="all"))
-        token = api.tokens["aid"]
         async with websockets.connect(
-            f"{url}?token={token}&kinds=conflict.opened&after={first[-1]['seq']}"
+            f"{url}?kinds=conflict.opened&after={first[-1]['seq']}", additional_headers=headers
         ) as ws:
             again = [orjson.loads(await asyncio.wait_for(ws.recv(), WAIT_S)) for _ in range(1)]
         return first, again
@@ -218,7 +217,8 @@ def test_websocket_refuses_an_unknown_token(live: tuple[Api, Server]) -> None:
 
     async def attempt() -> int | None:
         async with websockets.connect(
-            f"ws://127.0.0.1:{server.port}/v1/stream?token=dl_nope"
+            f"ws://127.0.0.1:{server.port}/v1/stream",
+            additional_headers={"Authorization": "Bearer dl_nope"},
         ) as ws:
             with pytest.raises(websockets.ConnectionClosed):
                 await ws.recv()

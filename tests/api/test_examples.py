@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, TypeAdapter
 
 from deconfliction import service
-from deconfliction.api import conversation, examples, keys, receipts, schemas
+from deconfliction.api import conversation, examples, keys, members, receipts, schemas
 from deconfliction.api.app import create_app
 from deconfliction.domain import Role
 from deconfliction.service import Line
@@ -24,7 +24,7 @@ MORNING = datetime(2027, 1, 12, 6, 10, tzinfo=UTC)
 
 _MODELS: dict[str, type[BaseModel]] = {
     name: value
-    for module in (schemas, conversation, keys, receipts)
+    for module in (schemas, conversation, keys, members, receipts)
     for name, value in vars(module).items()
     if isinstance(value, type) and issubclass(value, BaseModel)
 }
@@ -94,6 +94,7 @@ class _Morning:
             slug: service.create_member(line, slug, Role.COORDINATOR)[1]
             for slug in ("coalition", "counterpart", "un-ocha")
         }
+        self.tokens["host"] = service.create_member(line, "host", Role.ADMIN)[1]
         self.ids: dict[str, str] = {}
         self.sent: set[tuple[str, str, str, str]] = set()
 
@@ -202,6 +203,13 @@ def test_the_line_accepts_every_example(morning: _Morning) -> None:
         ex.MESSAGE_ACK,
         "seen",
     )
+
+    members = "/v1/admin/members"
+    made = [m.send("host", "POST", members, members, ex.MEMBER, name, 201) for name in ex.MEMBER]
+    rotate = "/v1/admin/members/{member_id}/rotate"
+    for name in ex.ROTATE:
+        path = f"{members}/{made[0]['member']['id']}/rotate"
+        assert m.send("host", "POST", rotate, path, ex.ROTATE, name)["token"]
 
     documented = {
         (method, path, media, name)

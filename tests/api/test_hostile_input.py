@@ -59,9 +59,10 @@ def test_a_sequence_number_past_the_log_is_refused_by_name(api: Api, after: int)
 
 
 def test_a_stream_with_bad_kinds_closes_with_a_code_and_a_short_reason(api: Api) -> None:
-    token = api.tokens["blue"]
     with pytest.raises(WebSocketDisconnect) as closed:
-        with api.client.websocket_connect(f"/v1/stream?token={token}&kinds=bogus") as ws:
+        with api.client.websocket_connect(
+            "/v1/stream?kinds=bogus", headers=api.headers("blue")
+        ) as ws:
             ws.receive_text()
     assert closed.value.code == 4422
     assert 0 < len(closed.value.reason.encode()) <= 123
@@ -114,6 +115,15 @@ def test_an_entity_tag_that_is_not_the_notices_is_a_412(api: Api, tag: str) -> N
     assert api.get("blue", path).json()["title"] == "Depot"
     bad = api.client.put(path, json=body, headers=api.headers("blue", **{"If-Match": "not a tag"}))
     assert bad.status_code == 422 and bad.json()["pointer"] == "/headers/if-match"
+
+
+def test_if_match_star_matches_the_current_version(api: Api) -> None:
+    made = api.post("blue", {"kind": "site", "title": "Depot", "volumes": [square(40, 35)]})
+    path = f"/v1/notices/{made.json()['notice']['id']}"
+    body = {"kind": "site", "title": "Depot, moved", "volumes": [square(40.2, 35)]}
+    got = api.client.put(path, json=body, headers=api.headers("blue", **{"If-Match": "*"}))
+    assert got.status_code == 200, got.text
+    assert got.headers["etag"] == '"2"' and api.get("blue", path).json()["title"] == "Depot, moved"
 
 
 def test_a_method_a_route_does_not_have_says_which_it_has(api: Api) -> None:

@@ -116,3 +116,47 @@ def test_demo_loads_the_scenario_with_its_conflicts(tmp_path: Path) -> None:
     assert {v.severity.value for v in coalition if v.other.party == "un-ocha"} == {"caution"}
     assert {v.status.value for v in un} == {"open"}
     line.store.close()
+
+
+def test_host_admins_and_tokens_from_the_command_line(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/line.db"
+    run("party", "create", "blue", "--name", "Blue", "--db", db, cwd=tmp_path)
+    stray = run("member", "create", "--party", "blue", "--role", "admin", "--db", db, cwd=tmp_path)
+    assert stray.returncode == 2 and "only in the host's own party 'host'" in stray.stderr
+    admin = run("member", "create", "--party", "host", "--role", "admin", "--db", db, cwd=tmp_path)
+    assert admin.returncode == 0, admin.stderr  # the host's party is made with its first admin
+    made = run(
+        "member", "create", "--party", "blue", "--name", "Ops", "--expires", "30d", "--db", db,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip().splitlines()[-1]
+    prefix, secret = token[:11], token[12:]  # dl_ and 8 characters, then the secret
+    assert prefix in made.stderr and "expires" in made.stderr
+    bad = run("member", "create", "--party", "blue", "--expires", "2y", "--db", db, cwd=tmp_path)
+    assert bad.returncode == 2 and "90d" in bad.stderr
+
+    listed = run("member", "list", "--db", db, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert prefix in listed.stdout and secret not in listed.stdout
+    assert "host" in listed.stdout and "admin" in listed.stdout and "active" in listed.stdout
+
+    rotated = run("member", "rotate", prefix, "--db", db, cwd=tmp_path)
+    assert rotated.returncode == 0, rotated.stderr
+    new = rotated.stdout.strip().splitlines()[-1]
+    assert new.startswith("dl_") and new != token and "no longer works" in rotated.stderr
+    line = open_line(db)
+    with TestClient(create_app(line)) as client:
+
+        def status(t: str) -> int:
+            return client.get("/v1/me", headers={"Authorization": f"Bearer {t}"}).status_code
+
+        assert (status(token), status(new)) == (401, 200)
+        revoked = run("member", "revoke", new[:11], "--db", db, cwd=tmp_path)
+        assert revoked.returncode == 0 and "revoked" in revoked.stdout, revoked.stderr
+        assert status(new) == 401
+    line.store.close()
+    listed = run("member", "list", "--party", "blue", "--db", db, cwd=tmp_path)
+    assert "revoked" in listed.stdout and "host" not in listed.stdout
+    unknown = run("member", "revoke", "dl_zzzzzzzz", "--db", db, cwd=tmp_path)
+    assert unknown.returncode == 2 and "no member" in unknown.stderr

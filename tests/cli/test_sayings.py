@@ -187,6 +187,19 @@ CASES = [
         event(EventKind.KEY_REGISTERED, key={"party": "red", "member": "red#0w2mzz"}),
         "red registered a signing key",
     ),
+    (   # to the probed notice's party: which notice
+        event(EventKind.PROBING_SUSPECTED, probing={
+            "party": "red", "notice": NOTICE, "owner": "blue", "opens": 4,
+            "since": "2026-11-24T12:00:00Z"}),
+        'probing suspected: red opened 4 conflicts with your "Convoy north" since '
+        "2026-11-24 12:00:00Z",
+    ),
+    (   # to the host: who and whom, no notice
+        event(EventKind.PROBING_SUSPECTED, probing={
+            "party": "red", "owner": "blue", "opens": 5, "since": "2026-11-24T12:00:00Z"}),
+        "probing suspected: red opened 5 conflicts with a notice of blue it may not see since "
+        "2026-11-24 12:00:00Z",
+    ),
 ]  # fmt: skip
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from deconfliction.domain import Role, check_slug
+from deconfliction.domain import Member, Role, check_slug
+from deconfliction.domain.party import parse_lifetime
 from deconfliction.errors import InvalidInput, PermissionDenied
+
+T = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
 GOOD_SLUGS = ["coalition", "un-ocha", "a", "7", "icrc-2", "a-b-c", "x" * 64, "a--b"]
 BAD_SLUGS = [
@@ -76,3 +82,56 @@ def test_observer_and_admin_are_told_who_can_write(role: Role, what: str) -> Non
         e.value.reason
         == f"a member with role {role.value!r} cannot write {what}; a coordinator can"
     )
+
+
+def test_an_admin_exists_only_in_the_host_party() -> None:
+    Role.ADMIN.check_party("host")  # no error
+    Role.COORDINATOR.check_party("blue")
+    with pytest.raises(InvalidInput) as e:
+        Role.ADMIN.check_party("blue")
+    assert e.value.pointer == "/role"
+    assert "only in the host's own party 'host'" in e.value.reason and "'blue'" in e.value.reason
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.OBSERVER])
+def test_the_host_party_holds_admins_only(role: Role) -> None:
+    with pytest.raises(InvalidInput) as e:
+        role.check_party("host")
+    assert e.value.pointer == "/role" and "holds admins only" in e.value.reason
+
+
+def test_only_an_admin_of_the_host_is_the_host_admin() -> None:
+    assert Member("m", "host", Role.ADMIN, T).is_host_admin
+    assert not Member("m", "blue", Role.ADMIN, T).is_host_admin  # as an old line might hold
+    assert not Member("m", "host", Role.OBSERVER, T).is_host_admin
+
+
+def test_a_token_works_until_it_expires_or_is_revoked() -> None:
+    member = Member("m", "blue", Role.OBSERVER, T, expires_at=T + timedelta(days=1))
+    assert member.refusal(T) is None
+    assert member.refusal(T + timedelta(hours=23, minutes=59)) is None
+    expired = member.refusal(T + timedelta(days=1))
+    assert expired is not None and "expired at" in expired
+    revoked = replace(member, revoked_at=T).refusal(T)
+    assert revoked is not None and "revoked" in revoked
+
+
+@pytest.mark.parametrize(
+    ("text", "lifetime"),
+    [
+        ("90d", timedelta(days=90)),
+        ("12h", timedelta(hours=12)),
+        ("1d12h", timedelta(days=1, hours=12)),
+        ("+30m", timedelta(minutes=30)),
+        ("366d", timedelta(days=366)),
+    ],
+)
+def test_a_lifetime_reads_as_typed(text: str, lifetime: timedelta) -> None:
+    assert parse_lifetime(text) == lifetime
+
+
+@pytest.mark.parametrize("text", ["", "90", "3 months", "0d", "367d", "-1d", "1y"])
+def test_a_lifetime_out_of_shape_or_range_is_refused(text: str) -> None:
+    with pytest.raises(InvalidInput) as e:
+        parse_lifetime(text, "/expires_in")
+    assert e.value.pointer == "/expires_in"

@@ -26,7 +26,8 @@ def test_a_redacted_strategic_conflict_names_only_the_other_party() -> None:
         "other": {"party": "un-ocha"},
         "detected_at": "2026-11-25T06:00:00Z",
         "redacted": True,
-        "window": {"start": "2026-11-25T06:10:00Z", "end": "2026-11-25T07:00:00Z"},
+        # the overlap (06:10-07:00Z) rounded out to quarter hours, and no distance
+        "window": {"start": "2026-11-25T06:00:00Z", "end": "2026-11-25T07:00:00Z"},
         "acknowledged_by": [],
     }
 

@@ -23,6 +23,7 @@ from deconfliction.api import (
     docs,
     errors,
     keys,
+    members,
     notices,
     receipts,
     record,
@@ -35,7 +36,7 @@ from deconfliction.api.logs import redact_server_logs
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import ErrorOut, MeOut, PartyList, TrackIn
 from deconfliction.service import Line, LineConfig
-from deconfliction.wire import geojson
+from deconfliction.wire import geojson, opt_utc_z
 
 __all__ = ["QUIET", "create_app"]
 
@@ -84,6 +85,7 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        redact_server_logs()  # again: the server has set up its log handlers by now
         duties = _duties(line, config)
         for duty in duties:
             duty.start()
@@ -112,7 +114,7 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
         lifespan=lifespan,
     )
     errors.install(app)
-    redact_server_logs()  # a stream's URL may carry a ticket (or, still, a token)
+    redact_server_logs()  # no token or ticket in any log line (api/logs.py)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
 
     app.state.line = line
@@ -133,7 +135,7 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
 
     @app.get("/v1/me", response_model=MeOut, tags=["parties"])
     def me(caller: Caller) -> Response:
-        """Who the token is: the member, its role and its party."""
+        """Who the token is: the member, its role and its party, and when the token expires."""
         party = next((p for p in service.list_parties(line) if p.slug == caller.party), None)
         return json_response(
             {
@@ -141,6 +143,10 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
                 "name": caller.name,
                 "role": caller.role.value,
                 "party": {"slug": caller.party, "name": party.name if party else caller.party},
+                "token": {
+                    "prefix": caller.token_prefix,
+                    "expires_at": opt_utc_z(caller.expires_at),
+                },
             }
         )
 
@@ -151,6 +157,7 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
     conversation.install(app)
     receipts.install(app)
     keys.install(app)
+    members.install(app)
     record.install(app)
     console.install(app, config.console)
 

@@ -18,12 +18,14 @@ __all__ = [
     "CONVOY_ID",
     "HOSPITAL_ID",
     "KEY",
+    "MEMBER",
     "MESSAGE",
     "MESSAGE_ACK",
     "NOTICE",
     "NOTICE_REPLACEMENT",
     "OPERATION_ID",
     "REQUEST_ID",
+    "ROTATE",
     "THREAD",
     "TRACKS",
     "TRACKS_NDJSON",
@@ -283,4 +285,25 @@ MESSAGE: dict[str, Example] = {
             "text": "The convoy has arrived; the area is yours again.",
         },
     },
+}
+
+MEMBER: dict[str, Example] = {
+    "observer": {
+        "summary": "A duty officer of UN OCHA who reads, for 30 days",
+        "value": {
+            "party": "un-ocha",
+            "role": "observer",
+            "name": "Duty desk, Damascus",
+            "expires_in": "30d",
+        },
+    },
+    "admin": {
+        "summary": "Another admin of the host, for the default 90 days",
+        "value": {"party": "host", "role": "admin", "name": "Night shift"},
+    },
+}
+
+ROTATE: dict[str, Example] = {
+    "default": {"summary": "A new token for the default 90 days", "value": {}},
+    "short": {"summary": "A new token for 12 hours", "value": {"expires_in": "12h"}},
 }

@@ -16,8 +16,14 @@ from deconfliction.api.auth import Caller
 from deconfliction.api.convert import bbox_param, draft_from
 from deconfliction.api.paging import Cursor, Limit, geojson_responses, page_response, wants_geojson
 from deconfliction.api.respond import json_response
-from deconfliction.api.schemas import NoticeIn, NoticeList, NoticeOut, NoticeWithConflicts
-from deconfliction.domain import Notice, NoticeKind
+from deconfliction.api.schemas import (
+    ErrorOut,
+    NoticeIn,
+    NoticeList,
+    NoticeOut,
+    NoticeWithConflicts,
+)
+from deconfliction.domain import Member, Notice, NoticeKind
 from deconfliction.domain.paging import DEFAULT_LIMIT
 from deconfliction.errors import InvalidInput
 from deconfliction.service import Line
@@ -27,6 +33,16 @@ from deconfliction.wire.geojson import MEDIA_TYPE
 __all__ = ["NoticeId", "install"]
 
 NoticeId = Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
+
+_BUDGET: dict[int | str, dict[str, object]] = {
+    429: {
+        "model": ErrorOut,
+        "description": "your party's budget of notice changes is spent for now "
+        "(`budget_exhausted`; the message names the budget, `Retry-After` says when to retry)",
+        "headers": {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
+    }
+}
+"""Every change of a notice is charged to its party's budgets (docs/security.md, "Probing")."""
 
 
 def _etag(notice: Notice) -> str:
@@ -55,6 +71,14 @@ def _if_match(value: str | None) -> int | None:
     return int(tag) if tag.isdigit() and len(tag) <= 18 else 0
 
 
+def _version(line: Line, caller: Member, notice_id: str, if_match: str | None) -> int | None:
+    """The version the write expects: ``If-Match: *`` matches whatever version is current (RFC
+    9110 §13.1.1), so it names the current one; any other value as ``_if_match`` reads it."""
+    if if_match is not None and if_match.strip() == "*":
+        return service.get_notice(line, caller, notice_id).version
+    return _if_match(if_match)
+
+
 def _with_conflicts(result: service.NoticeResult) -> dict[str, object]:
     return {
         "notice": notice_json(result.notice),
@@ -66,11 +90,18 @@ def install(app: FastAPI) -> None:
     """Add the notice routes to ``app``."""
     line: Line = app.state.line
 
-    @app.post("/v1/notices", status_code=201, response_model=NoticeWithConflicts, tags=["notices"])
+    @app.post(
+        "/v1/notices",
+        status_code=201,
+        response_model=NoticeWithConflicts,
+        tags=["notices"],
+        responses=_BUDGET,
+    )
     def create(
         body: Annotated[NoticeIn, Body(openapi_examples=examples.NOTICE)], caller: Caller
     ) -> Response:
-        """Declare a notice; the answer lists the strategic conflicts it raises."""
+        """Declare a notice; the answer lists the strategic conflicts it raises. Charged to
+        your party's budgets (429 when spent)."""
         # the use case reads the draft (geometry costs) once the member may write
         result = service.create_notice(line, caller, lambda: draft_from(body))
         return json_response(
@@ -140,25 +171,35 @@ def install(app: FastAPI) -> None:
             return json_response(notice_feature(n), headers=headers, media_type=MEDIA_TYPE)
         return json_response(notice_json(n), headers=headers)
 
-    @app.put("/v1/notices/{notice_id}", response_model=NoticeWithConflicts, tags=["notices"])
+    @app.put(
+        "/v1/notices/{notice_id}",
+        response_model=NoticeWithConflicts,
+        tags=["notices"],
+        responses=_BUDGET,
+    )
     def replace(
         notice_id: NoticeId,
         body: Annotated[NoticeIn, Body(openapi_examples=examples.NOTICE_REPLACEMENT)],
         caller: Caller,
         if_match: Annotated[str | None, Header(description="the ETag you are replacing")] = None,
     ) -> Response:
-        """Replace your notice as a new version (If-Match required)."""
-        result = service.update_notice(
-            line, caller, notice_id, lambda: draft_from(body), _if_match(if_match)
-        )
+        """Replace your notice as a new version (If-Match required). A change within 10 min of
+        the last version, or of the buffers, costs more of your party's budgets."""
+        expected = _version(line, caller, notice_id, if_match)
+        result = service.update_notice(line, caller, notice_id, lambda: draft_from(body), expected)
         return json_response(_with_conflicts(result), headers={"ETag": _etag(result.notice)})
 
-    @app.delete("/v1/notices/{notice_id}", response_model=NoticeOut, tags=["notices"])
+    @app.delete(
+        "/v1/notices/{notice_id}", response_model=NoticeOut, tags=["notices"], responses=_BUDGET
+    )
     def withdraw(
         notice_id: NoticeId,
         caller: Caller,
         if_match: Annotated[str | None, Header()] = None,
     ) -> Response:
-        """Withdraw your notice; its conflicts resolve and its history stays on the line."""
-        n = service.withdraw_notice(line, caller, notice_id, _if_match(if_match))
+        """Withdraw your notice; its conflicts resolve and its history stays on the line. A
+        withdrawal within 10 min of the last version costs more of your party's budgets."""
+        n = service.withdraw_notice(
+            line, caller, notice_id, _version(line, caller, notice_id, if_match)
+        )
         return json_response(notice_json(n), headers={"ETag": _etag(n)})

@@ -1,12 +1,13 @@
 """The record over HTTP: the line's public key, signed checkpoints, inclusion and consistency
-proofs, the entries (in clear only where the caller may read them) and evidence bundles."""
+proofs, the entries (in clear only where the caller may read them), evidence bundles, and the
+witnesses' cosignatures of checkpoints."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import FastAPI, Query
-from pydantic import BaseModel, Field
+from fastapi import Body, FastAPI, Query
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -22,6 +23,7 @@ from deconfliction.service import (
     inclusion,
     latest_checkpoint,
 )
+from deconfliction.service.record import add_cosignature, cosignature_json, cosignatures
 
 __all__ = ["install"]
 
@@ -78,6 +80,32 @@ class Evidence(BaseModel):
     checkpoint: str = Field(description="the signed checkpoint every proof leads to")
     entries: list[ProvenEntry]
     withheld: int = Field(description="entries about the notice the asking party may not read")
+
+
+class CosignatureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    size: int = Field(ge=1, le=2**62, description="the size of the checkpoint you cosigned")
+    cosignature: str = Field(
+        max_length=1024,
+        description="your C2SP tlog-cosignature of it, as a signature line: `— <name> "
+        "base64(key id || time || signature)`, the name `<origin>/witness/<your party>`, the "
+        "key the one you registered (PUT /v1/members/me/key)",
+    )
+
+
+class CosignatureOut(BaseModel):
+    party: str = Field(description="the party whose member cosigned")
+    size: int
+    root: str = Field(description="the root hash it cosigned, base64")
+    time: int = Field(description="when it cosigned, by its own clock (POSIX seconds)")
+    cosigned_at: str = Field(description="the same time, UTC")
+    vkey: str = Field(description="the cosigner's verifier key (C2SP vkey, type 0x04)")
+    cosignature: str = Field(description="the signature line, to append to the checkpoint")
+
+
+class CosignatureList(BaseModel):
+    cosignatures: list[CosignatureOut]
 
 
 def install(app: FastAPI) -> None:
@@ -142,3 +170,25 @@ def install(app: FastAPI) -> None:
         verifies it offline."""
         bundle = await run_in_threadpool(evidence_bundle, line, caller, notice, party)
         return json_response(bundle)
+
+    @app.post(
+        "/v1/record/cosignatures",
+        response_model=CosignatureOut,
+        status_code=201,
+        tags=["record"],
+    )
+    async def cosign(caller: Caller, body: Annotated[CosignatureIn, Body()]) -> Response:
+        """Hand the line your cosignature of one of its checkpoints, once `record sync` (or your
+        own witness) has proven it consistent with the ones you held. The line checks it with
+        your registered key and serves it to every party; a cosignature that does not verify is
+        refused, naming what does not hold."""
+        kept = await run_in_threadpool(add_cosignature, line, caller, body.size, body.cosignature)
+        return json_response(cosignature_json(kept), status=201)
+
+    @app.get("/v1/record/cosignatures", response_model=CosignatureList, tags=["record"])
+    async def list_cosignatures(caller: Caller, size: OptSize = None) -> Response:
+        """The cosignatures of the checkpoint over `size` events; without `size`, each
+        witness's latest. Compare their roots with yours: another root at the same size is a
+        split view; a size larger than the line's latest checkpoint, a cut log."""
+        found = await run_in_threadpool(cosignatures, line, size)
+        return json_response({"cosignatures": [cosignature_json(c) for c in found]})

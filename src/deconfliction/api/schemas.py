@@ -18,6 +18,7 @@ from deconfliction.domain.text import unsafe_character
 
 __all__ = [
     "TicketOut",
+    "TokenOut",
     "AltitudeIn",
     "BuffersIn",
     "ConflictOut",
@@ -251,6 +252,16 @@ class PartyList(BaseModel):
     parties: list[PartyOut]
 
 
+class TokenOut(BaseModel):
+    """The token a request was made with: never its secret."""
+
+    prefix: str | None = Field(
+        description="its public head (dl_ and 8 characters), as the host's lists show it; null "
+        "for a token made before tokens had one"
+    )
+    expires_at: AwareDatetime | None = Field(description="when it stops working; rotate it before")
+
+
 class MeOut(BaseModel):
     """The member a token belongs to, as the console shows it after sign-in."""
 
@@ -258,6 +269,7 @@ class MeOut(BaseModel):
     name: str = Field(description="the member's name, as its coordinator gave it")
     role: str = Field(description="coordinator, observer or admin")
     party: PartyOut
+    token: TokenOut
 
 
 class ErrorOut(BaseModel):

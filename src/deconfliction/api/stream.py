@@ -4,13 +4,15 @@ All three read the same log through ``service.events.events_for`` (need-to-know 
 and resume from a sequence number: ``after=N``, SSE's ``Last-Event-ID``, or the WebSocket's
 ``after``. A stream sends what was missed first, then waits on the line's signal (and re-reads
 every few seconds, for writes made by other processes), so nothing is lost or sent twice across
-a reconnect.
+a reconnect. A stream whose token stops working (revoked, rotated, expired) ends: the WebSocket
+closes with 4401 and the reason, the SSE stream says why in a comment and ends (``api.guard``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 import orjson
@@ -19,11 +21,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from deconfliction import service
-from deconfliction.api.auth import Caller, StreamCaller
+from deconfliction.api.auth import TOKEN_IN_URL, Caller, StreamCaller
 from deconfliction.api.convert import bbox_param
+from deconfliction.api.guard import MemberGuard
 from deconfliction.api.schemas import TicketOut
 from deconfliction.domain import EventKind, Member
-from deconfliction.errors import DeconflictionError, InvalidInput
+from deconfliction.errors import DeconflictionError, InvalidInput, NotAuthenticated
 from deconfliction.service import (
     Line,
     Received,
@@ -125,6 +128,14 @@ def _wire(event: dict[str, Any]) -> bytes:
     return encoded if isinstance(encoded, bytes) else orjson.dumps(event)
 
 
+class StreamEnded(Exception):
+    """The stream's token stopped working; ``reason`` says why, for the member."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 async def _follow(
     line: Line,
     reads: SharedReads,
@@ -132,9 +143,14 @@ async def _follow(
     after: int,
     subscription: Subscription,
     gone: Callable[[], Any],
+    refusal: Callable[[], Awaitable[str | None]],
 ) -> AsyncIterator[list[dict[str, Any]] | None]:
-    """Batches of events as they come, ``None`` when a wait ended with nothing (keep-alive)."""
+    """Batches of events as they come, ``None`` when a wait ended with nothing (keep-alive);
+    ``StreamEnded`` once ``refusal`` gives a reason (checked before every read)."""
     while True:
+        refused = await refusal()
+        if refused is not None:
+            raise StreamEnded(refused)
         got = await reads.read(caller, after)
         after = got.last
         if got.events:
@@ -176,6 +192,7 @@ def install(app: FastAPI) -> None:
     """Add the event routes to ``app``."""
     line: Line = app.state.line
     reads = SharedReads(line)
+    guard = MemberGuard(line)
 
     @app.post("/v1/stream/tickets", status_code=201, response_model=TicketOut, tags=["events"])
     async def ticket(caller: Caller) -> Response:
@@ -202,7 +219,8 @@ def install(app: FastAPI) -> None:
     ) -> Response:
         """Events after `after` you may receive, oldest first: notices shared with you, your
         conflicts as you may see them. With `Accept: text/event-stream`, a Server-Sent Events
-        stream that resumes from `Last-Event-ID` and stays open."""
+        stream that resumes from `Last-Event-ID` and stays open until your token stops working
+        (revoked, rotated, expired: a last comment says why)."""
         subscription = _subscription(kinds, parties, area)
         if "text/event-stream" in request.headers.get("accept", ""):
             start = after
@@ -211,13 +229,23 @@ def install(app: FastAPI) -> None:
 
             async def stream() -> AsyncIterator[bytes]:
                 yield b": events after %d\n\n" % start
-                async for batch in _follow(
-                    line, reads, caller, start, subscription, request.is_disconnected
-                ):
-                    if batch is None:
-                        yield b": keep-alive\n\n"
-                    else:
-                        yield b"".join(_sse(e) for e in batch)
+                with guard.watching(caller):
+                    try:
+                        async for batch in _follow(
+                            line,
+                            reads,
+                            caller,
+                            start,
+                            subscription,
+                            request.is_disconnected,
+                            lambda: guard.refusal(caller),
+                        ):
+                            if batch is None:
+                                yield b": keep-alive\n\n"
+                            else:
+                                yield b"".join(_sse(e) for e in batch)
+                    except StreamEnded as end:
+                        yield b": closed: %s\n\n" % end.reason.encode()
 
             return StreamingResponse(
                 stream(),
@@ -233,16 +261,18 @@ def install(app: FastAPI) -> None:
     @app.websocket("/v1/stream")
     async def stream_ws(ws: WebSocket) -> None:
         """Events as JSON text frames; authenticate with `Authorization: Bearer`, or in a browser
-        with `?ticket=` from `POST /v1/stream/tickets` (`?token=` still works but puts the
-        token in the URL); resume with `?after=N`; `kinds`, `parties` and `area` filter."""
+        with `?ticket=` from `POST /v1/stream/tickets` (a token in the URL, `?token=`, is
+        refused); resume with `?after=N`; `kinds`, `parties` and `area` filter. Closes with
+        4401 when the token stops working (revoked, rotated, expired)."""
         token = ws.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        token = token or ws.query_params.get("token", "")
         ticket = ws.query_params.get("ticket")
         try:
+            if "token" in ws.query_params:
+                raise NotAuthenticated(TOKEN_IN_URL, "/query/token")
             if not token and ticket is not None:
                 caller = await run_in_threadpool(service.authenticate_ticket, line, ticket)
             else:
-                caller = service.authenticate(line, token or None)
+                caller = await run_in_threadpool(service.authenticate, line, token or None)
             after = _after(ws.query_params.get("after"), "/query/after")
             q = ws.query_params
             subscription = _subscription(q.get("kinds"), q.get("parties"), q.get("area"))
@@ -261,9 +291,15 @@ def install(app: FastAPI) -> None:
             return listener.done()
 
         try:
-            async for batch in _follow(line, reads, caller, after, subscription, gone):
-                for event in batch or ():
-                    await ws.send_text(_wire(event).decode())
+            with guard.watching(caller):
+                async for batch in _follow(
+                    line, reads, caller, after, subscription, gone, lambda: guard.refusal(caller)
+                ):
+                    for event in batch or ():
+                        await ws.send_text(_wire(event).decode())
+        except StreamEnded as end:
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                await ws.close(code=4401, reason=close_reason(end.reason))
         except (WebSocketDisconnect, RuntimeError):
             pass  # the client left mid-send
         finally:

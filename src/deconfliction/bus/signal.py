@@ -19,7 +19,18 @@ class EventSignal:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.last = 0
+        self.members = 0
+        """Counts :meth:`recheck_members` calls: a stream that saw another count re-checks."""
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[int]]] = set()
+
+    def recheck_members(self) -> None:
+        """A member's token was revoked or replaced: wake every waiter, with no new events, so
+        each stream checks that its member may still read."""
+        with self._lock:
+            self.members += 1
+            waiters, self._waiters = self._waiters, set()
+        for loop, fut in waiters:
+            loop.call_soon_threadsafe(_settle, fut, self.last)
 
     def notify(self, seq: int) -> None:
         with self._lock:

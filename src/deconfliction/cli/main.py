@@ -87,6 +87,23 @@ def serve(
             min=0.0, max=30 * 86400.0, help="caution: two volumes overlap within this, seconds"
         ),
     ] = 3600.0,
+    budget_writes: Annotated[
+        int,
+        typer.Option(
+            min=1, help="notice creates, updates and withdrawals one party may make in any 24 h"
+        ),
+    ] = 1000,
+    budget_probes: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="units one party may spend in any 24 h on changing or withdrawing a notice "
+            "within 10 min of its last version, or changing its buffers (5 each)",
+        ),
+    ] = 60,
+    no_budgets: Annotated[
+        bool, typer.Option("--no-budgets", help="no budgets on notice changes (a trusted line)")
+    ] = False,
     tiles: Annotated[
         str | None,
         typer.Option(
@@ -115,6 +132,7 @@ def serve(
     from deconfliction.config import ConsoleConfig, Environment, LineConfig
     from deconfliction.detect.settings import ScanSettings
     from deconfliction.domain import AlertLevels, Buffers
+    from deconfliction.domain.probing import Budgets
 
     env = Environment.read()
     try:
@@ -135,6 +153,11 @@ def serve(
             name=name,
             buffers=Buffers(h_buffer_m, v_buffer_m, t_buffer_s),
             alerts=alerts,
+            budgets=(
+                Budgets(writes=None, probes=None)
+                if no_budgets
+                else Budgets(writes=budget_writes, probes=budget_probes)
+            ),
             scan=ScanSettings(lookahead_s=lookahead_s),
             scan_interval_s=scan_interval_s or None,
             record_interval_s=record_interval_s,

@@ -9,6 +9,7 @@ that synced before. ``check`` and ``verify`` need no running line.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import sys
 from datetime import UTC, datetime
@@ -20,9 +21,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
 
 from deconfliction.cli.client import ServerOption, connect, fail, load_config, refused
+from deconfliction.cli.keys import member_key_path
 from deconfliction.cli.options import DbOption
+from deconfliction.cli.witness import cosign_checkpoint, hold_witnesses
 from deconfliction.config import Environment
 from deconfliction.record import (
     Checkpoint,
@@ -71,12 +75,17 @@ def _key_file_verifier(path: Path) -> Verifier:
         raise fail(str(exc)) from None
 
 
-def _get(server: str | None, path: str, **params: Any) -> Any:
+def _get(server: str | None, path: str, missing_ok: bool = False, **params: Any) -> Any:
     with connect(load_config(server)) as client:
         r = client.get(path, params=params)
-    if r.status_code != 200:
+    if r.status_code != 200 and not (missing_ok and r.status_code == 404):
         raise refused(r)
     return r
+
+
+def _post(server: str | None, path: str, body: dict[str, Any]) -> Any:
+    with connect(load_config(server)) as client:
+        return client.post(path, json=body)
 
 
 @record_app.command()
@@ -119,6 +128,27 @@ def _write_held(path: Path, held: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
+CosignOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--cosign/--no-cosign",
+        help="cosign the checkpoint once proven consistent, with your member key, and hand the "
+        "cosignature to the line (default: when you have a member key file)",
+        show_default=False,
+    ),
+]
+MemberKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--member-key",
+        help="your member key file (default: $DECONFLICTION_MEMBER_KEY, or "
+        "~/.config/deconfliction/member.key)",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+
+
 @record_app.command()
 def sync(
     server: ServerOption = None,
@@ -127,9 +157,12 @@ def sync(
         typer.Option(help="where your checkpoints are kept (default: one file per line)"),
     ] = None,
     key: KeyOption = None,
+    cosign: CosignOption = None,
+    member_key: MemberKeyOption = None,
 ) -> None:
-    """Fetch the line's latest checkpoint, prove it consistent with the last one you hold, and
-    keep it. A rewritten or truncated log, or a bad signature, is an error naming both sizes.
+    """Fetch the line's latest checkpoint, prove it consistent with the last one you hold, hold
+    it to every witness's cosignature, keep it, and cosign it. A rewritten or truncated log, a
+    split view, or a bad signature is an error naming the sizes (exit code 1).
 
     The line's key is pinned at the first sync (or given with --key)."""
     line_key = _get(server, "/v1/record/key").json()
@@ -153,6 +186,10 @@ def sync(
     last = held["checkpoints"][-1] if held["checkpoints"] else None
     if last is not None:
         _check_consistent(server, last, new, path)
+    seen = hold_witnesses(functools.partial(_get, server), new, held)
+    for w in seen:
+        if w.problem is not None:
+            raise fail(w.problem, 1)
     if last is None or new.size > last["size"]:
         held["vkey"] = pinned
         held["checkpoints"].append(
@@ -163,9 +200,51 @@ def sync(
                 "seen_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             }
         )
-        _write_held(path, held)
+    said = []
+    keyfile = member_key_path(member_key)
+    if cosign or (cosign is None and keyfile.exists()):
+        get, post = functools.partial(_get, server), functools.partial(_post, server)
+        said.append(cosign_checkpoint(get, post, new, held, keyfile, bool(cosign)))
+    _write_held(path, held)
     since = f", consistent with the {last['size']} you held" if last else " (the first you hold)"
     out.print(f"checkpoint {new.size}{since}; {len(held['checkpoints'])} held in {path}")
+    if seen:
+        agree = f"{len(seen)} witness{'es agree' if len(seen) > 1 else ' agrees'} with it"
+        said.insert(0, agree)
+    if said:
+        out.print("; ".join(said))
+
+
+@record_app.command()
+def witnesses(
+    server: ServerOption = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(help="the checkpoints you keep (default: one file per line)"),
+    ] = None,
+) -> None:
+    """Each witness's latest cosignature beside the checkpoint the line shows you: a root that
+    differs at the same size (or is not a prefix of yours) is a split view, a size beyond the
+    line's latest a cut log; either is exit code 1."""
+    line_key = _get(server, "/v1/record/key").json()
+    held = _read_held(file or _held_path(line_key["origin"])) or {"checkpoints": []}
+    verifier = Verifier.from_vkey(held.get("vkey") or line_key["vkey"])
+    try:
+        new = open_checkpoint(_get(server, "/v1/record/checkpoint").text, verifier)
+    except RecordError as exc:
+        raise fail(f"the line's latest checkpoint is badly signed: {exc}", 1) from None
+    seen = hold_witnesses(functools.partial(_get, server), new, held)
+    table = Table(title=f"Witnesses of {escape(new.origin)}, checkpoint {new.size} for you")
+    for column in ("party", "cosigned size", "cosigned at", "verdict"):
+        table.add_column(column)
+    for w in seen:
+        verdict = (
+            "[green]agrees[/green]" if w.problem is None else f"[red]{escape(w.problem)}[/red]"
+        )
+        table.add_row(escape(w.party), str(w.size), w.cosigned_at, verdict)
+    out.print(table if seen else "no party has cosigned a checkpoint of this line yet")
+    if any(w.problem is not None for w in seen):
+        raise typer.Exit(1)
 
 
 def _check_consistent(
@@ -213,7 +292,7 @@ def evidence(
 ) -> None:
     """Write an evidence bundle: every version of a notice, every receipt and reply about it,
     their inclusion proofs and a signed checkpoint."""
-    params = {"notice": notice} | ({"party": party} if party else {})
+    params: dict[str, Any] = {"notice": notice} | ({"party": party} if party else {})
     bundle = _get(server, "/v1/record/evidence", **params).json()
     path = output or Path(f"evidence-{notice}.json")
     path.write_bytes(orjson.dumps(bundle, option=orjson.OPT_INDENT_2) + b"\n")
@@ -252,9 +331,19 @@ def verify(
         Path | None,
         typer.Option(help="take the public key from the line's key file", show_default=False),
     ] = None,
+    log_only: Annotated[
+        bool,
+        typer.Option(
+            "--log-only",
+            help="hold only the log to its checkpoints and cosignatures, not the served tables "
+            "to the log (an auditor's copy of the event log alone)",
+        ),
+    ] = False,
 ) -> None:
-    """Re-hash every stored event, rebuild the tree and hold it to every stored checkpoint and
-    the line's key; each fault is named by sequence number, and the exit code is 1."""
+    """Re-hash every stored event, rebuild the tree and hold it to every stored checkpoint, the
+    line's key and the parties' cosignatures; then re-derive what the line serves (notices and
+    their versions, conflicts, threads and messages, receipts, members' keys) from the log and
+    name every row that differs, by table and id. Any fault: exit code 1."""
     from deconfliction import service
     from deconfliction.config import key_path_for
 
@@ -275,16 +364,22 @@ def verify(
         ) as bar:  # fmt: skip
             task = bar.add_task("verifying events", total=None)
             found = service.verify_store(
-                store, verifier, lambda done, total: bar.update(task, completed=done, total=total)
+                store,
+                verifier,
+                lambda done, total: bar.update(task, completed=done, total=total),
+                served=not log_only,
             )
     finally:
         store.close()
     for p in found.problems:
-        err.print(f"[red]seq {p.seq}:[/red] {escape(p.what)}")
+        head, _, what = str(p).partition(": ")
+        err.print(f"[red]{escape(head)}:[/red] {escape(what)}")
     if found.more:
         err.print(f"[red]… and {found.more} more problems[/red]")
     summary = (
-        f"{found.events} events, {found.recorded} in the tree, {found.checkpoints} checkpoints"
+        f"{found.events} events, {found.recorded} in the tree, {found.checkpoints} checkpoints, "
+        f"{found.cosignatures} witnesses' cosignatures"
+        + ("" if log_only else ", the served tables")
     )
     if not found.ok:
         err.print(f"[red]The record does NOT verify[/red] ({summary}).")

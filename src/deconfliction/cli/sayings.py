@@ -63,6 +63,8 @@ def say(event: Body, names: Names | None = None) -> Text:
         return Text(_message(event["message"], names))
     if isinstance(event.get("escalation"), dict):
         return Text(_escalation(event["escalation"], names))
+    if isinstance(event.get("probing"), dict):
+        return Text(_probing(event["probing"], names))
     if isinstance(event.get("receipts"), list):
         return Text(_receipts(event["receipts"], names))
     if isinstance(event.get("receipt"), dict):
@@ -139,6 +141,19 @@ def _escalation(e: Body, names: Names) -> str:
             f"{e.get('to', 'a party')} unanswered, due {clock(e.get('deadline'))}"
         )
     return f"{e.get('about', 'a deadline')} passed"
+
+
+def _probing(p: Body, names: Names) -> str:
+    """A party kept opening conflicts with a hidden notice: the notice's party is told which."""
+    prober = str(p.get("party") or "a party")
+    what = (
+        f"your {names.notice(p['notice'])}"
+        if p.get("notice")
+        else f"a notice of {p.get('owner', 'another party')} it may not see"
+    )
+    opens = p.get("opens")
+    count = f"{opens} conflicts" if opens is not None else "conflicts"
+    return f"probing suspected: {prober} opened {count} with {what} since {clock(p.get('since'))}"
 
 
 def _receipts(rs: list[Any], names: Names) -> str:

@@ -139,6 +139,7 @@ _STYLE = {
     "conflict": "bold red",
     "message": "green",
     "escalation": "magenta",
+    "probing": "magenta",
     "receipt": "dim",
 }
 

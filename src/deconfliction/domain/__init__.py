@@ -20,7 +20,7 @@ from deconfliction.domain.conversation import (
 )
 from deconfliction.domain.event import Event, EventKind
 from deconfliction.domain.notice import ALL, Audience, Notice, NoticeDraft, NoticeKind, NoticeState
-from deconfliction.domain.party import Member, Party, Role, check_slug
+from deconfliction.domain.party import HOST_PARTY, Member, Party, Role, check_slug
 from deconfliction.domain.severity import AlertLevels
 from deconfliction.domain.track import (
     DEFAULT_STALE_S,
@@ -54,6 +54,7 @@ __all__ = [
     "Event",
     "EventKind",
     "Footprint",
+    "HOST_PARTY",
     "FootprintKind",
     "Member",
     "Message",

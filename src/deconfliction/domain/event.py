@@ -29,6 +29,9 @@ class EventKind(StrEnum):
     """A deadline passed without the answer or acknowledgement it asked for."""
     KEY_REGISTERED = "key.registered"
     """A member registered (or replaced) the public key its signatures are checked with."""
+    PROBING_SUSPECTED = "probing.suspected"
+    """A party's notices or tracks kept opening conflicts with one notice it may not see: told
+    to that notice's party (with the notice) and to the host (``domain.probing``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,10 @@
 
 A party sees the other side of a conflict in full when it is in the other notice's (or track's)
 audience. Otherwise it learns only the other party's slug and when — the time window the two
-overlap, or when separation is lost — no geometry, no notice or track id, no distance: enough to
-pick up the line and talk. These are the rules; ``service.conflicts`` reads what they need.
+overlap, rounded out to quarter hours, or when separation is lost, exactly — no geometry, no
+notice or track id, no distance: enough to pick up the line and talk, not enough to read a hidden
+notice's window from one long notice of one's own (docs/security.md, "Probing"). These are the
+rules; ``service.conflicts`` reads what they need.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from deconfliction.domain.conflict import (
     TrackConflict,
 )
 from deconfliction.domain.notice import Audience
+from deconfliction.domain.probing import coarsened
 from deconfliction.domain.volume import TimeWindow
 
 __all__ = ["ConflictView", "Side", "strategic_view", "track_view"]
@@ -108,7 +111,7 @@ def strategic_view(
         status=status,
         mine=mine,
         other=other,
-        window=conflict.window,
+        window=conflict.window if shared else coarsened(conflict.window),
         distance_m=conflict.distance_m if shared else None,
         detected_at=conflict.detected_at,
         redacted=not shared,

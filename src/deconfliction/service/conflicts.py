@@ -23,6 +23,7 @@ from deconfliction.domain import (
     TrackConflict,
 )
 from deconfliction.domain.paging import DEFAULT_LIMIT, Page, page_of
+from deconfliction.domain.probing import QUARTER, quarter_floor
 from deconfliction.domain.view import ConflictView, strategic_view, track_view
 from deconfliction.errors import NotFound, PermissionDenied, StateConflict
 from deconfliction.service.line import Line
@@ -215,9 +216,14 @@ def _track_views(tx: Tx, conflicts: Sequence[TrackConflict], party: str) -> list
 
 def escalate_conflicts(line: Line) -> list[Conflict]:
     """Strategic conflicts whose overlap now starts within the caution threshold rise from
-    advisory to caution, each told as ``conflict.updated`` (a duty of the running line)."""
+    advisory to caution, each told as ``conflict.updated`` (a duty of the running line).
+
+    As when graded, the overlap starts at the quarter hour it starts in: the moment of the rise
+    tells a redacted side no more than its coarse window does."""
     now = line.clock()
-    before = now + timedelta(seconds=line.alerts.strategic_caution_s)
+    # quarter_floor(start) <= now + threshold  <=>  start < quarter_floor(now + threshold) + 15 min
+    horizon = quarter_floor(now + timedelta(seconds=line.alerts.strategic_caution_s))
+    before = horizon + QUARTER - timedelta(microseconds=1)
     with line.store.read() as tx:  # most ticks find nothing: look before taking the write lock
         if not tx.conflicts_to_escalate(Severity.ADVISORY, before):
             return []

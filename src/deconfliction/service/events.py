@@ -67,6 +67,13 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
     if "key" in body:
         # a member's public key, to everyone: anyone may check its signatures
         return dict(body) if event.told.includes(party) else None
+    if "probing" in body:
+        # a suspicion of probing: the notice to its party only; the host learns who and whom
+        if party == event.party:
+            return dict(body)
+        if not event.told.includes(party):
+            return None
+        return {"probing": {k: v for k, v in body["probing"].items() if k != "notice"}}
     return None
 
 
@@ -134,6 +141,8 @@ def clear_to(tx: Tx, event: Event, party: str) -> bool:
         return False
     if "conflict" in view:
         return not view["conflict"]["redacted"]
+    if "probing" in view:
+        return "notice" in view["probing"]
     return True
 
 

@@ -1,5 +1,6 @@
 """The use cases' context: the store, the line's default buffers, a clock, an id source, the
-signal streams wait on, the delivery recorder and the record's signing key."""
+signal streams wait on, the delivery recorder, the record's signing key, and the bounds on
+probing (budgets, and when to tell of it)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from deconfliction.bus import EventSignal
 from deconfliction.config import LineConfig
 from deconfliction.domain import AlertLevels, Buffers
 from deconfliction.domain.labels import Labels
+from deconfliction.domain.probing import Budgets, ProbingWatch
 from deconfliction.record import Signer, load_or_create
 from deconfliction.service.deliveries import DeliveryRecorder
 from deconfliction.store import open_store
@@ -60,6 +62,10 @@ class Line:
     ``deconfliction-line/`` and eight random hex digits."""
     alerts: AlertLevels = field(default_factory=AlertLevels)
     """The thresholds that grade every conflict's severity (``domain.severity``)."""
+    budgets: Budgets = field(default_factory=Budgets)
+    """What each party may spend on changing its notices in any 24 h (``service.probing``)."""
+    probing: ProbingWatch = field(default_factory=ProbingWatch)
+    """When repeated conflicts with one hidden notice are told as ``probing.suspected``."""
 
     @cached_property
     def signer(self) -> Signer:
@@ -97,4 +103,6 @@ def open_line(config: LineConfig | str) -> Line:
         key_path=config.signing_key_path,
         name=config.name,
         alerts=config.alerts,
+        budgets=config.budgets,
+        probing=config.probing,
     )

@@ -29,6 +29,7 @@ from deconfliction.domain import (
 )
 from deconfliction.domain.labels import Labels, key_scope, notice_scope, thread_scope
 from deconfliction.domain.party import MemberKey
+from deconfliction.domain.probing import HOST_PARTY
 from deconfliction.domain.receipt import MessageReceipt, Receipt
 from deconfliction.wire import (
     ack_record,
@@ -51,6 +52,7 @@ __all__ = [
     "message_event",
     "message_receipt_events",
     "notice_event",
+    "probing_event",
     "receipt_events",
     "thread_event",
     "track_conflict_events",
@@ -196,4 +198,31 @@ def key_event(key: MemberKey, labels: Labels) -> Event:
     return Event(
         0, EventKind.KEY_REGISTERED, key.registered_at, public_key, key.party,
         Audience(everyone=True), {"key": body},
+    )  # fmt: skip
+
+
+def probing_event(
+    suspicion: str,
+    prober: str,
+    notice_id: str,
+    owner: str,
+    opens: int,
+    since: datetime,
+    at: datetime,
+) -> Event:
+    """A party kept opening conflicts with a notice it may not see: told to the notice's party
+    (the event is its, like a receipt) and to the host. ``subject`` is the suspicion's own id,
+    so that the host's copy names no notice; only the notice's party is shown ``notice``
+    (``service.events``)."""
+    body = {
+        "probing": {
+            "party": prober,
+            "notice": notice_id,
+            "owner": owner,
+            "opens": opens,
+            "since": utc_z(since),
+        }
+    }
+    return Event(
+        0, EventKind.PROBING_SUSPECTED, at, suspicion, owner, _to(owner, HOST_PARTY), body
     )  # fmt: skip

@@ -11,12 +11,15 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from deconfliction.store.audit import AuditRepo
+from deconfliction.store.cosignatures import CosignatureRepo, StoredCosignature
 from deconfliction.store.repos import (
     ConflictRepo,
     ConversationRepo,
     EventRepo,
     NoticeRepo,
     PartyRepo,
+    ProbingRepo,
     ReceiptRepo,
     RecordRepo,
     TrackRepo,
@@ -31,19 +34,23 @@ from deconfliction.store.values import (
 )
 
 __all__ = [
+    "AuditRepo",
     "Box4",
     "ConflictQuery",
     "ConflictRepo",
     "ConversationRepo",
+    "CosignatureRepo",
     "EventRepo",
     "EventRow",
     "NoticeQuery",
     "NoticeRepo",
     "PartyRepo",
+    "ProbingRepo",
     "ReceiptRepo",
     "RecordRepo",
     "Store",
     "StoredCheckpoint",
+    "StoredCosignature",
     "TrackRepo",
     "Tx",
     "VolumeRow",
@@ -59,6 +66,9 @@ class Tx(
     RecordRepo,
     ReceiptRepo,
     ConversationRepo,
+    CosignatureRepo,
+    AuditRepo,
+    ProbingRepo,
     Protocol,
 ):
     """One transaction; its methods see and write the same snapshot.

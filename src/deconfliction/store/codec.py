@@ -313,6 +313,10 @@ def member_from_row(row: Any) -> Member:
         role=Role(row.role),
         created_at=dt_from_us(row.created_us),
         name=row.name,
+        expires_at=opt_from_us(row.expires_us),
+        revoked_at=opt_from_us(row.revoked_us),
+        last_used_at=opt_from_us(row.last_used_us),
+        token_prefix=row.token_prefix,
     )
 
 

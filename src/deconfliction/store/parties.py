@@ -5,6 +5,7 @@ A member is found by the hash of its bearer token, never the token; its key is `
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from deconfliction.domain import Member, Party
 from deconfliction.errors import AlreadyExists
 from deconfliction.store import codec, schema
+from deconfliction.store.keyset import after_key
 
 __all__ = ["PartyRows"]
 
@@ -28,8 +30,17 @@ _put_ticket = sa.text(
 _ticket = sa.text("SELECT member, expires_us FROM stream_ticket WHERE hash = :h")
 _drop_ticket = sa.text("DELETE FROM stream_ticket WHERE hash = :h")
 _member_by_id = sa.text("SELECT * FROM member WHERE id = :id")
-_list_members = sa.text("SELECT * FROM member ORDER BY created_us, id")
-_list_party_members = sa.text("SELECT * FROM member WHERE party = :p ORDER BY created_us, id")
+_M = schema.member
+_revoke = sa.text("UPDATE member SET revoked_us = :at WHERE id = :id AND revoked_us IS NULL")
+_drop_member_tickets = sa.text("DELETE FROM stream_ticket WHERE member = :id")
+_replace_token = sa.text(
+    "UPDATE member SET token_hash = :h, token_prefix = :prefix, expires_us = :expires "
+    "WHERE id = :id"
+)
+_touch = sa.text(
+    "UPDATE member SET last_used_us = :at WHERE id = :id "
+    "AND (last_used_us IS NULL OR last_used_us <= :since)"
+)
 
 
 class PartyRows:
@@ -64,6 +75,10 @@ class PartyRows:
             "name": member.name,
             "created_us": codec.dt_to_us(member.created_at),
             "token_hash": token_hash,
+            "expires_us": codec.opt_to_us(member.expires_at),
+            "revoked_us": codec.opt_to_us(member.revoked_at),
+            "last_used_us": codec.opt_to_us(member.last_used_at),
+            "token_prefix": member.token_prefix,
         }
         try:
             with self._conn.begin_nested():
@@ -94,9 +109,51 @@ class PartyRows:
         member = self._conn.execute(_member_by_id, {"id": row.member}).first()
         return None if member is None else codec.member_from_row(member)
 
-    def list_members(self, party: str | None = None) -> list[Member]:
-        if party is None:
-            rows = self._conn.execute(_list_members)
-        else:
-            rows = self._conn.execute(_list_party_members, {"p": party})
-        return [codec.member_from_row(r) for r in rows]
+    def list_members(
+        self,
+        party: str | None = None,
+        limit: int | None = None,
+        after: tuple[datetime, str] | None = None,
+    ) -> list[Member]:
+        query = sa.select(_M)
+        if party is not None:
+            query = query.where(_M.c.party == party)
+        if after is not None:
+            key = (codec.dt_to_us(after[0]), after[1])
+            query = query.where(after_key(_M.c.created_us, _M.c.id, key, newest=False))
+        query = query.order_by(_M.c.created_us, _M.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [codec.member_from_row(r) for r in self._conn.execute(query)]
+
+    def get_members(self, member_ids: Sequence[str]) -> dict[str, Member]:
+        found: dict[str, Member] = {}
+        ids = list(dict.fromkeys(member_ids))
+        for i in range(0, len(ids), 500):  # within every database's limit on parameters
+            rows = self._conn.execute(sa.select(_M).where(_M.c.id.in_(ids[i : i + 500])))
+            found.update((r.id, codec.member_from_row(r)) for r in rows)
+        return found
+
+    def revoke_member(self, member_id: str, at: datetime) -> None:
+        self._conn.execute(_revoke, {"id": member_id, "at": codec.dt_to_us(at)})
+        self._conn.execute(_drop_member_tickets, {"id": member_id})
+
+    def replace_token(
+        self, member_id: str, token_hash: str, token_prefix: str, expires: datetime
+    ) -> None:
+        row = {
+            "id": member_id,
+            "h": token_hash,
+            "prefix": token_prefix,
+            "expires": codec.dt_to_us(expires),
+        }
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(_replace_token, row)
+        except IntegrityError:
+            raise AlreadyExists("that token (or its prefix) is taken", "/token") from None
+        self._conn.execute(_drop_member_tickets, {"id": member_id})
+
+    def touch_member(self, member_id: str, at: datetime, unless_since: datetime) -> None:
+        params = {"id": member_id, "at": codec.dt_to_us(at), "since": codec.dt_to_us(unless_since)}
+        self._conn.execute(_touch, params)

@@ -42,6 +42,7 @@ __all__ = [
     "EventRepo",
     "NoticeRepo",
     "PartyRepo",
+    "ProbingRepo",
     "ReceiptRepo",
     "RecordRepo",
     "TrackRepo",
@@ -57,7 +58,29 @@ class PartyRepo(Protocol):
     def list_parties(self) -> list[Party]: ...
     def add_member(self, member: Member, token_hash: str) -> None: ...
     def member_for_token(self, token_hash: str) -> Member | None: ...
-    def list_members(self, party: str | None = None) -> list[Member]: ...
+    def list_members(
+        self,
+        party: str | None = None,
+        limit: int | None = None,
+        after: tuple[datetime, str] | None = None,
+    ) -> list[Member]:
+        """Members (of ``party``), oldest first (created_at, id), after ``after``."""
+
+    def get_members(self, member_ids: Sequence[str]) -> dict[str, Member]:
+        """The members of those ids that exist."""
+
+    def revoke_member(self, member_id: str, at: datetime) -> None:
+        """Revoke the member's token at ``at`` (kept if revoked already) and drop its stream
+        tickets."""
+
+    def replace_token(
+        self, member_id: str, token_hash: str, token_prefix: str, expires: datetime
+    ) -> None:
+        """Give the member a new token (the old one stops working) and drop its tickets."""
+
+    def touch_member(self, member_id: str, at: datetime, unless_since: datetime) -> None:
+        """Set the member's last use to ``at`` unless it was seen after ``unless_since``."""
+
     def put_stream_ticket(
         self, ticket_hash: str, member: str, expires: datetime, now: datetime
     ) -> None:
@@ -344,3 +367,24 @@ class ConversationRepo(Protocol):
 
     def mark_requests_escalated(self, message_ids: Sequence[str], at: datetime) -> None:
         """Mark the requests escalated (each once: a mark already set stays)."""
+
+
+class ProbingRepo(Protocol):
+    """What bounds probing: budgets spent, conflicts opened with one notice, suspicions told
+    (``store.probing``)."""
+
+    def budget_spent(self, party: str, pool: str, since: datetime) -> list[tuple[datetime, int]]:
+        """What ``party`` spent of ``pool`` after ``since``: (when, units), oldest first."""
+
+    def spend_budget(self, party: str, pool: str, at: datetime, units: int) -> None: ...
+    def forget_budget_spent(self, before: datetime) -> None:
+        """Drop what every party spent at or before ``before`` (past every budget's window)."""
+
+    def probing_opens(self, party: str, notice_id: str, since: datetime) -> int:
+        """Conflicts ``party``'s notices (as the side written) and tracks (intrusions) opened
+        with ``notice_id`` at or after ``since``."""
+
+    def probing_told_at(self, party: str, notice_id: str) -> datetime | None:
+        """When ``party`` was last suspected of probing ``notice_id``, if ever."""
+
+    def set_probing_told(self, party: str, notice_id: str, at: datetime) -> None: ...

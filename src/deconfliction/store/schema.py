@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 __all__ = [
     "ack_due",
+    "budget_spend",
     "conflict",
     "conflict_ack",
     "event",
@@ -19,7 +20,9 @@ __all__ = [
     "notice",
     "notice_version",
     "party",
+    "probing_told",
     "receipt",
+    "record_cosignature",
     "stream_ticket",
     "thread",
     "thread_party",
@@ -52,8 +55,13 @@ member = sa.Table(
     sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
     sa.Column("public_key", sa.Text),
     sa.Column("key_registered_us", sa.BigInteger),
+    sa.Column("expires_us", sa.BigInteger),
+    sa.Column("revoked_us", sa.BigInteger),
+    sa.Column("last_used_us", sa.BigInteger),
+    sa.Column("token_prefix", sa.String(16), unique=True),
 )
-"""``public_key``: the member's registered Ed25519 key (base64 of 32 bytes), if any."""
+"""``public_key``: the member's registered Ed25519 key (base64 of 32 bytes), if any;
+``expires_us``, ``revoked_us``, ``last_used_us`` and ``token_prefix``: its token's life."""
 
 notice = sa.Table(
     "notice",
@@ -242,6 +250,21 @@ record_line = sa.Table(
 """The line's name and the public key its record is signed with (one row, from the first
 checkpoint on)."""
 
+record_cosignature = sa.Table(
+    "record_cosignature",
+    metadata,
+    sa.Column("member", sa.String(128), primary_key=True),
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("party", sa.String(64), nullable=False),
+    sa.Column("vkey", sa.Text, nullable=False),
+    sa.Column("root", sa.LargeBinary, nullable=False),
+    sa.Column("time_s", sa.BigInteger, nullable=False),
+    sa.Column("signature", sa.Text, nullable=False),
+    sa.Column("received_us", sa.BigInteger, nullable=False),
+)
+"""Witness cosignatures (c2sp.org/tlog-cosignature) of the checkpoint over ``size`` events, by a
+member of ``party`` under its cosigner key ``vkey``; ``signature`` is the signature line."""
+
 receipt = sa.Table(
     "receipt",
     metadata,
@@ -331,3 +354,23 @@ stream_ticket = sa.Table(
     sa.Column("expires_us", sa.BigInteger, nullable=False),
 )
 """One-use tickets that open an event stream for a member (SHA-256 of the ticket)."""
+
+budget_spend = sa.Table(
+    "budget_spend",
+    metadata,
+    sa.Column("party", sa.String(64), primary_key=True),
+    sa.Column("pool", sa.String(16), primary_key=True),
+    sa.Column("at_us", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("units", sa.Integer, nullable=False),
+)
+"""Units of a budget (``domain.probing.Pool``) a party spent at an instant; rows older than the
+budgets' window are forgotten as new ones come."""
+
+probing_told = sa.Table(
+    "probing_told",
+    metadata,
+    sa.Column("party", sa.String(64), primary_key=True),
+    sa.Column("notice_id", sa.String(128), primary_key=True),
+    sa.Column("at_us", sa.BigInteger, nullable=False),
+)
+"""When ``party`` was last told on as probing the notice (``probing.suspected``)."""

@@ -11,13 +11,16 @@ from contextlib import AbstractContextManager, contextmanager
 
 import sqlalchemy as sa
 
+from deconfliction.store.audit import AuditRows
 from deconfliction.store.checkpoint import Checkpointer
 from deconfliction.store.conflicts import ConflictRows
 from deconfliction.store.conversation import ThreadRows
+from deconfliction.store.cosignatures import CosignatureRows
 from deconfliction.store.events import EventRows
 from deconfliction.store.keys import MemberKeyRows
 from deconfliction.store.notices import NoticeRows
 from deconfliction.store.parties import PartyRows
+from deconfliction.store.probing import ProbingRows
 from deconfliction.store.receipts import ReceiptRows
 from deconfliction.store.record import RecordRows
 from deconfliction.store.tracks import TrackRows
@@ -38,6 +41,9 @@ class SqlTx(
     ThreadRows,
     ReceiptRows,
     RecordRows,
+    CosignatureRows,
+    AuditRows,
+    ProbingRows,
 ):
     """One transaction on one connection; see ``store.base.Tx`` for the contract."""
 

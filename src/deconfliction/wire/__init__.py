@@ -21,6 +21,7 @@ from deconfliction.wire.geojson import (
     track_feature,
 )
 from deconfliction.wire.keys import key_json, key_text, signed_json
+from deconfliction.wire.members import member_json
 from deconfliction.wire.notices import notice_json, volume_json
 from deconfliction.wire.receipts import ack_due_json, message_receipt_json, receipt_json
 from deconfliction.wire.time import opt_utc_z, utc_z
@@ -38,6 +39,7 @@ __all__ = [
     "feature_collection",
     "key_json",
     "key_text",
+    "member_json",
     "message_json",
     "message_receipt_json",
     "notice_feature",

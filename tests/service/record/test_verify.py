@@ -1,6 +1,7 @@
-"""``record verify`` against a tampered store: one changed byte, a deleted event, two swapped,
+"""``record verify`` against a tampered log: one changed byte, a deleted event, two swapped,
 a truncated log, a forged checkpoint, a rewrite that also rewrote the stored leaf — each named
-by sequence number, with a failing exit code."""
+by sequence number, with a failing exit code. The log here is synthetic (no served rows behind
+it), so only the log is verified; ``test_served`` holds the served tables to a real one."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def sql(store: SqlStore, *statements: str) -> None:
 
 
 def check(line: Line) -> Verification:
-    return verify_store(line.store, line.signer.verifier())
+    return verify_store(line.store, line.signer.verifier(), served=False)
 
 
 def said(found: Verification) -> list[tuple[int, str]]:
@@ -137,12 +138,15 @@ def test_the_command_exits_non_zero_naming_the_sequence_number(
     append(store, [event(i) for i in range(12)])
     advance(line)
     url = store.url
-    code, text = _run("record", "verify", "--db", url, "--key-file", str(tmp_path / "line.key"))
+    key_file = str(tmp_path / "line.key")
+    code, text = _run("record", "verify", "--db", url, "--key-file", key_file, "--log-only")
     assert code == 0 and "The record verifies: 12 events, 12 in the tree, 1 checkpoints" in text
+    code, text = _run("record", "verify", "--db", url, "--key-file", key_file)
+    assert code == 1 and "thread thread-0: is told by the event log (seq 1) but missing" in text
 
     sql(store, "UPDATE event SET body = REPLACE(body, '\"n\":4', '\"n\":5') WHERE seq = 5")
     vkey = line.signer.verifier().vkey()
-    code, text = _run("record", "verify", "--db", url, "--key", vkey)
+    code, text = _run("record", "verify", "--db", url, "--key", vkey, "--log-only")
     assert code == 1
     assert "seq 5: event 5 does not match the leaf recorded for it" in text
     assert "seq 12: checkpoint 12 does not match the log" in text

@@ -1,6 +1,7 @@
 // The inbox: the latest events, newest first, each one readable line (sayings.js); a click
 // selects what the line is about — a notice or conflict on the map, a thread in Threads.
-// What must not be missed — a request to my party awaiting my answer, an escalation — also puts
+// What must not be missed — a request to my party awaiting my answer, an escalation, a party
+// suspected of probing my notices — also puts
 // a toast in #alerts (role=alert) that stays until dismissed or answered, and counts on the
 // Inbox heading. Only events that arrive live alert, never history loaded at sign-in (Threads
 // lists what still awaits an answer), and never my own party's doing.
@@ -12,6 +13,7 @@ import { about, awaitsMe, line, sentence } from "./sayings.js";
 import { findMessage } from "./threads.js";
 
 const SHOWN = 100; // lines in the list
+const ALARMS = new Set(["escalation.raised", "probing.suspected"]); // a toast, whoever caused it
 const toasts = new Map(); // key (request message id, or "seq:N") -> {el, request}
 let list;
 let badge;
@@ -26,7 +28,7 @@ function choose(event) {
 }
 
 function item(event) {
-  const urgent = event.kind === "escalation.raised" || awaitsMe(event.message);
+  const urgent = ALARMS.has(event.kind) || awaitsMe(event.message);
   return h("li", { class: `event kind-${event.kind.replace(".", "-")}${urgent ? " urgent" : ""}`, dataset: { seq: event.seq } },
     h("button", { type: "button", class: "event-line", onclick: () => choose(event) }, line(event)));
 }
@@ -57,7 +59,7 @@ function toast(key, event, request) {
     if (it) select(it.type, it.id);
   };
   const el = h("div", { class: "urgent", dataset: { key } },
-    h("p", { class: "urgent-title" }, h("strong", {}, t(request ? "inbox.alert.request" : "inbox.alert.escalation"))),
+    h("p", { class: "urgent-title" }, h("strong", {}, t(request ? "inbox.alert.request" : event.kind === "probing.suspected" ? "inbox.alert.probing" : "inbox.alert.escalation"))),
     h("p", {}, sentence(event)),
     h("div", { class: "actions" },
       it ? h("button", { type: "button", class: "open", onclick: open }, t("inbox.open_thread")) : null,
@@ -71,7 +73,7 @@ function toast(key, event, request) {
 function alertOn(event) {
   const m = event.message;
   if (event.kind === "message.sent" && awaitsMe(m)) return toast(m.id, event, m.id);
-  if (event.kind === "escalation.raised") return toast(`seq:${event.seq}`, event, null);
+  if (ALARMS.has(event.kind)) return toast(`seq:${event.seq}`, event, null);
   if (event.kind === "message.sent" && m?.in_reply_to && toasts.has(m.in_reply_to) && mine(m.party)) {
     dismiss(m.in_reply_to); // answered here or by another member of my party
   }

@@ -170,6 +170,18 @@ function escalation(e) {
   return [t("say.escalation.other")];
 }
 
+// A party kept opening conflicts with one notice it may not see: its party is told which one;
+// the host, who and whose.
+function probing(p) {
+  const n = p.notice ? state.notices.get(p.notice)?.properties : null;
+  if (p.notice) {
+    return words("say.probing.mine", {
+      who: who(p.party), n: p.opens ?? "", title: n?.title ? said(n.title) : t("say.untitled"), since: utc(p.since),
+    });
+  }
+  return words("say.probing.host", { who: who(p.party), owner: who(p.owner), n: p.opens ?? "", since: utc(p.since) });
+}
+
 /** The words of an event (without its time), as an array of strings and nodes. */
 export function sentence(event) {
   if (event.notice) return notice(event, event.notice);
@@ -177,6 +189,7 @@ export function sentence(event) {
   if (event.thread) return thread(event.thread);
   if (event.message) return message(event.message);
   if (event.escalation) return escalation(event.escalation);
+  if (event.probing) return probing(event.probing);
   if (Array.isArray(event.receipts) && event.receipts.length) return receiptsOf(event.receipts);
   if (event.receipt) return receiptsOf([event.receipt]);
   if (event.key) return words("say.key", { who: who(event.key.party || event.party) });
@@ -196,6 +209,7 @@ export function about(event) {
   if (event.message) return { type: "thread", id: event.message.thread };
   if (event.escalation?.thread) return { type: "thread", id: event.escalation.thread };
   if (event.escalation?.notice) return { type: "notice", id: event.escalation.notice };
+  if (event.probing?.notice) return { type: "notice", id: event.probing.notice };
   const r = event.receipts?.[0] || event.receipt;
   if (r?.thread) return { type: "thread", id: r.thread };
   if (r?.notice) return { type: "notice", id: r.notice };

@@ -1,4 +1,5 @@
-"""Notice use cases: declare, change, withdraw, read — with need-to-know on every read."""
+"""Notice use cases: declare, change, withdraw, read — with need-to-know on every read, and every
+change charged to its party's budgets and watched for probing (``service.probing``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from deconfliction.domain import (
     Conflict,
     ConflictStatus,
+    Event,
     EventKind,
     Footprint,
     Member,
@@ -32,6 +34,7 @@ from deconfliction.service.conflicts import views_of
 from deconfliction.service.line import Line
 from deconfliction.service.notices.receipts import ack_due_for
 from deconfliction.service.notices.strategic import detect_and_index, prepare_volumes
+from deconfliction.service.probing import charge, watch
 from deconfliction.service.told import conflict_events, notice_event
 from deconfliction.store.base import NoticeQuery, Tx
 
@@ -107,6 +110,7 @@ def create_notice(line: Line, actor: Member, source: DraftSource) -> NoticeResul
     with line.store.transaction() as tx:
         _check_audience(tx, draft)
         tx.lock_for_notice_write()
+        charge(tx, line, actor.party, line.budgets.create(), now)
         found = detect_and_index(line, tx, notice, prepared)
         tx.insert_notice(notice, found.rows)
         tx.insert_conflicts(found.conflicts)
@@ -118,6 +122,7 @@ def create_notice(line: Line, actor: Member, source: DraftSource) -> NoticeResul
             [
                 notice_event(EventKind.NOTICE_CREATED, notice, now),
                 *conflict_events(EventKind.CONFLICT_OPENED, found.conflicts, now),
+                *_watched(tx, line, actor.party, found.conflicts, views, now),
             ]
         )
     line.signal.notify(logged[-1].seq)
@@ -168,6 +173,7 @@ def update_notice(
                 f"the notice is {current.state_at(now).value}; it cannot change", "/state"
             )
         _check_audience(tx, draft)
+        charge(tx, line, actor.party, line.budgets.change(current, now, draft.buffers), now)
         notice = replace(
             current,
             kind=draft.kind,
@@ -196,10 +202,25 @@ def update_notice(
                 *conflict_events(EventKind.CONFLICT_CLOSED, closed, now),
                 *conflict_events(EventKind.CONFLICT_UPDATED, kept, now, acks),
                 *conflict_events(EventKind.CONFLICT_OPENED, opened, now),
+                *_watched(tx, line, actor.party, opened, views[len(kept) :], now),
             ]
         )
     line.signal.notify(logged[-1].seq)
     return NoticeResult(notice, views, committed)
+
+
+def _watched(
+    tx: Tx,
+    line: Line,
+    party: str,
+    opened: list[Conflict],
+    views: list[ConflictView],
+    now: datetime,
+) -> list[Event]:
+    """``probing.suspected`` for the hidden notices this write opened conflicts with: those
+    whose view the writer gets redacted (the writer's notice is always side a)."""
+    hidden = [(c.notice_b, c.party_b) for c, v in zip(opened, views, strict=True) if v.redacted]
+    return watch(tx, line, party, hidden, now) if hidden else []
 
 
 def _add_ack_due(tx: Tx, notice: Notice, draft: NoticeDraft, now: datetime) -> None:
@@ -261,6 +282,7 @@ def withdraw_notice(line: Line, actor: Member, notice_id: str, if_match: int | N
         _check_version(current, if_match, required=False)
         if current.state is NoticeState.WITHDRAWN:
             return current
+        charge(tx, line, actor.party, line.budgets.withdrawal(current, now), now)
         notice = replace(
             current, state=NoticeState.WITHDRAWN, version=current.version + 1, updated_at=now
         )

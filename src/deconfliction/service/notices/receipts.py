@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from deconfliction.domain import (
+    HOST_PARTY,
     Audience,
     Event,
     EventKind,
@@ -110,14 +111,14 @@ class ReceiptsView:
 
 
 def _audience_parties(tx: Tx, notice: Notice) -> list[str]:
-    """The parties asked to acknowledge: the audience but the notice's own party (and, for
-    ``all``, but the host, which is told of escalations rather than asked)."""
+    """The parties asked to acknowledge: the audience but the notice's own party and the host's
+    (told of escalations rather than asked; its admins acknowledge nothing). Every other party
+    is asked, whoever its members are."""
     if notice.audience.everyone:
-        host = _host_parties(tx)
-        parties = [p.slug for p in tx.list_parties() if p.slug not in host]
+        parties = [p.slug for p in tx.list_parties()]
     else:
         parties = sorted(notice.audience.parties)
-    return [p for p in parties if p != notice.party]
+    return [p for p in parties if p not in (notice.party, HOST_PARTY)]
 
 
 def receipts_of(line: Line, actor: Member, notice_id: str) -> ReceiptsView:
@@ -150,17 +151,12 @@ def ack_due_for(notice: Notice, ack_by: datetime | None, now: datetime) -> AckDu
     return None
 
 
-def _host_parties(tx: Tx) -> set[str]:
-    return {m.party for m in tx.list_members() if m.role is Role.ADMIN}
-
-
 def check_deadlines(line: Line) -> list[Event]:
     """Escalate every acknowledgement deadline passed with parties still missing; once each."""
     now = line.clock()
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()
         events: list[Event] = []
-        host: set[str] | None = None
         for due in tx.overdue_acks(now):
             versions = {n.version: n for n in tx.get_notice_versions(due.notice)}
             notice = versions.get(due.version)
@@ -176,9 +172,7 @@ def check_deadlines(line: Line) -> list[Event]:
             missing = [p for p in _audience_parties(tx, notice) if p not in acked]
             if not missing:
                 continue
-            if host is None:
-                host = _host_parties(tx)
-            told = Audience(parties=frozenset({notice.party, *missing, *host}))
+            told = Audience(parties=frozenset({notice.party, *missing, HOST_PARTY}))
             body = {
                 "escalation": {
                     "about": "acknowledgement",

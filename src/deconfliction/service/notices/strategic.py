@@ -14,6 +14,7 @@ from deconfliction.domain import (
     Notice,
     Volume,
 )
+from deconfliction.domain.probing import quarter_floor
 from deconfliction.geo.shape import Shape, prepare
 from deconfliction.service.line import Line
 from deconfliction.store.base import Tx, VolumeRow
@@ -119,7 +120,11 @@ def detect_and_index(
 
 def graded(line: Line, tx: Tx, notice: Notice, conflicts: Sequence[Conflict]) -> list[Conflict]:
     """Each conflict of ``notice`` with its severity: caution when a protected notice is on
-    either side or the overlap starts soon, else advisory."""
+    either side or the overlap starts soon, else advisory.
+
+    "Starts" is the quarter hour the overlap starts in: a party told of the conflict redacted
+    sees that coarse window only, and a severity that rose on the exact start would tell it more
+    (the rise comes up to 15 min early, which errs toward caution)."""
     if not conflicts:
         return []
     now = line.clock()
@@ -132,7 +137,7 @@ def graded(line: Line, tx: Tx, notice: Notice, conflicts: Sequence[Conflict]) ->
             c,
             severity=line.alerts.strategic(
                 c.notice_a in protected or c.notice_b in protected,
-                (c.window.start - now).total_seconds(),
+                (quarter_floor(c.window.start) - now).total_seconds(),
             ),
         )
         for c in conflicts

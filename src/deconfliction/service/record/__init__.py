@@ -16,6 +16,7 @@ from deconfliction.service.record.record import (
     row_entry,
 )
 from deconfliction.service.record.verify import Problem, Verification, verify_store
+from deconfliction.service.record.witness import add_cosignature, cosignature_json, cosignatures
 
 __all__ = [
     "CHUNK",
@@ -24,9 +25,12 @@ __all__ = [
     "Problem",
     "Recorder",
     "Verification",
+    "add_cosignature",
     "advance",
     "b64",
     "consistency",
+    "cosignature_json",
+    "cosignatures",
     "entries_for",
     "evidence_bundle",
     "inclusion",

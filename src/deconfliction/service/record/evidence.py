@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from deconfliction.domain import Event, EventKind, Member, Role
+from deconfliction.domain import Event, EventKind, Member
 from deconfliction.errors import NotFound
 from deconfliction.record.evidence import FORMAT
 from deconfliction.record.tree import assemble, inclusion_plan, plan_ids
@@ -88,11 +88,11 @@ def evidence_bundle(
     line: Line, actor: Member, notice_id: str, party: str | None = None
 ) -> dict[str, Any]:
     """The evidence about a notice the actor's party may see (a party's own entries in clear;
-    the host's, all), optionally narrowed to what concerns ``party``."""
+    the host's admins, all), optionally narrowed to what concerns ``party``."""
     advance(line)
     with line.store.read() as tx:
         notice = tx.get_notice(notice_id)
-        host = actor.role is Role.ADMIN
+        host = actor.is_host_admin
         if notice is None or not (host or notice.visible_to(actor.party)):
             raise NotFound(f"no notice {notice_id!r}", "/notice")
         checkpoint = tx.latest_checkpoint()

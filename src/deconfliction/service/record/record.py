@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deconfliction.bus import Periodic
-from deconfliction.domain import Member, Role
+from deconfliction.domain import Member
 from deconfliction.domain.limits import MAX_ENTRIES
 from deconfliction.errors import InvalidInput, NotFound, StateConflict
 from deconfliction.record import Checkpoint, sign_checkpoint
@@ -212,8 +212,8 @@ def consistency(line: Line, old: int, new: int | None = None) -> dict[str, Any]:
 
 def entries_for(line: Line, actor: Member, start: int, end: int) -> list[dict[str, Any]]:
     """Entries ``start`` to ``end`` (sequence numbers, inclusive) of the record, each in clear
-    when the actor's party may read the event in full, or else as its leaf hash only, so that
-    every party can still rebuild the tree."""
+    when the actor's party may read the event in full (the host's admins: every one), or else
+    as its leaf hash only, so that every party can still rebuild the tree."""
     if start < 1:
         raise InvalidInput("entries start at 1", "/start")
     if end < start:
@@ -225,7 +225,7 @@ def entries_for(line: Line, actor: Member, start: int, end: int) -> list[dict[st
         end = min(end, tx.record_size())
         leaves = dict(tx.leaf_hashes(start - 1, end))
         for row in tx.event_rows(start - 1, max(0, end - start + 1)):
-            seen = actor.role is Role.ADMIN or clear_to(tx, event_from_row(row), actor.party)
+            seen = actor.is_host_admin or clear_to(tx, event_from_row(row), actor.party)
             if seen:
                 out.append({"seq": row.seq, "entry": row_entry(row).decode()})
             else:

@@ -26,6 +26,7 @@ from deconfliction.domain import (
     Audience,
     ConflictKind,
     ConflictStatus,
+    Event,
     EventKind,
     Member,
     Notice,
@@ -36,6 +37,7 @@ from deconfliction.domain import (
 )
 from deconfliction.errors import PermissionDenied
 from deconfliction.service.line import Line
+from deconfliction.service.probing import watch
 from deconfliction.service.told import track_conflict_events
 from deconfliction.service.tracks.findings import Finding, NoticeSide, find_all, notice_breaches
 from deconfliction.store.base import Tx
@@ -222,9 +224,23 @@ def _reconcile(
             *track_conflict_events(EventKind.CONFLICT_OPENED, opened, now),
             *track_conflict_events(EventKind.CONFLICT_UPDATED, changed, now, acks),
             *track_conflict_events(EventKind.CONFLICT_CLOSED, closed, now, acks),
+            *_watched(tx, line, opened, now),
         ]
     )
     return opened, updated, closed, events[-1].seq if events else 0
+
+
+def _watched(tx: Tx, line: Line, opened: Sequence[TrackConflict], now: datetime) -> list[Event]:
+    """``probing.suspected`` for hidden volumes that tracks keep being aimed at: an intrusion
+    answers where a volume is (``t_in`` is exact, to keep people alive), so a party's intrusions
+    into a notice it may not see count with its conflicts with that notice."""
+    hidden: dict[str, list[tuple[str, str]]] = {}
+    for c in opened:
+        if c.kind is not ConflictKind.INTRUSION or c.notice_b is None or c.party_b is None:
+            continue
+        if c.party_b != c.party_a and not c.visible_b.includes(c.party_a):
+            hidden.setdefault(c.party_a, []).append((c.notice_b, c.party_b))
+    return [e for party, ns in sorted(hidden.items()) for e in watch(tx, line, party, ns, now)]
 
 
 # -- the background loop ----------------------------------------------------------------------
