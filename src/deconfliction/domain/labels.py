@@ -32,6 +32,8 @@ import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from deconfliction.record.keys import Signer
+
 __all__ = [
     "Labels",
     "Naming",
@@ -79,6 +81,12 @@ class Labels:
     """The line's labels, made with ``key`` (32 secret bytes; never shown, never logged)."""
 
     key: bytes = field(repr=False)
+
+    @classmethod
+    def of(cls, signer: Signer) -> Labels:
+        """The labels of the line whose record ``signer`` signs: the same for the record's
+        whole life, on every node (and in every audit) that holds its key file."""
+        return cls(signer.derive(b"deconfliction member labels/1"))
 
     def label(self, scope: str, party: str, member: str) -> str:
         """The label of member ``member`` of ``party`` in ``scope``."""

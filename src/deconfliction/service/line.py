@@ -79,7 +79,7 @@ class Line:
     def labels(self) -> Labels:
         """How members are named to other parties (``domain.labels``), keyed by the record's
         key: the same labels for the record's whole life, on every node that signs it."""
-        return Labels(self.signer.derive(b"deconfliction member labels/1"))
+        return Labels.of(self.signer)
 
     @property
     def origin(self) -> str:
