@@ -215,6 +215,28 @@ def test_a_swapped_member_key_is_named(busy: Busy) -> None:
     assert table == "member" and what.startswith("has a registered key, but no key.registered")
 
 
+def test_a_key_put_back_after_its_replacement_is_named_by_the_host(busy: Busy) -> None:
+    api = busy.api
+    with busy.store.read() as tx:
+        first = tx._conn.exec_driver_sql(
+            "SELECT public_key FROM member WHERE public_key IS NOT NULL"
+        ).scalar_one()
+    second = base64.b64encode(Signer.generate("red-ops-2").verifier().public_key).decode()
+    r = api.client.put(
+        "/v1/members/me/key", json={"public_key": second}, headers=api.headers("red")
+    )
+    _ok(r)
+    advance(api.line)
+    assert check(busy).ok and check(busy, host=False).ok  # a replaced key is no finding
+    sql(busy.store, "UPDATE member SET public_key = ? WHERE public_key = ?", first, second)
+    seq = seq_of(busy, "key.registered", second)
+    ((table, _, what),) = named(check(busy))
+    assert (table, what) == (
+        "member",
+        f"public_key differs from the event log (seq {seq}), which registered a later key",
+    )
+
+
 def test_a_message_given_to_another_member_is_named_by_the_host(busy: Busy) -> None:
     """The log names the writer by label; the host re-derives it from the row's member id."""
     with busy.store.read() as tx:

@@ -475,67 +475,66 @@ def _keys(c: _Check) -> None:
     """Members' registered public keys, which signatures are checked with.
 
     A ``key.registered`` event's subject is the key, and it names its member by a label of that
-    key alone (an older log: by id). With the labels, each registration is the member's whose
-    label it carries, and a member's key must be its latest; without, a member's key must be
-    one its party registered, at the time the row says.
+    key alone (an older log: by id). Each member's key is held to the registration of that key;
+    with the labels, that registration must name the member, and every other registration (a
+    key replaced since) must be of a member whose key is a later one. Without the labels, a
+    member's key is held to a registration of that key by its party, at that time.
     """
     regs = c.bodies(iter(c.fold.keys.values()))
-    owner = _key_owners(c, regs)
-    latest: dict[str, int] = {}
-    for at in sorted(regs):
-        if (member := owner.get(at)) is not None:
-            latest[member] = at
-    seen: set[int] = set()
+    claimed: dict[int, str] = {}  # registration -> the member whose current key it is
+    current: dict[str, int] = {}  # member -> the registration of its current key
+    keyless: set[str] = set()
+    unmatched: dict[str, str] = {}  # member -> its key, which no registration tells of
+    members: dict[str, list[str]] = {}
     for rows in _pages(c.tx, "member"):
         for r in rows:
-            if c.labels is not None or r.id in c.fold.keys:
-                seq = latest.get(r.id)
-            else:  # the auditor's: the registration of the key the row holds, if any
-                seq = c.fold.keys.get(r.public_key or "")
-            if seq is not None:
-                seen.add(seq)
-            else:
-                if r.public_key is not None:
-                    c.report("member", r.id, 0, "has a registered key, but no key.registered "
-                             "event of the log tells of it")  # fmt: skip
-                continue
+            members.setdefault(r.party, []).append(r.id)
             if r.public_key is None:
-                c.report("member", r.id, seq, f"has no registered key, but the event log (seq "
-                         f"{seq}) registered one")  # fmt: skip
+                keyless.add(r.id)
                 continue
-            told = regs.get(seq, {}).get("key")
-            # named as in the registration it is held to: a swapped key is then the one field
-            registered = told.get("public_key") if isinstance(told, dict) else r.public_key
+            seq = c.fold.keys.get(r.public_key) or c.fold.keys.get(r.id)  # an older log: by id
+            if seq is None:
+                unmatched[r.id] = r.public_key
+                continue
+            claimed[seq], current[r.id] = r.id, seq
             try:
                 key = MemberKey(r.id, r.party, base64.b64decode(r.public_key),
                                 codec.dt_from_us(r.key_registered_us))  # fmt: skip
-                rendered = key_json(key, c.naming(key_scope(str(registered))))
+                rendered = key_json(key, c.naming(key_scope(r.public_key)))
             except Exception as exc:
                 c.unreadable("member", r.id, seq, exc)
                 continue
-            c.differs("member", r.id, seq, rendered, told)
-    for member, seq in latest.items():
-        if seq not in seen:
-            c.gone("member", member, seq)
-
-
-def _key_owners(c: _Check, regs: dict[int, dict[str, Any]]) -> dict[int, str]:
-    """Whose each registration is: the member whose label (or, in an older log, id) it names;
-    none is known without the labels but by id."""
-    owners: dict[int, str] = {}
-    members: dict[str, list[str]] = {}
-    if c.labels is not None:
-        for m in c.tx.list_members():
-            members.setdefault(m.party, []).append(m.id)
-    for seq, body in regs.items():
-        told = body.get("key")
+            c.differs("member", r.id, seq, rendered, regs.get(seq, {}).get("key"))
+    for seq in sorted(set(regs) - set(claimed)):  # keys replaced since, or rows tampered with
+        told = regs[seq].get("key")
         if not isinstance(told, dict):
+            c.report("member", str(seq), seq, f"event {seq} registers no key")
             continue
-        party, named, public = (str(told.get(k)) for k in ("party", "member", "public_key"))
-        if c.labels is not None and is_label(named):
-            known = c.labels.known(key_scope(public), party, members.get(party, ()))
-            if named in known:
-                owners[seq] = known[named]
-        elif not is_label(named):
-            owners[seq] = named
-    return owners
+        owner = _key_owner(c, told, members)
+        if owner is None:
+            if c.labels is not None or not is_label(str(told.get("member"))):
+                c.gone("member", f"{told.get('party')}/{told.get('member')}", seq)
+        elif owner in unmatched:
+            c.report("member", owner, seq, f"public_key differs from the event log (seq {seq})")
+            del unmatched[owner]
+        elif owner in keyless:
+            c.report("member", owner, seq, f"has no registered key, but the event log (seq "
+                     f"{seq}) registered one")  # fmt: skip
+        elif current.get(owner, 0) < seq:
+            c.report("member", owner, seq, f"public_key differs from the event log (seq {seq}), "
+                     "which registered a later key")  # fmt: skip
+    for member in unmatched:
+        c.report("member", member, 0, "has a registered key, but no key.registered event of "
+                 "the log tells of it")  # fmt: skip
+
+
+def _key_owner(c: _Check, told: dict[str, Any], members: dict[str, list[str]]) -> str | None:
+    """The member a registration names: by id in an older log; by its label, which only the
+    labels can read (a pass over its party's members: rare, for replaced keys only)."""
+    named, party = str(told.get("member")), str(told.get("party"))
+    if not is_label(named):
+        return named if named in members.get(party, ()) else None
+    if c.labels is None:
+        return None
+    known = c.labels.known(key_scope(str(told.get("public_key"))), party, members.get(party, ()))
+    return known.get(named)
