@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, TypeAdapter
 
 from deconfliction import service
-from deconfliction.api import conversation, examples, keys, members, receipts, schemas
+from deconfliction.api import conversation, examples, keys, members, receipts, record, schemas
 from deconfliction.api.app import create_app
 from deconfliction.domain import Role
 from deconfliction.service import Line
@@ -24,7 +24,7 @@ MORNING = datetime(2027, 1, 12, 6, 10, tzinfo=UTC)
 
 _MODELS: dict[str, type[BaseModel]] = {
     name: value
-    for module in (schemas, conversation, keys, members, receipts)
+    for module in (schemas, conversation, keys, members, receipts, record)
     for name, value in vars(module).items()
     if isinstance(value, type) and issubclass(value, BaseModel)
 }
