@@ -11,7 +11,8 @@
     ├── StateConflict           the resource's state forbids the change (HTTP 409)
     ├── VersionMismatch         If-Match names a stale version (HTTP 412)
     ├── PreconditionRequired    a write that needs If-Match came without it (HTTP 428)
-    └── PayloadTooLarge         a body beyond the line's limit (HTTP 413)
+    ├── PayloadTooLarge         a body beyond the line's limit (HTTP 413)
+    └── RateLimited             a member, party or address past its rate (HTTP 429)
 
 Each error carries a JSON pointer to the offending field (``""`` for the whole request) and a
 reason written for a coordinator, not a programmer.
@@ -30,6 +31,7 @@ __all__ = [
     "PayloadTooLarge",
     "PermissionDenied",
     "PreconditionRequired",
+    "RateLimited",
     "StateConflict",
     "VersionMismatch",
 ]
@@ -95,3 +97,14 @@ class PreconditionRequired(DeconflictionError):
 
 class PayloadTooLarge(DeconflictionError):
     code = "payload_too_large"
+
+
+class RateLimited(DeconflictionError):
+    """Too many requests (or bytes) for one member, party or client address; ``retry_after_s``
+    says when the budget has room again."""
+
+    code = "rate_limited"
+
+    def __init__(self, reason: str, pointer: str = "", *, retry_after_s: float = 1.0) -> None:
+        super().__init__(reason, pointer)
+        self.retry_after_s = retry_after_s

@@ -9,6 +9,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from deconfliction import service
+from deconfliction.api.rates import admit
 from deconfliction.domain import Member
 from deconfliction.service import Line
 
@@ -22,7 +23,7 @@ def _member(
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Member:
     line: Line = request.app.state.line
-    return service.authenticate(line, creds.credentials if creds else None)
+    return admit(request, lambda: service.authenticate(line, creds.credentials if creds else None))
 
 
 Caller = Annotated[Member, Depends(_member)]
@@ -38,8 +39,8 @@ def _streamer(
 ) -> Member:
     line: Line = request.app.state.line
     if creds is None and ticket is not None:
-        return service.authenticate_ticket(line, ticket)
-    return service.authenticate(line, creds.credentials if creds else None)
+        return admit(request, lambda: service.authenticate_ticket(line, ticket))
+    return admit(request, lambda: service.authenticate(line, creds.credentials if creds else None))
 
 
 StreamCaller = Annotated[Member, Depends(_streamer)]

@@ -6,6 +6,7 @@ pointer to the field at fault, and (for validation) every problem found.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +33,7 @@ STATUS: dict[type[e.DeconflictionError], int] = {
     e.VersionMismatch: 412,
     e.PreconditionRequired: 428,
     e.PayloadTooLarge: 413,
+    e.RateLimited: 429,
 }
 
 
@@ -77,7 +79,10 @@ def _message(err: dict[str, Any]) -> str:
 async def _on_line_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, e.DeconflictionError)
     status = next((STATUS[c] for c in type(exc).__mro__ if c in STATUS), 400)
-    return error_response(status, exc.code, exc.reason, exc.pointer)
+    headers = None
+    if isinstance(exc, e.RateLimited):
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after_s)))}
+    return error_response(status, exc.code, exc.reason, exc.pointer, headers=headers)
 
 
 async def _on_validation(_: Request, exc: Exception) -> Response:
