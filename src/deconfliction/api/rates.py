@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from functools import cached_property
 
 import orjson
 from limits import RateLimitItem, parse
@@ -58,13 +59,22 @@ class Rates:
         self.party = rate(limits.party, "party")
         self.anonymous = rate(limits.anonymous, "anonymous")
         self.upload = rate(limits.upload, "upload")
-        storage = MemoryStorage()
-        self._requests = MovingWindowRateLimiter(storage)
-        self._bytes = SlidingWindowCounterRateLimiter(storage)
 
     @property
     def any(self) -> bool:
         return any(r is not None for r in (self.member, self.party, self.anonymous, self.upload))
+
+    @cached_property
+    def _storage(self) -> MemoryStorage:
+        return MemoryStorage()  # made on first use: an app with no rates keeps no counters
+
+    @cached_property
+    def _requests(self) -> MovingWindowRateLimiter:
+        return MovingWindowRateLimiter(self._storage)
+
+    @cached_property
+    def _bytes(self) -> SlidingWindowCounterRateLimiter:
+        return SlidingWindowCounterRateLimiter(self._storage)
 
     def _retry_after(self, limiter: MovingWindowRateLimiter | SlidingWindowCounterRateLimiter,
                      item: RateLimitItem, *keys: str) -> float:  # fmt: skip

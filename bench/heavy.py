@@ -1,7 +1,7 @@
 """Heavy work and everyone else: does a cheap GET still answer while big geometries are worked?
 
-    .venv/bin/python bench/limits.py                      # 4 bodies of ~7.5 MB, capped and not
-    .venv/bin/python bench/limits.py --heavy 2 --volumes 10    # a quicker look
+    .venv/bin/python bench/heavy.py                      # 4 bodies of ~7.5 MB, capped and not
+    .venv/bin/python bench/heavy.py --heavy 2 --volumes 10    # a quicker look
 
 For each setting of ``serve --heavy-at-once`` (default: 0, no cap, as before; then 1, the
 default), a fresh SQLite line and ``python -m deconfliction serve`` in a subprocess with the
