@@ -216,7 +216,7 @@ def test_only_a_threads_parties_see_it(talk: tuple[Api, Clock]) -> None:
 
 def test_requests_may_reference_notices_and_conflicts(talk: tuple[Api, Clock]) -> None:
     api, _ = talk
-    mine = api.post("blue", notice(square(40.0, 35.0), audience=["red"])).json()
+    mine = api.post("blue", notice(square(40.0, 35.0), audience=["red", "aid"])).json()
     theirs = api.post("red", notice(square(40.05, 35.05), audience="all")).json()
     [conflict] = theirs["conflicts"]
     private = api.post("aid", notice(square(50.0, 10.0), audience=[])).json()["notice"]

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction import service
 from deconfliction.domain import Role
+from deconfliction.domain.labels import is_label
 from deconfliction.record import Signer, statement
 from deconfliction.record.statement import Signed
 from tests.api.conftest import Api, Clock, make_api, notice, square
@@ -111,8 +112,12 @@ def test_a_member_registers_its_key_and_every_party_is_told(clocked: tuple[Api, 
     assert api.get("blue", "/v1/members/me/key").status_code == 404  # one's own key only
     for who in ("blue", "red", "aid", "blue-observer", "admin"):
         [told] = events(api, who, "key.registered")
-        assert told["key"] == mine and told["party"] == "red"
-        assert told["subject"] == mine["member"]
+        assert told["party"] == "red" and told["subject"] == mine["public_key"]
+        if who == "red":
+            assert told["key"] == mine  # its own member, by id
+        else:  # the key and its party; the member by a label of this key alone
+            assert told["key"] == {**mine, "member": told["key"]["member"]}
+            assert is_label(told["key"]["member"]) and told["key"]["member"].startswith("red#")
     # the same key again changes nothing; a C2SP verifier key is read too
     clock.advance(60)
     before = last_seq(api)
@@ -178,14 +183,21 @@ def test_a_signed_acknowledgement_is_checked_recorded_and_told(clocked: tuple[Ap
     clock.advance(60)
     r = ack(api, "red", site, version=1, signature=signature)
     assert r.status_code == 200, r.text
-    signed = {"member": member, "statement": said.decode(), "signature": signature}
+    signed = {
+        "member": member,
+        "statement": said.decode(),
+        "signature": signature,
+        "key": public(key),
+    }
     assert r.json()["signed"] == signed
     assert r.json()["acknowledged_at"] == "2026-11-25T12:01:00Z"
-    # the notice's party sees it in the receipts, and was told of it
+    # the notice's party sees it in the receipts, and was told of it; the signer by its label
     [red] = [x for x in receipts(api, "aid", site) if x["party"] == "red"]
-    assert red["signed"] == signed
+    label = red["signed"]["member"]
+    assert is_label(label) and label.startswith("red#")
+    assert red["signed"] == {**signed, "member": label}
     [told] = events(api, "aid", "receipt.recorded")
-    assert told["receipts"][0]["signed"] == signed
+    assert told["receipts"][0]["signed"] == red["signed"]
     # anyone holding the key can check it, without the line
     record = Signed.from_json(told["receipts"][0]["signed"])
     assert record.verifies(key.public_key().public_bytes_raw())
@@ -325,10 +337,12 @@ def test_signatures_by_a_replaced_key_fail(clocked: tuple[Api, Clock]) -> None:
     r = ack_message(api, "red", thread, request, signature=sign(new, said))
     assert r.status_code == 200, r.text
     assert r.json()["signed"]["statement"] == said.decode()
+    assert r.json()["signed"]["key"] == public(new)
     [mine] = api.get("blue", f"/v1/threads/{thread}/messages/{request}/receipts").json()["receipts"]
-    assert mine["signed"] == r.json()["signed"]
+    assert mine["signed"] == {**r.json()["signed"], "member": mine["signed"]["member"]}
+    assert mine["signed"]["member"].startswith("red#")  # blue sees red's signer by label
     [told] = events(api, "blue", "receipt.recorded")
-    assert told["receipts"][0]["signed"] == r.json()["signed"]
+    assert told["receipts"][0]["signed"] == mine["signed"]
     # both keys are on the record, in order
     keys = [e["key"]["public_key"] for e in events(api, "aid", "key.registered")]
     assert keys == [public(old), public(new)]
@@ -358,12 +372,26 @@ def test_a_signed_reply_is_checked_over_the_body_as_sent(clocked: tuple[Api, Clo
     )
     assert r.status_code == 201, r.text
     signed = r.json()["signed"]
-    assert signed == {"member": member, "statement": said.decode(), "signature": signature}
+    assert signed == {
+        "member": member,
+        "statement": said.decode(),
+        "signature": signature,
+        "key": public(key),
+    }
     assert Signed.from_json(signed).verifies(key.public_key().public_bytes_raw())
+    assert [
+        m["signed"] for m in api.get("red", f"/v1/threads/{thread}").json()["messages"][1:]
+    ] == [signed]
+    # blue reads the same signature, its signer by the label red's sender has on this thread
     messages = api.get("blue", f"/v1/threads/{thread}").json()["messages"]
-    assert messages[0].get("signed") is None and messages[1]["signed"] == signed
+    label = messages[1]["member"]
+    assert label.startswith("red#") and label != member
+    assert messages[0].get("signed") is None and messages[1]["signed"] == {
+        **signed,
+        "member": label,
+    }
     sent = events(api, "blue", "message.sent")
-    assert [e["message"].get("signed") for e in sent] == [None, signed]
+    assert [e["message"].get("signed") for e in sent] == [None, messages[1]["signed"]]
 
 
 def test_a_signed_message_that_does_not_match_is_refused(clocked: tuple[Api, Clock]) -> None:

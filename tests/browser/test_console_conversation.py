@@ -17,6 +17,7 @@ from deconfliction import service
 from deconfliction.api.convert import volume_from
 from deconfliction.api.schemas import VolumeIn
 from deconfliction.domain import MessageDraft, MessageKind, ReplyKind, RequestKind
+from deconfliction.domain.labels import thread_scope
 from tests.api.conftest import NOW, square
 from tests.browser.conftest import Page, Served
 
@@ -118,6 +119,14 @@ def test_a_request_sent_from_one_page_alerts_the_other_at_once_and_is_accepted_t
     view = service.get_thread(served.line, coalition, thread.id)
     request = next(m for m in view.messages if m.kind is MessageKind.REQUEST)
     assert request.answer is ReplyKind.ACCEPT
+    # who wrote it: the asker reads "by you"; the other party the writer's label on this
+    # thread, never its member id
+    label = served.line.labels.label(thread_scope(thread.id), "coalition", coalition.id)
+    theirs = other.locator("#threads .message.kind-request .message-head").inner_text()
+    assert f"by {label}" in theirs, theirs
+    assert coalition.id not in other.content()
+    mine = asker.locator("#threads .message.kind-request .message-head")
+    mine.filter(has_text="by you").wait_for(timeout=TIMEOUT_MS)
     assert request.text == "Hold the column at the bridge until 13:00Z."
     assert page.elsewhere() == [], page.elsewhere()
 

@@ -183,6 +183,10 @@ CASES = [
             "party": "red", "member": "01a2495b-0004-7000-8000-0000000c0ffe"}),
         "red registered a signing key for member 0c0ffe",
     ),
+    (   # another party's: the label of that key alone names no one, so it is not shown
+        event(EventKind.KEY_REGISTERED, key={"party": "red", "member": "red#0w2mzz"}),
+        "red registered a signing key",
+    ),
     (   # to the probed notice's party: which notice
         event(EventKind.PROBING_SUSPECTED, probing={
             "party": "red", "notice": NOTICE, "owner": "blue", "opens": 4,

@@ -99,6 +99,7 @@ def test_the_seed_exchange_from_a_terminal(
     assert ok("thread", thread).stdout == page  # `thread ID` is short for `thread show ID`
     assert '"Palmyra road" between blue, red' in page
     assert "blue: request vacate to red" in page and "Pull your aircraft" in page
+    assert re.search(r" · by blue#[0-9a-z]{6}", page), page  # blue's writer, by its label
     assert "accepted · commitment in force · area Polygon of 4 vertices within" in page
     assert "40.0000°E–40.1000°E 35.0000°N–35.1000°N" in page  # where, not only what shape
     assert request[-6:] in page and request not in page  # ids shown short

@@ -96,3 +96,41 @@ def test_another_lines_key_or_a_changed_entry_proves_nothing() -> None:
     assert check_bundle({"format": "x"}, line.verifier()).problems == [
         f"this is not an evidence bundle ({FORMAT})"
     ]
+
+
+def keyed_story(key: Ed25519PrivateKey, party: str) -> list[bytes]:
+    """The record as the line writes it now: a signature names its key, members are labels (a
+    registration's of that key alone, the receipt's of the notice's receipts)."""
+    public = b64(key.public_key().public_bytes_raw())
+    said = statement.ack_notice(ORIGIN, NOTICE, 1)
+    signed = {"member": "red#k3f9qa", "statement": said.decode(), "signature": b64(key.sign(said)),
+              "key": public}  # fmt: skip
+    registered = {"party": party, "member": f"{party}#0w2mzz", "public_key": public,
+                  "registered_at": "2026-11-25T14:01:00Z"}  # fmt: skip
+    notice = {"id": NOTICE, "party": "blue", "title": "Hospital", "version": 1,
+              "protected": True, "audience": ["red"]}  # fmt: skip
+    receipt = {"notice": NOTICE, "version": 1, "party": "red", "signed": signed,
+               "delivered_at": None, "acknowledged_at": "2026-11-25T14:03:00Z"}  # fmt: skip
+    return [
+        record(1, "key.registered", {"key": registered}),
+        record(2, "notice.created", {"notice": notice}),
+        record(3, "receipt.recorded", {"receipts": [receipt]}),
+    ]
+
+
+def test_a_signature_is_found_by_its_key_and_must_be_its_partys() -> None:
+    line, member = Signer.generate(ORIGIN), Ed25519PrivateKey.generate()
+    found = check_bundle(bundle(line, keyed_story(member, "red")), line.verifier())
+    assert found.ok, found.problems
+    assert found.proven[0].startswith(
+        "A member of party red (red#0w2mzz) registered the public key"
+    )
+    assert found.proven[2].endswith(
+        "signed by member red#k3f9qa with the key it registered in entry 1; the signature verifies."
+    )
+    # a key blue registered cannot stand for a signature by a member of red
+    borrowed = check_bundle(bundle(line, keyed_story(member, "blue")), line.verifier())
+    assert borrowed.problems == [
+        f"entry 3 is signed by member red#k3f9qa, but no registration of key "
+        f"{b64(member.public_key().public_bytes_raw())} by party red is in the bundle before it"
+    ]

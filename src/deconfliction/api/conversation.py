@@ -23,6 +23,7 @@ from deconfliction.api.convert import volume_from
 from deconfliction.api.paging import Cursor, Limit, list_responses, page_response
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import (
+    MEMBER,
     NEXT,
     Signature,
     SignedOut,
@@ -34,6 +35,7 @@ from deconfliction.api.schemas import (
     plain_lines,
 )
 from deconfliction.domain import (
+    Member,
     Message,
     MessageDraft,
     MessageKind,
@@ -41,6 +43,7 @@ from deconfliction.domain import (
     RequestKind,
     RequestState,
 )
+from deconfliction.domain.labels import Naming, thread_scope
 from deconfliction.domain.limits import (
     MAX_REFERENCES,
     MAX_SUBJECT,
@@ -123,7 +126,7 @@ class ThreadOut(BaseModel):
     subject: str
     parties: list[str]
     party: str = Field(description="the party that opened it")
-    member: str = Field(description="the member that opened it")
+    member: str = Field(description=MEMBER)
     created_at: AwareDatetime
     updated_at: AwareDatetime = Field(description="its newest activity")
 
@@ -138,7 +141,7 @@ class MessageOut(BaseModel):
     thread: str
     kind: MessageKind
     party: str = Field(description="who sent it")
-    member: str
+    member: str = Field(description=MEMBER)
     created_at: AwareDatetime
     text: str
     request: RequestKind | None = None
@@ -218,13 +221,18 @@ def install(app: FastAPI) -> None:
     """Add the thread routes to ``app``."""
     line: Line = app.state.line
 
+    def names(caller: Member, thread_id: str) -> Naming:
+        """How the caller is shown the members of a thread: its own party's by id."""
+        return line.labels.naming(thread_scope(thread_id), caller.party)
+
     @app.post("/v1/threads", status_code=201, response_model=ThreadOut, tags=["threads"])
     def open_thread(
         body: Annotated[ThreadIn, Body(openapi_examples=examples.THREAD)], caller: Caller
     ) -> Response:
         """Open a thread between your party and others (coordinators)."""
         thread = service.open_thread(line, caller, body.parties, body.subject)
-        return json_response(thread_json(thread), 201, {"Location": f"/v1/threads/{thread.id}"})
+        shown = thread_json(thread, names(caller, thread.id))
+        return json_response(shown, 201, {"Location": f"/v1/threads/{thread.id}"})
 
     @app.get("/v1/threads", response_model=ThreadList, tags=["threads"], responses=list_responses())
     def threads(
@@ -236,7 +244,7 @@ def install(app: FastAPI) -> None:
         thread once, as it was when its page was read.
         """
         found = service.list_threads(line, caller, limit, read_cursor(cursor, "threads"))
-        items = [thread_json(t) for t in found.items]
+        items = [thread_json(t, names(caller, t.id)) for t in found.items]
         return page_response(request, "threads", items, found.after)
 
     @app.get(
@@ -251,13 +259,14 @@ def install(app: FastAPI) -> None:
         """A thread of your party and the first page of its messages, oldest first (404 for
         others' threads); `next` and `Link` lead on to `/v1/threads/{id}/messages`."""
         view = service.get_thread(line, caller, thread_id, limit)
-        items = [message_json(m, view.at) for m in view.messages]
+        name = names(caller, view.thread.id)
+        items = [message_json(m, view.at, name) for m in view.messages]
         return page_response(
             request,
             "messages",
             items,
             view.after,
-            body={"thread": thread_json(view.thread)},
+            body={"thread": thread_json(view.thread, name)},
             link_path=f"/v1/threads/{thread_id}/messages",
         )
 
@@ -278,7 +287,8 @@ def install(app: FastAPI) -> None:
         `Link`; 404 for others' threads)."""
         after = read_cursor(cursor, "messages")
         view = service.get_thread(line, caller, thread_id, limit, after)
-        items = [message_json(m, view.at) for m in view.messages]
+        name = names(caller, view.thread.id)
+        items = [message_json(m, view.at, name) for m in view.messages]
         return page_response(request, "messages", items, view.after)
 
     @app.post(
@@ -310,4 +320,5 @@ def install(app: FastAPI) -> None:
             )
 
         message = await run_in_threadpool(post)
-        return json_response(message_json(message, message.created_at), 201)
+        shown = message_json(message, message.created_at, names(caller, message.thread))
+        return json_response(shown, 201)

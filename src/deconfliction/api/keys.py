@@ -16,8 +16,11 @@ from deconfliction import service
 from deconfliction.api import examples
 from deconfliction.api.auth import Caller
 from deconfliction.api.respond import json_response
+from deconfliction.domain import Member
+from deconfliction.domain.labels import key_scope
+from deconfliction.domain.party import MemberKey
 from deconfliction.service import Line
-from deconfliction.wire import key_json
+from deconfliction.wire import key_json, key_text
 
 __all__ = ["KeyIn", "KeyOut", "install"]
 
@@ -34,7 +37,10 @@ class KeyIn(BaseModel):
 
 class KeyOut(BaseModel):
     party: str
-    member: str
+    member: str = Field(
+        description="your member id; in a `key.registered` event of another party's member, a "
+        "label that names no one (each key has its own)"
+    )
     public_key: str = Field(description="standard base64 of the 32-byte Ed25519 public key")
     registered_at: AwareDatetime
 
@@ -43,6 +49,11 @@ def install(app: FastAPI) -> None:
     """Add the member key routes to ``app``."""
     line: Line = app.state.line
 
+    def shown(key: MemberKey, caller: Member) -> Response:
+        """The caller's own key: its member by id."""
+        name = line.labels.naming(key_scope(key_text(key)), caller.party)
+        return json_response(key_json(key, name))
+
     @app.put("/v1/members/me/key", response_model=KeyOut, tags=["members"])
     async def put_key(
         body: Annotated[KeyIn, Body(openapi_examples=examples.KEY)], caller: Caller
@@ -50,10 +61,10 @@ def install(app: FastAPI) -> None:
         """Register (or replace) the public key your signed acknowledgements and messages are
         checked with. A `key.registered` event tells every party."""
         key = await run_in_threadpool(service.register_key, line, caller, body.public_key)
-        return json_response(key_json(key))
+        return shown(key, caller)
 
     @app.get("/v1/members/me/key", response_model=KeyOut, tags=["members"])
     async def get_key(caller: Caller) -> Response:
         """Your registered public key (404 if you have none)."""
         key = await run_in_threadpool(service.member_key, line, caller)
-        return json_response(key_json(key))
+        return shown(key, caller)

@@ -14,6 +14,7 @@ from deconfliction.api import examples
 from deconfliction.api.auth import Caller
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import AckIn, ReceiptList, ReceiptOut, Signature, SignedOut
+from deconfliction.domain.labels import notice_scope, thread_scope
 from deconfliction.service import (
     Line,
     acknowledge,
@@ -69,17 +70,19 @@ def install(app: FastAPI) -> None:
         version = None if body is None else body.version
         signature = None if body is None else body.signature
         receipt = await run_in_threadpool(acknowledge, line, caller, notice_id, version, signature)
-        return json_response(receipt_json(receipt))
+        name = line.labels.naming(notice_scope(receipt.notice), caller.party)
+        return json_response(receipt_json(receipt, name))
 
     @app.get("/v1/notices/{notice_id}/receipts", response_model=ReceiptList, tags=["receipts"])
     async def receipts(notice_id: NoticeId, caller: Caller) -> Response:
         """Your notice: every party's receipts and the acknowledgements still missing. Another
         party's notice: your own party's receipts, and the deadlines you are asked to meet."""
         view = await run_in_threadpool(receipts_of, line, caller, notice_id)
+        name = line.labels.naming(notice_scope(view.notice), caller.party)
         return json_response(
             {
                 "notice": view.notice,
-                "receipts": [receipt_json(r) for r in view.receipts],
+                "receipts": [receipt_json(r, name) for r in view.receipts],
                 "due": [ack_due_json(d, missing) for d, missing in view.due],
             }
         )
@@ -104,7 +107,8 @@ def install(app: FastAPI) -> None:
         receipt = await run_in_threadpool(
             acknowledge_message, line, caller, thread_id, message_id, signature
         )
-        return json_response(message_receipt_json(receipt))
+        name = line.labels.naming(thread_scope(receipt.thread), caller.party)
+        return json_response(message_receipt_json(receipt, name))
 
     @app.get(
         "/v1/threads/{thread_id}/messages/{message_id}/receipts",
@@ -116,6 +120,7 @@ def install(app: FastAPI) -> None:
     ) -> Response:
         """Your party's message: every party's receipts. Another party's: your own party's."""
         found = await run_in_threadpool(message_receipts_of, line, caller, thread_id, message_id)
+        name = line.labels.naming(thread_scope(thread_id), caller.party)
         return json_response(
-            {"message": message_id, "receipts": [message_receipt_json(r) for r in found]}
+            {"message": message_id, "receipts": [message_receipt_json(r, name) for r in found]}
         )

@@ -35,6 +35,7 @@ __all__ = [
     "ScanOut",
     "Signature",
     "SignedOut",
+    "MEMBER",
     "TimeIn",
     "TrackIn",
     "TrackList",
@@ -356,12 +357,24 @@ Signature = Annotated[
 ]
 
 
+MEMBER = (
+    "the member: its id when it is of your party; otherwise a label `<party>#<code>` that "
+    "tells that party's members apart on this thread (or this notice's receipts) and names "
+    "no one elsewhere"
+)
+
+
 class SignedOut(BaseModel):
     """A signature the line verified against the member's registered key."""
 
-    member: str = Field(description="the member who signed")
+    member: str = Field(description="the member who signed: " + MEMBER.removeprefix("the member: "))
     statement: str = Field(description="the exact text signed: RFC 8785 canonical JSON")
     signature: str = Field(description="standard base64 of the 64-byte Ed25519 signature")
+    key: str | None = Field(
+        None,
+        description="the public key it verifies with (standard base64 of 32 bytes), as its "
+        "`key.registered` event tells every party",
+    )
 
 
 class AckIn(BaseModel):

@@ -114,7 +114,7 @@ class SharedReads:
 
 def _read(line: Line, caller: Member, after: int) -> Received:
     with line.store.read() as tx:
-        got = received(tx, caller, after, _BATCH)
+        got = received(tx, caller, after, _BATCH, labels=line.labels)
     for e in got.events:  # encoded once here, sent as is by every stream of the party
         e[_WIRE] = orjson.dumps(e)
     return got

@@ -28,9 +28,11 @@ from deconfliction.cli.keys import member_key_path
 from deconfliction.cli.options import DbOption
 from deconfliction.cli.witness import cosign_checkpoint, hold_witnesses
 from deconfliction.config import Environment
+from deconfliction.domain.labels import Labels
 from deconfliction.record import (
     Checkpoint,
     RecordError,
+    Signer,
     Verifier,
     load,
     open_checkpoint,
@@ -67,12 +69,17 @@ def _verifier(text: str) -> Verifier:
         raise fail(f"--key: {exc}") from None
 
 
-def _key_file_verifier(path: Path) -> Verifier:
-    """The public half of the line's key file, or exit saying why the file will not do."""
+def _key_file_signer(path: Path) -> Signer:
+    """The line's key file, or exit saying why the file will not do."""
     try:
-        return load(path).verifier()
+        return load(path)
     except Exception as exc:  # a key file that will not open is the message itself
         raise fail(str(exc)) from None
+
+
+def _key_file_verifier(path: Path) -> Verifier:
+    """The public half of the line's key file, or exit saying why the file will not do."""
+    return _key_file_signer(path).verifier()
 
 
 def _get(server: str | None, path: str, missing_ok: bool = False, **params: Any) -> Any:
@@ -329,7 +336,11 @@ def verify(
     key: KeyOption = None,
     key_file: Annotated[
         Path | None,
-        typer.Option(help="take the public key from the line's key file", show_default=False),
+        typer.Option(
+            help="take the public key from the line's key file (which also holds the served "
+            "rows' members to the labels the log names them by)",
+            show_default=False,
+        ),
     ] = None,
     log_only: Annotated[
         bool,
@@ -349,13 +360,15 @@ def verify(
 
     env = Environment.read()
     url = env.db_url(db)
+    labels = None
     if key is not None:
         verifier = _verifier(key)
     else:
         path = key_file or key_path_for(url, env.key)
         if path is None or not path.exists():
             raise fail("give the line's public key with --key (or its key file with --key-file)")
-        verifier = _key_file_verifier(path)
+        signer = _key_file_signer(path)
+        verifier, labels = signer.verifier(), Labels.of(signer)
     store = service.open_line(url).store
     try:
         with Progress(
@@ -368,6 +381,7 @@ def verify(
                 verifier,
                 lambda done, total: bar.update(task, completed=done, total=total),
                 served=not log_only,
+                labels=labels,
             )
     finally:
         store.close()
@@ -380,6 +394,7 @@ def verify(
         f"{found.events} events, {found.recorded} in the tree, {found.checkpoints} checkpoints, "
         f"{found.cosignatures} witnesses' cosignatures"
         + ("" if log_only else ", the served tables")
+        + ("" if log_only or labels else " (but for the members they name: give the key file)")
     )
     if not found.ok:
         err.print(f"[red]The record does NOT verify[/red] ({summary}).")

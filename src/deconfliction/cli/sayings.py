@@ -24,6 +24,7 @@ from deconfliction.cli.show import (
     volumes_span,
 )
 from deconfliction.cli.units import distance
+from deconfliction.domain.labels import is_label
 
 __all__ = ["conflict_sides", "conflict_when", "say", "summary"]
 
@@ -70,8 +71,10 @@ def say(event: Body, names: Names | None = None) -> Text:
         return Text(_receipts([event["receipt"]], names))
     if isinstance(event.get("key"), dict):
         k = event["key"]
-        return Text(f"{k.get('party', 'a party')} registered a signing key for member "
-                    f"{names.short(k.get('member', ''))}")  # fmt: skip
+        said = f"{k.get('party', 'a party')} registered a signing key"
+        member = str(k.get("member") or "")
+        # another party's member is a label of that key alone: it names no one
+        return Text(said if is_label(member) else f"{said} for member {names.short(member)}")
     rest = {k: v for k, v in event.items() if k not in ("seq", "kind", "at", "subject", "party")}
     text = orjson.dumps(rest).decode()
     return Text(text if len(text) <= 120 else text[:119] + "…")

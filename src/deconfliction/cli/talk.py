@@ -34,6 +34,7 @@ from deconfliction.cli.show import span as _span
 from deconfliction.cli.units import band, distance
 from deconfliction.cli.when import time_option, window_option
 from deconfliction.domain import RequestKind
+from deconfliction.domain.labels import is_label
 from deconfliction.record import statement
 
 __all__ = [
@@ -117,6 +118,9 @@ def _details(m: Body, shown: dict[str, str] | None = None) -> str:
     for ref in ("notices", "conflicts"):
         if m.get(ref):
             bits.append(f"{ref} {', '.join(map(str, m[ref]))}")
+    if is_label(str(m.get("member") or "")):
+        # another party's writer, by its label on this thread: it tells two of them apart
+        bits.append(f"by {m['member']}")
     if m.get("signed"):
         bits.append(f"signed by {m['signed']['member']}")
     return " · ".join(bits)

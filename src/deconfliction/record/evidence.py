@@ -6,7 +6,10 @@ and ``entries``, each an event's record entry in clear with its inclusion proof 
 checkpoint. Checking needs only the bundle and the line's public key — no line, no database:
 the checkpoint's signature binds the root, each proof binds an entry to the root, and members'
 signatures (acknowledgements, replies) are verified with the keys their own registrations,
-also in the bundle, put on the record.
+also in the bundle, put on the record. A signature names its key; its registration must come
+earlier in the record and be by the signer's party. Members appear as the record names them:
+by a label (``<party>#<code>``) that tells a party's members apart in one thread or one
+notice's receipts, never by id.
 """
 
 from __future__ import annotations
@@ -99,7 +102,9 @@ class _Story:
         self.records = records
         self.out = out
         self.party = party if isinstance(party, str) else None
-        self.keys: dict[str, tuple[bytes, int]] = {}
+        self.keys: dict[str, tuple[bytes, int, str]] = {}
+        """Registered keys by their base64 (and, in records made before signatures named their
+        key, by member): the raw key, the entry that registered it, and its party."""
         self.said: set[tuple[Any, ...]] = set()
         self.counters: dict[str, str] = {}
         """Counter-proposals seen so far: their id, and the request each answers."""
@@ -123,9 +128,9 @@ class _Story:
 
     def _key(self, key: dict[str, Any], seq: int) -> None:
         raw = base64.b64decode(key["public_key"])
-        self.keys[key["member"]] = (raw, seq)
+        self.keys[key["public_key"]] = self.keys[key["member"]] = (raw, seq, key["party"])
         self.out.proven.append(
-            f"Member {key['member']} of party {key['party']} registered the public key "
+            f"A member of party {key['party']} ({key['member']}) registered the public key "
             f"{key['public_key']} at {key['registered_at']} (entry {seq})."
         )
 
@@ -171,7 +176,8 @@ class _Story:
                     if "notice" in r
                     else {"act": "acknowledge", "thread": r["thread"], "message": r["message"]}
                 )
-                self.out.proven.append(sentence + self._signed(r.get("signed"), expect, seq))
+                signed = self._signed(r.get("signed"), expect, seq, r["party"])
+                self.out.proven.append(sentence + signed)
 
     def _message(self, m: dict[str, Any], seq: int) -> None:
         if self.party is not None and self.party not in (m["party"], m.get("to")):
@@ -201,7 +207,7 @@ class _Story:
         # what the member signed must be this message: its kind, and what it answers or asks
         sent = {k: m[k] for k in ("kind", "in_reply_to", "reply", "request", "to") if k in m}
         expect = {"act": "send", "thread": m["thread"], "message": sent}
-        self.out.proven.append(f"{said}{self._signed(m.get('signed'), expect, seq)}")
+        self.out.proven.append(f"{said}{self._signed(m.get('signed'), expect, seq, m['party'])}")
 
     def _escalation(self, e: dict[str, Any], at: str, seq: int) -> None:
         if e.get("about") == "acknowledgement":
@@ -216,8 +222,9 @@ class _Story:
                 f"not answered by its deadline {e['deadline']} (entry {seq})."
             )
 
-    def _signed(self, signed: Any, expect: dict[str, Any], seq: int) -> str:
-        """The sentence's end: where it is recorded, and whose signature it carries."""
+    def _signed(self, signed: Any, expect: dict[str, Any], seq: int, party: str) -> str:
+        """The sentence's end: where it is recorded, and whose signature it carries (a member
+        of ``party``, with a key that party registered earlier in the record)."""
         if not signed:
             return f" (entry {seq}; not signed)."
         try:
@@ -226,11 +233,12 @@ class _Story:
             self.out.problems.append(f"entry {seq}: its signature record is malformed: {exc}")
             return f" (entry {seq}; signature record malformed)."
         member = record.member
-        key = self.keys.get(member)
-        if key is None:
+        key = self.keys.get(record.key or member)
+        if key is None or key[2] != party:
+            named = f"key {record.key}" if record.key else f"member {member}'s key"
             self.out.problems.append(
-                f"entry {seq} is signed by member {member}, but no registration of that "
-                "member's key is in the bundle"
+                f"entry {seq} is signed by member {member}, but no registration of {named} by "
+                f"party {party} is in the bundle before it"
             )
             return f" (entry {seq}; signed by {member}, key not in the bundle)."
         try:

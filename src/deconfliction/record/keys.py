@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from deconfliction.record.notetext import NoteError, b64, b64decode, is_utf8, shown
 
@@ -155,6 +157,19 @@ class Signer:
     def sign(self, text: bytes) -> bytes:
         """The 64-byte Ed25519 signature of ``text`` (deterministic, RFC 8032)."""
         return self._key.sign(text)
+
+    def derive(self, purpose: bytes, length: int = 32) -> bytes:
+        """A secret of ``length`` bytes for ``purpose``, derived from the seed (HKDF-SHA256, RFC
+        5869): the line's other secrets live and die with its one key file, and knowing one
+        of them tells nothing of the seed or of another.
+
+        >>> s = Signer.generate("m")
+        >>> s.derive(b"a") == s.derive(b"a") != s.derive(b"b"), len(s.derive(b"a"))
+        (True, 32)
+        """
+        seed = self._key.private_bytes_raw()
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose)
+        return hkdf.derive(seed)
 
 
 def public_key_from_text(text: str) -> bytes:

@@ -68,19 +68,31 @@ def send(origin: str, thread: str, body: Mapping[str, Any]) -> bytes:
 @dataclass(frozen=True, slots=True)
 class Signed:
     """A signature the line verified: member ``member`` signed ``statement`` (the text of the
-    canonical bytes) with the key it had registered; ``signature`` is the base64 of the 64 bytes.
+    canonical bytes) with the key it had registered, ``key`` (the standard base64 of its 32
+    bytes); ``signature`` is the base64 of the 64 bytes.
 
-    >>> s = Signed("m-1", '{"act":"acknowledge"}', "c2ln")
+    The statement names no signer, so who is shown as ``member`` may change with the reader
+    (its id to its own party, a label to others: ``domain.labels``) and the signature still
+    holds; ``key`` is what a checker looks its registration up by. Signatures recorded before
+    keys were named have ``key`` ``None`` and name the member by id.
+
+    >>> s = Signed("m-1", '{"act":"acknowledge"}', "c2ln", "a2V5")
     >>> Signed.from_json(s.to_json()) == s
+    True
+    >>> Signed.from_json({"member": "m-1", "statement": "{}", "signature": "c2ln"}).key is None
     True
     """
 
     member: str
     statement: str
     signature: str
+    key: str | None = None
 
     def to_json(self) -> dict[str, str]:
-        return {"member": self.member, "statement": self.statement, "signature": self.signature}
+        out = {"member": self.member, "statement": self.statement, "signature": self.signature}
+        if self.key is not None:
+            out["key"] = self.key
+        return out
 
     @classmethod
     def from_json(cls, value: Any) -> Signed:
@@ -90,7 +102,10 @@ class Signed:
         member, statement, signature = (value.get(k) for k in ("member", "statement", "signature"))
         if not all(isinstance(v, str) for v in (member, statement, signature)):
             raise ValueError("a signed record has member, statement and signature strings")
-        return cls(str(member), str(statement), str(signature))
+        key = value.get("key")
+        if key is not None and not isinstance(key, str):
+            raise ValueError("a signed record's key is a base64 string")
+        return cls(str(member), str(statement), str(signature), key)
 
     def verifies(self, public_key: bytes) -> bool:
         """Whether the signature holds over the statement under ``public_key`` (32 raw bytes)."""

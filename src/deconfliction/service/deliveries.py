@@ -17,6 +17,7 @@ from typing import Any
 
 from deconfliction.bus import Batch, EventSignal
 from deconfliction.domain import Member
+from deconfliction.domain.labels import Labels
 from deconfliction.service.told import message_receipt_events, receipt_events
 from deconfliction.store.base import Store
 
@@ -78,10 +79,13 @@ def delivered_from_events(events: Sequence[dict[str, Any]]) -> Deliveries:
 class DeliveryRecorder:
     """Collects deliveries from reads and pushes; writes them in batches from a daemon thread."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime], signal: EventSignal) -> None:
+    def __init__(
+        self, store: Store, clock: Callable[[], datetime], signal: EventSignal, labels: Labels
+    ) -> None:
         self._store = store
         self._clock = clock
         self._signal = signal
+        self._labels = labels
         self._batch: Batch[_Key, _By] = Batch(self._write, FLUSH_S, "receipts")
 
     def delivered(
@@ -125,8 +129,12 @@ class DeliveryRecorder:
             fresh = tx.record_deliveries(notices, now)
             fresh_messages = tx.record_message_deliveries(messages, now)
             logged = tx.append_events(
-                receipt_events(((r, owners[r.notice, r.version, r.party]) for r in fresh), now)
-                + message_receipt_events(((r, authors[r.message]) for r in fresh_messages), now)
+                receipt_events(
+                    ((r, owners[r.notice, r.version, r.party]) for r in fresh), now, self._labels
+                )
+                + message_receipt_events(
+                    ((r, authors[r.message]) for r in fresh_messages), now, self._labels
+                )
             )
         if logged:
             self._signal.notify(logged[-1].seq)

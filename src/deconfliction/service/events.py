@@ -1,6 +1,7 @@
 """What each party receives of the event log: its own view of each event, exactly as the API
 would show it — a notice only when it is shared with it, a conflict redacted past need-to-know as
-``GET /v1/conflicts`` would show it — decided here, once, for the JSON route and every push.
+``GET /v1/conflicts`` would show it, its own members by id and others' by label — decided here,
+once, for the JSON route and every push.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deconfliction.domain import ConflictAck, Event, EventKind, Member
+from deconfliction.domain.labels import Labels, is_label, key_scope, notice_scope, thread_scope
 from deconfliction.domain.view import track_view
 from deconfliction.service.conflicts import views_of
 from deconfliction.service.deliveries import delivered_from_events
@@ -75,6 +77,57 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
     return None
 
 
+class _OwnIds:
+    """A party's own members' ids read back from the labels the log names every member by
+    (``service.told``): the party's members are listed once, and labelled once per scope."""
+
+    def __init__(self, tx: Tx, labels: Labels, party: str) -> None:
+        self._tx = tx
+        self._labels = labels
+        self._party = party
+        self._members: list[str] | None = None
+        self._known: dict[str, dict[str, str]] = {}
+
+    def _id(self, scope: str, party: str, name: Any) -> Any:
+        if party != self._party or not isinstance(name, str) or not is_label(name):
+            return name
+        known = self._known.get(scope)
+        if known is None:
+            if self._members is None:
+                self._members = [m.id for m in self._tx.list_members(self._party)]
+            known = self._known[scope] = self._labels.known(scope, party, self._members)
+        return known.get(name, name)
+
+    def _named(self, item: dict[str, Any], scope: str) -> dict[str, Any]:
+        """``item`` (a thread, message, receipt or key) with its members by id where they are
+        the party's own: a copy, so the event as read stays as the log holds it."""
+        party = str(item.get("party"))
+        out = dict(item)
+        if "member" in out:
+            out["member"] = self._id(scope, party, out["member"])
+        signed = out.get("signed")
+        if isinstance(signed, dict) and "member" in signed:
+            out["signed"] = {**signed, "member": self._id(scope, party, signed["member"])}
+        return out
+
+    def view(self, view: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(thread := view.get("thread"), dict):
+            return {**view, "thread": self._named(thread, thread_scope(str(thread["id"])))}
+        if isinstance(message := view.get("message"), dict):
+            scope = thread_scope(str(message["thread"]))
+            return {**view, "message": self._named(message, scope)}
+        if isinstance(key := view.get("key"), dict):
+            return {**view, "key": self._named(key, key_scope(str(key["public_key"])))}
+        if isinstance(receipts := view.get("receipts"), list):
+            return {**view, "receipts": [self._receipt(r) for r in receipts]}
+        return view
+
+    def _receipt(self, r: dict[str, Any]) -> dict[str, Any]:
+        if "notice" in r:
+            return self._named(r, notice_scope(str(r["notice"])))
+        return self._named(r, thread_scope(str(r["thread"])))
+
+
 def _acks(body: dict[str, Any]) -> list[ConflictAck]:
     """The acknowledgements a conflict's event carries: who had acknowledged it then."""
     return [ack_from_record(a) for a in body.get("acks", ())]
@@ -99,9 +152,13 @@ def received(
     after: int,
     limit: int = 1000,
     kinds: Sequence[EventKind] | None = None,
+    *,
+    labels: Labels,
 ) -> Received:
-    """The events after ``after`` that the actor's party receives, each as it may see it."""
+    """The events after ``after`` that the actor's party receives, each as it may see it
+    (members named by ``labels``)."""
     events = tx.events_after(after, actor.party, limit)
+    own = _OwnIds(tx, labels, actor.party)
     out = []
     for e in events:
         if kinds is not None and e.kind not in kinds:
@@ -109,6 +166,7 @@ def received(
         view = _view(tx, e, actor.party)
         if view is None:
             continue
+        view = own.view(view)
         out.append(
             {
                 "seq": e.seq,
@@ -187,7 +245,7 @@ def events_for(
     """Use case: the events after ``after`` the actor's party receives, as it may see them,
     narrowed by the member's ``subscription``."""
     with line.store.read() as tx:
-        got = received(tx, actor, after, limit)
+        got = received(tx, actor, after, limit, labels=line.labels)
     if subscription is not None:
         got = Received([e for e in got.events if subscription.admits(e)], got.last)
     line.deliveries.delivered(actor, delivered_from_events(got.events))

@@ -17,6 +17,7 @@ from pathlib import Path
 from deconfliction.bus import EventSignal
 from deconfliction.config import LineConfig
 from deconfliction.domain import AlertLevels, Buffers
+from deconfliction.domain.labels import Labels
 from deconfliction.domain.probing import Budgets, ProbingWatch
 from deconfliction.record import Signer, load_or_create
 from deconfliction.service.deliveries import DeliveryRecorder
@@ -74,6 +75,12 @@ class Line:
             return Signer.generate(name)
         return load_or_create(self.key_path, name)
 
+    @cached_property
+    def labels(self) -> Labels:
+        """How members are named to other parties (``domain.labels``), keyed by the record's
+        key: the same labels for the record's whole life, on every node that signs it."""
+        return Labels.of(self.signer)
+
     @property
     def origin(self) -> str:
         """The line's name: the origin line of its checkpoints, part of what members sign."""
@@ -82,7 +89,7 @@ class Line:
     @cached_property
     def deliveries(self) -> DeliveryRecorder:
         """Records who received which notice version or message, in batches."""
-        return DeliveryRecorder(self.store, self.clock, self.signal)
+        return DeliveryRecorder(self.store, self.clock, self.signal, self.labels)
 
 
 def open_line(config: LineConfig | str) -> Line:

@@ -3,6 +3,10 @@
 The log keeps every event in full (a notice as its party declared it; a conflict with both
 sides); ``told`` names the parties that may receive it in some form. What each of them receives
 is decided on the way out (``service.events.received``).
+
+Every party told of an event may read its record entry byte for byte, so the log names members
+by their labels only (``domain.labels``: per thread, per notice's receipts, per key), never by
+id; a party reading its own members' events gets their ids back on the way out.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from deconfliction.domain import (
     Thread,
     TrackConflict,
 )
+from deconfliction.domain.labels import Labels, key_scope, notice_scope, thread_scope
 from deconfliction.domain.party import MemberKey
 from deconfliction.domain.probing import HOST_PARTY
 from deconfliction.domain.receipt import MessageReceipt, Receipt
@@ -30,6 +35,7 @@ from deconfliction.wire import (
     ack_record,
     conflict_record,
     key_json,
+    key_text,
     message_json,
     message_receipt_json,
     notice_json,
@@ -116,7 +122,9 @@ def track_conflict_events(
     return out
 
 
-def receipt_events(receipts: Iterable[tuple[Receipt, str]], at: datetime) -> list[Event]:
+def receipt_events(
+    receipts: Iterable[tuple[Receipt, str]], at: datetime, labels: Labels
+) -> list[Event]:
     """One event per notice version with new receipts (``owner`` is the notice's party), told to
     the notice's party — the one that needs to know who has it; the receiving parties know — a
     batch of deliveries being one event, not one per party."""
@@ -125,13 +133,14 @@ def receipt_events(receipts: Iterable[tuple[Receipt, str]], at: datetime) -> lis
         grouped.setdefault((r.notice, r.version), (owner, []))[1].append(r)
     out = []
     for (notice, _), (owner, rs) in grouped.items():
-        body = {"receipts": [receipt_json(r) for r in sorted(rs, key=lambda r: r.party)]}
+        name = labels.naming(notice_scope(notice), None)
+        body = {"receipts": [receipt_json(r, name) for r in sorted(rs, key=lambda r: r.party)]}
         out.append(Event(0, EventKind.RECEIPT_RECORDED, at, notice, owner, _to(owner), body))
     return out
 
 
 def message_receipt_events(
-    receipts: Iterable[tuple[MessageReceipt, str]], at: datetime
+    receipts: Iterable[tuple[MessageReceipt, str]], at: datetime, labels: Labels
 ) -> list[Event]:
     """One event per message with new receipts (``author`` is its party), told to that party."""
     grouped: dict[str, tuple[str, list[MessageReceipt]]] = {}
@@ -139,24 +148,28 @@ def message_receipt_events(
         grouped.setdefault(r.message, (author, []))[1].append(r)
     out = []
     for message, (author, rs) in grouped.items():
-        body = {"receipts": [message_receipt_json(r) for r in sorted(rs, key=lambda r: r.party)]}
+        name = labels.naming(thread_scope(rs[0].thread), None)
+        ordered = sorted(rs, key=lambda r: r.party)
+        body = {"receipts": [message_receipt_json(r, name) for r in ordered]}
         out.append(Event(0, EventKind.RECEIPT_RECORDED, at, message, author, _to(author), body))
     return out
 
 
-def thread_event(thread: Thread) -> Event:
+def thread_event(thread: Thread, labels: Labels) -> Event:
     """A thread opened: told to its parties, so its subject and parties are on the record."""
+    name = labels.naming(thread_scope(thread.id), None)
     return Event(
         0, EventKind.THREAD_OPENED, thread.created_at, thread.id, thread.party,
-        Audience(parties=thread.parties), {"thread": thread_json(thread)},
+        Audience(parties=thread.parties), {"thread": thread_json(thread, name)},
     )  # fmt: skip
 
 
-def message_event(thread: Thread, m: Message, at: datetime) -> Event:
+def message_event(thread: Thread, m: Message, at: datetime, labels: Labels) -> Event:
     """A message sent: told to the thread's parties."""
+    name = labels.naming(thread_scope(thread.id), None)
     return Event(
         0, EventKind.MESSAGE_SENT, at, m.id, m.party, Audience(parties=thread.parties),
-        {"message": message_json(m, at)},
+        {"message": message_json(m, at, name)},
     )  # fmt: skip
 
 
@@ -177,11 +190,14 @@ def escalation_event(request: Message, at: datetime) -> Event:
     )  # fmt: skip
 
 
-def key_event(key: MemberKey) -> Event:
-    """A member's public key registered: told to everyone, for anyone to check signatures with."""
+def key_event(key: MemberKey, labels: Labels) -> Event:
+    """A member's public key registered: told to everyone, for anyone to check signatures with.
+    Its subject is the key (a signature names it); its member, a label of this key alone."""
+    public_key = key_text(key)
+    body = key_json(key, labels.naming(key_scope(public_key), None))
     return Event(
-        0, EventKind.KEY_REGISTERED, key.registered_at, key.member, key.party,
-        Audience(everyone=True), {"key": key_json(key)},
+        0, EventKind.KEY_REGISTERED, key.registered_at, public_key, key.party,
+        Audience(everyone=True), {"key": body},
     )  # fmt: skip
 
 

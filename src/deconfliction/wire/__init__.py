@@ -20,7 +20,7 @@ from deconfliction.wire.geojson import (
     notice_feature,
     track_feature,
 )
-from deconfliction.wire.keys import key_json
+from deconfliction.wire.keys import key_json, key_text, signed_json
 from deconfliction.wire.members import member_json
 from deconfliction.wire.notices import notice_json, volume_json
 from deconfliction.wire.receipts import ack_due_json, message_receipt_json, receipt_json
@@ -38,6 +38,7 @@ __all__ = [
     "conflict_record",
     "feature_collection",
     "key_json",
+    "key_text",
     "member_json",
     "message_json",
     "message_receipt_json",
@@ -47,6 +48,7 @@ __all__ = [
     "read_cursor",
     "read_slug_cursor",
     "receipt_json",
+    "signed_json",
     "thread_json",
     "track_conflict_from_record",
     "track_conflict_record",

@@ -1,4 +1,8 @@
-"""Threads and messages as the line's JSON: what the API answers and message events carry."""
+"""Threads and messages as the line's JSON: what the API answers and message events carry.
+
+A member is named for the reader (``domain.labels``: its id to its own party, a label to the
+others); the caller passes the ``Naming``.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +10,34 @@ from datetime import datetime
 from typing import Any
 
 from deconfliction.domain import Message, MessageKind, Thread
+from deconfliction.domain.labels import Naming
+from deconfliction.wire.keys import signed_json
 from deconfliction.wire.notices import volume_json
 from deconfliction.wire.time import utc_z
 
 __all__ = ["message_json", "thread_json"]
 
 
-def thread_json(t: Thread) -> dict[str, Any]:
+def thread_json(t: Thread, name: Naming) -> dict[str, Any]:
     return {
         "id": t.id,
         "subject": t.subject,
         "parties": sorted(t.parties),
         "party": t.party,
-        "member": t.member,
+        "member": name(t.party, t.member),
         "created_at": utc_z(t.created_at),
         "updated_at": utc_z(t.updated_at),
     }
 
 
-def message_json(m: Message, now: datetime) -> dict[str, Any]:
+def message_json(m: Message, now: datetime, name: Naming) -> dict[str, Any]:
     """A message as the API shows it; a request with its state at ``now``."""
     out: dict[str, Any] = {
         "id": m.id,
         "thread": m.thread,
         "kind": m.kind.value,
         "party": m.party,
-        "member": m.member,
+        "member": name(m.party, m.member),
         "created_at": utc_z(m.created_at),
         "text": m.text,
     }
@@ -68,5 +74,5 @@ def message_json(m: Message, now: datetime) -> dict[str, Any]:
     if m.volume is not None:
         out["volume"] = volume_json(m.volume)
     if m.signed is not None:
-        out["signed"] = m.signed.to_json()
+        out["signed"] = signed_json(m.signed, m.party, name)
     return out

@@ -83,8 +83,11 @@ def sql(store: SqlStore, statement: str, *params: Any) -> None:
         tx._conn.exec_driver_sql(statement.replace("?", mark), tuple(params))
 
 
-def check(busy: Busy) -> Verification:
-    return verify_store(busy.store, busy.api.line.signer.verifier())
+def check(busy: Busy, host: bool = True) -> Verification:
+    """``record verify`` as the host runs it, with the key file (members held to their labels),
+    or (``host=False``) as an auditor with the public key alone."""
+    labels = busy.api.line.labels if host else None
+    return verify_store(busy.store, busy.api.line.signer.verifier(), labels=labels)
 
 
 def named(found: Verification) -> list[tuple[str | None, str | None, str]]:
@@ -100,6 +103,8 @@ def seq_of(busy: Busy, kind: str, subject: str, last: bool = True) -> int:
 def test_an_untouched_busy_line_verifies(busy: Busy) -> None:
     found = check(busy)
     assert found.ok, [str(p) for p in found.problems]
+    auditor = check(busy, host=False)
+    assert auditor.ok, [str(p) for p in auditor.problems]
     with busy.store.read() as tx:  # every served table was held to something
         for table in ("notice", "conflict", "conflict_ack", "thread", "message", "receipt",
                       "message_receipt"):  # fmt: skip
@@ -205,6 +210,43 @@ def test_a_swapped_member_key_is_named(busy: Busy) -> None:
     sql(busy.store, "UPDATE member SET public_key = ? WHERE public_key IS NOT NULL", other)
     ((table, key, what),) = named(check(busy))
     assert table == "member" and what.startswith("public_key differs from the event log (seq ")
+    # the auditor, without the labels, finds no registration of that key at all
+    ((table, key, what),) = named(check(busy, host=False))
+    assert table == "member" and what.startswith("has a registered key, but no key.registered")
+
+
+def test_a_key_put_back_after_its_replacement_is_named_by_the_host(busy: Busy) -> None:
+    api = busy.api
+    with busy.store.read() as tx:
+        first = tx._conn.exec_driver_sql(
+            "SELECT public_key FROM member WHERE public_key IS NOT NULL"
+        ).scalar_one()
+    second = base64.b64encode(Signer.generate("red-ops-2").verifier().public_key).decode()
+    r = api.client.put(
+        "/v1/members/me/key", json={"public_key": second}, headers=api.headers("red")
+    )
+    _ok(r)
+    advance(api.line)
+    assert check(busy).ok and check(busy, host=False).ok  # a replaced key is no finding
+    sql(busy.store, "UPDATE member SET public_key = ? WHERE public_key = ?", first, second)
+    seq = seq_of(busy, "key.registered", second)
+    ((table, _, what),) = named(check(busy))
+    assert (table, what) == (
+        "member",
+        f"public_key differs from the event log (seq {seq}), which registered a later key",
+    )
+
+
+def test_a_message_given_to_another_member_is_named_by_the_host(busy: Busy) -> None:
+    """The log names the writer by label; the host re-derives it from the row's member id."""
+    with busy.store.read() as tx:
+        other = next(m.id for m in tx.list_members("blue") if m.role.value == "observer")
+    sql(busy.store, "UPDATE message SET member = ? WHERE id = ?", other, busy.request)
+    sent = seq_of(busy, "message.sent", busy.request)
+    assert named(check(busy)) == [
+        ("message", busy.request, f"member differs from the event log (seq {sent})")
+    ]
+    assert check(busy, host=False).ok  # an auditor cannot tell: it has no labels
 
 
 def test_a_planted_notice_and_a_deleted_receipt_are_named(busy: Busy) -> None:

@@ -10,7 +10,7 @@ import { byId, fill, h, said } from "./dom.js";
 import * as draw from "./draw.js";
 import { countdown, onChange, t, utc, utcAndLocal } from "./i18n.js";
 import { emit, mine, on, partyName, state } from "./store.js";
-import { awaitsMe, sentence, span, who } from "./sayings.js";
+import { awaitsMe, sentence, span, who, words } from "./sayings.js";
 import * as requests from "./requests.js";
 
 const KINDS = ["vacate", "keep-clear", "hold", "confirm"];
@@ -325,6 +325,19 @@ function facts(m) {
   return rows.map((r) => h("p", { class: "fact" }, r));
 }
 
+const LABEL = /^[a-z0-9-]+#[0-9a-hjkmnp-tv-z]{6}$/;
+
+/** Who wrote it, within its party: this member ("by you"); another party's member by the label
+ * the line gives it on this thread ("by red#4kq7m2"), which tells that party's writers apart and
+ * names no one; a colleague's not at all (the sentence names the party). */
+function writer(m) {
+  if (state.me && m.member === state.me.member) return h("span", { class: "writer" }, t("threads.sent_by_you"));
+  if (!mine(m.party) && LABEL.test(m.member || "")) {
+    return h("span", { class: "writer" }, words("threads.sent_by", { who: said(m.member) }));
+  }
+  return null;
+}
+
 function messageItem(m) {
   const holder = h("div", { class: "answer" });
   const deadline = m.deadline && m.state === "open"
@@ -334,7 +347,7 @@ function messageItem(m) {
   const stateBadge = m.state ? h("span", { class: `badge state-${m.state}` }, t(`threads.state.${m.state}`)) : null;
   const withdrawn = m.commitment === "withdrawn" ? h("span", { class: "badge" }, t("threads.withdrawn")) : null;
   return h("li", { class: `message kind-${m.kind}${mine(m.party) ? " own" : ""}${awaitsMe(m) ? " awaits" : ""}`, dataset: { id: m.id } },
-    h("p", { class: "message-head" }, h("time", { datetime: m.created_at }, utc(m.created_at)), " ", stateBadge, withdrawn),
+    h("p", { class: "message-head" }, h("time", { datetime: m.created_at }, utc(m.created_at)), " ", writer(m), " ", stateBadge, withdrawn),
     h("p", { class: "message-text" }, sentence({ message: m })),
     facts(m),
     deadline,

@@ -50,7 +50,8 @@ def acknowledge_message(
             message.id, message.thread, actor.party, actor.id, now, signed
         )
         news = is_news(before[0] if before else None, signed)
-        events = message_receipt_events([(receipt, message.party)], now) if news else []
+        told = [(receipt, message.party)]
+        events = message_receipt_events(told, now, line.labels) if news else []
         logged = tx.append_events(events)
     if logged:
         line.signal.notify(logged[-1].seq)

@@ -1,7 +1,8 @@
 """Conversation use cases: open a thread, send requests, replies and notes, escalate deadlines.
 
-Only the parties of a thread see it. A counter is answered by the requester's ``accept`` (the
-request is then agreed on the counter's terms). Every message appends one ``message.sent`` event
+Only the parties of a thread see it, and a request names only notices every one of them may
+see. A counter is answered by the requester's ``accept`` (the request is then agreed on the
+counter's terms). Every message appends one ``message.sent`` event
 told to the thread's parties; a request whose deadline passes unanswered appends one
 ``escalation.raised`` event told to both sides, once (``expire_requests``, run on a clock).
 """
@@ -88,7 +89,7 @@ def open_thread(line: Line, actor: Member, parties: Sequence[str], subject: str)
                 raise InvalidInput(f"no party {slug!r} on this line", f"/parties/{i}")
         tx.lock_for_notice_write()
         tx.insert_thread(thread)
-        logged = tx.append_events([thread_event(thread)])
+        logged = tx.append_events([thread_event(thread, line.labels)])
     line.signal.notify(logged[-1].seq)
     return thread
 
@@ -131,6 +132,11 @@ def get_thread(
     return ThreadView(thread, messages, line.clock(), page.after)
 
 
+def _sees(owner: str, audience: Audience, party: str) -> bool:
+    """Whether ``party`` may see a notice of ``owner`` (``""``: no such notice) and ``audience``."""
+    return bool(owner) and (owner == party or audience.includes(party))
+
+
 def _check_request(tx: Tx, actor: Member, thread: Thread, draft: MessageDraft) -> None:
     if draft.to == actor.party:
         raise InvalidInput("a request asks another party of the thread, not your own", "/to")
@@ -139,8 +145,17 @@ def _check_request(tx: Tx, actor: Member, thread: Thread, draft: MessageDraft) -
     seen = tx.notice_audiences(draft.notices)
     for i, notice_id in enumerate(draft.notices):
         owner, audience = seen.get(notice_id, ("", Audience()))
-        if not (owner == actor.party or (owner and audience.includes(actor.party))):
+        if not _sees(owner, audience, actor.party):
+            # the same words whether it exists or not: its existence is not the caller's
             raise InvalidInput(f"no notice {notice_id!r} shared with you", f"/notices/{i}")
+        if blind := sorted(p for p in thread.parties if not _sees(owner, audience, p)):
+            # every party of the thread reads the request: its notices must be theirs to see
+            raise InvalidInput(
+                f"notice {notice_id!r} is not shared with {', '.join(blind)}, on this thread; "
+                "a request names only notices every party of its thread may see (share the "
+                "notice with them, or give the area as a volume)",
+                f"/notices/{i}",
+            )
     for i, conflict_id in enumerate(draft.conflicts):
         strategic = tx.get_conflict(conflict_id)
         on_tracks = None if strategic else tx.get_track_conflict(conflict_id)
@@ -293,7 +308,7 @@ def post_message(
             signed=signed,
         )
         tx.insert_message(message)
-        logged = tx.append_events([message_event(thread, message, now)])
+        logged = tx.append_events([message_event(thread, message, now, line.labels)])
     line.signal.notify(logged[-1].seq)
     return message
 

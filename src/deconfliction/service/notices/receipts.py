@@ -94,7 +94,8 @@ def acknowledge(
         before = [r for r in tx.get_receipts(notice_id, actor.party) if r.version == wanted]
         receipt = tx.acknowledge(notice_id, wanted, actor.party, actor.id, now, signed)
         news = is_news(before[0] if before else None, signed)
-        logged = tx.append_events(receipt_events([(receipt, notice.party)], now)) if news else []
+        events = receipt_events([(receipt, notice.party)], now, line.labels) if news else []
+        logged = tx.append_events(events)
     if logged:
         line.signal.notify(logged[-1].seq)
     return receipt

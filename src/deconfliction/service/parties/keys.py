@@ -2,7 +2,9 @@
 signed acknowledgement or message was signed by it (the statements: ``record.statement``).
 
 A registered key is an event told to every party (``key.registered``): anyone who holds the
-record can then check every signature in it, without trusting the line.
+record can then check every signature in it, without trusting the line. The event names the
+key's party and a label of the member that tells nothing (``domain.labels``), not its id; a
+signature names the key it verifies with.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from deconfliction.record.statement import Signed
 from deconfliction.service.line import Line
 from deconfliction.service.told import key_event
 from deconfliction.store.base import Tx
+from deconfliction.wire import key_text
 
 __all__ = ["member_key", "register_key", "signed_by"]
 
@@ -48,7 +51,7 @@ def register_key(line: Line, actor: Member, text: str) -> MemberKey:
             )
         tx.set_member_key(actor.id, public_key, now)
         key = MemberKey(actor.id, actor.party, public_key, now)
-        logged = tx.append_events([key_event(key)])
+        logged = tx.append_events([key_event(key, line.labels)])
     line.signal.notify(logged[-1].seq)
     return key
 
@@ -92,4 +95,4 @@ def signed_by(
             f"{expected or statement.decode()} with your registered key",
             "/signature",
         )
-    return Signed(actor.id, statement.decode(), signature)
+    return Signed(actor.id, statement.decode(), signature, key_text(key))

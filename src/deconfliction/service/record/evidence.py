@@ -74,13 +74,14 @@ def _about(tx: Tx, notice_id: str, party: str | None) -> list[_Read]:
 
 
 def _signers(events: Iterable[Event]) -> set[str]:
-    """Members whose signatures the events carry."""
-    members = set()
+    """The keys the events' signatures verify with (the subjects of their registrations); a
+    signature recorded before keys were named names its member, then the subject."""
+    keys = set()
     for e in events:
         for item in e.body.get("receipts") or [e.body.get("message")]:
-            if isinstance(item, dict) and isinstance(item.get("signed"), dict):
-                members.add(item["signed"]["member"])
-    return members
+            if isinstance(item, dict) and isinstance(signed := item.get("signed"), dict):
+                keys.add(signed.get("key") or signed["member"])
+    return keys
 
 
 def evidence_bundle(

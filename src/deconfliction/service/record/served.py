@@ -14,6 +14,12 @@ field. Rows with no event, and events whose row is gone, are findings too.
 What is not compared: columns no event carries (a notice's ``extra``, which member delivered or
 acknowledged a receipt, an acknowledgement deadline's escalation), tracks (reports are not
 events), and the spatial index (it follows the notice rows checked here).
+
+The log names members by label (``domain.labels``), which only the line's key makes. Given the
+``Labels`` (the host, with the key file), a row's member is held to its label, and each
+registered key to the member whose label its event carries; without them (an auditor with the
+public key alone), members are not compared, and a member's key is held only to a registration
+of that key by its party at that time.
 """
 
 from __future__ import annotations
@@ -26,6 +32,14 @@ from typing import Any
 import orjson
 
 from deconfliction.domain import ConflictAck, Severity
+from deconfliction.domain.labels import (
+    Labels,
+    Naming,
+    is_label,
+    key_scope,
+    notice_scope,
+    thread_scope,
+)
 from deconfliction.domain.party import MemberKey
 from deconfliction.service.record.fold import ServedFold
 from deconfliction.store import codec
@@ -72,6 +86,20 @@ def _differing(
     return [k for k, v in told.items() if k not in skip and rendered.get(k, _MISSING) != v]
 
 
+def _unnamed(value: Any) -> Any:
+    """A row or event body without the members it names (``member``, and a signature's)."""
+    if not isinstance(value, dict):
+        return value
+    out = {k: v for k, v in value.items() if k != "member"}
+    if isinstance(out.get("signed"), dict):
+        out["signed"] = _unnamed(out["signed"])
+    return out
+
+
+def _as_is(party: str, member: str) -> str:
+    return member
+
+
 def _key(row: Any, table: str) -> tuple[Any, ...]:
     return tuple(getattr(row, name) for name in SERVED[table][1])
 
@@ -109,6 +137,11 @@ class _Check:
     tx: Tx
     fold: ServedFold
     report: Report
+    labels: Labels | None = None
+
+    def naming(self, scope: str) -> Naming:
+        """How the log names members in ``scope`` (as they are, when members are not held)."""
+        return _as_is if self.labels is None else self.labels.naming(scope, None)
 
     def bodies(self, seqs: Iterator[int] | list[int]) -> dict[int, dict[str, Any]]:
         out = {}
@@ -125,7 +158,10 @@ class _Check:
         if not isinstance(told, dict):
             self.report(table, key, seq, f"event {seq} does not carry this row")
             return
-        fields = _differing(_plain(rendered), told, skip)
+        rendered = _plain(rendered)
+        if self.labels is None:
+            rendered, told = _unnamed(rendered), _unnamed(told)
+        fields = _differing(rendered, told, skip)
         if fields:
             verb = "differs" if len(fields) == 1 else "differ"
             said = f"{', '.join(fields)} {verb} from the event log (seq {seq})"
@@ -142,11 +178,12 @@ class _Check:
         self.report(table, key, seq, said)
 
 
-def check_served(tx: Tx, fold: ServedFold, report: Report) -> None:
-    """Hold every served table to ``fold`` (the whole log, folded), in ``tx``'s snapshot."""
+def check_served(tx: Tx, fold: ServedFold, report: Report, labels: Labels | None = None) -> None:
+    """Hold every served table to ``fold`` (the whole log, folded), in ``tx``'s snapshot; the
+    members rows name to their labels when ``labels`` are given."""
     for seq, what in fold.unreadable:
         report("event", str(seq), seq, what)
-    c = _Check(tx, fold, report)
+    c = _Check(tx, fold, report, labels)
     _notices(c)
     _versions(c)
     seen = _conflicts(c, "conflict", codec.conflict_from_row, conflict_record)
@@ -306,7 +343,7 @@ def _threads(c: _Check) -> None:
                 c.no_event("thread", r.id)
                 continue
             try:
-                rendered = thread_json(thread_from_row(r))
+                rendered = thread_json(thread_from_row(r), c.naming(thread_scope(r.id)))
             except Exception as exc:
                 c.unreadable("thread", r.id, seq, exc)
                 continue
@@ -357,7 +394,7 @@ def _messages(c: _Check) -> None:
                 continue
             try:
                 m = message_from_row(r)
-                rendered = message_json(m, m.created_at)
+                rendered = message_json(m, m.created_at, c.naming(thread_scope(m.thread)))
             except Exception as exc:
                 c.unreadable("message", r.id, seq, exc)
                 continue
@@ -387,13 +424,16 @@ def _said(name: str, told: tuple[Any, int] | None) -> str:
 
 
 def _receipts(c: _Check) -> None:
-    _receipt_table(c, "receipt", c.fold.receipts, lambda r: receipt_json(receipt_from_row(r)))
-    _receipt_table(
-        c,
-        "message_receipt",
-        c.fold.message_receipts,
-        lambda r: message_receipt_json(message_receipt_from_row(r)),
-    )
+    def receipt(row: Any) -> dict[str, Any]:
+        r = receipt_from_row(row)
+        return receipt_json(r, c.naming(notice_scope(r.notice)))
+
+    def message_receipt(row: Any) -> dict[str, Any]:
+        r = message_receipt_from_row(row)
+        return message_receipt_json(r, c.naming(thread_scope(r.thread)))
+
+    _receipt_table(c, "receipt", c.fold.receipts, receipt)
+    _receipt_table(c, "message_receipt", c.fold.message_receipts, message_receipt)
 
 
 def _receipt_table(
@@ -432,30 +472,69 @@ def _same_receipt(told: dict[str, Any], key: tuple[Any, ...]) -> bool:
 
 
 def _keys(c: _Check) -> None:
-    """Members' registered public keys, which signatures are checked with."""
-    seen: set[str] = set()
+    """Members' registered public keys, which signatures are checked with.
+
+    A ``key.registered`` event's subject is the key, and it names its member by a label of that
+    key alone (an older log: by id). Each member's key is held to the registration of that key;
+    with the labels, that registration must name the member, and every other registration (a
+    key replaced since) must be of a member whose key is a later one. Without the labels, a
+    member's key is held to a registration of that key by its party, at that time.
+    """
+    regs = c.bodies(iter(c.fold.keys.values()))
+    claimed: dict[int, str] = {}  # registration -> the member whose current key it is
+    current: dict[str, int] = {}  # member -> the registration of its current key
+    keyless: set[str] = set()
+    unmatched: dict[str, str] = {}  # member -> its key, which no registration tells of
+    members: dict[str, list[str]] = {}
     for rows in _pages(c.tx, "member"):
-        bodies = c.bodies([c.fold.keys.get(r.id, 0) for r in rows])
         for r in rows:
-            seen.add(r.id)
-            seq = c.fold.keys.get(r.id)
-            if seq is None:
-                if r.public_key is not None:
-                    c.report("member", r.id, 0, "has a registered key, but no key.registered "
-                             "event of the log tells of it")  # fmt: skip
-                continue
+            members.setdefault(r.party, []).append(r.id)
             if r.public_key is None:
-                c.report("member", r.id, seq, f"has no registered key, but the event log (seq "
-                         f"{seq}) registered one")  # fmt: skip
+                keyless.add(r.id)
                 continue
+            seq = c.fold.keys.get(r.public_key) or c.fold.keys.get(r.id)  # an older log: by id
+            if seq is None:
+                unmatched[r.id] = r.public_key
+                continue
+            claimed[seq], current[r.id] = r.id, seq
             try:
                 key = MemberKey(r.id, r.party, base64.b64decode(r.public_key),
                                 codec.dt_from_us(r.key_registered_us))  # fmt: skip
-                rendered = key_json(key)
+                rendered = key_json(key, c.naming(key_scope(r.public_key)))
             except Exception as exc:
                 c.unreadable("member", r.id, seq, exc)
                 continue
-            c.differs("member", r.id, seq, rendered, bodies.get(seq, {}).get("key"))
-    for member_id, seq in c.fold.keys.items():
-        if member_id not in seen:
-            c.gone("member", member_id, seq)
+            c.differs("member", r.id, seq, rendered, regs.get(seq, {}).get("key"))
+    for seq in sorted(set(regs) - set(claimed)):  # keys replaced since, or rows tampered with
+        told = regs[seq].get("key")
+        if not isinstance(told, dict):
+            c.report("member", str(seq), seq, f"event {seq} registers no key")
+            continue
+        owner = _key_owner(c, told, members)
+        if owner is None:
+            if c.labels is not None or not is_label(str(told.get("member"))):
+                c.gone("member", f"{told.get('party')}/{told.get('member')}", seq)
+        elif owner in unmatched:
+            c.report("member", owner, seq, f"public_key differs from the event log (seq {seq})")
+            del unmatched[owner]
+        elif owner in keyless:
+            c.report("member", owner, seq, f"has no registered key, but the event log (seq "
+                     f"{seq}) registered one")  # fmt: skip
+        elif current.get(owner, 0) < seq:
+            c.report("member", owner, seq, f"public_key differs from the event log (seq {seq}), "
+                     "which registered a later key")  # fmt: skip
+    for member in unmatched:
+        c.report("member", member, 0, "has a registered key, but no key.registered event of "
+                 "the log tells of it")  # fmt: skip
+
+
+def _key_owner(c: _Check, told: dict[str, Any], members: dict[str, list[str]]) -> str | None:
+    """The member a registration names: by id in an older log; by its label, which only the
+    labels can read (a pass over its party's members: rare, for replaced keys only)."""
+    named, party = str(told.get("member")), str(told.get("party"))
+    if not is_label(named):
+        return named if named in members.get(party, ()) else None
+    if c.labels is None:
+        return None
+    known = c.labels.known(key_scope(str(told.get("public_key"))), party, members.get(party, ()))
+    return known.get(named)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
+from deconfliction.domain.labels import Labels
 from deconfliction.record import Checkpoint, RecordError, Verifier, open_checkpoint
 from deconfliction.record.cosignature import Cosigner, cosigned_at
 from deconfliction.record.tree import Frontier, leaf_hash
@@ -90,9 +91,12 @@ def verify_store(
     verifier: Verifier,
     progress: Callable[[int, int], None] | None = None,
     served: bool = True,
+    labels: Labels | None = None,
 ) -> Verification:
     """Check the store's record with the line's public key, and (``served``) the tables the
-    line serves against the log; ``progress(done, total)`` is called every 10,000 events."""
+    line serves against the log; ``progress(done, total)`` is called every 10,000 events.
+    With the line's ``labels`` (made from its key file), the members the rows name are held to
+    the labels the log names them by (``service.record.served``)."""
     out = Verification(served=served)
     with store.read() as tx:
         total = tx.last_event_seq()
@@ -140,7 +144,7 @@ def verify_store(
                 progress(out.events, total)
         leaves.close()
         if fold is not None:
-            check_served(tx, fold, out.row)
+            check_served(tx, fold, out.row, labels)
     if next_size is not None:
         _cut(out.events, signed, witnessed, out)
     if progress is not None:
