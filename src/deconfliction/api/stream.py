@@ -149,6 +149,7 @@ async def _follow(
     """Batches of events as they come, ``None`` when a wait ended with nothing (keep-alive);
     ``StreamEnded`` once ``refusal`` gives a reason (checked before every read)."""
     while True:
+        checked = line.signal.members  # a re-check asked after this wakes the wait below
         refused = await refusal()
         if refused is not None:
             raise StreamEnded(refused)
@@ -162,7 +163,7 @@ async def _follow(
             continue
         if await gone():
             return
-        await line.signal.wait_async(after, WAIT_S)
+        await line.signal.wait_async(after, WAIT_S, checked)
         if await gone():
             return
         yield None
