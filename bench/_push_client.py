@@ -26,11 +26,12 @@ from websockets.asyncio.client import connect
 
 
 class Subscriber:
-    __slots__ = ("index", "url", "seqs", "times", "reconnects")
+    __slots__ = ("index", "url", "headers", "seqs", "times", "reconnects")
 
     def __init__(self, index: int, base: str, after: int, spec: dict[str, Any]) -> None:
         self.index = index
-        params = {"token": spec["token"], "after": after}
+        self.headers = {"Authorization": f"Bearer {spec['token']}"}  # never in the URL
+        params: dict[str, Any] = {"after": after}
         for key in ("kinds", "parties"):
             if spec.get(key):
                 params[key] = spec[key]
@@ -48,10 +49,17 @@ def _seq(message: str | bytes) -> int:
     return int(orjson.loads(text)["seq"])
 
 
-async def _open(url: str) -> websockets.asyncio.client.ClientConnection:
+async def _open(url: str, headers: dict[str, str]) -> websockets.asyncio.client.ClientConnection:
     # no compression (the line's frames are small and CPU is what is measured); no client
     # pings: the server pings, and this process answers while it reads
-    return await connect(url, compression=None, max_size=None, ping_interval=None, open_timeout=120)
+    return await connect(
+        url,
+        additional_headers=headers,
+        compression=None,
+        max_size=None,
+        ping_interval=None,
+        open_timeout=120,
+    )
 
 
 async def _run(sub: Subscriber, ws: Any, stop: asyncio.Event, counter: list[int]) -> None:
@@ -71,7 +79,7 @@ async def _run(sub: Subscriber, ws: Any, stop: asyncio.Event, counter: list[int]
         url = sub.url if after is None else _with_after(sub.url, after)
         while not stop.is_set():
             try:
-                ws = await _open(url)
+                ws = await _open(url, sub.headers)
                 break
             except (OSError, websockets.InvalidHandshake, TimeoutError):
                 await asyncio.sleep(0.5)
@@ -102,7 +110,7 @@ async def main(spec_path: str, out_path: str) -> None:
 
     async def opened(sub: Subscriber) -> Any:
         async with gate:
-            return await _open(sub.url)
+            return await _open(sub.url, sub.headers)
 
     sockets = await asyncio.gather(*(opened(s) for s in subs))
     counter = [0]

@@ -266,9 +266,14 @@ class Feeder:
         self.line.store.close()
 
 
+UNLIMITED = ["--rate-member", "off", "--rate-party", "off", "--rate-upload-kib", "off",
+             "--connections-per-client", "0"]  # fmt: skip
+"""serve's rate limits and connection cap off: this benchmark measures load a line would limit."""
+
+
 def start_server(db_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "deconfliction", "serve", "--db", db_url, "--port", str(port),
-           "--host", "127.0.0.1", "--scan-interval-s", "0"]  # fmt: skip
+           "--host", "127.0.0.1", "--scan-interval-s", "0", *UNLIMITED]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(BENCH.parent / "src"), *sys.path])}
     proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 120

@@ -76,9 +76,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+UNLIMITED = ["--rate-member", "off", "--rate-party", "off", "--rate-upload-kib", "off",
+             "--connections-per-client", "0"]  # fmt: skip
+"""serve's rate limits and connection cap off: this benchmark measures load a line would limit."""
+
+
 def start_server(db_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "deconfliction", "serve", "--db", db_url, "--port", str(port),
-           "--scan-interval-s", "0"]  # fmt: skip
+           "--scan-interval-s", "0", *UNLIMITED]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while True:

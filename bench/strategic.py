@@ -338,6 +338,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+UNLIMITED = ["--rate-member", "off", "--rate-party", "off", "--rate-upload-kib", "off",
+             "--connections-per-client", "0"]  # fmt: skip
+"""serve's rate limits and connection cap off: this benchmark measures load a line would limit."""
+
+
 def http_ours(
     db_url: str, tokens: dict[int, str], vols: Volumes, log_path: Path
 ) -> tuple[Latencies, list[str], str]:
@@ -347,7 +352,8 @@ def http_ours(
     import httpx
 
     port = _free_port()
-    cmd = [sys.executable, "-m", "deconfliction", "serve", "--db", db_url, "--port", str(port)]
+    cmd = [sys.executable, "-m", "deconfliction", "serve", "--db", db_url, "--port", str(port),
+           *UNLIMITED]  # fmt: skip
     log = log_path.open("wb")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -19,7 +19,15 @@ from deconfliction.domain import AlertLevels, Buffers
 from deconfliction.domain.limits import MAX_BODY_BYTES
 from deconfliction.domain.probing import Budgets, ProbingWatch
 
-__all__ = ["DEFAULT_DB_URL", "ConsoleConfig", "Environment", "LineConfig", "key_path_for"]
+__all__ = [
+    "DEFAULT_DB_URL",
+    "NO_RATES",
+    "ConsoleConfig",
+    "Environment",
+    "LineConfig",
+    "Limits",
+    "key_path_for",
+]
 
 DEFAULT_DB_URL = "sqlite:///deconfliction.db"
 """The embedded SQLite file in the working directory."""
@@ -83,6 +91,44 @@ class ConsoleConfig:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How much the line takes, from whom, and how long it waits (docs/security.md).
+
+    Rates are the ``limits`` library's strings (``"600/minute"``, ``"10/second"``); ``None``
+    turns that one off. ``member`` and ``party`` count requests once the token is known;
+    ``anonymous`` counts, per client address, requests whose token was missing or refused;
+    ``upload`` counts KiB of request bodies per party. The rest bound the server itself.
+    """
+
+    member: str | None = "600/minute"
+    party: str | None = "3000/minute"
+    anonymous: str | None = "60/minute"
+    upload: str | None = "16384/minute"
+    """KiB of request bodies one party may send: 16 MiB a minute."""
+    heavy_bytes: int = 256 * 1024
+    """A body this large is heavy work (a big geometry, a big batch of tracks)."""
+    heavy_at_once: int | None = 1
+    """Heavy requests the line works on at once; more wait their turn."""
+    heavy_wait_s: float = 60.0
+    """How long a heavy request waits for its turn before a 503."""
+    body_timeout_s: float | None = 60.0
+    """Longest a client may take to send a whole request body (408 after)."""
+    header_timeout_s: float | None = 10.0
+    """Longest a client may take to send a request's headers (the connection is closed)."""
+    max_header_bytes: int = 64 * 1024
+    keep_alive_s: int = 5
+    """An idle keep-alive connection is closed after this."""
+    connections_per_client: int | None = 128
+    """Open connections one client address may hold (WebSockets included)."""
+    connections: int | None = 2048
+    """Connections the server holds in all; past them it answers 503."""
+
+
+NO_RATES = Limits(member=None, party=None, anonymous=None, upload=None)
+"""The server's bounds, and no rate limits: what an app made for a test has unless it asks."""
+
+
+@dataclass(frozen=True)
 class LineConfig:
     """What a line is opened and served with. ``None`` intervals: that duty does not run."""
 
@@ -103,6 +149,10 @@ class LineConfig:
     max_body_bytes: int = MAX_BODY_BYTES
     host: str = "127.0.0.1"
     port: int = 8470
+    limits: Limits = field(default_factory=Limits)
+    tls_cert: Path | None = None
+    """Serve HTTPS (and WSS) with this certificate chain (PEM) and ``tls_key``."""
+    tls_key: Path | None = None
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
     warm_outlines: bool = True
     """At start, make the outlines of the notices in force, which the console asks for as

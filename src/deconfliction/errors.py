@@ -12,7 +12,8 @@
     ├── VersionMismatch         If-Match names a stale version (HTTP 412)
     ├── PreconditionRequired    a write that needs If-Match came without it (HTTP 428)
     ├── PayloadTooLarge         a body beyond the line's limit (HTTP 413)
-    └── BudgetExhausted         a party's budget of notice changes is spent for now (HTTP 429)
+    ├── BudgetExhausted         a party's budget of notice changes is spent for now (HTTP 429)
+    └── RateLimited             a member, party or address past its rate (HTTP 429)
 
 Each error carries a JSON pointer to the offending field (``""`` for the whole request) and a
 reason written for a coordinator, not a programmer.
@@ -32,6 +33,7 @@ __all__ = [
     "PayloadTooLarge",
     "PermissionDenied",
     "PreconditionRequired",
+    "RateLimited",
     "StateConflict",
     "VersionMismatch",
 ]
@@ -111,3 +113,14 @@ class BudgetExhausted(DeconflictionError):
 
     def at(self, prefix: str) -> DeconflictionError:
         return BudgetExhausted(self.reason, prefix + self.pointer, retry_after_s=self.retry_after_s)
+
+
+class RateLimited(DeconflictionError):
+    """Too many requests (or bytes) for one member, party or client address; ``retry_after_s``
+    says when the budget has room again."""
+
+    code = "rate_limited"
+
+    def __init__(self, reason: str, pointer: str = "", *, retry_after_s: float = 1.0) -> None:
+        super().__init__(reason, pointer)
+        self.retry_after_s = retry_after_s

@@ -73,9 +73,10 @@ def test_the_policy_allows_no_inline_code_no_eval_and_no_other_origin(api: Api) 
     assert all("http" not in v for v in directives.values())
 
 
-def test_the_api_answers_carry_no_console_policy(api: Api) -> None:
+def test_the_api_answers_carry_the_data_policy_not_the_console_policy(api: Api) -> None:
     got = api.get("blue", "/v1/parties")
-    assert "content-security-policy" not in got.headers
+    assert got.headers["content-security-policy"].startswith("default-src 'none';")
+    assert "script-src" not in got.headers["content-security-policy"]
 
 
 def test_our_own_scripts_name_no_other_origin() -> None:

@@ -130,3 +130,25 @@ def test_a_method_a_route_does_not_have_says_which_it_has(api: Api) -> None:
     got = api.client.request("PATCH", "/v1/notices", headers=api.headers("blue"))
     assert got.status_code == 405
     assert {"GET", "POST"} <= set(got.headers["allow"].replace(" ", "").split(","))
+
+
+def test_a_corridor_too_narrow_to_draw_lists_as_geojson_with_no_geometry(api: Api) -> None:
+    # accepted (it harms no one), but it made every GeoJSON list holding it a 500, for every
+    # party in its audience: one party could blank the others' consoles
+    line = {"type": "LineString", "coordinates": [[40.0, 35.05], [40.001, 35.05]]}
+    volume = {**square(40, 35), "footprint": line, "half_width_m": 1e-300}
+    made = api.post("blue", {"kind": "operation", "volumes": [volume], "audience": "all"})
+    assert made.status_code == 201, made.text
+    crossing = api.post(
+        "red", {"kind": "operation", "volumes": [square(40, 35)], "audience": "all"}
+    )
+    assert len(crossing.json()["conflicts"]) == 1
+    for who in ("blue", "red"):
+        geo = api.headers(who, Accept="application/geo+json")
+        got = api.client.get("/v1/notices", headers=geo)
+        assert got.status_code == 200, got.text
+        drawn = {f["properties"]["party"]: f["geometry"] for f in got.json()["features"]}
+        assert drawn["blue"] is None and drawn["red"] is not None
+        got = api.client.get("/v1/conflicts", headers=geo)
+        assert got.status_code == 200, got.text
+        assert len(got.json()["features"]) == 1

@@ -72,6 +72,8 @@ def traced(make_store: MakeStore) -> Iterator[tuple[Api, int, Captured]]:
     root_level = root.level
     root.addHandler(captured)
     root.setLevel(TRACE)
+    for n in names:  # to the root's handler, whatever an earlier server set up
+        logging.getLogger(n).propagate = True
     port = _free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, log_level="trace", access_log=True

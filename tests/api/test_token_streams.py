@@ -12,21 +12,26 @@ import pytest
 import websockets
 
 from deconfliction import service
+from deconfliction.api.guard import CHECK_S
 from deconfliction.api.stream import WAIT_S as STREAM_WAIT_S
+from deconfliction.service import Line
+from deconfliction.store import open_store
 from tests.api.conftest import Api, Clock, make_api, notice, square
 from tests.api.test_events import Server
 from tests.conftest import MakeStore
 from tests.waiting import WAIT_S
 
-BOUND_S = 2 * STREAM_WAIT_S
-"""How long a stream may outlive its token here: a revocation in this process wakes it at once;
-expiry is seen at its next wake, within one wait."""
+BOUND_S = CHECK_S + STREAM_WAIT_S
+"""How long a stream may outlive its token: a revocation in this process wakes it at once; one
+made elsewhere is read within CHECK_S, and expiry seen, at its next wake, within one wait."""
 
 
 @pytest.fixture
 def clocked_live(make_store: MakeStore) -> Iterator[tuple[Api, Server, Clock]]:
+    """A real server on a line whose clock the test moves, with one notice every party reads."""
     clock = Clock()
     made = make_api(make_store("sqlite"), clock=clock)
+    made.post("blue", notice(square(40.0, 35.0), audience="all"))
     with Server(made) as server:
         yield made, server, clock
 
@@ -41,11 +46,12 @@ def _member_id(api: Api, who: str) -> str:
 async def _ws_until_closed(
     server: Server, headers: dict[str, str], then: object, query: str = ""
 ) -> tuple[int | None, str]:
-    """Open a stream, read what it sends until the server closes it, calling ``then`` (in a
-    thread) once it is open; the close code and reason."""
+    """Open a stream, read its first event (so it is past its first check and waiting), call
+    ``then`` (in a thread), and read until the server closes it; the close code and reason."""
     url = f"ws://127.0.0.1:{server.port}/v1/stream{query}"
     async with websockets.connect(url, additional_headers=headers) as ws:
         assert callable(then)
+        await asyncio.wait_for(ws.recv(), WAIT_S)
         await asyncio.to_thread(then)
         with pytest.raises(websockets.ConnectionClosed):
             while True:
@@ -55,11 +61,14 @@ async def _ws_until_closed(
 
 @pytest.mark.parametrize("how", ["revoke", "rotate"])
 def test_a_websocket_closes_when_its_token_is_revoked_or_rotated(
-    clocked_live: tuple[Api, Server, Clock], how: str
+    clocked_live: tuple[Api, Server, Clock], how: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api, server, _ = clocked_live
+    # streams would wake and re-check only after a minute: the revocation's own wake-up is
+    # what must close this one within the bound
+    monkeypatch.setattr("deconfliction.api.stream.WAIT_S", 60.0)
+    monkeypatch.setattr("deconfliction.api.guard.CHECK_S", 60.0)
     member = _member_id(api, "red")
-    api.post("blue", notice(square(40.0, 35.0), audience="all"))  # something to read first
 
     def stop() -> None:
         if how == "revoke":
@@ -70,6 +79,24 @@ def test_a_websocket_closes_when_its_token_is_revoked_or_rotated(
     code, reason = asyncio.run(_ws_until_closed(server, api.headers("red"), stop))
     assert code == 4401
     assert ("revoked" if how == "revoke" else "rotated") in reason
+
+
+def test_a_revocation_by_another_process_closes_the_stream_too(
+    clocked_live: tuple[Api, Server, Clock],
+) -> None:
+    api, server, clock = clocked_live
+    member = _member_id(api, "red")
+    # the CLI's line: the same database, but not the server's process (nor its wake-ups)
+    elsewhere = Line(store=open_store(api.line.store.url), clock=clock)
+
+    def revoke() -> None:
+        service.revoke_member(elsewhere, member)
+
+    try:
+        code, reason = asyncio.run(_ws_until_closed(server, api.headers("red"), revoke))
+    finally:
+        elsewhere.store.close()
+    assert code == 4401 and "revoked" in reason
 
 
 def test_a_websocket_closes_when_its_token_expires(

@@ -95,3 +95,25 @@ def test_an_older_notify_does_not_move_the_signal_back() -> None:
 
     assert signal.last == 8
     assert asyncio.run(main()) == 8
+
+
+def test_a_member_recheck_wakes_every_waiter_and_one_that_missed_it() -> None:
+    signal = EventSignal()
+    signal.notify(3)
+    seen = signal.members
+
+    async def main() -> tuple[int, float, float]:
+        started = time.monotonic()
+        waiter = asyncio.create_task(signal.wait_async(after=3, timeout_s=10.0))
+        await asyncio.sleep(0)
+        assert not waiter.done()
+        signal.recheck_members()  # no new event: the waiter still wakes, with what it had
+        seq = await asyncio.wait_for(waiter, 10.0)
+        woken = time.monotonic() - started
+        # a stream busy reading when the re-check came does not wait for its timeout after
+        late = time.monotonic()
+        await signal.wait_async(after=3, timeout_s=10.0, members=seen)
+        return seq, woken, time.monotonic() - late
+
+    seq, woken, late = asyncio.run(main())
+    assert seq == 3 and woken < 5.0 and late < 5.0

@@ -58,4 +58,5 @@ def test_on_a_narrow_terminal_every_token_is_printed_whole(tmp_path: Path) -> No
     table = r.output.split("Sign in as a party")[1].split("What happens")[0]
     tokens = re.findall(r"dl_[A-Za-z0-9_-]+", table)
     assert len(tokens) == len(read_scenario()["parties"])
-    assert all(len(t) == len("dl_") + 43 for t in tokens), tokens  # none cut short with "…"
+    # dl_, the 8-character prefix and _, then 43: none cut short with "…"
+    assert all(len(t) == len("dl_abcd2345_") + 43 for t in tokens), tokens

@@ -41,7 +41,10 @@ def test_serve_answers_and_stops(tmp_path: Path) -> None:
         assert r.json() == {"status": "ok"}
         denied = httpx.get(f"http://127.0.0.1:{port}/v1/notices", timeout=30)
         assert denied.status_code == 401
-        assert (tmp_path / "line.db").exists()
+        # made for the owner's eyes only, whatever the umask the server was started with
+        made = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+        assert made["line.db"] == made["line.key"] == made["line.db-wal"] == 0o600
+        assert denied.headers["x-content-type-options"] == "nosniff"
     finally:
         proc.terminate()
         proc.wait(timeout=30)

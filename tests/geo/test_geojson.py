@@ -137,3 +137,17 @@ def test_polygon_drops_closing_position_and_keeps_holes() -> None:
 def test_pole_ring_and_antimeridian_ring_are_valid() -> None:
     assert parse_footprints(GEOMETRIES["pole_cap"][0])
     assert parse_footprints(GEOMETRIES["antimeridian"][0])
+
+
+def test_a_ring_through_a_pole_at_several_longitudes_has_one_corner_there() -> None:
+    # at a pole every longitude names the same point: three "corners" there are one (this ring
+    # made the self-crossing check index an empty intersection, a 500, found by fuzzing)
+    ring = [[-179.9993, -90], [-179.9991, -89.9997], [-179.9994, -89.9996], [-179.9996, -90],
+            [-180, -90], [-180, -90], [-179.9993, -90]]  # fmt: skip
+    (fp,) = parse_footprints(poly(ring))
+    assert fp.rings == (((-179.9993, -90.0), (-179.9991, -89.9997), (-179.9994, -89.9996)),)
+    # visiting the pole twice, between other corners, folds the ring back on itself there
+    with pytest.raises(InvalidGeometry) as info:
+        parse_footprints(poly([[0, -90], [0, -89.9], [90, -90], [180, -89.9], [-90, -90],
+                               [0, -90]]))  # fmt: skip
+    assert "folds back" in info.value.reason and "-90.00000" in info.value.reason

@@ -91,3 +91,11 @@ def test_long_geodesic_edges_are_densified() -> None:
     top = [p for p in polygon[0] if 60.0 < p[1] and 0.0 < p[0] < 30.0 and p[1] != 62.0]
     # the geodesic from (0, 60) to (30, 60) runs north of the parallel: its points are kept
     assert top and max(p[1] for p in top) > 60.9
+
+
+@pytest.mark.parametrize("half_width_m", [1e-300, 5e-324, 1e-20])
+def test_a_corridor_too_narrow_to_draw_has_no_outline(half_width_m: float) -> None:
+    # buffered to an empty polygon, whose ring has no positions: it indexed an empty array (a
+    # 500 on every GeoJSON list that held the notice, found by fuzzing)
+    line = ((40.0, 35.0), (40.001, 35.0))
+    assert outline(Footprint(FootprintKind.CORRIDOR, (line,), half_width_m)) == []

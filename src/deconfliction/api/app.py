@@ -31,22 +31,40 @@ from deconfliction.api import (
     tracks,
 )
 from deconfliction.api.auth import Caller
-from deconfliction.api.limits import BodyLimit
+from deconfliction.api.headers import SecurityHeaders
+from deconfliction.api.limits import BodyLimit, HeavyWork
 from deconfliction.api.logs import redact_server_logs
+from deconfliction.api.rates import Rates, ShutOut
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import ErrorOut, MeOut, PartyList, TrackIn
+from deconfliction.config import NO_RATES
 from deconfliction.service import Line, LineConfig
 from deconfliction.wire import geojson, opt_utc_z
 
 __all__ = ["QUIET", "create_app"]
 
 QUIET = LineConfig(
-    scan_interval_s=None, deadline_interval_s=None, record_interval_s=None, warm_outlines=False
+    scan_interval_s=None,
+    deadline_interval_s=None,
+    record_interval_s=None,
+    warm_outlines=False,
+    limits=NO_RATES,
 )
-"""An app with no background duties: scans, deadlines and the record only when asked."""
+"""An app with no background duties (scans, deadlines and the record only when asked) and no
+rate limits (a test that wants them gives ``limits=``)."""
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 412, 413, 422, 428)
+}
+_ERRORS[429] = {
+    "model": ErrorOut,
+    "description": "Too many requests: the member's, its party's or the address's rate is spent",
+    "headers": {
+        "Retry-After": {
+            "description": "seconds until the budget has room again",
+            "schema": {"type": "integer"},
+        }
+    },
 }
 
 
@@ -70,6 +88,26 @@ def _warm(line: Line) -> None:
         logging.getLogger(__name__).exception(
             "making outlines ahead failed; they are made on demand"
         )
+
+
+def _guard(app: FastAPI, config: LineConfig) -> None:
+    """The rate limits and the guards on what a request may cost. Outermost last: the headers
+    go on every answer, the guards' refusals included; an address shut out is refused before
+    its body is read; heavy bodies wait for their turn once read."""
+    limits = config.limits
+    rates = Rates(limits)
+    app.state.rates = rates if rates.any else None  # counted where tokens resolve (api/auth.py)
+    if limits.heavy_at_once:
+        app.add_middleware(
+            HeavyWork,
+            heavy_bytes=limits.heavy_bytes,
+            at_once=limits.heavy_at_once,
+            wait_s=limits.heavy_wait_s,
+        )
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes, timeout_s=limits.body_timeout_s)
+    if rates.anonymous is not None:
+        app.add_middleware(ShutOut, rates=rates)
+    app.add_middleware(SecurityHeaders)
 
 
 def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> FastAPI:
@@ -115,7 +153,7 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
     )
     errors.install(app)
     redact_server_logs()  # no token or ticket in any log line (api/logs.py)
-    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    _guard(app, config)
 
     app.state.line = line
 

@@ -14,6 +14,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from deconfliction import service
+from deconfliction.api.rates import admit
 from deconfliction.domain import Member
 from deconfliction.errors import NotAuthenticated
 from deconfliction.service import Line
@@ -40,7 +41,7 @@ def _member(
 ) -> Member:
     line: Line = request.app.state.line
     refuse_token_in_url(request.query_params)
-    return service.authenticate(line, creds.credentials if creds else None)
+    return admit(request, lambda: service.authenticate(line, creds.credentials if creds else None))
 
 
 Caller = Annotated[Member, Depends(_member)]
@@ -66,8 +67,8 @@ def _streamer(
     line: Line = request.app.state.line
     refuse_token_in_url(request.query_params)
     if creds is None and ticket is not None:
-        return service.authenticate_ticket(line, ticket)
-    return service.authenticate(line, creds.credentials if creds else None)
+        return admit(request, lambda: service.authenticate_ticket(line, ticket))
+    return admit(request, lambda: service.authenticate(line, creds.credentials if creds else None))
 
 
 StreamCaller = Annotated[Member, Depends(_streamer)]

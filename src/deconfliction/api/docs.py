@@ -31,6 +31,7 @@ POLICY = "; ".join(
         "connect-src 'self'",
         "base-uri 'self'",
         "form-action 'self'",
+        "frame-ancestors 'none'",
     ]
 )
 """The pages' Content-Security-Policy: the browser itself refuses anything not from the line."""

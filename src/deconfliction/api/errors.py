@@ -34,6 +34,7 @@ STATUS: dict[type[e.DeconflictionError], int] = {
     e.PreconditionRequired: 428,
     e.PayloadTooLarge: 413,
     e.BudgetExhausted: 429,
+    e.RateLimited: 429,
 }
 
 
@@ -80,7 +81,7 @@ async def _on_line_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, e.DeconflictionError)
     status = next((STATUS[c] for c in type(exc).__mro__ if c in STATUS), 400)
     headers = None
-    if isinstance(exc, e.BudgetExhausted):  # RFC 9110 §10.2.3: whole seconds
+    if isinstance(exc, (e.BudgetExhausted, e.RateLimited)):  # RFC 9110 §10.2.3: whole seconds
         headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after_s)))}
     return error_response(status, exc.code, exc.reason, exc.pointer, headers=headers)
 

@@ -16,6 +16,7 @@ from fastapi.openapi.models import Example
 __all__ = [
     "ACK",
     "CONVOY_ID",
+    "COSIGNATURE",
     "HOSPITAL_ID",
     "KEY",
     "MEMBER",
@@ -306,4 +307,16 @@ MEMBER: dict[str, Example] = {
 ROTATE: dict[str, Example] = {
     "default": {"summary": "A new token for the default 90 days", "value": {}},
     "short": {"summary": "A new token for 12 hours", "value": {"expires_in": "12h"}},
+}
+
+COSIGNATURE: dict[str, Example] = {
+    "witness": {
+        "summary": "UN OCHA cosigns the checkpoint over 1,204 events, proven consistent",
+        "value": {
+            "size": 1204,
+            "cosignature": "\u2014 deconfliction-line/deir-ez-zor/witness/un-ocha "
+            "9wCqs42v/4HopZMb0ZYYOeyVFKZ5GbkfUba2yaphrvqcH+PXRCKunffavqjekllc9L7xlFTvZc/lyMYvQlFp"
+            "+y1xFkK3JrBEAWJ8qQ==",
+        },
+    },
 }

@@ -59,8 +59,10 @@ class MemberGuard:
         refused = member.refusal(self.line.clock())
         if refused is not None:
             return refused
-        stale = time.monotonic() - self._checked >= CHECK_S
-        if stale or self._seen != self.line.signal.members:
+        for _ in range(3):  # a read begun before the latest revocation is read again
+            stale = time.monotonic() - self._checked >= CHECK_S
+            if not stale and self._seen == self.line.signal.members:
+                break
             await self._refresh()
         current = self._current.get(member.id)
         if current is None:

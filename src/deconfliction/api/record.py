@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from deconfliction.api import examples
 from deconfliction.api.auth import Caller
 from deconfliction.api.respond import json_response
 from deconfliction.domain.limits import MAX_ENTRIES
@@ -177,7 +178,9 @@ def install(app: FastAPI) -> None:
         status_code=201,
         tags=["record"],
     )
-    async def cosign(caller: Caller, body: Annotated[CosignatureIn, Body()]) -> Response:
+    async def cosign(
+        caller: Caller, body: Annotated[CosignatureIn, Body(openapi_examples=examples.COSIGNATURE)]
+    ) -> Response:
         """Hand the line your cosignature of one of its checkpoints, once `record sync` (or your
         own witness) has proven it consistent with the ones you held. The line checks it with
         your registered key and serves it to every party; a cosignature that does not verify is

@@ -24,6 +24,7 @@ from deconfliction import service
 from deconfliction.api.auth import TOKEN_IN_URL, Caller, StreamCaller
 from deconfliction.api.convert import bbox_param
 from deconfliction.api.guard import MemberGuard
+from deconfliction.api.rates import admit
 from deconfliction.api.schemas import TicketOut
 from deconfliction.domain import EventKind, Member
 from deconfliction.errors import DeconflictionError, InvalidInput, NotAuthenticated
@@ -148,6 +149,7 @@ async def _follow(
     """Batches of events as they come, ``None`` when a wait ended with nothing (keep-alive);
     ``StreamEnded`` once ``refusal`` gives a reason (checked before every read)."""
     while True:
+        checked = line.signal.members  # a re-check asked after this wakes the wait below
         refused = await refusal()
         if refused is not None:
             raise StreamEnded(refused)
@@ -161,7 +163,7 @@ async def _follow(
             continue
         if await gone():
             return
-        await line.signal.wait_async(after, WAIT_S)
+        await line.signal.wait_async(after, WAIT_S, checked)
         if await gone():
             return
         yield None
@@ -270,9 +272,13 @@ def install(app: FastAPI) -> None:
             if "token" in ws.query_params:
                 raise NotAuthenticated(TOKEN_IN_URL, "/query/token")
             if not token and ticket is not None:
-                caller = await run_in_threadpool(service.authenticate_ticket, line, ticket)
+                caller = await run_in_threadpool(
+                    admit, ws, lambda: service.authenticate_ticket(line, ticket)
+                )
             else:
-                caller = await run_in_threadpool(service.authenticate, line, token or None)
+                caller = await run_in_threadpool(
+                    admit, ws, lambda: service.authenticate(line, token or None)
+                )
             after = _after(ws.query_params.get("after"), "/query/after")
             q = ws.query_params
             subscription = _subscription(q.get("kinds"), q.get("parties"), q.get("area"))
@@ -280,7 +286,7 @@ def install(app: FastAPI) -> None:
             # accepted, then closed with a code and a reason: a browser cannot read a refused
             # handshake's status, but it can read these (4401 unauthenticated, 4422 bad query)
             await ws.accept()
-            code = 4401 if e.code == "not_authenticated" else 4422
+            code = {"not_authenticated": 4401, "rate_limited": 4429}.get(e.code, 4422)
             await ws.close(code=code, reason=close_reason(e.reason))
             return
         await ws.accept()

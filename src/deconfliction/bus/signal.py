@@ -41,12 +41,14 @@ class EventSignal:
         for loop, fut in waiters:
             loop.call_soon_threadsafe(_settle, fut, seq)
 
-    async def wait_async(self, after: int, timeout_s: float) -> int:
-        """The newest known sequence number, once it passes ``after`` or the timeout ends."""
+    async def wait_async(self, after: int, timeout_s: float, members: int | None = None) -> int:
+        """The newest known sequence number, once it passes ``after`` or the timeout ends; at
+        once, too, when :attr:`members` is no longer ``members`` (a re-check the waiter missed
+        while it was busy)."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[int] = loop.create_future()
         with self._lock:
-            if self.last > after:
+            if self.last > after or (members is not None and members != self.members):
                 return self.last
             entry = (loop, fut)
             self._waiters.add(entry)

@@ -9,6 +9,7 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from deconfliction import service
 from deconfliction.cli.ids import Unresolved, resolve, shorten
@@ -144,7 +145,7 @@ def member_list(
             shown[m.id],
             m.party,
             m.role.value,
-            m.name,
+            Text(m.name),  # as typed: a name is not markup
             f"{m.token_prefix}…" if m.token_prefix else "(old token)",
             _day(m.expires_at),
             "-" if m.last_used_at is None else m.last_used_at.strftime("%m-%d %H:%MZ"),

@@ -123,22 +123,14 @@ def demo(
     console.print(f"The record is signed by {line.signer.verifier().vkey()}", soft_wrap=True)
     console.print(f"API docs: {base}/docs   loaded {datetime.now(UTC):%H:%MZ}")
     if serve:
-        import uvicorn
-
         from deconfliction.api.app import create_app
+        from deconfliction.api.serving import server
 
         console.print("Assets report every 2 s; the line scans live tracks every second.")
         playing = loaded.story.playing()
         playing.start()
         try:
             config = service.LineConfig(db_url=db, host=host, port=port, scan=loaded.scan)
-            uvicorn.run(
-                create_app(line, config),
-                host=host,
-                port=port,
-                log_level="info",
-                access_log=False,
-                timeout_graceful_shutdown=5,
-            )
+            server(create_app(line, config), config).run()
         finally:
             playing.stop()

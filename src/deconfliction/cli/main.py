@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -9,6 +10,7 @@ from urllib.parse import urlsplit
 import typer
 
 from deconfliction.cli.admin import member_app, party_app
+from deconfliction.cli.backup import backup
 from deconfliction.cli.conflicts import conflict_app, conflicts
 from deconfliction.cli.demo import demo
 from deconfliction.cli.detect import detect_app
@@ -20,6 +22,10 @@ from deconfliction.cli.record import record_app
 from deconfliction.cli.talk import install as install_talk
 from deconfliction.cli.tracks import tracks_app
 from deconfliction.cli.watch import inbox, watch
+from deconfliction.config import Limits
+
+_LIMITS = Limits()
+"""What ``serve`` limits by default."""
 
 app = typer.Typer(
     help="Deconfliction Line: tell each other where you will be; learn of conflicts early.",
@@ -37,6 +43,7 @@ app.add_typer(tracks_app, name="tracks")
 app.command()(conflicts)
 app.command()(parties)
 app.command()(demo)
+app.command()(backup)
 app.command()(watch)
 app.command()(inbox)
 install_talk(app)  # thread, threads, request, reply, withdraw, note, ack, receipts
@@ -125,9 +132,72 @@ def serve(
     tiles_attribution: Annotated[
         str, typer.Option(help="credit shown on the console's map for --tiles or --pmtiles")
     ] = "",
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="serve HTTPS with this certificate chain (PEM), and send HSTS",
+            show_default=False,
+        ),  # fmt: skip
+    ] = None,
+    tls_key: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="the private key of --tls-cert (PEM)",
+            show_default=False,
+        ),  # fmt: skip
+    ] = None,
+    rate_member: Annotated[
+        str, typer.Option(help="requests one member may make (off: no limit)")
+    ] = _LIMITS.member or "off",
+    rate_party: Annotated[
+        str, typer.Option(help="requests all members of one party may make")
+    ] = _LIMITS.party or "off",
+    rate_anonymous: Annotated[
+        str, typer.Option(help="requests with a missing or refused token, per client address")
+    ] = _LIMITS.anonymous or "off",
+    rate_upload_kib: Annotated[
+        str, typer.Option(help="KiB of request bodies one party may send")
+    ] = _LIMITS.upload or "off",
+    heavy_at_once: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=64,
+            help=f"requests with bodies of {_LIMITS.heavy_bytes // 1024} "
+            "KiB or more worked on at once; the rest wait (0: no cap)",
+        ),  # fmt: skip
+    ] = _LIMITS.heavy_at_once or 0,
+    header_timeout_s: Annotated[
+        float, typer.Option(min=0.1, max=3600.0, help="time for a request's headers to arrive")
+    ] = _LIMITS.header_timeout_s or 10.0,
+    body_timeout_s: Annotated[
+        float, typer.Option(min=0.1, max=86400.0, help="time for a request's body to arrive")
+    ] = _LIMITS.body_timeout_s or 60.0,
+    connections_per_client: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=1_000_000,
+            help="connections one client address may hold "
+            "(0: no cap; behind a proxy, cap at the proxy)",
+        ),  # fmt: skip
+    ] = _LIMITS.connections_per_client or 0,
+    allow_readable_files: Annotated[
+        bool,
+        typer.Option(
+            help="serve even when others on this machine can read the database "
+            "(warn instead of refusing; never for the key)"
+        ),  # fmt: skip
+    ] = False,
 ) -> None:
     """Serve the HTTP API and the console at / (migrating the store first), scan live tracks
-    every second and sign the record every two seconds."""
+    every second and sign the record every two seconds. Rates are counts per period:
+    600/minute, 10/second."""
+    from deconfliction.api.rates import rate
     from deconfliction.cli.server import run
     from deconfliction.config import ConsoleConfig, Environment, LineConfig
     from deconfliction.detect.settings import ScanSettings
@@ -146,6 +216,30 @@ def serve(
         )
     if tiles is not None and pmtiles is not None:
         raise typer.BadParameter("give --tiles or --pmtiles, not both", param_hint="--pmtiles")
+    if (tls_cert is None) != (tls_key is None):
+        raise typer.BadParameter("give --tls-cert and --tls-key together", param_hint="--tls-key")
+    limits = replace(
+        _LIMITS,
+        member=rate_member,
+        party=rate_party,
+        anonymous=rate_anonymous,
+        upload=rate_upload_kib,
+        heavy_at_once=heavy_at_once or None,
+        header_timeout_s=header_timeout_s,
+        body_timeout_s=body_timeout_s,
+        connections_per_client=connections_per_client or None,
+    )
+    rates = {
+        "--rate-member": rate_member,
+        "--rate-party": rate_party,
+        "--rate-anonymous": rate_anonymous,
+        "--rate-upload-kib": rate_upload_kib,
+    }
+    for flag, text in rates.items():
+        try:
+            rate(text, flag)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc).partition(": ")[2], param_hint=flag) from None
     run(
         LineConfig(
             db_url=env.db_url(db),
@@ -164,7 +258,11 @@ def serve(
             host=host,
             port=port,
             console=ConsoleConfig(tiles=tiles, pmtiles=pmtiles, attribution=tiles_attribution),
-        )
+            limits=limits,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+        ),
+        allow_readable_files,
     )
 
 

@@ -1,23 +1,61 @@
-"""Run the HTTP API under uvicorn, with the line's background duties."""
+"""Run the HTTP API under uvicorn, with the line's background duties, after checking that its
+files are for its owner's eyes only."""
 
 from __future__ import annotations
 
-import uvicorn
-from rich.console import Console
+import os
+import resource
 
+from rich.console import Console
+from rich.markup import escape
+
+from deconfliction import service
 from deconfliction.api.app import create_app
+from deconfliction.api.serving import server
+from deconfliction.cli.client import fail
 from deconfliction.service import LineConfig, open_line
 
-__all__ = ["run"]
+__all__ = ["check_files", "run"]
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def run(config: LineConfig) -> None:
+def check_files(config: LineConfig, allow_readable: bool = False) -> None:
+    """Refuse to serve (exit 2) when the database or the key can be read by others on this
+    machine; with ``allow_readable``, say so loudly and go on (never for the key)."""
+    loose = service.loose_files(config)
+    if not loose:
+        return
+    names = " ".join(str(f.path) for f in loose)
+    said = ", ".join(str(f) for f in loose)
+    what = (f"{said}: other users of this machine can read the line's "
+            "database (every party's notices, the tokens' hashes) or its signing key")  # fmt: skip
+    if allow_readable and not any(f.key for f in loose):
+        err.print(f"[bold red]WARNING:[/bold red] {escape(what)}; serving anyway, as asked "
+                  f"(chmod 600 {escape(names)} to close it)")  # fmt: skip
+        return
+    hint = "" if any(f.key for f in loose) else " (or serve with --allow-readable-files)"
+    raise fail(f"{what}; make them owner-only with: chmod 600 {names}{hint}")
+
+
+def _more_files() -> None:
+    # Each connection is a file descriptor: let the process use what the system allows it.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            pass
+
+
+def run(config: LineConfig, allow_readable_files: bool = False) -> None:
+    os.umask(0o077)  # whatever this process makes (database, WAL, key) is its owner's alone
+    check_files(config, allow_readable_files)
+    _more_files()
     line = open_line(config)
     # The key is made (or loaded) now, at start, and its public half shown for parties to pin.
     Console(stderr=True).print(
         f"The record is signed by [bold]{line.signer.verifier().vkey()}[/bold]", soft_wrap=True
     )
-    uvicorn.run(
-        create_app(line, config), host=config.host, port=config.port, log_level="info",
-        access_log=False, timeout_graceful_shutdown=5,
-    )  # fmt: skip
+    server(create_app(line, config), config).run()

@@ -20,7 +20,6 @@ from deconfliction.domain.notice import Notice
 from deconfliction.domain.volume import Buffers, TimeWindow
 
 __all__ = [
-    "HOST_PARTY",
     "QUARTER",
     "Budgets",
     "Charge",
@@ -30,9 +29,6 @@ __all__ = [
     "quarter_ceil",
     "quarter_floor",
 ]
-
-HOST_PARTY = "host"
-"""The slug of the host's own party, told of every ``probing.suspected``."""
 
 QUARTER = timedelta(minutes=15)
 """What a window told past need-to-know is rounded out to."""

@@ -159,12 +159,17 @@ def _positions(value: object, ptr: str, what: str, budget: int) -> list[Position
     return [_position(p, f"{ptr}/{i}") for i, p in enumerate(items)]
 
 
+def _place(p: Position) -> Position:
+    """The point of the Earth ``p`` names: at a pole every longitude names the same one."""
+    return (0.0, p[1]) if abs(p[1]) == 90.0 else p
+
+
 def _dedupe(points: Sequence[Position]) -> tuple[list[Position], list[int]]:
-    """Drop consecutive repeats; keep each kept position's index in the input."""
+    """Drop consecutive repeats of a place; keep each kept position's index in the input."""
     kept: list[Position] = []
     index: list[int] = []
     for i, p in enumerate(points):
-        if not kept or p != kept[-1]:
+        if not kept or _place(p) != _place(kept[-1]):
             kept.append(p)
             index.append(i)
     return kept, index
@@ -204,9 +209,9 @@ def _polygon(coords: object, ptr: str) -> Footprint:
                 f"{rptr}/{len(points) - 1}",
             )
         ring, index = _dedupe(points[:-1])
-        if len(ring) > 1 and ring[-1] == ring[0]:
+        if len(ring) > 1 and _place(ring[-1]) == _place(ring[0]):
             ring, index = ring[:-1], index[:-1]
-        if len(set(ring)) < 3:
+        if len({_place(p) for p in ring}) < 3:
             raise InvalidGeometry("a ring needs at least 3 distinct corners", rptr)
         _check_simple(ring, index, rptr, r)
         rings.append(ring)
@@ -239,6 +244,8 @@ def _check_simple(ring: list[Position], index: list[int], ptr: str, r: int) -> N
     first = int(np.flatnonzero(bad)[0])
     a, b = int(edge[i[first]]), int(edge[j[first]])
     where = shapely.get_coordinates(shapely.intersection(segs[i[first]], segs[j[first]]))[:1]
+    if len(where) == 0:  # an edge too short to project touches the other: no crossing to name
+        where = shapely.get_coordinates(segs[j[first]])[:1]
     wlon, wlat = unproject(lon0, lat0, where[:, 0], where[:, 1])
     m = len(ring)
     ia, ib = index[a], index[b]

@@ -75,6 +75,8 @@ def _corridor(footprint: Footprint, step_m: float) -> list[list[tuple[F64, F64]]
     )
     out = []
     for poly in shapely.get_parts(area):
+        if poly.is_empty:  # a width below what floats can draw buffers to nothing
+            continue
         rings = []
         for ring in (poly.exterior, *poly.interiors):
             xy = np.asarray(ring.coords, dtype=np.float64)[:-1]

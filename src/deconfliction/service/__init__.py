@@ -8,6 +8,7 @@ repeats a rule. Capabilities live in packages (``notices``, ``tracks``, ``conver
 from deconfliction.config import LineConfig
 from deconfliction.detect.settings import ScanSettings
 from deconfliction.domain import NoticeDraft
+from deconfliction.service.atrest import Backup, LooseFile, backup, loose_files
 from deconfliction.service.conflicts import (
     acknowledge_conflict,
     escalate_conflicts,
@@ -87,6 +88,10 @@ from deconfliction.store.values import ConflictQuery
 
 __all__ = [
     "NO_CHECKPOINT",
+    "Backup",
+    "LooseFile",
+    "backup",
+    "loose_files",
     "ConflictQuery",
     "Deadlines",
     "DraftSource",

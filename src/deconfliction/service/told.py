@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from deconfliction.domain import (
+    HOST_PARTY,
     Audience,
     Conflict,
     ConflictAck,
@@ -29,7 +30,6 @@ from deconfliction.domain import (
 )
 from deconfliction.domain.labels import Labels, key_scope, notice_scope, thread_scope
 from deconfliction.domain.party import MemberKey
-from deconfliction.domain.probing import HOST_PARTY
 from deconfliction.domain.receipt import MessageReceipt, Receipt
 from deconfliction.wire import (
     ack_record,

@@ -9,6 +9,8 @@ multi-gigabyte file, and each page read through ``read()`` costs a system call.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +19,7 @@ from sqlalchemy.pool import StaticPool
 
 from deconfliction.store.checkpoint import BACKSTOP_PAGES
 
-__all__ = ["BUSY_TIMEOUT_S", "make_engine", "normalise_url"]
+__all__ = ["BUSY_TIMEOUT_S", "make_engine", "normalise_url", "sqlite_path"]
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -32,6 +34,27 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite database at ``url``; ``None`` for another database or memory."""
+    parsed = sa.make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _owner_only(path: Path) -> None:
+    """Make the database file, empty, readable by its owner only, if it is not there yet.
+
+    SQLite gives the ``-wal`` and ``-shm`` files it makes later the mode of the database file,
+    so all three hold the parties' notices and the tokens' hashes for the owner's eyes only,
+    whatever the process's umask.
+    """
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError:
+        pass  # there already; or it cannot be made, which SQLite will say in its own words
+
+
 def make_engine(url: str) -> sa.Engine:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -43,6 +66,8 @@ def make_engine(url: str) -> sa.Engine:
 
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
     memory = url.database in (None, "", ":memory:")
+    if not memory and not str(url.database).startswith("file:"):
+        _owner_only(Path(str(url.database)))
     kwargs: dict[str, Any] = {
         "connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
     }
