@@ -24,6 +24,7 @@ from typing import Any
 from rich.progress import Progress
 
 from _record_workload import append, synthetic_leaves
+from deconfliction.domain.probing import NO_BUDGETS
 from deconfliction.record import Checkpoint, sign_checkpoint
 from deconfliction.record.memory import MemoryTree
 from deconfliction.record.tree import Frontier
@@ -37,7 +38,9 @@ STEP = 1 << 20  # leaves per build step: about 2M node rows per executemany
 
 
 def _line(db: Path) -> Line:
-    return Line(store=open_store(f"sqlite:///{db}"), key_path=db.with_suffix(".key"))
+    return Line(
+        budgets=NO_BUDGETS, store=open_store(f"sqlite:///{db}"), key_path=db.with_suffix(".key")
+    )
 
 
 def _drop(db: Path) -> None:

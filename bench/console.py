@@ -55,7 +55,9 @@ from rich.table import Table
 from deconfliction import service
 from deconfliction.api.convert import draft_from
 from deconfliction.api.schemas import NoticeIn
+from deconfliction.config import LineConfig  # noqa: E402
 from deconfliction.domain import Role
+from deconfliction.domain.probing import NO_BUDGETS  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("DECONFLICTION_CHROMIUM", "/usr/bin/chromium")
@@ -129,7 +131,7 @@ class Made:
 def make_line(db_url: str, notices: int, tracks: int, seed: int) -> Made:
     t0 = time.perf_counter()
     rng = random.Random(seed)
-    line = service.open_line(db_url)
+    line = service.open_line(LineConfig(db_url, budgets=NO_BUDGETS))
     tokens, members = {}, {}
     for slug, name in PARTIES.items():
         service.create_party(line, slug, name)
@@ -229,7 +231,7 @@ class Feeder:
     """Every second, every track a second further along and reported again, until stopped."""
 
     def __init__(self, db_url: str, made: Made) -> None:
-        self.line = service.open_line(db_url)
+        self.line = service.open_line(LineConfig(db_url, budgets=NO_BUDGETS))
         self.members = made.members
         self.reports = made.tracks
         self.stop = threading.Event()
@@ -273,7 +275,7 @@ UNLIMITED = ["--rate-member", "off", "--rate-party", "off", "--rate-upload-kib",
 
 def start_server(db_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "deconfliction", "serve", "--db", db_url, "--port", str(port),
-           "--host", "127.0.0.1", "--scan-interval-s", "0", *UNLIMITED]  # fmt: skip
+           "--no-budgets", "--host", "127.0.0.1", "--scan-interval-s", "0", *UNLIMITED]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(BENCH.parent / "src"), *sys.path])}
     proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 120

@@ -32,7 +32,9 @@ import numpy as np
 import orjson
 
 from deconfliction import service
+from deconfliction.config import LineConfig  # noqa: E402
 from deconfliction.domain import Role
+from deconfliction.domain.probing import NO_BUDGETS  # noqa: E402
 
 
 def _free_port() -> int:
@@ -44,7 +46,7 @@ def _free_port() -> int:
 def make_line(db_url: str, parties: int) -> tuple[dict[str, str], list[str]]:
     """A coordinator's token for each heavy party, and readers of one more party (several, as
     each member may make 600 requests a minute)."""
-    line = service.open_line(db_url)
+    line = service.open_line(LineConfig(db_url, budgets=NO_BUDGETS))
     tokens = {}
     for p in range(parties + 1):
         slug = f"p{p}"
@@ -74,7 +76,7 @@ def heavy_body(volumes: int, offset: float) -> bytes:
 
 def start_server(db_url: str, port: int, at_once: int, log: Path) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "deconfliction", "serve", "--db", db_url, "--port", str(port),
-           "--scan-interval-s", "0", "--heavy-at-once", str(at_once)]  # fmt: skip
+           "--no-budgets", "--scan-interval-s", "0", "--heavy-at-once", str(at_once)]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while True:

@@ -52,7 +52,9 @@ sys.path.insert(0, str(BENCH))
 from _push_report import Outcome, cpu_s, peak_rss_mb, print_profile, report  # noqa: E402
 from _push_workload import Generated, Sub, generate, slug, subscriptions, warm_up  # noqa: E402
 from deconfliction import service  # noqa: E402
+from deconfliction.config import LineConfig  # noqa: E402
 from deconfliction.domain import Role  # noqa: E402
+from deconfliction.domain.probing import NO_BUDGETS  # noqa: E402
 from deconfliction.store import open_store  # noqa: E402
 
 console = Console(width=None if sys.stdout.isatty() else 130)
@@ -61,7 +63,7 @@ console = Console(width=None if sys.stdout.isatty() else 130)
 
 
 def make_line(db_url: str, parties: int) -> dict[str, str]:
-    line = service.open_line(db_url)
+    line = service.open_line(LineConfig(db_url, budgets=NO_BUDGETS))
     tokens = {}
     for p in range(parties):
         service.create_party(line, slug(p), f"Party {p}")
@@ -83,7 +85,7 @@ UNLIMITED = ["--rate-member", "off", "--rate-party", "off", "--rate-upload-kib",
 
 def start_server(db_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "deconfliction", "serve", "--db", db_url, "--port", str(port),
-           "--scan-interval-s", "0", *UNLIMITED]  # fmt: skip
+           "--no-budgets", "--scan-interval-s", "0", *UNLIMITED]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while True:

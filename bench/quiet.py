@@ -29,6 +29,7 @@ from rich.table import Table
 import deconfliction
 from deconfliction import service
 from deconfliction.domain import Role
+from deconfliction.domain.probing import NO_BUDGETS  # noqa: E402
 from deconfliction.service import Line
 from deconfliction.store import open_store
 
@@ -52,7 +53,7 @@ def _line() -> tuple[Line, Clock, dict[str, Any]]:
     clock = Clock()
     # a file, not memory: versions of the line before 2026-12-06 could not open an in-memory one
     db = Path(tempfile.mkdtemp(prefix="quiet-")) / "line.db"
-    line = Line(store=open_store(f"sqlite:///{db}"), clock=clock)
+    line = Line(budgets=NO_BUDGETS, store=open_store(f"sqlite:///{db}"), clock=clock)
     members = {}
     for slug in ("blue", "red", "aid"):
         service.create_party(line, slug, slug.title())

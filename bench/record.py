@@ -48,6 +48,7 @@ from _record_build import advance_watched, big_tree, event_line  # noqa: E402
 from _record_pymerkle import PEER_SPEC, cross_check, ensure_peer, run_peer, write_entries  # noqa: E402
 from _record_timing import Stats, time_memory, time_service  # noqa: E402
 from _record_workload import append, pg_schema  # noqa: E402
+from deconfliction.domain.probing import NO_BUDGETS  # noqa: E402
 from deconfliction.record.memory import MemoryTree  # noqa: E402
 from deconfliction.record.tree import Frontier, frontier_ids, leaf_hash  # noqa: E402
 from deconfliction.service import Line  # noqa: E402
@@ -115,7 +116,9 @@ def step_append(args: argparse.Namespace, peer: Path | None, progress: Progress)
     section(f"1. append {n:,} events (transactions of 100), then advance")
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "append.db"
-        line = Line(store=open_store(f"sqlite:///{db}"), key_path=db.with_suffix(".key"))
+        line = Line(
+            budgets=NO_BUDGETS, store=open_store(f"sqlite:///{db}"), key_path=db.with_suffix(".key")
+        )
         task = progress.add_task(f"SQLite: appending {n:,} events", total=n, last="")
         appended = append(line.store, n, 100, lambda k: progress.advance(task, k))
         recorded = advance_watched(line, n, progress, f"SQLite: advance over {n:,} events")
@@ -152,7 +155,9 @@ def step_append(args: argparse.Namespace, peer: Path | None, progress: Progress)
             n / recorded / sql_p if sql_p else None)  # fmt: skip
         row("SQLite: append alone / append + advance, events/s",
             f"{_rate(n, appended)} / {_rate(n, appended + recorded)}")  # fmt: skip
-        line = Line(store=open_store(f"sqlite:///{db}"), key_path=db.with_suffix(".key"))
+        line = Line(
+            budgets=NO_BUDGETS, store=open_store(f"sqlite:///{db}"), key_path=db.with_suffix(".key")
+        )
         _line_proofs(line, n, args, progress, "SQLite")
         line.store.close()
         row("Frontier.append of leaf hashes, per s", _rate(n, frontier_s))
@@ -169,7 +174,9 @@ def step_append(args: argparse.Namespace, peer: Path | None, progress: Progress)
             return
         try:
             with pg_schema() as url:
-                line = Line(store=open_store(url), key_path=Path(tmp) / "pg.key")
+                line = Line(
+                    budgets=NO_BUDGETS, store=open_store(url), key_path=Path(tmp) / "pg.key"
+                )
                 task = progress.add_task(f"PostgreSQL: appending {n:,} events", total=n, last="")
                 appended = append(line.store, n, 100, lambda k: progress.advance(task, k))
                 recorded = advance_watched(line, n, progress, f"PostgreSQL: advance over {n:,}")
@@ -279,7 +286,11 @@ def step_verify(args: argparse.Namespace, progress: Progress) -> None:
         with console.status(f"copying the {n:,}-event line"):
             shutil.copy(db, copy)
             shutil.copy(db.with_suffix(".key"), copy.with_suffix(".key"))
-        line = Line(store=open_store(f"sqlite:///{copy}"), key_path=copy.with_suffix(".key"))
+        line = Line(
+            budgets=NO_BUDGETS,
+            store=open_store(f"sqlite:///{copy}"),
+            key_path=copy.with_suffix(".key"),
+        )
         task = progress.add_task(f"appending {more:,} more events", total=more, last="")
         append(line.store, more, 10_000, lambda k: progress.advance(task, k), first=n)
         took = advance_watched(line, n + more, progress, f"advance over {more:,} more")

@@ -59,6 +59,7 @@ from _replay_report import print_figures  # noqa: E402
 from _replay_sample import Sample, ensure_sample, load  # noqa: E402
 from deconfliction.api.app import create_app  # noqa: E402
 from deconfliction.domain import Role  # noqa: E402
+from deconfliction.domain.probing import NO_BUDGETS  # noqa: E402
 from deconfliction.service import Line, ScanResult, ScanSettings, create_member, create_party  # noqa: E402
 from deconfliction.store import open_store  # noqa: E402
 
@@ -368,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     clock = SimClock(t0, args.speed)
     tmp = Path(tempfile.mkdtemp(prefix="replay-"))
     db = tmp / "replay.db"
-    line = Line(store=open_store(f"sqlite:///{db}"), clock=clock)
+    line = Line(budgets=NO_BUDGETS, store=open_store(f"sqlite:///{db}"), clock=clock)
     tokens: dict[str, str] = {}
     for slug in sorted(set(party.tolist())):
         name = "aircraft without an airline callsign" if slug == "other" else slug.upper()

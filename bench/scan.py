@@ -35,6 +35,7 @@ from deconfliction import service  # noqa: E402
 from deconfliction.api.convert import draft_from  # noqa: E402
 from deconfliction.api.schemas import NoticeIn  # noqa: E402
 from deconfliction.domain import ConflictKind, Role  # noqa: E402
+from deconfliction.domain.probing import NO_BUDGETS  # noqa: E402
 from deconfliction.service import scan  # noqa: E402
 from deconfliction.service.line import Line  # noqa: E402
 from deconfliction.store import open_store  # noqa: E402
@@ -44,7 +45,11 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def build(n: int, parties: int, volumes: int, seed: int, folder: Path) -> tuple[Line, float]:
-    line = Line(store=open_store(f"sqlite:///{folder / f'scan-{n}.db'}"), clock=lambda: NOW)
+    line = Line(
+        budgets=NO_BUDGETS,
+        store=open_store(f"sqlite:///{folder / f'scan-{n}.db'}"),
+        clock=lambda: NOW,
+    )
     members = []
     for p in range(parties):
         service.create_party(line, f"p{p}", f"Party {p}")

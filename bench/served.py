@@ -52,11 +52,12 @@ def build(url: str, key: Path, n: int) -> None:
         TimeWindow,
         Volume,
     )
+    from deconfliction.domain.probing import NO_BUDGETS
     from deconfliction.service import Line, NoticeDraft
     from deconfliction.service.record import advance
     from deconfliction.store import open_store
 
-    line = Line(store=open_store(url), clock=lambda: NOW, key_path=key)
+    line = Line(store=open_store(url), clock=lambda: NOW, key_path=key, budgets=NO_BUDGETS)
     members = {}
     for p in PARTIES:
         service.create_party(line, p, p.title())

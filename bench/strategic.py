@@ -339,8 +339,9 @@ def _free_port() -> int:
 
 
 UNLIMITED = ["--rate-member", "off", "--rate-party", "off", "--rate-upload-kib", "off",
-             "--connections-per-client", "0"]  # fmt: skip
-"""serve's rate limits and connection cap off: this benchmark measures load a line would limit."""
+             "--connections-per-client", "0", "--no-budgets"]  # fmt: skip
+"""serve's rate limits, connection cap and probing budgets off: this benchmark measures load a
+line would limit."""
 
 
 def http_ours(
@@ -717,7 +718,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from deconfliction import service
+    from deconfliction.config import LineConfig
     from deconfliction.domain import Role
+    from deconfliction.domain.probing import NO_BUDGETS
 
     workdir = Path(tempfile.mkdtemp(prefix="bench_strategic_"))
     db_path = Path(args.db) if args.db else workdir / "line.db"
@@ -744,7 +747,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # ---- ours ------------------------------------------------------------------------------
     ours = Side("ours (service)")
     ours_http = Side("ours (HTTP)")
-    line = service.open_line(db_url)
+    line = service.open_line(LineConfig(db_url, budgets=NO_BUDGETS))
     members: dict[int, Any] = {}
     tokens: dict[int, str] = {}
     for p in range(N_PARTIES):
@@ -866,7 +869,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.profile:
         console.rule(f"Where a create's time goes (N = {args.n:,})")
-        line = service.open_line(db_url)
+        line = service.open_line(LineConfig(db_url, budgets=NO_BUDGETS))
         sys.stdout.write(_profile_creates(line, members, profile_creates, 30))
         sys.stdout.flush()
         line.store.close()

@@ -25,6 +25,7 @@ import websockets
 from deconfliction import service
 from deconfliction.api.app import create_app
 from deconfliction.domain import Role
+from deconfliction.domain.probing import NO_BUDGETS
 from deconfliction.service import Line
 from deconfliction.store import open_store
 
@@ -32,7 +33,9 @@ from deconfliction.store import open_store
 def auth_cost(folder: str, requests: int) -> tuple[float, float]:
     """Median microseconds of one authentication: last use once a minute, and every time."""
     now = [datetime(2026, 12, 6, tzinfo=UTC)]
-    line = Line(store=open_store(f"sqlite:///{folder}/auth.db"), clock=lambda: now[0])
+    line = Line(
+        budgets=NO_BUDGETS, store=open_store(f"sqlite:///{folder}/auth.db"), clock=lambda: now[0]
+    )
     service.create_party(line, "blue", "Blue")
     token = service.create_member(line, "blue", Role.COORDINATOR)[1]
 
@@ -53,7 +56,7 @@ def auth_cost(folder: str, requests: int) -> tuple[float, float]:
 
 def close_latency(folder: str, streams: int, revocations: int = 5) -> list[float]:
     """Milliseconds from ``revoke_member`` returning to the revoked stream's close."""
-    line = Line(store=open_store(f"sqlite:///{folder}/streams-{streams}.db"))
+    line = Line(budgets=NO_BUDGETS, store=open_store(f"sqlite:///{folder}/streams-{streams}.db"))
     service.create_party(line, "blue", "Blue")
     made = [service.create_member(line, "blue", Role.OBSERVER) for _ in range(streams)]
     with socket.socket() as s:

@@ -20,6 +20,7 @@ from deconfliction.domain.notice import Notice
 from deconfliction.domain.volume import Buffers, TimeWindow
 
 __all__ = [
+    "NO_BUDGETS",
     "QUARTER",
     "Budgets",
     "Charge",
@@ -163,3 +164,8 @@ class ProbingWatch:
     @property
     def window(self) -> timedelta:
         return timedelta(seconds=self.window_s)
+
+
+NO_BUDGETS = Budgets(writes=None, probes=None)
+"""Every pool off: for a line of parties that trust each other (``serve --no-budgets``), and for
+benchmarks that measure the line's speed rather than its budgets."""
