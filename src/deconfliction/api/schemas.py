@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from deconfliction.domain import (
     ConflictKind,
@@ -14,6 +14,7 @@ from deconfliction.domain import (
     Severity,
     TrackDomain,
 )
+from deconfliction.domain.limits import MAX_POLYGONS, MAX_VERTICES
 from deconfliction.domain.text import unsafe_character
 
 __all__ = [
@@ -88,10 +89,53 @@ class AltitudeIn(_In):
     upper_m: Altitude | None = None
 
 
+def _geometry(kind: str, coordinates: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "title": kind,
+        "properties": {"type": {"const": kind}, "coordinates": coordinates},
+        "required": ["type", "coordinates"],
+    }
+
+
+_POSITION = {
+    "type": "array",
+    "description": "[longitude, latitude] in degrees on WGS84 (an altitude may follow, unused)",
+    "prefixItems": [
+        {"type": "number", "minimum": -180, "maximum": 180},
+        {"type": "number", "minimum": -90, "maximum": 90},
+    ],
+    "items": {"type": "number"},
+    "minItems": 2,
+    "maxItems": 3,
+}
+_RING = {"type": "array", "items": _POSITION, "minItems": 4}
+_POLYGON = {"type": "array", "items": _RING, "minItems": 1}
+Footprint = Annotated[
+    dict[str, Any],
+    # what the OpenAPI document says a footprint is, so that clients and fuzzers send geometries;
+    # geo.geojson checks each one whole (closed rings, no self-crossing, size) with a pointer
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _geometry("Polygon", _POLYGON),
+                _geometry(
+                    "MultiPolygon",
+                    {"type": "array", "items": _POLYGON, "minItems": 1, "maxItems": MAX_POLYGONS},
+                ),
+                _geometry("Point", _POSITION),
+                _geometry("LineString", {"type": "array", "items": _POSITION, "minItems": 2}),
+            ]
+        }
+    ),
+]
+
+
 class VolumeIn(_In):
-    footprint: dict[str, Any] = Field(
+    footprint: Footprint = Field(
         description="GeoJSON geometry: Polygon (geodesic edges, holes allowed), MultiPolygon "
-        "(split into one volume per polygon), Point with radius_m, LineString with half_width_m",
+        "(split into one volume per polygon), Point with radius_m, LineString with half_width_m; "
+        f"at most {MAX_VERTICES:,} positions in all",
         examples=[{"type": "Point", "coordinates": [40.14, 35.33]}],
     )
     radius_m: Number | None = Field(None, gt=0, description="circle radius (Point footprint)")
