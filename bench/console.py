@@ -48,16 +48,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-import httpx
 from rich.console import Console
 from rich.table import Table
 
+from _serve import UNLIMITED
+from _serve import start_server as serve
 from deconfliction import service
 from deconfliction.api.convert import draft_from
 from deconfliction.api.schemas import NoticeIn
-from deconfliction.config import LineConfig  # noqa: E402
+from deconfliction.config import LineConfig
 from deconfliction.domain import Role
-from deconfliction.domain.probing import NO_BUDGETS  # noqa: E402
+from deconfliction.domain.probing import NO_BUDGETS
 
 BENCH = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("DECONFLICTION_CHROMIUM", "/usr/bin/chromium")
@@ -268,26 +269,9 @@ class Feeder:
         self.line.store.close()
 
 
-UNLIMITED = ["--rate-member", "off", "--rate-party", "off", "--rate-upload-kib", "off",
-             "--connections-per-client", "0"]  # fmt: skip
-"""serve's rate limits and connection cap off: this benchmark measures load a line would limit."""
-
-
 def start_server(db_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "deconfliction", "serve", "--db", db_url, "--port", str(port),
-           "--no-budgets", "--host", "127.0.0.1", "--scan-interval-s", "0", *UNLIMITED]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(BENCH.parent / "src"), *sys.path])}
-    proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the server did not start; see {log}")
-        time.sleep(0.1)
+    return serve(db_url, port, log, "--host", "127.0.0.1", *UNLIMITED, env=env)
 
 
 # -- the page ------------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ import math
 import platform
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -31,10 +30,11 @@ import httpx
 import numpy as np
 import orjson
 
+from _serve import start_server as serve
 from deconfliction import service
-from deconfliction.config import LineConfig  # noqa: E402
+from deconfliction.config import LineConfig
 from deconfliction.domain import Role
-from deconfliction.domain.probing import NO_BUDGETS  # noqa: E402
+from deconfliction.domain.probing import NO_BUDGETS
 
 
 def _free_port() -> int:
@@ -75,19 +75,8 @@ def heavy_body(volumes: int, offset: float) -> bytes:
 
 
 def start_server(db_url: str, port: int, at_once: int, log: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "deconfliction", "serve", "--db", db_url, "--port", str(port),
-           "--no-budgets", "--scan-interval-s", "0", "--heavy-at-once", str(at_once)]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the server did not start; see {log}")
-        time.sleep(0.1)
+    """serve with its default rate limits (what this benchmark is about) and no budgets."""
+    return serve(db_url, port, log, "--no-budgets", "--heavy-at-once", str(at_once))
 
 
 def cheap(client: httpx.Client, readers: list[str]) -> float:

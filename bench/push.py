@@ -40,7 +40,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import orjson
 from rich.console import Console
@@ -51,6 +50,8 @@ sys.path.insert(0, str(BENCH))
 
 from _push_report import Outcome, cpu_s, peak_rss_mb, print_profile, report  # noqa: E402
 from _push_workload import Generated, Sub, generate, slug, subscriptions, warm_up  # noqa: E402
+from _serve import UNLIMITED  # noqa: E402
+from _serve import start_server as serve  # noqa: E402
 from deconfliction import service  # noqa: E402
 from deconfliction.config import LineConfig  # noqa: E402
 from deconfliction.domain import Role  # noqa: E402
@@ -78,25 +79,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-UNLIMITED = ["--rate-member", "off", "--rate-party", "off", "--rate-upload-kib", "off",
-             "--connections-per-client", "0"]  # fmt: skip
-"""serve's rate limits and connection cap off: this benchmark measures load a line would limit."""
-
-
 def start_server(db_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "deconfliction", "serve", "--db", db_url, "--port", str(port),
-           "--no-budgets", "--scan-interval-s", "0", *UNLIMITED]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the server did not start; see {log}")
-        time.sleep(0.1)
+    return serve(db_url, port, log, *UNLIMITED)
 
 
 # -- the run -------------------------------------------------------------------------------------

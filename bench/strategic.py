@@ -57,6 +57,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _serve import UNLIMITED  # noqa: E402
 from _workload import (  # noqa: E402
     N_PARTIES,
     RadiusQuery,
@@ -336,12 +337,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-UNLIMITED = ["--rate-member", "off", "--rate-party", "off", "--rate-upload-kib", "off",
-             "--connections-per-client", "0", "--no-budgets"]  # fmt: skip
-"""serve's rate limits, connection cap and probing budgets off: this benchmark measures load a
-line would limit."""
 
 
 def http_ours(

@@ -1,0 +1,39 @@
+"""``deconfliction serve`` in a subprocess for the HTTP benchmarks, started one way, so that each
+measures the same server and waits for it the same way."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+__all__ = ["UNLIMITED", "start_server"]
+
+UNLIMITED = ["--rate-member", "off", "--rate-party", "off", "--rate-upload-kib", "off",
+             "--connections-per-client", "0", "--no-budgets"]  # fmt: skip
+"""serve's rate limits, connection cap and probing budgets off: these benchmarks measure load a
+line would limit."""
+
+
+def start_server(
+    db_url: str, port: int, log: Path, *options: str, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``serve`` on ``port`` with no scan loop and ``options``, once it answers ``/healthz``
+    (two minutes at most); its output goes to ``log``."""
+    cmd = [sys.executable, "-m", "deconfliction", "serve", "--db", db_url, "--port", str(port),
+           "--scan-interval-s", "0", *options]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not start; see {log}")
+        time.sleep(0.1)
