@@ -62,8 +62,15 @@ def test_the_host_admin_makes_lists_and_revokes_members(api: Api) -> None:
         "expires_at": "2026-12-25T12:00:00Z",
     }
     listed = members(api)
-    assert [m["party"] for m in listed] == ["blue", "red", "aid", "blue", "host", "aid"]
-    assert listed[-1]["last_used_at"] == "2026-11-25T12:00:00Z"  # the /v1/me just now
+    # oldest first, members made at the same instant (this line's clock stands still) by id
+    assert sorted(m["party"] for m in listed) == sorted(
+        ["blue", "red", "aid", "blue", "host", "aid"]
+    )
+    assert [(m["created_at"], m["id"]) for m in listed] == sorted(
+        (m["created_at"], m["id"]) for m in listed
+    )
+    [desk] = [m for m in listed if m["id"] == member["id"]]
+    assert desk["last_used_at"] == "2026-11-25T12:00:00Z"  # the /v1/me just now
     # neither the token nor its hash is ever listed
     every = str(members(api)) + api.get("admin", f"/v1/admin/members/{member['id']}").text
     assert token not in every and service.hash_token(token) not in every
