@@ -123,14 +123,13 @@ def demo(
     console.print(f"The record is signed by {line.signer.verifier().vkey()}", soft_wrap=True)
     console.print(f"API docs: {base}/docs   loaded {datetime.now(UTC):%H:%MZ}")
     if serve:
-        from deconfliction.api.app import create_app
-        from deconfliction.api.serving import server
+        from deconfliction.cli.server import serve_line
 
         console.print("Assets report every 2 s; the line scans live tracks every second.")
         playing = loaded.story.playing()
         playing.start()
         try:
             config = service.LineConfig(db_url=db, host=host, port=port, scan=loaded.scan)
-            server(create_app(line, config), config).run()
+            serve_line(line, config)
         finally:
             playing.stop()

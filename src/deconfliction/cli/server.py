@@ -1,10 +1,15 @@
-"""Run the HTTP API under uvicorn, with the line's background duties, after checking that its
-files are for its owner's eyes only."""
+"""Run the HTTP API under uvicorn, with the line's background duties and its other front doors
+(TAK, the feeds) on the same event loop, after checking that its files are for its owner's eyes
+only."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import resource
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 from rich.console import Console
 from rich.markup import escape
@@ -13,9 +18,13 @@ from deconfliction import service
 from deconfliction.api.app import create_app
 from deconfliction.api.serving import server
 from deconfliction.cli.client import fail
-from deconfliction.service import LineConfig, open_line
+from deconfliction.service import Line, LineConfig, open_line
 
-__all__ = ["check_files", "run"]
+__all__ = ["FrontDoor", "check_files", "front_doors", "run", "serve_line"]
+
+FrontDoor = Callable[[Line, LineConfig], AbstractAsyncContextManager[object]]
+"""A front door beside the HTTP API: opened (listening, connecting) on entry, on the server's
+event loop, before the API answers; closed on exit, after the API has stopped."""
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -58,4 +67,24 @@ def run(config: LineConfig, allow_readable_files: bool = False) -> None:
     Console(stderr=True).print(
         f"The record is signed by [bold]{line.signer.verifier().vkey()}[/bold]", soft_wrap=True
     )
-    server(create_app(line, config), config).run()
+    serve_line(line, config)
+
+
+def front_doors(config: LineConfig) -> list[FrontDoor]:
+    """The front doors ``config`` opens beside the HTTP API."""
+    return []
+
+
+def serve_line(line: Line, config: LineConfig, doors: list[FrontDoor] | None = None) -> None:
+    """Serve ``line``'s HTTP API, with ``doors`` (default: :func:`front_doors`) open while it
+    runs, on the event loop uvicorn would choose (uvloop where installed)."""
+    http = server(create_app(line, config), config)
+
+    async def serving() -> None:
+        async with contextlib.AsyncExitStack() as opened:
+            for door in front_doors(config) if doors is None else doors:
+                await opened.enter_async_context(door(line, config))
+            await http.serve()
+
+    with asyncio.Runner(loop_factory=http.config.get_loop_factory()) as runner:
+        runner.run(serving())
