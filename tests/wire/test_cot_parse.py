@@ -220,3 +220,24 @@ def test_any_position_is_in_range_or_refused(lat: float, lon: float) -> None:
         assert err.pointer in ("event/point/@lat", "event/point/@lon")
     else:
         assert -90 <= e.lat <= 90 and -180 <= e.lon <= 180
+
+
+def test_comments_and_cdata_go_through_defusedxml_and_are_read() -> None:
+    data = event(detail="<!-- relayed --><remarks><![CDATA[a < b]]></remarks>")
+    assert parse_event(data).detail.remarks == "a < b"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40), st.sampled_from(["", "<!-- c -->"]))
+def test_both_parsers_read_the_same_event(text: str, comment: str) -> None:
+    """The C parser (no ``<!`` in the bytes) and defusedxml agree on every event they take."""
+    from xml.sax.saxutils import escape
+
+    body = f"<remarks>{escape(text)}</remarks>"
+    results = []
+    for data in (event(detail=body), event(detail=comment + body)):
+        try:
+            results.append(parse_event(data).detail.remarks)
+        except InvalidInput as e:
+            results.append(e.pointer)
+    assert results[0] == results[1]

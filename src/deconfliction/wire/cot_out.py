@@ -29,9 +29,10 @@ __all__ = [
 LINE_UID = "deconfliction-line"
 """The uid the line's own chat events come from (the sender TAK clients reply to)."""
 ALERT_TYPES = {"warning": "b-a-o-pan", "caution": "b-a-g", "advisory": "b-a-g", "over": "b-a-o-can"}
-"""A conflict's alert by severity. ``warning`` (act now) is ATAK's "Ring The Bell" emergency,
-which every receiving client sounds and pins; ``caution`` and ``advisory`` a geofence-breach alert
-(``b-a-g``), listed without a siren; a resolved or expired conflict cancels (``b-a-o-can``)."""
+"""A conflict's alert by severity. ``warning`` (act now) is ATAK's "Ring The Bell" emergency
+(the ``b-a-o-*`` family TAK clients raise as alerts, not the 911 ``b-a-o-tbl`` a person down
+sends); ``caution`` and ``advisory`` a geofence-breach alert (``b-a-g``), which alerts without
+the emergency; a resolved or expired conflict cancels (``b-a-o-can``), as an emergency is."""
 _UNKNOWN = "9999999.0"
 _COLOURS = {"operation": "-65536", "site": "-16776961", "movement": "-256"}  # ARGB ints
 _ESC = str.maketrans(

@@ -212,22 +212,31 @@ def _detail(detail: ET.Element | None) -> tuple[CotDetail, str | None, float | N
         return CotDetail(), None, None, None
     w = "event/detail"
     callsign = course = speed = None
-    contact = detail.find("contact")
+    first: dict[str, ET.Element] = {}
+    links: list[str] = []
+    for child in detail:  # one pass: the first of each element, and every link's point
+        if child.tag == "link":
+            point = child.get("point")
+            if point is not None:
+                links.append(point)
+        elif child.tag not in first:
+            first[child.tag] = child
+    contact = first.get("contact")
     if contact is not None:
         callsign = _text(contact.get("callsign"), 64, f"{w}/contact/@callsign") or None
-    track = detail.find("track")
+    track = first.get("track")
     if track is not None:  # an unknown course or speed is sent as NaN by some gateways
         course = read_number(track.get("course"), f"{w}/track/@course", -360, 720, nan_is_none=True)
         course = None if course is None else course % 360.0
         speed = read_number(track.get("speed"), f"{w}/track/@speed", 0, 1e5, nan_is_none=True)
-    links = [el.get("point") for el in detail.iterfind("link")]
-    vertices = tuple(_vertex(p, f"{w}/link/@point") for p in links if p is not None)
-    closed_el = detail.find("closed")
+    vertices = tuple(_vertex(p, f"{w}/link/@point") for p in links)
+    closed_el = first.get("closed")
     closed = len(vertices) > 2 and vertices[0] == vertices[-1]
     if closed_el is not None and closed_el.get("value", "").lower() == "true":
         closed = True
     ellipse = None
-    el = detail.find("shape/ellipse")
+    shape = first.get("shape")
+    el = None if shape is None else shape.find("ellipse")
     if el is not None:
         ew = f"{w}/shape/ellipse"
         major = read_number(_need(el, "major", ew), f"{ew}/@major", 0, 1e7)
@@ -235,19 +244,19 @@ def _detail(detail: ET.Element | None) -> tuple[CotDetail, str | None, float | N
         angle = read_number(el.get("angle", "0"), f"{ew}/@angle", -360, 720)
         assert major is not None and minor is not None and angle is not None
         ellipse = Ellipse(major, minor, angle)
-    mark_el = detail.find("__deconfliction")
+    mark_el = first.get("__deconfliction")
     mark = None
     if mark_el is not None:
         mark = tuple(
             (k, _text(v, 1000, f"{w}/__deconfliction/@{k}") or "")
             for k, v in sorted(mark_el.attrib.items())
         )
-    remarks_el = detail.find("remarks")
+    remarks_el = first.get("remarks")
     remarks = None
     if remarks_el is not None:
         text = "".join(remarks_el.itertext()).strip()
         remarks = _text(text, _MAX_TEXT, f"{w}/remarks", lines=True)
-    group = detail.find("__group")
+    group = first.get("__group")
     out = CotDetail(
         vertices=vertices,
         closed=closed,
@@ -261,12 +270,13 @@ def _detail(detail: ET.Element | None) -> tuple[CotDetail, str | None, float | N
 
 
 def _check_depth(root: ET.Element) -> None:
-    stack = [(root, 1)]
-    while stack:
-        el, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise InvalidInput(f"elements nest deeper than {MAX_DEPTH} levels", "event")
-        stack.extend((child, depth + 1) for child in el)
+    """Level by level, so a position (three or four levels) costs a few list builds."""
+    level = [root]
+    for _ in range(MAX_DEPTH):
+        level = [child for el in level for child in el]
+        if not level:
+            return
+    raise InvalidInput(f"elements nest deeper than {MAX_DEPTH} levels", "event")
 
 
 def read_event(root: ET.Element) -> CotEvent:
