@@ -19,6 +19,7 @@ from deconfliction.cli.notices import notice_app
 from deconfliction.cli.options import DbOption, HBuffer, TBuffer, VBuffer
 from deconfliction.cli.parties import parties
 from deconfliction.cli.record import record_app
+from deconfliction.cli.tak import tak_package  # noqa: F401  (member tak-package)
 from deconfliction.cli.talk import install as install_talk
 from deconfliction.cli.tracks import tracks_app
 from deconfliction.cli.watch import inbox, watch
