@@ -116,8 +116,10 @@ class TakConfig:
     """Open connections one client address may hold."""
     aoi_radius_m: float = 100_000.0
     """A member sees others' tracks within this of its own last reported positions."""
-    tick_s: float = 1.0
-    """How often tracks are sent out (events are sent as they come)."""
+    tick_s: float = 0.5
+    """How often, at most, tracks are sent out (events are sent as they come)."""
+    share: str | None = "all"
+    """The audience of tracks reported over TAK (``None``: the party's own, and conflicts)."""
 
 
 @dataclass(frozen=True)
