@@ -30,9 +30,10 @@ from deconfliction import service
 from deconfliction.config import TakConfig
 from deconfliction.domain import Member, Track
 from deconfliction.domain.paging import MAX_LIMIT
+from deconfliction.feeds.tak import out
 from deconfliction.feeds.tak.session import Prepared, Session
 from deconfliction.service import Line, NoticeFilter, TrackFilter
-from deconfliction.wire import conflict_json, cot, notice_json, track_json
+from deconfliction.wire import conflict_json, notice_json, track_json
 
 __all__ = ["Fanout"]
 
@@ -124,7 +125,9 @@ class Fanout:
         page_after = None
         while True:
             page = service.list_notices(
-                self.line, member, NoticeFilter(limit=MAX_LIMIT, after=page_after)
+                self.line,
+                member,
+                NoticeFilter(limit=MAX_LIMIT, after=page_after),  # type: ignore[arg-type]
             )
             views += [{"notice": notice_json(n)} for n in page.items]
             if page.after is None:
@@ -136,9 +139,9 @@ class Fanout:
 
     async def _follow(self, party: _Party) -> None:
         try:
-            member = party.reader()
-            assert member is not None
-            after, views = await self._work(lambda: self._snapshot(member))
+            first = party.reader()
+            assert first is not None
+            after, views = await self._work(lambda: self._snapshot(first))
             for view in views:
                 self._prepare(party, view)
             party.ready.set()
@@ -169,11 +172,11 @@ class Fanout:
         """The event as CoT (kept in the party's picture when it is a notice or conflict)."""
         try:
             if isinstance(n := event.get("notice"), dict):
-                items = [Prepared(x) for x in cot.notice_events(n)]
+                items = [Prepared(x) for x in out.notice_events(n)]
                 self._keep(party, f"n:{n['id']}", items, str(n.get("state")) in _GONE)
                 return items
             if isinstance(c := event.get("conflict"), dict):
-                items = [Prepared(cot.conflict_event(c))]
+                items = [Prepared(out.conflict_event(c))]
                 self._keep(party, f"c:{c['id']}", items, str(c.get("status")) in _GONE)
                 return items
             if isinstance(t := event.get("thread"), dict):
@@ -181,7 +184,7 @@ class Fanout:
                 return []
             if isinstance(m := event.get("message"), dict):
                 thread = party.threads.get(str(m["thread"]), {"id": m["thread"]})
-                return [Prepared(cot.chat_event(thread, m))]
+                return [Prepared(out.chat_event(thread, m))]
         except (KeyError, ValueError, TypeError):
             log.exception("TAK could not encode event %s", event.get("seq"))
             self.stats["unsent: encoding"] += 1
@@ -199,7 +202,11 @@ class Fanout:
         found: list[Track] = []
         after = None
         while True:
-            page = service.list_tracks(self.line, member, TrackFilter(limit=MAX_LIMIT, after=after))
+            page = service.list_tracks(
+                self.line,
+                member,
+                TrackFilter(limit=MAX_LIMIT, after=after),  # type: ignore[arg-type]
+            )
             found += page.items
             if page.after is None:
                 return found
@@ -252,7 +259,7 @@ class Fanout:
         key = (t.party, t.uid, t.time)
         found = cache.get(key)
         if found is None:
-            found = cache[key] = Prepared(cot.track_event(track_json(t)))
+            found = cache[key] = Prepared(out.track_event(track_json(t)))
         return found
 
     def _near(self, s: Session, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

@@ -15,14 +15,15 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 from deconfliction import service
 from deconfliction.config import LineConfig, TakConfig
 from deconfliction.domain import Member
 from deconfliction.errors import DeconflictionError
-from deconfliction.feeds.tak import control, pki
+from deconfliction.feeds.tak import control, out, pki
 from deconfliction.feeds.tak.fanout import Fanout
 from deconfliction.feeds.tak.intake import Intake
 from deconfliction.feeds.tak.session import Prepared, Session
@@ -54,7 +55,7 @@ class TakServer:
         self._servers: list[asyncio.Server] = []
         self._guard: asyncio.Task[None] | None = None
         self._gateway: Member | None = None
-        self._handlers: set[asyncio.Task[None]] = set()
+        self._handlers: set[asyncio.Task[Any]] = set()
 
     async def start(self, ca: pki.Authority | None) -> None:
         c = self.config
@@ -192,8 +193,8 @@ class TakServer:
         if kind == control.PING:
             session.send(Prepared(control.pong(now)))
         elif kind == control.NEGOTIATE:
-            session.send(Prepared(control.response(now, True)))
-            session.protobuf = True
+            session.send(Prepared(control.response(now, out.SPEAKS_PROTOBUF)))
+            session.protobuf = out.SPEAKS_PROTOBUF
         elif kind.startswith("a-"):
             if self.intake.position(session.member, event):
                 session.positions[event.uid] = (event.lat, event.lon)
@@ -212,10 +213,10 @@ class TakServer:
         else:
             self.stats["ignored: " + kind[:16]] += 1
 
-    def _spawn(self, work: object) -> None:
-        task = asyncio.ensure_future(work)  # type: ignore[arg-type]
-        self._handlers.add(task)  # type: ignore[arg-type]
-        task.add_done_callback(self._handlers.discard)  # type: ignore[arg-type]
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)
 
 
 def _deleted_uid(event: cot.CotEvent) -> str | None:
@@ -244,4 +245,3 @@ async def tak_door(line: Line, config: LineConfig) -> AsyncIterator[TakServer]:
         yield server
     finally:
         await server.stop()
-

@@ -121,7 +121,9 @@ class Intake:
             made = await self._work(lambda: self._put_notice(member, event.uid, body))
         except DeconflictionError as e:
             self.stats["refused: drawing"] += 1
-            log.info("TAK drawing %s of %s refused: %s at %s", event.uid, member.id, e.reason, e.pointer)
+            log.info(
+                "TAK drawing %s of %s refused: %s at %s", event.uid, member.id, e.reason, e.pointer
+            )
             return True
         self.stats[f"drawings {made}"] += 1
         return True
@@ -134,7 +136,9 @@ class Intake:
         after = None
         while True:  # once per drawing uid per process: then it is remembered
             page = service.list_notices(
-                self.line, member, NoticeFilter(party=member.party, limit=1000, after=after)
+                self.line,
+                member,
+                NoticeFilter(party=member.party, limit=1000, after=after),  # type: ignore[arg-type]
             )
             for n in page.items:
                 if n.title.endswith(tag):
@@ -178,13 +182,10 @@ class Intake:
             return False
         draft = MessageDraft(kind=MessageKind.NOTE, text=said.text)
         try:
-            await self._work(
-                lambda: service.post_message(self.line, member, said.thread_id, draft)
-            )
+            await self._work(lambda: service.post_message(self.line, member, said.thread_id, draft))
         except DeconflictionError as e:
             self.stats["refused: chat"] += 1
             log.info("TAK chat of %s refused: %s at %s", member.id, e.reason, e.pointer)
             return True
         self.stats["chat posted"] += 1
         return True
-

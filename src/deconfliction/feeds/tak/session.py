@@ -15,15 +15,15 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from deconfliction.domain import Member
 from deconfliction.errors import InvalidInput
+from deconfliction.feeds.tak import out
 from deconfliction.wire import cot
 
 if TYPE_CHECKING:
-    from deconfliction.feeds.tak.hub import Hub
+    from deconfliction.feeds.tak.hub import TakServer
 
 __all__ = ["MAX_QUEUED", "Prepared", "Session"]
 
@@ -48,7 +48,7 @@ class Prepared:
 
     def proto(self) -> bytes:
         if self._proto is None:
-            self._proto = cot.encode_stream(cot.to_protobuf(self.xml))
+            self._proto = out.protobuf(self.xml) or b""
         return self._proto
 
 
@@ -78,7 +78,7 @@ class Session:
 
     def __init__(
         self,
-        hub: Hub,
+        hub: TakServer,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         member: Member,
@@ -157,7 +157,9 @@ class Session:
     def close(self, reason: str) -> None:
         if not self.closed.is_set():
             self.reason = reason
-            log.info("TAK connection of %s from %s closed: %s", self.member.id, self.address, reason)
+            log.info(
+                "TAK connection of %s from %s closed: %s", self.member.id, self.address, reason
+            )
             self.hub.stats[f"closed: {reason.split(':')[0]}"] += 1
             self.closed.set()
 
@@ -223,9 +225,9 @@ class Session:
 
 def _holds_part(stream: object, data: bytes, frames: list[bytes]) -> bool:
     """Whether the stream holds the beginning of an event not yet complete."""
-    held: Callable[[], int] | int | None = getattr(stream, "buffered", None)
-    if held is not None:
-        return bool(held() if callable(held) else held)
+    held = getattr(stream, "pending", None)
+    if isinstance(held, int):
+        return held > 0
     return not frames or not data.rstrip().endswith(b">")
 
 
