@@ -180,8 +180,10 @@ class Fanout:
                 self._keep(party, f"c:{c['id']}", items, str(c.get("status")) in _GONE)
                 return items
             if isinstance(t := event.get("thread"), dict):
-                party.threads[str(t["id"])] = t
-                return []
+                party.threads[str(t["id"])] = t  # told as its first chat: the subject
+                opening = {"id": f"{t['id']}-opened", "thread": t["id"], "party": t.get("party"),
+                           "kind": "note", "text": t.get("subject", "")}  # fmt: skip
+                return [Prepared(out.chat_event(t, opening))]
             if isinstance(m := event.get("message"), dict):
                 thread = party.threads.get(str(m["thread"]), {"id": m["thread"]})
                 return [Prepared(out.chat_event(thread, m))]
