@@ -16,6 +16,15 @@ from deconfliction.wire.cot_in import (
     notice_source,
     track_report,
 )
+from deconfliction.wire.cot_out import (
+    ALERT_TYPES,
+    LINE_UID,
+    chat_event,
+    conflict_event,
+    notice_events,
+    notice_uid,
+    track_event,
+)
 from deconfliction.wire.cot_parse import (
     MAX_EVENT_BYTES,
     Chat,
@@ -23,8 +32,8 @@ from deconfliction.wire.cot_parse import (
     CotEvent,
     Ellipse,
     parse_event,
-    parse_protobuf,
 )
+from deconfliction.wire.cot_proto import parse_protobuf, to_protobuf
 from deconfliction.wire.cot_stream import (
     MESH_HEADER,
     ProtobufStream,
@@ -34,7 +43,9 @@ from deconfliction.wire.cot_stream import (
 )
 
 __all__ = [
+    "ALERT_TYPES",
     "ALL_CHAT_ROOMS",
+    "LINE_UID",
     "DEFAULT_HALF_WIDTH_M",
     "DRAWING_TYPES",
     "LINE_PREFIX",
@@ -47,11 +58,17 @@ __all__ = [
     "Ellipse",
     "ProtobufStream",
     "XmlStream",
+    "chat_event",
     "chat_message",
+    "conflict_event",
     "encode_stream",
     "mesh_payload",
+    "notice_events",
     "notice_source",
+    "notice_uid",
     "parse_event",
     "parse_protobuf",
+    "to_protobuf",
+    "track_event",
     "track_report",
 ]

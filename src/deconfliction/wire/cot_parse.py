@@ -20,8 +20,6 @@ from datetime import UTC, datetime
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
-from google.protobuf.message import DecodeError
-from takproto.proto import TakMessage
 
 from deconfliction.domain.text import check_plain
 from deconfliction.domain.volume import check_instant
@@ -36,7 +34,6 @@ __all__ = [
     "Ellipse",
     "UNKNOWN",
     "parse_event",
-    "parse_protobuf",
     "parse_xml",
     "read_event",
     "read_instant",
@@ -352,59 +349,3 @@ def parse_event(data: bytes) -> CotEvent:
     Raises ``InvalidInput`` naming the element or attribute (``event/point/@lat``) and why.
     """
     return read_event(parse_xml(data))
-
-
-def _ms(ms: int, where: str) -> str:
-    try:
-        return datetime.fromtimestamp(ms / 1000, UTC).isoformat()
-    except (OverflowError, OSError, ValueError):
-        raise InvalidInput(
-            "times must lie between 1970-01-01 and 2200-01-01 (UTC)", where
-        ) from None
-
-
-def _put(el: ET.Element, tag: str, **attrs: str) -> None:
-    ET.SubElement(el, tag, {k: v for k, v in attrs.items() if v})
-
-
-def event_element(message: TakMessage) -> ET.Element:
-    """The XML ``<event>`` a TAK Protocol v1 message stands for (the mapping of takproto's
-    ``.proto`` comments: typed detail fields become their elements, ``xmlDetail`` the rest)."""
-    ev = message.cotEvent
-    root = ET.Element("event", {"version": "2.0", "uid": ev.uid, "type": ev.type, "how": ev.how})
-    for name, ms in (("time", ev.sendTime), ("start", ev.startTime), ("stale", ev.staleTime)):
-        if ms:
-            root.set(name, _ms(ms, f"event/@{name}"))
-    values = {k: repr(getattr(ev, k)) for k in ("lat", "lon", "hae", "ce", "le")}
-    ET.SubElement(root, "point", values)
-    d = ev.detail
-    try:
-        detail = SafeET.fromstring(f"<detail>{d.xmlDetail}</detail>", forbid_dtd=True)
-    except DefusedXmlException:
-        raise InvalidInput("DTDs and entities are refused", "event/detail") from None
-    except ET.ParseError as e:
-        raise InvalidInput(f"xmlDetail is not well-formed XML: {e}", "event/detail") from None
-    if d.HasField("contact"):
-        _put(detail, "contact", callsign=d.contact.callsign, endpoint=d.contact.endpoint)
-    if d.HasField("group"):
-        _put(detail, "__group", name=d.group.name, role=d.group.role)
-    if d.HasField("track"):
-        _put(detail, "track", course=repr(d.track.course), speed=repr(d.track.speed))
-    root.append(detail)
-    return root
-
-
-def parse_protobuf(payload: bytes) -> CotEvent:
-    """One TAK Protocol v1 payload (a ``TakMessage``, without its stream or mesh header),
-    checked exactly as an XML event is."""
-    if len(payload) > MAX_EVENT_BYTES:
-        raise InvalidInput(
-            f"an event of {len(payload):,} bytes; at most {MAX_EVENT_BYTES:,} are read", "event"
-        )
-    try:
-        message = TakMessage.FromString(payload)
-    except (DecodeError, ValueError, RecursionError) as e:
-        raise InvalidInput(f"not a TAK Protocol v1 message: {e}", "event") from None
-    if not message.HasField("cotEvent"):
-        raise InvalidInput("the TakMessage carries no cotEvent", "event")
-    return read_event(event_element(message))
