@@ -30,10 +30,9 @@ from deconfliction import service
 from deconfliction.config import TakConfig
 from deconfliction.domain import Member, Track
 from deconfliction.domain.paging import MAX_LIMIT
-from deconfliction.feeds.tak import out
 from deconfliction.feeds.tak.session import Prepared, Session
 from deconfliction.service import Line, NoticeFilter, TrackFilter
-from deconfliction.wire import conflict_json, notice_json, track_json
+from deconfliction.wire import conflict_json, cot, notice_json, track_json
 
 __all__ = ["Fanout"]
 
@@ -172,21 +171,23 @@ class Fanout:
         """The event as CoT (kept in the party's picture when it is a notice or conflict)."""
         try:
             if isinstance(n := event.get("notice"), dict):
-                items = [Prepared(x) for x in out.notice_events(n)]
+                key = f"n:{n['id']}"
+                before = len(party.current.get(key, ()))
+                items = [Prepared(x) for x in cot.notice_events(n, previous_volumes=before)]
                 self._keep(party, f"n:{n['id']}", items, str(n.get("state")) in _GONE)
                 return items
             if isinstance(c := event.get("conflict"), dict):
-                items = [Prepared(out.conflict_event(c))]
+                items = [Prepared(cot.conflict_event(c))]
                 self._keep(party, f"c:{c['id']}", items, str(c.get("status")) in _GONE)
                 return items
             if isinstance(t := event.get("thread"), dict):
                 party.threads[str(t["id"])] = t  # told as its first chat: the subject
-                opening = {"id": f"{t['id']}-opened", "thread": t["id"], "party": t.get("party"),
-                           "kind": "note", "text": t.get("subject", "")}  # fmt: skip
-                return [Prepared(out.chat_event(t, opening))]
+                opening = {**t, "id": f"{t['id']}-opened", "thread": t["id"], "kind": "note",
+                           "text": t.get("subject", "")}  # fmt: skip
+                return [Prepared(cot.chat_event(t, opening))]
             if isinstance(m := event.get("message"), dict):
-                thread = party.threads.get(str(m["thread"]), {"id": m["thread"]})
-                return [Prepared(out.chat_event(thread, m))]
+                thread = party.threads.get(str(m["thread"]), {"id": m["thread"], "subject": ""})
+                return [Prepared(cot.chat_event(thread, m))]
         except (KeyError, ValueError, TypeError):
             log.exception("TAK could not encode event %s", event.get("seq"))
             self.stats["unsent: encoding"] += 1
@@ -261,7 +262,7 @@ class Fanout:
         key = (t.party, t.uid, t.time)
         found = cache.get(key)
         if found is None:
-            found = cache[key] = Prepared(out.track_event(track_json(t)))
+            found = cache[key] = Prepared(cot.track_event(track_json(t)))
         return found
 
     def _near(self, s: Session, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from deconfliction import service
 from deconfliction.config import LineConfig, TakConfig
 from deconfliction.domain import Member
 from deconfliction.errors import DeconflictionError
-from deconfliction.feeds.tak import control, out, pki
+from deconfliction.feeds.tak import control, pki
 from deconfliction.feeds.tak.fanout import Fanout
 from deconfliction.feeds.tak.intake import Intake
 from deconfliction.feeds.tak.session import Prepared, Session
@@ -193,8 +193,8 @@ class TakServer:
         if kind == control.PING:
             session.send(Prepared(control.pong(now)))
         elif kind == control.NEGOTIATE:
-            session.send(Prepared(control.response(now, out.SPEAKS_PROTOBUF)))
-            session.protobuf = out.SPEAKS_PROTOBUF
+            session.send(Prepared(control.response(now, True)))
+            session.protobuf = True
         elif kind.startswith("a-"):
             if self.intake.position(session.member, event):
                 session.positions[event.uid] = (event.lat, event.lon)

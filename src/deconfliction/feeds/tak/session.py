@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from deconfliction.domain import Member
 from deconfliction.errors import InvalidInput
-from deconfliction.feeds.tak import out
 from deconfliction.wire import cot
 
 if TYPE_CHECKING:
@@ -48,7 +47,7 @@ class Prepared:
 
     def proto(self) -> bytes:
         if self._proto is None:
-            self._proto = out.protobuf(self.xml) or b""
+            self._proto = cot.encode_stream(cot.to_protobuf(self.xml))
         return self._proto
 
 
@@ -195,8 +194,16 @@ class Session:
             for frame in frames:
                 if not self._take(frame, stream):
                     return
-                if self.protobuf and isinstance(stream, cot.XmlStream):
-                    stream = cot.ProtobufStream()  # after the negotiation, protobuf only
+            if self.protobuf and isinstance(stream, cot.XmlStream):
+                held = stream.rest()  # after the negotiation, protobuf only
+                stream = cot.ProtobufStream()
+                try:
+                    for frame in stream.feed(held):
+                        if not self._take(frame, stream):
+                            return
+                except InvalidInput as e:
+                    self.close(f"refused: {e.reason}")
+                    return
 
     def _take(self, frame: bytes, stream: object) -> bool:
         """Handle one framed event; ``False`` once the connection is to be closed."""
