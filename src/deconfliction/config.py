@@ -107,7 +107,7 @@ class TakConfig:
     """A connection that sends nothing (not even a ping) this long is closed."""
     event_s: float = 10.0
     """Longest one event may take to arrive once begun (a slow or half event is closed)."""
-    rate: float = 50.0
+    rate: float | None = 50.0
     """Events per second one connection may send on average, with ``burst`` at once."""
     burst: int = 200
     per_member: int = 8
