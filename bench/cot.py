@@ -100,7 +100,7 @@ async def flood(ports: list[int], senders: int, seconds: float) -> int:
         n = 0
         while time.monotonic() < stop:
             at = datetime.now(UTC)
-            w.write(b"".join(_event(f"f{i}-{n + k}", 10 + (n + k) % 50 * 0.01, 20.0, at)
+            w.write(b"".join(_event(f"f{i}-{n + k}", -60 + i + (n + k) % 50 * 0.001, 20.0, at)
                              for k in range(50)))  # fmt: skip
             n += 50
             await w.drain()
@@ -122,7 +122,7 @@ async def picture(ports: list[int], clients: int, every_s: float, seconds: float
     async def one(i: int) -> None:
         port = ports[(i // spread) % len(ports)]  # a cluster spans parties
         r, w = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
-        lat, lon = 10.0 + (i % spread) * 1.0, 20.0  # 1 degree apart: 111 km, past 30 km AOI
+        lat, lon = 10.0 + (i % spread) * 1.0, 100.0  # 1 degree apart: 111 km, past 30 km AOI
         await asyncio.sleep(random.random() * every_s)
 
         async def read() -> None:
