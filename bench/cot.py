@@ -27,7 +27,7 @@ from pathlib import Path
 
 def _event(uid: str, lat: float, lon: float, at: datetime, callsign: str = "") -> bytes:
     z = at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    st = (at + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    st = (at + timedelta(seconds=900)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return (
         f'<event version="2.0" uid="{uid}" type="a-f-G-U-C" how="m-g" time="{z}" start="{z}" '
         f'stale="{st}"><point lat="{lat:.6f}" lon="{lon:.6f}" hae="100" ce="10" le="10"/>'
