@@ -73,7 +73,8 @@ def _copy_private(src: Path, dest: Path) -> None:
 def backup(config: LineConfig, dest: Path, with_key: bool = False) -> Backup:
     """Copy the line's SQLite database to ``dest`` (owner-only), consistent while the line
     runs; with ``with_key``, its signing key to ``dest`` with the suffix ``.key`` (where a line
-    opened on the copy looks for it), and its TAK CA beside it when it has one. ``ValueError`` for a PostgreSQL line (use ``pg_dump``), a
+    opened on the copy looks for it), and its TAK CA beside it when it has one. ``ValueError``
+    for a PostgreSQL line (use ``pg_dump``), a
     ``dest`` that exists, or a key asked for that is not there."""
     key_dest = dest.with_suffix(".key") if with_key else None
     key = config.signing_key_path

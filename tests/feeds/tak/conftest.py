@@ -110,7 +110,9 @@ def ping() -> bytes:
     return event("ping-1", "t-x-c-t", 0.0, 0.0)
 
 
-def event(uid: str, type_: str, lat: float, lon: float, detail: str = "", hae: float = 0.0) -> bytes:
+def event(
+    uid: str, type_: str, lat: float, lon: float, detail: str = "", hae: float = 0.0
+) -> bytes:
     from datetime import UTC, datetime, timedelta
 
     now = datetime.now(UTC)
