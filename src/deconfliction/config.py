@@ -26,7 +26,9 @@ __all__ = [
     "Environment",
     "LineConfig",
     "Limits",
+    "TakConfig",
     "key_path_for",
+    "tak_ca_path_for",
 ]
 
 DEFAULT_DB_URL = "sqlite:///deconfliction.db"
@@ -77,6 +79,47 @@ def key_path_for(url: str, named: str | None = None) -> Path | None:
             return None
         return Path(parsed.database).with_suffix(".key")
     return Path("deconfliction.key")
+
+
+def tak_ca_path_for(key_path: Path | None) -> Path | None:
+    """Where a line keeps its TAK certificate authority (certificate and key, owner-only):
+    beside its signing key (``line.key`` -> ``line.tak-ca.pem``); ``None`` with no key file."""
+    return None if key_path is None else key_path.with_name(key_path.stem + ".tak-ca.pem")
+
+
+@dataclass(frozen=True)
+class TakConfig:
+    """The TAK front door (``feeds.tak``, docs/interop.md): a TLS listener for members'
+    certificates and a plain one for one trusted gateway member; ``None`` ports stay shut."""
+
+    host: str = "0.0.0.0"
+    """Where the TLS listener binds (phones reach it over the network)."""
+    tls_port: int | None = None
+    port: int | None = None
+    """The plain listener, tied to ``gateway_member``; it binds ``gateway_host``."""
+    gateway_host: str = "127.0.0.1"
+    gateway_member: str | None = None
+    ca_path: Path | None = None
+    """The line's TAK CA (default: :func:`tak_ca_path_for` the signing key)."""
+    server_names: tuple[str, ...] = ()
+    """Extra host names or addresses the server certificate names (with this machine's)."""
+    idle_s: float = 300.0
+    """A connection that sends nothing (not even a ping) this long is closed."""
+    event_s: float = 10.0
+    """Longest one event may take to arrive once begun (a slow or half event is closed)."""
+    rate: float | None = 50.0
+    """Events per second one connection may send on average, with ``burst`` at once."""
+    burst: int = 200
+    per_member: int = 8
+    """Open connections one member may hold."""
+    per_address: int = 64
+    """Open connections one client address may hold."""
+    aoi_radius_m: float = 100_000.0
+    """A member sees others' tracks within this of its own last reported positions."""
+    tick_s: float = 0.5
+    """How often, at most, tracks are sent out (events are sent as they come)."""
+    share: str | None = "all"
+    """The audience of tracks reported over TAK (``None``: the party's own, and conflicts)."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +197,8 @@ class LineConfig:
     """Serve HTTPS (and WSS) with this certificate chain (PEM) and ``tls_key``."""
     tls_key: Path | None = None
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    tak: TakConfig = field(default_factory=TakConfig)
+    """The TAK listeners (shut unless a port is given)."""
     warm_outlines: bool = True
     """At start, make the outlines of the notices in force, which the console asks for as
     GeoJSON at sign-in (densifying circles and corridors on the ellipsoid costs ~1 ms each)."""
@@ -161,3 +206,7 @@ class LineConfig:
     @property
     def signing_key_path(self) -> Path | None:
         return self.key_path or key_path_for(self.db_url)
+
+    @property
+    def tak_ca_path(self) -> Path | None:
+        return self.tak.ca_path or tak_ca_path_for(self.signing_key_path)

@@ -44,4 +44,6 @@ def backup(
     said = f"{made.database}: {made.size_bytes:,} bytes"
     if made.key is not None:
         said += f"; the signing key in {made.key}"
+    if made.tak_ca is not None:
+        said += f"; the TAK certificate authority in {made.tak_ca}"
     Console(highlight=False, soft_wrap=True).print(escape(said))

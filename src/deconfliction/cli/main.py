@@ -19,6 +19,7 @@ from deconfliction.cli.notices import notice_app
 from deconfliction.cli.options import DbOption, HBuffer, TBuffer, VBuffer
 from deconfliction.cli.parties import parties
 from deconfliction.cli.record import record_app
+from deconfliction.cli.tak import tak_package  # noqa: F401  (member tak-package)
 from deconfliction.cli.talk import install as install_talk
 from deconfliction.cli.tracks import tracks_app
 from deconfliction.cli.watch import inbox, watch
@@ -186,6 +187,24 @@ def serve(
             "(0: no cap; behind a proxy, cap at the proxy)",
         ),  # fmt: skip
     ] = _LIMITS.connections_per_client or 0,
+    tak_tls_port: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=65535,
+            help="TAK over TLS (members' certificates); opens once the line "
+            "has a TAK CA (`member tak-package` makes it)",
+        ),  # fmt: skip
+    ] = 8089,
+    tak_host: Annotated[str, typer.Option(help="address the TAK TLS port listens on")] = "0.0.0.0",
+    tak_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="plain TAK for --tak-gateway-member, loopback")
+    ] = 8087,
+    tak_gateway_member: Annotated[
+        str | None,
+        typer.Option(help="the member a plain TAK gateway acts as", show_default=False),
+    ] = None,
+    no_tak: Annotated[bool, typer.Option("--no-tak", help="open no TAK port")] = False,
     allow_readable_files: Annotated[
         bool,
         typer.Option(
@@ -199,7 +218,7 @@ def serve(
     600/minute, 10/second."""
     from deconfliction.api.rates import rate
     from deconfliction.cli.server import run
-    from deconfliction.config import ConsoleConfig, Environment, LineConfig
+    from deconfliction.config import ConsoleConfig, Environment, LineConfig, TakConfig
     from deconfliction.detect.settings import ScanSettings
     from deconfliction.domain import AlertLevels, Buffers
     from deconfliction.domain.probing import Budgets
@@ -240,10 +259,19 @@ def serve(
             rate(text, flag)
         except ValueError as exc:
             raise typer.BadParameter(str(exc).partition(": ")[2], param_hint=flag) from None
+    key_path = key_file or (Path(env.key) if env.key else None)
+    ca = LineConfig(db_url=env.db_url(db), key_path=key_path).tak_ca_path
+    tak = TakConfig(
+        host=tak_host,
+        tls_port=None if no_tak or ca is None or not ca.exists() else tak_tls_port,
+        port=None if no_tak or tak_gateway_member is None else tak_port,
+        gateway_member=tak_gateway_member,
+    )
     run(
         LineConfig(
             db_url=env.db_url(db),
-            key_path=key_file or (Path(env.key) if env.key else None),
+            key_path=key_path,
+            tak=tak,
             name=name,
             buffers=Buffers(h_buffer_m, v_buffer_m, t_buffer_s),
             alerts=alerts,

@@ -72,7 +72,12 @@ def run(config: LineConfig, allow_readable_files: bool = False) -> None:
 
 def front_doors(config: LineConfig) -> list[FrontDoor]:
     """The front doors ``config`` opens beside the HTTP API."""
-    return []
+    doors: list[FrontDoor] = []
+    if config.tak.tls_port is not None or config.tak.port is not None:
+        from deconfliction.feeds.tak.hub import tak_door
+
+        doors.append(tak_door)
+    return doors
 
 
 def serve_line(line: Line, config: LineConfig, doors: list[FrontDoor] | None = None) -> None:

@@ -28,7 +28,13 @@ from deconfliction.service.conversation import (
 from deconfliction.service.declare import create_notice, update_notice
 from deconfliction.service.deliveries import delivered_from_events
 from deconfliction.service.duties import Deadlines, deadline_duties
-from deconfliction.service.events import Received, Subscription, events_for, received
+from deconfliction.service.events import (
+    Received,
+    Subscription,
+    events_for,
+    last_event_seq,
+    received,
+)
 from deconfliction.service.line import Line, open_line
 from deconfliction.service.notices import (
     DraftSource,
@@ -131,6 +137,7 @@ __all__ = [
     "entries_for",
     "evidence_bundle",
     "events_for",
+    "last_event_seq",
     "expire_requests",
     "get_conflict",
     "acknowledge_conflict",

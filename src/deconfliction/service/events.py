@@ -26,7 +26,7 @@ from deconfliction.wire import (
     utc_z,
 )
 
-__all__ = ["Received", "Subscription", "clear_to", "events_for", "received"]
+__all__ = ["Received", "Subscription", "clear_to", "events_for", "last_event_seq", "received"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,3 +250,10 @@ def events_for(
         got = Received([e for e in got.events if subscription.admits(e)], got.last)
     line.deliveries.delivered(actor, delivered_from_events(got.events))
     return got
+
+
+def last_event_seq(line: Line) -> int:
+    """Use case: the newest sequence number of the log (a stream that starts from now resumes
+    after it)."""
+    with line.store.read() as tx:
+        return tx.last_event_seq()

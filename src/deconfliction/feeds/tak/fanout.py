@@ -1,0 +1,277 @@
+"""What the line sends each TAK connection: only what its party may see, read once per party and
+encoded once per event, then written to every connection of the party as prepared bytes.
+
+Events (notices as drawings, conflicts as alerts, thread messages as GeoChat) come from
+``service.events_for`` — the same views the JSON API and its streams give — read once per party
+after each commit. The notices in force and live conflicts are kept per party, so a connection
+that joins later is sent the current picture at once. Tracks go out in rounds (after positions
+are stored, at most every ``tick_s``): one ``service.list_tracks`` read per party, each track
+encoded once per round, and to each connection only other parties' tracks inside its area of
+interest — a box of ``aoi_radius_m`` around any of its own last reported positions, or all of
+them while it has reported none (an observer, a gateway that only listens).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+import numpy as np
+
+from deconfliction import service
+from deconfliction.config import TakConfig
+from deconfliction.domain import Member, Track
+from deconfliction.domain.paging import MAX_LIMIT
+from deconfliction.feeds.tak.session import Prepared, Session
+from deconfliction.service import Line, NoticeFilter, TrackFilter
+from deconfliction.wire import conflict_json, cot, notice_json, track_json
+
+__all__ = ["Fanout"]
+
+log = logging.getLogger("deconfliction.tak")
+T = TypeVar("T")
+_WAIT_S = 5.0
+"""Longest a party waits before reading the log again (writes by other processes)."""
+_M_PER_DEG = 110_574.0
+_GONE = frozenset({"withdrawn", "expired", "resolved"})
+
+
+@dataclass
+class _Party:
+    slug: str
+    sessions: set[Session] = field(default_factory=set)
+    current: dict[str, list[Prepared]] = field(default_factory=dict)
+    """The notices in force and live conflicts, by id: what a joining connection is sent."""
+    threads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sent: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    """The time of each track as last sent to the party's connections."""
+    task: asyncio.Task[None] | None = None
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def reader(self) -> Member | None:
+        """A member to read as: any of the party's connected ones (they see the same)."""
+        for s in self.sessions:
+            return s.member
+        return None
+
+
+class Fanout:
+    """The line's events and tracks, out to the connected TAK clients."""
+
+    def __init__(
+        self, line: Line, config: TakConfig, stats: Counter[str], stored: asyncio.Event
+    ) -> None:
+        self.line = line
+        self.config = config
+        self.stats = stats
+        self.stored = stored
+        self.parties: dict[str, _Party] = {}
+        self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tak-fanout")
+        self._rounds: asyncio.Task[None] | None = None
+
+    async def _work(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._workers, fn)
+
+    def start(self) -> None:
+        self._rounds = asyncio.ensure_future(self._track_rounds())
+
+    async def stop(self) -> None:
+        tasks = [p.task for p in self.parties.values() if p.task] + [self._rounds]
+        for t in tasks:
+            if t is not None:
+                t.cancel()
+        for t in tasks:
+            if t is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+        self._workers.shutdown(wait=True)
+
+    async def join(self, session: Session) -> None:
+        """Add a connection: it is sent its party's current picture, then what comes."""
+        party = self.parties.get(session.member.party)
+        if party is None:
+            party = self.parties[session.member.party] = _Party(session.member.party)
+            party.sessions.add(session)
+            party.task = asyncio.ensure_future(self._follow(party))
+        else:
+            party.sessions.add(session)
+        await party.ready.wait()
+        session.send([p for items in party.current.values() for p in items])
+        self.stored.set()  # a round soon sends it the tracks it may see
+
+    def leave(self, session: Session) -> None:
+        party = self.parties.get(session.member.party)
+        if party is None:
+            return
+        party.sessions.discard(session)
+        if not party.sessions and party.task is not None:
+            party.task.cancel()
+            del self.parties[party.slug]
+
+    # -- events ------------------------------------------------------------------------
+    def _snapshot(self, member: Member) -> tuple[int, list[dict[str, Any]]]:
+        """The log's position, then the notices in force and the live conflicts, as events."""
+        after = service.last_event_seq(self.line)
+        views: list[dict[str, Any]] = []
+        page_after = None
+        while True:
+            page = service.list_notices(
+                self.line,
+                member,
+                NoticeFilter(limit=MAX_LIMIT, after=page_after),  # type: ignore[arg-type]
+            )
+            views += [{"notice": notice_json(n)} for n in page.items]
+            if page.after is None:
+                break
+            page_after = page.after
+        conflicts = service.list_conflicts(self.line, member, live_only=True, limit=MAX_LIMIT)
+        views += [{"conflict": conflict_json(c)} for c in conflicts.items]
+        return after, views
+
+    async def _follow(self, party: _Party) -> None:
+        try:
+            first = party.reader()
+            assert first is not None
+            after, views = await self._work(lambda: self._snapshot(first))
+            for view in views:
+                self._prepare(party, view)
+            party.ready.set()
+            while party.sessions:
+                checked = self.line.signal.members
+                member = party.reader()
+                if member is None:
+                    return
+                got = await self._work(
+                    lambda m=member, a=after: service.events_for(self.line, m, a, 500)  # type: ignore[misc]
+                )
+                after = got.last
+                if got.events:
+                    out = [p for e in got.events for p in self._prepare(party, e)]
+                    for s in list(party.sessions):
+                        s.send(out)
+                    continue
+                await self.line.signal.wait_async(after, _WAIT_S, checked)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("TAK events of party %s stopped", party.slug)
+            party.ready.set()
+            for s in list(party.sessions):
+                s.close("the line could not read its events")
+
+    def _prepare(self, party: _Party, event: dict[str, Any]) -> list[Prepared]:
+        """The event as CoT (kept in the party's picture when it is a notice or conflict)."""
+        try:
+            if isinstance(n := event.get("notice"), dict):
+                key = f"n:{n['id']}"
+                before = len(party.current.get(key, ()))
+                items = [Prepared(x) for x in cot.notice_events(n, previous_volumes=before)]
+                self._keep(party, f"n:{n['id']}", items, str(n.get("state")) in _GONE)
+                return items
+            if isinstance(c := event.get("conflict"), dict):
+                items = [Prepared(cot.conflict_event(c))]
+                self._keep(party, f"c:{c['id']}", items, str(c.get("status")) in _GONE)
+                return items
+            if isinstance(t := event.get("thread"), dict):
+                party.threads[str(t["id"])] = t  # told as its first chat: the subject
+                opening = {**t, "id": f"{t['id']}-opened", "thread": t["id"], "kind": "note",
+                           "text": t.get("subject", "")}  # fmt: skip
+                return [Prepared(cot.chat_event(t, opening))]
+            if isinstance(m := event.get("message"), dict):
+                thread = party.threads.get(str(m["thread"]), {"id": m["thread"], "subject": ""})
+                return [Prepared(cot.chat_event(thread, m))]
+        except (KeyError, ValueError, TypeError):
+            log.exception("TAK could not encode event %s", event.get("seq"))
+            self.stats["unsent: encoding"] += 1
+        return []
+
+    @staticmethod
+    def _keep(party: _Party, key: str, items: list[Prepared], gone: bool) -> None:
+        if gone:
+            party.current.pop(key, None)
+        else:
+            party.current[key] = items
+
+    # -- tracks ------------------------------------------------------------------------
+    def _visible(self, member: Member) -> list[Track]:
+        found: list[Track] = []
+        after = None
+        while True:
+            page = service.list_tracks(
+                self.line,
+                member,
+                TrackFilter(limit=MAX_LIMIT, after=after),  # type: ignore[arg-type]
+            )
+            found += page.items
+            if page.after is None:
+                return found
+            after = page.after
+
+    async def _track_rounds(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stored.wait(), _WAIT_S)
+            self.stored.clear()
+            began = loop.time()
+            try:
+                await self._round()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("TAK track round failed")
+            await asyncio.sleep(max(0.0, self.config.tick_s - (loop.time() - began)))
+
+    async def _round(self) -> None:
+        encoded: dict[tuple[str, str, datetime], Prepared] = {}
+        for party in list(self.parties.values()):
+            member = party.reader()
+            if member is None or not party.ready.is_set():
+                continue
+            tracks = await self._work(lambda m=member: self._visible(m))  # type: ignore[misc]
+            others = [t for t in tracks if t.party != party.slug]
+            if not others:
+                continue
+            changed = np.array(
+                [party.sent.get((t.party, t.uid)) != t.time for t in others], dtype=bool
+            )
+            for t in others:
+                party.sent[(t.party, t.uid)] = t.time
+            lat = np.array([t.lat for t in others])
+            lon = np.array([t.lon for t in others])
+            for s in list(party.sessions):
+                wanted = np.ones(len(others), dtype=bool) if s.fresh else changed.copy()
+                s.fresh = False
+                if s.positions:
+                    wanted &= self._near(s, lat, lon)
+                picked = [others[i] for i in np.flatnonzero(wanted)]
+                if picked:
+                    s.send([self._encoded(encoded, t) for t in picked])
+                    self.stats["tracks sent"] += len(picked)
+
+    @staticmethod
+    def _encoded(cache: dict[tuple[str, str, datetime], Prepared], t: Track) -> Prepared:
+        key = (t.party, t.uid, t.time)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = Prepared(cot.track_event(track_json(t)))
+        return found
+
+    def _near(self, s: Session, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Within the box of ``aoi_radius_m`` around any of the connection's own positions
+        (a box holds the circle: it errs toward sending)."""
+        r = self.config.aoi_radius_m / _M_PER_DEG
+        near = np.zeros(len(lat), dtype=bool)
+        for plat, plon in list(s.positions.values())[:16]:
+            dlon = r / max(math.cos(math.radians(min(89.0, abs(plat) + r))), 1e-3)
+            dl = np.abs((lon - plon + 180.0) % 360.0 - 180.0)
+            near |= (np.abs(lat - plat) <= r) & (dl <= min(dlon, 180.0))
+        return near

@@ -1,0 +1,247 @@
+"""The TAK server: its listeners (TLS with members' certificates; plain TCP for one gateway
+member), who may connect, and what becomes of each event a connection sends.
+
+A certificate names its member (``pki.member_of``); the member is read from the line on every
+connection and must be current (not revoked, not expired) and of the party the certificate
+names. Open connections are checked again whenever the line revokes or rotates a member
+(``EventSignal.recheck_members``) and every ``CHECK_S`` otherwise, and closed at once when their
+member may no longer act.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any
+
+from deconfliction import service
+from deconfliction.config import LineConfig, TakConfig
+from deconfliction.domain import Member
+from deconfliction.errors import DeconflictionError
+from deconfliction.feeds.tak import control, pki
+from deconfliction.feeds.tak.fanout import Fanout
+from deconfliction.feeds.tak.intake import Intake
+from deconfliction.feeds.tak.session import Prepared, Session
+from deconfliction.service import Line
+from deconfliction.wire import cot
+
+__all__ = ["CHECK_S", "TakServer", "tak_door"]
+
+log = logging.getLogger("deconfliction.tak")
+
+CHECK_S = 5.0
+"""How stale the view of connected members may be (revocations made by other processes)."""
+_DRAWINGS = ("u-d-",)
+_DELETE = "t-x-d-d"
+
+
+class TakServer:
+    """The listeners and every open connection."""
+
+    def __init__(self, line: Line, config: TakConfig) -> None:
+        self.line = line
+        self.config = config
+        self.stats: Counter[str] = Counter()
+        self.sessions: set[Session] = set()
+        self.intake = Intake(line, self.stats, config.share)
+        self.fanout = Fanout(line, config, self.stats, self.intake.stored)
+        self.tls_port: int | None = None
+        self.port: int | None = None
+        self._servers: list[asyncio.Server] = []
+        self._guard: asyncio.Task[None] | None = None
+        self._gateway: Member | None = None
+        self._handlers: set[asyncio.Task[Any]] = set()
+
+    async def start(self, ca: pki.Authority | None) -> None:
+        c = self.config
+        if c.port is not None:
+            if c.gateway_member is None:
+                raise ValueError("the plain TAK port serves one member: give its id")
+            self._gateway = await asyncio.to_thread(service.get_member, self.line, c.gateway_member)
+            refused = self._gateway.refusal(self.line.clock())
+            if refused is not None:
+                raise ValueError(f"the TAK gateway member cannot act: {refused}")
+            plain = await asyncio.start_server(self._plain, c.gateway_host, c.port, limit=1 << 17)
+            self._servers.append(plain)
+            self.port = plain.sockets[0].getsockname()[1]
+        if c.tls_port is not None:
+            if ca is None:
+                raise ValueError("the TAK TLS port needs the line's TAK CA")
+            ctx = await asyncio.to_thread(pki.server_context, ca, c.server_names, self.line.clock())
+            tls = await asyncio.start_server(
+                self._tls, c.host, c.tls_port, ssl=ctx, ssl_handshake_timeout=10.0, limit=1 << 17
+            )
+            self._servers.append(tls)
+            self.tls_port = tls.sockets[0].getsockname()[1]
+        self.fanout.start()
+        self._guard = asyncio.ensure_future(self._watch_members())
+
+    async def stop(self) -> None:
+        for server in self._servers:
+            server.close()
+        for s in list(self.sessions):
+            s.close("the line is stopping")
+        if self._handlers:
+            await asyncio.gather(*list(self._handlers), return_exceptions=True)
+        for server in self._servers:
+            with contextlib.suppress(Exception):
+                await server.wait_closed()
+        if self._guard is not None:
+            self._guard.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._guard
+        await self.intake.drain()
+        await self.fanout.stop()
+        self.intake.close()
+
+    # -- connections -------------------------------------------------------------------
+    async def _tls(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        named = pki.member_of(writer.get_extra_info("peercert"))
+        if named is None:
+            self.stats["refused: certificate names no member"] += 1
+            writer.close()
+            return
+        await self._serve(reader, writer, named[0], named[1])
+
+    async def _plain(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        assert self._gateway is not None
+        await self._serve(reader, writer, self._gateway.id, self._gateway.party)
+
+    async def _serve(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        member_id: str,
+        party: str,
+    ) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        try:
+            member = await self._admit(member_id, party, address)
+            if member is None:
+                writer.close()
+                return
+            session = Session(self, reader, writer, member, address)
+            self.sessions.add(session)
+            self.stats["connections"] += 1
+            try:
+                session.send(Prepared(control.offer(self.line.clock())))
+                await self.fanout.join(session)
+                await session.run()
+            finally:
+                self.sessions.discard(session)
+                self.fanout.leave(session)
+        finally:
+            self._handlers.discard(task)
+
+    async def _admit(self, member_id: str, party: str, address: str) -> Member | None:
+        found = await asyncio.to_thread(service.current_members, self.line, [member_id])
+        member = found.get(member_id)
+        refused = "no such member" if member is None else member.refusal(self.line.clock())
+        if member is not None and member.party != party:
+            refused = "the certificate names another party"
+        if member is None or refused is not None:
+            self.stats["refused: member"] += 1
+            log.info("TAK connection refused for %s from %s: %s", member_id, address, refused)
+            return None
+        c = self.config
+        if sum(s.member.id == member_id for s in self.sessions) >= c.per_member:
+            self.stats["refused: connections per member"] += 1
+            return None
+        if sum(s.address == address for s in self.sessions) >= c.per_address:
+            self.stats["refused: connections per address"] += 1
+            return None
+        return member
+
+    async def _watch_members(self) -> None:
+        seen = self.line.signal.members
+        checked = time.monotonic()
+        while True:
+            await self.line.signal.wait_async(self.line.signal.last, CHECK_S, seen)
+            if seen == self.line.signal.members and time.monotonic() - checked < CHECK_S:
+                continue
+            seen = self.line.signal.members
+            checked = time.monotonic()
+            ids = list({s.member.id for s in self.sessions})
+            if not ids:
+                continue
+            try:
+                found = await asyncio.to_thread(service.current_members, self.line, ids)
+            except Exception:
+                log.exception("TAK could not check its members")
+                continue
+            now = self.line.clock()
+            for s in list(self.sessions):
+                current = found.get(s.member.id)
+                refused = "no longer on the line" if current is None else current.refusal(now)
+                if refused is not None:
+                    s.close(f"member: {refused}")
+
+    # -- events in ---------------------------------------------------------------------
+    def take(self, session: Session, event: cot.CotEvent) -> None:
+        """One checked event from ``session``."""
+        kind = event.type
+        now = self.line.clock()
+        if kind == control.PING:
+            session.send(Prepared(control.pong(now)))
+        elif kind == control.NEGOTIATE:
+            session.send(Prepared(control.response(now, True)))
+            session.protobuf = True
+        elif kind.startswith("a-"):
+            if self.intake.position(session.member, event):
+                session.positions[event.uid] = (event.lat, event.lon)
+                if len(session.positions) > 64:  # a gateway relays many: keep the newest
+                    session.positions.pop(next(iter(session.positions)))
+            else:
+                self.stats["refused: not a position"] += 1
+        elif kind.startswith(_DRAWINGS):
+            self._spawn(self.intake.drawing(session.member, event))
+        elif kind == _DELETE:
+            deleted = _deleted_uid(event)
+            if deleted is not None:
+                self._spawn(self.intake.delete(session.member, deleted))
+        elif kind.startswith("b-t-f"):
+            self._spawn(self.intake.chat(session.member, event))
+        else:
+            self.stats["ignored: " + kind[:16]] += 1
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)
+
+
+def _deleted_uid(event: cot.CotEvent) -> str | None:
+    """The uid a ``t-x-d-d`` event deletes (``<link uid>``), when the codec reads it."""
+    uid = getattr(event.detail, "link_uid", None)
+    return uid if isinstance(uid, str) and uid else None
+
+
+@asynccontextmanager
+async def tak_door(line: Line, config: LineConfig) -> AsyncIterator[TakServer]:
+    """The TAK listeners of ``config.tak``, open while the context is (a ``FrontDoor``)."""
+    ca = None
+    if config.tak.tls_port is not None:
+        path = config.tak_ca_path
+        if path is None:
+            raise ValueError("an in-memory line has no TAK certificate authority")
+        ca = await asyncio.to_thread(pki.load_or_create, path, line.origin, line.clock())
+    server = TakServer(line, config.tak)
+    try:
+        await server.start(ca)
+    except (OSError, ValueError, DeconflictionError):
+        await server.stop()
+        raise
+    log.info("TAK listening: TLS %s, plain %s", server.tls_port, server.port)
+    try:
+        yield server
+    finally:
+        await server.stop()

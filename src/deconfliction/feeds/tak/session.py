@@ -1,0 +1,243 @@
+"""One TAK connection: its member, what it reads (framed, rate-limited, timed) and what it is sent
+(a bounded queue of prepared bytes, in the protocol it negotiated).
+
+Reading: events are framed by the codec's stream readers, which refuse garbage and oversize; a
+connection that sends nothing for ``idle_s``, or takes longer than ``event_s`` to finish an event
+it began, is closed; past ``rate`` events a second (``burst`` at once) events are refused and
+counted, and a connection that goes on flooding is closed. Writing: a client that does not read
+what it is sent (``MAX_QUEUED`` bytes behind) is closed rather than held in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from typing import TYPE_CHECKING
+
+from deconfliction.domain import Member
+from deconfliction.errors import InvalidInput
+from deconfliction.wire import cot
+
+if TYPE_CHECKING:
+    from deconfliction.feeds.tak.hub import TakServer
+
+__all__ = ["MAX_QUEUED", "Prepared", "Session"]
+
+log = logging.getLogger("deconfliction.tak")
+
+MAX_QUEUED = 4 * 1024 * 1024
+"""Bytes a connection may have waiting to be written before it is closed as too slow."""
+_CHUNK = 64 * 1024
+_FLOOD = 20
+"""A connection refused this many bursts' worth of events is closed."""
+
+
+class Prepared:
+    """One event to send, encoded once as XML and, when some client speaks it, once as TAK
+    Protocol v1 (protobuf in its stream framing)."""
+
+    __slots__ = ("_proto", "xml")
+
+    def __init__(self, xml: bytes) -> None:
+        self.xml = xml
+        self._proto: bytes | None = None
+
+    def proto(self) -> bytes:
+        if self._proto is None:
+            self._proto = cot.encode_stream(cot.to_protobuf(self.xml))
+        return self._proto
+
+
+class _Bucket:
+    """A token bucket: ``rate`` a second on average, ``burst`` at once (``None``: no limit)."""
+
+    def __init__(self, rate: float | None, burst: int) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.tokens = float(burst)
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        if self.rate is None:
+            return True
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
+
+
+class Session:
+    """A connected TAK client acting as ``member``."""
+
+    def __init__(
+        self,
+        hub: TakServer,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        member: Member,
+        address: str,
+    ) -> None:
+        self.hub = hub
+        self.reader = reader
+        self.writer = writer
+        self.member = member
+        self.address = address
+        self.protobuf = False
+        self.positions: dict[str, tuple[float, float]] = {}
+        """Where this connection's own assets were last reported: its area of interest."""
+        self.fresh = True
+        """Not yet sent the tracks it may see (the next round sends all of them)."""
+        self.closed = asyncio.Event()
+        self.reason = ""
+        self._queue: deque[bytes] = deque()
+        self._queued = 0
+        self._ready = asyncio.Event()
+        self._bucket = _Bucket(hub.config.rate, hub.config.burst)
+        self._refused = 0
+
+    # -- out -----------------------------------------------------------------------------
+    def send(self, items: list[Prepared] | Prepared) -> None:
+        """Queue prepared events, in this connection's protocol."""
+        if self.closed.is_set():
+            return
+        batch = [items] if isinstance(items, Prepared) else items
+        if not batch:
+            return
+        data = b"".join(p.proto() if self.protobuf else p.xml for p in batch)
+        self._push(data)
+
+    def _push(self, data: bytes) -> None:
+        self._queue.append(data)
+        self._queued += len(data)
+        if self._queued > MAX_QUEUED:
+            self.close("too slow: it does not read what it is sent")
+            return
+        self._ready.set()
+
+    async def _write_loop(self) -> None:
+        while not self.closed.is_set():
+            await self._ready.wait()
+            self._ready.clear()
+            while self._queue:
+                data = b"".join(self._queue)
+                self._queue.clear()
+                self._queued = 0
+                self.writer.write(data)
+                try:
+                    await asyncio.wait_for(self.writer.drain(), self.hub.config.idle_s)
+                except (OSError, TimeoutError, ConnectionError):
+                    self.close("the connection stopped taking data")
+                    return
+
+    # -- in ------------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Serve the connection until either side ends it."""
+        writing = asyncio.create_task(self._write_loop())
+        reading = asyncio.create_task(self._read_loop())
+        closing = asyncio.create_task(self.closed.wait())
+        try:
+            await asyncio.wait({reading, closing}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (writing, reading, closing):
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.gather(writing, reading, closing, return_exceptions=True)
+            self.closed.set()
+            self.writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.writer.wait_closed(), 1.0)
+
+    def close(self, reason: str) -> None:
+        if not self.closed.is_set():
+            self.reason = reason
+            log.info(
+                "TAK connection of %s from %s closed: %s", self.member.id, self.address, reason
+            )
+            self.hub.stats[f"closed: {reason.split(':')[0]}"] += 1
+            self.closed.set()
+
+    async def _read_loop(self) -> None:
+        config = self.hub.config
+        stream: cot.XmlStream | cot.ProtobufStream = cot.XmlStream()
+        begun: float | None = None  # when the event now held in part began to arrive
+        while not self.closed.is_set():
+            if begun is None:
+                wait = config.idle_s
+            else:
+                wait = max(0.0, config.event_s - (time.monotonic() - begun))
+            try:
+                data = await asyncio.wait_for(self.reader.read(_CHUNK), wait)
+            except TimeoutError:
+                self.close("idle" if begun is None else "slow: an event begun was not finished")
+                return
+            except (OSError, ConnectionError):
+                self.close("gone")
+                return
+            if not data:
+                self.close("gone")
+                return
+            try:
+                frames = stream.feed(data)
+            except InvalidInput as e:
+                self.close(f"refused: {e.reason}")
+                return
+            if frames:
+                begun = None
+            if _holds_part(stream, data, frames) and begun is None:
+                begun = time.monotonic()
+            for frame in frames:
+                if not self._take(frame, stream):
+                    return
+            if self.protobuf and isinstance(stream, cot.XmlStream):
+                held = stream.rest()  # after the negotiation, protobuf only
+                stream = cot.ProtobufStream()
+                try:
+                    for frame in stream.feed(held):
+                        if not self._take(frame, stream):
+                            return
+                except InvalidInput as e:
+                    self.close(f"refused: {e.reason}")
+                    return
+
+    def _take(self, frame: bytes, stream: object) -> bool:
+        """Handle one framed event; ``False`` once the connection is to be closed."""
+        if not self._bucket.take():
+            self._refused += 1
+            self.hub.stats["refused: rate"] += 1
+            if self._refused > _FLOOD * self._bucket.burst:
+                self.close("refused: too many events, too fast")
+                return False
+            return True
+        try:
+            event = (
+                cot.parse_protobuf(frame) if isinstance(stream, cot.ProtobufStream) else
+                cot.parse_event(frame)
+            )  # fmt: skip
+        except InvalidInput as e:
+            self.hub.stats["refused: invalid"] += 1
+            log.info("TAK event refused from %s: %s at %s", self.member.id, e.reason, e.pointer)
+            if _hostile(e.reason):
+                self.close(f"refused: {e.reason}")
+                return False
+            return True
+        self.hub.take(self, event)
+        return True
+
+
+def _holds_part(stream: object, data: bytes, frames: list[bytes]) -> bool:
+    """Whether the stream holds the beginning of an event not yet complete."""
+    held = getattr(stream, "pending", None)
+    if isinstance(held, int):
+        return held > 0
+    return not frames or not data.rstrip().endswith(b">")
+
+
+def _hostile(reason: str) -> bool:
+    """A refusal that no honest client earns: a DTD, an entity, an oversized event."""
+    return any(w in reason for w in ("DTD", "entit", "bytes;", "not well-formed"))
