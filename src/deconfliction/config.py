@@ -118,8 +118,10 @@ class TakConfig:
     """A member sees others' tracks within this of its own last reported positions."""
     tick_s: float = 0.5
     """How often, at most, tracks are sent out (events are sent as they come)."""
-    share: str | None = "all"
-    """The audience of tracks reported over TAK (``None``: the party's own, and conflicts)."""
+    share: str | tuple[str, ...] | None = None
+    """The audience of tracks reported over TAK, as ``POST /v1/tracks`` takes it (``"all"``,
+    or party slugs joined by commas); ``None``: the reporting party's own, as over HTTP. Others
+    are told the conflicts either way; sharing positions is the parties' agreement to make."""
 
 
 @dataclass(frozen=True)

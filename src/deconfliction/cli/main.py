@@ -205,6 +205,14 @@ def serve(
         typer.Option(help="the member a plain TAK gateway acts as", show_default=False),
     ] = None,
     no_tak: Annotated[bool, typer.Option("--no-tak", help="open no TAK port")] = False,
+    tak_share: Annotated[
+        str | None,
+        typer.Option(
+            help="share positions reported over TAK with: all, or parties (a,b); "
+            "default: the reporting party's own (others are told the conflicts)",
+            show_default=False,
+        ),  # fmt: skip
+    ] = None,
     allow_readable_files: Annotated[
         bool,
         typer.Option(
@@ -266,6 +274,7 @@ def serve(
         tls_port=None if no_tak or ca is None or not ca.exists() else tak_tls_port,
         port=None if no_tak or tak_gateway_member is None else tak_port,
         gateway_member=tak_gateway_member,
+        share=_share(tak_share),
     )
     run(
         LineConfig(
@@ -292,6 +301,19 @@ def serve(
         ),
         allow_readable_files,
     )
+
+
+def _share(text: str | None) -> str | tuple[str, ...] | None:
+    """``--tak-share``: ``all``, or party slugs joined by commas."""
+    if text is None or text.strip() == "all":
+        return None if text is None else "all"
+    from deconfliction.domain import check_slug
+    from deconfliction.errors import InvalidInput
+
+    try:
+        return tuple(check_slug(p.strip(), "--tak-share") for p in text.split(","))
+    except InvalidInput as exc:
+        raise typer.BadParameter(exc.reason, param_hint="--tak-share") from None
 
 
 def _tile_template(url: str) -> bool:
