@@ -28,6 +28,14 @@ from deconfliction.service.conversation import (
 from deconfliction.service.declare import create_notice, update_notice
 from deconfliction.service.deliveries import delivered_from_events
 from deconfliction.service.duties import Deadlines, deadline_duties
+from deconfliction.service.feeds import (
+    FeedView,
+    add_feed,
+    feed_report,
+    list_feeds,
+    remove_feed,
+    running_feeds,
+)
 from deconfliction.service.events import Received, Subscription, events_for, received
 from deconfliction.service.line import Line, open_line
 from deconfliction.service.notices import (
@@ -165,4 +173,11 @@ __all__ = [
     "update_notice",
     "verify_store",
     "withdraw_notice",
+    # feeds: a party's standing connections to outside sources of tracks
+    "FeedView",
+    "add_feed",
+    "feed_report",
+    "list_feeds",
+    "remove_feed",
+    "running_feeds",
 ]
