@@ -154,6 +154,10 @@ class LineConfig:
     """Serve HTTPS (and WSS) with this certificate chain (PEM) and ``tls_key``."""
     tls_key: Path | None = None
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    feeds: bool = True
+    """Run the line's stored feeds (ADS-B, AIS) inside ``serve`` (``--no-feeds``: not)."""
+    feed_poll_s: float = 3.0
+    """How often ``serve`` looks for feeds added or removed, seconds."""
     warm_outlines: bool = True
     """At start, make the outlines of the notices in force, which the console asks for as
     GeoJSON at sign-in (densifying circles and corridors on the ellipsoid costs ~1 ms each)."""

@@ -186,6 +186,9 @@ def serve(
             "(0: no cap; behind a proxy, cap at the proxy)",
         ),  # fmt: skip
     ] = _LIMITS.connections_per_client or 0,
+    no_feeds: Annotated[
+        bool, typer.Option("--no-feeds", help="do not run the line's ADS-B and AIS feeds")
+    ] = False,
     allow_readable_files: Annotated[
         bool,
         typer.Option(
@@ -261,6 +264,7 @@ def serve(
             limits=limits,
             tls_cert=tls_cert,
             tls_key=tls_key,
+            feeds=not no_feeds,
         ),
         allow_readable_files,
     )

@@ -72,7 +72,12 @@ def run(config: LineConfig, allow_readable_files: bool = False) -> None:
 
 def front_doors(config: LineConfig) -> list[FrontDoor]:
     """The front doors ``config`` opens beside the HTTP API."""
-    return []
+    doors: list[FrontDoor] = []
+    if config.feeds:
+        from deconfliction.feeds.sources import feeds_door
+
+        doors.append(feeds_door)
+    return doors
 
 
 def serve_line(line: Line, config: LineConfig, doors: list[FrontDoor] | None = None) -> None:
