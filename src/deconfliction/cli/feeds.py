@@ -93,7 +93,8 @@ def feed_list(db: DbOption = None) -> None:
     views = service.list_feeds(line)
     now = line.clock()
     shown = shorten(v.feed.id for v in views)
-    table = Table(title=f"{len(views)} feed{"" if len(views) == 1 else "s"}", title_justify="left", box=box.SIMPLE_HEAD)
+    title = f"{len(views)} feed" + ("" if len(views) == 1 else "s")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     for column in ("id", "party", "kind", "source", "member", "since", "state"):
         table.add_column(column, overflow="fold")
     for v in views:
@@ -106,8 +107,9 @@ def feed_list(db: DbOption = None) -> None:
 
 @feed_app.command("remove")
 def feed_remove(
-    feed_id: Annotated[str, typer.Argument(metavar="ID", help="the feed's id (or a unique "
-                                           "head or tail of it)")],  # fmt: skip
+    feed_id: Annotated[
+        str, typer.Argument(metavar="ID", help="the feed's id (or a unique head or tail of it)")
+    ],  # fmt: skip
     db: DbOption = None,
 ) -> None:
     """Remove a feed and revoke its member: serve stops it within seconds."""

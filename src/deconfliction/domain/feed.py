@@ -32,7 +32,9 @@ class FeedKind(StrEnum):
             return cls(value)
         except ValueError:
             valid = ", ".join(k.value for k in cls)
-            raise InvalidInput(f"unknown feed kind {value!r}; valid kinds are {valid}", pointer)
+            raise InvalidInput(
+                f"unknown feed kind {value!r}; valid kinds are {valid}", pointer
+            ) from None
 
     @property
     def source_tag(self) -> str:

@@ -28,6 +28,7 @@ from deconfliction.service.conversation import (
 from deconfliction.service.declare import create_notice, update_notice
 from deconfliction.service.deliveries import delivered_from_events
 from deconfliction.service.duties import Deadlines, deadline_duties
+from deconfliction.service.events import Received, Subscription, events_for, received
 from deconfliction.service.feeds import (
     FeedView,
     add_feed,
@@ -36,7 +37,6 @@ from deconfliction.service.feeds import (
     remove_feed,
     running_feeds,
 )
-from deconfliction.service.events import Received, Subscription, events_for, received
 from deconfliction.service.line import Line, open_line
 from deconfliction.service.notices import (
     DraftSource,

@@ -42,8 +42,13 @@ class FeedRows:
     def add_feed(self, feed: Feed) -> None:
         self._conn.execute(
             _F.insert().values(
-                id=feed.id, party=feed.party, kind=feed.kind.value, source=feed.source,
-                options=feed.options, member=feed.member, created_us=dt_to_us(feed.created_at),
+                id=feed.id,
+                party=feed.party,
+                kind=feed.kind.value,
+                source=feed.source,
+                options=feed.options,
+                member=feed.member,
+                created_us=dt_to_us(feed.created_at),
             )  # fmt: skip
         )
 
