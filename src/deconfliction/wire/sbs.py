@@ -165,12 +165,13 @@ class SbsTracker:
         (and, airborne, an altitude) as fresh; else ``None``."""
         if a.position is None or a.position_at is None or a.position_at == a.reported_at:
             return None
-        if not _fresh(a.position_at, now) or not _fresh(a.velocity_at, now):
+        if not _fresh(a.position_at, now):
             return None
-        if not a.on_ground and not _fresh(a.alt_at, now):
+        if not a.on_ground and not (_fresh(a.velocity_at, now) and _fresh(a.alt_at, now)):
             return None
-        assert a.velocity is not None
-        gs, trk, vs = a.velocity
+        # on the ground a surface position may come without its movement: taken as still
+        moving = a.velocity is not None and _fresh(a.velocity_at, now)
+        gs, trk, vs = a.velocity if moving and a.velocity else (0.0, 0.0, 0.0)
         report: dict[str, Any] = {
             "uid": f"icao:{hex_}", "lat": a.position[0], "lon": a.position[1],
             "gs_mps": gs, "trk_deg": trk, "time": utc_z(a.position_at),

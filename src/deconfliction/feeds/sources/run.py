@@ -80,5 +80,6 @@ async def run_feed(
             await sending
         with contextlib.suppress(Exception):  # what was read last still goes to the line
             await asyncio.wait_for(batcher.flush(), 5.0)
-        log.info("feed %s (%s): %s", feed.id, feed.name, stats.summary())
+        # told when it stops (at least WARNING, which a server without logging set up prints)
+        log.warning("feed %s (%s) closed: %s", feed.id, feed.name, stats.summary())
     return stats
