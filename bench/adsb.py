@@ -142,7 +142,6 @@ async def replay(
 
     server = await asyncio.start_server(client, "127.0.0.1", port)
     await asyncio.wait_for(connected.wait(), 60)
-    t0 = rows[0]["timestamp"] / 1000
     clock.start()
     start = time.time()
     lines = positions = 0

@@ -50,7 +50,7 @@ def _host_port(text: str, pointer: str, host_optional: bool) -> str:
         raise InvalidInput(f"{text!r} needs a port from 1 to 65535 after the host (HOST:PORT)",
                            pointer)  # fmt: skip
     if host == "" and host_optional:
-        return f"0.0.0.0:{int(port)}"
+        return f"127.0.0.1:{int(port)}"  # loopback unless asked: anyone who reaches it reports
     if not _HOST.fullmatch(host):
         raise InvalidInput(f"{host!r} is not a host name or address (HOST:PORT)", pointer)
     return f"{host}:{int(port)}"
@@ -63,7 +63,7 @@ def check_source(kind: FeedKind, source: str, pointer: str = "/source") -> str:
     an ``http(s)://`` URL for ``aircraft.json``.
 
     >>> check_source(FeedKind.AIS_UDP, "10110")
-    '0.0.0.0:10110'
+    '127.0.0.1:10110'
     >>> check_source(FeedKind.ADSB_SBS, "receiver.local:30003")
     'receiver.local:30003'
     """

@@ -62,7 +62,7 @@ def test_a_feed_reports_as_its_member_until_revoked(line: Line) -> None:
     with pytest.raises(NotFound):
         service.add_feed(line, "nobody", FeedKind.AIS_UDP, "10110")
     view = service.add_feed(line, PARTY, FeedKind.AIS_UDP, "10110")
-    assert view.feed.source == "0.0.0.0:10110"
+    assert view.feed.source == "127.0.0.1:10110"  # loopback unless asked
     result = service.feed_report(line, view.feed.id, [REPORT])
     assert result.accepted == 1
     stored = track(line, "icao:ABCDEF")
