@@ -38,6 +38,9 @@ FPM = FT / 60.0
 """Metres per second in a foot per minute."""
 FRESH_S = 10.0
 """How old an altitude or velocity may be to go with a new position, seconds."""
+WAIT_VELOCITY_S = 2.0
+"""How long a newly heard aircraft's position waits for its velocity before it is reported
+without one (dump1090 hears both twice a second)."""
 _FORGET = timedelta(minutes=5)
 """An aircraft not heard for this long is forgotten."""
 _MAX_AIRCRAFT = 20_000
@@ -72,6 +75,7 @@ class _Aircraft:
     """What was last heard of one aircraft, and when."""
 
     heard: datetime
+    first: datetime
     callsign: str | None = None
     alt_ft: float | None = None
     alt_at: datetime | None = None
@@ -143,7 +147,7 @@ class SbsTracker:
                 self.forget(now)
                 if len(self._aircraft) >= _MAX_AIRCRAFT:
                     raise ValueError("too many aircraft at once")
-            a = self._aircraft[hex_] = _Aircraft(heard=now)
+            a = self._aircraft[hex_] = _Aircraft(heard=now, first=now)
         a.heard = now
         if callsign:
             a.callsign = callsign
@@ -167,10 +171,13 @@ class SbsTracker:
             return None
         if not _fresh(a.position_at, now):
             return None
-        if not a.on_ground and not (_fresh(a.velocity_at, now) and _fresh(a.alt_at, now)):
+        if not a.on_ground and not _fresh(a.alt_at, now):
             return None
-        # on the ground a surface position may come without its movement: taken as still
         moving = a.velocity is not None and _fresh(a.velocity_at, now)
+        if not moving and not a.on_ground and (now - a.first).total_seconds() < WAIT_VELOCITY_S:
+            return None  # its velocity comes with the next messages
+        # an aircraft whose velocity is not heard is still reported (erring toward reporting),
+        # as still: its position, refreshed each time, is what the line can act on
         gs, trk, vs = a.velocity if moving and a.velocity else (0.0, 0.0, 0.0)
         report: dict[str, Any] = {
             "uid": f"icao:{hex_}", "lat": a.position[0], "lon": a.position[1],

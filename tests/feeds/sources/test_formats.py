@@ -42,11 +42,19 @@ def test_sbs_merges_callsign_velocity_and_position_into_one_report() -> None:
     assert nxt is not None and nxt["time"] > r["time"]
 
 
-def test_sbs_reports_only_fresh_positions() -> None:
+def test_sbs_reports_only_fresh_positions_and_waits_briefly_for_velocity() -> None:
     t = SbsTracker()
     t.feed(VEL, at(0))
-    assert t.feed(POS, at(30)) is None  # the velocity is 30 s old: not with this position
-    assert t.feed(VEL, at(31)) is not None
+    # the velocity is 30 s old: not with this position, which is reported as still
+    still = t.feed(POS, at(30))
+    assert still is not None and still["gs_mps"] == 0.0
+    moving = t.feed(VEL, at(30.5))
+    assert moving is None  # that position was reported already
+    assert t.feed(POS.replace("53.35", "53.36"), at(31))["gs_mps"] > 200  # type: ignore[index]
+    # an aircraft heard without any velocity is reported, as still, after two seconds
+    t = SbsTracker()
+    assert t.feed(POS, at(0)) is None
+    assert t.feed(POS.replace("53.35", "53.36"), at(2.5)) is not None
 
 
 def test_sbs_aircraft_on_the_ground_is_a_ground_track() -> None:
