@@ -14,7 +14,7 @@ def test_all_names_resolve_and_are_listed_once() -> None:
 def test_public_names() -> None:
     public = {n for n in dir(deconfliction) if not n.startswith("_")}
     subpackages = {
-        "api", "bus", "cli", "config", "demo", "detect", "domain", "errors", "geo", "record",
-        "service", "store", "wire",
+        "api", "bus", "cli", "config", "demo", "detect", "domain", "errors", "feeds", "geo",
+        "record", "service", "store", "wire",
     }  # fmt: skip
     assert public - subpackages == set(deconfliction.__all__) - {"__version__"}
