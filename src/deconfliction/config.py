@@ -201,6 +201,11 @@ class LineConfig:
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
     tak: TakConfig = field(default_factory=TakConfig)
     """The TAK listeners (shut unless a port is given)."""
+
+    feeds: bool = True
+    """Run the line's stored feeds (ADS-B, AIS) inside ``serve`` (``--no-feeds``: not)."""
+    feed_poll_s: float = 3.0
+    """How often ``serve`` looks for feeds added or removed, seconds."""
     warm_outlines: bool = True
     """At start, make the outlines of the notices in force, which the console asks for as
     GeoJSON at sign-in (densifying circles and corridors on the ellipsoid costs ~1 ms each)."""

@@ -349,6 +349,14 @@ class TrackIn(BaseModel):
     audience: Literal["all"] | list[Slug] | None = Field(
         None, description="parties who see the track; default: as before, else only yours"
     )
+    alt_unc_m: float = Field(
+        0.0,
+        ge=0,
+        le=5000,
+        description="how far the true height may lie from alt_m either way, metres (e.g. a "
+        "barometric altitude converted to an ellipsoid height); tactical detection adds it to "
+        "the vertical minimum",
+    )
 
 
 class TrackOut(BaseModel):
@@ -367,6 +375,7 @@ class TrackOut(BaseModel):
     callsign: str | None = None
     movement: str | None = None
     stopped_since: AwareDatetime | None = None
+    alt_unc_m: float | None = Field(None, description="absent: 0, the height as reported")
 
 
 class TrackList(BaseModel):

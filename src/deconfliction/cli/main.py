@@ -14,6 +14,7 @@ from deconfliction.cli.backup import backup
 from deconfliction.cli.conflicts import conflict_app, conflicts
 from deconfliction.cli.demo import demo
 from deconfliction.cli.detect import detect_app
+from deconfliction.cli.feeds import feed_app
 from deconfliction.cli.keys import key_app
 from deconfliction.cli.notices import notice_app
 from deconfliction.cli.options import DbOption, HBuffer, TBuffer, VBuffer
@@ -41,6 +42,7 @@ app.add_typer(record_app, name="record")
 app.add_typer(notice_app, name="notice")
 app.add_typer(conflict_app, name="conflict")
 app.add_typer(tracks_app, name="tracks")
+app.add_typer(feed_app, name="feed")
 app.command()(conflicts)
 app.command()(parties)
 app.command()(demo)
@@ -213,6 +215,10 @@ def serve(
             show_default=False,
         ),  # fmt: skip
     ] = None,
+
+    no_feeds: Annotated[
+        bool, typer.Option("--no-feeds", help="do not run the line's ADS-B and AIS feeds")
+    ] = False,
     allow_readable_files: Annotated[
         bool,
         typer.Option(
@@ -298,6 +304,7 @@ def serve(
             limits=limits,
             tls_cert=tls_cert,
             tls_key=tls_key,
+            feeds=not no_feeds,
         ),
         allow_readable_files,
     )
