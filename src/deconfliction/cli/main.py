@@ -215,7 +215,6 @@ def serve(
             show_default=False,
         ),  # fmt: skip
     ] = None,
-
     no_feeds: Annotated[
         bool, typer.Option("--no-feeds", help="do not run the line's ADS-B and AIS feeds")
     ] = False,
