@@ -14,7 +14,15 @@ from deconfliction import service
 from deconfliction.api import examples
 from deconfliction.api.auth import Caller
 from deconfliction.api.convert import bbox_param, draft_from
-from deconfliction.api.paging import Cursor, Limit, geojson_responses, page_response, wants_geojson
+from deconfliction.api.paging import (
+    Cursor,
+    Limit,
+    geojson_responses,
+    kml_response,
+    page_headers,
+    page_response,
+    preferred,
+)
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import (
     ErrorOut,
@@ -29,6 +37,7 @@ from deconfliction.errors import InvalidInput
 from deconfliction.service import Line
 from deconfliction.wire import conflict_json, notice_feature, notice_json, read_cursor
 from deconfliction.wire.geojson import MEDIA_TYPE
+from deconfliction.wire.kml import notices_kml
 
 __all__ = ["NoticeId", "install"]
 
@@ -130,7 +139,9 @@ def install(app: FastAPI) -> None:
         """Notices you may see, filtered, oldest first; a page at a time (`next`, `Link`).
 
         With `Accept: application/geo+json`, a FeatureCollection: each notice a Feature whose
-        geometry is its volumes' areas and whose properties are the notice as JSON.
+        geometry is its volumes' areas and whose properties are the notice as JSON. With
+        `Accept: application/vnd.google-earth.kml+xml`, KML: a Folder per notice, a Placemark
+        per volume with its TimeSpan (the same page, `next` and `Link`).
         """
         for name, t in (("start", start), ("end", end)):
             if t is not None and t.tzinfo is None:
@@ -148,7 +159,11 @@ def install(app: FastAPI) -> None:
                 after=read_cursor(cursor, "notices"),
             ),
         )
-        geo = wants_geojson(request)
+        chosen = preferred(request)
+        if chosen == "kml":
+            cursor, headers = page_headers(request, "notices", found.after)
+            return kml_response(notices_kml(found.items, cursor), headers)
+        geo = chosen == "geojson"
         write = notice_feature if geo else notice_json
         return page_response(
             request, "notices", [write(n) for n in found.items], found.after, geojson=geo
@@ -163,11 +178,15 @@ def install(app: FastAPI) -> None:
     def notice(notice_id: NoticeId, caller: Caller, request: Request) -> Response:
         """One notice, if it is shared with you (404 otherwise, as if it did not exist).
 
-        With `Accept: application/geo+json`, one Feature, as in the list's FeatureCollection.
+        With `Accept: application/geo+json`, one Feature, as in the list's FeatureCollection;
+        with `Accept: application/vnd.google-earth.kml+xml`, a KML document of it.
         """
         n = service.get_notice(line, caller, notice_id)
         headers = {"ETag": _etag(n), "Vary": "Accept"}
-        if wants_geojson(request):
+        chosen = preferred(request)
+        if chosen == "kml":
+            return kml_response(notices_kml([n]), headers)
+        if chosen == "geojson":
             return json_response(notice_feature(n), headers=headers, media_type=MEDIA_TYPE)
         return json_response(notice_json(n), headers=headers)
 
