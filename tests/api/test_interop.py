@@ -176,6 +176,12 @@ def test_f3548_volumes_in_and_out(uss: Api) -> None:
     for out, given in zip(back, sent, strict=True):
         assert out["volume"] == {k: _floats(v) for k, v in given["volume"].items()}
         assert _times(out) == _times(given)
+    both = {
+        "kind": "operation",
+        "volumes4d": sent,
+        "volumes": [notice(square(1.0, 1.0))["volumes"][0]],
+    }
+    assert uss.post("blue", both).json()["pointer"] == "/volumes4d"
     # and what came out goes in again, as the same volumes
     again = uss.post("blue", {"kind": "operation", "audience": "all", "volumes4d": back})
     assert again.json()["notice"]["volumes"] == body["volumes"]

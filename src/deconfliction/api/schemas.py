@@ -11,7 +11,6 @@ from pydantic import (
     ConfigDict,
     Field,
     WithJsonSchema,
-    model_validator,
 )
 
 from deconfliction.api.interop import Volume4DIn
@@ -186,12 +185,6 @@ class NoticeIn(_In):
     buffers: BuffersIn | None = Field(
         None, description="raise the line's default buffers for this notice's conflicts"
     )
-
-    @model_validator(mode="after")
-    def _one_kind_of_volumes(self) -> NoticeIn:
-        if bool(self.volumes) == (self.volumes4d is not None):
-            raise ValueError("give volumes (1 to 100) or volumes4d (ASTM F3548), not both")
-        return self
 
 
 class VolumeOut(BaseModel):
