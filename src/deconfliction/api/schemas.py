@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+)
 
+from deconfliction.api.interop import Volume4DIn
 from deconfliction.domain import (
     ConflictKind,
     ConflictStatus,
@@ -159,7 +167,16 @@ class NoticeIn(_In):
         max_length=1000,
         description="party slugs the notice is shared with, or 'all'",
     )
-    volumes: list[VolumeIn] = Field(min_length=1, max_length=100)
+    volumes: list[VolumeIn] = Field(
+        default_factory=list, max_length=100, description="1 to 100 (or give volumes4d)"
+    )
+    volumes4d: list[Volume4DIn] | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="instead of volumes: an ASTM F3548 operational intent's Volume4D list "
+        "(docs/interop.md, ASTM F3548)",
+    )
     ack_by: AwareDatetime | None = Field(
         None,
         description="every audience party must acknowledge this version by then (a protected "
