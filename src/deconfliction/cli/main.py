@@ -204,7 +204,11 @@ def serve(
     ] = 8087,
     tak_gateway_member: Annotated[
         str | None,
-        typer.Option(help="the member a plain TAK gateway acts as", show_default=False),
+        typer.Option(
+            help="open the plain TAK port (loopback) as this member: any process on this "
+            "machine may then speak as it",
+            show_default=False,
+        ),  # fmt: skip
     ] = None,
     no_tak: Annotated[bool, typer.Option("--no-tak", help="open no TAK port")] = False,
     tak_share: Annotated[
