@@ -152,14 +152,32 @@ def test_ais_class_b_and_not_available_values() -> None:
     assert r is not None and r["uid"] == "mmsi:002442001"
     gone = {"type": 1, "mmsi": 244670316, "lat": 91, "lon": 181, "speed": 10, "course": 10}
     assert t.feed(nmea(gone)[0], T0) is None
-    fast = {"type": 1, "mmsi": 244670316, "lat": 51, "lon": 4, "speed": 102.3, "course": 10}
-    assert t.feed(nmea(fast)[0], T0) is None
-    # no course: the heading stands in; neither, moving: nothing to tell
+    # no course: the heading stands in
     hdg = {"type": 1, "mmsi": 244670316, "lat": 51, "lon": 4, "speed": 8, "course": 360,
            "heading": 45}  # fmt: skip
     assert t.feed(nmea(hdg)[0], T0)["trk_deg"] == 45.0  # type: ignore[index]
-    lost = {**hdg, "heading": 511}
-    assert t.feed(nmea(lost)[0], T0) is None
+
+
+def test_a_position_whose_velocity_is_unknown_is_reported_as_still() -> None:
+    # a track the line does not know of can conflict with nothing: every format reports the
+    # position, with velocity 0 (docs/interop.md, "Unknown velocity")
+    t = AisTracker()
+    no_speed = {"type": 1, "mmsi": 244670316, "lat": 51, "lon": 4, "speed": 102.3, "course": 10}
+    no_way = {"type": 1, "mmsi": 244670317, "lat": 51, "lon": 4, "speed": 8, "course": 360,
+              "heading": 511}  # fmt: skip
+    for fields in (no_speed, no_way):
+        r = t.feed(nmea(fields)[0], T0)
+        assert r is not None and (r["lat"], r["gs_mps"], r["trk_deg"]) == (51.0, 0.0, 0.0)
+        read_report(r, 0, T0)
+    doc = {"aircraft": [
+        {"hex": "3c6444", "lat": 50.0, "lon": 8.5, "alt_baro": 12000, "seen_pos": 1.0},
+        {"hex": "3c6445", "lat": 50.1, "lon": 8.5, "alt_baro": 12000, "gs": 300, "seen_pos": 1.0},
+    ]}  # fmt: skip
+    reports, bad = aircraft_reports(doc, T0)
+    assert bad == [] and [(r["uid"], r["gs_mps"], r["trk_deg"]) for r in reports] == [
+        ("icao:3C6444", 0.0, 0.0), ("icao:3C6445", 0.0, 0.0)]  # fmt: skip
+    for i, r in enumerate(reports):
+        read_report(r, i, T0)
 
 
 @pytest.mark.parametrize("line", [
