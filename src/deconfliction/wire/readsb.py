@@ -76,13 +76,14 @@ def _report(a: object, now: datetime) -> dict[str, Any] | None:
         report.update(domain="ground", vs_mps=0.0)
     else:
         if geom is not None:
-            alt_m, unc_m = geometric(geom)
+            ft = geom
         elif isinstance(baro, int | float) and not isinstance(baro, bool):
-            alt_m, unc_m = barometric(float(baro))
+            ft = float(baro)
         else:
             return None  # no altitude yet
-        if not -600 <= alt_m <= 30_000:
-            raise ValueError(f"altitude {alt_m / 0.3048:.0f} ft is absurd")
+        if not -2000 <= ft <= 100_000:  # as SBS: judged as sent, before the model moves it
+            raise ValueError(f"altitude {ft:.0f} ft is absurd")
+        alt_m, unc_m = geometric(ft) if geom is not None else barometric(ft)
         report.update(domain="air", alt_m=alt_m, alt_unc_m=unc_m, vs_mps=(rate or 0.0) * FPM)
     check_motion(report["gs_mps"], report["trk_deg"], report["vs_mps"])
     flight = a.get("flight")
