@@ -75,6 +75,10 @@ def test_a_stream_with_bad_kinds_closes_with_a_code_and_a_short_reason(api: Api)
         ("Field hospital \u202ekcatta", "U+202E"),  # right-to-left override
         ("Convoy \u2066route\u2069", "U+2066"),  # isolate
         ("Depot \x85 north", "U+0085"),  # C1 next line
+        ("Gate \uffff 7", "U+FFFF"),  # noncharacters: XML cannot hold this one
+        ("Gate \ufffe 7", "U+FFFE"),
+        ("Gate \ufdd0 7", "U+FDD0"),
+        ("Gate \U0010fffe 7", "U+10FFFE"),
     ],
 )
 def test_free_text_refuses_bidi_overrides_and_c1_controls(api: Api, text: str, named: str) -> None:
@@ -89,6 +93,15 @@ def test_free_text_refuses_bidi_overrides_and_c1_controls(api: Api, text: str, n
         headers=api.headers("blue"),
     )
     assert opened.status_code == 422 and opened.json()["pointer"] == "/subject"
+
+
+def test_a_lone_surrogate_is_refused_by_name_never_a_server_error(api: Api) -> None:
+    body = '{"kind": "site", "title": "Gate \\ud800 7", "volumes": []}'
+    got = api.client.post("/v1/notices", content=body, headers=api.headers("blue"))
+    assert 400 <= got.status_code < 500, got.text
+    assert api.get("blue", "/v1/notices").json()["notices"] == []
+    with pytest.raises(InvalidInput, match="U\\+D800"):
+        service.create_party(api.line, "mirror", "Red \ud800")
 
 
 def test_arabic_text_with_its_marks_is_kept_as_written(api: Api) -> None:

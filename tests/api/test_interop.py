@@ -187,6 +187,35 @@ def test_f3548_volumes_in_and_out(uss: Api) -> None:
     assert again.json()["notice"]["volumes"] == body["volumes"]
 
 
+@pytest.mark.parametrize(
+    ("band", "refused"),
+    [
+        ({"lower_m": 0, "upper_m": 150_000}, "/volumes/0/altitude/upper_m"),  # above 100 km
+        ({"lower_m": -10_000, "upper_m": 500}, "/volumes/0/altitude/lower_m"),  # below -8,000 m
+        ({"lower_m": 0, "upper_m": 100_000}, None),  # F3548's own extremes: as they are
+        ({}, None),  # unbounded: written as F3548's extremes, which contain it
+    ],
+)
+def test_an_f3548_export_never_narrows_a_band(
+    uss: Api, band: dict[str, float], refused: str | None
+) -> None:
+    body = notice(square(1.0, 1.0), audience="all")
+    body["volumes"][0]["altitude"] = band
+    made = uss.post("blue", body)
+    assert made.status_code == 201, made.text
+    path = f"/v1/notices/{made.json()['notice']['id']}"
+    got = uss.client.get(path, headers=uss.headers("red", Accept=F3548))
+    if refused is not None:
+        assert got.status_code == 422 and got.json()["pointer"] == refused, got.text
+        assert "smaller than declared" in got.json()["message"]
+        assert uss.get("red", path).status_code == 200  # as JSON it is there, whole
+        return
+    assert got.status_code == 200, got.text
+    (v,) = got.json()["volumes"]
+    lower, upper = v["volume"]["altitude_lower"]["value"], v["volume"]["altitude_upper"]["value"]
+    assert (lower, upper) == (band.get("lower_m", -8000.0), band.get("upper_m", 100_000.0))
+
+
 def _floats(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _floats(v) for k, v in value.items()}

@@ -173,3 +173,19 @@ def test_chats_elsewhere_are_not_the_lines() -> None:
     assert chat_message(parse_event(GEOCHAT_ALL)) is None
     assert chat_message(parse_event(ATAK_POSITION)) is None
     assert chat_message(parse_event(geochat_reply("x", "All Chat Rooms", "hi"))) is None
+
+
+def test_the_heights_linear_error_le_is_its_uncertainty() -> None:
+    # WinTAK's helicopter says its height is good to 20 m: detection widens it by that much
+    report = track_report(parse_event(WINTAK_AIR))
+    assert report is not None and read_report(report, 0, NOW).alt_unc_m == 20.0
+    # ATAK's le of 9999999 is unknown: the height as reported
+    report = track_report(parse_event(ATAK_POSITION))
+    assert report is not None and read_report(report, 0, NOW).alt_unc_m == 0.0
+    # an le past 5 km says the height is all but unknown: a ground track goes without it (every
+    # band), an air track, which must have one, is widened by the most a report may give
+    vague = ATAK_POSITION.replace(b"le='9999999.0'", b"le='80000'")
+    report = track_report(parse_event(vague))
+    assert report is not None and read_report(report, 0, NOW).alt_m is None
+    report = track_report(parse_event(WINTAK_AIR.replace(b'le="20"', b'le="80000"')))
+    assert report is not None and read_report(report, 0, NOW).alt_unc_m == 5000.0

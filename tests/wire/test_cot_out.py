@@ -5,7 +5,9 @@ lands on its thread; and every event survives TAK Protocol v1."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,6 +46,7 @@ from deconfliction.wire.cot import (
     track_event,
     track_report,
 )
+from deconfliction.wire.kml import notices_kml
 from tests.wire.cot_samples import ATAK_POSITION, CIRCLE, GEOCHAT_ALL, POLYGON, WINTAK_AIR
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -157,6 +160,18 @@ def test_a_notice_is_one_drawing_per_volume_then_deleted(world: World) -> None:
         b'<link uid="' + notice_uid(notice.id, 0).encode()
         in notice_events(notice_json(withdrawn))[0]
     )
+
+
+def test_text_stored_before_the_rule_cannot_break_an_export(world: World) -> None:
+    body = {"kind": "site", "title": "Gate", "volumes": [{"footprint": square(40.1, 35.3),
+                                                          "time": WINDOW}]}  # fmt: skip
+    stored = world.notice("aid", body).notice
+    # a title stored before noncharacters, surrogates and controls were refused
+    odd = dataclasses.replace(stored, title="Gate \uffff\ufffe\x01\ud800 7")
+    (drawing,) = notice_events(notice_json(odd))
+    assert parse_event(drawing).callsign == "Gate \ufffd\ufffd\ufffd\ufffd 7"
+    kml = ET.fromstring(notices_kml([odd]))
+    assert "Gate \ufffd\ufffd\ufffd\ufffd 7" in "".join(kml.itertext())
 
 
 def _conflict(world: World, audience: str | list[str]) -> tuple[Any, Any]:

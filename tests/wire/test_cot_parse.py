@@ -169,6 +169,17 @@ def test_an_xxe_in_another_encoding_still_goes_through_defusedxml() -> None:
     refused(prolog + body.encode("cp037"), "event")
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_an_entity_in_utf16_without_a_byte_order_mark_is_refused(codec: str) -> None:
+    # no BOM and no ASCII "<!" in the bytes: expat still reads UTF-16 and its DTD
+    dtd = '<!DOCTYPE event [<!ENTITY x "INJECTED">]>'
+    doc = dtd + event(detail="<remarks>&x;</remarks>").decode()
+    e = refused(doc.encode(codec), "event")
+    assert "INJECTED" not in str(e)
+    # and a NUL byte anywhere sends a document to defusedxml, whatever it starts with
+    refused(event(detail="<remarks>a\x00b</remarks>"), "event")
+
+
 def test_billion_laughs_is_refused_fast() -> None:
     lol = '<!DOCTYPE event [<!ENTITY a "lollollollollollollollollollol">'
     pairs = zip("abcdefgh", "bcdefghi", strict=True)

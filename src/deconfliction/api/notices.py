@@ -204,7 +204,9 @@ def install(app: FastAPI) -> None:
         With `Accept: application/geo+json`, one Feature, as in the list's FeatureCollection;
         with `Accept: application/vnd.google-earth.kml+xml`, a KML document of it; with
         `Accept: application/vnd.astm.f3548.volume4d+json`, its volumes as ASTM F3548 Volume4Ds
-        (`{"volumes": [...]}`, as in OperationalIntentDetails; docs/interop.md says what maps).
+        (`{"volumes": [...]}`, as in OperationalIntentDetails; docs/interop.md says what maps),
+        or a 422 naming a band's side outside F3548's altitudes (-8,000 to 100,000 m), which
+        F3548 could carry only by making the volume smaller.
         """
         n = service.get_notice(line, caller, notice_id)
         headers = {"ETag": _etag(n), "Vary": "Accept"}

@@ -371,8 +371,8 @@ class TrackIn(BaseModel):
         ge=0,
         le=5000,
         description="how far the true height may lie from alt_m either way, metres (e.g. a "
-        "barometric altitude converted to an ellipsoid height); tactical detection adds it to "
-        "the vertical minimum",
+        "barometric altitude converted to an ellipsoid height); detection adds it to the "
+        "vertical minimum and to a notice's band",
     )
 
 

@@ -4,7 +4,7 @@ A track flies on from its report along the geodesic of its true track at its gro
 altitude linear in its vertical speed; the band and window tests give the interval of times it
 could intrude, and one exact geodesic test of that stretch of path decides (:func:`~geo.within`).
 A surface track reported without its height is in every altitude band (the vertical test passes,
-erring toward reporting; docs/conflicts.md).
+erring toward reporting; docs/conflicts.md); a track's ``alt_unc_m`` widens its height both ways.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ class _Motion:
     s0_m: float  # how far along the geodesic it is at now
     alt0_m: float | None  # its altitude at now; None: a surface track without its height
     vs_mps: float
+    unc_m: float = 0.0  # how far the true height may lie from alt0_m either way (alt_unc_m)
 
     @classmethod
     def of(cls, track: Track, now: datetime) -> _Motion:
@@ -71,6 +72,7 @@ class _Motion:
             track.gs_mps * dt,
             None if track.alt_m is None else track.alt_m + track.vs_mps * dt,
             track.vs_mps,
+            track.alt_unc_m,
         )
 
     def path(self, ta: float, tb: float) -> Shape:
@@ -126,9 +128,13 @@ class _Motion:
     def interval(
         self, c: Candidate, buf: Buffers, now: datetime, lookahead_s: float
     ) -> tuple[float, float] | None:
-        """The times in [0, lookahead_s] when the track is inside c's widened band and window."""
-        lo = c.altitude.lower - buf.v_m
-        hi = c.altitude.upper + buf.v_m
+        """The times in [0, lookahead_s] when the track is inside c's widened band and window.
+
+        The band is widened by v and by the track's own uncertainty: a true height anywhere
+        within ``unc_m`` of the reported one may be inside (erring toward reporting).
+        """
+        lo = c.altitude.lower - buf.v_m - self.unc_m
+        hi = c.altitude.upper + buf.v_m + self.unc_m
         if self.alt0_m is None:  # height unknown: in every band
             a0, a1 = -math.inf, math.inf
         elif self.vs_mps == 0.0:
@@ -166,9 +172,9 @@ def swept_boxes(track: Track, now: datetime, lookahead_s: float, defaults: Buffe
     alt_lo, alt_hi = -UNBOUNDED_ALT_M, UNBOUNDED_ALT_M  # height unknown: every altitude
     if m.alt0_m is not None:
         ends = (m.alt0_m, m.alt0_m + m.vs_mps * lookahead_s)
-        # a millimetre and a millisecond more against rounding in the extrapolation
-        alt_lo = min(ends) - defaults.v_m - 1e-3
-        alt_hi = max(ends) + defaults.v_m + 1e-3
+        # the height's uncertainty, and a millimetre and a millisecond more against rounding
+        alt_lo = min(ends) - defaults.v_m - m.unc_m - 1e-3
+        alt_hi = max(ends) + defaults.v_m + m.unc_m + 1e-3
     t0 = now.timestamp() - defaults.t_s - 1e-3
     t1 = now.timestamp() + lookahead_s + defaults.t_s + 1e-3
     return [
@@ -206,6 +212,7 @@ def swept_boxes_many(
     vs = np.array([t.vs_mps for t in tracks], dtype=np.float64)
     dt = np.array([(now - t.time).total_seconds() for t in tracks], dtype=np.float64)
     alt_now = np.array([math.nan if t.alt_m is None else t.alt_m for t in tracks]) + vs * dt
+    unc = np.array([t.alt_unc_m for t in tracks], dtype=np.float64)
     taus = np.linspace(0.0, lookahead_s, _SAMPLES + 1)
     dist = (gs[:, None] * (dt[:, None] + taus[None, :])).ravel()
     k = _SAMPLES + 1
@@ -226,8 +233,8 @@ def swept_boxes_many(
     lon_hi = lon.max(axis=1) + dlon
     ends = np.stack([alt_now, alt_now + vs * lookahead_s])
     unknown = np.isnan(alt_now)  # a surface track without its height: every altitude
-    alt_lo = np.where(unknown, -UNBOUNDED_ALT_M, ends.min(axis=0) - defaults.v_m - 1e-3)
-    alt_hi = np.where(unknown, UNBOUNDED_ALT_M, ends.max(axis=0) + defaults.v_m + 1e-3)
+    alt_lo = np.where(unknown, -UNBOUNDED_ALT_M, ends.min(axis=0) - defaults.v_m - unc - 1e-3)
+    alt_hi = np.where(unknown, UNBOUNDED_ALT_M, ends.max(axis=0) + defaults.v_m + unc + 1e-3)
     t0 = now.timestamp() - defaults.t_s - 1e-3
     t1 = now.timestamp() + lookahead_s + defaults.t_s + 1e-3
     owners: list[int] = []
@@ -265,8 +272,9 @@ def intrusions(
     Pairs of a track and a volume of its own party are skipped; repeated pairs count once. The
     buffers of a pair are the line's ``defaults`` raised by the candidate's own. A pair is
     reported when the track's path over [now, now + lookahead_s] comes within h of the footprint
-    at a time when its altitude is inside the band widened by v and the instant inside the window
-    widened by t (never a miss; a false alarm only within the Safety rule's tolerance on h).
+    at a time when its altitude is inside the band widened by v and by the track's ``alt_unc_m``,
+    and the instant inside the window widened by t (never a miss; a false alarm only within the
+    Safety rule's tolerance on h).
 
     Parameters
     ----------

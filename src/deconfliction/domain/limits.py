@@ -8,6 +8,7 @@ from datetime import timedelta
 
 __all__ = [
     "ALT_RANGE_M",
+    "MAX_ALT_UNC_M",
     "MAX_ACK_WITHIN",
     "MAX_ACROSS_M",
     "MAX_BODY_BYTES",
@@ -67,6 +68,8 @@ MAX_GS_MPS = 2_000.0
 MAX_VS_MPS = 300.0
 ALT_RANGE_M = (-1_000.0, 100_000.0)
 MAX_STALE_S = 86_400.0
+MAX_ALT_UNC_M = 5000.0
+"""The widest vertical uncertainty a report may give (a barometric altitude at FL600 needs less)."""
 
 # -- threads and messages
 MAX_THREAD_PARTIES = 50

@@ -91,8 +91,8 @@ class TrackReport:
     reported without its height: on the surface, its height unknown); ``gs_mps`` ground speed,
     ``trk_deg`` true track over ground (0 north, 90 east), ``vs_mps`` vertical speed (up
     positive); ``alt_unc_m`` how far the true height may lie from ``alt_m`` either way (a
-    barometric altitude converted to an ellipsoid height; 0: as reported), which tactical
-    detection adds to the vertical minimum.
+    barometric altitude converted to an ellipsoid height; 0: as reported), which detection
+    adds to the vertical minimum between tracks and to a notice's band.
     ``movement`` names the reporter's own movement notice the asset follows.
     """
 

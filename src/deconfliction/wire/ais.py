@@ -114,21 +114,23 @@ class AisTracker:
             raise ValueError("a position report without latitude, longitude or speed")
         assert isinstance(lat, int | float) and isinstance(lon, int | float)
         assert isinstance(sog, int | float)
-        if lat == 91 or lon == 181 or sog >= 102.3:
-            return None  # position or speed not available: nothing to report
+        if lat == 91 or lon == 181:
+            return None  # position not available: nothing to report
         if not (-90 <= lat <= 90 and -180 <= lon <= 180 and sog >= 0):
             raise ValueError(f"latitude {lat} or longitude {lon} out of range")
         if isinstance(cog, int | float) and 0 <= cog < 360:
             trk = float(cog)
         elif isinstance(heading, int) and 0 <= heading < 360:
             trk = float(heading)  # no course over ground: the bow's heading is the best guess
-        elif sog < 0.5:
-            trk = 0.0  # still: which way it points does not move it
         else:
-            return None  # moving, and no way to tell where
+            trk = None
+        if sog >= 102.3 or (trk is None and sog >= 0.5):
+            # speed, or the way it moves, not available: reported as still (docs/interop.md,
+            # "Unknown velocity"), for a vessel the line does not know of conflicts with nothing
+            sog, trk = 0.0, 0.0
         report: dict[str, Any] = {
             "uid": f"mmsi:{mmsi:09d}", "domain": "sea", "lat": float(lat), "lon": float(lon),
-            "gs_mps": float(sog) * KT, "trk_deg": trk, "vs_mps": 0.0, "time": utc_z(now),
+            "gs_mps": float(sog) * KT, "trk_deg": trk or 0.0, "vs_mps": 0.0, "time": utc_z(now),
         }  # fmt: skip
         name = self._names.get(mmsi) or _name(msg.get("shipname"))
         if name:

@@ -7,8 +7,11 @@ above mean sea level only on a standard day. The model here takes it as that hei
 the ellipsoid by the middle of the geoid's range, and widens the uncertainty by bounds on what it
 ignores, so that detection errs toward reporting (DESIGN.md, "Safety rule"):
 
-- sea-level pressure (QNH) off standard by up to ``QNH_SPREAD_HPA`` either way, at
-  ``M_PER_HPA`` metres per hPa (the pressure gradient near the surface);
+- sea-level pressure (QNH) anywhere between the lowest and the highest ever recorded
+  (``QNH_MIN_HPA``, ``QNH_MAX_HPA``): the aircraft then flies as far below or above its pressure
+  altitude as the standard atmosphere's layer between that pressure and 1013.25 hPa is thick
+  (1,267 m down, 581 m up), a layer the temperature below stretches too. The bound is not
+  symmetric, so the height is the middle of the two (371 m below the pressure altitude);
 - the air column warmer or colder than standard by up to ±20 K, which stretches or squeezes every
   height above the surface by up to ``TEMPERATURE_FRACTION`` of it (20 K over a column averaging
   about 250 K);
@@ -17,7 +20,7 @@ ignores, so that detection errs toward reporting (DESIGN.md, "Safety rule"):
   line, the middle of that range is used and half of it is added to the uncertainty;
 - ADS-B's 25 ft altitude steps.
 
-It is wide (about 390 m at sea level, 1,240 m at FL350): two aircraft on barometric altitudes fly
+It is wide (about 1,100 m at sea level, 1,950 m at FL350): two aircraft on barometric altitudes fly
 on the same pressure and are far better separated from each other than this says; see
 docs/interop.md for what that costs and what would narrow it.
 """
@@ -29,8 +32,8 @@ __all__ = [
     "GEOID_MAX_M",
     "GEOID_MIN_M",
     "GEOMETRIC_UNC_M",
-    "M_PER_HPA",
-    "QNH_SPREAD_HPA",
+    "QNH_MAX_HPA",
+    "QNH_MIN_HPA",
     "TEMPERATURE_FRACTION",
     "barometric",
     "geometric",
@@ -41,13 +44,21 @@ FT = 0.3048
 GEOID_MIN_M = -107.0
 GEOID_MAX_M = 86.0
 """The geoid's undulation over the WGS84 ellipsoid, worldwide (EGM2008: -106.2 to +85.8 m)."""
-M_PER_HPA = 8.3
-"""Height of one hPa near sea level in the standard atmosphere (about 27 ft)."""
-QNH_SPREAD_HPA = 35.0
-"""How far sea-level pressure may be from 1013.25 hPa (978-1048 hPa holds but for the deepest
-storms, where aircraft do not fly low)."""
+QNH_MIN_HPA = 870.0
+"""The lowest sea-level pressure recorded (Typhoon Tip, 1979)."""
+QNH_MAX_HPA = 1085.0
+"""Above the highest sea-level pressure recorded (1,084.8 hPa, Tosontsengel, Mongolia, 2001)."""
 TEMPERATURE_FRACTION = 0.08
 """How much of a height a column ±20 K off standard stretches or squeezes it."""
+
+
+def _isa_height(p_hpa: float) -> float:
+    """The height of pressure ``p_hpa`` in the ICAO Standard Atmosphere's troposphere, metres."""
+    return 44_330.77 * (1.0 - float((p_hpa / 1013.25) ** 0.190263))
+
+
+_BELOW_M = _isa_height(QNH_MIN_HPA) * (1.0 + TEMPERATURE_FRACTION)  # 1,368.5 m
+_ABOVE_M = -_isa_height(QNH_MAX_HPA) * (1.0 + TEMPERATURE_FRACTION)  # 627.3 m
 QUANTUM_M = 12.5 * FT
 """Half of ADS-B's 25 ft altitude step."""
 GEOMETRIC_UNC_M = 15.0
@@ -70,13 +81,14 @@ def barometric(alt_ft: float) -> tuple[float, float]:
 
     >>> h, u = barometric(0)
     >>> round(h, 1), round(u, 1)
-    (-10.5, 390.8)
+    (-381.1, 1098.2)
     >>> h, u = barometric(35000)
     >>> round(h, 1), round(u, 1)
-    (10657.5, 1244.2)
+    (10286.9, 1951.7)
     """
     msl = alt_ft * FT
-    centre = (GEOID_MIN_M + GEOID_MAX_M) / 2
+    centre = (GEOID_MIN_M + GEOID_MAX_M) / 2 + (_ABOVE_M - _BELOW_M) / 2
     geoid = (GEOID_MAX_M - GEOID_MIN_M) / 2
-    unc = M_PER_HPA * QNH_SPREAD_HPA + TEMPERATURE_FRACTION * abs(msl) + geoid + QUANTUM_M
+    qnh = (_ABOVE_M + _BELOW_M) / 2
+    unc = qnh + TEMPERATURE_FRACTION * abs(msl) + geoid + QUANTUM_M
     return msl + centre, unc

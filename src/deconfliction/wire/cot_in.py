@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from deconfliction.domain.limits import MAX_ALT_UNC_M
 from deconfliction.errors import InvalidInput
 from deconfliction.wire.cot_parse import CotEvent, read_instant, read_number
 from deconfliction.wire.time import utc_z
@@ -53,7 +54,9 @@ def track_report(event: CotEvent) -> dict[str, Any] | None:
     """An ``a-*`` position as one ``POST /v1/tracks`` report; ``None`` for any other event.
 
     Course and speed come from ``<track>`` (0 when absent: CoT has no vertical speed), the
-    callsign from ``<contact>``, ``stale_s`` from stale minus time (1 s to a day).
+    callsign from ``<contact>``, ``stale_s`` from stale minus time (1 s to a day), ``alt_unc_m``
+    from ``le`` (the height's linear error, metres; see :func:`_height`). ``ce`` is not read:
+    a track has no horizontal uncertainty (docs/interop.md, "Not mapped").
     """
     atoms = event.type.split("-")
     if len(atoms) < 3 or atoms[0] != "a" or atoms[2] not in DOMAINS:
@@ -69,11 +72,27 @@ def track_report(event: CotEvent) -> dict[str, Any] | None:
         "time": utc_z(event.time),
         "stale_s": min(max((event.stale - event.time).total_seconds(), 1.0), 86_400.0),
     }
-    if event.hae_m is not None:
-        report["alt_m"] = event.hae_m
+    report.update(_height(event, report["domain"]))
     if event.callsign:
         report["callsign"] = event.callsign
     return report
+
+
+def _height(event: CotEvent, domain: str) -> dict[str, float]:
+    """``alt_m`` and ``alt_unc_m`` from ``hae`` and ``le`` (unknown, 9999999: none, as reported).
+
+    An ``le`` past the widest uncertainty a report may give (``MAX_ALT_UNC_M``, 5 km) says the
+    height is all but unknown: a surface track then goes without its height (in every band,
+    which covers more than any uncertainty), an air track, which must have one, takes 5 km.
+    """
+    if event.hae_m is None:
+        return {}
+    le = event.le_m or 0.0
+    if le <= MAX_ALT_UNC_M:
+        return {"alt_m": event.hae_m, "alt_unc_m": le} if le else {"alt_m": event.hae_m}
+    if domain != "air":
+        return {}
+    return {"alt_m": event.hae_m, "alt_unc_m": MAX_ALT_UNC_M}
 
 
 def _mark(event: CotEvent) -> dict[str, str] | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from deconfliction.geo.geojson import parse_footprints
 from deconfliction.geo.outline import outline
+from deconfliction.wire.xml_text import xml_text
 
 __all__ = [
     "ALERT_TYPES",
@@ -49,7 +50,8 @@ _ESC = str.maketrans(
 
 
 def _q(value: object) -> str:
-    return str(value).translate(_ESC)
+    """``value`` as XML text or attribute: escaped, and nothing XML 1.0 forbids (``xml_text``)."""
+    return xml_text(str(value)).translate(_ESC)
 
 
 def _t(when: datetime | str) -> str:

@@ -326,17 +326,23 @@ def read_event(root: ET.Element) -> CotEvent:
 
 
 def _may_hold_dtd(data: bytes) -> bool:
-    """Whether ``data`` could declare a DTD: it holds ``<!`` (a DOCTYPE, but also comments and
-    CDATA), or is not plainly UTF-8 (a byte-order mark, UTF-16, or another declared encoding)."""
-    if b"<!" in data:
+    """Whether ``data`` could declare a DTD: all but a document that starts (after ASCII
+    whitespace) with ASCII ``<?xml`` (declaring UTF-8 or ASCII, or nothing) or ``<event``, and
+    holds no NUL byte and no ``<!`` (a DOCTYPE, but also comments and CDATA).
+
+    Anything else (a byte-order mark, UTF-16 or UTF-32 with or without one, another declared
+    encoding) goes to defusedxml: expat detects those encodings by itself and would read a DTD
+    written in them, which no ASCII test of the bytes would see.
+    """
+    if b"<!" in data or b"\x00" in data:
         return True
     head = data.lstrip(b" \t\r\n")
-    if not head.startswith(b"<"):
-        return True
+    if head.startswith(b"<event"):
+        return False
     if head.startswith(b"<?xml"):
         prolog = head[: head.find(b"?>") + 2]
         return b"encoding" in prolog and not _UTF8_PROLOG.match(prolog)
-    return False
+    return True
 
 
 def parse_xml(data: bytes) -> ET.Element:

@@ -165,8 +165,18 @@ def volumes_from_4d(value: object, pointer: str) -> list[Volume]:
     ]
 
 
-def _altitude_out(value: float | None, unbounded: float) -> dict[str, Any]:
-    number = unbounded if value is None else min(max(value, ALT_MIN_M), ALT_MAX_M)
+def _altitude_out(value: float | None, unbounded: float, pointer: str) -> dict[str, Any]:
+    """One side of a band as an F3548 Altitude: unbounded as F3548's extreme; a finite bound
+    past F3548's range is refused (``InvalidInput`` at ``pointer``), never moved inward, which
+    would make the volume smaller than the notice declares."""
+    if value is not None and not ALT_MIN_M <= value <= ALT_MAX_M:
+        raise InvalidInput(
+            f"{value:,.0f} m is outside the altitudes F3548 can carry ({ALT_MIN_M:,.0f} to "
+            f"{ALT_MAX_M:,.0f} m): written as F3548's bound the volume would be smaller than "
+            "declared; read this notice as JSON, GeoJSON or KML instead",
+            pointer,
+        )
+    number = unbounded if value is None else value
     return {"value": number, "reference": "W84", "units": "M"}
 
 
@@ -190,9 +200,14 @@ def _outlines(f: Footprint) -> list[dict[str, Any]]:
 
 
 def notice_volumes4d(n: Notice) -> dict[str, Any]:
-    """A notice's volumes as F3548 Volume4Ds (OperationalIntentDetails' ``volumes``)."""
+    """A notice's volumes as F3548 Volume4Ds (OperationalIntentDetails' ``volumes``).
+
+    ``InvalidInput`` naming the band (``/volumes/2/altitude/upper_m``) when a finite side lies
+    outside F3548's altitudes: the whole notice is refused rather than narrowed.
+    """
     out = []
-    for v in n.volumes:
+    for i, v in enumerate(n.volumes):
+        band = f"/volumes/{i}/altitude"
         times = {
             "time_start": {"value": utc_z(v.time.start), "format": "RFC3339"},
             "time_end": {"value": utc_z(v.time.end), "format": "RFC3339"},
@@ -200,8 +215,8 @@ def notice_volumes4d(n: Notice) -> dict[str, Any]:
         for shape in _outlines(v.footprint):
             volume = {
                 **shape,
-                "altitude_lower": _altitude_out(v.altitude.lower_m, ALT_MIN_M),
-                "altitude_upper": _altitude_out(v.altitude.upper_m, ALT_MAX_M),
+                "altitude_lower": _altitude_out(v.altitude.lower_m, ALT_MIN_M, f"{band}/lower_m"),
+                "altitude_upper": _altitude_out(v.altitude.upper_m, ALT_MAX_M, f"{band}/upper_m"),
             }
             out.append({"volume": volume, **times})
     return {"volumes": out}

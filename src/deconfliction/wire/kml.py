@@ -32,6 +32,7 @@ from deconfliction.geo.outline import outline
 from deconfliction.wire.geojson import conflict_feature, track_feature
 from deconfliction.wire.notices import notice_json
 from deconfliction.wire.time import utc_z
+from deconfliction.wire.xml_text import xml_text
 
 __all__ = [
     "KML_NS",
@@ -62,7 +63,7 @@ _STYLES = {
 def _el(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     child = ET.SubElement(parent, f"{{{KML_NS}}}{tag}")
     if text is not None:
-        child.text = text
+        child.text = xml_text(text)  # ElementTree escapes, but writes what XML forbids as is
     return child
 
 

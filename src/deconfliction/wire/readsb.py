@@ -1,6 +1,7 @@
 """readsb/tar1090 ``aircraft.json`` read into track reports: one report per aircraft with a
-position heard within ``FRESH_S``, at the time it was heard (the poll's time less ``seen_pos``:
-the receiver's own clock is not trusted, only the ages it gives).
+position heard within ``FRESH_S`` (still while its velocity is unknown), at the time it was heard
+(the poll's time less ``seen_pos``: the receiver's own clock is not trusted, only the ages it
+gives).
 
 Geometric altitude (``alt_geom``, feet above the WGS84 ellipsoid in readsb) is used where given,
 barometric (``alt_baro``) otherwise through ``wire.altitude``; ``"ground"`` makes a ground track.
@@ -45,8 +46,8 @@ def _num(a: dict[str, Any], key: str) -> float | None:
 
 
 def _report(a: object, now: datetime) -> dict[str, Any] | None:
-    """One aircraft's report, ``None`` when it has no fresh position and velocity, or
-    ``ValueError`` saying what is absurd."""
+    """One aircraft's report (still when its velocity is not known), ``None`` when it has no
+    fresh position or no altitude, or ``ValueError`` saying what is absurd."""
     if not isinstance(a, dict):
         raise ValueError("an aircraft is not an object")
     hex_ = a.get("hex")
@@ -59,7 +60,9 @@ def _report(a: object, now: datetime) -> dict[str, Any] | None:
         raise ValueError("lat and lon must lie within ±90 and ±180")
     gs, trk = _num(a, "gs"), _num(a, "track")
     if gs is None or (trk is None and gs > 1.0):
-        return None  # no velocity yet: its next poll will have one
+        # no velocity heard yet: reported as still (docs/interop.md, "Unknown velocity"), for
+        # a track the line does not know of can conflict with nothing
+        gs, trk = 0.0, 0.0
     baro = a.get("alt_baro")
     geom = _num(a, "alt_geom")
     rate = _num(a, "geom_rate") if geom is not None else None
@@ -73,13 +76,14 @@ def _report(a: object, now: datetime) -> dict[str, Any] | None:
         report.update(domain="ground", vs_mps=0.0)
     else:
         if geom is not None:
-            alt_m, unc_m = geometric(geom)
+            ft = geom
         elif isinstance(baro, int | float) and not isinstance(baro, bool):
-            alt_m, unc_m = barometric(float(baro))
+            ft = float(baro)
         else:
             return None  # no altitude yet
-        if not -600 <= alt_m <= 30_000:
-            raise ValueError(f"altitude {alt_m / 0.3048:.0f} ft is absurd")
+        if not -2000 <= ft <= 100_000:  # as SBS: judged as sent, before the model moves it
+            raise ValueError(f"altitude {ft:.0f} ft is absurd")
+        alt_m, unc_m = geometric(ft) if geom is not None else barometric(ft)
         report.update(domain="air", alt_m=alt_m, alt_unc_m=unc_m, vs_mps=(rate or 0.0) * FPM)
     check_motion(report["gs_mps"], report["trk_deg"], report["vs_mps"])
     flight = a.get("flight")

@@ -3,6 +3,7 @@ sentences single and multi-part; bad input refused with a reason; the altitude m
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -78,17 +79,34 @@ def test_sbs_bad_lines_are_refused_with_a_reason(line: str) -> None:
         t.feed(line, at(0))
 
 
+def level_m(p_hpa: float, warmer_k: float) -> float:
+    """How high pressure p_hpa lies above the 1013.25 hPa level in a standard column warmer_k
+    warmer: the hypsometric equation integrated in small steps (an oracle independent of the
+    closed form ``wire.altitude`` uses)."""
+    steps = 4000
+    dlnp = (math.log(p_hpa) - math.log(1013.25)) / steps
+    z = 0.0
+    for _ in range(steps):
+        t = 288.15 - 0.0065 * z + warmer_k
+        z -= 287.05287 * t / 9.80665 * dlnp
+    return z
+
+
 def test_barometric_altitude_is_widened_to_cover_weather_and_geoid() -> None:
+    # the recorded extremes of sea-level pressure: Typhoon Tip (870 hPa), Tosontsengel (1,084.8)
+    layers = [level_m(qnh, dt) for qnh in (870.0, 1013.25, 1084.8) for dt in (-20.0, 0.0, 20.0)]
+    assert max(layers) > 1300 and min(layers) < -600  # far past the ±35 hPa (290 m) it was
     for ft in (0.0, 5_000.0, 35_000.0, 60_000.0):
         h, unc = barometric(ft)
         msl = ft * 0.3048
-        # the true ellipsoid height: a QNH off by ±35 hPa, ±8 % for temperature, any geoid
-        for qnh_m in (-8.3 * 35, 0.0, 8.3 * 35):
+        # the true ellipsoid height: the 1013.25 hPa level that far below sea level, the
+        # column ±8 % for temperature above it (docs/interop.md), any geoid
+        for layer in layers:
             for temp in (-0.08, 0.0, 0.08):
                 for n in (GEOID_MIN_M, GEOID_MAX_M):
-                    true = msl + qnh_m + temp * msl + n
-                    assert h - unc <= true <= h + unc
-        assert unc < 2_000  # wide, and still bounded
+                    true = msl * (1 + temp) - layer + n
+                    assert h - unc <= true <= h + unc, (ft, layer, temp, n)
+        assert unc < 3_000  # wide, and still bounded
     assert geometric(1000) == (304.8, 15.0)
 
 
@@ -152,14 +170,32 @@ def test_ais_class_b_and_not_available_values() -> None:
     assert r is not None and r["uid"] == "mmsi:002442001"
     gone = {"type": 1, "mmsi": 244670316, "lat": 91, "lon": 181, "speed": 10, "course": 10}
     assert t.feed(nmea(gone)[0], T0) is None
-    fast = {"type": 1, "mmsi": 244670316, "lat": 51, "lon": 4, "speed": 102.3, "course": 10}
-    assert t.feed(nmea(fast)[0], T0) is None
-    # no course: the heading stands in; neither, moving: nothing to tell
+    # no course: the heading stands in
     hdg = {"type": 1, "mmsi": 244670316, "lat": 51, "lon": 4, "speed": 8, "course": 360,
            "heading": 45}  # fmt: skip
     assert t.feed(nmea(hdg)[0], T0)["trk_deg"] == 45.0  # type: ignore[index]
-    lost = {**hdg, "heading": 511}
-    assert t.feed(nmea(lost)[0], T0) is None
+
+
+def test_a_position_whose_velocity_is_unknown_is_reported_as_still() -> None:
+    # a track the line does not know of can conflict with nothing: every format reports the
+    # position, with velocity 0 (docs/interop.md, "Unknown velocity")
+    t = AisTracker()
+    no_speed = {"type": 1, "mmsi": 244670316, "lat": 51, "lon": 4, "speed": 102.3, "course": 10}
+    no_way = {"type": 1, "mmsi": 244670317, "lat": 51, "lon": 4, "speed": 8, "course": 360,
+              "heading": 511}  # fmt: skip
+    for fields in (no_speed, no_way):
+        r = t.feed(nmea(fields)[0], T0)
+        assert r is not None and (r["lat"], r["gs_mps"], r["trk_deg"]) == (51.0, 0.0, 0.0)
+        read_report(r, 0, T0)
+    doc = {"aircraft": [
+        {"hex": "3c6444", "lat": 50.0, "lon": 8.5, "alt_baro": 12000, "seen_pos": 1.0},
+        {"hex": "3c6445", "lat": 50.1, "lon": 8.5, "alt_baro": 12000, "gs": 300, "seen_pos": 1.0},
+    ]}  # fmt: skip
+    reports, bad = aircraft_reports(doc, T0)
+    assert bad == [] and [(r["uid"], r["gs_mps"], r["trk_deg"]) for r in reports] == [
+        ("icao:3C6444", 0.0, 0.0), ("icao:3C6445", 0.0, 0.0)]  # fmt: skip
+    for i, r in enumerate(reports):
+        read_report(r, i, T0)
 
 
 @pytest.mark.parametrize("line", [

@@ -1,5 +1,7 @@
 """What a running feed counts, and how it batches its reports: the newest report of each track,
-sent once a second (or once ``max_reports`` are waiting) through a sink that stores them."""
+sent once a second (or once ``max_reports`` are waiting) through a sink that stores them, in
+batches the line accepts (at most ``MAX_REPORTS``); only a batch that failed for a passing cause
+is held to be sent again."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from deconfliction.errors import PermissionDenied
+from deconfliction.domain.limits import MAX_REPORTS
+from deconfliction.errors import InvalidInput, PayloadTooLarge, PermissionDenied
 
 __all__ = ["Batcher", "Outcome", "Sink", "Stats", "Stopped"]
 
@@ -27,8 +30,9 @@ class Outcome:
 
 Sink = Callable[[list[dict[str, Any]]], Awaitable[Outcome]]
 """Stores one batch: in ``serve``, ``service.feed_report`` off the event loop; in ``feed run``,
-``POST /v1/tracks``. Raises ``Stopped`` when the feed may no longer report, any other error when
-the batch should be tried again."""
+``POST /v1/tracks``. Raises ``Stopped`` when the feed may no longer report, ``PayloadTooLarge``
+when the batch is too large (it is split), ``InvalidInput`` when the line refuses the batch as a
+whole (it is dropped, counted rejected), any other error when it should be tried again."""
 
 
 class Stopped(PermissionDenied):
@@ -90,17 +94,39 @@ class Batcher:
             self._full.set()
 
     async def flush(self) -> None:
-        """Send what is held; on a failure keep it (unless newer came meanwhile) and raise."""
+        """Send what is held in batches of at most ``max_reports`` (and ``MAX_REPORTS``); on a
+        passing failure keep what is unsent (unless newer came meanwhile) and raise.
+
+        A batch refused as too large is split in halves and each sent; one refused as invalid is
+        dropped and counted rejected: sending either again unchanged would be refused forever.
+        """
         if not self._held:
             return
-        batch, self._held = list(self._held.values()), {}
+        held, self._held = list(self._held.values()), {}
         self._full.clear()
-        try:
-            outcome = await self.sink(batch)
-        except Exception:
-            for r in batch:
-                self._held.setdefault(r["uid"], r)
-            raise
+        size = max(1, min(self.max_reports, MAX_REPORTS))
+        todo = [held[k : k + size] for k in range(0, len(held), size)]
+        while todo:
+            batch = todo.pop(0)
+            try:
+                outcome = await self.sink(batch)
+            except PayloadTooLarge as e:
+                if len(batch) > 1:
+                    half = len(batch) // 2
+                    todo[:0] = [batch[:half], batch[half:]]
+                    continue
+                outcome = Outcome(0, 0, [f"refused as too large: {e}"])
+            except Stopped:
+                raise
+            except InvalidInput as e:
+                outcome = Outcome(0, 0, [f"batch refused: {e}"] * len(batch))
+            except Exception:
+                for r in (r for b in [batch, *todo] for r in b):
+                    self._held.setdefault(r["uid"], r)
+                raise
+            self._count(batch, outcome)
+
+    def _count(self, batch: list[dict[str, Any]], outcome: Outcome) -> None:
         s = self.stats
         s.batches += 1
         s.sent += len(batch)

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import orjson
 
+from deconfliction.errors import InvalidInput, MalformedBody, PayloadTooLarge
 from deconfliction.feeds.sources.batch import Outcome, Sink, Stopped
 
 __all__ = ["http_sink"]
@@ -23,9 +24,15 @@ def http_sink(http: httpx.AsyncClient) -> Sink:
         )  # fmt: skip
         if r.status_code in (401, 403):
             raise Stopped(f"the line refused the token ({r.status_code}): {r.text[:200]}")
-        if r.status_code not in (200, 422):
+        if r.status_code == 413:  # the batcher splits it: the same batch would be refused again
+            raise PayloadTooLarge(f"the line answered 413: {r.text[:200]}")
+        if r.status_code == 400:
+            raise MalformedBody(f"the line answered 400: {r.text[:200]}")
+        if r.status_code not in (200, 422):  # busy, away, rate-limited: tried again
             raise RuntimeError(f"the line answered {r.status_code}: {r.text[:200]}")
         body = r.json()
+        if r.status_code == 422 and "errors" not in body:  # the batch as a whole
+            raise InvalidInput(f"the line answered 422: {r.text[:200]}")
         rejected = [f"{e.get('pointer')}: {e.get('message')}" for e in body.get("errors", [])]
         return Outcome(int(body.get("accepted", 0)), int(body.get("ignored", 0)), rejected)
 

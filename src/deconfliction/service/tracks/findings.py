@@ -207,12 +207,14 @@ def _intrusions(
 
 def _around(t: Track, now: datetime, d_m: float) -> list[Box4]:
     """Conservative boxes around the track's position, ``d_m`` each way, at ``now`` (the index
-    boxes of a point widened by ``d_m``: split at the antimeridian, whole near a pole)."""
+    boxes of a point widened by ``d_m``: split at the antimeridian, whole near a pole), its
+    height widened by its ``alt_unc_m`` so that no volume its true height may meet is left out."""
     point = prepare(Footprint(FootprintKind.CIRCLE, (((t.lon, t.lat),),), 0.0))
     s = now.timestamp()
-    lo = hi = t.alt_m
-    if lo is None or hi is None:  # a surface track without its height: every altitude
+    if t.alt_m is None:  # a surface track without its height: every altitude
         lo, hi = -UNBOUNDED_ALT_M, UNBOUNDED_ALT_M
+    else:
+        lo, hi = t.alt_m - t.alt_unc_m, t.alt_m + t.alt_unc_m
     return [Box4(x0, y0, lo, s, x1, y1, hi, s) for x0, y0, x1, y1 in point.boxes(d_m)]
 
 

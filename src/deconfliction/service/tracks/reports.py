@@ -33,6 +33,7 @@ from deconfliction.domain import (
 )
 from deconfliction.domain.limits import (
     ALT_RANGE_M,
+    MAX_ALT_UNC_M,
     MAX_FUTURE,
     MAX_GS_MPS,
     MAX_REPORTS,
@@ -68,8 +69,6 @@ _FIELDS = frozenset(
     {*_NUMBERS, "uid", "domain", "time", "callsign", "stale_s", "movement", "audience",
      "alt_unc_m"}
 )  # fmt: skip
-MAX_ALT_UNC_M = 5000.0
-"""The widest vertical uncertainty a report may give (a barometric altitude at FL600 needs less)."""
 
 
 @dataclass(frozen=True, slots=True)
