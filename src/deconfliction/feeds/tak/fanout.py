@@ -7,7 +7,7 @@ after each commit. The notices in force and live conflicts are kept per party, s
 that joins later is sent the current picture at once. Tracks go out in rounds (after positions
 are stored, at most every ``tick_s``): one ``service.list_tracks`` read per party, each track
 encoded once per round, and to each connection only other parties' tracks inside its area of
-interest — a box of ``aoi_radius_m`` around any of its own last reported positions, or all of
+interest (a party is not read at all in a round cued by TAK positions of its own party only) — a box of ``aoi_radius_m`` around any of its own last reported positions, or all of
 them while it has reported none (an observer, a gateway that only listens).
 """
 
@@ -67,12 +67,19 @@ class Fanout:
     """The line's events and tracks, out to the connected TAK clients."""
 
     def __init__(
-        self, line: Line, config: TakConfig, stats: Counter[str], stored: asyncio.Event
+        self,
+        line: Line,
+        config: TakConfig,
+        stats: Counter[str],
+        stored: asyncio.Event,
+        changed: set[str] | None = None,
     ) -> None:
         self.line = line
         self.config = config
         self.stats = stats
         self.stored = stored
+        self.changed = set() if changed is None else changed
+        """The parties whose TAK positions were stored since the last round (emptied by it)."""
         self.parties: dict[str, _Party] = {}
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tak-fanout")
         self._rounds: asyncio.Task[None] | None = None
@@ -218,24 +225,34 @@ class Fanout:
     async def _track_rounds(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            with contextlib.suppress(TimeoutError):
+            cued = True
+            try:
                 await asyncio.wait_for(self.stored.wait(), _WAIT_S)
+            except TimeoutError:
+                cued = False  # others may have written tracks: every party reads
             self.stored.clear()
+            changed = set(self.changed) if cued else None
+            self.changed.clear()
             began = loop.time()
             try:
-                await self._round()
+                await self._round(changed)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("TAK track round failed")
             await asyncio.sleep(max(0.0, self.config.tick_s - (loop.time() - began)))
 
-    async def _round(self) -> None:
+    async def _round(self, changed: set[str] | None = None) -> None:
+        """Send each party's connections what changed; ``changed``: only the TAK positions of
+        these parties did (``None``: anything may have)."""
         encoded: dict[tuple[str, str, datetime], Prepared] = {}
         for party in list(self.parties.values()):
             member = party.reader()
             if member is None or not party.ready.is_set():
                 continue
+            if changed is not None and changed <= {party.slug}:
+                if not any(s.fresh for s in party.sessions):
+                    continue  # nothing it may be sent: its own tracks are not sent to it
             tracks = await self._work(lambda m=member: self._visible(m))  # type: ignore[misc]
             others = [t for t in tracks if t.party != party.slug]
             if not others:

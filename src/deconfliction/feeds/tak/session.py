@@ -167,6 +167,7 @@ class Session:
         stream: cot.XmlStream | cot.ProtobufStream = cot.XmlStream()
         begun: float | None = None  # when the event now held in part began to arrive
         while not self.closed.is_set():
+            await self.hub.intake.room(self.member.id)  # the member's positions are stored first
             if begun is None:
                 wait = config.idle_s
             else:
