@@ -242,15 +242,15 @@ class Fanout:
                 log.exception("TAK track round failed")
             await asyncio.sleep(max(0.0, self.config.tick_s - (loop.time() - began)))
 
-    async def _round(self, changed: set[str] | None = None) -> None:
-        """Send each party's connections what changed; ``changed``: only the TAK positions of
-        these parties did (``None``: anything may have)."""
+    async def _round(self, cue: set[str] | None = None) -> None:
+        """Send each party's connections what changed; ``cue``: only the TAK positions of these
+        parties did (``None``: anything may have)."""
         encoded: dict[tuple[str, str, datetime], Prepared] = {}
         for party in list(self.parties.values()):
             member = party.reader()
             if member is None or not party.ready.is_set():
                 continue
-            if changed is not None and changed <= {party.slug}:
+            if cue is not None and cue <= {party.slug}:
                 if not any(s.fresh for s in party.sessions):
                     continue  # nothing it may be sent: its own tracks are not sent to it
             tracks = await self._work(lambda m=member: self._visible(m))  # type: ignore[misc]
