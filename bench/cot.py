@@ -84,6 +84,11 @@ def _stop(proc: object, args: argparse.Namespace) -> None:
     assert isinstance(proc, subprocess.Popen)
     proc.terminate()
     proc.wait(60)
+    if args.log:
+        import shutil
+
+        shutil.copy(Path(proc.args[proc.args.index("--key-file") + 1]).with_name("server.log"),
+                    args.log)  # fmt: skip
     if args.profile:
         import pstats
 
@@ -201,9 +206,9 @@ def run_picture(args: argparse.Namespace, folder: Path) -> None:
     clusters = max(1, round(args.clients / size))
     placed = []
     for i in range(args.clients):  # clusters 3 degrees apart; a cluster within 20 km
-        c, k = i % clusters, i // clusters
-        lat = -40.0 + c * 3.0 + (k % 8) * 0.02
-        lon = 30.0 + (k // 8) * 0.02
+        c, k = (i // args.parties) % clusters, i // (args.parties * clusters)  # every party
+        lat = -40.0 + c * 3.0 + (i % args.parties) * 0.01 + k * 0.002
+        lon = 30.0 + (i % 7) * 0.01
         placed.append((i, certs[i % args.parties], lat, lon))
     procs = min(args.procs, args.clients)
     start = time.time() + args.warm_s
@@ -256,6 +261,7 @@ def main() -> None:
     ap.add_argument("--every-s", type=float, default=5.0)
     ap.add_argument("--neighbours", type=int, default=50)
     ap.add_argument("--warm-s", type=float, default=10.0, help="(picture) to connect first")
+    ap.add_argument("--log", help="keep the server's output in this file")
     ap.add_argument("--profile", help="run the server under cProfile, stats to this file")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="cot-bench-") as d:
