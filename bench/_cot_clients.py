@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 import resource
+import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -71,6 +72,8 @@ async def _flood(spec: Flood) -> int:
     async def one(c: int) -> None:
         nonlocal sent
         r, w = await asyncio.open_connection("127.0.0.1", spec.port)
+        sock = w.get_extra_info("socket")  # what waits is in the server (its socket, its queue)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 15)
         template = b"".join(
             event(f"a{c}-{k}", -60.0 + c * 0.01, 20.0 + k * 0.001) for k in range(spec.assets)
         )

@@ -256,6 +256,8 @@ class Fanout:
             tracks = await self._work(lambda m=member: self._visible(m))  # type: ignore[misc]
             others = [t for t in tracks if t.party != party.slug]
             if not others:
+                for s in party.sessions:
+                    s.fresh = False  # sent all it may see: nothing
                 continue
             changed = np.array(
                 [party.sent.get((t.party, t.uid)) != t.time for t in others], dtype=bool
