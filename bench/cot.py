@@ -31,11 +31,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from _cot_clients import Flood, Picture, flood, picture
-from _serve import UNLIMITED, start_server
 from rich.console import Console
 from rich.progress import Progress
 
+from _cot_clients import Flood, Picture, flood, picture
+from _serve import UNLIMITED, start_server
 from deconfliction import service
 from deconfliction.config import LineConfig
 from deconfliction.domain import Role
@@ -98,8 +98,9 @@ def _stop(proc: object, args: argparse.Namespace) -> None:
 
 def _line(folder: Path) -> service.Line:
     return service.open_line(
-        LineConfig(f"sqlite:///{folder / 'line.db'}", key_path=folder / "line.key",
-                   budgets=NO_BUDGETS)  # fmt: skip
+        LineConfig(
+            f"sqlite:///{folder / 'line.db'}", key_path=folder / "line.key", budgets=NO_BUDGETS
+        )  # fmt: skip
     )
 
 
@@ -139,8 +140,9 @@ def run_in(args: argparse.Namespace, folder: Path) -> None:
                 task = bar.add_task("(a) sending", total=args.seconds)
                 while not pending.ready():
                     pending.wait(1.0)
+                    stored = _stored(db, "gw", base_us)
                     bar.update(task, completed=time.monotonic() - t0,
-                               description=f"(a) {_stored(db, 'gw', base_us):,} stored")  # fmt: skip
+                               description=f"(a) {stored:,} stored")  # fmt: skip
             sent = sum(pending.get())
         took, cpu1 = time.monotonic() - t0, _cpu_s(pid)
         stored = _stored(db, "gw", base_us)
@@ -243,7 +245,8 @@ def run_picture(args: argparse.Namespace, folder: Path) -> None:
         f"(b) {args.clients} TLS connections in {args.parties} parties ({failed} failed to "
         f"connect), one position each per {args.every_s:g} s for {args.seconds:g} s: {sent:,} "
         f"sent, {n:,} deliveries ({per:.0f} per connection per {args.every_s:g} s); "
-        f"[bold]p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms[/], max {lat[-1] * 1000 if n else 0:.0f} ms; "
+        f"[bold]p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms[/], "
+        f"max {lat[-1] * 1000 if n else 0:.0f} ms; "
         f"server CPU {cpu1 - cpu0:.1f} s = {(cpu1 - cpu0) / max(n, 1) * 1e6:.0f} µs per "
         f"delivery, RSS {rss:.0f} MiB; {_load()}"
     )
