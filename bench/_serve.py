@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -20,11 +20,17 @@ line would limit."""
 
 
 def start_server(
-    db_url: str, port: int, log: Path, *options: str, env: Mapping[str, str] | None = None
+    db_url: str,
+    port: int,
+    log: Path,
+    *options: str,
+    env: Mapping[str, str] | None = None,
+    launcher: Sequence[str] = ("-m", "deconfliction"),
 ) -> subprocess.Popen[bytes]:
     """``serve`` on ``port`` with no scan loop and ``options``, once it answers ``/healthz``
-    (two minutes at most); its output goes to ``log``."""
-    cmd = [sys.executable, "-m", "deconfliction", "serve", "--db", db_url, "--port", str(port),
+    (two minutes at most); its output goes to ``log``. ``launcher``: what runs the CLI (a
+    profiler, say)."""
+    cmd = [sys.executable, *launcher, "serve", "--db", db_url, "--port", str(port),
            "--scan-interval-s", "0", *options]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 120

@@ -1,75 +1,53 @@
-"""TAK front door figures (docs/benchmarks.md): prints, asserts nothing.
+"""TAK front door figures (docs/benchmarks.md, "TAK server"): prints, asserts nothing.
 
-(a) CoT in: ``--senders`` plain connections (the gateway port) send positions as fast as they can
-for ``--seconds``; tracks stored per second. (b) ``--clients`` TLS-free connections in
-``--parties`` parties, each sending one position every ``--every-s`` (placed so each sees about
-``--neighbours`` others in its area), p99 from send to receipt on another connection, server CPU
-per delivery and RSS. The server runs in a child process (``python bench/cot.py serve``) so its
-CPU and memory are its own (/proc/PID/stat, /proc/PID/status).
+One ``deconfliction serve`` process (no scan loop), measured from /proc/PID, two workloads:
 
-    python bench/cot.py --seconds 10 --senders 100 --clients 1000 --parties 20
+``in``: ``--senders`` connections on the plain gateway port, each relaying ``--assets`` assets
+and sending rounds of their positions as fast as the server takes them for ``--seconds``. Round
+r of every connection carries the time base + r ms, so the tracks in the store at any moment say
+how many reports reached it (sum of r + 1): stored per second while sending, the backlog when
+sending stops, and how long it takes to clear.
+
+``picture``: ``--clients`` TLS connections in ``--parties`` parties (a member each, its
+certificate issued by the line's TAK CA as ``member tak-package`` does), placed in clusters so
+each sees about ``--neighbours`` others' positions inside its area of interest, each sending one
+position every ``--every-s``. p50/p99 from the time in a position to its receipt on another
+connection, server CPU per delivery, RSS.
+
+    python bench/cot.py in --senders 100 --seconds 20
+    python bench/cot.py picture --clients 1000 --parties 20 --seconds 30
+    python bench/cot.py in --senders 10 --seconds 5 --profile /tmp/tak.prof   # where it goes
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import multiprocessing as mp
 import os
-import random
-import resource
-import subprocess
+import socket
+import sqlite3
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from rich.console import Console
+from rich.progress import Progress
 
-def _event(uid: str, lat: float, lon: float, at: datetime, callsign: str = "") -> bytes:
-    z = at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    st = (at + timedelta(seconds=900)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return (
-        f'<event version="2.0" uid="{uid}" type="a-f-G-U-C" how="m-g" time="{z}" start="{z}" '
-        f'stale="{st}"><point lat="{lat:.6f}" lon="{lon:.6f}" hae="100" ce="10" le="10"/>'
-        f'<detail><contact callsign="{callsign or uid}"/><track course="90" speed="5"/>'
-        "</detail></event>"
-    ).encode()
+from _cot_clients import Flood, Picture, flood, picture
+from _serve import UNLIMITED, start_server
+from deconfliction import service
+from deconfliction.config import LineConfig
+from deconfliction.domain import Role
+from deconfliction.domain.probing import NO_BUDGETS
 
-
-def serve(db: str, gateways: list[str], ready: Path) -> None:
-    """The child: one line, one TAK door with a plain port per party gateway."""
-    import logging
-
-    from deconfliction import service
-    from deconfliction.config import LineConfig, TakConfig
-    from deconfliction.feeds.tak.hub import tak_door
-
-    logging.basicConfig(level=logging.WARNING if "-q" in sys.argv else logging.INFO)
-    line = service.open_line(db)
-
-    async def main() -> None:
-        ports = []
-        async with contextlib_exit() as stack:
-            for gw in gateways:
-                config = LineConfig(
-                    db_url=db,
-                    tak=TakConfig(
-                        port=0, gateway_member=gw, rate=None, per_member=10_000,
-                        per_address=100_000, idle_s=600, aoi_radius_m=30_000, tick_s=0.25,
-                    ),
-                )  # fmt: skip
-                door = await stack.enter_async_context(tak_door(line, config))
-                ports.append(door.port)
-            ready.write_text(" ".join(map(str, ports)))
-            await asyncio.Event().wait()
-
-    asyncio.run(main())
+console = Console(width=None if sys.stdout.isatty() else 130)
 
 
-def contextlib_exit():  # type: ignore[no-untyped-def]
-    import contextlib
-
-    return contextlib.AsyncExitStack()
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _cpu_s(pid: int) -> float:
@@ -78,147 +56,220 @@ def _cpu_s(pid: int) -> float:
 
 
 def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+    for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if row.startswith("VmRSS:"):
+            return int(row.split()[1]) / 1024
     return 0.0
 
 
-async def flood(ports: list[int], senders: int, seconds: float) -> int:
-    stop = time.monotonic() + seconds
-    sent = 0
-
-    async def one(i: int) -> None:
-        nonlocal sent
-        r, w = await asyncio.open_connection("127.0.0.1", ports[i % len(ports)])
-
-        async def discard() -> None:  # what it is sent, read and dropped
-            while await r.read(1 << 16):
-                pass
-
-        reading = asyncio.create_task(discard())
-        n = 0
-        while time.monotonic() < stop:
-            at = datetime.now(UTC)
-            w.write(b"".join(_event(f"f{i}-{n + k}", -60 + i + (n + k) % 50 * 0.001, 20.0, at)
-                             for k in range(50)))  # fmt: skip
-            n += 50
-            await w.drain()
-        sent += n
-        reading.cancel()
-        w.close()
-
-    await asyncio.gather(*(one(i) for i in range(senders)))
-    return sent
+def _load() -> str:
+    return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-async def picture(ports: list[int], clients: int, every_s: float, seconds: float, neighbours: int
-                  ) -> list[float]:  # fmt: skip
-    """Each client reports one asset; latency = receipt time minus the time in the event."""
-    latencies: list[float] = []
-    spread = max(1, clients // max(1, neighbours))  # clusters of ~neighbours+1 clients
-    stop = time.monotonic() + seconds
+def _serve(args: argparse.Namespace, folder: Path, *tak: str) -> tuple[object, list[str]]:
+    db = f"sqlite:///{folder / 'line.db'}"
+    options = [*UNLIMITED, "--key-file", str(folder / "line.key"), "--tak-rate", "0",
+               "--tak-connections-per-member", "100000", "--tak-connections-per-address",
+               "100000", *tak]  # fmt: skip
+    launcher = ("-m", "deconfliction")
+    if args.profile:
+        launcher = (str(Path(__file__).with_name("_profiled.py")), args.profile)
+    proc = start_server(db, _free_port(), folder / "server.log", *options, launcher=launcher)
+    return proc, options
 
-    async def one(i: int) -> None:
-        port = ports[(i // spread) % len(ports)]  # a cluster spans parties
-        r, w = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
-        lat, lon = 10.0 + (i % spread) * 1.0, 100.0  # 1 degree apart: 111 km, past 30 km AOI
-        await asyncio.sleep(random.random() * every_s)
 
-        async def read() -> None:
-            buf = b""
-            while True:
-                chunk = await r.read(1 << 16)
-                if not chunk:
-                    return
-                buf += chunk
-                now = time.time()
-                while b"</event>" in buf:
-                    ev, _, buf = buf.partition(b"</event>")
-                    k = ev.find(b' time="')
-                    if k < 0 or b".c" not in ev[:120]:  # only (b)'s own assets
-                        continue
-                    t = ev[k + 7 : k + 31].decode()
-                    sent = datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
-                    latencies.append(now - sent)
+def _stop(proc: object, args: argparse.Namespace) -> None:
+    import subprocess
 
-        reader = asyncio.create_task(read())
-        while time.monotonic() < stop:
-            w.write(_event(f"c{i}", lat, lon, datetime.now(UTC)))
-            await w.drain()
-            await asyncio.sleep(every_s)
-        reader.cancel()
-        w.close()
+    assert isinstance(proc, subprocess.Popen)
+    proc.terminate()
+    proc.wait(60)
+    if args.log:
+        import shutil
 
-    await asyncio.gather(*(one(i) for i in range(clients)))
-    return latencies
+        shutil.copy(Path(proc.args[proc.args.index("--key-file") + 1]).with_name("server.log"),
+                    args.log)  # fmt: skip
+    if args.profile:
+        import pstats
+
+        console.print(f"[bold]profile of the server[/] ({args.profile}), by own time:")
+        pstats.Stats(args.profile).sort_stats("tottime").print_stats(30)
+
+
+def _line(folder: Path) -> service.Line:
+    return service.open_line(
+        LineConfig(
+            f"sqlite:///{folder / 'line.db'}", key_path=folder / "line.key", budgets=NO_BUDGETS
+        )  # fmt: skip
+    )
+
+
+# -- (a) ------------------------------------------------------------------------------------------
+
+
+def _stored(db: Path, party: str, base_us: int) -> int:
+    """Reports that reached the store: each track's time is base + (round) ms."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as c:
+        row = c.execute(
+            "SELECT COALESCE(SUM((time_us - ?) / 1000 + 1), 0) FROM track WHERE party = ?",
+            (base_us, party),
+        ).fetchone()
+    return int(row[0])
+
+
+def run_in(args: argparse.Namespace, folder: Path) -> None:
+    line = _line(folder)
+    service.create_party(line, "gw", "Gateway")
+    gateway = service.create_member(line, "gw", Role.COORDINATOR, "gateway")[0]
+    line.store.close()
+    port = _free_port()
+    proc, _ = _serve(args, folder, "--tak-port", str(port), "--tak-gateway-member", gateway.id)
+    pid = proc.pid  # type: ignore[attr-defined]
+    db = folder / "line.db"
+    base = time.time() - 30.0
+    base_us = int(base * 1e6) // 1000 * 1000
+    base = base_us / 1e6
+    procs = min(args.procs, args.senders)
+    specs = [Flood(port, range(p, args.senders, procs), args.assets, args.seconds, base)
+             for p in range(procs)]  # fmt: skip
+    try:
+        cpu0, t0 = _cpu_s(pid), time.monotonic()
+        with mp.get_context("fork").Pool(procs) as pool:
+            pending = pool.map_async(flood, specs)
+            with Progress(console=console, transient=True) as bar:
+                task = bar.add_task("(a) sending", total=args.seconds)
+                while not pending.ready():
+                    pending.wait(1.0)
+                    stored = _stored(db, "gw", base_us)
+                    bar.update(task, completed=time.monotonic() - t0,
+                               description=f"(a) {stored:,} stored")  # fmt: skip
+            sent = sum(pending.get())
+        took, cpu1 = time.monotonic() - t0, _cpu_s(pid)
+        stored = _stored(db, "gw", base_us)
+        backlog = sent - stored
+        drained = took
+        while time.monotonic() - t0 - drained < 3.0:  # the backlog clears (or stops clearing)
+            time.sleep(0.2)
+            now = _stored(db, "gw", base_us)
+            if now != stored:
+                stored, drained = now, time.monotonic() - t0
+        cpu2 = _cpu_s(pid)
+        rss = _rss_mib(pid)
+    finally:
+        _stop(proc, args)
+    console.print(
+        f"(a) CoT in: {args.senders} connections x {args.assets} assets, {sent:,} positions sent "
+        f"in {took:.1f} s ({sent / took:,.0f}/s); stored by then {sent - backlog:,} "
+        f"([bold]{(sent - backlog) / took:,.0f} tracks/s[/]), backlog {backlog:,}; all "
+        f"{stored:,} stored after {drained:.1f} s ({stored / drained:,.0f}/s), "
+        f"{sent - stored:,} never; server CPU {cpu1 - cpu0:.1f} s while sending "
+        f"({(cpu2 - cpu0) / max(stored, 1) * 1e6:.0f} µs per track), RSS {rss:.0f} MiB; {_load()}"
+    )
+
+
+# -- (b) ------------------------------------------------------------------------------------------
+
+
+def _certificates(folder: Path, parties: int) -> tuple[str, list[str]]:
+    """A member per party with a client certificate of the line's TAK CA (as ``member
+    tak-package`` makes them): the CA file and each party's key and certificate file."""
+    from cryptography.hazmat.primitives import serialization
+
+    from deconfliction.feeds.tak import pki
+
+    line = _line(folder)
+    config = LineConfig(line_db := f"sqlite:///{folder / 'line.db'}", key_path=folder / "line.key")
+    assert config.tak_ca_path is not None and line_db
+    ca = pki.load_or_create(config.tak_ca_path, line.origin, line.clock())
+    files = []
+    for p in range(parties):
+        service.create_party(line, f"p{p}", f"Party {p}")
+        member = service.create_member(line, f"p{p}", Role.COORDINATOR, f"p{p}")[0]
+        cert, key = pki.issue_member(ca, member, line.clock())
+        path = folder / f"p{p}.pem"
+        path.write_bytes(
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption())
+            + cert.public_bytes(serialization.Encoding.PEM)
+        )  # fmt: skip
+        files.append(str(path))
+    line.store.close()
+    ca_file = folder / "ca.pem"
+    ca_file.write_bytes(ca.cert_pem())
+    return str(ca_file), files
+
+
+def run_picture(args: argparse.Namespace, folder: Path) -> None:
+    ca, certs = _certificates(folder, args.parties)
+    port = _free_port()
+    proc, _ = _serve(args, folder, "--tak-tls-port", str(port), "--tak-host", "127.0.0.1")
+    pid = proc.pid  # type: ignore[attr-defined]
+    size = args.neighbours + 1
+    clusters = max(1, round(args.clients / size))
+    placed = []
+    for i in range(args.clients):  # clusters 3 degrees apart; a cluster within 20 km
+        c, k = (i // args.parties) % clusters, i // (args.parties * clusters)  # every party
+        lat = -40.0 + c * 3.0 + (i % args.parties) * 0.01 + k * 0.002
+        lon = 30.0 + (i % 7) * 0.01
+        placed.append((i, certs[i % args.parties], lat, lon))
+    procs = min(args.procs, args.clients)
+    start = time.time() + args.warm_s
+    specs = [Picture(port, placed[p::procs], ca, args.every_s, args.warm_s, args.seconds, start)
+             for p in range(procs)]  # fmt: skip
+    try:
+        with mp.get_context("fork").Pool(procs) as pool:
+            pending = pool.map_async(picture, specs)
+            with Progress(console=console, transient=True) as bar:
+                task = bar.add_task("(b) connecting", total=args.warm_s + args.seconds)
+                while time.time() < start:
+                    pending.wait(0.5)
+                    bar.update(task, completed=time.time() - start + args.warm_s)
+                cpu0 = _cpu_s(pid)
+                bar.update(task, description="(b) measuring")
+                while time.time() < start + args.seconds:
+                    pending.wait(0.5)
+                    bar.update(task, completed=time.time() - start + args.warm_s)
+                cpu1 = _cpu_s(pid)
+                rss = _rss_mib(pid)
+            done = pending.get()
+    finally:
+        _stop(proc, args)
+    lat = sorted(x for d in done for x in d[0])
+    sent = sum(d[1] for d in done)
+    failed = sum(d[2] for d in done)
+    n = len(lat)
+    p50 = lat[n // 2] if n else float("nan")
+    p99 = lat[int(n * 0.99)] if n else float("nan")
+    per = n / max(1, args.clients - failed) / args.seconds * args.every_s
+    console.print(
+        f"(b) {args.clients} TLS connections in {args.parties} parties ({failed} failed to "
+        f"connect), one position each per {args.every_s:g} s for {args.seconds:g} s: {sent:,} "
+        f"sent, {n:,} deliveries ({per:.0f} per connection per {args.every_s:g} s); "
+        f"[bold]p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms[/], "
+        f"max {lat[-1] * 1000 if n else 0:.0f} ms; "
+        f"server CPU {cpu1 - cpu0:.1f} s = {(cpu1 - cpu0) / max(n, 1) * 1e6:.0f} µs per "
+        f"delivery, RSS {rss:.0f} MiB; {_load()}"
+    )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("workload", choices=["in", "picture"])
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--procs", type=int, default=3, help="client processes")
     ap.add_argument("--senders", type=int, default=100)
+    ap.add_argument("--assets", type=int, default=200, help="(in) assets per connection")
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--parties", type=int, default=20)
     ap.add_argument("--every-s", type=float, default=5.0)
     ap.add_argument("--neighbours", type=int, default=50)
-    a = ap.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
-    from deconfliction import service
-    from deconfliction.domain import Role
-
-    with tempfile.TemporaryDirectory() as d:
-        db = f"sqlite:///{d}/line.db"
-        line = service.open_line(db)
-        gateways = []
-        for p in range(a.parties):
-            service.create_party(line, f"p{p}", f"Party {p}")
-            gateways.append(service.create_member(line, f"p{p}", Role.COORDINATOR)[0].id)
-        ready = Path(d) / "ready"
-        child = subprocess.Popen(
-            [sys.executable, __file__, "serve", db, str(ready), *gateways],
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
-        )
-        try:
-            while not ready.exists() or not ready.read_text():
-                time.sleep(0.05)
-            ports = [int(p) for p in ready.read_text().split()]
-            cpu0 = _cpu_s(child.pid)
-            began = time.monotonic()
-            sent = asyncio.run(flood(ports, a.senders, a.seconds))
-            stored = -1
-            while True:  # until what was sent is stored
-                with line.store.read() as tx:  # a bench may read the store: it is no front door
-                    now_stored = len(tx.live_tracks(datetime.now(UTC)))
-                if now_stored == stored:
-                    break
-                stored = now_stored
-                time.sleep(0.5)
-            took = time.monotonic() - began - 0.5
-            cpu1 = _cpu_s(child.pid)
-            print(f"(a) CoT in: {a.senders} connections, {sent:,} positions sent in "
-                  f"{a.seconds:g} s;"
-                  f" {stored:,} stored in {took:.1f} s -> {stored / took:,.0f} tracks/s "
-                  f"(server CPU {cpu1 - cpu0:.1f} s)")  # fmt: skip
-            cpu0 = _cpu_s(child.pid)
-            lat = asyncio.run(picture(ports, a.clients, a.every_s, a.seconds, a.neighbours))
-            cpu1 = _cpu_s(child.pid)
-            lat.sort()
-            n = len(lat)
-            p50 = lat[n // 2] if n else float("nan")
-            p99 = lat[int(n * 0.99)] if n else float("nan")
-            print(f"(b) {a.clients} connections in {a.parties} parties, one position each per "
-                  f"{a.every_s:g} s for {a.seconds:g} s: {n:,} deliveries, p50 {p50 * 1000:.0f} ms,"
-                  f" p99 {p99 * 1000:.0f} ms; server CPU {(cpu1 - cpu0) / max(n, 1) * 1e6:.0f} µs "
-                  f"per delivery, RSS {_rss_mib(child.pid):.0f} MiB")  # fmt: skip
-        finally:
-            child.terminate()
-            child.wait()
+    ap.add_argument("--warm-s", type=float, default=10.0, help="(picture) to connect first")
+    ap.add_argument("--log", help="keep the server's output in this file")
+    ap.add_argument("--profile", help="run the server under cProfile, stats to this file")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cot-bench-") as d:
+        (run_in if args.workload == "in" else run_picture)(args, Path(d))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "serve":
-        serve(sys.argv[2], sys.argv[4:], Path(sys.argv[3]))
-    else:
-        main()
+    main()

@@ -24,9 +24,10 @@ from deconfliction.cli.tak import tak_package  # noqa: F401  (member tak-package
 from deconfliction.cli.talk import install as install_talk
 from deconfliction.cli.tracks import tracks_app
 from deconfliction.cli.watch import inbox, watch
-from deconfliction.config import Limits
+from deconfliction.config import Limits, TakConfig
 
 _LIMITS = Limits()
+_TAK = TakConfig()
 """What ``serve`` limits by default."""
 
 app = typer.Typer(
@@ -210,6 +211,16 @@ def serve(
             show_default=False,
         ),  # fmt: skip
     ] = None,
+    tak_rate: Annotated[
+        float,
+        typer.Option(min=0, help="events a second one TAK connection may send (0: no limit)"),
+    ] = _TAK.rate or 0.0,
+    tak_connections_per_member: Annotated[
+        int, typer.Option(min=1, help="open TAK connections one member may hold")
+    ] = _TAK.per_member,
+    tak_connections_per_address: Annotated[
+        int, typer.Option(min=1, help="open TAK connections one client address may hold")
+    ] = _TAK.per_address,
     no_tak: Annotated[bool, typer.Option("--no-tak", help="open no TAK port")] = False,
     tak_share: Annotated[
         str | None,
@@ -235,7 +246,7 @@ def serve(
     600/minute, 10/second."""
     from deconfliction.api.rates import rate
     from deconfliction.cli.server import run
-    from deconfliction.config import ConsoleConfig, Environment, LineConfig, TakConfig
+    from deconfliction.config import ConsoleConfig, Environment, LineConfig
     from deconfliction.detect.settings import ScanSettings
     from deconfliction.domain import AlertLevels, Buffers
     from deconfliction.domain.probing import Budgets
@@ -283,6 +294,9 @@ def serve(
         tls_port=None if no_tak or ca is None or not ca.exists() else tak_tls_port,
         port=None if no_tak or tak_gateway_member is None else tak_port,
         gateway_member=tak_gateway_member,
+        rate=tak_rate or None,
+        per_member=tak_connections_per_member,
+        per_address=tak_connections_per_address,
         share=_share(tak_share),
     )
     run(

@@ -206,9 +206,11 @@ class TrackRepo(Protocol):
         domain: TrackDomain | None = None,
         limit: int = 10_000,
         after: tuple[str, str] | None = None,
+        received_since: datetime | None = None,
     ) -> list[Track]:
         """Tracks ``viewer`` may see (its own, or shared with it), live at ``live_at`` if given,
-        ordered by (party, uid), those after ``after`` only."""
+        ordered by (party, uid), those after ``after`` only (and received since
+        ``received_since``, if given)."""
 
     # conflicts on tracks, followed from scan to scan
     def live_track_conflicts(self) -> list[TrackConflict]: ...

@@ -174,8 +174,11 @@ class TrackRows:
         domain: TrackDomain | None = None,
         limit: int = 10_000,
         after: tuple[str, str] | None = None,
+        received_since: datetime | None = None,
     ) -> list[Track]:
         query = sa.select(_T).where(_visible_to(sa.bindparam("viewer", viewer)))
+        if received_since is not None:
+            query = query.where(_T.c.received_us >= dt_to_us(received_since))
         if after is not None:
             query = query.where(after_key(_T.c.party, _T.c.uid, after, newest=False))
         if live_at is not None:

@@ -9,6 +9,11 @@ are stored, at most every ``tick_s``): one ``service.list_tracks`` read per part
 encoded once per round, and to each connection only other parties' tracks inside its area of
 interest — a box of ``aoi_radius_m`` around any of its own last reported positions, or all of
 them while it has reported none (an observer, a gateway that only listens).
+
+A round reads only the tracks received since ``SLACK_S`` before its previous read (a party is not
+read at all when only its own party's TAK positions were stored), and reads all of them every
+``FULL_S``, when a connection joins, and after a quiet ``_WAIT_S``: a track another writer took
+longer than ``SLACK_S`` to store goes out at most ``FULL_S`` late.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import numpy as np
@@ -34,12 +39,19 @@ from deconfliction.feeds.tak.session import Prepared, Session
 from deconfliction.service import Line, NoticeFilter, TrackFilter
 from deconfliction.wire import conflict_json, cot, notice_json, track_json
 
-__all__ = ["Fanout"]
+__all__ = ["FULL_S", "SLACK_S", "Fanout"]
 
 log = logging.getLogger("deconfliction.tak")
 T = TypeVar("T")
 _WAIT_S = 5.0
 """Longest a party waits before reading the log again (writes by other processes)."""
+SLACK_S = 0.5
+"""How far before its previous read a round reads again: a report's receipt time is taken before
+its transaction commits (for the door's own positions, the read begins before any batch still
+being stored; ``SLACK_S`` is for other writers)."""
+FULL_S = 5.0
+"""How often a party's whole picture is read, at least."""
+_SLACK = timedelta(seconds=SLACK_S)
 _M_PER_DEG = 110_574.0
 _GONE = frozenset({"withdrawn", "expired", "resolved"})
 
@@ -55,6 +67,9 @@ class _Party:
     """The time of each track as last sent to the party's connections."""
     task: asyncio.Task[None] | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    read_at: datetime | None = None
+    """When (the line's clock) its tracks were last read, and last read whole."""
+    full_at: datetime | None = None
 
     def reader(self) -> Member | None:
         """A member to read as: any of the party's connected ones (they see the same)."""
@@ -67,12 +82,23 @@ class Fanout:
     """The line's events and tracks, out to the connected TAK clients."""
 
     def __init__(
-        self, line: Line, config: TakConfig, stats: Counter[str], stored: asyncio.Event
+        self,
+        line: Line,
+        config: TakConfig,
+        stats: Counter[str],
+        stored: asyncio.Event,
+        changed: set[str] | None = None,
+        unfinished: Callable[[], datetime | None] = lambda: None,
     ) -> None:
         self.line = line
         self.config = config
         self.stats = stats
         self.stored = stored
+        self.changed = set() if changed is None else changed
+        """The parties whose TAK positions were stored since the last round (emptied by it)."""
+        self.unfinished = unfinished
+        """When the oldest batch of TAK positions still being stored began: a round's next read
+        starts there, so that batch is not missed."""
         self.parties: dict[str, _Party] = {}
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tak-fanout")
         self._rounds: asyncio.Task[None] | None = None
@@ -201,14 +227,14 @@ class Fanout:
             party.current[key] = items
 
     # -- tracks ------------------------------------------------------------------------
-    def _visible(self, member: Member) -> list[Track]:
+    def _visible(self, member: Member, since: datetime | None) -> list[Track]:
         found: list[Track] = []
         after = None
         while True:
             page = service.list_tracks(
                 self.line,
                 member,
-                TrackFilter(limit=MAX_LIMIT, after=after),  # type: ignore[arg-type]
+                TrackFilter(limit=MAX_LIMIT, after=after, received_since=since),  # type: ignore[arg-type]
             )
             found += page.items
             if page.after is None:
@@ -218,27 +244,54 @@ class Fanout:
     async def _track_rounds(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            with contextlib.suppress(TimeoutError):
+            cued = True
+            try:
                 await asyncio.wait_for(self.stored.wait(), _WAIT_S)
+            except TimeoutError:
+                cued = False  # others may have written tracks: every party reads
             self.stored.clear()
+            changed = set(self.changed) if cued else None
+            self.changed.clear()
             began = loop.time()
             try:
-                await self._round()
+                await self._round(changed)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("TAK track round failed")
             await asyncio.sleep(max(0.0, self.config.tick_s - (loop.time() - began)))
 
-    async def _round(self) -> None:
+    async def _round(self, cue: set[str] | None = None) -> None:
+        """Send each party's connections what changed; ``cue``: only the TAK positions of these
+        parties did (``None``: anything may have)."""
         encoded: dict[tuple[str, str, datetime], Prepared] = {}
         for party in list(self.parties.values()):
             member = party.reader()
             if member is None or not party.ready.is_set():
                 continue
-            tracks = await self._work(lambda m=member: self._visible(m))  # type: ignore[misc]
+            if cue is not None and cue <= {party.slug}:
+                if not any(s.fresh for s in party.sessions):
+                    continue  # nothing it may be sent: its own tracks are not sent to it
+            now, pending = self.line.clock(), self.unfinished()  # before the read: see SLACK_S
+            full = (
+                cue is None
+                or party.read_at is None
+                or party.full_at is None
+                or (now - party.full_at).total_seconds() >= FULL_S
+                or any(s.fresh for s in party.sessions)
+            )
+            since = None if full or party.read_at is None else party.read_at - _SLACK
+            read = lambda m=member, a=since: self._visible(m, a)  # noqa: E731
+            tracks = await self._work(read)
+            party.read_at = now if pending is None else min(now, pending)
             others = [t for t in tracks if t.party != party.slug]
+            if full:
+                party.full_at = now
+                seen = {(t.party, t.uid) for t in others}  # forget tracks gone stale or hidden
+                party.sent = {k: v for k, v in party.sent.items() if k in seen}
             if not others:
+                for s in party.sessions:
+                    s.fresh = False  # sent all it may see: nothing
                 continue
             changed = np.array(
                 [party.sent.get((t.party, t.uid)) != t.time for t in others], dtype=bool

@@ -3,8 +3,11 @@
 the drawing's uid, withdrawn on delete), GeoChat replies into messages on the thread.
 
 Positions are the flood: they are gathered for ``WINDOW_S`` (or ``BATCH`` reports) per member and
-stored in one transaction in a worker thread, never on the event loop. Drawings and chat are rare
-and are handled one by one, also in the worker.
+stored in one transaction in a worker thread of their own, never on the event loop, batch after
+batch in the order they came (a later report is never overtaken by an earlier one). A member with
+``HELD`` positions not yet stored is not read from until they are (``room``): a flood waits in
+the senders' sockets, not in the server's memory. Drawings and chat are rare and are handled one
+by one in another worker.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, TypeVar
 
 from deconfliction import service
@@ -25,7 +29,7 @@ from deconfliction.errors import DeconflictionError
 from deconfliction.service import Line, NoticeFilter
 from deconfliction.wire import cot
 
-__all__ = ["BATCH", "WINDOW_S", "Intake"]
+__all__ = ["BATCH", "HELD", "WINDOW_S", "Intake"]
 
 log = logging.getLogger("deconfliction.tak")
 
@@ -33,6 +37,8 @@ WINDOW_S = 0.05
 """How long positions are gathered before they are stored."""
 BATCH = 5_000
 """Positions of one member stored at once at most (the use case takes up to 10,000)."""
+HELD = 2 * BATCH
+"""Positions of one member gathered or being stored at most before its connections wait."""
 _DRAWING_TAG = "tak:"
 """A notice made from a drawing carries ``[tak:UID]`` at the end of its title: the line keeps
 the drawing's uid on the notice itself, so an update finds it after a restart too."""
@@ -50,9 +56,15 @@ class Intake:
         self.share = share
         self.stored = asyncio.Event()
         """Set after each batch of positions is stored (the fan-out's cue)."""
+        self.parties: set[str] = set()
+        """The parties whose positions were stored since the fan-out last looked."""
         self._pending: dict[str, tuple[Member, list[dict[str, Any]]]] = {}
+        self._held: Counter[str] = Counter()
+        self._unfinished: Counter[datetime] = Counter()
+        self._room: dict[str, asyncio.Event] = {}
         self._flushing: set[asyncio.Task[None]] = set()
-        self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tak-intake")
+        self._positions = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tak-positions")
+        self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tak-intake")
         self._drawings: dict[tuple[str, str], str] = {}
 
     async def _work(self, fn: Callable[[], T]) -> T:
@@ -66,6 +78,7 @@ class Intake:
             return False
         if self.share is not None and "audience" not in report:
             report["audience"] = self.share if isinstance(self.share, str) else list(self.share)
+        self._held[member.id] += 1
         held = self._pending.get(member.id)
         if held is None:
             self._pending[member.id] = (member, [report])
@@ -84,13 +97,40 @@ class Intake:
         self._flushing.add(task)
         task.add_done_callback(self._flushing.discard)
 
+    async def room(self, member_id: str) -> None:
+        """Return once the member has fewer than ``HELD`` positions not yet stored."""
+        while self._held[member_id] >= HELD:
+            room = self._room.setdefault(member_id, asyncio.Event())
+            room.clear()
+            await room.wait()
+
+    def unfinished_since(self) -> datetime | None:
+        """The line's time when the oldest batch of positions not yet stored was handed to the
+        worker (its tracks are received no earlier), or ``None``."""
+        return min(self._unfinished) if self._unfinished else None
+
     async def _store(self, member: Member, reports: list[dict[str, Any]]) -> None:
+        loop = asyncio.get_running_loop()
+        began = self.line.clock()
+        self._unfinished[began] += 1
         try:
-            done = await self._work(lambda: service.report_tracks(self.line, member, reports))
+            done = await loop.run_in_executor(
+                self._positions, lambda: service.report_tracks(self.line, member, reports)
+            )
         except DeconflictionError as e:
             self.stats["refused: positions"] += len(reports)
             log.info("TAK positions of %s refused: %s", member.id, e.reason)
             return
+        finally:
+            self._unfinished[began] -= 1
+            if self._unfinished[began] <= 0:
+                del self._unfinished[began]
+            self._held[member.id] -= len(reports)
+            if self._held[member.id] <= 0:
+                del self._held[member.id]
+            if self._held[member.id] < HELD and (room := self._room.pop(member.id, None)):
+                room.set()
+        self.parties.add(member.party)
         self.stats["positions stored"] += done.accepted
         self.stats["positions ignored"] += done.ignored
         if done.rejected:
@@ -107,6 +147,7 @@ class Intake:
             await asyncio.gather(*list(self._flushing), return_exceptions=True)
 
     def close(self) -> None:
+        self._positions.shutdown(wait=True)
         self._workers.shutdown(wait=True)
 
     # -- drawings ----------------------------------------------------------------------

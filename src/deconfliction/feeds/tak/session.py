@@ -4,7 +4,9 @@
 Reading: events are framed by the codec's stream readers, which refuse garbage and oversize; a
 connection that sends nothing for ``idle_s``, or takes longer than ``event_s`` to finish an event
 it began, is closed; past ``rate`` events a second (``burst`` at once) events are refused and
-counted, and a connection that goes on flooding is closed. Writing: a client that does not read
+counted, and a connection that goes on flooding is closed. While its member has too many
+positions not yet stored, a connection is not read (the intake's ``room``): that wait is the
+server's, so it counts toward neither limit. Writing: a client that does not read
 what it is sent (``MAX_QUEUED`` bytes behind) is closed rather than held in memory.
 """
 
@@ -167,6 +169,10 @@ class Session:
         stream: cot.XmlStream | cot.ProtobufStream = cot.XmlStream()
         begun: float | None = None  # when the event now held in part began to arrive
         while not self.closed.is_set():
+            paused = time.monotonic()
+            await self.hub.intake.room(self.member.id)  # the member's positions are stored first
+            if begun is not None:  # the server's wait is not the sender's slowness
+                begun += time.monotonic() - paused
             if begun is None:
                 wait = config.idle_s
             else:

@@ -88,6 +88,8 @@ class TrackFilter:
     limit: int = DEFAULT_LIMIT
     after: tuple[str, str] | None = None
     """Start after this (party, uid): the key the previous page ended at."""
+    received_since: datetime | None = None
+    """Only tracks whose latest report the line received at or after this (its clock)."""
 
 
 def _height(item: Mapping[str, object], domain: TrackDomain, ptr: str) -> float | None:
@@ -330,5 +332,6 @@ def list_tracks(line: Line, actor: Member, query: TrackFilter) -> Page[Track]:
             domain=query.domain,
             limit=query.limit + 1,
             after=query.after,
+            received_since=query.received_since,
         )
     return page_of(found, query.limit, _track_key)
