@@ -118,8 +118,10 @@ class TakConfig:
     """A member sees others' tracks within this of its own last reported positions."""
     tick_s: float = 0.5
     """How often, at most, tracks are sent out (events are sent as they come)."""
-    share: str | None = "all"
-    """The audience of tracks reported over TAK (``None``: the party's own, and conflicts)."""
+    share: str | tuple[str, ...] | None = None
+    """The audience of tracks reported over TAK, as ``POST /v1/tracks`` takes it (``"all"``,
+    or party slugs joined by commas); ``None``: the reporting party's own, as over HTTP. Others
+    are told the conflicts either way; sharing positions is the parties' agreement to make."""
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,11 @@ class LineConfig:
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
     tak: TakConfig = field(default_factory=TakConfig)
     """The TAK listeners (shut unless a port is given)."""
+
+    feeds: bool = True
+    """Run the line's stored feeds (ADS-B, AIS) inside ``serve`` (``--no-feeds``: not)."""
+    feed_poll_s: float = 3.0
+    """How often ``serve`` looks for feeds added or removed, seconds."""
     warm_outlines: bool = True
     """At start, make the outlines of the notices in force, which the console asks for as
     GeoJSON at sign-in (densifying circles and corridors on the ellipsoid costs ~1 ms each)."""

@@ -12,7 +12,15 @@ from starlette.responses import Response
 from deconfliction import service
 from deconfliction.api.auth import Caller
 from deconfliction.api.notices import NoticeId
-from deconfliction.api.paging import Cursor, Limit, geojson_responses, page_response, wants_geojson
+from deconfliction.api.paging import (
+    Cursor,
+    Limit,
+    geojson_responses,
+    kml_response,
+    page_headers,
+    page_response,
+    preferred,
+)
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import ConflictList, ConflictOut, ErrorOut, ScanOut
 from deconfliction.domain import ConflictKind, ConflictStatus, Member, Severity
@@ -21,6 +29,8 @@ from deconfliction.domain.view import ConflictView
 from deconfliction.domain.volume import check_instant
 from deconfliction.service import ConflictQuery, Line, ScanSettings
 from deconfliction.wire import conflict_feature, conflict_json, read_cursor, utc_z
+from deconfliction.wire.geojson import MEDIA_TYPE
+from deconfliction.wire.kml import conflicts_kml
 
 _ID = r"^[A-Za-z0-9._~-]+$"
 
@@ -72,7 +82,9 @@ def install(app: FastAPI, settings: ScanSettings) -> None:
 
         With `Accept: application/geo+json`, a FeatureCollection: each conflict's geometry is
         where it is as you may see it (footprints and track positions of the sides told to you
-        in clear; `null` when every side is redacted).
+        in clear; `null` when every side is redacted). With `Accept:
+        application/vnd.google-earth.kml+xml`, KML: a Placemark each, with its TimeSpan, styled
+        by severity, holding what the JSON holds.
         """
         query = ConflictQuery(
             kinds=frozenset(kind or ()),
@@ -83,7 +95,12 @@ def install(app: FastAPI, settings: ScanSettings) -> None:
             after=read_cursor(cursor, "conflicts"),
         )
         page = service.list_conflicts(line, caller, live_only=live, limit=limit, query=query)
-        geo = wants_geojson(request)
+        chosen = preferred(request)
+        if chosen == "kml":
+            cursor, headers = page_headers(request, "conflicts", page.after)
+            places = service.conflict_places(line, caller, page.items)
+            return kml_response(conflicts_kml(page.items, places, cursor), headers)
+        geo = chosen == "geojson"
         items = _features(caller, page.items) if geo else [conflict_json(c) for c in page.items]
         return page_response(request, "conflicts", items, page.after, geojson=geo)
 
@@ -91,10 +108,24 @@ def install(app: FastAPI, settings: ScanSettings) -> None:
         places = service.conflict_places(line, caller, views)
         return [conflict_feature(v, p) for v, p in zip(views, places, strict=True)]
 
-    @app.get("/v1/conflicts/{conflict_id}", response_model=ConflictOut, tags=["conflicts"])
-    def conflict(conflict_id: NoticeId, caller: Caller) -> Response:
-        """One conflict your party is part of."""
-        return json_response(conflict_json(service.get_conflict(line, caller, conflict_id)))
+    @app.get(
+        "/v1/conflicts/{conflict_id}",
+        response_model=ConflictOut,
+        tags=["conflicts"],
+        responses=geojson_responses("ConflictOut", single=True),
+    )
+    def conflict(conflict_id: NoticeId, caller: Caller, request: Request) -> Response:
+        """One conflict your party is part of; as GeoJSON (one Feature) or KML when `Accept`
+        asks, as in the list."""
+        view = service.get_conflict(line, caller, conflict_id)
+        chosen = preferred(request)
+        if chosen == "json":
+            return json_response(conflict_json(view), headers={"Vary": "Accept"})
+        places = service.conflict_places(line, caller, [view])
+        if chosen == "kml":
+            return kml_response(conflicts_kml([view], places))
+        feature = conflict_feature(view, places[0])
+        return json_response(feature, headers={"Vary": "Accept"}, media_type=MEDIA_TYPE)
 
     @app.post(
         "/v1/conflicts/{conflict_id}/ack",

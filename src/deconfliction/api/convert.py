@@ -16,6 +16,7 @@ from deconfliction.domain import (
 from deconfliction.domain.volume import check_band, check_window
 from deconfliction.errors import InvalidInput
 from deconfliction.geo.geojson import parse_footprints
+from deconfliction.wire.f3548 import volumes_from_4d
 
 __all__ = ["bbox_param", "draft_from", "volume_from"]
 
@@ -48,7 +49,15 @@ def volume_from(body: VolumeIn, pointer: str) -> Volume:
 
 
 def draft_from(body: NoticeIn) -> NoticeDraft:
+    if body.volumes and body.volumes4d is not None:
+        raise InvalidInput("give volumes or volumes4d (ASTM F3548), not both", "/volumes4d")
+    if not body.volumes and body.volumes4d is None:
+        raise InvalidInput(
+            "a notice needs at least one volume (or volumes4d, ASTM F3548)", "/volumes"
+        )
     volumes = [vol for i, v in enumerate(body.volumes) for vol in _volumes_from(f"/volumes/{i}", v)]
+    for i, v4 in enumerate(body.volumes4d or ()):
+        volumes.extend(volumes_from_4d(v4.model_dump(mode="json"), f"/volumes4d/{i}"))
     buffers = (
         Buffers(body.buffers.h_m, body.buffers.v_m, body.buffers.t_s) if body.buffers else None
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Body, FastAPI, Header, Path, Query, Request
 from starlette.responses import Response
@@ -14,7 +14,15 @@ from deconfliction import service
 from deconfliction.api import examples
 from deconfliction.api.auth import Caller
 from deconfliction.api.convert import bbox_param, draft_from
-from deconfliction.api.paging import Cursor, Limit, geojson_responses, page_response, wants_geojson
+from deconfliction.api.paging import (
+    Cursor,
+    Limit,
+    geojson_responses,
+    kml_response,
+    page_headers,
+    page_response,
+    preferred,
+)
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import (
     ErrorOut,
@@ -28,7 +36,10 @@ from deconfliction.domain.paging import DEFAULT_LIMIT
 from deconfliction.errors import InvalidInput
 from deconfliction.service import Line
 from deconfliction.wire import conflict_json, notice_feature, notice_json, read_cursor
+from deconfliction.wire.f3548 import MEDIA_TYPE as F3548
+from deconfliction.wire.f3548 import notice_volumes4d
 from deconfliction.wire.geojson import MEDIA_TYPE
+from deconfliction.wire.kml import notices_kml
 
 __all__ = ["NoticeId", "install"]
 
@@ -43,6 +54,27 @@ _BUDGET: dict[int | str, dict[str, object]] = {
     }
 }
 """Every change of a notice is charged to its party's budgets (docs/security.md, "Probing")."""
+
+
+def _single_responses() -> dict[int | str, Any]:
+    """One notice's 200: JSON, GeoJSON, KML, or its F3548 Volume4D list."""
+    out = geojson_responses("NoticeOut", single=True)
+    out[200]["content"][F3548] = {"schema": _VOLUMES4D}
+    return out
+
+
+_VOLUMES4D = {
+    "type": "object",
+    "required": ["volumes"],
+    "properties": {
+        "volumes": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/Volume4DIn"},
+            "description": "ASTM F3548-21 Volume4D, one per volume (a corridor: its covering "
+            "polygons)",
+        }
+    },
+}
 
 
 def _etag(notice: Notice) -> str:
@@ -130,7 +162,9 @@ def install(app: FastAPI) -> None:
         """Notices you may see, filtered, oldest first; a page at a time (`next`, `Link`).
 
         With `Accept: application/geo+json`, a FeatureCollection: each notice a Feature whose
-        geometry is its volumes' areas and whose properties are the notice as JSON.
+        geometry is its volumes' areas and whose properties are the notice as JSON. With
+        `Accept: application/vnd.google-earth.kml+xml`, KML: a Folder per notice, a Placemark
+        per volume with its TimeSpan (the same page, `next` and `Link`).
         """
         for name, t in (("start", start), ("end", end)):
             if t is not None and t.tzinfo is None:
@@ -148,7 +182,11 @@ def install(app: FastAPI) -> None:
                 after=read_cursor(cursor, "notices"),
             ),
         )
-        geo = wants_geojson(request)
+        chosen = preferred(request)
+        if chosen == "kml":
+            cursor, headers = page_headers(request, "notices", found.after)
+            return kml_response(notices_kml(found.items, cursor), headers)
+        geo = chosen == "geojson"
         write = notice_feature if geo else notice_json
         return page_response(
             request, "notices", [write(n) for n in found.items], found.after, geojson=geo
@@ -158,16 +196,24 @@ def install(app: FastAPI) -> None:
         "/v1/notices/{notice_id}",
         response_model=NoticeOut,
         tags=["notices"],
-        responses=geojson_responses("NoticeOut", single=True),
+        responses=_single_responses(),
     )
     def notice(notice_id: NoticeId, caller: Caller, request: Request) -> Response:
         """One notice, if it is shared with you (404 otherwise, as if it did not exist).
 
-        With `Accept: application/geo+json`, one Feature, as in the list's FeatureCollection.
+        With `Accept: application/geo+json`, one Feature, as in the list's FeatureCollection;
+        with `Accept: application/vnd.google-earth.kml+xml`, a KML document of it; with
+        `Accept: application/vnd.astm.f3548.volume4d+json`, its volumes as ASTM F3548 Volume4Ds
+        (`{"volumes": [...]}`, as in OperationalIntentDetails; docs/interop.md says what maps).
         """
         n = service.get_notice(line, caller, notice_id)
         headers = {"ETag": _etag(n), "Vary": "Accept"}
-        if wants_geojson(request):
+        chosen = preferred(request, {F3548: "f3548"})
+        if chosen == "f3548":
+            return json_response(notice_volumes4d(n), headers=headers, media_type=F3548)
+        if chosen == "kml":
+            return kml_response(notices_kml([n]), headers)
+        if chosen == "geojson":
             return json_response(notice_feature(n), headers=headers, media_type=MEDIA_TYPE)
         return json_response(notice_json(n), headers=headers)
 

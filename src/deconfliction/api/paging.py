@@ -1,5 +1,5 @@
 """Paged lists over HTTP: the ``limit`` and ``cursor`` parameters, the ``next`` cursor in the body
-and the RFC 8288 ``Link: <...>; rel="next"`` header, and the choice of JSON or GeoJSON by
+and the RFC 8288 ``Link: <...>; rel="next"`` header, and the choice of JSON, GeoJSON or KML by
 ``Accept``.
 """
 
@@ -14,14 +14,17 @@ from deconfliction.api.respond import json_response
 from deconfliction.domain.paging import DEFAULT_LIMIT, MAX_LIMIT, Key
 from deconfliction.wire import feature_collection, write_cursor
 from deconfliction.wire.geojson import MEDIA_TYPE
+from deconfliction.wire.kml import MEDIA_TYPE as KML
 
 __all__ = [
+    "KML",
     "Cursor",
     "Limit",
+    "kml_response",
+    "preferred",
     "geojson_responses",
     "list_responses",
     "page_response",
-    "wants_geojson",
 ]
 
 Limit = Annotated[
@@ -95,16 +98,27 @@ def geojson_responses(properties: str, single: bool = False) -> dict[int | str, 
     schema = _feature_collection(properties)
     if single:
         schema = schema["properties"]["features"]["items"]
-    doc = {"content": {MEDIA_TYPE: {"schema": schema}}}
+    kml = {"schema": {"type": "string", "description": _KML_DOC}}
+    doc = {"content": {MEDIA_TYPE: {"schema": schema}, KML: kml}}
     return {200: doc} if single else list_responses({200: doc})
 
 
-def wants_geojson(request: Request) -> bool:
-    """Whether ``Accept`` prefers ``application/geo+json`` to ``application/json`` (a wildcard
-    or no header: JSON)."""
-    best_geo = best_json = 0.0
+_KML_DOC = (
+    "KML 2.2 (Google Earth): a Placemark per volume, conflict or track with its TimeSpan and "
+    "its fields in ExtendedData; the page's cursor in the Document's ExtendedData `next`"
+)
+
+_MEDIA = {MEDIA_TYPE: "geojson", KML: "kml"}
+
+
+def preferred(request: Request, also: dict[str, str] | None = None) -> str:
+    """The format ``Accept`` prefers among JSON, GeoJSON, KML (and ``also``: media type to
+    name): the highest q; a tie goes to the named format over JSON (GeoJSON, KML, then
+    ``also`` in order). A wildcard or no header: JSON."""
+    media = {**_MEDIA, **(also or {}), "application/json": "json"}
+    best: dict[str, float] = {}
     for item in request.headers.get("accept", "").split(","):
-        media, *params = (p.strip() for p in item.split(";"))
+        kind, *params = (p.strip() for p in item.split(";"))
         q = 1.0
         for p in params:
             name, _, value = p.partition("=")
@@ -113,12 +127,29 @@ def wants_geojson(request: Request) -> bool:
                     q = float(value)
                 except ValueError:
                     q = 0.0
-        media = media.lower()
-        if media == MEDIA_TYPE:
-            best_geo = max(best_geo, q)
-        elif media == "application/json":
-            best_json = max(best_json, q)
-    return best_geo > 0.0 and best_geo >= best_json
+        found = media.get(kind.lower())
+        if found is not None:
+            best[found] = max(best.get(found, 0.0), q)
+    ranked = [n for n in dict.fromkeys(media.values()) if best.get(n, 0.0) > 0.0]
+    if not ranked:
+        return "json"
+    top = max(best[n] for n in ranked)
+    return next(n for n in ranked if best[n] == top)
+
+
+def kml_response(body: bytes, headers: dict[str, str] | None = None) -> Response:
+    return Response(body, media_type=KML, headers={"Vary": "Accept", **(headers or {})})
+
+
+def page_headers(
+    request: Request, name: str, after: Key | None
+) -> tuple[str | None, dict[str, str]]:
+    """A page's ``next`` cursor and its headers (``Vary``, and ``Link`` when more follow)."""
+    cursor = None if after is None else write_cursor(name, after)
+    headers = {"Vary": "Accept"}
+    if cursor is not None:
+        headers["Link"] = _link(request, cursor, None)
+    return cursor, headers
 
 
 def _link(request: Request, cursor: str, path: str | None) -> str:

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+)
 
+from deconfliction.api.interop import Volume4DIn
 from deconfliction.domain import (
     ConflictKind,
     ConflictStatus,
@@ -159,7 +167,16 @@ class NoticeIn(_In):
         max_length=1000,
         description="party slugs the notice is shared with, or 'all'",
     )
-    volumes: list[VolumeIn] = Field(min_length=1, max_length=100)
+    volumes: list[VolumeIn] = Field(
+        default_factory=list, max_length=100, description="1 to 100 (or give volumes4d)"
+    )
+    volumes4d: list[Volume4DIn] | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="instead of volumes: an ASTM F3548 operational intent's Volume4D list "
+        "(docs/interop.md, ASTM F3548)",
+    )
     ack_by: AwareDatetime | None = Field(
         None,
         description="every audience party must acknowledge this version by then (a protected "
@@ -349,6 +366,14 @@ class TrackIn(BaseModel):
     audience: Literal["all"] | list[Slug] | None = Field(
         None, description="parties who see the track; default: as before, else only yours"
     )
+    alt_unc_m: float = Field(
+        0.0,
+        ge=0,
+        le=5000,
+        description="how far the true height may lie from alt_m either way, metres (e.g. a "
+        "barometric altitude converted to an ellipsoid height); tactical detection adds it to "
+        "the vertical minimum",
+    )
 
 
 class TrackOut(BaseModel):
@@ -367,6 +392,7 @@ class TrackOut(BaseModel):
     callsign: str | None = None
     movement: str | None = None
     stopped_since: AwareDatetime | None = None
+    alt_unc_m: float | None = Field(None, description="absent: 0, the height as reported")
 
 
 class TrackList(BaseModel):

@@ -15,7 +15,15 @@ from deconfliction import service
 from deconfliction.api import examples
 from deconfliction.api.auth import Caller
 from deconfliction.api.convert import bbox_param
-from deconfliction.api.paging import Cursor, Limit, geojson_responses, page_response, wants_geojson
+from deconfliction.api.paging import (
+    Cursor,
+    Limit,
+    geojson_responses,
+    kml_response,
+    page_headers,
+    page_response,
+    preferred,
+)
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import ReportOut, TrackList
 from deconfliction.domain import TrackDomain
@@ -24,6 +32,7 @@ from deconfliction.domain.paging import DEFAULT_LIMIT
 from deconfliction.errors import MalformedBody, PayloadTooLarge
 from deconfliction.service import Line, ReportResult, TrackFilter
 from deconfliction.wire import read_slug_cursor, track_feature, track_json
+from deconfliction.wire.kml import tracks_kml
 
 __all__ = ["install"]
 
@@ -165,7 +174,8 @@ def install(app: FastAPI) -> None:
         """Tracks you may see: your party's and those shared with you; live ones unless asked.
 
         Ordered by party and uid, a page at a time (`next`, `Link`). With `Accept:
-        application/geo+json`, a FeatureCollection of Points [lon, lat, alt_m].
+        application/geo+json`, a FeatureCollection of Points [lon, lat, alt_m]; with `Accept:
+        application/vnd.google-earth.kml+xml`, KML: a Placemark per track, valid until stale.
         """
         query = TrackFilter(
             bbox_param(bbox),
@@ -175,7 +185,11 @@ def install(app: FastAPI) -> None:
             after=read_slug_cursor(cursor, "tracks"),
         )
         found = service.list_tracks(line, caller, query)
-        geo = wants_geojson(request)
+        chosen = preferred(request)
+        if chosen == "kml":
+            cursor, headers = page_headers(request, "tracks", found.after)
+            return kml_response(tracks_kml(found.items, cursor), headers)
+        geo = chosen == "geojson"
         write = track_feature if geo else track_json
         return page_response(
             request, "tracks", [write(t) for t in found.items], found.after, geojson=geo

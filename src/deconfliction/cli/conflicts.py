@@ -25,6 +25,7 @@ from deconfliction.cli.client import ServerOption
 from deconfliction.cli.ids import shorten
 from deconfliction.cli.listing import LimitOpt, fetch_all
 from deconfliction.cli.names import Names
+from deconfliction.cli.notice_io import FormatOpt, OutOpt, export
 from deconfliction.cli.resolve import resolve_conflict
 from deconfliction.cli.sayings import conflict_sides, conflict_when
 from deconfliction.cli.show import clock, severity, severity_rank
@@ -204,3 +205,15 @@ def _side(side: Body, names: Names) -> str:
     if side.get("track"):
         bits.append(f"track {names.track(side.get('party'), side['track'])}")
     return ", ".join(bits)
+
+
+@conflict_app.command("export")
+def export_conflicts(
+    fmt: FormatOpt = "kml",
+    out: OutOpt = None,
+    live: Annotated[bool, typer.Option("--live", help="only open and acknowledged")] = False,
+    server: ServerOption = None,
+) -> None:
+    """Every conflict your party is told of, as KML (a Placemark each, styled by severity,
+    with its time span) or GeoJSON, as the line shows them to you (redacted sides stay so)."""
+    export("conflicts", fmt, out, server, {"live": "true"} if live else {})

@@ -17,6 +17,8 @@ from rich.table import Table
 
 from deconfliction import service
 from deconfliction.cli.scenario import Loaded, load_scenario, read_scenario, top_speed
+from deconfliction.config import TakConfig
+from deconfliction.domain import Role
 from deconfliction.domain.limits import MAX_GS_MPS
 
 __all__ = ["Loaded", "demo", "load_scenario"]
@@ -79,6 +81,34 @@ def _print_story(console: Console, loaded: Loaded, serve: bool) -> None:
     )
 
 
+def _tak(
+    console: Console, line: service.Line, db: str, host: str, port: int, tls_port: int
+) -> TakConfig:
+    """The demo's TAK ports, and how to reach them: the plain one as a gateway member of the
+    coalition (anything on this machine may send it CoT), TLS for a phone's data package."""
+    gateway = None
+    if port:
+        gateway, _ = service.create_member(line, "coalition", Role.COORDINATOR, "TAK gateway")
+        console.print(
+            f"TAK: CoT sent over plain TCP to 127.0.0.1:{port} (a gateway, pytak, or "
+            f"[bold]nc 127.0.0.1 {port}[/bold]) reports as the coalition",
+            soft_wrap=True,
+        )
+    if tls_port:
+        console.print(
+            f"TAK over TLS on {host}:{tls_port}: make a phone's data package with "
+            f"[bold]deconfliction member tak-package --party coalition --db {db} "
+            f"--host {host}[/bold] and import it in ATAK, iTAK or WinTAK (docs/interop.md)",
+            soft_wrap=True,
+        )
+    return TakConfig(
+        host=host,
+        tls_port=tls_port or None,
+        port=port or None,
+        gateway_member=None if gateway is None else gateway.id,
+    )
+
+
 def demo(
     db: Annotated[str, typer.Option(help="database URL for the demo")] = f"sqlite:///{DEMO_DB}",
     serve: Annotated[
@@ -86,6 +116,24 @@ def demo(
     ] = False,
     host: Annotated[str, typer.Option(help="address to listen on with --serve")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port with --serve")] = 8470,
+    tak_port: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=65535,
+            help="with --serve, plain CoT on this port as the coalition's "
+            "TAK gateway, on loopback (0: shut)",
+        ),  # fmt: skip
+    ] = 8087,
+    tak_tls_port: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=65535,
+            help="with --serve, TAK over TLS for members' certificates "
+            "(`member tak-package`) on --host (0: shut)",
+        ),  # fmt: skip
+    ] = 8089,
     speed: Annotated[
         float,
         typer.Option(
@@ -126,10 +174,11 @@ def demo(
         from deconfliction.cli.server import serve_line
 
         console.print("Assets report every 2 s; the line scans live tracks every second.")
+        tak = _tak(console, line, db, host, tak_port, tak_tls_port)
         playing = loaded.story.playing()
         playing.start()
         try:
-            config = service.LineConfig(db_url=db, host=host, port=port, scan=loaded.scan)
+            config = service.LineConfig(db_url=db, host=host, port=port, scan=loaded.scan, tak=tak)
             serve_line(line, config)
         finally:
             playing.stop()

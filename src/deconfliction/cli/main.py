@@ -14,6 +14,7 @@ from deconfliction.cli.backup import backup
 from deconfliction.cli.conflicts import conflict_app, conflicts
 from deconfliction.cli.demo import demo
 from deconfliction.cli.detect import detect_app
+from deconfliction.cli.feeds import feed_app
 from deconfliction.cli.keys import key_app
 from deconfliction.cli.notices import notice_app
 from deconfliction.cli.options import DbOption, HBuffer, TBuffer, VBuffer
@@ -42,6 +43,7 @@ app.add_typer(record_app, name="record")
 app.add_typer(notice_app, name="notice")
 app.add_typer(conflict_app, name="conflict")
 app.add_typer(tracks_app, name="tracks")
+app.add_typer(feed_app, name="feed")
 app.command()(conflicts)
 app.command()(parties)
 app.command()(demo)
@@ -203,7 +205,11 @@ def serve(
     ] = 8087,
     tak_gateway_member: Annotated[
         str | None,
-        typer.Option(help="the member a plain TAK gateway acts as", show_default=False),
+        typer.Option(
+            help="open the plain TAK port (loopback) as this member: any process on this "
+            "machine may then speak as it",
+            show_default=False,
+        ),  # fmt: skip
     ] = None,
     tak_rate: Annotated[
         float,
@@ -216,6 +222,17 @@ def serve(
         int, typer.Option(min=1, help="open TAK connections one client address may hold")
     ] = _TAK.per_address,
     no_tak: Annotated[bool, typer.Option("--no-tak", help="open no TAK port")] = False,
+    tak_share: Annotated[
+        str | None,
+        typer.Option(
+            help="share positions reported over TAK with: all, or parties (a,b); "
+            "default: the reporting party's own (others are told the conflicts)",
+            show_default=False,
+        ),  # fmt: skip
+    ] = None,
+    no_feeds: Annotated[
+        bool, typer.Option("--no-feeds", help="do not run the line's ADS-B and AIS feeds")
+    ] = False,
     allow_readable_files: Annotated[
         bool,
         typer.Option(
@@ -280,6 +297,7 @@ def serve(
         rate=tak_rate or None,
         per_member=tak_connections_per_member,
         per_address=tak_connections_per_address,
+        share=_share(tak_share),
     )
     run(
         LineConfig(
@@ -303,9 +321,23 @@ def serve(
             limits=limits,
             tls_cert=tls_cert,
             tls_key=tls_key,
+            feeds=not no_feeds,
         ),
         allow_readable_files,
     )
+
+
+def _share(text: str | None) -> str | tuple[str, ...] | None:
+    """``--tak-share``: ``all``, or party slugs joined by commas."""
+    if text is None or text.strip() == "all":
+        return None if text is None else "all"
+    from deconfliction.domain import check_slug
+    from deconfliction.errors import InvalidInput
+
+    try:
+        return tuple(check_slug(p.strip(), "--tak-share") for p in text.split(","))
+    except InvalidInput as exc:
+        raise typer.BadParameter(exc.reason, param_hint="--tak-share") from None
 
 
 def _tile_template(url: str) -> bool:

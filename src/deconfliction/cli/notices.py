@@ -24,6 +24,7 @@ from deconfliction.cli.client import ServerOption, fail
 from deconfliction.cli.ids import shorten
 from deconfliction.cli.listing import LimitOpt, fetch_all
 from deconfliction.cli.notice_files import BadFile, notice_body, read_json
+from deconfliction.cli.notice_io import FormatOpt, OutOpt, export, import_notices
 from deconfliction.cli.resolve import resolve_notice
 from deconfliction.cli.show import audience, span, volumes_span
 from deconfliction.cli.units import band, distance
@@ -33,8 +34,11 @@ from deconfliction.domain import NoticeKind
 __all__ = ["notice_app"]
 
 notice_app = typer.Typer(
-    help="Your notices on the line: create, list, show, update, withdraw.", no_args_is_help=True
+    help="Your notices on the line: create, list, show, update, withdraw; import from KML, "
+    "GeoJSON or F3548, export as KML or GeoJSON.",
+    no_args_is_help=True,
 )
+notice_app.command("import")(import_notices)
 
 FileArg = Annotated[
     str,
@@ -285,3 +289,17 @@ def withdraw(
     if print_raw(n, as_json):
         return
     console().print("withdrew " + _one_line(n, ""))
+
+
+@notice_app.command("export")
+def export_notices(
+    fmt: FormatOpt = "kml",
+    out: OutOpt = None,
+    kind: Annotated[NoticeKind | None, typer.Option("--kind", help="only this kind")] = None,
+    party: Annotated[str | None, typer.Option("--party", help="only this party's")] = None,
+    server: ServerOption = None,
+) -> None:
+    """Every notice you may see as KML (Google Earth: a Placemark per volume, with its time
+    span) or GeoJSON, all pages of them."""
+    params = {k: v for k, v in (("kind", kind and kind.value), ("party", party)) if v}
+    export("notices", fmt, out, server, params)

@@ -77,6 +77,11 @@ def front_doors(config: LineConfig) -> list[FrontDoor]:
         from deconfliction.feeds.tak.hub import tak_door
 
         doors.append(tak_door)
+
+    if config.feeds:
+        from deconfliction.feeds.sources import feeds_door
+
+        doors.append(feeds_door)
     return doors
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from deconfliction.cli.calls import AsJson, Body, call, console, print_raw
 from deconfliction.cli.client import ServerOption, fail
 from deconfliction.cli.listing import LimitOpt, fetch_all
+from deconfliction.cli.notice_io import FormatOpt, OutOpt, export
 from deconfliction.cli.show import hhmm
 from deconfliction.cli.track_files import BadReports, read_reports
 from deconfliction.cli.units import altitude, speed
@@ -120,3 +121,13 @@ def list_tracks(
 
 def _climb(vs_mps: float) -> str:
     return ("climbing " if vs_mps > 0 else "descending ") + speed(abs(vs_mps))
+
+
+@tracks_app.command("export")
+def export_tracks(
+    fmt: FormatOpt = "kml",
+    out: OutOpt = None,
+    server: ServerOption = None,
+) -> None:
+    """The live tracks you may see as KML (a Point each, valid until stale) or GeoJSON."""
+    export("tracks", fmt, out, server)

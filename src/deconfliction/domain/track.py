@@ -90,7 +90,9 @@ class TrackReport:
     Positions are WGS84 (``alt_m`` above the ellipsoid; ``None`` for a ground or sea asset
     reported without its height: on the surface, its height unknown); ``gs_mps`` ground speed,
     ``trk_deg`` true track over ground (0 north, 90 east), ``vs_mps`` vertical speed (up
-    positive).
+    positive); ``alt_unc_m`` how far the true height may lie from ``alt_m`` either way (a
+    barometric altitude converted to an ellipsoid height; 0: as reported), which tactical
+    detection adds to the vertical minimum.
     ``movement`` names the reporter's own movement notice the asset follows.
     """
 
@@ -107,6 +109,7 @@ class TrackReport:
     stale_s: float | None = None
     movement: str | None = None
     audience: Audience | None = None
+    alt_unc_m: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +119,7 @@ class Track:
     ``stopped_since`` is when the asset last came to a stop (``None`` while it moves): deviation
     monitoring reports a movement stopped for too long. ``alt_m`` is ``None`` for a surface
     track reported without its height (see ``TrackReport``, and docs/conflicts.md for how
-    detection treats it).
+    detection treats it); ``alt_unc_m`` is as the report gave it (``TrackReport``).
     """
 
     party: str
@@ -135,6 +138,7 @@ class Track:
     movement: str | None = None
     stopped_since: datetime | None = None
     received_at: datetime | None = None
+    alt_unc_m: float = 0.0
 
     @property
     def key(self) -> str:

@@ -35,6 +35,14 @@ from deconfliction.service.events import (
     last_event_seq,
     received,
 )
+from deconfliction.service.feeds import (
+    FeedView,
+    add_feed,
+    feed_report,
+    list_feeds,
+    remove_feed,
+    running_feeds,
+)
 from deconfliction.service.line import Line, open_line
 from deconfliction.service.notices import (
     DraftSource,
@@ -172,4 +180,11 @@ __all__ = [
     "update_notice",
     "verify_store",
     "withdraw_notice",
+    # feeds: a party's standing connections to outside sources of tracks
+    "FeedView",
+    "add_feed",
+    "feed_report",
+    "list_feeds",
+    "remove_feed",
+    "running_feeds",
 ]

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from deconfliction.store.audit import AuditRepo
 from deconfliction.store.cosignatures import CosignatureRepo, StoredCosignature
+from deconfliction.store.feeds import FeedRepo
 from deconfliction.store.repos import (
     ConflictRepo,
     ConversationRepo,
@@ -42,6 +43,7 @@ __all__ = [
     "CosignatureRepo",
     "EventRepo",
     "EventRow",
+    "FeedRepo",
     "NoticeQuery",
     "NoticeRepo",
     "PartyRepo",
@@ -67,6 +69,7 @@ class Tx(
     ReceiptRepo,
     ConversationRepo,
     CosignatureRepo,
+    FeedRepo,
     AuditRepo,
     ProbingRepo,
     Protocol,

@@ -14,6 +14,7 @@ __all__ = [
     "conflict",
     "conflict_ack",
     "event",
+    "feed",
     "member",
     "message",
     "metadata",
@@ -173,7 +174,22 @@ track = sa.Table(
     sa.Column("movement", sa.String(128)),
     sa.Column("stopped_since_us", sa.BigInteger),
     sa.Column("received_us", sa.BigInteger, nullable=False),
+    sa.Column("alt_unc_m", sa.Float, nullable=False, server_default="0"),
 )
+"""``alt_unc_m``: how far the true height may lie from ``alt_m`` either way (0: as reported)."""
+
+feed = sa.Table(
+    "feed",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("party", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("options", sa.Text, nullable=False),
+    sa.Column("member", sa.String(128), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+)
+"""A party's standing connection to an outside source of tracks, reporting as ``member``."""
 
 track_conflict = sa.Table(
     "track_conflict",

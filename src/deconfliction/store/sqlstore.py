@@ -17,6 +17,7 @@ from deconfliction.store.conflicts import ConflictRows
 from deconfliction.store.conversation import ThreadRows
 from deconfliction.store.cosignatures import CosignatureRows
 from deconfliction.store.events import EventRows
+from deconfliction.store.feeds import FeedRows
 from deconfliction.store.keys import MemberKeyRows
 from deconfliction.store.notices import NoticeRows
 from deconfliction.store.parties import PartyRows
@@ -42,6 +43,7 @@ class SqlTx(
     ReceiptRows,
     RecordRows,
     CosignatureRows,
+    FeedRows,
     AuditRows,
     ProbingRows,
 ):

@@ -64,6 +64,7 @@ def track_to_row(t: Track) -> dict[str, Any]:
         "movement": t.movement,
         "stopped_since_us": opt_to_us(t.stopped_since),
         "received_us": dt_to_us(t.received_at or t.time),
+        "alt_unc_m": t.alt_unc_m,
     }
 
 
@@ -85,6 +86,7 @@ def track_from_row(r: Any) -> Track:
         movement=r.movement,
         stopped_since=opt_from_us(r.stopped_since_us),
         received_at=dt_from_us(r.received_us),
+        alt_unc_m=r.alt_unc_m,
     )
 
 

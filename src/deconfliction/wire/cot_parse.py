@@ -94,6 +94,8 @@ class CotDetail:
     remarks: str | None = None
     group: str | None = None
     """``__group/@name``: the team colour."""
+    link_uid: str | None = None
+    """The first ``<link uid>``: what a delete (``t-x-d-d``) deletes, or a drawing's parent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,11 +216,14 @@ def _detail(detail: ET.Element | None) -> tuple[CotDetail, str | None, float | N
     callsign = course = speed = None
     first: dict[str, ET.Element] = {}
     links: list[str] = []
+    link_uid = None
     for child in detail:  # one pass: the first of each element, and every link's point
         if child.tag == "link":
             point = child.get("point")
             if point is not None:
                 links.append(point)
+            elif link_uid is None and child.get("uid"):
+                link_uid = _text(child.get("uid"), 128, f"{w}/link/@uid")
         elif child.tag not in first:
             first[child.tag] = child
     contact = first.get("contact")
@@ -265,6 +270,7 @@ def _detail(detail: ET.Element | None) -> tuple[CotDetail, str | None, float | N
         chat=_chat(detail, w, remarks),
         remarks=remarks,
         group=None if group is None else _text(group.get("name"), 64, f"{w}/__group/@name"),
+        link_uid=link_uid,
     )
     return out, callsign, course, speed
 

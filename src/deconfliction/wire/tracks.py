@@ -30,6 +30,8 @@ def track_json(t: Track) -> dict[str, Any]:
         out["callsign"] = t.callsign
     if t.movement is not None:
         out["movement"] = t.movement
+    if t.alt_unc_m:
+        out["alt_unc_m"] = t.alt_unc_m
     if t.stopped_since is not None:
         out["stopped_since"] = utc_z(t.stopped_since)
     return out

@@ -191,6 +191,7 @@ def scene(tmp_path: Path) -> Iterator[Scene]:
             idle_s=30.0,
             event_s=1.0,
             tick_s=0.05,
+            share="all",  # the parties here agreed to see each other's positions
         ),
     )
     door = Door(line, config)

@@ -26,7 +26,9 @@ within twice that of R, plus at most a few decimetres for the chord's tilt out o
 
 A ground or sea track reported without its height (``alt_m`` NaN) is on the surface at a height
 nobody told: its vertical distance to any track is taken as within every minimum, so its pairs
-are decided on horizontal distance alone (erring toward reporting; docs/conflicts.md).
+are decided on horizontal distance alone (erring toward reporting; docs/conflicts.md). A track
+whose height is uncertain (``alt_unc_m``, e.g. a barometric altitude from ADS-B) widens the
+vertical minimum of each of its pairs by its uncertainty: H + u_i + u_j.
 
 Here: the swept boxes and the two passes. ``states``: the track columns and their motion;
 ``sweep``: which boxes meet; ``cpa``: the closed-form intervals, closest approach and drift bound.
@@ -188,7 +190,8 @@ def _candidates(
         za = s.alt_m + s.vs_mps * ta
         zb = s.alt_m + s.vs_mps * tb
         lo, hi = np.minimum(pa, pb) - grow, np.maximum(pa, pb) + grow
-        zlo, zhi = np.minimum(za, zb) - reach_v, np.maximum(za, zb) + reach_v
+        zlo = np.minimum(za, zb) - reach_v - s.alt_unc_m
+        zhi = np.maximum(za, zb) + reach_v + s.alt_unc_m
         zlo, zhi = _every_altitude(zlo, zhi)
         keys.append(meeting_keys(lo, hi, zlo, zhi, group))
     pairs = distinct(np.concatenate(keys))
@@ -207,10 +210,12 @@ def _every_altitude(zlo: F64, zhi: F64) -> tuple[F64, F64]:
 
 
 def _vertical(s: States, i: I64, j: I64, half: F64) -> tuple[F64, F64]:
-    """The open interval of τ where pairs (i, j) are within ``half`` vertically; all of time
-    when either height is unknown (a surface track reported without it)."""
+    """The open interval of τ where pairs (i, j) are within ``half`` vertically, widened by both
+    heights' uncertainties; all of time when either height is unknown (a surface track reported
+    without it)."""
     dz = s.alt_m[j] - s.alt_m[i]
     unknown = np.isnan(dz)
+    half = half + s.alt_unc_m[i] + s.alt_unc_m[j]
     lo, hi = band(np.where(unknown, 0.0, dz), s.vs_mps[j] - s.vs_mps[i], half)
     return np.where(unknown, -np.inf, lo), np.where(unknown, np.inf, hi)
 

@@ -38,7 +38,9 @@ class States:
     a ground or sea track reported without its height: on the surface, height unknown);
     ``gs_mps`` ground speed, ``trk_deg`` true track over ground (0 north, 90 east), ``vs_mps``
     vertical speed (up positive). Pairs inside one ``group`` (the party) are skipped unless
-    detection asks for all pairs; ``domain`` holds each track's ``TrackDomain.code``.
+    detection asks for all pairs; ``domain`` holds each track's ``TrackDomain.code``;
+    ``alt_unc_m`` how far each true height may lie from ``alt_m`` either way (a barometric
+    altitude converted to an ellipsoid height): a pair's vertical minimum grows by both.
 
     >>> s = States.of([52.0, 52.1], [4.0, 4.0], [3000, 3000], [200, 200], [0, 180], [0, 0])
     >>> len(s), s.group.tolist(), s.domain.tolist()
@@ -53,6 +55,7 @@ class States:
     vs_mps: F64
     group: I64
     domain: I8
+    alt_unc_m: F64
 
     @classmethod
     def of(
@@ -65,21 +68,25 @@ class States:
         vs_mps: npt.ArrayLike,
         group: npt.ArrayLike | None = None,
         domain: npt.ArrayLike | None = None,
+        alt_unc_m: npt.ArrayLike | None = None,
     ) -> States:
         """Checked float64 copies; ``group`` defaults to one group per track, ``domain`` to air.
 
         Raises ``ValueError`` naming the column and first row when lengths differ, a value is
         not finite (but a NaN ``alt_m`` of a ground or sea track), a latitude is outside ±90,
         a ground speed is negative, a speed or an altitude is beyond :data:`MAX_SPEED_MPS` or
-        :data:`MAX_ALT_M`, or a domain code is not 0, 1 or 2.
+        :data:`MAX_ALT_M`, a domain code is not 0, 1 or 2, or a vertical uncertainty is
+        negative or beyond :data:`MAX_ALT_M` (default: 0, the heights as given).
         """
         cols = [np.array(v, dtype=np.float64).reshape(-1) for v in
                 (lat, lon, alt_m, gs_mps, trk_deg, vs_mps)]  # fmt: skip
         n = len(cols[0])
         grp = np.arange(n, dtype=np.int64) if group is None else np.array(group, dtype=np.int64)
         dom = np.zeros(n, np.int8) if domain is None else np.array(domain, dtype=np.int64)
+        unc = (np.zeros(n) if alt_unc_m is None
+               else np.array(alt_unc_m, dtype=np.float64).reshape(-1))  # fmt: skip
         for name, col in (*zip(_FLOAT_COLUMNS, cols, strict=True), ("group", grp),
-                          ("domain", dom)):  # fmt: skip
+                          ("domain", dom), ("alt_unc_m", unc)):  # fmt: skip
             if col.shape != (n,):
                 raise ValueError(f"{name} has shape {col.shape}, not ({n},) like lat")
         unknown = np.isnan(cols[2])  # a surface track without its height
@@ -94,13 +101,14 @@ class States:
             ("gs_mps", cols[3] > MAX_SPEED_MPS, f"is above {MAX_SPEED_MPS:g} m/s"),
             ("vs_mps", np.abs(cols[5]) > MAX_SPEED_MPS, f"is beyond ±{MAX_SPEED_MPS:g} m/s"),
             ("domain", (dom < 0) | (dom > 2), "is not 0 (air), 1 (ground) or 2 (sea)"),
+            ("alt_unc_m", ~((unc >= 0) & (unc <= MAX_ALT_M)), f"is not in 0..{MAX_ALT_M:g} m"),
         ]
         for name, bad, reason in checks:
             if bad.any():
                 k = int(np.argmax(bad))
                 raise ValueError(f"{name}[{k}] {reason}")
         lat_, lon_, alt_, gs_, trk_, vs_ = cols
-        return cls(lat_, lon_, alt_, gs_, trk_, vs_, grp, dom.astype(np.int8))
+        return cls(lat_, lon_, alt_, gs_, trk_, vs_, grp, dom.astype(np.int8), unc)
 
     def __len__(self) -> int:
         return len(self.lat)
@@ -119,7 +127,7 @@ class States:
         lat, lon, trk = forward(self.lat, self.lon, self.trk_deg, self.gs_mps * dt)
         return States(
             lat, lon, self.alt_m + self.vs_mps * dt, self.gs_mps.copy(), trk,
-            self.vs_mps.copy(), self.group.copy(), self.domain.copy(),
+            self.vs_mps.copy(), self.group.copy(), self.domain.copy(), self.alt_unc_m.copy(),
         )  # fmt: skip
 
 

@@ -220,9 +220,8 @@ class TakServer:
 
 
 def _deleted_uid(event: cot.CotEvent) -> str | None:
-    """The uid a ``t-x-d-d`` event deletes (``<link uid>``), when the codec reads it."""
-    uid = getattr(event.detail, "link_uid", None)
-    return uid if isinstance(uid, str) and uid else None
+    """The uid a ``t-x-d-d`` event deletes: its ``<link uid>``."""
+    return event.detail.link_uid or None
 
 
 @asynccontextmanager

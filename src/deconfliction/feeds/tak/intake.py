@@ -47,7 +47,9 @@ T = TypeVar("T")
 class Intake:
     """Positions, drawings and chat of every connection, into the line."""
 
-    def __init__(self, line: Line, stats: Counter[str], share: str | None) -> None:
+    def __init__(
+        self, line: Line, stats: Counter[str], share: str | tuple[str, ...] | None
+    ) -> None:
         self.line = line
         self.stats = stats
         self.share = share
@@ -73,7 +75,7 @@ class Intake:
         if report is None:
             return False
         if self.share is not None and "audience" not in report:
-            report["audience"] = self.share
+            report["audience"] = self.share if isinstance(self.share, str) else list(self.share)
         self._held[member.id] += 1
         held = self._pending.get(member.id)
         if held is None:
@@ -183,7 +185,10 @@ class Intake:
             made = service.create_notice(self.line, member, draft)
             self._drawings[(member.party, uid)] = made.notice.id
             return "created"
-        service.update_notice(self.line, member, found, draft, None)
+        # the phone's drawing is the party's word on its notice: it changes whatever version is
+        # current (If-Match: * over HTTP), as a phone knows no versions
+        current = service.get_notice(self.line, member, found).version
+        service.update_notice(self.line, member, found, draft, current)
         return "updated"
 
     async def delete(self, member: Member, uid: str) -> None:
@@ -193,7 +198,8 @@ class Intake:
             found = self._find(member, uid)
             if found is None:
                 return False
-            service.withdraw_notice(self.line, member, found, None)
+            current = service.get_notice(self.line, member, found).version
+            service.withdraw_notice(self.line, member, found, current)
             return True
 
         try:

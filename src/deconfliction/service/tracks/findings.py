@@ -98,6 +98,7 @@ def _tactical(tracks: Sequence[Track], now: datetime, settings: ScanSettings) ->
         vs_mps=[t.vs_mps for t in tracks],
         group=[parties[t.party] for t in tracks],
         domain=[t.domain.code for t in tracks],
+        alt_unc_m=[t.alt_unc_m for t in tracks],
     ).advanced(np.array([_seconds(t, now) for t in tracks]))
     found = tactical.detect(states, settings.lookahead_s, settings.minima)
     out = []

@@ -65,8 +65,11 @@ _NUMBERS = {
     "vs_mps": (-MAX_VS_MPS, MAX_VS_MPS),
 }
 _FIELDS = frozenset(
-    {*_NUMBERS, "uid", "domain", "time", "callsign", "stale_s", "movement", "audience"}
-)
+    {*_NUMBERS, "uid", "domain", "time", "callsign", "stale_s", "movement", "audience",
+     "alt_unc_m"}
+)  # fmt: skip
+MAX_ALT_UNC_M = 5000.0
+"""The widest vertical uncertainty a report may give (a barometric altitude at FL600 needs less)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,15 @@ def read_report(item: object, index: int, now: datetime) -> TrackReport:
     if movement is not None and (not isinstance(movement, str) or not _ID.fullmatch(movement)):
         raise InvalidInput("movement must be the id of your movement notice", f"{ptr}/movement")
     audience = item.get("audience")
+    unc = item.get("alt_unc_m", 0.0)
+    if (
+        isinstance(unc, bool)
+        or not isinstance(unc, int | float)
+        or not 0.0 <= unc <= MAX_ALT_UNC_M  # NaN fails this too
+    ):
+        raise InvalidInput(
+            f"alt_unc_m must be between 0 and {MAX_ALT_UNC_M:g} metres", f"{ptr}/alt_unc_m"
+        )
     return TrackReport(
         uid=uid,
         domain=domain,
@@ -184,6 +196,7 @@ def read_report(item: object, index: int, now: datetime) -> TrackReport:
         stale_s=None if stale is None else float(stale),
         movement=movement,
         audience=None if audience is None else _audience(audience, f"{ptr}/audience"),
+        alt_unc_m=float(unc),
     )
 
 
@@ -300,6 +313,7 @@ def _track(
         movement=r.movement,
         stopped_since=stopped_since(before, r.time, r.gs_mps, settings),
         received_at=now,
+        alt_unc_m=r.alt_unc_m,
     )
 
 
