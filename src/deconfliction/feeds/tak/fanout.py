@@ -176,8 +176,7 @@ class Fanout:
                 after = got.last
                 if got.events:
                     out = [p for e in got.events for p in self._prepare(party, e)]
-                    for s in list(party.sessions):
-                        s.send(out)
+                    self._send_all(party, out)
                     continue
                 await self.line.signal.wait_async(after, _WAIT_S, checked)
         except asyncio.CancelledError:
@@ -187,6 +186,15 @@ class Fanout:
             party.ready.set()
             for s in list(party.sessions):
                 s.close("the line could not read its events")
+
+    def _send_all(self, party: _Party, out: list[Prepared]) -> None:
+        """``out`` to each connection of the party: one that fails is closed alone."""
+        for s in list(party.sessions):
+            try:
+                s.send(out)
+            except Exception:
+                log.exception("TAK events could not be sent to %s", s.member.id)
+                s.close("the line could not send it its events")
 
     def _prepare(self, party: _Party, event: dict[str, Any]) -> list[Prepared]:
         """The event as CoT (kept in the party's picture when it is a notice or conflict)."""

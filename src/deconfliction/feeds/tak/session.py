@@ -48,8 +48,8 @@ class Prepared:
         self._proto: bytes | None = None
 
     def proto(self) -> bytes:
-        if self._proto is None:
-            self._proto = cot.encode_stream(cot.to_protobuf(self.xml))
+        if self._proto is None:  # the line's own XML: past the cap put on what clients send
+            self._proto = cot.encode_stream(cot.to_protobuf(self.xml, trusted=True))
         return self._proto
 
 
@@ -105,14 +105,25 @@ class Session:
 
     # -- out -----------------------------------------------------------------------------
     def send(self, items: list[Prepared] | Prepared) -> None:
-        """Queue prepared events, in this connection's protocol."""
+        """Queue prepared events, in this connection's protocol; an event that cannot be
+        encoded is left out alone (logged and counted), never the batch or the connection."""
         if self.closed.is_set():
             return
         batch = [items] if isinstance(items, Prepared) else items
         if not batch:
             return
-        data = b"".join(p.proto() if self.protobuf else p.xml for p in batch)
-        self._push(data)
+        if not self.protobuf:
+            self._push(b"".join(p.xml for p in batch))
+            return
+        parts: list[bytes] = []
+        for p in batch:
+            try:
+                parts.append(p.proto())
+            except Exception:
+                log.exception("TAK could not encode an event for %s", self.member.id)
+                self.hub.stats["unsent: encoding"] += 1
+        if parts:
+            self._push(b"".join(parts))
 
     def _push(self, data: bytes) -> None:
         self._queue.append(data)
