@@ -8,13 +8,16 @@ import socket
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from takproto.proto import TakMessage
 
 from deconfliction import service
 from deconfliction.api.convert import draft_from
 from deconfliction.api.schemas import NoticeIn
+from deconfliction.feeds.tak import session
+from deconfliction.feeds.tak.session import MAX_QUEUED
 from deconfliction.wire import cot
-from tests.feeds.tak.conftest import Scene, event, ping
+from tests.feeds.tak.conftest import Scene, event, ping, stat, until_stat
 from tests.waiting import WAIT_S
 
 NEGOTIATE = event(
@@ -57,45 +60,41 @@ class Client:
     def __init__(self, s: socket.socket, protobuf: bool = False) -> None:
         self.s = s
         self.s.settimeout(WAIT_S)
-        self.xml = b""
-        self.frames: list[bytes] = []
-        self.protobuf = protobuf
+        self.received = 0
+        self.events: list[str] = []
+        """Each whole event it was sent, as XML text (a protobuf one: uid, type, detail)."""
+        self.protobuf = False
+        self._xml = b""
         self._stream = cot.ProtobufStream(max_bytes=1 << 26)
         if protobuf:
             s.sendall(NEGOTIATE)
-            self._read(lambda: b"t-x-takp-r" in self.xml and b"</event>" in self._after_answer())
-            rest = self._after_answer().split(b"</event>", 1)[1]
-            self.xml = self.xml[: len(self.xml) - len(rest)]
-            self.frames += self._stream.feed(rest)
+            self.until('type="t-x-takp-r"')
+            self.protobuf = True
+            rest, self._xml = self._xml, b""
+            self._take(rest)
 
-    def _after_answer(self) -> bytes:
-        return self.xml[self.xml.find(b"t-x-takp-r") :]
-
-    def _read(self, done: Any) -> None:
-        while not done():
-            chunk = self.s.recv(1 << 20)
-            assert chunk, "the server closed the connection"
-            if self.protobuf and b"t-x-takp-r" in self.xml and b"</event>" in self._after_answer():
-                self.frames += self._stream.feed(chunk)
-            else:
-                self.xml += chunk
-
-    def events(self) -> list[str]:
-        """What it has been sent, each event as XML text (a protobuf one: its detail's XML)."""
+    def _take(self, data: bytes) -> None:
         if not self.protobuf:
-            return self.xml.decode().split("</event>")[:-1]  # whole events only
-        out = []
-        for f in self.frames:
-            m = TakMessage.FromString(f)
-            out.append(
-                f'uid="{m.cotEvent.uid}" type="{m.cotEvent.type}" {m.cotEvent.detail.xmlDetail}'
-            )
-        return out
+            self._xml += data
+            *whole, self._xml = self._xml.split(b"</event>")
+            self.events += [e.decode() for e in whole]
+            return
+        for f in self._stream.feed(data):
+            ev = TakMessage.FromString(f).cotEvent
+            self.events.append(f'uid="{ev.uid}" type="{ev.type}" {ev.detail.xmlDetail}')
 
     def until(self, needle: str) -> str:
         """The first whole event it was sent holding ``needle``, once it is."""
-        self._read(lambda: any(needle in e for e in self.events()))
-        return next(e for e in self.events() if needle in e)
+        seen = 0
+        while True:
+            for e in self.events[seen:]:
+                if needle in e:
+                    return e
+            seen = len(self.events)
+            chunk = self.s.recv(1 << 20)
+            assert chunk, "the server closed the connection"
+            self.received += len(chunk)
+            self._take(chunk)
 
     def answers(self) -> None:
         """Still open: a ping gets its pong."""
@@ -122,3 +121,28 @@ def test_a_notice_of_3000_vertices_reaches_xml_and_protobuf_clients(scene: Scene
             assert drawing.count("<link point=") == 3001
         for c in (bravo, gateway, alpha):
             c.answers()
+
+
+def _deaf(port: int) -> socket.socket:
+    """A client that never reads, with a small receive buffer (the kernel holds little for it)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def test_a_picture_of_many_megabytes_reaches_a_reader_and_a_deaf_client_is_closed(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(session, "STALL_S", 2.0)  # the deaf client is closed within the wait
+    notices = [share(scene, scene.coalition.member, 10_000, lat=10.0 + i) for i in range(12)]
+    assert scene.door.server.port is not None
+    with _deaf(scene.door.server.port), scene.door.raw(scene.coalition) as alpha_s:
+        alpha = Client(alpha_s)
+        for notice in notices:
+            drawing = alpha.until(f'uid="{cot.notice_uid(notice, 0)}"')
+            assert drawing.count("<link point=") == 10_001
+        assert alpha.received > MAX_QUEUED
+        until_stat(scene.door, "closed: the connection stopped taking data")
+        alpha.answers()
+    assert stat(scene.door, "closed: too slow") == 0

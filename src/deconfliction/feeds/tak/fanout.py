@@ -125,7 +125,14 @@ class Fanout:
         else:
             party.sessions.add(session)
         await party.ready.wait()
-        session.send([p for items in party.current.values() for p in items])
+        # at the pace it reads, each notice as it is when its turn comes (one changed or gone
+        # meanwhile was sent by _follow already): a big picture is not a slow reader
+        for key in list(party.current):
+            for item in party.current.get(key, ()):
+                if session.closed.is_set():
+                    return
+                session.send(item)
+                await session.room()
         self.stored.set()  # a round soon sends it the tracks it may see
 
     def leave(self, session: Session) -> None:

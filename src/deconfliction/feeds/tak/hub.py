@@ -132,11 +132,17 @@ class TakServer:
             session = Session(self, reader, writer, member, address)
             self.sessions.add(session)
             self.stats["connections"] += 1
+            joining: asyncio.Task[None] | None = None
             try:
                 session.send(Prepared(control.offer(self.line.clock())))
-                await self.fanout.join(session)
+                # the picture goes out at the pace the connection reads: while it is served
+                joining = asyncio.ensure_future(self.fanout.join(session))
                 await session.run()
             finally:
+                if joining is not None:
+                    joining.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await joining
                 self.sessions.discard(session)
                 self.fanout.leave(session)
         finally:

@@ -6,8 +6,10 @@ connection that sends nothing for ``idle_s``, or takes longer than ``event_s`` t
 it began, is closed; past ``rate`` events a second (``burst`` at once) events are refused and
 counted, and a connection that goes on flooding is closed. While its member has too many
 positions not yet stored, a connection is not read (the intake's ``room``): that wait is the
-server's, so it counts toward neither limit. Writing: a client that does not read
-what it is sent (``MAX_QUEUED`` bytes behind) is closed rather than held in memory.
+server's, so it counts toward neither limit. Writing: a client that does not read what it is
+sent (``MAX_QUEUED`` bytes behind, or nothing taken for ``STALL_S``) is closed rather than held
+in memory. A joining connection's picture, however large, is sent at the pace it reads
+(``room``): a big picture is not a slow reader.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ log = logging.getLogger("deconfliction.tak")
 
 MAX_QUEUED = 4 * 1024 * 1024
 """Bytes a connection may have waiting to be written before it is closed as too slow."""
+STALL_S = 60.0
+"""A connection that takes none of what it is sent for this long is closed."""
+_PACE = 256 * 1024
+"""Bytes of a paced send (the joining picture) let wait unwritten at once."""
 _CHUNK = 64 * 1024
 _FLOOD = 20
 """A connection refused this many bursts' worth of events is closed."""
@@ -100,6 +106,8 @@ class Session:
         self._queue: deque[bytes] = deque()
         self._queued = 0
         self._ready = asyncio.Event()
+        self._taken = asyncio.Event()
+        """Set whenever the connection took what was written (and on closing)."""
         self._bucket = _Bucket(hub.config.rate, hub.config.burst)
         self._refused = 0
 
@@ -126,12 +134,23 @@ class Session:
             self._push(b"".join(parts))
 
     def _push(self, data: bytes) -> None:
-        self._queue.append(data)
-        self._queued += len(data)
-        if self._queued > MAX_QUEUED:
+        if self._queued >= MAX_QUEUED:  # one batch of any size; more only once it is taken
             self.close("too slow: it does not read what it is sent")
             return
+        self._queue.append(data)
+        self._queued += len(data)
         self._ready.set()
+
+    def _unwritten(self) -> int:
+        transport = self.writer.transport
+        return self._queued + (0 if transport is None else transport.get_write_buffer_size())
+
+    async def room(self) -> None:
+        """Return once little of what was sent waits unwritten (or the connection is closed):
+        a paced sender waits here, for as long as the connection goes on taking data."""
+        while not self.closed.is_set() and self._unwritten() >= _PACE:
+            self._taken.clear()
+            await self._taken.wait()
 
     async def _write_loop(self) -> None:
         while not self.closed.is_set():
@@ -143,10 +162,11 @@ class Session:
                 self._queued = 0
                 self.writer.write(data)
                 try:
-                    await asyncio.wait_for(self.writer.drain(), self.hub.config.idle_s)
+                    await asyncio.wait_for(self.writer.drain(), STALL_S)
                 except (OSError, TimeoutError, ConnectionError):
                     self.close("the connection stopped taking data")
                     return
+                self._taken.set()
 
     # -- in ------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -174,6 +194,7 @@ class Session:
             )
             self.hub.stats[f"closed: {reason.split(':')[0]}"] += 1
             self.closed.set()
+            self._taken.set()
 
     async def _read_loop(self) -> None:
         config = self.hub.config
