@@ -36,8 +36,6 @@ MAX_QUEUED = 4 * 1024 * 1024
 """Bytes a connection may have waiting to be written before it is closed as too slow."""
 STALL_S = 60.0
 """A connection that takes none of what it is sent for this long is closed."""
-_PACE = 256 * 1024
-"""Bytes of a paced send (the joining picture) let wait unwritten at once."""
 _CHUNK = 64 * 1024
 _FLOOD = 20
 """A connection refused this many bursts' worth of events is closed."""
@@ -106,6 +104,7 @@ class Session:
         self._queue: deque[bytes] = deque()
         self._queued = 0
         self._ready = asyncio.Event()
+        self._writing = False
         self._taken = asyncio.Event()
         """Set whenever the connection took what was written (and on closing)."""
         self._bucket = _Bucket(hub.config.rate, hub.config.burst)
@@ -141,14 +140,10 @@ class Session:
         self._queued += len(data)
         self._ready.set()
 
-    def _unwritten(self) -> int:
-        transport = self.writer.transport
-        return self._queued + (0 if transport is None else transport.get_write_buffer_size())
-
     async def room(self) -> None:
-        """Return once little of what was sent waits unwritten (or the connection is closed):
-        a paced sender waits here, for as long as the connection goes on taking data."""
-        while not self.closed.is_set() and self._unwritten() >= _PACE:
+        """Return once everything sent was written and the connection took it (or it is
+        closed): a paced sender waits here, for as long as the connection goes on reading."""
+        while not self.closed.is_set() and (self._queued or self._writing):
             self._taken.clear()
             await self._taken.wait()
 
@@ -160,13 +155,15 @@ class Session:
                 data = b"".join(self._queue)
                 self._queue.clear()
                 self._queued = 0
+                self._writing = True
                 self.writer.write(data)
                 try:
                     await asyncio.wait_for(self.writer.drain(), STALL_S)
                 except (OSError, TimeoutError, ConnectionError):
                     self.close("the connection stopped taking data")
                     return
-                self._taken.set()
+                self._writing = False
+            self._taken.set()
 
     # -- in ------------------------------------------------------------------------------
     async def run(self) -> None:
