@@ -26,18 +26,25 @@ from deconfliction.errors import DeconflictionError
 from deconfliction.feeds.tak import control, pki
 from deconfliction.feeds.tak.fanout import Fanout
 from deconfliction.feeds.tak.intake import Intake
-from deconfliction.feeds.tak.session import Prepared, Session
+from deconfliction.feeds.tak.session import Bucket, Prepared, Session
 from deconfliction.service import Line
 from deconfliction.wire import cot
 
-__all__ = ["CHECK_S", "TakServer", "tak_door"]
+__all__ = ["BACKLOG", "CHECK_S", "WRITE_BURST", "WRITE_RATE", "TakServer", "tak_door"]
 
 log = logging.getLogger("deconfliction.tak")
 
 CHECK_S = 5.0
 """How stale the view of connected members may be (revocations made by other processes)."""
+BACKLOG = 32
+"""Drawings, deletes and chat of one member under way at most; more are refused."""
+WRITE_RATE = 2.0
+"""Drawings, deletes and chat one member may send a second on average (``WRITE_BURST`` at
+once); notices also spend the party's probing budgets, as over HTTP."""
+WRITE_BURST = 20
 _DRAWINGS = ("u-d-",)
 _DELETE = "t-x-d-d"
+_CHAT = "b-t-f"
 
 
 class TakServer:
@@ -56,6 +63,8 @@ class TakServer:
         self._guard: asyncio.Task[None] | None = None
         self._gateway: Member | None = None
         self._handlers: set[asyncio.Task[Any]] = set()
+        self._backlog: Counter[str] = Counter()
+        self._writes: dict[str, Bucket] = {}
 
     async def start(self, ca: pki.Authority | None) -> None:
         c = self.config
@@ -201,28 +210,57 @@ class TakServer:
         elif kind == control.NEGOTIATE:
             session.send(Prepared(control.response(now, True)))
             session.protobuf = True
-        elif kind.startswith("a-"):
-            if self.intake.position(session.member, event):
+        elif kind.startswith(("a-", *_DRAWINGS, _CHAT)) or kind == _DELETE:
+            self._write(session, event)
+        else:
+            self.stats["ignored: " + kind[:16]] += 1
+
+    def _write(self, session: Session, event: cot.CotEvent) -> None:
+        """A position, drawing, delete or chat: refused at once, before any work, from a
+        member whose role writes nothing, and past the member's rate of drawings and chat."""
+        member, kind = session.member, event.type
+        if not member.role.writes_notices():
+            self.stats["refused: role"] += 1
+            return
+        if kind.startswith("a-"):
+            if self.intake.position(member, event):
                 session.positions[event.uid] = (event.lat, event.lon)
                 if len(session.positions) > 64:  # a gateway relays many: keep the newest
                     session.positions.pop(next(iter(session.positions)))
             else:
                 self.stats["refused: not a position"] += 1
-        elif kind.startswith(_DRAWINGS):
-            self._spawn(self.intake.drawing(session.member, event))
+            return
+        bucket = self._writes.get(member.id)
+        if bucket is None:
+            bucket = self._writes[member.id] = Bucket(WRITE_RATE, WRITE_BURST)
+        if not bucket.take():
+            self.stats["refused: write rate"] += 1
+            return
+        if kind.startswith(_DRAWINGS):
+            self._spawn(member, self.intake.drawing(member, event))
         elif kind == _DELETE:
             deleted = _deleted_uid(event)
             if deleted is not None:
-                self._spawn(self.intake.delete(session.member, deleted))
-        elif kind.startswith("b-t-f"):
-            self._spawn(self.intake.chat(session.member, event))
+                self._spawn(member, self.intake.delete(member, deleted))
         else:
-            self.stats["ignored: " + kind[:16]] += 1
+            self._spawn(member, self.intake.chat(member, event))
 
-    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+    def _spawn(self, member: Member, work: Coroutine[Any, Any, Any]) -> None:
+        """Run ``work`` for ``member``, unless it has ``BACKLOG`` such tasks under way."""
+        if self._backlog[member.id] >= BACKLOG:
+            work.close()
+            self.stats["refused: backlog"] += 1
+            return
+        self._backlog[member.id] += 1
         task = asyncio.ensure_future(work)
         self._handlers.add(task)
         task.add_done_callback(self._handlers.discard)
+        task.add_done_callback(lambda _: self._done(member.id))
+
+    def _done(self, member_id: str) -> None:
+        self._backlog[member_id] -= 1
+        if self._backlog[member_id] <= 0:
+            del self._backlog[member_id]
 
 
 def _deleted_uid(event: cot.CotEvent) -> str | None:

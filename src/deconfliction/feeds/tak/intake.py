@@ -7,14 +7,16 @@ stored in one transaction in a worker thread of their own, never on the event lo
 batch in the order they came (a later report is never overtaken by an earlier one). A member with
 ``HELD`` positions not yet stored is not read from until they are (``room``): a flood waits in
 the senders' sockets, not in the server's memory. Drawings and chat are rare and are handled one
-by one in another worker.
+by one in another worker, so they never hold positions up; a drawing uid looked for and not found
+is remembered (``MISSING`` per party), so deletes of unknown uids do not scan the party's notices
+again and again (the hub refuses observers' writes and bounds each member's rate and backlog).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -28,7 +30,7 @@ from deconfliction.errors import DeconflictionError
 from deconfliction.service import Line, NoticeFilter
 from deconfliction.wire import cot
 
-__all__ = ["BATCH", "HELD", "WINDOW_S", "Intake"]
+__all__ = ["BATCH", "HELD", "MISSING", "WINDOW_S", "Intake"]
 
 log = logging.getLogger("deconfliction.tak")
 
@@ -41,6 +43,8 @@ HELD = 2 * BATCH
 _DRAWING_TAG = "tak:"
 """A notice made from a drawing carries ``[tak:UID]`` at the end of its title: the line keeps
 the drawing's uid on the notice itself, so an update finds it after a restart too."""
+MISSING = 4096
+"""Drawing uids not found a party's intake remembers, the most recently asked kept."""
 T = TypeVar("T")
 
 
@@ -64,6 +68,8 @@ class Intake:
         self._positions = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tak-positions")
         self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tak-intake")
         self._drawings: dict[tuple[str, str], str] = {}
+        self._missing: dict[str, OrderedDict[str, None]] = {}
+        """Per party, drawing uids lately looked for and not found (``MISSING`` at most)."""
 
     async def _work(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._workers, fn)
@@ -163,6 +169,19 @@ class Intake:
         key = (member.party, uid)
         if key in self._drawings:
             return self._drawings[key]
+        missing = self._missing.setdefault(member.party, OrderedDict())
+        if uid in missing:  # looked for lately and not there: no scan of the party again
+            missing.move_to_end(uid)
+            return None
+        found = self._scan(member, uid)
+        if found is None:
+            missing[uid] = None
+            if len(missing) > MISSING:
+                missing.popitem(last=False)
+        return found
+
+    def _scan(self, member: Member, uid: str) -> str | None:
+        key = (member.party, uid)
         tag = f"[{_DRAWING_TAG}{uid}]"
         after = None
         while True:  # once per drawing uid per process: then it is remembered
@@ -184,6 +203,7 @@ class Intake:
         if found is None:
             made = service.create_notice(self.line, member, draft)
             self._drawings[(member.party, uid)] = made.notice.id
+            self._missing.get(member.party, OrderedDict()).pop(uid, None)
             return "created"
         # the phone's drawing is the party's word on its notice: it changes whatever version is
         # current (If-Match: * over HTTP), as a phone knows no versions

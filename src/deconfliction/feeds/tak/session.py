@@ -57,7 +57,7 @@ class Prepared:
         return self._proto
 
 
-class _Bucket:
+class Bucket:
     """A token bucket: ``rate`` a second on average, ``burst`` at once (``None``: no limit)."""
 
     def __init__(self, rate: float | None, burst: int) -> None:
@@ -107,7 +107,7 @@ class Session:
         self._writing = False
         self._taken = asyncio.Event()
         """Set whenever the connection took what was written (and on closing)."""
-        self._bucket = _Bucket(hub.config.rate, hub.config.burst)
+        self._bucket = Bucket(hub.config.rate, hub.config.burst)
         self._refused = 0
 
     # -- out -----------------------------------------------------------------------------

@@ -1,0 +1,41 @@
+"""Who may write over TAK, and how much: an observer's drawings, deletes and chat are refused
+before any work and never hold up another member's positions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from deconfliction import service
+from deconfliction.config import LineConfig
+from deconfliction.domain import Role
+from tests.feeds.tak.conftest import Door, Scene, event, until_stat
+from tests.feeds.tak.test_drawings import _rectangle
+from tests.waiting import wait_for
+
+
+def test_an_observers_flood_is_refused_at_once_and_positions_go_on(scene: Scene) -> None:
+    observer, _ = service.create_member(scene.line, "coalition", Role.OBSERVER)
+    tak = replace(scene.door.server.config, gateway_member=observer.id)
+    door = Door(scene.line, replace(LineConfig(db_url=scene.db), tak=tak))
+    try:
+        with door.raw() as watcher, door.raw(scene.ngo) as bravo:
+            flood = b"".join(
+                event(f"del-{i}", "t-x-d-d", 0.0, 0.0, f'<link uid="gone-{i}" type="u-d-r"/>')
+                + event(f"draw-{i}", "u-d-r", 10.0, 20.0, _rectangle(scene, 10.0, 20.0))
+                for i in range(90)
+            )
+            watcher.sendall(flood)
+            bravo.sendall(event("bravo-1", "a-f-G-U-C", 10.0, 20.0))
+            ngo = service.current_members(scene.line, [scene.ngo.member])[scene.ngo.member]
+
+            def stored() -> bool:
+                tracks = service.list_tracks(scene.line, ngo, service.TrackFilter())
+                return [t.uid for t in tracks.items if t.party == "ngo"] == ["bravo-1"]
+
+            wait_for(stored, "the NGO member's position stored")
+            until_stat(door, "refused: role", 180)
+        stats = door.call(lambda: dict(door.server.stats))
+        assert not any(k.startswith("drawings ") for k in stats)
+        assert "refused: drawing" not in stats  # never reached the line's use cases
+    finally:
+        door.close()
