@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from deconfliction import service
 from deconfliction.config import LineConfig
 from deconfliction.domain import Role
+from deconfliction.feeds.tak import intake
 from tests.feeds.tak.conftest import Door, Scene, event, until_stat
 from tests.feeds.tak.test_drawings import _rectangle
 from tests.waiting import wait_for
@@ -39,3 +42,23 @@ def test_an_observers_flood_is_refused_at_once_and_positions_go_on(scene: Scene)
         assert "refused: drawing" not in stats  # never reached the line's use cases
     finally:
         door.close()
+
+
+def test_a_chat_the_line_fails_to_store_is_counted_and_the_connection_goes_on(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the store is down")
+
+    monkeypatch.setattr(intake.service, "post_message", down)
+    ngo = service.current_members(scene.line, [scene.ngo.member])[scene.ngo.member]
+    thread = service.open_thread(scene.line, ngo, ["coalition"], "keep clear of the valley")
+    chat = (
+        f'<__chat chatroom="{thread.id}" id="{thread.id}" senderCallsign="alpha" '
+        f'messageId="m-1"><chatgrp uid0="alpha-1" id="{thread.id}"/></__chat>'
+        "<remarks>wilco</remarks>"
+    )
+    with scene.door.raw(scene.coalition) as s:
+        s.sendall(event(f"GeoChat.alpha-1.{thread.id}.m-1", "b-t-f", 48.0, 11.0, chat))
+        until_stat(scene.door, "failed: write")
+    scene.door.answers(scene.coalition)

@@ -252,10 +252,21 @@ class TakServer:
             self.stats["refused: backlog"] += 1
             return
         self._backlog[member.id] += 1
-        task = asyncio.ensure_future(work)
+        task = asyncio.ensure_future(self._guarded(member, work))
         self._handlers.add(task)
         task.add_done_callback(self._handlers.discard)
         task.add_done_callback(lambda _: self._done(member.id))
+
+    async def _guarded(self, member: Member, work: Coroutine[Any, Any, Any]) -> None:
+        """``work``, whose failure (a store error, a refusal not the line's) is logged with the
+        member's id and counted, never left in an unretrieved task."""
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            self.stats["failed: write"] += 1
+            log.error("TAK write of member %s failed: %s", member.id, type(e).__name__, exc_info=e)
 
     def _done(self, member_id: str) -> None:
         self._backlog[member_id] -= 1

@@ -235,8 +235,8 @@ class Intake:
         said = cot.chat_message(event)
         if said is None:
             return False
-        draft = MessageDraft(kind=MessageKind.NOTE, text=said.text)
         try:
+            draft = MessageDraft(kind=MessageKind.NOTE, text=said.text)
             await self._work(lambda: service.post_message(self.line, member, said.thread_id, draft))
         except DeconflictionError as e:
             self.stats["refused: chat"] += 1
