@@ -329,11 +329,11 @@ class Fanout:
         return found
 
     def _near(self, s: Session, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        """Within the box of ``aoi_radius_m`` around any of the connection's own positions
-        (a box holds the circle: it errs toward sending)."""
+        """Within the box of ``aoi_radius_m`` around any of the connection's 16 most recently
+        reported positions (a box holds the circle: it errs toward sending)."""
         r = self.config.aoi_radius_m / _M_PER_DEG
         near = np.zeros(len(lat), dtype=bool)
-        for plat, plon in list(s.positions.values())[:16]:
+        for plat, plon in list(s.positions.values())[-16:]:
             dlon = r / max(math.cos(math.radians(min(89.0, abs(plat) + r))), 1e-3)
             dl = np.abs((lon - plon + 180.0) % 360.0 - 180.0)
             near |= (np.abs(lat - plat) <= r) & (dl <= min(dlon, 180.0))

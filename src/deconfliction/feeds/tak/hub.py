@@ -224,6 +224,7 @@ class TakServer:
             return
         if kind.startswith("a-"):
             if self.intake.position(member, event):
+                session.positions.pop(event.uid, None)  # the most recent last
                 session.positions[event.uid] = (event.lat, event.lon)
                 if len(session.positions) > 64:  # a gateway relays many: keep the newest
                     session.positions.pop(next(iter(session.positions)))
