@@ -62,3 +62,20 @@ def test_a_chat_the_line_fails_to_store_is_counted_and_the_connection_goes_on(
         s.sendall(event(f"GeoChat.alpha-1.{thread.id}.m-1", "b-t-f", 48.0, 11.0, chat))
         until_stat(scene.door, "failed: write")
     scene.door.answers(scene.coalition)
+
+
+def test_a_member_found_cut_off_writes_nothing_more(scene: Scene) -> None:
+    with scene.door.raw(scene.coalition) as s:
+        scene.door.answers(scene.coalition)
+        # as the hub's recheck marks a member revoked by another process, before it closes
+        scene.door.call(lambda: scene.door.server.intake.cut.add(scene.coalition.member))
+        s.sendall(
+            event("drawing-9", "u-d-r", 10.0, 20.0, _rectangle(scene, 10.0, 20.0))
+            + event("alpha-9", "a-f-G-U-C", 10.0, 20.0)
+        )
+        until_stat(scene.door, "refused: member", 2)
+    coalition = service.current_members(scene.line, [scene.coalition.member])
+    member = coalition[scene.coalition.member]
+    assert service.list_tracks(scene.line, member, service.TrackFilter()).items == []
+    page = service.list_notices(scene.line, member, service.NoticeFilter(party="coalition"))
+    assert page.items == []

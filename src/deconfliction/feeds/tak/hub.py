@@ -198,6 +198,7 @@ class TakServer:
                 current = found.get(s.member.id)
                 refused = "no longer on the line" if current is None else current.refusal(now)
                 if refused is not None:
+                    self.intake.cut.add(s.member.id)  # what it queued is not written
                     s.close(f"member: {refused}")
 
     # -- events in ---------------------------------------------------------------------
@@ -221,6 +222,9 @@ class TakServer:
         member, kind = session.member, event.type
         if not member.role.writes_notices():
             self.stats["refused: role"] += 1
+            return
+        if member.id in self.intake.cut:
+            self.stats["refused: member"] += 1
             return
         if kind.startswith("a-"):
             if self.intake.position(member, event):

@@ -26,7 +26,7 @@ from deconfliction.api.convert import draft_from
 from deconfliction.api.schemas import NoticeIn
 from deconfliction.domain import Member, MessageDraft, MessageKind
 from deconfliction.domain.limits import MAX_TITLE
-from deconfliction.errors import DeconflictionError
+from deconfliction.errors import DeconflictionError, PermissionDenied
 from deconfliction.service import Line, NoticeFilter
 from deconfliction.wire import cot
 
@@ -68,11 +68,23 @@ class Intake:
         self._positions = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tak-positions")
         self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tak-intake")
         self._drawings: dict[tuple[str, str], str] = {}
+        self.cut: set[str] = set()
+        """Members the hub found may no longer act (revoked, expired): their queued writes are
+        refused in the worker, just before they would land."""
         self._missing: dict[str, OrderedDict[str, None]] = {}
         """Per party, drawing uids lately looked for and not found (``MISSING`` at most)."""
 
-    async def _work(self, fn: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._workers, fn)
+    async def _work(self, member: Member, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._workers, lambda: self._checked(member, fn)
+        )
+
+    def _checked(self, member: Member, fn: Callable[[], T]) -> T:
+        """``fn()``, unless the member was cut off since its event came (in the worker, just
+        before the write: a revocation made by another process stops what is queued)."""
+        if member.id in self.cut:
+            raise PermissionDenied(f"member {member.id} may no longer act")
+        return fn()
 
     # -- positions ---------------------------------------------------------------------
     def position(self, member: Member, event: cot.CotEvent) -> bool:
@@ -112,7 +124,10 @@ class Intake:
         loop = asyncio.get_running_loop()
         try:
             done = await loop.run_in_executor(
-                self._positions, lambda: service.report_tracks(self.line, member, reports)
+                self._positions,
+                lambda: self._checked(
+                    member, lambda: service.report_tracks(self.line, member, reports)
+                ),
             )
         except DeconflictionError as e:
             self.stats["refused: positions"] += len(reports)
@@ -155,7 +170,7 @@ class Intake:
         tag = f" [{_DRAWING_TAG}{event.uid}]"
         body = {**body, "title": title[: MAX_TITLE - len(tag)] + tag}
         try:
-            made = await self._work(lambda: self._put_notice(member, event.uid, body))
+            made = await self._work(member, lambda: self._put_notice(member, event.uid, body))
         except DeconflictionError as e:
             self.stats["refused: drawing"] += 1
             log.info(
@@ -223,7 +238,7 @@ class Intake:
             return True
 
         try:
-            if await self._work(withdraw):
+            if await self._work(member, withdraw):
                 self.stats["drawings withdrawn"] += 1
         except DeconflictionError as e:
             log.info("TAK delete of %s by %s refused: %s", uid, member.id, e.reason)
@@ -237,7 +252,9 @@ class Intake:
             return False
         try:
             draft = MessageDraft(kind=MessageKind.NOTE, text=said.text)
-            await self._work(lambda: service.post_message(self.line, member, said.thread_id, draft))
+            await self._work(
+                member, lambda: service.post_message(self.line, member, said.thread_id, draft)
+            )
         except DeconflictionError as e:
             self.stats["refused: chat"] += 1
             log.info("TAK chat of %s refused: %s at %s", member.id, e.reason, e.pointer)
