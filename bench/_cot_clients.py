@@ -84,8 +84,9 @@ async def _flood(spec: Flood) -> int:
             n += 1
             await w.drain()
         sent += n * spec.assets
-        drop.cancel()
         w.close()
+        await w.wait_closed()  # all written (the loop ends with this process)
+        drop.cancel()
 
     await asyncio.gather(*(one(c) for c in spec.connections))
     return sent

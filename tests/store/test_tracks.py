@@ -135,6 +135,16 @@ def conflict(cid: str, **kw: object) -> TrackConflict:
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
+def test_only_tracks_received_since_are_listed_when_asked(store: SqlStore) -> None:
+    with store.transaction() as tx:
+        tx.put_tracks([track(uid="old", received_at=T0), track(uid="new", received_at=T0 + 2 * S)])
+    with store.read() as tx:
+        since = [t.uid for t in tx.list_tracks("ngo", None, received_since=T0 + 1 * S)]
+        everything = [t.uid for t in tx.list_tracks("ngo", None)]
+    assert since == ["new"]
+    assert everything == ["new", "old"]
+
+
 def test_track_conflicts_lifecycle_and_who_is_told(store: SqlStore) -> None:
     dev = conflict(
         "c-3",

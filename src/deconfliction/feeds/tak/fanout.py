@@ -12,8 +12,8 @@ them while it has reported none (an observer, a gateway that only listens).
 
 A round reads only the tracks received since ``SLACK_S`` before its previous read (a party is not
 read at all when only its own party's TAK positions were stored), and reads all of them every
-``FULL_S``, when a connection joins, and after a quiet ``_WAIT_S``: a track whose storing took
-longer than ``SLACK_S`` goes out at most ``FULL_S`` late.
+``FULL_S``, when a connection joins, and after a quiet ``_WAIT_S``: a track another writer took
+longer than ``SLACK_S`` to store goes out at most ``FULL_S`` late.
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ log = logging.getLogger("deconfliction.tak")
 T = TypeVar("T")
 _WAIT_S = 5.0
 """Longest a party waits before reading the log again (writes by other processes)."""
-SLACK_S = 2.0
-"""How far before its previous read a round reads again (a report's receipt time is taken
-before its transaction commits)."""
+SLACK_S = 0.5
+"""How far before its previous read a round reads again: a report's receipt time is taken before
+its transaction commits (for the door's own positions, the read begins before any batch still
+being stored; ``SLACK_S`` is for other writers)."""
 FULL_S = 5.0
 """How often a party's whole picture is read, at least."""
 _SLACK = timedelta(seconds=SLACK_S)
@@ -87,6 +88,7 @@ class Fanout:
         stats: Counter[str],
         stored: asyncio.Event,
         changed: set[str] | None = None,
+        unfinished: Callable[[], datetime | None] = lambda: None,
     ) -> None:
         self.line = line
         self.config = config
@@ -94,6 +96,9 @@ class Fanout:
         self.stored = stored
         self.changed = set() if changed is None else changed
         """The parties whose TAK positions were stored since the last round (emptied by it)."""
+        self.unfinished = unfinished
+        """When the oldest batch of TAK positions still being stored began: a round's next read
+        starts there, so that batch is not missed."""
         self.parties: dict[str, _Party] = {}
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tak-fanout")
         self._rounds: asyncio.Task[None] | None = None
@@ -282,7 +287,7 @@ class Fanout:
             if cue is not None and cue <= {party.slug}:
                 if not any(s.fresh for s in party.sessions):
                     continue  # nothing it may be sent: its own tracks are not sent to it
-            now = self.line.clock()
+            now, pending = self.line.clock(), self.unfinished()  # before the read: see SLACK_S
             full = (
                 cue is None
                 or party.read_at is None
@@ -293,7 +298,7 @@ class Fanout:
             since = None if full or party.read_at is None else party.read_at - _SLACK
             read = lambda m=member, a=since: self._visible(m, a)  # noqa: E731
             tracks = await self._work(read)
-            party.read_at = now
+            party.read_at = now if pending is None else min(now, pending)
             others = [t for t in tracks if t.party != party.slug]
             if full:
                 party.full_at = now

@@ -56,7 +56,14 @@ class TakServer:
         self.stats: Counter[str] = Counter()
         self.sessions: set[Session] = set()
         self.intake = Intake(line, self.stats, config.share)
-        self.fanout = Fanout(line, config, self.stats, self.intake.stored, self.intake.parties)
+        self.fanout = Fanout(
+            line,
+            config,
+            self.stats,
+            self.intake.stored,
+            self.intake.parties,
+            self.intake.unfinished_since,
+        )
         self.tls_port: int | None = None
         self.port: int | None = None
         self._servers: list[asyncio.Server] = []

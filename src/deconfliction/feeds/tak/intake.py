@@ -19,6 +19,7 @@ import logging
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, TypeVar
 
 from deconfliction import service
@@ -63,6 +64,7 @@ class Intake:
         """The parties whose positions were stored since the fan-out last looked."""
         self._pending: dict[str, tuple[Member, list[dict[str, Any]]]] = {}
         self._held: Counter[str] = Counter()
+        self._unfinished: Counter[datetime] = Counter()
         self._room: dict[str, asyncio.Event] = {}
         self._flushing: set[asyncio.Task[None]] = set()
         self._positions = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tak-positions")
@@ -120,8 +122,15 @@ class Intake:
             room.clear()
             await room.wait()
 
+    def unfinished_since(self) -> datetime | None:
+        """The line's time when the oldest batch of positions not yet stored was handed to the
+        worker (its tracks are received no earlier), or ``None``."""
+        return min(self._unfinished) if self._unfinished else None
+
     async def _store(self, member: Member, reports: list[dict[str, Any]]) -> None:
         loop = asyncio.get_running_loop()
+        began = self.line.clock()
+        self._unfinished[began] += 1
         try:
             done = await loop.run_in_executor(
                 self._positions,
@@ -134,6 +143,9 @@ class Intake:
             log.info("TAK positions of %s refused: %s", member.id, e.reason)
             return
         finally:
+            self._unfinished[began] -= 1
+            if self._unfinished[began] <= 0:
+                del self._unfinished[began]
             self._held[member.id] -= len(reports)
             if self._held[member.id] <= 0:
                 del self._held[member.id]
