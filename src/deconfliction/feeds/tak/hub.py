@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Coroutine
@@ -34,6 +35,8 @@ __all__ = ["BACKLOG", "CHECK_S", "WRITE_BURST", "WRITE_RATE", "TakServer", "tak_
 
 log = logging.getLogger("deconfliction.tak")
 
+_HANDSHAKE_S = 10.0
+"""Longest a TLS handshake may take."""
 CHECK_S = 5.0
 """How stale the view of connected members may be (revocations made by other processes)."""
 BACKLOG = 32
@@ -71,6 +74,9 @@ class TakServer:
         self._gateway: Member | None = None
         self._handlers: set[asyncio.Task[Any]] = set()
         self._backlog: Counter[str] = Counter()
+        self._accepted: Counter[str] = Counter()
+        """Connections by address from accept to close (handshakes under way included)."""
+        self._ctx: ssl.SSLContext | None = None
         self._writes: dict[str, Bucket] = {}
 
     async def start(self, ca: pki.Authority | None) -> None:
@@ -88,10 +94,11 @@ class TakServer:
         if c.tls_port is not None:
             if ca is None:
                 raise ValueError("the TAK TLS port needs the line's TAK CA")
-            ctx = await asyncio.to_thread(pki.server_context, ca, c.server_names, self.line.clock())
-            tls = await asyncio.start_server(
-                self._tls, c.host, c.tls_port, ssl=ctx, ssl_handshake_timeout=10.0, limit=1 << 17
+            self._ctx = await asyncio.to_thread(
+                pki.server_context, ca, c.server_names, self.line.clock()
             )
+            # TLS begins once the connection is counted (``_reserve``), not before
+            tls = await asyncio.start_server(self._tls, c.host, c.tls_port, limit=1 << 17)
             self._servers.append(tls)
             self.tls_port = tls.sockets[0].getsockname()[1]
         self.fanout.start()
@@ -116,17 +123,58 @@ class TakServer:
         self.intake.close()
 
     # -- connections -------------------------------------------------------------------
+    def _reserve(self, writer: asyncio.StreamWriter) -> str | None:
+        """Count a connection as it is accepted (no await between the check and the count, so
+        parallel connects cannot all pass); its address, or ``None`` when refused (closed)."""
+        peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        refused = None
+        if sum(self._accepted.values()) >= self.config.connections:
+            refused = "refused: connections in all"
+        elif self._accepted[address] >= self.config.per_address:
+            refused = "refused: connections per address"
+        if refused is not None:
+            self.stats[refused] += 1
+            writer.transport.abort()
+            return None
+        self._accepted[address] += 1
+        return address
+
+    def _release(self, address: str) -> None:
+        self._accepted[address] -= 1
+        if self._accepted[address] <= 0:
+            del self._accepted[address]
+
     async def _tls(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        named = pki.member_of(writer.get_extra_info("peercert"))
-        if named is None:
-            self.stats["refused: certificate names no member"] += 1
-            writer.close()
+        assert self._ctx is not None
+        address = self._reserve(writer)
+        if address is None:
             return
-        await self._serve(reader, writer, named[0], named[1])
+        try:
+            try:
+                await writer.start_tls(self._ctx, ssl_handshake_timeout=_HANDSHAKE_S)
+            except (OSError, ConnectionError, TimeoutError, ssl.SSLError):
+                self.stats["refused: TLS handshake"] += 1
+                writer.transport.abort()
+                return
+            named = pki.member_of(writer.get_extra_info("peercert"))
+            if named is None:
+                self.stats["refused: certificate names no member"] += 1
+                writer.close()
+                return
+            await self._serve(reader, writer, named[0], named[1], address)
+        finally:
+            self._release(address)
 
     async def _plain(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         assert self._gateway is not None
-        await self._serve(reader, writer, self._gateway.id, self._gateway.party)
+        address = self._reserve(writer)
+        if address is None:
+            return
+        try:
+            await self._serve(reader, writer, self._gateway.id, self._gateway.party, address)
+        finally:
+            self._release(address)
 
     async def _serve(
         self,
@@ -134,14 +182,19 @@ class TakServer:
         writer: asyncio.StreamWriter,
         member_id: str,
         party: str,
+        address: str,
     ) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
-        peer = writer.get_extra_info("peername")
-        address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
         try:
             member = await self._admit(member_id, party, address)
+            # counted with no await between the check and the session's adding
+            if member is not None and (
+                sum(s.member.id == member_id for s in self.sessions) >= self.config.per_member
+            ):
+                self.stats["refused: connections per member"] += 1
+                member = None
             if member is None:
                 writer.close()
                 return
@@ -173,13 +226,6 @@ class TakServer:
         if member is None or refused is not None:
             self.stats["refused: member"] += 1
             log.info("TAK connection refused for %s from %s: %s", member_id, address, refused)
-            return None
-        c = self.config
-        if sum(s.member.id == member_id for s in self.sessions) >= c.per_member:
-            self.stats["refused: connections per member"] += 1
-            return None
-        if sum(s.address == address for s in self.sessions) >= c.per_address:
-            self.stats["refused: connections per address"] += 1
             return None
         return member
 
