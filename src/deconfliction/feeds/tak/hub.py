@@ -150,6 +150,7 @@ class TakServer:
         address = self._reserve(writer)
         if address is None:
             return
+        raw = writer.transport
         try:
             try:
                 await writer.start_tls(self._ctx, ssl_handshake_timeout=_HANDSHAKE_S)
@@ -165,6 +166,8 @@ class TakServer:
             await self._serve(reader, writer, named[0], named[1], address)
         finally:
             self._release(address)
+            if not raw.is_closing():  # a TLS close the peer never answered: the socket goes
+                raw.abort()
 
     async def _plain(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         assert self._gateway is not None
