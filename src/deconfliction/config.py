@@ -113,7 +113,10 @@ class TakConfig:
     per_member: int = 8
     """Open connections one member may hold."""
     per_address: int = 64
-    """Open connections one client address may hold."""
+    """Open connections one client address may hold, counted from accept (TLS handshakes under
+    way included)."""
+    connections: int = 10_000
+    """Connections the TAK listeners hold in all, handshakes under way included."""
     aoi_radius_m: float = 100_000.0
     """A member sees others' tracks within this of its own last reported positions."""
     tick_s: float = 0.5

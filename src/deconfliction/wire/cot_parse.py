@@ -285,11 +285,13 @@ def _check_depth(root: ET.Element) -> None:
     raise InvalidInput(f"elements nest deeper than {MAX_DEPTH} levels", "event")
 
 
-def read_event(root: ET.Element) -> CotEvent:
-    """A parsed ``<event>`` element, checked: what XML and protobuf events both go through."""
+def read_event(root: ET.Element, *, trusted: bool = False) -> CotEvent:
+    """A parsed ``<event>`` element, checked: what XML and protobuf events both go through.
+    ``trusted``: the line's own event, whose nesting is not checked (its values still are)."""
     if root.tag != "event":
         raise InvalidInput(f"the root element is <{root.tag[:40]}>, not <event>", "event")
-    _check_depth(root)
+    if not trusted:
+        _check_depth(root)
     uid = _need(root, "uid", "event")
     _text(uid, 256, "event/@uid")
     type_ = _need(root, "type", "event")
@@ -345,9 +347,10 @@ def _may_hold_dtd(data: bytes) -> bool:
     return True
 
 
-def parse_xml(data: bytes) -> ET.Element:
-    """The element tree of one XML event, parsed safely (module docstring); not yet checked."""
-    if len(data) > MAX_EVENT_BYTES:
+def parse_xml(data: bytes, *, trusted: bool = False) -> ET.Element:
+    """The element tree of one XML event, parsed safely (module docstring); not yet checked.
+    ``trusted``: the line's own event (a notice of 10,000 vertices), read past the size cap."""
+    if len(data) > MAX_EVENT_BYTES and not trusted:
         raise InvalidInput(
             f"an event of {len(data):,} bytes; at most {MAX_EVENT_BYTES:,} are read", "event"
         )

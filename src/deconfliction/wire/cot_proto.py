@@ -86,11 +86,14 @@ def _epoch_ms(when: datetime) -> int:
     return int(when.timestamp() * 1000)
 
 
-def to_protobuf(xml: bytes) -> bytes:
+def to_protobuf(xml: bytes, *, trusted: bool = False) -> bytes:
     """One CoT XML event as a TAK Protocol v1 payload (a ``TakMessage``, without header): the
-    typed detail fields of takproto's ``.proto`` where they exist, the rest in ``xmlDetail``."""
-    root = parse_xml(xml)
-    checked = read_event(root)
+    typed detail fields of takproto's ``.proto`` where they exist, the rest in ``xmlDetail``.
+
+    ``trusted``: the line's own event (``cot_out``), read without the size and depth caps put on
+    what clients send (a notice's drawing may be 500 KB), but still parsed safely (no DTD)."""
+    root = parse_xml(xml, trusted=trusted)
+    checked = read_event(root, trusted=trusted)
     message = TakMessage()
     ev = message.cotEvent
     ev.type, ev.uid, ev.how = checked.type, checked.uid, checked.how

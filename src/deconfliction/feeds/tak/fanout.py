@@ -130,7 +130,14 @@ class Fanout:
         else:
             party.sessions.add(session)
         await party.ready.wait()
-        session.send([p for items in party.current.values() for p in items])
+        # at the pace it reads, each notice as it is when its turn comes (one changed or gone
+        # meanwhile was sent by _follow already): a big picture is not a slow reader
+        for key in list(party.current):
+            for item in party.current.get(key, ()):
+                if session.closed.is_set():
+                    return
+                session.send(item)
+                await session.room()
         self.stored.set()  # a round soon sends it the tracks it may see
 
     def leave(self, session: Session) -> None:
@@ -181,8 +188,7 @@ class Fanout:
                 after = got.last
                 if got.events:
                     out = [p for e in got.events for p in self._prepare(party, e)]
-                    for s in list(party.sessions):
-                        s.send(out)
+                    self._send_all(party, out)
                     continue
                 await self.line.signal.wait_async(after, _WAIT_S, checked)
         except asyncio.CancelledError:
@@ -192,6 +198,15 @@ class Fanout:
             party.ready.set()
             for s in list(party.sessions):
                 s.close("the line could not read its events")
+
+    def _send_all(self, party: _Party, out: list[Prepared]) -> None:
+        """``out`` to each connection of the party: one that fails is closed alone."""
+        for s in list(party.sessions):
+            try:
+                s.send(out)
+            except Exception:
+                log.exception("TAK events could not be sent to %s", s.member.id)
+                s.close("the line could not send it its events")
 
     def _prepare(self, party: _Party, event: dict[str, Any]) -> list[Prepared]:
         """The event as CoT (kept in the party's picture when it is a notice or conflict)."""
@@ -319,11 +334,11 @@ class Fanout:
         return found
 
     def _near(self, s: Session, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        """Within the box of ``aoi_radius_m`` around any of the connection's own positions
-        (a box holds the circle: it errs toward sending)."""
+        """Within the box of ``aoi_radius_m`` around any of the connection's 16 most recently
+        reported positions (a box holds the circle: it errs toward sending)."""
         r = self.config.aoi_radius_m / _M_PER_DEG
         near = np.zeros(len(lat), dtype=bool)
-        for plat, plon in list(s.positions.values())[:16]:
+        for plat, plon in list(s.positions.values())[-16:]:
             dlon = r / max(math.cos(math.radians(min(89.0, abs(plat) + r))), 1e-3)
             dl = np.abs((lon - plon + 180.0) % 360.0 - 180.0)
             near |= (np.abs(lat - plat) <= r) & (dl <= min(dlon, 180.0))

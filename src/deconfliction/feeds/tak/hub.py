@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Coroutine
@@ -26,18 +27,27 @@ from deconfliction.errors import DeconflictionError
 from deconfliction.feeds.tak import control, pki
 from deconfliction.feeds.tak.fanout import Fanout
 from deconfliction.feeds.tak.intake import Intake
-from deconfliction.feeds.tak.session import Prepared, Session
+from deconfliction.feeds.tak.session import Bucket, Prepared, Session
 from deconfliction.service import Line
 from deconfliction.wire import cot
 
-__all__ = ["CHECK_S", "TakServer", "tak_door"]
+__all__ = ["BACKLOG", "CHECK_S", "WRITE_BURST", "WRITE_RATE", "TakServer", "tak_door"]
 
 log = logging.getLogger("deconfliction.tak")
 
+_HANDSHAKE_S = 10.0
+"""Longest a TLS handshake may take."""
 CHECK_S = 5.0
 """How stale the view of connected members may be (revocations made by other processes)."""
+BACKLOG = 32
+"""Drawings, deletes and chat of one member under way at most; more are refused."""
+WRITE_RATE = 2.0
+"""Drawings, deletes and chat one member may send a second on average (``WRITE_BURST`` at
+once); notices also spend the party's probing budgets, as over HTTP."""
+WRITE_BURST = 20
 _DRAWINGS = ("u-d-",)
 _DELETE = "t-x-d-d"
+_CHAT = "b-t-f"
 
 
 class TakServer:
@@ -63,6 +73,11 @@ class TakServer:
         self._guard: asyncio.Task[None] | None = None
         self._gateway: Member | None = None
         self._handlers: set[asyncio.Task[Any]] = set()
+        self._backlog: Counter[str] = Counter()
+        self._accepted: Counter[str] = Counter()
+        """Connections by address from accept to close (handshakes under way included)."""
+        self._ctx: ssl.SSLContext | None = None
+        self._writes: dict[str, Bucket] = {}
 
     async def start(self, ca: pki.Authority | None) -> None:
         c = self.config
@@ -79,10 +94,11 @@ class TakServer:
         if c.tls_port is not None:
             if ca is None:
                 raise ValueError("the TAK TLS port needs the line's TAK CA")
-            ctx = await asyncio.to_thread(pki.server_context, ca, c.server_names, self.line.clock())
-            tls = await asyncio.start_server(
-                self._tls, c.host, c.tls_port, ssl=ctx, ssl_handshake_timeout=10.0, limit=1 << 17
+            self._ctx = await asyncio.to_thread(
+                pki.server_context, ca, c.server_names, self.line.clock()
             )
+            # TLS begins once the connection is counted (``_reserve``), not before
+            tls = await asyncio.start_server(self._tls, c.host, c.tls_port, limit=1 << 17)
             self._servers.append(tls)
             self.tls_port = tls.sockets[0].getsockname()[1]
         self.fanout.start()
@@ -107,17 +123,61 @@ class TakServer:
         self.intake.close()
 
     # -- connections -------------------------------------------------------------------
+    def _reserve(self, writer: asyncio.StreamWriter) -> str | None:
+        """Count a connection as it is accepted (no await between the check and the count, so
+        parallel connects cannot all pass); its address, or ``None`` when refused (closed)."""
+        peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        refused = None
+        if sum(self._accepted.values()) >= self.config.connections:
+            refused = "refused: connections in all"
+        elif self._accepted[address] >= self.config.per_address:
+            refused = "refused: connections per address"
+        if refused is not None:
+            self.stats[refused] += 1
+            writer.transport.abort()
+            return None
+        self._accepted[address] += 1
+        return address
+
+    def _release(self, address: str) -> None:
+        self._accepted[address] -= 1
+        if self._accepted[address] <= 0:
+            del self._accepted[address]
+
     async def _tls(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        named = pki.member_of(writer.get_extra_info("peercert"))
-        if named is None:
-            self.stats["refused: certificate names no member"] += 1
-            writer.close()
+        assert self._ctx is not None
+        address = self._reserve(writer)
+        if address is None:
             return
-        await self._serve(reader, writer, named[0], named[1])
+        raw = writer.transport
+        try:
+            try:
+                await writer.start_tls(self._ctx, ssl_handshake_timeout=_HANDSHAKE_S)
+            except (OSError, ConnectionError, TimeoutError, ssl.SSLError):
+                self.stats["refused: TLS handshake"] += 1
+                writer.transport.abort()
+                return
+            named = pki.member_of(writer.get_extra_info("peercert"))
+            if named is None:
+                self.stats["refused: certificate names no member"] += 1
+                writer.close()
+                return
+            await self._serve(reader, writer, named[0], named[1], address)
+        finally:
+            self._release(address)
+            if not raw.is_closing():  # a TLS close the peer never answered: the socket goes
+                raw.abort()
 
     async def _plain(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         assert self._gateway is not None
-        await self._serve(reader, writer, self._gateway.id, self._gateway.party)
+        address = self._reserve(writer)
+        if address is None:
+            return
+        try:
+            await self._serve(reader, writer, self._gateway.id, self._gateway.party, address)
+        finally:
+            self._release(address)
 
     async def _serve(
         self,
@@ -125,25 +185,36 @@ class TakServer:
         writer: asyncio.StreamWriter,
         member_id: str,
         party: str,
+        address: str,
     ) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
-        peer = writer.get_extra_info("peername")
-        address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
         try:
             member = await self._admit(member_id, party, address)
+            # counted with no await between the check and the session's adding
+            if member is not None and (
+                sum(s.member.id == member_id for s in self.sessions) >= self.config.per_member
+            ):
+                self.stats["refused: connections per member"] += 1
+                member = None
             if member is None:
                 writer.close()
                 return
             session = Session(self, reader, writer, member, address)
             self.sessions.add(session)
             self.stats["connections"] += 1
+            joining: asyncio.Task[None] | None = None
             try:
                 session.send(Prepared(control.offer(self.line.clock())))
-                await self.fanout.join(session)
+                # the picture goes out at the pace the connection reads: while it is served
+                joining = asyncio.ensure_future(self.fanout.join(session))
                 await session.run()
             finally:
+                if joining is not None:
+                    joining.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await joining
                 self.sessions.discard(session)
                 self.fanout.leave(session)
         finally:
@@ -158,13 +229,6 @@ class TakServer:
         if member is None or refused is not None:
             self.stats["refused: member"] += 1
             log.info("TAK connection refused for %s from %s: %s", member_id, address, refused)
-            return None
-        c = self.config
-        if sum(s.member.id == member_id for s in self.sessions) >= c.per_member:
-            self.stats["refused: connections per member"] += 1
-            return None
-        if sum(s.address == address for s in self.sessions) >= c.per_address:
-            self.stats["refused: connections per address"] += 1
             return None
         return member
 
@@ -190,6 +254,7 @@ class TakServer:
                 current = found.get(s.member.id)
                 refused = "no longer on the line" if current is None else current.refusal(now)
                 if refused is not None:
+                    self.intake.cut.add(s.member.id)  # what it queued is not written
                     s.close(f"member: {refused}")
 
     # -- events in ---------------------------------------------------------------------
@@ -202,28 +267,72 @@ class TakServer:
         elif kind == control.NEGOTIATE:
             session.send(Prepared(control.response(now, True)))
             session.protobuf = True
-        elif kind.startswith("a-"):
-            if self.intake.position(session.member, event):
+        elif kind.startswith(("a-", *_DRAWINGS, _CHAT)) or kind == _DELETE:
+            self._write(session, event)
+        else:
+            self.stats["ignored: " + kind[:16]] += 1
+
+    def _write(self, session: Session, event: cot.CotEvent) -> None:
+        """A position, drawing, delete or chat: refused at once, before any work, from a
+        member whose role writes nothing, and past the member's rate of drawings and chat."""
+        member, kind = session.member, event.type
+        if not member.role.writes_notices():
+            self.stats["refused: role"] += 1
+            return
+        if member.id in self.intake.cut:
+            self.stats["refused: member"] += 1
+            return
+        if kind.startswith("a-"):
+            if self.intake.position(member, event):
+                session.positions.pop(event.uid, None)  # the most recent last
                 session.positions[event.uid] = (event.lat, event.lon)
                 if len(session.positions) > 64:  # a gateway relays many: keep the newest
                     session.positions.pop(next(iter(session.positions)))
             else:
                 self.stats["refused: not a position"] += 1
-        elif kind.startswith(_DRAWINGS):
-            self._spawn(self.intake.drawing(session.member, event))
+            return
+        bucket = self._writes.get(member.id)
+        if bucket is None:
+            bucket = self._writes[member.id] = Bucket(WRITE_RATE, WRITE_BURST)
+        if not bucket.take():
+            self.stats["refused: write rate"] += 1
+            return
+        if kind.startswith(_DRAWINGS):
+            self._spawn(member, self.intake.drawing(member, event))
         elif kind == _DELETE:
             deleted = _deleted_uid(event)
             if deleted is not None:
-                self._spawn(self.intake.delete(session.member, deleted))
-        elif kind.startswith("b-t-f"):
-            self._spawn(self.intake.chat(session.member, event))
+                self._spawn(member, self.intake.delete(member, deleted))
         else:
-            self.stats["ignored: " + kind[:16]] += 1
+            self._spawn(member, self.intake.chat(member, event))
 
-    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.ensure_future(work)
+    def _spawn(self, member: Member, work: Coroutine[Any, Any, Any]) -> None:
+        """Run ``work`` for ``member``, unless it has ``BACKLOG`` such tasks under way."""
+        if self._backlog[member.id] >= BACKLOG:
+            work.close()
+            self.stats["refused: backlog"] += 1
+            return
+        self._backlog[member.id] += 1
+        task = asyncio.ensure_future(self._guarded(member, work))
         self._handlers.add(task)
         task.add_done_callback(self._handlers.discard)
+        task.add_done_callback(lambda _: self._done(member.id))
+
+    async def _guarded(self, member: Member, work: Coroutine[Any, Any, Any]) -> None:
+        """``work``, whose failure (a store error, a refusal not the line's) is logged with the
+        member's id and counted, never left in an unretrieved task."""
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            self.stats["failed: write"] += 1
+            log.error("TAK write of member %s failed: %s", member.id, type(e).__name__, exc_info=e)
+
+    def _done(self, member_id: str) -> None:
+        self._backlog[member_id] -= 1
+        if self._backlog[member_id] <= 0:
+            del self._backlog[member_id]
 
 
 def _deleted_uid(event: cot.CotEvent) -> str | None:

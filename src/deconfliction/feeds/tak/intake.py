@@ -7,14 +7,16 @@ stored in one transaction in a worker thread of their own, never on the event lo
 batch in the order they came (a later report is never overtaken by an earlier one). A member with
 ``HELD`` positions not yet stored is not read from until they are (``room``): a flood waits in
 the senders' sockets, not in the server's memory. Drawings and chat are rare and are handled one
-by one in another worker.
+by one in another worker, so they never hold positions up; a drawing uid looked for and not found
+is remembered (``MISSING`` per party), so deletes of unknown uids do not scan the party's notices
+again and again (the hub refuses observers' writes and bounds each member's rate and backlog).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -25,11 +27,11 @@ from deconfliction.api.convert import draft_from
 from deconfliction.api.schemas import NoticeIn
 from deconfliction.domain import Member, MessageDraft, MessageKind
 from deconfliction.domain.limits import MAX_TITLE
-from deconfliction.errors import DeconflictionError
+from deconfliction.errors import DeconflictionError, PermissionDenied
 from deconfliction.service import Line, NoticeFilter
 from deconfliction.wire import cot
 
-__all__ = ["BATCH", "HELD", "WINDOW_S", "Intake"]
+__all__ = ["BATCH", "HELD", "MISSING", "WINDOW_S", "Intake"]
 
 log = logging.getLogger("deconfliction.tak")
 
@@ -42,6 +44,8 @@ HELD = 2 * BATCH
 _DRAWING_TAG = "tak:"
 """A notice made from a drawing carries ``[tak:UID]`` at the end of its title: the line keeps
 the drawing's uid on the notice itself, so an update finds it after a restart too."""
+MISSING = 4096
+"""Drawing uids not found a party's intake remembers, the most recently asked kept."""
 T = TypeVar("T")
 
 
@@ -66,9 +70,23 @@ class Intake:
         self._positions = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tak-positions")
         self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tak-intake")
         self._drawings: dict[tuple[str, str], str] = {}
+        self.cut: set[str] = set()
+        """Members the hub found may no longer act (revoked, expired): their queued writes are
+        refused in the worker, just before they would land."""
+        self._missing: dict[str, OrderedDict[str, None]] = {}
+        """Per party, drawing uids lately looked for and not found (``MISSING`` at most)."""
 
-    async def _work(self, fn: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._workers, fn)
+    async def _work(self, member: Member, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._workers, lambda: self._checked(member, fn)
+        )
+
+    def _checked(self, member: Member, fn: Callable[[], T]) -> T:
+        """``fn()``, unless the member was cut off since its event came (in the worker, just
+        before the write: a revocation made by another process stops what is queued)."""
+        if member.id in self.cut:
+            raise PermissionDenied(f"member {member.id} may no longer act")
+        return fn()
 
     # -- positions ---------------------------------------------------------------------
     def position(self, member: Member, event: cot.CotEvent) -> bool:
@@ -115,7 +133,10 @@ class Intake:
         self._unfinished[began] += 1
         try:
             done = await loop.run_in_executor(
-                self._positions, lambda: service.report_tracks(self.line, member, reports)
+                self._positions,
+                lambda: self._checked(
+                    member, lambda: service.report_tracks(self.line, member, reports)
+                ),
             )
         except DeconflictionError as e:
             self.stats["refused: positions"] += len(reports)
@@ -161,7 +182,7 @@ class Intake:
         tag = f" [{_DRAWING_TAG}{event.uid}]"
         body = {**body, "title": title[: MAX_TITLE - len(tag)] + tag}
         try:
-            made = await self._work(lambda: self._put_notice(member, event.uid, body))
+            made = await self._work(member, lambda: self._put_notice(member, event.uid, body))
         except DeconflictionError as e:
             self.stats["refused: drawing"] += 1
             log.info(
@@ -175,6 +196,19 @@ class Intake:
         key = (member.party, uid)
         if key in self._drawings:
             return self._drawings[key]
+        missing = self._missing.setdefault(member.party, OrderedDict())
+        if uid in missing:  # looked for lately and not there: no scan of the party again
+            missing.move_to_end(uid)
+            return None
+        found = self._scan(member, uid)
+        if found is None:
+            missing[uid] = None
+            if len(missing) > MISSING:
+                missing.popitem(last=False)
+        return found
+
+    def _scan(self, member: Member, uid: str) -> str | None:
+        key = (member.party, uid)
         tag = f"[{_DRAWING_TAG}{uid}]"
         after = None
         while True:  # once per drawing uid per process: then it is remembered
@@ -196,6 +230,7 @@ class Intake:
         if found is None:
             made = service.create_notice(self.line, member, draft)
             self._drawings[(member.party, uid)] = made.notice.id
+            self._missing.get(member.party, OrderedDict()).pop(uid, None)
             return "created"
         # the phone's drawing is the party's word on its notice: it changes whatever version is
         # current (If-Match: * over HTTP), as a phone knows no versions
@@ -215,7 +250,7 @@ class Intake:
             return True
 
         try:
-            if await self._work(withdraw):
+            if await self._work(member, withdraw):
                 self.stats["drawings withdrawn"] += 1
         except DeconflictionError as e:
             log.info("TAK delete of %s by %s refused: %s", uid, member.id, e.reason)
@@ -227,9 +262,11 @@ class Intake:
         said = cot.chat_message(event)
         if said is None:
             return False
-        draft = MessageDraft(kind=MessageKind.NOTE, text=said.text)
         try:
-            await self._work(lambda: service.post_message(self.line, member, said.thread_id, draft))
+            draft = MessageDraft(kind=MessageKind.NOTE, text=said.text)
+            await self._work(
+                member, lambda: service.post_message(self.line, member, said.thread_id, draft)
+            )
         except DeconflictionError as e:
             self.stats["refused: chat"] += 1
             log.info("TAK chat of %s refused: %s at %s", member.id, e.reason, e.pointer)

@@ -6,8 +6,10 @@ connection that sends nothing for ``idle_s``, or takes longer than ``event_s`` t
 it began, is closed; past ``rate`` events a second (``burst`` at once) events are refused and
 counted, and a connection that goes on flooding is closed. While its member has too many
 positions not yet stored, a connection is not read (the intake's ``room``): that wait is the
-server's, so it counts toward neither limit. Writing: a client that does not read
-what it is sent (``MAX_QUEUED`` bytes behind) is closed rather than held in memory.
+server's, so it counts toward neither limit. Writing: a client that does not read what it is
+sent (``MAX_QUEUED`` bytes behind, or nothing taken for ``STALL_S``) is closed rather than held
+in memory. A joining connection's picture, however large, is sent at the pace it reads
+(``room``): a big picture is not a slow reader.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ log = logging.getLogger("deconfliction.tak")
 
 MAX_QUEUED = 4 * 1024 * 1024
 """Bytes a connection may have waiting to be written before it is closed as too slow."""
+STALL_S = 60.0
+"""A connection that takes none of what it is sent for this long is closed."""
 _CHUNK = 64 * 1024
 _FLOOD = 20
 """A connection refused this many bursts' worth of events is closed."""
@@ -48,12 +52,12 @@ class Prepared:
         self._proto: bytes | None = None
 
     def proto(self) -> bytes:
-        if self._proto is None:
-            self._proto = cot.encode_stream(cot.to_protobuf(self.xml))
+        if self._proto is None:  # the line's own XML: past the cap put on what clients send
+            self._proto = cot.encode_stream(cot.to_protobuf(self.xml, trusted=True))
         return self._proto
 
 
-class _Bucket:
+class Bucket:
     """A token bucket: ``rate`` a second on average, ``burst`` at once (``None``: no limit)."""
 
     def __init__(self, rate: float | None, burst: int) -> None:
@@ -100,27 +104,48 @@ class Session:
         self._queue: deque[bytes] = deque()
         self._queued = 0
         self._ready = asyncio.Event()
-        self._bucket = _Bucket(hub.config.rate, hub.config.burst)
+        self._writing = False
+        self._taken = asyncio.Event()
+        """Set whenever the connection took what was written (and on closing)."""
+        self._bucket = Bucket(hub.config.rate, hub.config.burst)
         self._refused = 0
 
     # -- out -----------------------------------------------------------------------------
     def send(self, items: list[Prepared] | Prepared) -> None:
-        """Queue prepared events, in this connection's protocol."""
+        """Queue prepared events, in this connection's protocol; an event that cannot be
+        encoded is left out alone (logged and counted), never the batch or the connection."""
         if self.closed.is_set():
             return
         batch = [items] if isinstance(items, Prepared) else items
         if not batch:
             return
-        data = b"".join(p.proto() if self.protobuf else p.xml for p in batch)
-        self._push(data)
+        if not self.protobuf:
+            self._push(b"".join(p.xml for p in batch))
+            return
+        parts: list[bytes] = []
+        for p in batch:
+            try:
+                parts.append(p.proto())
+            except Exception:
+                log.exception("TAK could not encode an event for %s", self.member.id)
+                self.hub.stats["unsent: encoding"] += 1
+        if parts:
+            self._push(b"".join(parts))
 
     def _push(self, data: bytes) -> None:
-        self._queue.append(data)
-        self._queued += len(data)
-        if self._queued > MAX_QUEUED:
+        if self._queued >= MAX_QUEUED:  # one batch of any size; more only once it is taken
             self.close("too slow: it does not read what it is sent")
             return
+        self._queue.append(data)
+        self._queued += len(data)
         self._ready.set()
+
+    async def room(self) -> None:
+        """Return once everything sent was written and the connection took it (or it is
+        closed): a paced sender waits here, for as long as the connection goes on reading."""
+        while not self.closed.is_set() and (self._queued or self._writing):
+            self._taken.clear()
+            await self._taken.wait()
 
     async def _write_loop(self) -> None:
         while not self.closed.is_set():
@@ -130,12 +155,15 @@ class Session:
                 data = b"".join(self._queue)
                 self._queue.clear()
                 self._queued = 0
+                self._writing = True
                 self.writer.write(data)
                 try:
-                    await asyncio.wait_for(self.writer.drain(), self.hub.config.idle_s)
+                    await asyncio.wait_for(self.writer.drain(), STALL_S)
                 except (OSError, TimeoutError, ConnectionError):
                     self.close("the connection stopped taking data")
                     return
+                self._writing = False
+            self._taken.set()
 
     # -- in ------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -163,6 +191,7 @@ class Session:
             )
             self.hub.stats[f"closed: {reason.split(':')[0]}"] += 1
             self.closed.set()
+            self._taken.set()
 
     async def _read_loop(self) -> None:
         config = self.hub.config
