@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import configparser
+import re
 import warnings
 from typing import Any
 
@@ -30,9 +31,17 @@ async def _pytak(joined: Joined, port: int) -> tuple[Any, Any]:
         return await pytak.protocol_factory(config["tak"])  # type: ignore[no-any-return]
 
 
-async def _until(reader: Any, seen: bytearray, needle: bytes) -> None:
+async def _event_of(reader: Any, seen: bytearray, needle: bytes) -> bytes:
+    """The whole event (read on until its end) whose text holds ``needle``."""
+    await _until(reader, seen, needle)
+    start = seen.rfind(b"<event", 0, seen.find(needle))
+    await _until(reader, seen, b"</event>", start)
+    return bytes(seen[start : seen.find(b"</event>", start) + len(b"</event>")])
+
+
+async def _until(reader: Any, seen: bytearray, needle: bytes, start: int = 0) -> None:
     async def read() -> None:
-        while needle not in seen:
+        while seen.find(needle, start) < 0:
             chunk = await reader.read(65536)
             assert chunk, f"closed before {needle!r} came"
             seen.extend(chunk)
@@ -61,7 +70,10 @@ def test_a_tak_client_joins_sees_others_and_answers_in_geochat(scene: Scene) -> 
         assert service.report_tracks(scene.line, ngo, [report]).accepted == 1
         await _until(reader, seen, b"RESCUE1")  # the other party's track
         await asyncio.to_thread(service.scan, scene.line)
-        await _until(reader, seen, b"conflict")  # its alert
+        await _until(reader, seen, b"conflict")  # its alert, pinned where the two tracks are
+        alert = await _event_of(reader, seen, b'uid="dl-conflict.')
+        lat, lon = (float(re.search(rb'%s="([-0-9.]+)"' % k, alert)[1]) for k in (b"lat", b"lon"))  # type: ignore[index]
+        assert 47.9 < lat < 48.1 and 10.9 < lon < 11.1, alert
 
         thread = service.open_thread(scene.line, ngo, ["coalition"], "keep clear of the valley")
         await _until(reader, seen, thread.id.encode())

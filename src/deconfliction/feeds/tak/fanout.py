@@ -35,9 +35,10 @@ from deconfliction import service
 from deconfliction.config import TakConfig
 from deconfliction.domain import Member, Track
 from deconfliction.domain.paging import MAX_LIMIT
+from deconfliction.errors import DeconflictionError
 from deconfliction.feeds.tak.session import Prepared, Session
 from deconfliction.service import Line, NoticeFilter, TrackFilter
-from deconfliction.wire import conflict_json, cot, notice_json, track_json
+from deconfliction.wire import conflict_feature, conflict_json, cot, notice_json, track_json
 
 __all__ = ["FULL_S", "SLACK_S", "Fanout"]
 
@@ -54,6 +55,8 @@ FULL_S = 5.0
 _SLACK = timedelta(seconds=SLACK_S)
 _M_PER_DEG = 110_574.0
 _GONE = frozenset({"withdrawn", "expired", "resolved"})
+_WHERE = "_where"
+"""Key of an event's conflict place (GeoJSON geometry) added by the fan-out, never sent."""
 
 
 @dataclass
@@ -166,8 +169,28 @@ class Fanout:
                 break
             page_after = page.after
         conflicts = service.list_conflicts(self.line, member, live_only=True, limit=MAX_LIMIT)
-        views += [{"conflict": conflict_json(c)} for c in conflicts.items]
+        places = service.conflict_places(self.line, member, conflicts.items)
+        views += [
+            {"conflict": conflict_json(c), _WHERE: conflict_feature(c, p)["geometry"]}
+            for c, p in zip(conflicts.items, places, strict=True)
+        ]
         return after, views
+
+    def _events(self, member: Member, after: int) -> Any:
+        """The party's events after ``after``, each conflict with where the member's party may
+        see it (its alert is pinned there; the JSON view carries no place)."""
+        got = service.events_for(self.line, member, after, 500)
+        for event in got.events:
+            c = event.get("conflict")
+            if not isinstance(c, dict) or str(c.get("status")) in _GONE:
+                continue
+            try:
+                view = service.get_conflict(self.line, member, str(c["id"]))
+                (places,) = service.conflict_places(self.line, member, [view])
+            except DeconflictionError:
+                continue  # no longer told to this party: the alert goes out with no place
+            event[_WHERE] = conflict_feature(view, places)["geometry"]
+        return got
 
     async def _follow(self, party: _Party) -> None:
         try:
@@ -182,9 +205,7 @@ class Fanout:
                 member = party.reader()
                 if member is None:
                     return
-                got = await self._work(
-                    lambda m=member, a=after: service.events_for(self.line, m, a, 500)  # type: ignore[misc]
-                )
+                got = await self._work(lambda m=member, a=after: self._events(m, a))  # type: ignore[misc]
                 after = got.last
                 if got.events:
                     out = [p for e in got.events for p in self._prepare(party, e)]
@@ -218,7 +239,7 @@ class Fanout:
                 self._keep(party, f"n:{n['id']}", items, str(n.get("state")) in _GONE)
                 return items
             if isinstance(c := event.get("conflict"), dict):
-                items = [Prepared(cot.conflict_event(c))]
+                items = [Prepared(cot.conflict_event(c, geometry=event.get(_WHERE)))]
                 self._keep(party, f"c:{c['id']}", items, str(c.get("status")) in _GONE)
                 return items
             if isinstance(t := event.get("thread"), dict):
