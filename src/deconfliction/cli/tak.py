@@ -28,7 +28,18 @@ _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 @member_app.command("tak-package")
 def tak_package(
-    party: Annotated[str, typer.Option(help="the party the member acts for")],
+    party: Annotated[
+        str | None,
+        typer.Option(help="the party a new member acts for", show_default=False),
+    ] = None,
+    member_id: Annotated[
+        str | None,
+        typer.Option(
+            "--member",
+            help="reissue for this existing member (after `member rotate`, or an old certificate)",
+            show_default=False,
+        ),
+    ] = None,
     name: Annotated[str, typer.Option(help="who holds the phone (its callsign)")] = "",
     out: Annotated[
         Path | None,
@@ -51,8 +62,8 @@ def tak_package(
     expires: ExpiresOption = None,
     db: DbOption = None,
 ) -> None:
-    """Make a coordinator of PARTY with a client certificate of the line's TAK CA (made beside
-    the line's key on first use) and write the ATAK/WinTAK/iTAK data package that joins it."""
+    """Make a coordinator of PARTY (or take MEMBER) with a client certificate of the line's TAK
+    CA, bound to the member's current token, and write the data package that joins it."""
     from deconfliction.feeds.tak import package, pki
 
     env = Environment.read()
@@ -62,14 +73,26 @@ def tak_package(
         raise fail("an in-memory line has no TAK certificate authority; use a database file")
     if out is not None and out.exists():
         raise fail(f"{out} exists; a data package never replaces a file")
+    if (party is None) == (member_id is None):
+        raise fail("give --party for a new member or --member for an existing one")
     line = service.open_line(config)
     try:
-        member, _token = service.create_member(
-            line, party, Role.COORDINATOR, name, _lifetime(expires)
-        )
+        if member_id is not None:
+            member = service.get_member(line, member_id)
+        else:
+            assert party is not None
+            member, _token = service.create_member(
+                line, party, Role.COORDINATOR, name, _lifetime(expires)
+            )
     except DeconflictionError as e:
         raise _fail(e) from None
     now = line.clock()
+    refused = member.refusal(now)
+    if refused is not None:
+        raise fail(f"member {member.id} cannot act: {refused}")
+    if not member.token_prefix:
+        raise fail(f"member {member.id} has an old token without a prefix; rotate it first")
+    party = member.party
     ca = pki.load_or_create(ca_path, line.origin, now)
     cert, key = pki.issue_member(ca, member, now)
     secret = password or secrets.token_urlsafe(12)
@@ -91,7 +114,7 @@ def tak_package(
         f.write(made)
     _err.print(
         escape(
-            f"member {member.id} of {member.party} (coordinator), certificate until "
+            f"member {member.id} of {member.party} ({member.role.value}), certificate until "
             f"{cert.not_valid_after_utc:%Y-%m-%d %H:%MZ}; package {dest} for "
             f"{host or socket.getfqdn()}:{port}"
         )

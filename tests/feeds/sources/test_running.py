@@ -8,11 +8,12 @@ import asyncio
 import socket
 
 import orjson
+import pytest
 from pyais.encode import encode_dict
 
 from deconfliction import service
 from deconfliction.domain.feed import FeedKind
-from deconfliction.feeds.sources import Supervisor
+from deconfliction.feeds.sources import Supervisor, readers
 from deconfliction.service import Line
 from tests.feeds.sources.conftest import PARTY, LineServer, track, until
 
@@ -183,5 +184,47 @@ def test_ais_over_tcp(line: Line) -> None:
             watching.cancel()
             await feeds.stop()
             await source.drop()
+
+    asyncio.run(scenario())
+
+
+def test_a_udp_flood_past_the_bound_is_dropped_and_the_feed_goes_on(
+    line: Line, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]  # the readers' second, frozen until the test moves it
+    monkeypatch.setattr(readers, "_monotonic", lambda: clock[0])
+    monkeypatch.setattr(readers, "MAX_DATAGRAMS_S", 20)
+
+    async def scenario() -> None:
+        port = free_udp_port()
+        view = service.add_feed(line, PARTY, FeedKind.AIS_UDP, f"127.0.0.1:{port}")
+        feeds = Supervisor(line, poll_s=0.1, interval_s=0.1)
+        watching = asyncio.create_task(feeds.run())
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+        def flood() -> bool:  # until the feed listens (datagrams before that are lost)
+            for _ in range(60):
+                sender.sendto(b"garbage\r\n", ("127.0.0.1", port))
+            stats = feeds.stats.get(view.feed.id)
+            return stats is not None and stats.dropped > 0
+
+        try:
+            await until(flood, "datagrams past the bound dropped")
+            stats = feeds.stats[view.feed.id]
+            assert stats.bad <= 20  # no more than the bound was decoded this second
+            await until(lambda: stats.bad >= 1, "the datagrams taken decoded")
+
+            def send_vessel() -> bool:
+                clock[0] += 1.0  # the next second: the feed takes datagrams again (the
+                # flood still queued in the socket spends the first seconds' bound)
+                for d in ais(VESSEL):
+                    sender.sendto(d + b"\r\n", ("127.0.0.1", port))
+                return track(line, "mmsi:244670316") is not None
+
+            await until(send_vessel, "a vessel stored after the flood")
+        finally:
+            sender.close()
+            watching.cancel()
+            await feeds.stop()
 
     asyncio.run(scenario())

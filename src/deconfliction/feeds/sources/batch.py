@@ -57,6 +57,8 @@ class Stats:
     connects: int = 0
     failures: int = 0
     """Connections lost or refused, polls and batches that failed."""
+    dropped: int = 0
+    """Datagrams dropped past the per-second bound (``readers.MAX_DATAGRAMS_S``)."""
     last_error: str = ""
 
     def line(self, good: bool, why: str = "") -> None:
@@ -72,6 +74,7 @@ class Stats:
             f"{self.sent:,} sent in {self.batches:,} batches: {self.accepted:,} stored, "
             f"{self.ignored:,} ignored, {self.rejected:,} rejected; {self.connects:,} "
             f"connections, {self.failures:,} failures"
+            + (f", {self.dropped:,} datagrams dropped" if self.dropped else "")
         )
 
 

@@ -1,10 +1,13 @@
 """Reading one feed's source: SBS text and AIS sentences over TCP, AIS datagrams over UDP,
 ``aircraft.json`` over HTTP. Each reader returns (or raises) when its source goes away; the
-caller (``run.run_feed``) connects again with backoff."""
+caller (``run.run_feed``) connects again with backoff. The loop is the HTTP API's too: a poll's
+JSON and a batch of datagrams are decoded in a worker thread, and datagrams are rated per feed."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -22,6 +25,7 @@ __all__ = ["Reader", "read_source"]
 
 Clock = Callable[[], datetime]
 Reader = Callable[[Feed, Batcher, Clock], Any]
+Report = dict[str, Any]
 
 MAX_LINE = 4096
 """Longer lines are garbage (an SBS line is under 200 bytes, an NMEA sentence 82)."""
@@ -31,6 +35,10 @@ POLL_S = 1.0
 """How often ``aircraft.json`` is read (readsb writes it every second)."""
 MAX_JSON = 32 * 1024 * 1024
 """The largest ``aircraft.json`` read (20,000 aircraft are about 10 MiB)."""
+MAX_DATAGRAMS_S = 2000
+"""Datagrams one UDP feed takes a second; more are dropped and counted (``Stats.dropped``), so a
+flood to its port cannot hold the event loop (an AIS receiver sends tens a second)."""
+_monotonic = time.monotonic
 
 
 class _Lines:
@@ -41,17 +49,31 @@ class _Lines:
         self.stats: Stats = batcher.stats
 
     def take(self, raw: bytes) -> None:
-        line = raw.strip()
-        if not line:
-            return
-        try:
-            report = self.tracker.feed(line.decode("ascii"), self.clock())
-        except (ValueError, UnicodeDecodeError) as e:  # garbage, half lines, absurd values
-            self.stats.line(False, str(e)[:200])
-            return
-        self.stats.line(True)
-        if report is not None:
-            self.batcher.put(report)
+        self.apply(self.decode([raw]))
+
+    def decode(self, raws: list[bytes]) -> list[Report | str | None]:
+        """Each non-blank line's report, or ``None`` (no report yet), or why it is bad; touches
+        only the tracker, so it may run in a worker thread (one at a time)."""
+        out: list[Report | str | None] = []
+        for raw in raws:
+            line = raw.strip()
+            if not line:
+                continue
+            try:
+                out.append(self.tracker.feed(line.decode("ascii"), self.clock()))
+            except (ValueError, UnicodeDecodeError) as e:  # garbage, half lines, absurd values
+                out.append(str(e)[:200] or type(e).__name__)
+        return out
+
+    def apply(self, decoded: list[Report | str | None]) -> None:
+        """Count what ``decode`` made and batch its reports (on the event loop)."""
+        for got in decoded:
+            if isinstance(got, str):
+                self.stats.line(False, got)
+                continue
+            self.stats.line(True)
+            if got is not None:
+                self.batcher.put(got)
 
 
 def _host_port(source: str) -> tuple[str, int]:
@@ -83,13 +105,27 @@ async def _tcp(feed: Feed, lines: _Lines) -> None:
 
 
 class _Datagrams(asyncio.DatagramProtocol):
+    """Holds datagrams for ``_drain`` to decode, at most ``MAX_DATAGRAMS_S`` a second."""
+
     def __init__(self, lines: _Lines) -> None:
         self.lines = lines
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.pending: list[bytes] = []
+        self.ready = asyncio.Event()
+        self.per_s = MAX_DATAGRAMS_S
+        self.window = _monotonic()
+        self.taken = 0
 
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
-        for raw in data[: MAX_LINE * 4].split(b"\n"):  # one datagram, one or a few sentences
-            self.lines.take(raw)
+        now = _monotonic()
+        if now - self.window >= 1.0:
+            self.window, self.taken = now, 0
+        if self.taken >= self.per_s:
+            self.lines.stats.dropped += 1
+            return
+        self.taken += 1
+        self.pending.append(data[: MAX_LINE * 4])
+        self.ready.set()
 
     def error_received(self, exc: Exception) -> None:
         self.lines.stats.last_error = str(exc)
@@ -99,6 +135,18 @@ class _Datagrams(asyncio.DatagramProtocol):
             self.lost.set_result(None)
 
 
+async def _drain(protocol: _Datagrams) -> None:
+    """Decode the datagrams held so far in a worker thread, again whenever more come."""
+    lines = protocol.lines
+    while True:
+        await protocol.ready.wait()
+        protocol.ready.clear()
+        held, protocol.pending = protocol.pending, []
+        # one datagram, one or a few sentences
+        raws = [raw for data in held for raw in data.split(b"\n")]
+        lines.apply(await asyncio.to_thread(lines.decode, raws))
+
+
 async def _udp(feed: Feed, lines: _Lines) -> None:
     host, port = _host_port(feed.source)
     loop = asyncio.get_running_loop()
@@ -106,10 +154,16 @@ async def _udp(feed: Feed, lines: _Lines) -> None:
         lambda: _Datagrams(lines), local_addr=(host, port)
     )
     lines.stats.connects += 1
+    draining = asyncio.ensure_future(_drain(protocol))
     try:
-        await protocol.lost
+        await asyncio.wait({draining, protocol.lost}, return_when=asyncio.FIRST_COMPLETED)
+        if draining.done():
+            draining.result()  # what stopped it
         raise ConnectionError(f"stopped listening on {feed.source}")
     finally:
+        draining.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await draining
         transport.close()
 
 
@@ -130,8 +184,8 @@ async def _poll(feed: Feed, batcher: Batcher, clock: Clock) -> None:
                 stats.connects += 1
                 first = False
             now = clock()
-            try:
-                reports, bad = aircraft_reports(orjson.loads(b"".join(chunks)), now)
+            try:  # up to 32 MiB and 20,000 aircraft: off the event loop
+                reports, bad = await asyncio.to_thread(_aircraft, b"".join(chunks), now)
             except (ValueError, orjson.JSONDecodeError) as e:
                 stats.line(False, f"aircraft.json: {e}")
                 reports, bad = [], []
@@ -141,6 +195,10 @@ async def _poll(feed: Feed, batcher: Batcher, clock: Clock) -> None:
                 stats.line(True)
                 batcher.put(report)
             await asyncio.sleep(POLL_S)
+
+
+def _aircraft(body: bytes, now: datetime) -> tuple[list[Report], list[str]]:
+    return aircraft_reports(orjson.loads(body), now)
 
 
 async def read_source(feed: Feed, batcher: Batcher, clock: Clock) -> None:

@@ -2,10 +2,10 @@
 member), who may connect, and what becomes of each event a connection sends.
 
 A certificate names its member (``pki.member_of``); the member is read from the line on every
-connection and must be current (not revoked, not expired) and of the party the certificate
-names. Open connections are checked again whenever the line revokes or rotates a member
-(``EventSignal.recheck_members``) and every ``CHECK_S`` otherwise, and closed at once when their
-member may no longer act.
+connection and must be current (not revoked, not expired), of the party the certificate names,
+and hold the token the certificate was issued under (a rotation cuts it off). Open connections
+are checked again whenever the line revokes or rotates a member (``EventSignal.recheck_members``)
+and every ``CHECK_S`` otherwise, and closed at once when their member may no longer act.
 """
 
 from __future__ import annotations
@@ -78,6 +78,8 @@ class TakServer:
         """Connections by address from accept to close (handshakes under way included)."""
         self._ctx: ssl.SSLContext | None = None
         self._writes: dict[str, Bucket] = {}
+        self._tokens: dict[Session, str] = {}
+        """The token prefix each TLS session's certificate was issued under."""
 
     async def start(self, ca: pki.Authority | None) -> None:
         c = self.config
@@ -163,7 +165,7 @@ class TakServer:
                 self.stats["refused: certificate names no member"] += 1
                 writer.close()
                 return
-            await self._serve(reader, writer, named[0], named[1], address)
+            await self._serve(reader, writer, named.member, named.party, address, named)
         finally:
             self._release(address)
             if not raw.is_closing():  # a TLS close the peer never answered: the socket goes
@@ -186,12 +188,13 @@ class TakServer:
         member_id: str,
         party: str,
         address: str,
+        certificate: pki.Named | None = None,
     ) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
         try:
-            member = await self._admit(member_id, party, address)
+            member = await self._admit(member_id, party, address, certificate)
             # counted with no await between the check and the session's adding
             if member is not None and (
                 sum(s.member.id == member_id for s in self.sessions) >= self.config.per_member
@@ -203,6 +206,8 @@ class TakServer:
                 return
             session = Session(self, reader, writer, member, address)
             self.sessions.add(session)
+            if certificate is not None and certificate.token is not None:
+                self._tokens[session] = certificate.token
             self.stats["connections"] += 1
             joining: asyncio.Task[None] | None = None
             try:
@@ -216,16 +221,23 @@ class TakServer:
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await joining
                 self.sessions.discard(session)
+                self._tokens.pop(session, None)
                 self.fanout.leave(session)
         finally:
             self._handlers.discard(task)
 
-    async def _admit(self, member_id: str, party: str, address: str) -> Member | None:
+    async def _admit(
+        self, member_id: str, party: str, address: str, certificate: pki.Named | None
+    ) -> Member | None:
+        """The member a connection acts as, or ``None`` (logged) when it may not: a TLS
+        connection's certificate must also carry the member's current token prefix."""
         found = await asyncio.to_thread(service.current_members, self.line, [member_id])
         member = found.get(member_id)
         refused = "no such member" if member is None else member.refusal(self.line.clock())
         if member is not None and member.party != party:
             refused = "the certificate names another party"
+        elif member is not None and refused is None and certificate is not None:
+            refused = _stale(certificate.token, member)
         if member is None or refused is not None:
             self.stats["refused: member"] += 1
             log.info("TAK connection refused for %s from %s: %s", member_id, address, refused)
@@ -253,6 +265,8 @@ class TakServer:
             for s in list(self.sessions):
                 current = found.get(s.member.id)
                 refused = "no longer on the line" if current is None else current.refusal(now)
+                if refused is None and current is not None and s in self._tokens:
+                    refused = _stale(self._tokens[s], current)
                 if refused is not None:
                     self.intake.cut.add(s.member.id)  # what it queued is not written
                     s.close(f"member: {refused}")
@@ -333,6 +347,18 @@ class TakServer:
         self._backlog[member_id] -= 1
         if self._backlog[member_id] <= 0:
             del self._backlog[member_id]
+
+
+def _stale(token: str | None, member: Member) -> str | None:
+    """Why a certificate issued under ``token`` no longer admits ``member``, or ``None``."""
+    if token is None:
+        return (
+            "the certificate predates token-bound certificates; reissue it with "
+            f"`deconfliction member tak-package --member {member.id}`"
+        )
+    if token != member.token_prefix:
+        return "the member's token was rotated since the certificate was issued"
+    return None
 
 
 def _deleted_uid(event: cot.CotEvent) -> str | None:

@@ -33,6 +33,8 @@ from deconfliction.domain import Member
 __all__ = [
     "Authority",
     "MEMBER_URN",
+    "TOKEN_URN",
+    "Named",
     "client_pkcs12",
     "issue_member",
     "load_or_create",
@@ -43,9 +45,22 @@ __all__ = [
 
 MEMBER_URN = "urn:deconfliction:member:"
 """A member certificate's SAN URI: this and the member's id (its CN is the id too)."""
+TOKEN_URN = "urn:deconfliction:token:"
+"""A member certificate's second SAN URI: this and the member's token prefix when it was issued;
+a rotation changes the prefix, so the hub refuses the certificate from then on."""
 _CA_LIFE = timedelta(days=3650)
 _SERVER_LIFE = timedelta(days=366)
 _MEMBER_LIFE = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class Named:
+    """What a verified member certificate names: member id, party, and the token prefix it was
+    issued under (``None`` on certificates made before rotation cut certificates off)."""
+
+    member: str
+    party: str
+    token: str | None
 
 
 @dataclass(frozen=True)
@@ -178,13 +193,18 @@ def _leaf(
 def issue_member(
     ca: Authority, member: Member, now: datetime
 ) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
-    """A client certificate for ``member``: CN its id, O its party, SAN its URN; it ends when
-    the member's token does (or in a year)."""
+    """A client certificate for ``member``: CN its id, O its party, SAN its URN and its token
+    prefix (a rotation cuts the certificate off); it ends when the token does (or in a year)."""
+    if not member.token_prefix:
+        raise ValueError("this member's token has no prefix: rotate it first")
     until = member.expires_at or now + _MEMBER_LIFE
     return _leaf(
         ca,
         _name(member.id, member.party),
-        [x509.UniformResourceIdentifier(MEMBER_URN + member.id)],
+        [
+            x509.UniformResourceIdentifier(MEMBER_URN + member.id),
+            x509.UniformResourceIdentifier(TOKEN_URN + member.token_prefix),
+        ],
         ExtendedKeyUsageOID.CLIENT_AUTH,
         now,
         until,
@@ -237,17 +257,20 @@ def server_context(ca: Authority, names: tuple[str, ...], now: datetime) -> ssl.
     return ctx
 
 
-def member_of(peercert: dict[str, Any] | None) -> tuple[str, str] | None:
-    """(member id, party) named by a verified peer certificate (``SSLSocket.getpeercert()``),
-    or ``None`` for a certificate that names no member."""
+def member_of(peercert: dict[str, Any] | None) -> Named | None:
+    """What a verified peer certificate (``SSLSocket.getpeercert()``) names, or ``None`` for a
+    certificate that names no member (or names more than one member or token)."""
     if not peercert:
         return None
     fields = {k: v for rdn in peercert.get("subject", ()) for k, v in rdn}
     urns = [v for k, v in peercert.get("subjectAltName", ()) if k == "URI"]
     member = fields.get("commonName")
-    if not member or urns != [MEMBER_URN + member]:
+    tokens = [u[len(TOKEN_URN) :] for u in urns if u.startswith(TOKEN_URN)]
+    if not member or [u for u in urns if not u.startswith(TOKEN_URN)] != [MEMBER_URN + member]:
         return None
-    return member, fields.get("organizationName", "")
+    if len(tokens) > 1 or (tokens and not tokens[0]):
+        return None
+    return Named(member, fields.get("organizationName", ""), tokens[0] if tokens else None)
 
 
 def _legacy(password: str) -> serialization.KeySerializationEncryption:
