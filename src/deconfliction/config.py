@@ -113,10 +113,10 @@ class TakConfig:
     per_member: int = 8
     """Open connections one member may hold."""
     per_address: int = 64
-    """Open connections one client address may hold, counted from accept (TLS handshakes under
-    way included)."""
+    """Open connections one client address may hold, counted once its TLS handshake is done
+    (a handshake is bounded by 10 s)."""
     connections: int = 10_000
-    """Connections the TAK listeners hold in all, handshakes under way included."""
+    """Connections the TAK listeners hold in all, counted as ``per_address`` is."""
     aoi_radius_m: float = 100_000.0
     """A member sees others' tracks within this of its own last reported positions."""
     tick_s: float = 0.5

@@ -50,9 +50,11 @@ class Joined:
 class Door:
     """The TAK door of ``line``, served on a thread's event loop."""
 
-    def __init__(self, line: service.Line, config: LineConfig) -> None:
+    def __init__(
+        self, line: service.Line, config: LineConfig, loop: asyncio.AbstractEventLoop | None = None
+    ) -> None:
         self.line = line
-        self.loop = asyncio.new_event_loop()
+        self.loop = loop or asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self._stop = asyncio.Event()

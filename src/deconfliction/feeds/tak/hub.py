@@ -75,7 +75,7 @@ class TakServer:
         self._handlers: set[asyncio.Task[Any]] = set()
         self._backlog: Counter[str] = Counter()
         self._accepted: Counter[str] = Counter()
-        """Connections by address from accept to close (handshakes under way included)."""
+        """Connections by address, from accept (TLS: from its handshake done) to close."""
         self._ctx: ssl.SSLContext | None = None
         self._writes: dict[str, Bucket] = {}
         self._tokens: dict[Session, str] = {}
@@ -99,8 +99,17 @@ class TakServer:
             self._ctx = await asyncio.to_thread(
                 pki.server_context, ca, c.server_names, self.line.clock()
             )
-            # TLS begins once the connection is counted (``_reserve``), not before
-            tls = await asyncio.start_server(self._tls, c.host, c.tls_port, limit=1 << 17)
+            # The server does the handshake (bounded by _HANDSHAKE_S), before the connection is
+            # counted: starting TLS on a stream already accepted loses the ClientHello whenever
+            # the stream has read it first (under uvloop, one connection in three)
+            tls = await asyncio.start_server(
+                self._tls,
+                c.host,
+                c.tls_port,
+                ssl=self._ctx,
+                ssl_handshake_timeout=_HANDSHAKE_S,
+                limit=1 << 17,
+            )
             self._servers.append(tls)
             self.tls_port = tls.sockets[0].getsockname()[1]
         self.fanout.start()
@@ -126,7 +135,7 @@ class TakServer:
 
     # -- connections -------------------------------------------------------------------
     def _reserve(self, writer: asyncio.StreamWriter) -> str | None:
-        """Count a connection as it is accepted (no await between the check and the count, so
+        """Count a connection as it is taken on (no await between the check and the count, so
         parallel connects cannot all pass); its address, or ``None`` when refused (closed)."""
         peer = writer.get_extra_info("peername")
         address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
@@ -148,18 +157,10 @@ class TakServer:
             del self._accepted[address]
 
     async def _tls(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        assert self._ctx is not None
         address = self._reserve(writer)
         if address is None:
             return
-        raw = writer.transport
         try:
-            try:
-                await writer.start_tls(self._ctx, ssl_handshake_timeout=_HANDSHAKE_S)
-            except (OSError, ConnectionError, TimeoutError, ssl.SSLError):
-                self.stats["refused: TLS handshake"] += 1
-                writer.transport.abort()
-                return
             named = pki.member_of(writer.get_extra_info("peercert"))
             if named is None:
                 self.stats["refused: certificate names no member"] += 1
@@ -168,8 +169,8 @@ class TakServer:
             await self._serve(reader, writer, named.member, named.party, address, named)
         finally:
             self._release(address)
-            if not raw.is_closing():  # a TLS close the peer never answered: the socket goes
-                raw.abort()
+            if not writer.transport.is_closing():
+                writer.transport.abort()
 
     async def _plain(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         assert self._gateway is not None
