@@ -152,10 +152,12 @@ def _show(rows: list[dict[str, str]], as_json: bool) -> None:
         return
     table = Table(title=f"{len(rows)} features", title_justify="left")
     for column in ("from", "result", "field", "notice / reason", "conflicts"):
-        table.add_column(column, overflow="fold")
+        # a notice id whole on its own line, to be copied: the column is as wide as one
+        width = 36 if column == "notice / reason" else None
+        table.add_column(column, overflow="fold", min_width=width)
     for r in rows:
         style = "green" if r["result"] == "made" else "red" if "refused" in r["result"] else ""
-        reason = r["reason"] + (f" ({r['note']})" if r.get("note") else "")
+        reason = r["reason"] + (f"\n({r['note']})" if r.get("note") else "")
         table.add_row(r["from"], Text(r["result"], style=style), r["field"], reason, r["conflicts"])
     console().print(table)
 
