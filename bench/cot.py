@@ -70,7 +70,7 @@ def _serve(args: argparse.Namespace, folder: Path, *tak: str) -> tuple[object, l
     db = f"sqlite:///{folder / 'line.db'}"
     options = [*UNLIMITED, "--key-file", str(folder / "line.key"), "--tak-rate", "0",
                "--tak-connections-per-member", "100000", "--tak-connections-per-address",
-               "100000", *tak]  # fmt: skip
+               "100000", "--tak-share", "all", *tak]  # fmt: skip
     launcher = ("-m", "deconfliction")
     if args.profile:
         launcher = (str(Path(__file__).with_name("_profiled.py")), args.profile)
