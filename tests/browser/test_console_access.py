@@ -66,6 +66,22 @@ def test_axe_finds_nothing_in_the_signed_in_console(
     )
 
 
+def _settled_box(p: Any, sel: str) -> dict[str, float]:
+    """The first ``sel`` element's box once it has stayed where it is for 300 ms (bounded)."""
+    p.wait_for_function(
+        """(sel) => new Promise((done) => {
+             const box = () => JSON.stringify(document.querySelector(sel).getBoundingClientRect());
+             const first = box();
+             setTimeout(() => done(box() === first), 300);
+           })""",
+        arg=sel,
+        timeout=TIMEOUT_MS,
+    )
+    box = p.locator(sel).first.bounding_box()
+    assert box is not None
+    return box  # type: ignore[no-any-return]
+
+
 def test_landmarks_and_controls_are_named_and_reached_by_keyboard(
     page: Any, served: Served
 ) -> None:
@@ -86,9 +102,7 @@ def test_landmarks_and_controls_are_named_and_reached_by_keyboard(
     ):
         expect(p.get_by_role(role, name=name, exact=True)).to_have_count(1)
     # the map zooms from the keyboard: Tab reaches the zoom button, Enter presses it
-    path = p.locator(NOTICE_PATHS).first
-    before = path.bounding_box()
-    assert before is not None
+    before = _settled_box(p, NOTICE_PATHS)  # the map may still be moving to fit the notices
     p.get_by_role("button", name="Zoom in", exact=True).focus()
     p.keyboard.press("Enter")
     p.wait_for_function(
