@@ -128,13 +128,18 @@ def event(
 
 
 def join(tmp: Path, db: str, party: str, name: str) -> Joined:
-    """``member tak-package`` for a coordinator of ``party``, unpacked into PEM files."""
+    """``member tak-package`` for a new coordinator of ``party``, unpacked into PEM files."""
+    return unpack(tmp, db, name, party, "--party", party, "--name", name)
+
+
+def unpack(tmp: Path, db: str, name: str, party: str, *chosen: str) -> Joined:
+    """``member tak-package`` for the member ``chosen`` names (``--party P --name N`` for a new
+    one, ``--member ID`` for a certificate again), unpacked into PEM files in ``tmp / name``."""
     out = tmp / f"{name}.zip"
     got = CliRunner().invoke(
         app,
-        ["member", "tak-package", "--party", party, "--name", name, "--out", str(out),
-         "--host", "127.0.0.1", "--db", db],
-    )  # fmt: skip
+        ["member", "tak-package", *chosen, "--out", str(out), "--host", "127.0.0.1", "--db", db],
+    )
     assert got.exit_code == 0, got.output
     password = got.stdout.strip().splitlines()[-1]
     member = next(w for w in got.stderr.split() if w.count("-") == 4)
@@ -217,4 +222,4 @@ def until_stat(door: Door, name: str, at_least: int = 1) -> int:
     return wait_for(lambda: stat(door, name) >= at_least and stat(door, name), f"stat {name}")
 
 
-__all__ = ["Door", "Joined", "Scene", "event", "join", "ping", "replace", "until_stat"]
+__all__ = ["Door", "Joined", "Scene", "event", "join", "ping", "replace", "unpack", "until_stat"]

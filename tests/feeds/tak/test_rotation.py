@@ -3,19 +3,13 @@ certificate is refused, and a package reissued with `member tak-package --member
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import pkcs12
-from typer.testing import CliRunner
 
 from deconfliction import service
-from deconfliction.cli.main import app
 from deconfliction.feeds.tak import pki
-from deconfliction.feeds.tak.package import CLIENT_P12
-from tests.feeds.tak.conftest import Joined, Scene, until_stat
+from tests.feeds.tak.conftest import Joined, Scene, unpack, until_stat
 from tests.waiting import WAIT_S
 
 
@@ -29,33 +23,7 @@ def _refused(scene: Scene, joined: Joined) -> None:
 
 
 def _reissue(tmp: Path, scene: Scene, old: Joined) -> Joined:
-    out = tmp / "again.zip"
-    got = CliRunner().invoke(
-        app,
-        ["member", "tak-package", "--member", old.member, "--out", str(out),
-         "--host", "127.0.0.1", "--db", scene.db],
-    )  # fmt: skip
-    assert got.exit_code == 0, got.output
-    password = got.stdout.strip().splitlines()[-1]
-    with zipfile.ZipFile(io.BytesIO(out.read_bytes())) as z:
-        client = z.read(CLIENT_P12)
-    key, cert, _ = pkcs12.load_key_and_certificates(client, password.encode())
-    assert key is not None and cert is not None
-    d = tmp / "again"
-    d.mkdir()
-    from cryptography.hazmat.primitives import serialization
-
-    (d / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (d / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return Joined(
-        old.member, old.party, d / "cert.pem", d / "key.pem", old.ca, d / "m.p12", password, ""
-    )
+    return unpack(tmp, scene.db, "again", old.party, "--member", old.member)
 
 
 def test_rotation_closes_the_connection_and_refuses_the_old_certificate(
