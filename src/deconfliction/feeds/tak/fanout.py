@@ -180,16 +180,21 @@ class Fanout:
         """The party's events after ``after``, each conflict with where the member's party may
         see it (its alert is pinned there; the JSON view carries no place)."""
         got = service.events_for(self.line, member, after, 500)
+        told = []
         for event in got.events:
             c = event.get("conflict")
             if not isinstance(c, dict) or str(c.get("status")) in _GONE:
                 continue
             try:
-                view = service.get_conflict(self.line, member, str(c["id"]))
-                (places,) = service.conflict_places(self.line, member, [view])
+                told.append((event, service.get_conflict(self.line, member, str(c["id"]))))
             except DeconflictionError:
                 continue  # no longer told to this party: the alert goes out with no place
-            event[_WHERE] = conflict_feature(view, places)["geometry"]
+        if not told:
+            return got
+        views = [view for _, view in told]
+        places = service.conflict_places(self.line, member, views)  # one read for them all
+        for (event, view), where in zip(told, places, strict=True):
+            event[_WHERE] = conflict_feature(view, where)["geometry"]
         return got
 
     async def _follow(self, party: _Party) -> None:
