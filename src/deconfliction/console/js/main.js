@@ -108,12 +108,16 @@ function signOut() {
 }
 
 async function boot() {
+  // The Sign in button stays disabled until its handler is attached: a click before that would
+  // submit the form natively, sending the token to the server as form data.
+  const form = byId("signin-form");
+  form.addEventListener("submit", signIn);
+  form.querySelector("button[type=submit]").disabled = false;
   await i18n.use(i18n.preferred());
   const lang = byId("lang");
   lang.value = i18n.current();
   lang.addEventListener("change", () => i18n.use(lang.value));
   clock();
-  byId("signin-form").addEventListener("submit", signIn);
   byId("sign-out").addEventListener("click", signOut);
   on("problem", showProblem);
   on("signed-out", signOut);
