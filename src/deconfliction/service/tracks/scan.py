@@ -40,6 +40,7 @@ from deconfliction.service.line import Line
 from deconfliction.service.probing import watch
 from deconfliction.service.told import track_conflict_events
 from deconfliction.service.tracks.findings import Finding, NoticeSide, find_all, notice_breaches
+from deconfliction.service.tracks.live import live_tracks
 from deconfliction.store.base import Tx
 
 __all__ = ["ScanResult", "Scanner", "breaches_of", "require_scanner", "scan"]
@@ -75,7 +76,7 @@ def scan(line: Line, settings: ScanSettings | None = None) -> ScanResult:
     started = time.perf_counter()
     now = line.clock()
     with line.store.read() as tx:
-        tracks = tx.live_tracks(now)
+        tracks = live_tracks(line, tx, now)
         findings = find_all(tx, line, tracks, now, settings)
     live_keys = {t.key for t in tracks}
     with line.store.transaction() as tx:
@@ -158,7 +159,7 @@ def _reconcile(
     tx: Tx,
     line: Line,
     findings: Sequence[Finding],
-    live_tracks: set[str],
+    live_keys: set[str],
     now: datetime,
     retell: Retell,
 ) -> tuple[list[TrackConflict], list[TrackConflict], list[TrackConflict], int]:
@@ -212,7 +213,7 @@ def _reconcile(
         sides = [] if held.track_a is None else [f"{held.party_a}/{held.track_a}"]
         if held.track_b is not None:
             sides.append(f"{held.party_b}/{held.track_b}")
-        stale = any(s not in live_tracks for s in sides)
+        stale = any(s not in live_keys for s in sides)
         status = ConflictStatus.EXPIRED if stale else ConflictStatus.RESOLVED
         closed.append(replace(held, status=status, resolved_at=now, updated_at=now))
     tx.insert_track_conflicts(opened)
