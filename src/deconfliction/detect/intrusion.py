@@ -16,6 +16,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
+import shapely
 
 from deconfliction.detect.strategic import UNBOUNDED_ALT_M, Candidate, effective_buffers
 from deconfliction.domain import Buffers, FootprintKind, Track
@@ -23,7 +25,15 @@ from deconfliction.geo import Shape, within
 from deconfliction.geo.box import Box4
 from deconfliction.geo.geodesy import DENSIFY_M, GEOD
 
-__all__ = ["Intrusion", "intrusions", "swept_boxes", "swept_boxes_many"]
+__all__ = [
+    "Intrusion",
+    "cover",
+    "intrusions",
+    "meeting",
+    "swept_box_array",
+    "swept_boxes",
+    "swept_boxes_many",
+]
 
 RESOLUTION_S = 0.5
 """How finely :attr:`Intrusion.t_in_s` is searched; it is never later than the true entry."""
@@ -199,12 +209,23 @@ def swept_boxes_many(
     lon/lat box widened by that and by h, in degrees that are never shorter than the metres
     they stand for, holds the path and every point within h of it. Looser than
     :func:`swept_boxes` by about a sixteenth of the path: more candidates to decide, never fewer.
-    Split at the antimeridian; every longitude within reach of a pole.
+    Split at the antimeridian; every longitude within reach of a pole. The boxes of
+    :func:`swept_box_array`, as ``Box4``.
     """
+    owners, boxes = swept_box_array(tracks, now, lookahead_s, defaults)
+    return owners.tolist(), [Box4(*b) for b in boxes.tolist()]
+
+
+def swept_box_array(
+    tracks: Sequence[Track], now: datetime, lookahead_s: float, defaults: Buffers
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The boxes of :func:`swept_boxes_many` as arrays: ``owners`` (k,) and ``boxes`` (k, 8),
+    each row ``lon_min, lat_min, alt_min, t_min, lon_max, lat_max, alt_max, t_max``, in the order
+    of the tracks (a track split at the antimeridian has two consecutive rows)."""
     _check_lookahead(lookahead_s)
     n = len(tracks)
     if n == 0:
-        return [], []
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 8), dtype=np.float64)
     lon0 = np.array([t.lon for t in tracks], dtype=np.float64)
     lat0 = np.array([t.lat for t in tracks], dtype=np.float64)
     trk = np.array([t.trk_deg for t in tracks], dtype=np.float64)
@@ -237,26 +258,97 @@ def swept_boxes_many(
     alt_hi = np.where(unknown, UNBOUNDED_ALT_M, ends.max(axis=0) + defaults.v_m + unc + 1e-3)
     t0 = now.timestamp() - defaults.t_s - 1e-3
     t1 = now.timestamp() + lookahead_s + defaults.t_s + 1e-3
-    owners: list[int] = []
-    boxes: list[Box4] = []
-    for i in range(n):
-        y0, y1 = max(-90.0, float(lat_lo[i])), min(90.0, float(lat_hi[i]))
-        x0, x1 = float(lon_lo[i]), float(lon_hi[i])
-        if polar[i] or x1 - x0 >= 360.0:
-            spans = [(-180.0, 180.0)]
-            if polar[i]:
-                y0, y1 = (y0, 90.0) if lat_hi[i] > 0 else (-90.0, y1)
-        elif x0 < -180.0:
-            spans = [(x0 + 360.0, 180.0), (-180.0, x1)]
-        elif x1 > 180.0:
-            spans = [(x0, 180.0), (-180.0, x1 - 360.0)]
-        else:
-            spans = [(x0, x1)]
-        a0, a1 = float(alt_lo[i]), float(alt_hi[i])
-        for xa, xb in spans:
-            owners.append(i)
-            boxes.append(Box4(xa, y0, a0, t0, xb, y1, a1, t1))
-    return owners, boxes
+    y0, y1 = np.maximum(-90.0, lat_lo), np.minimum(90.0, lat_hi)
+    whole = polar | (lon_hi - lon_lo >= 360.0)
+    # near a pole: every longitude, up to the pole on the side the box reaches
+    y0 = np.where(polar & (lat_hi > 0), y0, np.where(polar, -90.0, y0))
+    y1 = np.where(polar & (lat_hi > 0), 90.0, y1)
+    west = ~whole & (lon_lo < -180.0)
+    east = ~whole & ~west & (lon_hi > 180.0)
+    x0 = np.where(whole, -180.0, np.where(west, lon_lo + 360.0, lon_lo))
+    x1 = np.where(whole | west | east, 180.0, lon_hi)
+    # the second half of a box split at the antimeridian
+    split = np.flatnonzero(west | east)
+    sx0 = np.full(len(split), -180.0)
+    sx1 = np.where(west[split], lon_hi[split], lon_hi[split] - 360.0)
+    owners = np.concatenate([np.arange(n), split])
+    xs0 = np.concatenate([x0, sx0])
+    xs1 = np.concatenate([x1, sx1])
+    ys0 = np.concatenate([y0, y0[split]])
+    ys1 = np.concatenate([y1, y1[split]])
+    za = np.concatenate([alt_lo, alt_lo[split]])
+    zb = np.concatenate([alt_hi, alt_hi[split]])
+    m = len(owners)
+    boxes = np.column_stack([xs0, ys0, za, np.full(m, t0), xs1, ys1, zb, np.full(m, t1)]).astype(
+        np.float64
+    )
+    order = np.argsort(owners, kind="stable")
+    return owners[order].astype(np.int64), boxes[order]
+
+
+def meeting(
+    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Every pair ``(i, j)`` of boxes ``a[i]`` and ``b[j]`` (rows as :func:`swept_box_array`'s)
+    that meet on all four axes, closed intervals, in one join: a shapely STRtree over ``b``'s
+    lon/lat rectangles queried in bulk with ``a``'s (the tree's envelope test is the closed
+    overlap of the rectangles), then altitude and time, vectorized."""
+    none = np.zeros(0, dtype=np.int64)
+    if len(a) == 0 or len(b) == 0:
+        return none, none
+    tree = shapely.STRtree(shapely.box(b[:, 0], b[:, 1], b[:, 4], b[:, 5]))
+    i, j = tree.query(shapely.box(a[:, 0], a[:, 1], a[:, 4], a[:, 5]))
+    lo_a, hi_a, lo_b, hi_b = a[i, :4], a[i, 4:], b[j, :4], b[j, 4:]
+    keep = np.all((lo_a <= hi_b) & (lo_b <= hi_a), axis=1)
+    return i[keep].astype(np.int64), j[keep].astype(np.int64)
+
+
+_CELL_DEG = 1.0
+_MAX_CELLS = 16  # a box wider than this many cells each way is a query box of its own
+
+
+def cover(boxes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """A few boxes (rows as :func:`swept_box_array`'s) that together hold every box of
+    ``boxes``: the cells of a one-degree grid the boxes touch, merged into runs along each row of
+    cells, with the hull of their altitudes and times; for one indexed store query where there
+    would be one per box."""
+    if len(boxes) == 0:
+        return np.zeros((0, 8), dtype=np.float64)
+    cols = int(round(360.0 / _CELL_DEG))
+    rows = int(round(180.0 / _CELL_DEG))
+    cx0 = np.clip(np.floor((boxes[:, 0] + 180.0) / _CELL_DEG), 0, cols - 1).astype(np.int64)
+    cx1 = np.clip(np.floor((boxes[:, 4] + 180.0) / _CELL_DEG), 0, cols - 1).astype(np.int64)
+    cy0 = np.clip(np.floor((boxes[:, 1] + 90.0) / _CELL_DEG), 0, rows - 1).astype(np.int64)
+    cy1 = np.clip(np.floor((boxes[:, 5] + 90.0) / _CELL_DEG), 0, rows - 1).astype(np.int64)
+    nx, ny = cx1 - cx0 + 1, cy1 - cy0 + 1
+    big = (nx > _MAX_CELLS) | (ny > _MAX_CELLS)
+    small = np.flatnonzero(~big)
+    per = (nx * ny)[small]
+    owner = np.repeat(small, per)
+    step = np.arange(len(owner)) - np.repeat(np.cumsum(per) - per, per)
+    cx = cx0[owner] + step % nx[owner]
+    cy = cy0[owner] + step // nx[owner]
+    cells = np.unique(cy * cols + cx)
+    cy_u, cx_u = cells // cols, cells % cols
+    starts = np.flatnonzero(np.concatenate(([True], (np.diff(cells) != 1) | (np.diff(cy_u) != 0))))
+    ends = np.concatenate((starts[1:], [len(cells)])) - 1
+    pad = 1e-9  # outward, against rounding at the cells' edges
+    alt_lo, alt_hi = float(boxes[:, 2].min()), float(boxes[:, 6].max())
+    t_lo, t_hi = float(boxes[:, 3].min()), float(boxes[:, 7].max())
+    k = len(starts)
+    runs = np.column_stack(
+        [
+            -180.0 + cx_u[starts] * _CELL_DEG - pad,
+            -90.0 + cy_u[starts] * _CELL_DEG - pad,
+            np.full(k, alt_lo),
+            np.full(k, t_lo),
+            -180.0 + (cx_u[ends] + 1) * _CELL_DEG + pad,
+            -90.0 + (cy_u[ends] + 1) * _CELL_DEG + pad,
+            np.full(k, alt_hi),
+            np.full(k, t_hi),
+        ]
+    )
+    return np.concatenate([runs, boxes[big]]).astype(np.float64)
 
 
 def intrusions(
