@@ -29,6 +29,7 @@ __all__ = [
     "Intrusion",
     "cover",
     "intrusions",
+    "intrusions_per_track",
     "meeting",
     "swept_box_array",
     "swept_boxes",
@@ -38,6 +39,8 @@ __all__ = [
 RESOLUTION_S = 0.5
 """How finely :attr:`Intrusion.t_in_s` is searched; it is never later than the true entry."""
 
+CIRCLE, CORRIDOR = FootprintKind.CIRCLE, FootprintKind.CORRIDOR
+_FAN_MANY = 12  # stretches of each path per round of the batched search
 _FAN = 16  # prefixes of the path tested in one vectorized call per round of the t_in search
 _SLACK_S = 1e-6  # widens the band and window intervals against rounding (toward reporting)
 _POINT_M = 1e-3  # a stretch of path shorter than this is a circle that covers it
@@ -90,50 +93,9 @@ class _Motion:
         return self.paths([(ta, tb)])[0]
 
     def paths(self, spans: Sequence[tuple[float, float]]) -> list[Shape]:
-        """Stretches of path, one per (ta, tb), with one vectorized geodesic call for them all.
-
-        Each is a corridor of half-width 0 whose vertices lie on the track's own geodesic at most
-        DENSIFY_M apart, so the region is exactly the path and needs no densifying: the shape is
-        built here rather than by ``prepare``, with the middle of the stretch as its centre and
-        half its length as its reach (an upper bound: no point of the path is farther from the
-        middle than along it). A stretch shorter than a millimetre is a circle around its start
-        that covers it.
-        """
-        lengths = [abs(self.gs_mps) * (tb - ta) for ta, tb in spans]
-        counts = [1 if d < _POINT_M else math.ceil(d / DENSIFY_M) + 1 for d in lengths]
-        # per span its n vertices then its middle: tau = ta + (tb - ta) * frac
-        ends = np.asarray(spans, dtype=np.float64).reshape(-1, 2)
-        per = np.asarray(counts, dtype=np.int64) + 1
-        owner = np.repeat(np.arange(len(spans)), per)
-        step = np.arange(len(owner)) - np.repeat(np.cumsum(per) - per, per)
-        last = np.maximum(per - 2, 1)[owner]
-        frac = np.where(step == per[owner] - 1, 0.5, step / last)
-        taus = ends[owner, 0] + (ends[owner, 1] - ends[owner, 0]) * frac
-        k = len(taus)
-        lon, lat, _ = GEOD.fwd(
-            np.full(k, self.lon),
-            np.full(k, self.lat),
-            np.full(k, self.trk_deg),
-            self.s0_m + self.gs_mps * taus,
-        )
-        lon = np.asarray(lon, dtype=np.float64)
-        lat = np.asarray(lat, dtype=np.float64)
-        shapes: list[Shape] = []
-        at = 0
-        for d, n in zip(lengths, counts, strict=True):
-            x, y = lon[at : at + n].copy(), lat[at : at + n].copy()
-            offsets = np.array([0, n], dtype=np.int64)
-            if n == 1:
-                centre = (float(x[0]), float(y[0]))
-                shape = Shape(FootprintKind.CIRCLE, x, y, offsets, max(0.0, d), 0.0, centre, 1e-3)
-            else:
-                seg = d / (n - 1) * (1.0 + 1e-9)
-                centre = (float(lon[at + n]), float(lat[at + n]))
-                reach = d / 2.0 * (1.0 + 1e-9) + 1e-3
-                shape = Shape(FootprintKind.CORRIDOR, x, y, offsets, 0.0, seg, centre, reach)
-            shapes.append(shape)
-            at += n + 1
-        return shapes
+        """Stretches of path, one per (ta, tb), with one vectorized geodesic call for them all
+        (:func:`_paths`)."""
+        return _paths([self] * len(spans), spans)
 
     def interval(
         self, c: Candidate, buf: Buffers, now: datetime, lookahead_s: float
@@ -158,6 +120,53 @@ class _Motion:
         t0 = max(0.0, a0 - _SLACK_S, w0 - _SLACK_S)
         t1 = min(lookahead_s, a1 + _SLACK_S, w1 + _SLACK_S)
         return (t0, t1) if t0 <= t1 else None
+
+
+def _paths(motions: Sequence[_Motion], spans: Sequence[tuple[float, float]]) -> list[Shape]:
+    """Stretches of path, span k of ``motions[k]``'s path, with one vectorized geodesic call.
+
+    Each is a corridor of half-width 0 whose vertices lie on the track's own geodesic at most
+    DENSIFY_M apart, so the region is exactly the path and needs no densifying: the shape is
+    built here rather than by ``prepare``, with the middle of the stretch as its centre and
+    half its length as its reach (an upper bound: no point of the path is farther from the
+    middle than along it). A stretch shorter than a millimetre is a circle around its start
+    that covers it.
+    """
+    lengths = [abs(m.gs_mps) * (tb - ta) for m, (ta, tb) in zip(motions, spans, strict=True)]
+    counts = [1 if d < _POINT_M else math.ceil(d / DENSIFY_M) + 1 for d in lengths]
+    # per span its n vertices then its middle: tau = ta + (tb - ta) * frac
+    ends = np.asarray(spans, dtype=np.float64).reshape(-1, 2)
+    per = np.asarray(counts, dtype=np.int64) + 1
+    owner = np.repeat(np.arange(len(spans)), per)
+    step = np.arange(len(owner)) - np.repeat(np.cumsum(per) - per, per)
+    last = np.maximum(per - 2, 1)[owner]
+    frac = np.where(step == per[owner] - 1, 0.5, step / last)
+    taus = ends[owner, 0] + (ends[owner, 1] - ends[owner, 0]) * frac
+    fields = np.array(
+        [(m.lon, m.lat, m.trk_deg, m.s0_m, m.gs_mps) for m in motions], dtype=np.float64
+    ).reshape(-1, 5)[owner]
+    lon, lat, _ = GEOD.fwd(
+        fields[:, 0], fields[:, 1], fields[:, 2], fields[:, 3] + fields[:, 4] * taus
+    )
+    lon = np.asarray(lon, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    starts = np.cumsum(per) - per
+    offsets = np.column_stack([np.zeros(len(counts), dtype=np.int64), per - 1])
+    first_lon, first_lat = lon[starts].tolist(), lat[starts].tolist()
+    mid = starts + per - 1
+    mid_lon, mid_lat = lon[mid].tolist(), lat[mid].tolist()
+    shapes: list[Shape] = []
+    for k, (at, d, n) in enumerate(zip(starts.tolist(), lengths, counts, strict=True)):
+        x, y = lon[at : at + n], lat[at : at + n]
+        if n == 1:
+            centre = (first_lon[k], first_lat[k])
+            shape = Shape(CIRCLE, x, y, offsets[k], max(0.0, d), 0.0, centre, 1e-3)
+        else:
+            seg = d / (n - 1) * (1.0 + 1e-9)
+            reach = d / 2.0 * (1.0 + 1e-9) + 1e-3
+            shape = Shape(CORRIDOR, x, y, offsets[k], 0.0, seg, (mid_lon[k], mid_lat[k]), reach)
+        shapes.append(shape)
+    return shapes
 
 
 def swept_boxes(track: Track, now: datetime, lookahead_s: float, defaults: Buffers) -> list[Box4]:
@@ -398,10 +407,51 @@ def intrusions(
     for i, j in pairs:
         if candidates[j].party != tracks[i].party:
             by_track.setdefault(i, {})[j] = None
+    items: list[tuple[int, _Motion, _Pair]] = []
+    for i in sorted(by_track):
+        m = _Motion.of(tracks[i], now)
+        for j in sorted(by_track[i]):
+            c = candidates[j]
+            buf = effective_buffers(defaults, None, c.buffers)
+            span = m.interval(c, buf, now, lookahead_s)
+            if span is not None:
+                items.append((i, m, _Pair(j, c.shape, buf.h_m, *span)))
+    if not items:
+        return []
+    t_in = _entries([(m, p) for _, m, p in items])
+    hits = [(x, t) for x, t in zip(items, t_in, strict=True) if t is not None]
+    if not hits:
+        return []
+    dist = _distances_now([(m, p) for (_, m, p), _ in hits])
+    return [Intrusion(i, p.j, t, d) for ((i, _, p), t), d in zip(hits, dist, strict=True)]
+
+
+def intrusions_per_track(
+    tracks: Sequence[Track],
+    candidates: Sequence[Candidate],
+    pairs: Sequence[tuple[int, int]],
+    now: datetime,
+    lookahead_s: float,
+    defaults: Buffers,
+) -> list[Intrusion]:
+    """:func:`intrusions` one track at a time, each entry time searched alone with prefixes of
+    the path: the reference the batched decision is tested against (``tests/detect``)."""
+    _check_lookahead(lookahead_s)
+    by_track: dict[int, dict[int, None]] = {}
+    for i, j in pairs:
+        if candidates[j].party != tracks[i].party:
+            by_track.setdefault(i, {})[j] = None
     found: list[Intrusion] = []
     for i in sorted(by_track):
-        js = sorted(by_track[i])
-        found.extend(_one_track(i, tracks[i], js, candidates, now, lookahead_s, defaults))
+        m = _Motion.of(tracks[i], now)
+        sure = _sure(m, sorted(by_track[i]), candidates, now, lookahead_s, defaults)
+        if not sure:
+            continue
+        _, dist = within(m.path(0.0, 0.0), [p.shape for p in sure], 0.0)
+        found.extend(
+            Intrusion(i, p.j, _entry(m, p.shape, p.h_m, p.t0, p.t1), float(d))
+            for p, d in zip(sure, dist.tolist(), strict=True)
+        )
     return found
 
 
@@ -410,16 +460,15 @@ def _check_lookahead(lookahead_s: float) -> None:
         raise ValueError(f"lookahead_s must be a number of seconds >= 0, not {lookahead_s}")
 
 
-def _one_track(
-    i: int,
-    track: Track,
+def _sure(
+    m: _Motion,
     js: list[int],
     candidates: Sequence[Candidate],
     now: datetime,
     lookahead_s: float,
     defaults: Buffers,
-) -> list[Intrusion]:
-    m = _Motion.of(track, now)
+) -> list[_Pair]:
+    """The candidates ``js`` the track ``m`` is predicted to enter (exact), sorted by index."""
     live: list[_Pair] = []
     for j in js:
         c = candidates[j]
@@ -441,14 +490,95 @@ def _one_track(
             narrower.setdefault((p.t0, p.t1), []).append(p)
     for span, group in narrower.items():
         sure.extend(_hits(m.path(*span), group))
-    if not sure:
-        return []
     sure.sort(key=lambda p: p.j)
-    _, dist = within(m.path(0.0, 0.0), [p.shape for p in sure], 0.0)
-    return [
-        Intrusion(i, p.j, _entry(m, p.shape, p.h_m, p.t0, p.t1), float(d))
-        for p, d in zip(sure, dist.tolist(), strict=True)
-    ]
+    return sure
+
+
+def _by_volume(pairs: Sequence[_Pair]) -> dict[int, list[int]]:
+    """Which of ``pairs`` (positions) share each candidate, so that one call decides them."""
+    groups: dict[int, list[int]] = {}
+    for k, p in enumerate(pairs):
+        groups.setdefault(p.j, []).append(k)
+    return groups
+
+
+def _distances_now(items: Sequence[tuple[_Motion, _Pair]]) -> list[float]:
+    """Each track's horizontal distance at now from its candidate's footprint (0 inside): one
+    :func:`~geo.within` call per candidate for every track in it."""
+    points = _paths([m for m, _ in items], [(0.0, 0.0)] * len(items))
+    out = [0.0] * len(items)
+    for ks in _by_volume([p for _, p in items]).values():
+        shape = items[ks[0]][1].shape
+        _, dist = within(shape, [points[k] for k in ks], 0.0)
+        for k, d in zip(ks, dist.tolist(), strict=True):
+            out[k] = float(d)
+    return out
+
+
+def _entries(items: Sequence[tuple[_Motion, _Pair]]) -> list[float | None]:
+    """Whether each (track, candidate) pair meets, and when it first does, all pairs at once:
+    the entry time to RESOLUTION_S (never later than the true one), None when it never does.
+
+    The first round tests the instant t0 alone and _FAN_MANY disjoint stretches covering the
+    pair's whole interval [t0, t1]: the pair meets when one of them comes within h
+    (:func:`~geo.within` never misses, so a true entry is never lost; a false alarm only within
+    its tolerance, as for the whole path at once). Each later round cuts the bracket [lo, hi]
+    the same way; the first stretch that comes within h is the new bracket, and when none of
+    the first _FAN_MANY - 1 does, it is the last one. Every stretch before the bracket is surely
+    clear, so the answer, lo, is never later than the true entry. Each round places every
+    pair's stretches with one geodesic call and decides them with one ``within`` call per
+    candidate, for every track facing it.
+    """
+    n = len(items)
+    lo = [p.t0 for _, p in items]
+    hi = [p.t1 for _, p in items]
+    out: list[float | None] = [None] * n
+    first = True
+    active = list(range(n))
+    while active:
+        motions: list[_Motion] = []
+        spans: list[tuple[float, float]] = []
+        cuts: dict[int, list[float]] = {}
+        start: dict[int, int] = {}
+        groups: dict[int, tuple[_Pair, list[int]]] = {}
+        for k in active:
+            m, p = items[k]
+            taus = (lo[k] + (hi[k] - lo[k]) * np.arange(1, _FAN_MANY) / _FAN_MANY).tolist()
+            bounds = [lo[k], *taus, hi[k]] if first else [lo[k], *taus]
+            cuts[k] = bounds
+            start[k] = len(spans)
+            if first:
+                spans.append((p.t0, p.t0))
+            spans.extend(zip(bounds[:-1], bounds[1:], strict=True))
+            motions.extend([m] * (len(spans) - start[k]))
+            groups.setdefault(p.j, (p, []))[1].extend(range(start[k], len(spans)))
+        shapes = _paths(motions, spans)
+        hit = np.zeros(len(spans), dtype=bool)
+        for p, idx in groups.values():
+            hit[idx] = within(p.shape, [shapes[i] for i in idx], p.h_m, estimate=False)[0]
+        still = []
+        for k in active:
+            bounds = cuts[k]
+            row = hit[start[k] : start[k] + len(bounds) - 1 + first].tolist()
+            if first:
+                if row[0]:  # within h at t0 already
+                    out[k] = lo[k]
+                    continue
+                row = row[1:]
+            q = next((q for q, x in enumerate(row) if x), None)
+            if q is None:
+                if first:
+                    continue  # no stretch of its interval comes within h: clear
+                lo[k] = bounds[-1]
+            else:
+                lo[k], hi[k] = bounds[q], bounds[q + 1]
+            if hi[k] - lo[k] > RESOLUTION_S:
+                still.append(k)
+            else:
+                out[k] = lo[k]
+        active = still
+        first = False
+    return out
 
 
 class _Pair(NamedTuple):
