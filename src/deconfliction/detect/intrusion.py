@@ -312,23 +312,35 @@ def meeting(
     return i[keep].astype(np.int64), j[keep].astype(np.int64)
 
 
-_CELL_DEG = 1.0
+_CELLS_DEG = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 _MAX_CELLS = 16  # a box wider than this many cells each way is a query box of its own
+_COVER_BOXES = 200  # how many boxes a cover may have (one store query)
 
 
 def cover(boxes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """A few boxes (rows as :func:`swept_box_array`'s) that together hold every box of
-    ``boxes``: the cells of a one-degree grid the boxes touch, merged into runs along each row of
-    cells, with the hull of their altitudes and times; for one indexed store query where there
-    would be one per box."""
+    ``boxes``, for one indexed store query where there would be one per box: the cells of a
+    grid the boxes touch, merged into runs along each row of cells, with the hull of their
+    altitudes and times. The finest grid (from half a degree up) whose cover has at most
+    _COVER_BOXES boxes, else the coarsest: fine enough not to read far-away volumes, coarse
+    enough for one query."""
     if len(boxes) == 0:
         return np.zeros((0, 8), dtype=np.float64)
-    cols = int(round(360.0 / _CELL_DEG))
-    rows = int(round(180.0 / _CELL_DEG))
-    cx0 = np.clip(np.floor((boxes[:, 0] + 180.0) / _CELL_DEG), 0, cols - 1).astype(np.int64)
-    cx1 = np.clip(np.floor((boxes[:, 4] + 180.0) / _CELL_DEG), 0, cols - 1).astype(np.int64)
-    cy0 = np.clip(np.floor((boxes[:, 1] + 90.0) / _CELL_DEG), 0, rows - 1).astype(np.int64)
-    cy1 = np.clip(np.floor((boxes[:, 5] + 90.0) / _CELL_DEG), 0, rows - 1).astype(np.int64)
+    out = boxes
+    for cell in _CELLS_DEG:
+        out = _cover(boxes, cell)
+        if len(out) <= _COVER_BOXES:
+            break
+    return out
+
+
+def _cover(boxes: npt.NDArray[np.float64], cell: float) -> npt.NDArray[np.float64]:
+    cols = int(math.ceil(360.0 / cell))
+    rows = int(math.ceil(180.0 / cell))
+    cx0 = np.clip(np.floor((boxes[:, 0] + 180.0) / cell), 0, cols - 1).astype(np.int64)
+    cx1 = np.clip(np.floor((boxes[:, 4] + 180.0) / cell), 0, cols - 1).astype(np.int64)
+    cy0 = np.clip(np.floor((boxes[:, 1] + 90.0) / cell), 0, rows - 1).astype(np.int64)
+    cy1 = np.clip(np.floor((boxes[:, 5] + 90.0) / cell), 0, rows - 1).astype(np.int64)
     nx, ny = cx1 - cx0 + 1, cy1 - cy0 + 1
     big = (nx > _MAX_CELLS) | (ny > _MAX_CELLS)
     small = np.flatnonzero(~big)
@@ -339,7 +351,8 @@ def cover(boxes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     cy = cy0[owner] + step // nx[owner]
     cells = np.unique(cy * cols + cx)
     cy_u, cx_u = cells // cols, cells % cols
-    starts = np.flatnonzero(np.concatenate(([True], (np.diff(cells) != 1) | (np.diff(cy_u) != 0))))
+    breaks = (np.diff(cells) != 1) | (np.diff(cy_u) != 0)
+    starts = np.flatnonzero(np.concatenate(([True], breaks)))
     ends = np.concatenate((starts[1:], [len(cells)])) - 1
     pad = 1e-9  # outward, against rounding at the cells' edges
     alt_lo, alt_hi = float(boxes[:, 2].min()), float(boxes[:, 6].max())
@@ -347,12 +360,12 @@ def cover(boxes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     k = len(starts)
     runs = np.column_stack(
         [
-            -180.0 + cx_u[starts] * _CELL_DEG - pad,
-            -90.0 + cy_u[starts] * _CELL_DEG - pad,
+            np.maximum(-180.0, -180.0 + cx_u[starts] * cell - pad),
+            np.maximum(-90.0, -90.0 + cy_u[starts] * cell - pad),
             np.full(k, alt_lo),
             np.full(k, t_lo),
-            -180.0 + (cx_u[ends] + 1) * _CELL_DEG + pad,
-            -90.0 + (cy_u[ends] + 1) * _CELL_DEG + pad,
+            np.minimum(180.0, -180.0 + (cx_u[ends] + 1) * cell + pad),
+            np.minimum(90.0, -90.0 + (cy_u[ends] + 1) * cell + pad),
             np.full(k, alt_hi),
             np.full(k, t_hi),
         ]
