@@ -7,6 +7,7 @@ new process (a restart) fills its cache from the store; a clock set back fills i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from deconfliction import service
 from deconfliction.domain import Member, Role
 from deconfliction.domain.probing import NO_BUDGETS
 from deconfliction.service import Line
-from deconfliction.service.tracks.live import LiveTracks, cache_of
+from deconfliction.service.tracks.live import LiveTracks, cache_of, tracks_written
 from deconfliction.service.tracks.scan import scan
 from deconfliction.store import SqlStore, open_store
 from tests.conftest import STORE_KINDS, MakeStore
@@ -136,5 +137,30 @@ def test_a_restart_fills_the_cache_from_the_store(store: SqlStore) -> None:
         assert fresh.filled == 1
         assert scan(other).tracks == 2
         assert cache_of(other).filled == 1
+    finally:
+        other.store.close()
+
+
+def test_a_write_the_store_refused_hides_no_other_write(store: SqlStore) -> None:
+    """Two reporters race: this process's report of a track arrives after a newer one and the
+    store keeps the newer; the next write from elsewhere is still seen by the next scan."""
+    clock = Clock()
+    line, other = _lines(store, clock)
+    try:
+        blue, blue_there = _member(line), _member(other)
+        service.report_tracks(line, blue, [_report("a", T0)])
+        assert scan(line).tracks == 1
+        clock.now = T0 + timedelta(seconds=2)
+        service.report_tracks(other, blue_there, [_report("a", clock.now)])
+        # this process read the track before the newer report and writes its own, older one
+        with line.store.read() as tx:
+            older = replace(tx.get_tracks("blue", ["a"])["a"], time=T0 + timedelta(seconds=1))
+        with line.store.transaction() as tx:
+            rev = tx.put_tracks([older])
+        tracks_written(line, [older], rev)
+        service.report_tracks(other, blue_there, [_report("b", clock.now)])
+        assert _seen(line, clock) == {"a": 10.0, "b": 10.0}
+        with line.store.read() as tx:
+            assert tx.get_tracks("blue", ["a"])["a"].time == clock.now
     finally:
         other.store.close()

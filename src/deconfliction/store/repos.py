@@ -191,7 +191,7 @@ class TrackRepo(Protocol):
     # tracks: the latest state of each asset
     def put_tracks(self, tracks: Sequence[Track]) -> int:
         """Insert or replace each track, unless the stored state is as new or newer; the ``rev``
-        written (0 when ``tracks`` is empty)."""
+        written (0 when no row was: ``tracks`` empty, or every one older than the stored)."""
 
     def track_mark(self) -> int:
         """A mark to read changed tracks from: every write not yet visible to this transaction's

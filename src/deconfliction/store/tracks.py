@@ -164,6 +164,12 @@ class TrackRows:
         for row in rows:
             row["rev"] = rev
         self._conn.execute(self._upsert(), rows)
+        if self._dialect != "postgresql":
+            # every row older than the stored one: the rev is still free, and the next writer
+            # takes it; it names no write of this transaction
+            taken = self._conn.execute(sa.select(_T.c.uid).where(_T.c.rev == rev).limit(1))
+            if taken.first() is None:
+                return 0
         return rev
 
     def track_mark(self) -> int:

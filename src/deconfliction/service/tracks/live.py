@@ -13,8 +13,9 @@ store also wins a tie (it is what the store holds); a write handed over by this 
 when strictly newer (the store kept the older one on a tie). Liveness is the store's too:
 ``live_until_us >= now`` in whole microseconds. Tracks stale at a scan's ``now`` are dropped; a
 scan at an earlier instant than one already pruned at (a clock set back) fills the cache again.
-A restart starts empty and fills at its first scan. Track rows are never deleted by the line; a
-change that deleted them would have to empty these caches too.
+A restart starts empty and fills at its first scan; so does a cache that was handed more than
+``_MAX_OWN`` writes without a scan between (a process that is no longer the scanner). Track rows
+are never deleted by the line; a change that deleted them would have to empty these caches too.
 
 Written by hand: this is the line's own cache of its own table, with its own catch-up rule; no
 library keeps a table's rows in step across processes this way.
@@ -35,6 +36,9 @@ from deconfliction.store.codec import dt_to_us
 __all__ = ["LiveTracks", "live_tracks", "tracks_written"]
 
 _Key = tuple[str, str]
+_MAX_OWN = 10_000
+"""Writes handed over since the last scan beyond which the cache empties itself: a process that
+stopped scanning (another node took the scanner's turn) keeps no growing memory of them."""
 
 
 def _live_until_us(t: Track) -> int:
@@ -81,11 +85,21 @@ class LiveTracks:
                 return  # not filled: the fill reads them
             if rev >= self._mark:
                 self._own.add(rev)
+                if len(self._own) > _MAX_OWN:  # no scan for a long while (not the scanner)
+                    self._forget()
+                    return
             for t in tracks:
                 key = (t.party, t.uid)
                 held = self._tracks.get(key)
                 if held is None or t.time > held[0].time:
                     self._put(key, t)
+
+    def _forget(self) -> None:
+        """Empty the cache: the next scan fills it from the store."""
+        self._tracks = {}
+        self._mark = None
+        self._own = set()
+        self._live = None
 
     def _put(self, key: _Key, t: Track) -> None:
         until = _live_until_us(t)
