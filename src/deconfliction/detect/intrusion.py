@@ -2,7 +2,9 @@
 
 A track flies on from its report along the geodesic of its true track at its ground speed, its
 altitude linear in its vertical speed; the band and window tests give the interval of times it
-could intrude, and one exact geodesic test of that stretch of path decides (:func:`~geo.within`).
+could intrude, and exact geodesic tests of that stretch of path decide (:func:`~geo.within`), for
+every track of a scan at once. A scan's candidates come from one join (:func:`swept_box_array`,
+:func:`cover`, :func:`meeting`).
 A surface track reported without its height is in every altitude band (the vertical test passes,
 erring toward reporting; docs/conflicts.md); a track's ``alt_unc_m`` widens its height both ways.
 """
@@ -388,7 +390,9 @@ def intrusions(
     reported when the track's path over [now, now + lookahead_s] comes within h of the footprint
     at a time when its altitude is inside the band widened by v and by the track's ``alt_unc_m``,
     and the instant inside the window widened by t (never a miss; a false alarm only within the
-    Safety rule's tolerance on h).
+    Safety rule's tolerance on h). Every pair is decided at once, round by round
+    (:func:`_entries`): one geodesic call per round and one exact call per volume, whatever the
+    number of tracks; :func:`intrusions_per_track` decides them one track at a time.
 
     Parameters
     ----------
