@@ -118,13 +118,25 @@ def _at(now: datetime, seconds: float | None) -> datetime | None:
     return None if seconds is None else now + timedelta(seconds=seconds)
 
 
-def _conflict(f: Finding, cid: str, now: datetime, alerts: AlertLevels) -> TrackConflict:
-    t_in = now + timedelta(seconds=f.t_in_s)
+def _conflict(
+    f: Finding,
+    cid: str,
+    now: datetime,
+    alerts: AlertLevels,
+    *,
+    status: ConflictStatus = ConflictStatus.OPEN,
+    t_in: datetime | None = None,
+    detected_at: datetime | None = None,
+) -> TrackConflict:
+    """The conflict ``f`` makes, open (or in ``status``), entered at ``now`` plus its ``t_in_s``
+    (or at ``t_in``), detected at ``now`` (or ``detected_at``)."""
+    if t_in is None:
+        t_in = now + timedelta(seconds=f.t_in_s)
     protected = f.movement is not None and f.movement.protected
     return TrackConflict(
         id=cid,
         kind=f.kind,
-        status=ConflictStatus.OPEN,
+        status=status,
         key=f.key,
         party_a=f.a.party,
         track_a=f.a.uid if isinstance(f.a, Track) else None,
@@ -144,7 +156,7 @@ def _conflict(f: Finding, cid: str, now: datetime, alerts: AlertLevels) -> Track
         told=Audience() if f.movement is None else f.movement.audience,
         visible_a=f.a.audience,
         visible_b=f.visible_b,
-        detected_at=now,
+        detected_at=now if detected_at is None else detected_at,
         updated_at=now,
         agreement=f.agreement,
         severity=alerts.on_tracks(f.kind, f.t_in_s, protected),
@@ -183,20 +195,27 @@ def _reconcile(
             # the same encounter again soon after it cleared (a closest approach hovering at the
             # minimum, a track back from stale): the conflict it was, open again
             back = recent[f.key]
-            reopened = replace(
-                _conflict(f, back.id, now, line.alerts), detected_at=back.detected_at
-            )
+            reopened = _conflict(f, back.id, now, line.alerts, detected_at=back.detected_at)
             reacknowledge.append(back.id)  # it ended: what was acknowledged then is over
             updated.append(reopened)
             changed.append(reopened)
             continue
-        fresh = _conflict(f, line.new_id() if held is None else held.id, now, line.alerts)
         if held is None:
-            opened.append(fresh)
+            opened.append(_conflict(f, line.new_id(), now, line.alerts))
             continue
         # a loss of separation already under way keeps the time it began
-        t_in = held.t_in if fresh.t_in <= now and held.t_in <= now else fresh.t_in
-        fresh = replace(fresh, status=held.status, t_in=t_in, detected_at=held.detected_at)
+        t_in = now + timedelta(seconds=f.t_in_s)
+        if t_in <= now and held.t_in <= now:
+            t_in = held.t_in
+        fresh = _conflict(
+            f,
+            held.id,
+            now,
+            line.alerts,
+            status=held.status,
+            t_in=t_in,
+            detected_at=held.detected_at,
+        )
         if _passed(held.cpa, now) and _passed(fresh.cpa, now):
             # a closest approach already passed keeps when and how close it was: the tracks
             # drawing apart are not news until separation is regained
