@@ -164,3 +164,34 @@ def test_a_write_the_store_refused_hides_no_other_write(store: SqlStore) -> None
             assert tx.get_tracks("blue", ["a"])["a"].time == clock.now
     finally:
         other.store.close()
+
+
+def _head_on(line: Line, at: datetime) -> None:
+    """Two parties' tracks closing head-on at 400 m/s: a tactical conflict within a minute."""
+    blue, red = (service.create_member(line, p, Role.COORDINATOR)[0] for p in ("blue", "red"))
+    east = {**_report("b1", at), "lat": 35.0, "lon": 40.0, "gs_mps": 200.0, "trk_deg": 90.0}
+    west = {**_report("r1", at), "lat": 35.0, "lon": 40.5, "gs_mps": 200.0, "trk_deg": 270.0}
+    service.report_tracks(line, blue, [east])
+    service.report_tracks(line, red, [west])
+
+
+def test_conflicts_another_process_closed_are_read_again(store: SqlStore) -> None:
+    """A scan elsewhere closes the conflict this process's scan opened; when the encounter is
+    found again here, it reopens (this process does not go on from what it stored itself)."""
+    clock = Clock()
+    line, other = _lines(store, clock)
+    try:
+        service.create_party(line, "red", "Red")
+        _head_on(line, T0)
+        first = scan(line)
+        assert [c.kind.value for c in first.opened] == ["tactical"]
+        clock.now = T0 + timedelta(seconds=31)  # both tracks stale: expired, by the other node
+        assert [c.status.value for c in scan(other).closed] == ["expired"]
+        assert not scan(line).closed  # closed already: not closed (nor told) twice
+        _head_on(line, clock.now)
+        again = scan(line)
+        assert [c.id for c in again.updated] == [first.opened[0].id] and not again.opened
+        with line.store.read() as tx:
+            assert [c.id for c in tx.live_track_conflicts()] == [first.opened[0].id]
+    finally:
+        other.store.close()

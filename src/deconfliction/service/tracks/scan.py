@@ -14,7 +14,9 @@ Reconciliation runs under the same write lock as notice writes, so scans from se
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -81,9 +83,12 @@ def scan(line: Line, settings: ScanSettings | None = None) -> ScanResult:
     live_keys = {t.key for t in tracks}
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()
+        seq = tx.last_event_seq()
+        held = _held_since(line, seq)
         opened, updated, closed, logged = _reconcile(
-            tx, line, findings, live_keys, now, settings.retell
+            tx, line, findings, live_keys, now, settings.retell, held
         )
+    _keep(line, logged or seq, held)
     if logged:
         line.signal.notify(logged)
     return ScanResult(now, len(tracks), opened, updated, closed, time.perf_counter() - started)
@@ -112,6 +117,39 @@ def breaches_of(line: Line, notice: Notice) -> list[TrackConflict]:
 
 
 # -- keeping conflicts up to date -------------------------------------------------------------
+
+
+@dataclass
+class _Held:
+    """The conflicts on tracks as stored after a scan's reconciliation: the live ones and the
+    newest closed one of each key, by key; None until read or made."""
+
+    live: dict[str, TrackConflict] | None = None
+    closed: dict[str, TrackConflict] | None = None
+
+
+_HELD: weakref.WeakKeyDictionary[object, tuple[int, _Held]] = weakref.WeakKeyDictionary()
+_HELD_LOCK = threading.Lock()
+
+
+def _held_since(line: Line, seq: int) -> _Held:
+    """What the last scan of this process stored, if the event log has not moved since it did
+    (``seq``, read under the notice write lock): every write of a conflict on tracks, by any
+    process, appends events in its transaction, so an unmoved log means the rows are as this
+    process left them. Otherwise nothing: the scan reads them from the store."""
+    with _HELD_LOCK:
+        kept = _HELD.get(line.store)
+    if kept is None or kept[0] != seq:
+        return _Held()
+    return _Held(kept[1].live, kept[1].closed)
+
+
+def _keep(line: Line, seq: int, held: _Held) -> None:
+    """Remember ``held`` as the store's state at event ``seq`` (after its commit)."""
+    if held.live is None or held.closed is None:
+        return
+    with _HELD_LOCK:
+        _HELD[line.store] = (seq, held)
 
 
 def _at(now: datetime, seconds: float | None) -> datetime | None:
@@ -174,13 +212,25 @@ def _reconcile(
     live_keys: set[str],
     now: datetime,
     retell: Retell,
+    kept: _Held | None = None,
 ) -> tuple[list[TrackConflict], list[TrackConflict], list[TrackConflict], int]:
     """Open, update and close conflicts on tracks, with their events; the last event's seq.
 
     A conflict still found is stored and told again only when it changed materially since it
-    was last told (``TrackConflict.differs_materially``): the stored row is what was told."""
-    live = {c.key: c for c in tx.live_track_conflicts()}
-    recent = {c.key: c for c in tx.closed_track_conflicts_since(now - REOPEN_WITHIN)}
+    was last told (``TrackConflict.differs_materially``): the stored row is what was told.
+    ``kept``: the stored conflicts, when known without reading them; set to what is stored
+    after this reconciliation."""
+    since = now - REOPEN_WITHIN
+    if kept is not None and kept.live is not None and kept.closed is not None:
+        live = kept.live
+        recent = {
+            k: c
+            for k, c in kept.closed.items()
+            if c.resolved_at is not None and c.resolved_at >= since
+        }
+    else:
+        live = {c.key: c for c in tx.live_track_conflicts()}
+        recent = {c.key: c for c in tx.closed_track_conflicts_since(since)}
     opened: list[TrackConflict] = []
     updated: list[TrackConflict] = []
     changed: list[TrackConflict] = []
@@ -238,6 +288,16 @@ def _reconcile(
     tx.insert_track_conflicts(opened)
     tx.update_track_conflicts(changed + closed)
     tx.drop_conflict_acks(reacknowledge)
+    if kept is not None:  # what the rows are now
+        stored = dict(live)
+        stored.update((c.key, c) for c in (*opened, *changed))
+        ended = dict(recent)
+        for c in changed:
+            ended.pop(c.key, None)  # reopened
+        for c in closed:
+            stored.pop(c.key, None)
+            ended[c.key] = c
+        kept.live, kept.closed = stored, ended
     acks = tx.conflict_acks([c.id for c in (*changed, *closed)])
     events = tx.append_events(
         [
