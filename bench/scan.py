@@ -160,7 +160,10 @@ def _child(n: int, args: argparse.Namespace, src: Path | None) -> dict[str, obje
     cmd = [sys.executable, __file__, "--json", "--n", str(n), "--scans", str(args.scans),
            "--parties", str(args.parties), "--volumes", str(args.volumes),
            "--seed", str(args.seed)]  # fmt: skip
-    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
+    out = done.stdout
     row: dict[str, object] = json.loads(out.strip().splitlines()[-1])
     return row
 
