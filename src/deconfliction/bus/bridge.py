@@ -70,6 +70,8 @@ class BridgeStats:
     """Hints received from other nodes."""
     woke: int = 0
     """Of those, hints that were news: they moved this node's signal on."""
+    last_heard: int = 0
+    """The newest seq heard from another node."""
     polls: int = 0
     """Reads of the log's head."""
     polled: int = 0
@@ -237,6 +239,7 @@ class NatsBridge:
         if not 0 <= seq <= _MAX_SEQ:
             return
         self.stats.heard += 1
+        self.stats.last_heard = max(self.stats.last_heard, seq)
         if self.signal.heard(seq):
             self.stats.woke += 1
 
