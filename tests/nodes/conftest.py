@@ -105,7 +105,7 @@ def setup(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Setup:
     key = tmp_path_factory.mktemp("line") / "line.key"
     line = service.open_line(LineConfig(db_url, key_path=key, budgets=NO_BUDGETS))
     try:
-        line.signer  # made now, once, for every node
+        assert line.origin  # the key made now, once, for every node
         tokens = {}
         for slug in ("blue", "red"):
             service.create_party(line, slug, slug.title())
@@ -134,7 +134,8 @@ def notice(*volumes: dict[str, Any], audience: Any = "all") -> dict[str, Any]:
 
 
 UNLIMITED = ["--rate-member", "off", "--rate-party", "off", "--rate-upload-kib", "off",
-             "--rate-anonymous", "off", "--connections-per-client", "0", "--no-budgets"]  # fmt: skip
+             "--rate-anonymous", "off", "--connections-per-client", "0",
+             "--no-budgets"]  # fmt: skip
 
 
 class Node:
@@ -150,7 +151,8 @@ class Node:
             cmd += ["--nats", nats]
         env = {**os.environ, "NO_COLOR": "1"}
         env.pop("DECONFLICTION_NATS", None)
-        self.proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
+        with log.open("wb") as out:  # the child has its own copy
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
         wait_for(self._answers, f"the node on port {self.port} answering (see {log})", 120)
 
     def _answers(self) -> bool:
