@@ -139,7 +139,7 @@ UNLIMITED = ["--rate-member", "off", "--rate-party", "off", "--rate-upload-kib",
 
 
 class Node:
-    """``deconfliction serve`` in a process of its own, on a free port."""
+    """``deconfliction serve`` in a process of its own, on a free port (``ready()`` waits)."""
 
     def __init__(self, setup: Setup, log: Path, *options: str, nats: str | None = None) -> None:
         self.port = free_port()
@@ -153,7 +153,11 @@ class Node:
         env.pop("DECONFLICTION_NATS", None)
         with log.open("wb") as out:  # the child has its own copy
             self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
-        wait_for(self._answers, f"the node on port {self.port} answering (see {log})", 120)
+
+    def ready(self) -> Node:
+        """Wait until it answers (two minutes at most: starting Python is slow on a busy box)."""
+        wait_for(self._answers, f"the node on port {self.port} answering (see {self.log})", 120)
+        return self
 
     def _answers(self) -> bool:
         if self.proc.poll() is not None:

@@ -20,17 +20,42 @@ from tests.waiting import wait_for
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def nodes(setup: Setup, nats_url: str, tmp_path: Path) -> Iterator[tuple[Node, Node]]:
-    a = Node(setup, tmp_path / "a.log", "--scan-interval-s", "0.2", nats=nats_url)
+class Pair:
+    """Two nodes for the module, each started again if a test killed it."""
+
+    def __init__(self, setup: Setup, nats_url: str, logs: Path) -> None:
+        self.setup, self.nats_url, self.logs = setup, nats_url, logs
+        self.nodes: list[Node] = []
+        self.started = 0
+
+    def _start(self) -> Node:
+        self.started += 1
+        return Node(self.setup, self.logs / f"node-{self.started}.log", "--scan-interval-s",
+                    "0.2", nats=self.nats_url)  # fmt: skip
+
+    def both(self) -> tuple[Node, Node]:
+        alive = [n for n in self.nodes if n.proc.poll() is None]
+        fresh = [self._start() for _ in range(2 - len(alive))]  # started side by side
+        self.nodes = [*alive, *(n.ready() for n in fresh)]
+        return self.nodes[0], self.nodes[1]
+
+    def stop(self) -> None:
+        for n in self.nodes:
+            n.stop()
+
+
+@pytest.fixture(scope="module")
+def pair(setup: Setup, nats_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    made = Pair(setup, nats_url, tmp_path_factory.mktemp("nodes"))
     try:
-        b = Node(setup, tmp_path / "b.log", "--scan-interval-s", "0.2", nats=nats_url)
-        try:
-            yield a, b
-        finally:
-            b.stop()
+        yield made
     finally:
-        a.stop()
+        made.stop()
+
+
+@pytest.fixture
+def nodes(pair: Pair) -> tuple[Node, Node]:
+    return pair.both()
 
 
 def create(node: Node, setup: Setup, who: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +74,7 @@ def conflicts_of(node: Node, setup: Setup, who: str) -> list[dict[str, Any]]:
     return found
 
 
-def pair(conflict: dict[str, Any]) -> set[str]:
+def notices_of(conflict: dict[str, Any]) -> set[str]:
     return {s["notice"] for s in (conflict["mine"], conflict["other"]) if s and "notice" in s}
 
 
@@ -58,12 +83,17 @@ def test_conflicting_notices_made_at_once_on_two_nodes_are_both_told(
 ) -> None:
     a, b = nodes
     for i in range(6):
-        at = (20.0 + i, 40.0)
+        body = notice(square(20.0 + i, 40.0), audience="all")
         answers: dict[str, dict[str, Any]] = {}
         ready = threading.Barrier(2)
 
-        def make(node: Node, who: str, into: dict[str, dict[str, Any]] = answers) -> None:
-            body = notice(square(*at), audience="all")
+        def make(
+            node: Node,
+            who: str,
+            into: dict[str, dict[str, Any]] = answers,
+            body: dict[str, Any] = body,
+            ready: threading.Barrier = ready,
+        ) -> None:
             ready.wait(timeout=30)
             into[who] = create(node, setup, who, body)
 
@@ -76,10 +106,10 @@ def test_conflicting_notices_made_at_once_on_two_nodes_are_both_told(
         ids = {answers[who]["notice"]["id"] for who in ("blue", "red")}
         # whichever committed second was told in its answer; the conflict is one, not two
         told = [c for who in ("blue", "red") for c in answers[who]["conflicts"]]
-        assert [pair(c) for c in told] == [ids], (i, told)
+        assert [notices_of(c) for c in told] == [ids], (i, told)
         # and both parties see it, on either node
         for node, who in ((a, "blue"), (b, "blue"), (a, "red"), (b, "red")):
-            assert ids in [pair(c) for c in conflicts_of(node, setup, who)], (i, who)
+            assert ids in [notices_of(c) for c in conflicts_of(node, setup, who)], (i, who)
 
 
 def test_a_subscriber_of_a_killed_node_resumes_on_the_other(
