@@ -123,12 +123,13 @@ class Nats:
     def cont(self) -> None:
         self.proc.send_signal(signal.SIGCONT)
 
-    def clients(self) -> int:
+    def clients(self) -> set[int]:
+        """The ids of the server's client connections (a reconnection is a new id)."""
         try:
             r = httpx.get(f"http://127.0.0.1:{self.monitor}/connz", timeout=1)
-            return int(r.json()["num_connections"])
+            return {int(c["cid"]) for c in r.json().get("connections") or ()}
         except (httpx.HTTPError, ValueError, KeyError):
-            return -1
+            return set()
 
     def close(self) -> None:
         self.cont()
@@ -196,6 +197,14 @@ class Node:
     def pid(self) -> int:
         assert self.proc is not None
         return self.proc.pid
+
+    def said(self, text: str) -> int:
+        """How many lines of this node's logs (every start) contain ``text``."""
+        return sum(
+            line.count(text)
+            for log in self.logs.glob(f"{self.name}-*.log")
+            for line in log.read_text(errors="replace").splitlines()
+        )
 
     def kill(self) -> None:
         assert self.proc is not None

@@ -357,23 +357,27 @@ async def _phases(args: argparse.Namespace, pg: Postgres, nats: Nats, nodes: lis
             t = progress.add_task(f"stop NATS {args.nats_stop_s:.0f} s",
                                   total=args.nats_stop_s + args.window_s, status="")  # fmt: skip
             load.pin = 0  # B's streams now hear of new events only from A, over NATS or not
+            before = nats.clients()
+            lost0 = [n.said(": lost;") for n in nodes]
             t0 = time.time()
             nats.stop()
             await sleep_showing(progress, t, args.nats_stop_s, load)
             via_b = latency_ms(load, t0, time.time(), via=1)
             nats.cont()
             cont = time.monotonic()
-            while nats.clients() < len(nodes) and time.monotonic() - cont < args.window_s:
+            while (len(nats.clients() - before) < len(nodes)
+                   and time.monotonic() - cont < args.window_s):  # fmt: skip
                 await asyncio.sleep(0.1)
             back = time.monotonic() - cont
+            lost = sum(n.said(": lost;") - n0 for n, n0 in zip(nodes, lost0, strict=True))
             during = cost_of(load, "NATS stopped", t0, time.time())
             await sleep_showing(progress, t, max(0.0, args.window_s - back), load)
             after = latency_ms(load, t0 + args.nats_stop_s + back, time.time(), via=1)
             load.pin = None
-            during.extra = ("creates on A only; pushed by B while stopped: p50/p99/max "
-                            + "/".join(f"{x:.0f}" for x in via_b) + " ms, once back "
-                            + "/".join(f"{x:.0f}" for x in after) + " ms; nodes back on NATS "
-                            f"{back:.1f} s after SIGCONT")  # fmt: skip
+            ms = ["/".join(f"{x:.0f}" for x in lat) + " ms" for lat in (via_b, after)]
+            during.extra = (f"creates on A only; pushed by B while stopped: p50/p99/max {ms[0]}, "
+                            f"once back {ms[1]}; {lost} of {len(nodes)} nodes said NATS was lost "
+                            f"and fell back; both back on it {back:.1f} s after SIGCONT")  # fmt: skip
             costs.append(during)
             await _verify(load, db_url, key, costs[-1], progress)
 
