@@ -377,7 +377,8 @@ async def _phases(args: argparse.Namespace, pg: Postgres, nats: Nats, nodes: lis
             ms = ["/".join(f"{x:.0f}" for x in lat) + " ms" for lat in (via_b, after)]
             during.extra = (f"creates on A only; pushed by B while stopped: p50/p99/max {ms[0]}, "
                             f"once back {ms[1]}; {lost} of {len(nodes)} nodes said NATS was lost "
-                            f"and fell back; both back on it {back:.1f} s after SIGCONT")  # fmt: skip
+                            f"and fell back; both back on it {back:.1f} s after "
+                            "SIGCONT")  # fmt: skip
             costs.append(during)
             await _verify(load, db_url, key, costs[-1], progress)
 
