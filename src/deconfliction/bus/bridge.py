@@ -28,7 +28,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -285,6 +284,4 @@ class NatsBridge:
 
 
 def _first_line(exc: BaseException) -> str:
-    text: Any = str(exc) or type(exc).__name__
-    return str(text).splitlines()[0]
-
+    return (str(exc) or type(exc).__name__).splitlines()[0]

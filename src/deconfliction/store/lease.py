@@ -34,7 +34,9 @@ _log = logging.getLogger(__name__)
 _KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
               "keepalives_count": 3, "tcp_user_timeout": 11_000, "connect_timeout": 5}  # fmt: skip
 """This end notices a server gone silent in ~11 s."""
-_SERVER_KEEPALIVE = "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3"
+_SERVER_KEEPALIVE = (
+    "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3"
+)
 """The server notices a holder gone silent in ~11 s (and ends its session: the lock is free)."""
 
 
