@@ -330,6 +330,20 @@ async def _phases(args: argparse.Namespace, pg: Postgres, nats: Nats, nodes: lis
             now = time.time()
             steady = (wall, cpu, d, (e1 - e0) / wall, latency_ms(load, now - wall, now))
 
+            # a node that only pushes: every create on A, B's CPU over what B delivered
+            t = progress.add_task("steady, creates on A only", total=args.steady_s, status="")
+            load.pin = 0
+            await sleep_showing(progress, t, 2.0, load)
+            b_cpu0, b_d0 = cpu_s(nodes[1].pid), sum(v == 1 for s in load.subs for v in s.via)
+            w0 = time.monotonic()
+            await sleep_showing(progress, t, args.steady_s, load)
+            b_wall = time.monotonic() - w0
+            b_cpu = cpu_s(nodes[1].pid) - b_cpu0
+            b_d = sum(v == 1 for s in load.subs for v in s.via) - b_d0
+            now = time.time()
+            push_only = (b_wall, b_cpu, b_d, latency_ms(load, now - b_wall, now, via=1))
+            load.pin = None
+
             # 1. kill -9 node A
             t = progress.add_task("kill -9 node A", total=args.window_s, status="")
             t0 = time.time()
@@ -393,7 +407,7 @@ async def _phases(args: argparse.Namespace, pg: Postgres, nats: Nats, nodes: lis
             progress.update(t, status="done", total=1, completed=1)
             progress.stop_task(t)
         judged = await _judge(load, client, db_url)
-    _report(args, costs, steady, judged, load)
+    _report(args, costs, steady, push_only, judged)
 
 
 async def _verify(load: Load, db_url: str, key: Path, cost: Cost, progress: Progress) -> None:
@@ -460,8 +474,8 @@ async def _judge(load: Load, client: httpx.AsyncClient, db_url: str) -> dict[str
             "deliveries": sum(len(s.seqs) for s in load.subs)}  # fmt: skip
 
 
-def _report(args: argparse.Namespace, costs: list[Cost], steady: Any, judged: dict[str, Any],
-            load: Load) -> None:  # fmt: skip
+def _report(args: argparse.Namespace, costs: list[Cost], steady: Any, push_only: Any,
+            judged: dict[str, Any]) -> None:  # fmt: skip
     wall, cpu, deliveries, events_s, lat = steady
     table = Table(title="Two nodes, steady load (before the faults)")
     for col in ("node", "deliveries/s", "CPU", "CPU per delivery"):
@@ -469,7 +483,12 @@ def _report(args: argparse.Namespace, costs: list[Cost], steady: Any, judged: di
     for name, c, d in zip("AB", cpu, deliveries, strict=True):
         per = f"{c / d * 1e6:.0f} µs" if d else "-"
         table.add_row(name, f"{d / wall:.0f}", f"{c / wall * 100:.0f} %", per)
+    b_wall, b_cpu, b_d, b_lat = push_only
+    table.add_row("B, creates on A only", f"{b_d / b_wall:.0f}", f"{b_cpu / b_wall * 100:.0f} %",
+                  f"{b_cpu / b_d * 1e6:.0f} µs" if b_d else "-")  # fmt: skip
     console.print(table)
+    console.print("pushed by B with every create on A: p50/p99/max "
+                  + "/".join(f"{x:.0f}" for x in b_lat) + " ms")  # fmt: skip
     console.print(f"events/s in the log: {events_s:.1f}; creates asked: {args.rate}/s; "
                   f"subscribers: {args.subscribers} (CPU per delivery includes the node's share "
                   "of the creates); push p50/p99/max "
