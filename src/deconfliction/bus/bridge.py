@@ -12,7 +12,9 @@ commit to replay hints that the log answers anyway.
 When NATS is away (unreachable, or silent past its pings), the bridge reads the log's head
 itself every ``fallback_s`` and wakes the signal with it, so every stream keeps up within that
 without re-reading on its own; while NATS is up it still reads it every ``safety_s`` (a hint lost
-in a reconnect is caught there), and once at each reconnection. The client reconnects by itself.
+in a reconnect, or a server gone silent before its pings tell, is caught there), and once at
+each reconnection. One ``SELECT max(seq)`` a second per node is nothing to the database. The
+client reconnects by itself.
 
 The NATS protocol is nats-py's; what is written here is only the wiring between it, the signal
 and the log's head (no library knows either), in a thread with its own event loop so that it
@@ -42,8 +44,9 @@ SUBJECT = "deconfliction.events"
 FALLBACK_S = 0.5
 """How often a node reads the log's head itself while NATS is away."""
 
-SAFETY_S = 5.0
-"""How often a node reads the log's head while NATS is up (a hint lost in a reconnect)."""
+SAFETY_S = 1.0
+"""How often a node reads the log's head while NATS is up: a hint lost, or NATS gone silent
+before its pings tell (a few seconds), costs at most this much latency."""
 
 PING_S = 2
 """How often the client pings the server: a server gone silent is noticed within ~3 pings."""
