@@ -120,6 +120,9 @@ class NatsBridge:
         self._reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="log-head")
         self._quiet = False
         """A failed read of the head was logged; the next ones are not, until one succeeds."""
+        self._warned = False
+        """NATS's refusal was logged; the next ones are not, until it answers."""
+        self._closing = False
 
     # -- any thread ---------------------------------------------------------------------------
 
@@ -172,6 +175,7 @@ class NatsBridge:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             nc, self._nc = self._nc, None
+            self._closing = True
             if nc is not None and not nc.is_closed:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(nc.close(), 5)
@@ -180,33 +184,47 @@ class NatsBridge:
     async def _connect(self) -> None:
         """Connect, then let the client reconnect by itself (for ever); connect anew if it ever
         closes."""
-        assert self._stop is not None
+        said = False
         while True:
             nc = self._nc
             if nc is None or nc.is_closed:
                 nc = Client()
                 self._nc = nc
-                # a first connection that fails is retried by the client itself, for ever
-                await nc.connect(
-                    self.url,
-                    name=self.name,
-                    no_echo=True,
-                    allow_reconnect=True,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=max(1, round(self.reconnect_s)),
-                    connect_timeout=2,
-                    ping_interval=PING_S,
-                    max_outstanding_pings=2,
-                    error_cb=self._on_error,
-                    disconnected_cb=self._on_disconnected,
-                    reconnected_cb=self._on_connected,
-                    closed_cb=self._on_closed,
-                )
-                await nc.subscribe(self.subject, cb=self._on_message)
-                await self._on_connected()
+                # a first connection that fails is retried by the client itself, for ever; what
+                # it refuses outright (a URL it cannot read) is said, and tried again here
+                try:
+                    await self._open(nc)
+                    said = False
+                except Exception as exc:
+                    if not said:
+                        _log.warning("NATS at %s: %s", self._where(), _first_line(exc))
+                        said = True
+                    with contextlib.suppress(Exception):
+                        await nc.close()
+                    self._nc = None
             await asyncio.sleep(self.reconnect_s)
 
+    async def _open(self, nc: Client) -> None:
+        await nc.connect(
+            self.url,
+            name=self.name,
+            no_echo=True,
+            allow_reconnect=True,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=max(1, round(self.reconnect_s)),
+            connect_timeout=2,
+            ping_interval=PING_S,
+            max_outstanding_pings=2,
+            error_cb=self._on_error,
+            disconnected_cb=self._on_disconnected,
+            reconnected_cb=self._on_connected,
+            closed_cb=self._on_closed,
+        )
+        await nc.subscribe(self.subject, cb=self._on_message)
+        await self._on_connected()
+
     async def _on_connected(self) -> None:
+        self._warned = False
         self.stats.connected = True
         self.stats.connections += 1
         _log.info("NATS at %s: connected; nodes hear each other's commits", self._where())
@@ -214,7 +232,7 @@ class NatsBridge:
         self._set(self._kick)  # and say how far this node's commits go
 
     async def _on_disconnected(self) -> None:
-        if self.stats.connected:
+        if self.stats.connected and not self._closing:
             self.stats.outages += 1
             _log.warning(
                 "NATS at %s: lost; streams follow the log every %.1f s until it is back",
@@ -228,7 +246,16 @@ class NatsBridge:
         self.stats.connected = False
 
     async def _on_error(self, exc: Exception) -> None:
-        _log.debug("NATS at %s: %s", self._where(), exc)
+        if self.stats.connected or self._warned or self._closing:
+            _log.debug("NATS at %s: %s", self._where(), exc)
+            return
+        self._warned = True  # once per outage: the client retries every second
+        _log.warning(
+            "NATS at %s: %s; streams follow the log every %.1f s until it answers",
+            self._where(),
+            _first_line(exc),
+            self.fallback_s,
+        )
 
     def _where(self) -> str:
         return self.url.rpartition("@")[2]  # never a password in the log
