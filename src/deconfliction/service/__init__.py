@@ -44,6 +44,7 @@ from deconfliction.service.feeds import (
     running_feeds,
 )
 from deconfliction.service.line import Line, open_line
+from deconfliction.service.nodes import BridgeStats, NodeLink, link_nodes
 from deconfliction.service.notices import (
     DraftSource,
     NoticeFilter,
@@ -107,6 +108,7 @@ __all__ = [
     "backup",
     "loose_files",
     "ConflictQuery",
+    "BridgeStats",
     "Deadlines",
     "DraftSource",
     "Line",
@@ -117,6 +119,7 @@ __all__ = [
     "Place",
     "ReceiptsView",
     "Received",
+    "NodeLink",
     "Recorder",
     "ReportResult",
     "ScanResult",
@@ -146,6 +149,7 @@ __all__ = [
     "evidence_bundle",
     "events_for",
     "last_event_seq",
+    "link_nodes",
     "expire_requests",
     "get_conflict",
     "acknowledge_conflict",
