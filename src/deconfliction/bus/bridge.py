@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import threading
 from collections.abc import Callable
@@ -36,10 +37,11 @@ from nats.aio.msg import Msg
 
 from deconfliction.bus.signal import EventSignal
 
-__all__ = ["FALLBACK_S", "SAFETY_S", "SUBJECT", "BridgeStats", "NatsBridge"]
+__all__ = ["FALLBACK_S", "SAFETY_S", "SUBJECT", "BridgeStats", "NatsBridge", "subject_for"]
 
 SUBJECT = "deconfliction.events"
-"""Where nodes say how far the log goes (the payload: the seq in ASCII digits)."""
+"""Where nodes say how far the log goes (the payload: the seq in ASCII digits); a line names its
+own subject below this one (:func:`subject_for`), so lines sharing a NATS do not wake each other."""
 
 FALLBACK_S = 0.5
 """How often a node reads the log's head itself while NATS is away."""
@@ -52,6 +54,18 @@ PING_S = 2
 """How often the client pings the server: a server gone silent is noticed within ~3 pings."""
 
 _MAX_SEQ = 2**63 - 1
+
+
+def subject_for(origin: str) -> str:
+    """The subject of the line named ``origin`` (its checkpoints' origin): a NATS token of the
+    name's SHA-256, since a name may hold dots and spaces that NATS subjects may not.
+
+    >>> subject_for("example.org/line")[:24]
+    'deconfliction.events.b4c'
+    """
+    return f"{SUBJECT}.{hashlib.sha256(origin.encode()).hexdigest()[:16]}"
+
+
 _log = logging.getLogger(__name__)
 
 
@@ -71,13 +85,13 @@ class BridgeStats:
     heard: int = 0
     """Hints received from other nodes."""
     woke: int = 0
-    """Of those, hints that were news: they moved this node's signal on."""
+    """Reads of the log's head, made because a hint came, that moved this node's signal on."""
     last_heard: int = 0
     """The newest seq heard from another node."""
     polls: int = 0
     """Reads of the log's head."""
     polled: int = 0
-    """Of those, reads that were news (events the node had not heard of)."""
+    """Reads on the timer that were news (events no hint had told of)."""
 
 
 class NatsBridge:
@@ -123,6 +137,8 @@ class NatsBridge:
         self._warned = False
         """NATS's refusal was logged; the next ones are not, until it answers."""
         self._closing = False
+        self._hinted = False
+        """A hint came since the last read of the head: the next news it brings is NATS's."""
 
     # -- any thread ---------------------------------------------------------------------------
 
@@ -261,6 +277,9 @@ class NatsBridge:
         return self.url.rpartition("@")[2]  # never a password in the log
 
     async def _on_message(self, msg: Msg) -> None:
+        # A hint is never believed: it only makes the node read the log's head now. A seq taken
+        # on trust (from another line sharing this NATS, or anyone who may publish on it) past
+        # the log's end would hold every stream's wait open at once, for ever: a busy loop.
         try:
             seq = int(msg.data)
         except ValueError:
@@ -269,8 +288,9 @@ class NatsBridge:
             return
         self.stats.heard += 1
         self.stats.last_heard = max(self.stats.last_heard, seq)
-        if self.signal.heard(seq):
-            self.stats.woke += 1
+        if seq > self.signal.last:
+            self._hinted = True
+            self._set(self._poll_now)
 
     async def _publish(self) -> None:
         assert self._kick is not None
@@ -309,8 +329,12 @@ class NatsBridge:
                 continue
             self._quiet = False
             self.stats.polls += 1
+            hinted, self._hinted = self._hinted, False
             if self.signal.heard(seq):
-                self.stats.polled += 1
+                if hinted:
+                    self.stats.woke += 1
+                else:
+                    self.stats.polled += 1
 
 
 def _first_line(exc: BaseException) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import socket
 
-from deconfliction.bus.bridge import FALLBACK_S, SAFETY_S, BridgeStats, NatsBridge
+from deconfliction.bus.bridge import FALLBACK_S, SAFETY_S, BridgeStats, NatsBridge, subject_for
 from deconfliction.service.line import Line
 
 __all__ = ["BridgeStats", "NodeLink", "link_nodes"]
@@ -37,6 +37,7 @@ def link_nodes(
         line.signal,
         nats_url,
         head,
+        subject=subject_for(line.origin),
         name=f"deconfliction {socket.gethostname()}:{os.getpid()}",
         fallback_s=fallback_s,
         safety_s=safety_s,
