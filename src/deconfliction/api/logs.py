@@ -3,9 +3,10 @@ replaced before the line is written.
 
 What is replaced: a URL's ``token=`` or ``ticket=`` value (uvicorn logs every path it serves
 with its query); whatever follows ``Bearer`` (a header quoted in an error, or in uvicorn's and
-websockets' trace of a request's headers); and anything shaped like a line's token or ticket
-(``dl_...``, ``dlt_...``) wherever it stands, in the message, its arguments or a traceback. A
-token's public prefix (``dl_abcd2345``) is kept: it says which member, and opens nothing.
+websockets' trace of a request's headers); and anything shaped like a line's token, ticket or
+scrape token (``dl_...``, ``dlt_...``, ``dlm_...``) wherever it stands, in the message, its
+arguments or a traceback. A token's public prefix (``dl_abcd2345``) is kept: it says which
+member, and opens nothing.
 
 Hand-written: a logging filter of a few lines; no library does this one job.
 """
@@ -20,7 +21,7 @@ __all__ = ["LOGGERS", "RedactSecrets", "redact", "redact_server_logs"]
 
 _IN_URL = re.compile(r"((?:^|[?&;\s])(?:token|ticket)=)[^&\s\"'#]+", re.IGNORECASE)
 _BEARER = re.compile(r"(\bBearer\s+)[^\s\"',)\]}]+", re.IGNORECASE)
-_SHAPED = re.compile(r"\b(dl_[a-z2-7]{8}_|dlt?_)[A-Za-z0-9_-]{20,}")
+_SHAPED = re.compile(r"\b(dl_[a-z2-7]{8}_|dl[tm]?_)[A-Za-z0-9_-]{20,}")
 LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "websockets")
 """The server's loggers: uvicorn's, and websockets' (which uvicorn hands its own)."""
 
