@@ -12,7 +12,7 @@ What it costs: counters are bumped where things happen (the use cases through th
 of two indexed reads (the log's newest sequence number and the newest checkpoint).
 
 Who may read it: counts across parties say when each is busy, so neither a party's member nor
-the host's admin may (a member's token is refused with 403); only a request bearing the scrape
+the host's admin may (a member's token is refused with 401); only a request bearing the scrape
 token the host configured (``serve --metrics-token-file``), compared in constant time. A line
 with no scrape token serves metrics to nobody. Why not loopback: a reverse proxy on the same
 machine makes every client loopback, and a local user is not owed the parties' activity
@@ -47,7 +47,7 @@ from starlette.responses import Response
 from deconfliction import service
 from deconfliction.api.rates import Rates, client_address
 from deconfliction.domain import ConflictKind, Severity
-from deconfliction.errors import NotAuthenticated, PermissionDenied, RateLimited
+from deconfliction.errors import NotAuthenticated, RateLimited
 from deconfliction.service import Line
 
 __all__ = ["SCRAPE_TOKEN_PREFIX", "Metrics", "install", "new_scrape_token"]
@@ -213,8 +213,9 @@ def _digest(value: str) -> bytes:
 
 
 def _check(request: Request, expected: bytes | None) -> None:
-    """The request bears the scrape token; else 401 (none sent), 403 (another token, a
-    member's included), or 429 once the address has sent too many refused tokens."""
+    """The request bears the scrape token; else 401 (none sent, or another token: a member's
+    token is no credential here, whoever's it is), or 429 once the address has sent too many
+    refused tokens."""
     rates: Rates | None = getattr(request.app.state, "rates", None)
     address = client_address(request)
     if rates is not None:
@@ -239,7 +240,7 @@ def _check(request: Request, expected: bytes | None) -> None:
         if rates is not None:
             rates.refused(address)
         reason = _REFUSED if expected is not None else _NONE_SET
-        raise PermissionDenied(reason, "/headers/authorization")
+        raise NotAuthenticated(reason, "/headers/authorization")
 
 
 def install(app: FastAPI, metrics: Metrics, scrape_token: str | None) -> None:
@@ -260,7 +261,7 @@ def install(app: FastAPI, metrics: Metrics, scrape_token: str | None) -> None:
     def read_metrics(request: Request) -> Response:
         """The line's metrics in the Prometheus text format (docs/deploy.md). Only for the
         line's scrape token (`serve --metrics-token-file`): a member's token, the host's
-        admin's included, is refused (403), as counts across parties say when each is busy."""
+        admin's included, is refused (401), as counts across parties say when each is busy."""
         _check(request, expected)
         return Response(
             metrics.render(),
