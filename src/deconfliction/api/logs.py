@@ -20,7 +20,7 @@ from typing import Any
 __all__ = ["LOGGERS", "RedactSecrets", "redact", "redact_server_logs"]
 
 _IN_URL = re.compile(r"((?:^|[?&;\s])(?:token|ticket)=)[^&\s\"'#]+", re.IGNORECASE)
-_BEARER = re.compile(r"(\bBearer\s+)[^\s\"',)\]}]+", re.IGNORECASE)
+_BEARER = re.compile(r"(\bBearer\s+)(?!\[redacted\])[^\s\"',)\]}]+", re.IGNORECASE)
 _SHAPED = re.compile(r"\b(dl_[a-z2-7]{8}_|dl[tm]?_)[A-Za-z0-9_-]{20,}")
 LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "websockets")
 """The server's loggers: uvicorn's, and websockets' (which uvicorn hands its own)."""
@@ -35,6 +35,11 @@ def redact(text: str) -> str:
     "(b'authorization', b'Bearer [redacted]')"
     >>> redact("refused dl_abcd2345_s3cr3t-s3cr3t-s3cr3t at login; dl_abcd2345 kept")
     'refused dl_abcd2345_[redacted] at login; dl_abcd2345 kept'
+
+    Redacting again changes nothing (a record passes a logger's filter and a handler's):
+
+    >>> redact(redact("Bearer dl_abcd2345_s3cr3t ?token=x"))
+    'Bearer [redacted] ?token=[redacted]'
     """
     text = _IN_URL.sub(r"\1[redacted]", text)
     text = _BEARER.sub(r"\1[redacted]", text)
