@@ -57,16 +57,11 @@ def scrape_token(path: Path) -> str:
     """The scrape token of ``/metrics`` in ``path``; made there (owner-only, 256 random bits)
     when the file does not exist. Refused (exit 2) when others may read it, or it holds less
     than 32 characters or any space."""
-    if not path.exists():
-        token = new_scrape_token()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(token + "\n")
+    if not path.exists() and _make_token_file(path):
         get_logger(__name__).warning(
             "made a scrape token for /metrics: give Prometheus a copy (docs/deploy.md)",
             path=str(path),
         )
-        return token
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
         raise fail(f"{path} (mode {mode:o}): others on this machine can read the scrape token; "
@@ -76,6 +71,22 @@ def scrape_token(path: Path) -> str:
         raise fail(f"{path}: a scrape token is one line of at least 32 characters, no spaces "
                    "(delete the file and the line makes one)")  # fmt: skip
     return token
+
+
+def _make_token_file(path: Path) -> bool:
+    """Write a new token to ``path`` whole or not at all: written beside it, then linked into
+    place, so nodes starting together agree on one token. Whether this call made it."""
+    spare = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(new_scrape_token() + "\n")
+        os.link(spare, path)
+        return True
+    except FileExistsError:
+        return False  # another node made it first: read theirs
+    finally:
+        spare.unlink(missing_ok=True)
 
 
 def _more_files() -> None:
