@@ -66,6 +66,7 @@ _PRE: list[Processor] = [
     structlog.stdlib.add_logger_name,
     structlog.stdlib.add_log_level,
     _TIMESTAMP,
+    _redact_all,  # before any handler sees the event (a test's, a library's)
 ]
 
 
@@ -75,7 +76,11 @@ def use_structlog() -> None:
     if structlog.is_configured():
         return
     structlog.configure(
-        processors=[*_PRE, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[
+            structlog.stdlib.filter_by_level,  # a quiet logger costs no formatting
+            *_PRE,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,

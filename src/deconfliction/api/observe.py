@@ -86,6 +86,9 @@ class Observe:
 
         async def observed(message: Message) -> None:
             t = message["type"]
+            if t == "websocket.send" or t == "http.response.body":
+                await send(message)  # the hot path: every frame of a stream
+                return
             if t == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-ID"] = rid
