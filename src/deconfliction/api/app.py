@@ -134,11 +134,11 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         redact_server_logs()  # again: the server has set up its log handlers by now
         detach = line.meter.attach(meters)
-        store_check(readiness, line)
+        checks = [store_check(readiness, line)]  # removed as the app stops
         duties = _duties(line, config)
         for duty in duties:
             duty.start()
-            readiness.add(duty.name, duty_check(duty))
+            checks.append(readiness.add(duty.name, duty_check(duty)))
         app.state.scanner = next((d for d in duties if isinstance(d, service.Scanner)), None)
         if config.warm_outlines:
             threading.Thread(target=_warm, args=(line,), name="warm-outlines", daemon=True).start()
@@ -146,7 +146,7 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
         if config.record_interval_s:
             recorder = service.Recorder(line, config.record_interval_s)
             recorder.start()
-            readiness.add(recorder.name, duty_check(recorder))
+            checks.append(readiness.add(recorder.name, duty_check(recorder)))
         try:
             yield
         finally:
@@ -156,6 +156,8 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
             if recorder is not None:
                 recorder.stop()
             detach()
+            for remove in checks:
+                remove()
 
     # /docs and /redoc load every script, style and icon from the line: it may have no CDN
     app = docs.documented_app(

@@ -119,9 +119,10 @@ class Readiness:
         return dict(zip(started, answers, strict=True))
 
 
-def store_check(readiness: Readiness, line: Line) -> None:
-    """``store``: the store answers a trivial query, and holds the schema this code expects."""
-    readiness.add("store", lambda: service.store_ready(line))
+def store_check(readiness: Readiness, line: Line) -> Callable[[], None]:
+    """``store``: the store answers a trivial query, and holds the schema this code expects;
+    the function returned removes the check."""
+    return readiness.add("store", lambda: service.store_ready(line))
 
 
 class _Duty(Protocol):
