@@ -155,8 +155,13 @@ def test_the_record_size_and_the_age_of_its_newest_checkpoint(api: tuple[Api, Cl
     assert value(found, "deconfliction_record_checkpoint_age_seconds") == 90
 
 
-def test_open_streams_are_counted_while_they_are_open(api: tuple[Api, Clock]) -> None:
-    made, _ = api
+def test_open_streams_are_counted_while_they_are_open(make_store: MakeStore) -> None:
+    made = metered(make_api(make_store("sqlite")))  # about the middleware, not the database
+    with made.client:
+        _streams_counted(made)
+
+
+def _streams_counted(made: Api) -> None:
     gauge = "deconfliction_stream_subscribers"
     assert value(samples(made), gauge, transport="websocket") == 0
     with made.client.websocket_connect("/v1/stream", headers=made.headers("blue")):
