@@ -218,6 +218,11 @@ class LineConfig:
     warm_outlines: bool = True
     """At start, make the outlines of the notices in force, which the console asks for as
     GeoJSON at sign-in (densifying circles and corridors on the ellipsoid costs ~1 ms each)."""
+    metrics_token: str | None = field(default=None, repr=False)
+    """The scrape token: ``/metrics`` answers a request bearing it, and nobody else (no member,
+    not the host's admin); ``None``: nobody (docs/security.md, "Operations")."""
+    ready_timeout_s: float = 2.0
+    """``/readyz``: how long the store may take to answer its trivial query."""
 
     @property
     def signing_key_path(self) -> Path | None:

@@ -248,10 +248,28 @@ def serve(
             "(warn instead of refusing; never for the key)"
         ),  # fmt: skip
     ] = False,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            help="the log: json (one object a line) or text; default: text on a terminal, "
+            "json otherwise",
+            show_default=False,
+        ),  # fmt: skip
+    ] = None,
+    metrics_token_file: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False,
+            help="serve /metrics to whoever sends the scrape token in this owner-only file "
+            "(made with a new token if missing); without it, to nobody",
+            show_default=False,
+        ),  # fmt: skip
+    ] = None,
 ) -> None:
     """Serve the HTTP API and the console at / (migrating the store first), scan live tracks
     every second and sign the record every two seconds. Rates are counts per period:
     600/minute, 10/second."""
+    from deconfliction.api.logformat import choose_format
     from deconfliction.api.rates import rate
     from deconfliction.cli.server import run
     from deconfliction.config import ConsoleConfig, Environment, LineConfig
@@ -273,6 +291,10 @@ def serve(
         raise typer.BadParameter("give --tiles or --pmtiles, not both", param_hint="--pmtiles")
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("give --tls-cert and --tls-key together", param_hint="--tls-key")
+    try:
+        choose_format(log_format)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--log-format") from None
     limits = replace(
         _LIMITS,
         member=rate_member,
@@ -333,6 +355,8 @@ def serve(
             nats_url=nats or env.nats,
         ),
         allow_readable_files,
+        log_format,
+        metrics_token_file,
     )
 
 

@@ -43,7 +43,9 @@ from deconfliction.service.feeds import (
     remove_feed,
     running_feeds,
 )
+from deconfliction.service.health import LogState, log_state, store_ready
 from deconfliction.service.line import Line, open_line
+from deconfliction.service.meter import Meter, Meters
 from deconfliction.service.nodes import BridgeStats, NodeLink, link_nodes
 from deconfliction.service.notices import (
     DraftSource,
@@ -191,4 +193,10 @@ __all__ = [
     "list_feeds",
     "remove_feed",
     "running_feeds",
+    # operations: what /readyz and /metrics read of the line
+    "LogState",
+    "Meter",
+    "Meters",
+    "log_state",
+    "store_ready",
 ]

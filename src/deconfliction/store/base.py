@@ -85,6 +85,9 @@ class Tx(
     def lock_for_notice_write(self) -> None:
         """Serialise writers whose conflict checks must see each other (no-op if already held)."""
 
+    def schema_revision(self) -> str | None:
+        """The migration the database is at (``None``: none applied)."""
+
 
 class Store(Protocol):
     url: str

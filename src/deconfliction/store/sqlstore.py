@@ -63,6 +63,11 @@ class SqlTx(
                 sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": NOTICE_WRITE_LOCK}
             )
 
+    def schema_revision(self) -> str | None:
+        # Alembic's own table, read directly: its MigrationContext logs a line per call
+        rows = self._conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+        return rows[0][0] if len(rows) == 1 else None
+
 
 class SqlStore:
     """A store on one SQLAlchemy engine (opened and migrated by ``store.open_store``)."""

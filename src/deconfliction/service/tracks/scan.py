@@ -85,7 +85,9 @@ def scan(line: Line, settings: ScanSettings | None = None) -> ScanResult:
         )
     if logged:
         line.signal.notify(logged)
-    return ScanResult(now, len(tracks), opened, updated, closed, time.perf_counter() - started)
+    elapsed_s = time.perf_counter() - started
+    line.meter.scanned(len(tracks), elapsed_s, opened)
+    return ScanResult(now, len(tracks), opened, updated, closed, elapsed_s)
 
 
 def breaches_of(line: Line, notice: Notice) -> list[TrackConflict]:
@@ -107,6 +109,7 @@ def breaches_of(line: Line, notice: Notice) -> list[TrackConflict]:
         logged = tx.append_events(track_conflict_events(EventKind.CONFLICT_OPENED, opened, now))
     if logged:
         line.signal.notify(logged[-1].seq)
+    line.meter.opened(opened)
     return [*held, *opened]
 
 
