@@ -126,6 +126,9 @@ def server(app: Any, config: LineConfig, **options: Any) -> uvicorn.Server:
         "log_level": "info",
         "access_log": False,
         "timeout_graceful_shutdown": 5,
+        # events are pushed as frames prepared once for every subscriber (api/fanout.py);
+        # compressed, each would be compressed again per subscriber, at several times the cost
+        "ws_per_message_deflate": False,
         **options,
     }
     return uvicorn.Server(

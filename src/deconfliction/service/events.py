@@ -264,9 +264,7 @@ def views_after(
             else:
                 groups.append(([party], entry))
         if groups:
-            out.append(
-                EventViews(e.seq, e.kind.value, e.party, [(tuple(p), v) for p, v in groups])
-            )
+            out.append(EventViews(e.seq, e.kind.value, e.party, [(tuple(p), v) for p, v in groups]))
     return Views(out, events[-1].seq if events else after, len(events) >= limit)
 
 
