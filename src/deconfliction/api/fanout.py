@@ -46,9 +46,10 @@ RING = 4096
 """Views kept per listening party: a stream further behind reads the log instead."""
 REREAD_S = 5.0
 """How long the fan-out waits for a wake-up before it reads the log anyway (other processes)."""
-SETTLE_S = 0.05
-"""The least time between two reads that found events: under load, a read takes in what
-several commits appended, and each stream wakes once for them (latency stays well under 1 s)."""
+SETTLE_S = 0.2
+"""The least time between two reads that found events: under load, one read takes in what
+several commits appended and each connection gets them in one write (on loopback a write costs
+more than the frames in it); a commit after a quiet spell is read at once."""
 BATCH = 1000
 RETRY_S = 1.0
 """After a failed read (the database away): the streams wait, the fan-out tries again."""
@@ -164,8 +165,10 @@ class Direct:
         return p.conn.state is State.OPEN and not p.close_sent and not p.transport.is_closing()
 
     def ready(self) -> bool:
-        """Open, and its transport takes more without waiting."""
-        return self.open and self._proto.writable.is_set()
+        """Open (as far as the server knows: a close sent, or a transport closing, is not), and
+        its transport takes more without waiting."""
+        p = self._proto
+        return p.writable.is_set() and not p.close_sent and not p.transport.is_closing()
 
     def write(self, data: bytes) -> None:
         self._proto.transport.write(data)
@@ -178,7 +181,7 @@ class Direct:
 class Pushed:
     """A caught-up WebSocket the fan-out writes to itself, until it is handed back (``done``)."""
 
-    __slots__ = ("all", "direct", "done", "member", "position", "subscription")
+    __slots__ = ("all", "direct", "done", "key", "member", "position", "subscription")
 
     def __init__(
         self, member: Member, subscription: Subscription, direct: Direct, position: int
@@ -186,6 +189,8 @@ class Pushed:
         self.member = member
         self.subscription = subscription
         self.all = subscription == Subscription()
+        self.key = (subscription.kinds, subscription.parties, subscription.area)
+        """Equal for equal subscriptions, compared without Python code."""
         self.direct = direct
         self.position = position
         """Everything up to it was sent."""
@@ -414,16 +419,16 @@ class FanOut:
         pushed = self._pushed.get(party)
         if not pushed:
             return
-        joined: dict[Subscription, tuple[bytes, list[Item]]] = {}
+        joined: dict[tuple[Any, ...], tuple[bytes, list[Item]]] = {}
         for p in list(pushed):
             if not p.direct.ready() or p.member.refusal(now) is not None:
                 pushed.discard(p)
                 p.hand_back()  # from p.position: what this read brought is taken from the ring
                 continue
-            got = joined.get(p.subscription)
+            got = joined.get(p.key)
             if got is None:
                 mine = items if p.all else [i for i in items if p.subscription.admits(i.enc.event)]
-                got = joined[p.subscription] = (b"".join(i.enc.frame for i in mine), mine)
+                got = joined[p.key] = (b"".join(i.enc.frame for i in mine), mine)
             data, mine = got
             if data:
                 p.direct.write(data)
