@@ -40,10 +40,11 @@ from deconfliction import service
 from deconfliction.domain import Member
 from deconfliction.service import Line, Subscription, delivered_from_events
 
-__all__ = ["RAW_SEND", "Direct", "Encoded", "FanOut", "Item", "Pushed", "RawSend"]
+__all__ = ["RAW_SEND", "Direct", "Encoded", "FanOut", "Item", "Pushed", "RawSend", "ws_frame"]
 
-RING = 4096
-"""Views kept per listening party: a stream further behind reads the log instead."""
+RING = 1024
+"""Views kept per listening party (a view of many parties is kept once): a stream further
+behind reads the log instead."""
 REREAD_S = 5.0
 """How long the fan-out waits for a wake-up before it reads the log anyway (other processes)."""
 SETTLE_S = 0.2
@@ -65,8 +66,7 @@ class Encoded:
     def __init__(self, event: dict[str, Any]) -> None:
         self.event = event
         self.data = orjson.dumps(event)
-        self.frame = Frame(Opcode.TEXT, self.data).serialize(mask=False)
-        """The WebSocket text frame as a server sends it (unmasked, no extension)."""
+        self.frame = ws_frame(self.data)
         found = delivered_from_events([event])
         self.deliveries = found if found.notices or found.messages else None
         self._text: str | None = None
@@ -91,6 +91,11 @@ class Encoded:
                 self.data,
             )
         return self._sse
+
+
+def ws_frame(text: bytes) -> bytes:
+    """``text`` (UTF-8) as the WebSocket text frame a server sends: unmasked, no extension."""
+    return Frame(Opcode.TEXT, text).serialize(mask=False)
 
 
 class Item:
@@ -365,7 +370,8 @@ class FanOut:
                 log.exception("the fan-out could not read the event log; trying again")
                 await asyncio.sleep(RETRY_S)
                 continue
-            if self.last > before:
+            if self.last > before or signal.last > self.last:
+                # (told of events it could not read yet: not again at once)
                 await asyncio.sleep(self.settle_s)
 
     async def _catch_up(self, loop: asyncio.AbstractEventLoop) -> None:
