@@ -246,6 +246,7 @@ class FanOut:
         self._ready: asyncio.Future[None] | None = None
         self._reader: ThreadPoolExecutor | None = None
         self._members = line.signal.members
+        self._loops = 0
 
     # -- the streams' side ---------------------------------------------------------------------
 
@@ -253,10 +254,13 @@ class FanOut:
         """Starts the fan-out on the running loop, once; returns when it knows the log's end."""
         loop = asyncio.get_running_loop()
         if self._task is None or self._task.get_loop() is not loop or self._task.done():
-            # (again: a test client may run each connection on a loop of its own)
-            self._listening.clear()
-            self._rings.clear()
-            self._pushed.clear()
+            if self._task is not None and self._task.get_loop() is not loop:
+                # a test client may run each connection on a loop of its own: those of the
+                # last loop are gone with it
+                self._listening.clear()
+                self._rings.clear()
+                self._pushed.clear()
+                self._loops += 1
             self._ready = loop.create_future()
             if self._reader is None:
                 # reads in a thread of their own: a notice's create never queues behind them
@@ -288,15 +292,22 @@ class FanOut:
             self._rings[party] = _Ring(self.last)
             self._pushed[party] = set()
         self._listening[party] += 1
+        loops = self._loops
         try:
             yield
         finally:
-            self._listening[party] -= 1
-            if self._listening[party] <= 0:
-                del self._listening[party]
-                self._rings.pop(party).wake()
-                for p in self._pushed.pop(party):
-                    p.hand_back()
+            if loops == self._loops:  # (else a stream of a loop that is gone, and its party)
+                self._drop(party)
+
+    def _drop(self, party: str) -> None:
+        self._listening[party] -= 1
+        if self._listening[party] <= 0:
+            del self._listening[party]
+            ring = self._rings.pop(party, None)
+            if ring is not None:
+                ring.wake()
+            for p in self._pushed.pop(party, ()):
+                p.hand_back()
 
     def floor(self, party: str) -> int:
         """The ring holds every view of ``party`` after this (up to :attr:`last`)."""
@@ -356,7 +367,15 @@ class FanOut:
     async def _run(self) -> None:
         signal = self.line.signal
         loop = asyncio.get_running_loop()
-        self.last = await loop.run_in_executor(self._reader, service.last_event_seq, self.line)
+        while not self._rings:  # else carry on from where it was (the rings hold up to it)
+            try:
+                self.last = await loop.run_in_executor(
+                    self._reader, service.last_event_seq, self.line
+                )
+                break
+            except Exception:
+                log.exception("the fan-out could not read the event log; trying again")
+                await asyncio.sleep(RETRY_S)
         assert self._ready is not None
         self._ready.set_result(None)
         while True:
