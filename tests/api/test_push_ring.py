@@ -12,13 +12,16 @@ from typing import Any
 import orjson
 import pytest
 import websockets
+from fastapi.testclient import TestClient
 
 from deconfliction import service
 from deconfliction.api import fanout
+from deconfliction.api.app import create_app
 from deconfliction.api.fanout import FanOut, Item
 from deconfliction.api.stream import SharedReads, _follow
 from deconfliction.domain import EventKind, Member
-from deconfliction.service import Subscription
+from deconfliction.service import Line, Subscription
+from deconfliction.store import open_store
 from tests.api.conftest import Api, make_api, notice, square
 from tests.api.test_events import Server
 from tests.conftest import MakeStore
@@ -302,3 +305,35 @@ def test_uncompressed_websockets_get_prepared_frames_once_and_close_on_revocatio
     _, _, code = asyncio.run(scenario())
     assert code == 4401
     assert writes, "the streams' frames went straight to the connection"
+
+
+def test_a_write_by_another_process_arrives_when_the_signal_is_told(
+    live: tuple[Api, Server],
+) -> None:
+    """What a bridge between nodes does (``EventSignal.notify``) wakes the fan-out: the write of
+    another process arrives without waiting for the fan-out's own re-read."""
+    api, server = live
+    server.server.config.app.state.fan_out.reread_s = 60.0  # longer than the wait below
+    elsewhere = Line(store=open_store(api.line.store.url), clock=api.line.clock)
+    other = TestClient(create_app(elsewhere))
+    url = f"ws://127.0.0.1:{server.port}/v1/stream"
+
+    async def scenario() -> dict[str, Any]:
+        red = {"Authorization": f"Bearer {api.tokens['red']}"}
+        async with websockets.connect(url, additional_headers=red, compression=None) as ws:
+            r = await asyncio.to_thread(
+                other.post,
+                "/v1/notices",
+                json=notice(square(40.0, 35.0), audience=["red"]),
+                headers=api.headers("blue"),
+            )
+            assert r.status_code == 201, r.text
+            api.line.signal.notify(service.last_event_seq(api.line))  # as the bridge would
+            return dict(orjson.loads(await asyncio.wait_for(ws.recv(), WAIT_S)))
+
+    try:
+        got = asyncio.run(scenario())
+    finally:
+        other.close()
+        elsewhere.store.close()
+    assert got["kind"] == "notice.created" and got["party"] == "blue"
