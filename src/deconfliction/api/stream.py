@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -137,7 +137,7 @@ async def _follow(
     gone: Callable[[], Any],
     refusal: Callable[[], Awaitable[str | None]],
     direct: Direct | None = None,
-) -> AsyncIterator[list[Item] | None]:
+) -> AsyncGenerator[list[Item] | None, None]:
     """Batches of events as they come, ``None`` when a wait ended with nothing (keep-alive);
     ``StreamEnded`` once ``refusal`` gives a reason (checked before every batch).
 
@@ -248,7 +248,7 @@ def install(app: FastAPI) -> None:
                 yield b": events after %d\n\n" % start
                 with guard.watching(caller):
                     try:
-                        async for batch in _follow(
+                        batches = _follow(
                             fan,
                             reads,
                             caller,
@@ -256,11 +256,13 @@ def install(app: FastAPI) -> None:
                             subscription,
                             request.is_disconnected,
                             lambda: guard.refusal(caller),
-                        ):
-                            if batch is None:
-                                yield b": keep-alive\n\n"
-                            else:
-                                yield b"".join(i.enc.sse for i in batch)
+                        )
+                        async with contextlib.aclosing(batches):
+                            async for batch in batches:
+                                if batch is None:
+                                    yield b": keep-alive\n\n"
+                                else:
+                                    yield b"".join(i.enc.sse for i in batch)
                     except StreamEnded as end:
                         yield b": closed: %s\n\n" % end.reason.encode()
 
@@ -314,7 +316,7 @@ def install(app: FastAPI) -> None:
         direct = Direct.of(ws.scope.get(RAW_SEND))
         try:
             with guard.watching(caller):
-                async for batch in _follow(
+                batches = _follow(
                     fan,
                     reads,
                     caller,
@@ -323,17 +325,19 @@ def install(app: FastAPI) -> None:
                     gone,
                     lambda: guard.refusal(caller),
                     direct,
-                ):
-                    if not batch:
-                        continue
-                    if direct is None:
-                        for item in batch:
-                            await ws.send_text(item.enc.text)
-                        continue
-                    await direct.drain()
-                    if not direct.open:
-                        break  # the client left
-                    direct.write(b"".join(i.enc.frame for i in batch))
+                )
+                async with contextlib.aclosing(batches):  # its party's listening ends with it
+                    async for batch in batches:
+                        if not batch:
+                            continue
+                        if direct is None:
+                            for item in batch:
+                                await ws.send_text(item.enc.text)
+                            continue
+                        await direct.drain()
+                        if not direct.open:
+                            break  # the client left
+                        direct.write(b"".join(i.enc.frame for i in batch))
         except StreamEnded as end:
             with contextlib.suppress(WebSocketDisconnect, RuntimeError):
                 await ws.close(code=4401, reason=close_reason(end.reason))
