@@ -47,6 +47,8 @@ class Environment:
     state: str | None = None
     member_key: str | None = None
     data_home: str | None = None
+    nats: str | None = None
+    """``DECONFLICTION_NATS``: the NATS server nodes tell each other of new events through."""
 
     @classmethod
     def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
@@ -60,6 +62,7 @@ class Environment:
             state=env.get("DECONFLICTION_STATE") or None,
             member_key=env.get("DECONFLICTION_MEMBER_KEY") or None,
             data_home=env.get("XDG_DATA_HOME") or None,
+            nats=env.get("DECONFLICTION_NATS") or None,
         )
 
     def db_url(self, given: str | None = None) -> str:
@@ -209,6 +212,9 @@ class LineConfig:
     """Run the line's stored feeds (ADS-B, AIS) inside ``serve`` (``--no-feeds``: not)."""
     feed_poll_s: float = 3.0
     """How often ``serve`` looks for feeds added or removed, seconds."""
+    nats_url: str | None = None
+    """The NATS server (``nats://host:4222``) through which nodes serving one PostgreSQL
+    database tell each other of new events (``bus.bridge``); ``None``: one process alone."""
     warm_outlines: bool = True
     """At start, make the outlines of the notices in force, which the console asks for as
     GeoJSON at sign-in (densifying circles and corridors on the ellipsoid costs ~1 ms each)."""

@@ -124,6 +124,11 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         redact_server_logs()  # again: the server has set up its log handlers by now
+        link = None
+        if config.nats_url:  # one of several nodes: hear the others' commits over NATS
+            link = service.link_nodes(line, config.nats_url)
+            link.start()
+        app.state.nodes = link
         duties = _duties(line, config)
         for duty in duties:
             duty.start()
@@ -143,6 +148,8 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
             line.deliveries.flush()
             if recorder is not None:
                 recorder.stop()
+            if link is not None:
+                link.stop()
 
     # /docs and /redoc load every script, style and icon from the line: it may have no CDN
     app = docs.documented_app(
@@ -157,6 +164,8 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
     _guard(app, config)
 
     app.state.line = line
+    app.state.nodes = None
+    """The link to the other nodes (``service.NodeLink``) while the app runs with NATS."""
 
     @app.get("/healthz", tags=["line"])
     def healthz() -> dict[str, str]:

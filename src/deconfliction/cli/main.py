@@ -233,6 +233,14 @@ def serve(
     no_feeds: Annotated[
         bool, typer.Option("--no-feeds", help="do not run the line's ADS-B and AIS feeds")
     ] = False,
+    nats: Annotated[
+        str | None,
+        typer.Option(
+            help="one of several nodes over one PostgreSQL database: tell each other of new "
+            "events through this NATS server, nats://host:4222 (default: $DECONFLICTION_NATS)",
+            show_default=False,
+        ),  # fmt: skip
+    ] = None,
     allow_readable_files: Annotated[
         bool,
         typer.Option(
@@ -322,6 +330,7 @@ def serve(
             tls_cert=tls_cert,
             tls_key=tls_key,
             feeds=not no_feeds,
+            nats_url=nats or env.nats,
         ),
         allow_readable_files,
     )

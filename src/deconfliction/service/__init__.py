@@ -47,6 +47,7 @@ from deconfliction.service.feeds import (
     running_feeds,
 )
 from deconfliction.service.line import Line, open_line
+from deconfliction.service.nodes import BridgeStats, NodeLink, link_nodes
 from deconfliction.service.notices import (
     DraftSource,
     NoticeFilter,
@@ -110,6 +111,7 @@ __all__ = [
     "backup",
     "loose_files",
     "ConflictQuery",
+    "BridgeStats",
     "Deadlines",
     "DraftSource",
     "Line",
@@ -121,6 +123,7 @@ __all__ = [
     "ReceiptsView",
     "EventViews",
     "Received",
+    "NodeLink",
     "Recorder",
     "ReportResult",
     "ScanResult",
@@ -151,6 +154,7 @@ __all__ = [
     "evidence_bundle",
     "events_for",
     "last_event_seq",
+    "link_nodes",
     "expire_requests",
     "get_conflict",
     "acknowledge_conflict",

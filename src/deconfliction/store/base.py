@@ -14,6 +14,7 @@ from typing import Protocol
 from deconfliction.store.audit import AuditRepo
 from deconfliction.store.cosignatures import CosignatureRepo, StoredCosignature
 from deconfliction.store.feeds import FeedRepo
+from deconfliction.store.lease import Lease
 from deconfliction.store.repos import (
     ConflictRepo,
     ConversationRepo,
@@ -44,6 +45,7 @@ __all__ = [
     "EventRepo",
     "EventRow",
     "FeedRepo",
+    "Lease",
     "NoticeQuery",
     "NoticeRepo",
     "PartyRepo",
@@ -90,5 +92,8 @@ class Store(Protocol):
     def transaction(self) -> AbstractContextManager[Tx]: ...
     def read(self) -> AbstractContextManager[Tx]:
         """A transaction for reading only (on SQLite a deferred BEGIN: it takes no write lock)."""
+
+    def lease(self, name: str) -> Lease:
+        """What one process at a time holds (the scanner's), among nodes on one database."""
 
     def close(self) -> None: ...

@@ -19,6 +19,7 @@ from deconfliction.store.cosignatures import CosignatureRows
 from deconfliction.store.events import EventRows
 from deconfliction.store.feeds import FeedRows
 from deconfliction.store.keys import MemberKeyRows
+from deconfliction.store.lease import AdvisoryLease, AlwaysHeld, Lease
 from deconfliction.store.notices import NoticeRows
 from deconfliction.store.parties import PartyRows
 from deconfliction.store.probing import ProbingRows
@@ -90,6 +91,13 @@ class SqlStore:
                 conn.execution_options(sqlite_begin="IMMEDIATE" if write else "DEFERRED")
             with conn.begin():
                 yield SqlTx(conn, self._dialect)
+
+    def lease(self, name: str) -> Lease:
+        """A lease named ``name`` that one process at a time holds (``store.lease``): a session
+        advisory lock on PostgreSQL; on SQLite, always held."""
+        if self._dialect == "postgresql":
+            return AdvisoryLease(self.engine.url, name)
+        return AlwaysHeld()
 
     def read(self) -> AbstractContextManager[SqlTx]:
         """A read-only transaction (a deferred BEGIN on SQLite)."""

@@ -248,7 +248,12 @@ def _watched(tx: Tx, line: Line, opened: Sequence[TrackConflict], now: datetime)
 
 class Scanner(Periodic):
     """Scans the line every ``interval_s`` seconds in a daemon thread until stopped; ``last`` is
-    the newest scan's result."""
+    the newest scan's result.
+
+    Among nodes over one database only the holder of the scanner's lease scans (``leading``);
+    the others try to take it every interval, so one of them takes over within an interval of
+    the holder's death (``store.lease``). On SQLite the lease is always held.
+    """
 
     def __init__(
         self, line: Line, interval_s: float = 1.0, settings: ScanSettings | None = None
@@ -257,6 +262,14 @@ class Scanner(Periodic):
         self.line = line
         self.settings = settings or ScanSettings()
         self.last: ScanResult | None = None
+        self.lease = line.store.lease("scanner")
+        self.leading = False
 
     def _scan(self) -> None:
-        self.last = scan(self.line, self.settings)
+        self.leading = self.lease.hold()
+        if self.leading:
+            self.last = scan(self.line, self.settings)
+
+    def stop(self) -> None:
+        super().stop()
+        self.lease.release()
