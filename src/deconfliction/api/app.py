@@ -157,6 +157,7 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
         finally:
             for duty in duties:
                 duty.stop()
+            await app.state.fan_out.stop()  # the push's fan-out (api/fanout.py)
             line.deliveries.flush()
             if recorder is not None:
                 recorder.stop()

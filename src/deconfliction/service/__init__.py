@@ -29,11 +29,14 @@ from deconfliction.service.declare import create_notice, update_notice
 from deconfliction.service.deliveries import delivered_from_events
 from deconfliction.service.duties import Deadlines, deadline_duties
 from deconfliction.service.events import (
+    EventViews,
     Received,
     Subscription,
+    Views,
     events_for,
     last_event_seq,
     received,
+    views_after,
 )
 from deconfliction.service.feeds import (
     FeedView,
@@ -120,6 +123,7 @@ __all__ = [
     "NoticeResult",
     "Place",
     "ReceiptsView",
+    "EventViews",
     "Received",
     "NodeLink",
     "Recorder",
@@ -131,6 +135,7 @@ __all__ = [
     "ThreadView",
     "TrackFilter",
     "Verification",
+    "Views",
     "acknowledge",
     "acknowledge_message",
     "advance",
@@ -176,6 +181,7 @@ __all__ = [
     "post_message",
     "receipts_of",
     "received",
+    "views_after",
     "register_key",
     "report_tracks",
     "require_host_admin",
