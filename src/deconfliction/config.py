@@ -47,6 +47,8 @@ class Environment:
     state: str | None = None
     member_key: str | None = None
     data_home: str | None = None
+    sqlite_sync: str | None = None
+    """``DECONFLICTION_SQLITE_SYNC``: SQLite's ``synchronous`` (``full`` or ``normal``)."""
 
     @classmethod
     def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
@@ -60,6 +62,7 @@ class Environment:
             state=env.get("DECONFLICTION_STATE") or None,
             member_key=env.get("DECONFLICTION_MEMBER_KEY") or None,
             data_home=env.get("XDG_DATA_HOME") or None,
+            sqlite_sync=env.get("DECONFLICTION_SQLITE_SYNC") or None,
         )
 
     def db_url(self, given: str | None = None) -> str:
@@ -181,6 +184,10 @@ class LineConfig:
     """What a line is opened and served with. ``None`` intervals: that duty does not run."""
 
     db_url: str = DEFAULT_DB_URL
+    sqlite_sync: str = "full"
+    """SQLite's ``synchronous``: ``"full"`` (the default) syncs the WAL before a commit returns,
+    so an acknowledged write survives a power cut; ``"normal"`` is faster and survives a crash of
+    the process only (a power cut may roll back writes already acknowledged)."""
     key_path: Path | None = None
     """The record's signing key (default: :func:`key_path_for` the database)."""
     name: str | None = None
