@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import os
 import resource
+import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
@@ -18,7 +19,7 @@ from deconfliction import service
 from deconfliction.api.app import create_app
 from deconfliction.api.serving import server
 from deconfliction.cli.client import fail
-from deconfliction.service import Line, LineConfig, open_line
+from deconfliction.service import Line, LineConfig, open_line, warm_strategic
 
 __all__ = ["FrontDoor", "check_files", "front_doors", "run", "serve_line"]
 
@@ -63,6 +64,11 @@ def run(config: LineConfig, allow_readable_files: bool = False) -> None:
     check_files(config, allow_readable_files)
     _more_files()
     line = open_line(config)
+    started = time.perf_counter()
+    held = warm_strategic(line)  # the in-memory index of active volumes, before the first write
+    Console(stderr=True).print(
+        f"{held:,} active volumes held in memory ({time.perf_counter() - started:.1f} s)"
+    )
     # The key is made (or loaded) now, at start, and its public half shown for parties to pin.
     Console(stderr=True).print(
         f"The record is signed by [bold]{line.signer.verifier().vkey()}[/bold]", soft_wrap=True

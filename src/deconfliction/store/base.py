@@ -14,6 +14,7 @@ from typing import Protocol
 from deconfliction.store.audit import AuditRepo
 from deconfliction.store.cosignatures import CosignatureRepo, StoredCosignature
 from deconfliction.store.feeds import FeedRepo
+from deconfliction.store.memindex import HeldVolume
 from deconfliction.store.repos import (
     ConflictRepo,
     ConversationRepo,
@@ -44,6 +45,7 @@ __all__ = [
     "EventRepo",
     "EventRow",
     "FeedRepo",
+    "HeldVolume",
     "NoticeQuery",
     "NoticeRepo",
     "PartyRepo",
@@ -90,5 +92,8 @@ class Store(Protocol):
     def transaction(self) -> AbstractContextManager[Tx]: ...
     def read(self) -> AbstractContextManager[Tx]:
         """A transaction for reading only (on SQLite a deferred BEGIN: it takes no write lock)."""
+
+    def warm(self) -> int:
+        """Build the in-memory index of active volumes now; how many volumes it holds."""
 
     def close(self) -> None: ...

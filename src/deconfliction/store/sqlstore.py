@@ -19,6 +19,7 @@ from deconfliction.store.cosignatures import CosignatureRows
 from deconfliction.store.events import EventRows
 from deconfliction.store.feeds import FeedRows
 from deconfliction.store.keys import MemberKeyRows
+from deconfliction.store.memindex import VolumeIndex
 from deconfliction.store.notices import NoticeRows
 from deconfliction.store.parties import PartyRows
 from deconfliction.store.probing import ProbingRows
@@ -49,9 +50,11 @@ class SqlTx(
 ):
     """One transaction on one connection; see ``store.base.Tx`` for the contract."""
 
-    def __init__(self, conn: sa.Connection, dialect: str) -> None:
+    def __init__(self, conn: sa.Connection, dialect: str, index: VolumeIndex | None = None) -> None:
         self._conn = conn
         self._dialect = dialect
+        self._index = index
+        self._pending = None
 
     # -- locking ------------------------------------------------------------------------------
 
@@ -70,6 +73,8 @@ class SqlStore:
         self.url = url
         self.engine = engine
         self._dialect = engine.dialect.name
+        self.volumes = VolumeIndex()
+        """The active volumes in memory (``store.memindex``), built at first use."""
         path = engine.url.database
         self.checkpointer = (
             Checkpointer(path)
@@ -89,7 +94,16 @@ class SqlStore:
             if self._dialect == "sqlite":
                 conn.execution_options(sqlite_begin="IMMEDIATE" if write else "DEFERRED")
             with conn.begin():
-                yield SqlTx(conn, self._dialect)
+                tx = SqlTx(conn, self._dialect, self.volumes)
+                yield tx
+            if tx._pending is not None:  # committed: the index takes this one's notice writes
+                self.volumes.apply(tx._pending)
+
+    def warm(self) -> int:
+        """Build the in-memory index of active volumes now (else the first checked write does);
+        how many it holds."""
+        with self.read() as tx:
+            return self.volumes.warm(tx._conn)
 
     def read(self) -> AbstractContextManager[SqlTx]:
         """A read-only transaction (a deferred BEGIN on SQLite)."""
