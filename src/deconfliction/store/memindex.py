@@ -198,6 +198,10 @@ def _held_from_row(r: Any) -> tuple[HeldVolume, tuple[Box4, ...]]:
     return held, codec.boxes_from_bytes(bytes(r[12]))
 
 
+def _volume_id(held: HeldVolume) -> int:
+    return held.volume_id
+
+
 def _box_array(boxes: Sequence[Box4]) -> F64:
     return np.array(
         [
@@ -249,6 +253,7 @@ class VolumeIndex:
             out = [h for s in slots.tolist() if (h := self._held[s]) is not None]
         if exclude_notice is not None:
             out = [h for h in out if h.notice_id != exclude_notice]
+        out.sort(key=_volume_id)
         return out
 
     def warm(self, conn: sa.Connection) -> int:
