@@ -52,7 +52,9 @@ def _ids(found: list) -> list[tuple[object, ...]]:  # type: ignore[type-arg]
     return [(v.notice_id, v.index, v.version, v.party, v.audience) for v in found]
 
 
-def _assert_same(by_sql: SqlStore, by_memory: SqlStore, query: list[Box4], exclude: str | None) -> None:
+def _assert_same(
+    by_sql: SqlStore, by_memory: SqlStore, query: list[Box4], exclude: str | None
+) -> None:
     with by_sql.read() as tx:
         expected = _ids(tx.candidates(query, exclude_notice=exclude))
     with by_memory.read() as tx:
