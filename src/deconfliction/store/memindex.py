@@ -156,6 +156,7 @@ class HeldVolume:
             audience,
             self._shape,
         )
+        held._candidate = self._candidate  # the same shape, window, band and buffers
         return held
 
 

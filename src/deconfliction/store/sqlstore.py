@@ -6,8 +6,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -73,6 +76,11 @@ class SqlStore:
         self.url = url
         self.engine = engine
         self._dialect = engine.dialect.name
+        # SQLite has one writer: this process's writers queue here, in order, rather than in
+        # SQLite's busy handler, which sleeps and retries (up to 100 ms a turn) when many wait.
+        self._writer: contextlib.AbstractContextManager[Any] = (
+            threading.RLock() if self._dialect == "sqlite" else contextlib.nullcontext()
+        )
         self.volumes = VolumeIndex()
         """The active volumes in memory (``store.memindex``), built at first use."""
         path = engine.url.database
@@ -90,7 +98,7 @@ class SqlStore:
         once, so a later write cannot fail on a stale snapshot); ``write=False`` starts a deferred
         one for reading.
         """
-        with self.engine.connect() as conn:
+        with self._writer if write else contextlib.nullcontext(), self.engine.connect() as conn:
             if self._dialect == "sqlite":
                 conn.execution_options(sqlite_begin="IMMEDIATE" if write else "DEFERRED")
             with conn.begin():
