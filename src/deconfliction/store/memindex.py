@@ -66,10 +66,13 @@ _COLUMNS = (
     "id, notice_id, idx, party, version, alt_lower_m, alt_upper_m, t_start_us, t_end_us, "
     "buffer_h_m, buffer_v_m, buffer_t_s, boxes, shape, audience"
 )
-_all_sql = sa.text(f"SELECT {_COLUMNS} FROM volume WHERE active")
+_ALL = f"SELECT {_COLUMNS} FROM volume WHERE active"
 _of_sql = sa.text(f"SELECT {_COLUMNS} FROM volume WHERE active AND notice_id IN :ids").bindparams(
     sa.bindparam("ids", expanding=True)
 )
+
+_BOX_BYTES = 64
+"""One box in ``codec.boxes_to_bytes``: eight little-endian float64."""
 
 _RELOAD_SHARE = 4
 """Catching up on more changed notices than 1/this of the held ones reloads everything."""
@@ -164,11 +167,12 @@ class HeldVolume:
 class Change:
     """What one notice write did to the active volumes of ``notice_id``.
 
-    ``volumes`` (with their boxes) replace the notice's held volumes; or, when ``None``, the
-    notice kept its volumes and only ``version``, ``audience`` and ``active`` changed."""
+    ``volumes`` (each with its index boxes as ``codec.boxes_to_bytes`` stores them) replace the
+    notice's held volumes; or, when ``None``, the notice kept its volumes and only ``version``,
+    ``audience`` and ``active`` changed."""
 
     notice_id: str
-    volumes: tuple[tuple[HeldVolume, tuple[Box4, ...]], ...] | None
+    volumes: tuple[tuple[HeldVolume, bytes], ...] | None
     version: int = 0
     audience: Audience | None = None
     active: bool = True
@@ -183,7 +187,11 @@ class Pending:
     changes: list[Change]
 
 
-def _held_from_row(r: Any) -> tuple[HeldVolume, tuple[Box4, ...]]:
+def _held_from_row(r: Any, audiences: dict[str, Audience]) -> tuple[HeldVolume, bytes]:
+    text = r[14]
+    audience = audiences.get(text)
+    if audience is None:
+        audience = audiences[text] = codec.audience_from_text(text)
     held = HeldVolume(
         volume_id=int(r[0]),
         notice_id=r[1],
@@ -193,10 +201,10 @@ def _held_from_row(r: Any) -> tuple[HeldVolume, tuple[Box4, ...]]:
         altitude=AltitudeBand(r[5], r[6]),
         time=TimeWindow(codec.dt_from_us(r[7]), codec.dt_from_us(r[8])),
         buffers=None if r[9] is None else Buffers(r[9], r[10], r[11]),
-        audience=codec.audience_from_text(r[14]),
+        audience=audience,
         shape=bytes(r[13]),
     )
-    return held, codec.boxes_from_bytes(bytes(r[12]))
+    return held, bytes(r[12])
 
 
 def _volume_id(held: HeldVolume) -> int:
@@ -309,10 +317,11 @@ class VolumeIndex:
         if len(ids) * _RELOAD_SHARE > max(self._live, 1000):
             self._load_all(conn, top)
             return
-        found: dict[str, list[tuple[HeldVolume, tuple[Box4, ...]]]] = {i: [] for i in ids}
+        found: dict[str, list[tuple[HeldVolume, bytes]]] = {i: [] for i in ids}
+        audiences: dict[str, Audience] = {}
         for start in range(0, len(ids), 500):
             for r in conn.execute(_of_sql, {"ids": ids[start : start + 500]}):
-                found[r[1]].append(_held_from_row(r))
+                found[r[1]].append(_held_from_row(r, audiences))
         for notice_id, volumes in found.items():
             volumes.sort(key=lambda hv: hv[0].volume_id)
             self._change(Change(notice_id, tuple(volumes)))
@@ -322,7 +331,13 @@ class VolumeIndex:
     def _load_all(self, conn: sa.Connection, top: int) -> None:
         """Everything active, read after ``top`` (so what it reads is at least that new)."""
         self._clear()
-        rows = [_held_from_row(r) for r in conn.execute(_all_sql)]
+        audiences: dict[str, Audience] = {}
+        cursor = conn.connection.cursor()  # straight to the driver: every active volume's row
+        try:
+            cursor.execute(_ALL)
+            rows = [_held_from_row(r, audiences) for r in cursor.fetchall()]
+        finally:
+            cursor.close()
         rows.sort(key=lambda hv: hv[0].volume_id)
         self._add(rows)
         self.position = top
@@ -350,30 +365,32 @@ class VolumeIndex:
                 self._live -= 1
                 self._dead += self._slot_boxes[s]
 
-    def _add(self, volumes: Iterable[tuple[HeldVolume, tuple[Box4, ...]]]) -> None:
+    def _add(self, volumes: Iterable[tuple[HeldVolume, bytes]]) -> None:
         volumes = list(volumes)
         if not volumes:
             return
         first_slot = len(self._held)
-        box_rows: list[Box4] = []
+        blobs: list[bytes] = []
         box_slots: list[int] = []
-        for k, (held, boxes) in enumerate(volumes):
+        for k, (held, blob) in enumerate(volumes):
             slot = first_slot + k
+            n_boxes = len(blob) // _BOX_BYTES
             self._held.append(held)
-            self._slot_boxes.append(len(boxes))
+            self._slot_boxes.append(n_boxes)
             self._by_notice.setdefault(held.notice_id, []).append(slot)
-            box_rows.extend(boxes)
-            box_slots.extend([slot] * len(boxes))
+            blobs.append(blob)
+            box_slots.extend([slot] * n_boxes)
         self._live += len(volumes)
         self._alive = _grown(self._alive, len(self._held), True)
         self._alive[first_slot:] = True
-        m = len(box_rows)
+        m = len(box_slots)
         if not m:
             return
         need = self._n + m
         self._coords = _grown(self._coords, need, 0.0)
         self._slot = _grown(self._slot, need, 0)
-        self._coords[self._n : need] = _box_array(box_rows)
+        # the stored blob is the index's own layout: lo (lon, lat, alt, t), hi, little-endian f8
+        self._coords[self._n : need] = np.frombuffer(b"".join(blobs), "<f8").reshape(-1, 8)
         self._slot[self._n : need] = box_slots
         self._n = need
 

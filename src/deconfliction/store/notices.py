@@ -187,24 +187,25 @@ class NoticeRows(BulkRows):
 
     def _insert_volumes(
         self, items: Sequence[tuple[Notice, Sequence[VolumeRow]]]
-    ) -> dict[str, tuple[tuple[HeldVolume, tuple[Box4, ...]], ...]]:
+    ) -> dict[str, tuple[tuple[HeldVolume, bytes], ...]]:
         """Insert the volumes (and index boxes) of ``items``; the active ones as the in-memory
         index holds them, by notice."""
         total = sum(len(rows) for _, rows in items)
         if total == 0:
             return {}
-        held: dict[str, tuple[tuple[HeldVolume, tuple[Box4, ...]], ...]] = {}
+        held: dict[str, tuple[tuple[HeldVolume, bytes], ...]] = {}
         ids = iter(self._allocate_volume_ids(total))
         volume_rows: list[tuple[Any, ...]] = []
         box_rows: list[tuple[Any, ...]] = []
         for notice, rows in items:
             active = notice.state is NoticeState.ACTIVE
             audience = codec.audience_to_text(notice.audience)
-            mine: list[tuple[HeldVolume, tuple[Box4, ...]]] = []
+            mine: list[tuple[HeldVolume, bytes]] = []
             for k, row in enumerate(rows):
                 vid = next(ids)
+                boxes = codec.boxes_to_bytes(row.boxes)
                 if active:
-                    mine.append((_held(vid, notice, row), tuple(row.boxes)))
+                    mine.append((_held(vid, notice, row), boxes))
                 b = row.buffers
                 # In schema.volume's column order.
                 volume_rows.append(
@@ -223,7 +224,7 @@ class NoticeRows(BulkRows):
                         None if b is None else b.v_m,
                         None if b is None else b.t_s,
                         len(row.boxes),
-                        codec.boxes_to_bytes(row.boxes),
+                        boxes,
                         row.shape,
                         audience,
                     )
