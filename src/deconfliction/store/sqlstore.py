@@ -19,6 +19,7 @@ from deconfliction.store.checkpoint import Checkpointer
 from deconfliction.store.conflicts import ConflictRows
 from deconfliction.store.conversation import ThreadRows
 from deconfliction.store.cosignatures import CosignatureRows
+from deconfliction.store.engine import BUSY_TIMEOUT_S
 from deconfliction.store.events import EventRows
 from deconfliction.store.feeds import FeedRows
 from deconfliction.store.keys import MemberKeyRows
@@ -69,6 +70,22 @@ class SqlTx(
             )
 
 
+class _WriterTurn:
+    """A re-entrant lock that gives up as SQLite's busy timeout would ("database is locked")."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(timeout=BUSY_TIMEOUT_S):
+            raise sa.exc.OperationalError(
+                "waiting for this process's SQLite writer", None, Exception("database is locked")
+            )
+
+    def __exit__(self, *_: object) -> None:
+        self._lock.release()
+
+
 class SqlStore:
     """A store on one SQLAlchemy engine (opened and migrated by ``store.open_store``)."""
 
@@ -79,7 +96,7 @@ class SqlStore:
         # SQLite has one writer: this process's writers queue here, in order, rather than in
         # SQLite's busy handler, which sleeps and retries (up to 100 ms a turn) when many wait.
         self._writer: contextlib.AbstractContextManager[Any] = (
-            threading.RLock() if self._dialect == "sqlite" else contextlib.nullcontext()
+            _WriterTurn() if self._dialect == "sqlite" else contextlib.nullcontext()
         )
         self.volumes = VolumeIndex()
         """The active volumes in memory (``store.memindex``), built at first use."""
