@@ -28,6 +28,8 @@ before it), so the index answers from exactly the state the SQL candidate query 
 true conflict is never missed, whoever wrote the other notice. A transaction's own writes are
 applied after it commits, and only if the index was at the position just before them (otherwise
 the next catch-up reloads them from the store); a transaction that rolls back applies nothing.
+A reader without the lock (the radius query) may find the index ahead of its own snapshot; it
+then answers from the index as it stands.
 Expiry is not a write: a notice whose window has ended keeps its volumes in the store's index
 and here alike, and the time dimension keeps them out of answers about later times.
 
@@ -308,10 +310,12 @@ class VolumeIndex:
 
     def _catch_up(self, conn: sa.Connection) -> None:
         top = int(conn.execute(_top_sql).scalar_one())
-        if self.position is not None and top == self.position:
-            return
-        if self.position is None or top < self.position:
+        if self.position is None:
             self._load_all(conn, top)
+            return
+        if top <= self.position:
+            # Nothing new; or a read whose snapshot began before a commit this index has
+            # already taken (the index is ahead of it, never behind a writer holding the lock).
             return
         ids = list(conn.execute(_changed_sql, {"after": self.position, "upto": top}).scalars())
         if len(ids) * _RELOAD_SHARE > max(self._live, 1000):
