@@ -9,7 +9,10 @@ What it measures (docs/benchmarks.md has the figures and the targets):
    and index boxes; K checked creates through ``service.create_notice`` (find conflicts and insert
    in one transaction); K more over HTTP against ``deconfliction serve``, then ``kill -9`` and a
    count of the acknowledged creates found after reopening; the radius query (every volume within
-   100 km of a point over 6 h) through the store's indexed candidate query and the exact test.
+   100 km of a point over 6 h) through the in-memory index of active volumes and the exact test.
+   Both sides sync their log before a create is answered (SQLite ``synchronous=FULL``, unless
+   ``--sqlite-sync normal``; PostgreSQL ``synchronous_commit = on``). ``--clients C`` adds K
+   creates from C clients at once on each side.
 2. PostGIS, what a user would otherwise pick: one table with a GiST index over
    (geography, tstzrange), the same N volumes by COPY, the same K checked creates
    (SELECT ... ST_DWithin(..., 0) then INSERT, one transaction each) and the same radius queries;
