@@ -49,6 +49,8 @@ class Environment:
     data_home: str | None = None
     nats: str | None = None
     """``DECONFLICTION_NATS``: the NATS server nodes tell each other of new events through."""
+    sqlite_sync: str | None = None
+    """``DECONFLICTION_SQLITE_SYNC``: SQLite's ``synchronous`` (``full`` or ``normal``)."""
 
     @classmethod
     def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
@@ -63,6 +65,7 @@ class Environment:
             member_key=env.get("DECONFLICTION_MEMBER_KEY") or None,
             data_home=env.get("XDG_DATA_HOME") or None,
             nats=env.get("DECONFLICTION_NATS") or None,
+            sqlite_sync=env.get("DECONFLICTION_SQLITE_SYNC") or None,
         )
 
     def db_url(self, given: str | None = None) -> str:
@@ -184,6 +187,10 @@ class LineConfig:
     """What a line is opened and served with. ``None`` intervals: that duty does not run."""
 
     db_url: str = DEFAULT_DB_URL
+    sqlite_sync: str = "full"
+    """SQLite's ``synchronous``: ``"full"`` (the default) syncs the WAL before a commit returns,
+    so an acknowledged write survives a power cut; ``"normal"`` is faster and survives a crash of
+    the process only (a power cut may roll back writes already acknowledged)."""
     key_path: Path | None = None
     """The record's signing key (default: :func:`key_path_for` the database)."""
     name: str | None = None

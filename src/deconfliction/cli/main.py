@@ -56,6 +56,15 @@ install_talk(app)  # thread, threads, request, reply, withdraw, note, ack, recei
 @app.command()
 def serve(
     db: DbOption = None,
+    sqlite_sync: Annotated[
+        str | None,
+        typer.Option(
+            help="SQLite only: full (default) syncs each commit to disk before answering, so an "
+            "acknowledged write survives a power cut; normal is faster but a power cut may lose "
+            "writes already acknowledged (default: $DECONFLICTION_SQLITE_SYNC, else full)",
+            show_default=False,
+        ),
+    ] = None,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8470,
     h_buffer_m: HBuffer = 0.0,
@@ -278,6 +287,9 @@ def serve(
     from deconfliction.domain.probing import Budgets
 
     env = Environment.read()
+    sync = (sqlite_sync or env.sqlite_sync or "full").lower()
+    if sync not in ("full", "normal"):
+        raise typer.BadParameter(f"full or normal, not {sync!r}", param_hint="--sqlite-sync")
     try:
         alerts = AlertLevels(warning_s, caution_s, strategic_caution_s)
     except ValueError as exc:
@@ -332,6 +344,7 @@ def serve(
     run(
         LineConfig(
             db_url=env.db_url(db),
+            sqlite_sync=sync,
             key_path=key_path,
             tak=tak,
             name=name,

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import resource
+import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
@@ -24,7 +25,7 @@ from deconfliction.api.logformat import choose_format, configure, get_logger
 from deconfliction.api.metrics import new_scrape_token
 from deconfliction.api.serving import server
 from deconfliction.cli.client import fail
-from deconfliction.service import Line, LineConfig, open_line
+from deconfliction.service import Line, LineConfig, open_line, warm_strategic
 
 __all__ = ["FrontDoor", "check_files", "front_doors", "run", "scrape_token", "serve_line"]
 
@@ -116,6 +117,11 @@ def run(
     check_files(config, allow_readable_files)
     _more_files()
     line = open_line(config)
+    started = time.perf_counter()
+    held = warm_strategic(line)  # the in-memory index of active volumes, before the first write
+    Console(stderr=True).print(
+        f"{held:,} active volumes held in memory ({time.perf_counter() - started:.1f} s)"
+    )
     # The key is made (or loaded) now, at start, and its public half shown for parties to pin.
     vkey = line.signer.verifier().vkey()
     if fmt == "json":

@@ -60,6 +60,7 @@ from deconfliction.service.notices import (
     get_notice,
     list_notices,
     receipts_of,
+    warm_strategic,
     withdraw_notice,
 )
 from deconfliction.service.parties import (
@@ -169,6 +170,7 @@ __all__ = [
     "list_conflicts",
     "list_notices",
     "footprints_in_force",
+    "warm_strategic",
     "list_members",
     "list_parties",
     "list_threads",

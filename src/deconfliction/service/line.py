@@ -101,7 +101,7 @@ def open_line(config: LineConfig | str) -> Line:
     if isinstance(config, str):
         config = LineConfig(db_url=config)
     return Line(
-        store=open_store(config.db_url),
+        store=open_store(config.db_url, config.sqlite_sync),
         defaults=config.buffers,
         key_path=config.signing_key_path,
         name=config.name,

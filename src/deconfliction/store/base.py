@@ -15,6 +15,7 @@ from deconfliction.store.audit import AuditRepo
 from deconfliction.store.cosignatures import CosignatureRepo, StoredCosignature
 from deconfliction.store.feeds import FeedRepo
 from deconfliction.store.lease import Lease
+from deconfliction.store.memindex import HeldVolume
 from deconfliction.store.repos import (
     ConflictRepo,
     ConversationRepo,
@@ -46,6 +47,7 @@ __all__ = [
     "EventRow",
     "FeedRepo",
     "Lease",
+    "HeldVolume",
     "NoticeQuery",
     "NoticeRepo",
     "PartyRepo",
@@ -98,5 +100,8 @@ class Store(Protocol):
 
     def lease(self, name: str) -> Lease:
         """What one process at a time holds (the scanner's), among nodes on one database."""
+
+    def warm(self) -> int:
+        """Build the in-memory index of active volumes now; how many volumes it holds."""
 
     def close(self) -> None: ...
