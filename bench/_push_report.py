@@ -126,6 +126,8 @@ def _rows(o: Outcome) -> list[tuple[str, str]]:
         ("latency max ms", _ms(q(100))),
         ("p99 per 5 s of the run, ms", _by_window(lat, when, o.started)),
         ("server CPU, cores", f"{o.server_cpu_s / o.cpu_wall_s:.2f}"),
+        ("server CPU per delivery, us", "-" if not len(o.seq)
+         else f"{o.server_cpu_s / len(o.seq) * 1e6:,.1f}"),
         ("server peak RSS MB", f"{o.server_rss_mb:,.0f}"),
         ("subscriber process CPU, cores", f"{o.client_cpu_s / o.cpu_wall_s:.2f}"),
     ]  # fmt: skip

@@ -9,7 +9,10 @@ What it measures (docs/benchmarks.md has the figures and the targets):
    and index boxes; K checked creates through ``service.create_notice`` (find conflicts and insert
    in one transaction); K more over HTTP against ``deconfliction serve``, then ``kill -9`` and a
    count of the acknowledged creates found after reopening; the radius query (every volume within
-   100 km of a point over 6 h) through the store's indexed candidate query and the exact test.
+   100 km of a point over 6 h) through the in-memory index of active volumes and the exact test.
+   Both sides sync their log before a create is answered (SQLite ``synchronous=FULL``, unless
+   ``--sqlite-sync normal``; PostgreSQL ``synchronous_commit = on``). ``--clients C`` adds K
+   creates from C clients at once on each side.
 2. PostGIS, what a user would otherwise pick: one table with a GiST index over
    (geography, tstzrange), the same N volumes by COPY, the same K checked creates
    (SELECT ... ST_DWithin(..., 0) then INSERT, one transaction each) and the same radius queries;
@@ -127,6 +130,8 @@ class Side:
     conflicts_per_create: float = float("nan")
     radius: Latencies = field(default_factory=Latencies)
     radius_counts: list[int] = field(default_factory=list)
+    many: Latencies = field(default_factory=Latencies)
+    """Creates from --clients clients at once."""
     note: str = ""
 
 
@@ -289,6 +294,34 @@ def creates_ours(
     return lat, found
 
 
+def _split(n: int, clients: int) -> list[range]:
+    return [range(c, n, clients) for c in range(clients)]
+
+
+def concurrent_ours(line: Any, members: dict[int, Any], vols: Volumes, clients: int) -> Latencies:
+    """The creates of ``vols`` from ``clients`` threads at once on one line (one process)."""
+    from deconfliction import service
+
+    drafts = [_draft(vols, i, "bench concurrent") for i in range(len(vols))]
+    lat = Latencies()
+
+    def run(mine: range) -> None:
+        for i in mine:
+            t0 = time.perf_counter()
+            service.create_notice(line, members[int(vols.party[i])], drafts[i])
+            lat.samples.append(time.perf_counter() - t0)
+
+    with console.status(f"ours: {len(vols):,} creates from {clients} threads"):
+        t_start = time.perf_counter()
+        threads = [threading.Thread(target=run, args=(r,)) for r in _split(len(vols), clients)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        lat.wall_s = time.perf_counter() - t_start
+    return lat
+
+
 def _bench_id(notice_id: str | None, ids: dict[str, int]) -> int:
     if notice_id is None:  # redacted: cannot happen, every notice is shared with all
         return -1
@@ -302,10 +335,11 @@ def _bench_id(notice_id: str | None, ids: dict[str, int]) -> int:
 
 def radius_ours(line: Any, queries: Sequence[RadiusQuery], ids: dict[str, int]) -> Latencies:
     """Every volume within RADIUS_M of a point over a window: the strategic code path with a
-    circle footprint (index boxes -> store candidates -> exact test), all parties counted."""
+    circle footprint (search boxes -> the in-memory index, caught up with the store -> exact
+    test), all parties counted."""
     from deconfliction.detect.strategic import Candidate, conflicts_with, search_boxes
     from deconfliction.domain import Buffers, Footprint, FootprintKind, TimeWindow, Volume
-    from deconfliction.service.notices.strategic import candidate_from_row, prepare_volumes
+    from deconfliction.service.notices.strategic import prepare_volumes
 
     defaults = Buffers()
     lat = Latencies()
@@ -320,8 +354,8 @@ def radius_ours(line: Any, queries: Sequence[RadiusQuery], ids: dict[str, int]) 
         (pv,) = prepare_volumes([vol])
         me = Candidate.of(key="query#0", party="", volume=vol, shape=pv.shape, buffers=None)
         with line.store.read() as tx:
-            rows = tx.candidates(search_boxes(me, defaults))
-        hits = conflicts_with(me, [candidate_from_row(r) for r in rows], defaults, all_pairs=True)
+            held = tx.nearby(search_boxes(me, defaults))
+        hits = conflicts_with(me, [h.candidate for h in held], defaults, all_pairs=True)
         lat.samples.append(time.perf_counter() - t0)
         results.append({_bench_id(f.b.split("#")[0], ids) for f in hits})
     lat.wall_s = time.perf_counter() - t_start
@@ -340,16 +374,25 @@ def _free_port() -> int:
 
 
 def http_ours(
-    db_url: str, tokens: dict[int, str], vols: Volumes, log_path: Path
-) -> tuple[Latencies, list[str], str]:
-    """K POST /v1/notices, one keep-alive client; then kill -9 with one more create in flight.
+    db_url: str,
+    tokens: dict[int, str],
+    vols: Volumes,
+    log_path: Path,
+    sync: str,
+    conc: Volumes | None = None,
+    clients: int = 0,
+) -> tuple[Latencies, list[str], str, Latencies]:
+    """K POST /v1/notices, one keep-alive client; then ``conc`` from ``clients`` clients at once;
+    then kill -9 with one more create in flight.
 
-    Returns the latencies, the ids of every acknowledged (201) create, and a note."""
+    Returns the latencies, the ids of every acknowledged (201) create, a note, and the
+    concurrent clients' latencies."""
     import httpx
 
     port = _free_port()
     cmd = [sys.executable, "-m", "deconfliction", "serve", "--db", db_url, "--port", str(port),
-           *UNLIMITED]  # fmt: skip
+           "--sqlite-sync", sync, *UNLIMITED]  # fmt: skip
+    many = Latencies()
     log = log_path.open("wb")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -391,6 +434,8 @@ def http_ours(
                         rate = (i + 1) / (time.perf_counter() - t_start)
                         progress.update(task, completed=i + 1, rate=f"{rate:,.0f}/s")
                 lat.wall_s = time.perf_counter() - t_start
+            if conc is not None and clients:
+                many = _http_concurrent(base, headers, conc, clients, acked)
         # one more create in flight when the server dies: acknowledged or not, never half-stored
         last = len(vols) - 1
         in_flight: list[str] = []
@@ -421,7 +466,38 @@ def http_ours(
             proc.send_signal(signal.SIGKILL)
             proc.wait()
         log.close()
-    return lat, acked, note
+    return lat, acked, note, many
+
+
+def _http_concurrent(
+    base: str, headers: dict[int, dict[str, str]], vols: Volumes, clients: int, acked: list[str]
+) -> Latencies:
+    import httpx
+    import orjson
+
+    lat = Latencies()
+    payloads = [orjson.dumps(_http_body(vols, i)) for i in range(len(vols))]
+
+    def run(mine: range) -> None:
+        with httpx.Client(base_url=base, timeout=60.0) as client:
+            for i in mine:
+                t0 = time.perf_counter()
+                r = client.post("/v1/notices", content=payloads[i],
+                                headers=headers[int(vols.party[i])])  # fmt: skip
+                lat.samples.append(time.perf_counter() - t0)
+                if r.status_code != 201:
+                    raise RuntimeError(f"POST /v1/notices answered {r.status_code}: {r.text}")
+                acked.append(r.json()["notice"]["id"])
+
+    with console.status(f"ours: {len(vols):,} POST /v1/notices from {clients} clients"):
+        t_start = time.perf_counter()
+        threads = [threading.Thread(target=run, args=(r,)) for r in _split(len(vols), clients)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        lat.wall_s = time.perf_counter() - t_start
+    return lat
 
 
 def durability_check(db_url: str, acked: Sequence[str]) -> int:
@@ -562,6 +638,39 @@ def creates_postgis(conn: Any, vols: Volumes, id_base: int) -> tuple[Latencies, 
                     progress.update(task, completed=i + 1, rate=f"{rate:,.0f}/s")
         lat.wall_s = time.perf_counter() - t_start
     return lat, found
+
+
+def concurrent_postgis(dsn: str, vols: Volumes, id_base: int, clients: int) -> Latencies:
+    """The same checked creates from ``clients`` connections at once, each under one
+    transaction-scoped advisory lock (as our PostgreSQL store serialises notice writes: without
+    it two concurrent conflicting creates could both miss each other)."""
+    lat = Latencies()
+    params = [
+        (party_slug(int(vols.party[i])), _during(vols, i), _polygon_wkt(vols.corners[i]))
+        for i in range(len(vols))
+    ]
+
+    def run(mine: range) -> None:
+        with _pg_connect(dsn, PG_DB) as conn, conn.cursor() as cur:
+            for i in mine:
+                party, during, wkt = params[i]
+                t0 = time.perf_counter()
+                with conn.transaction():
+                    cur.execute("SELECT pg_advisory_xact_lock(7)", prepare=True)
+                    cur.execute(_PG_SELECT, (party, during, wkt), prepare=True)
+                    cur.fetchall()
+                    cur.execute(_PG_INSERT, (id_base + i, party, wkt, during), prepare=True)
+                lat.samples.append(time.perf_counter() - t0)
+
+    with console.status(f"PostGIS: {len(vols):,} creates from {clients} connections"):
+        t_start = time.perf_counter()
+        threads = [threading.Thread(target=run, args=(r,)) for r in _split(len(vols), clients)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        lat.wall_s = time.perf_counter() - t_start
+    return lat
 
 
 _PG_RADIUS = (
@@ -710,6 +819,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--db", default=None, help="SQLite file for ours (default: a temp file)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--clients", type=int, default=0, metavar="C",
+                    help="also K creates from C clients at once, each side (0: skip)")  # fmt: skip
+    ap.add_argument("--sqlite-sync", choices=("full", "normal"), default="full",
+                    help="SQLite's synchronous for ours (full: as durable as PostgreSQL's "
+                    "synchronous_commit=on)")  # fmt: skip
     args = ap.parse_args(argv)
 
     from deconfliction import service
@@ -732,17 +846,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     http_creates = generate(rng, args.k + 1, base_us)
     profile_creates = generate(rng, max(args.profile, 1), base_us)
     queries = radius_queries(rng, args.queries, base_us)
+    conc = generate(rng, args.k, base_us) if args.clients else None
+    conc_http = generate(rng, args.k, base_us) if args.clients else None
     console.rule(f"Strategic detection: N = {args.n:,} stored, K = {args.k:,} creates")
     console.print(
         f"workload: seed {args.seed}, windows from {base:%Y-%m-%d} for 30 days, "
         f"{N_PARTIES} parties, squares 100 m - 200 km, 15 min - 24 h, unbounded altitude, "
-        f"no buffers; SQLite file {db_path}"
+        f"no buffers; SQLite file {db_path}, synchronous={args.sqlite_sync.upper()} (WAL)"
     )
 
     # ---- ours ------------------------------------------------------------------------------
     ours = Side("ours (service)")
     ours_http = Side("ours (HTTP)")
-    line = service.open_line(LineConfig(db_url, budgets=NO_BUDGETS))
+    line = service.open_line(LineConfig(db_url, sqlite_sync=args.sqlite_sync, budgets=NO_BUDGETS))
     members: dict[int, Any] = {}
     tokens: dict[int, str] = {}
     for p in range(N_PARTIES):
@@ -751,6 +867,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ours.load_s = load_ours(line, stored, args.workers)
     console.print(f"ours: loaded {args.n:,} volumes in {ours.load_s:.1f} s "
                   f"({args.n / ours.load_s:,.0f}/s)")  # fmt: skip
+    t0 = time.perf_counter()
+    held = service.warm_strategic(line)
+    memindex_s = time.perf_counter() - t0
+    console.print(f"ours: in-memory index of {held:,} volumes built in {memindex_s:.1f} s")
 
     ids: dict[str, int] = {}
     ours.creates, ours_found = creates_ours(line, members, creates, args.n, ids)
@@ -766,13 +886,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"ours: radius query median {ours.radius.pct(50):.2f} ms, "
         f"mean {np.mean(ours.radius_counts):.0f} volumes found"
     )
+    if conc is not None:
+        ours.many = concurrent_ours(line, members, conc, args.clients)
+        console.print(
+            f"ours: {args.clients} threads: {ours.many.rate:,.0f} creates/s, "
+            f"p50 {ours.many.pct(50):.2f} ms, p99 {ours.many.pct(99):.2f} ms"
+        )
     line.store.close()
 
     durability = ""
     if not args.skip_http:
-        ours_http.creates, acked, note = http_ours(
-            db_url, tokens, http_creates, workdir / "serve.log"
-        )
+        ours_http.creates, acked, note, ours_http.many = http_ours(
+            db_url, tokens, http_creates, workdir / "serve.log", args.sqlite_sync,
+            conc_http, args.clients,
+        )  # fmt: skip
         console.print(
             f"ours over HTTP: {ours_http.creates.rate:,.0f} creates/s, "
             f"p50 {ours_http.creates.pct(50):.2f} ms, p99 {ours_http.creates.pct(99):.2f} ms"
@@ -816,6 +943,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     conn, ours_found, pg_found, ours, pg, queries, args.n,
                     lambda i: _volume(stored, i) if i < args.n else _volume(creates, i - args.n),
                 )  # fmt: skip
+                pg_sync = conn.execute("SHOW synchronous_commit").fetchone()[0]
+                pg_version += f" (synchronous_commit = {pg_sync})"
+            if conc is not None:
+                pg.many = concurrent_postgis(args.pg, conc, 10 * (args.n + args.k), args.clients)
         finally:
             _pg_drop_db(args.pg)
     else:
@@ -829,8 +960,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         info.add_row(k, v)
     console.print(info)
     table = Table(title=f"N = {args.n:,} stored, K = {args.k:,} checked creates, one client")
+    many = f"{args.clients} clients/s"
     for col in ("", "load s", "creates/s", "p50 ms", "p90 ms", "p99 ms", "conflicts/create",
-                "radius median ms"):  # fmt: skip
+                "radius median ms", many, f"{many[:-2]} p99 ms"):  # fmt: skip
         table.add_column(col, justify="left" if not col else "right")
     for side in (ours, ours_http, pg):
         c = side.creates
@@ -843,20 +975,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             _fmt(c.pct(99), 2),
             _fmt(side.conflicts_per_create),
             _fmt(side.radius.pct(50), 2),
+            _fmt(side.many.rate, 0),
+            _fmt(side.many.pct(99), 1),
         )
     table.add_row(
         "ours (service) / PostGIS", "", _ratio(ours.creates.rate, pg.creates.rate),
         _ratio(ours.creates.pct(50), pg.creates.pct(50), False), "",
         _ratio(ours.creates.pct(99), pg.creates.pct(99), False), "",
         _ratio(ours.radius.pct(50), pg.radius.pct(50), False),
+        _ratio(ours.many.rate, pg.many.rate), "",
     )  # fmt: skip
     table.add_row(
         "ours (HTTP) / PostGIS", "", _ratio(ours_http.creates.rate, pg.creates.rate),
         _ratio(ours_http.creates.pct(50), pg.creates.pct(50), False), "",
         _ratio(ours_http.creates.pct(99), pg.creates.pct(99), False), "", "",
+        _ratio(ours_http.many.rate, pg.many.rate), "",
     )  # fmt: skip
     console.print(table)
     console.print("ratios: higher is better for ours (rate ours/PostGIS; times PostGIS/ours)")
+    console.print(f"ours: in-memory index built in {memindex_s:.1f} s after the load")
     if durability:
         console.print(durability)
     for line_ in agreement:
@@ -864,7 +1001,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.profile:
         console.rule(f"Where a create's time goes (N = {args.n:,})")
-        line = service.open_line(LineConfig(db_url, budgets=NO_BUDGETS))
+        line = service.open_line(
+            LineConfig(db_url, sqlite_sync=args.sqlite_sync, budgets=NO_BUDGETS)
+        )
+        service.warm_strategic(line)
         sys.stdout.write(_profile_creates(line, members, profile_creates, 30))
         sys.stdout.flush()
         line.store.close()

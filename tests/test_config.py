@@ -16,8 +16,10 @@ def test_the_environment_is_read_from_the_mapping_given() -> None:
             "DECONFLICTION_TOKEN": "dl_secret",
             "DECONFLICTION_MEMBER_KEY": "/keys/me.key",
             "XDG_DATA_HOME": "/data",
+            "DECONFLICTION_NATS": "nats://nats.internal:4222",
         }
     )
+    assert env.nats == "nats://nats.internal:4222"
     assert env.db == "sqlite:///line.db" and env.key == "/keys/line.key"
     assert env.url == "https://line.example" and env.member_key == "/keys/me.key"
     assert env.data_home == "/data" and env.config is None and env.state is None

@@ -47,6 +47,10 @@ class Environment:
     state: str | None = None
     member_key: str | None = None
     data_home: str | None = None
+    nats: str | None = None
+    """``DECONFLICTION_NATS``: the NATS server nodes tell each other of new events through."""
+    sqlite_sync: str | None = None
+    """``DECONFLICTION_SQLITE_SYNC``: SQLite's ``synchronous`` (``full`` or ``normal``)."""
 
     @classmethod
     def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
@@ -60,6 +64,8 @@ class Environment:
             state=env.get("DECONFLICTION_STATE") or None,
             member_key=env.get("DECONFLICTION_MEMBER_KEY") or None,
             data_home=env.get("XDG_DATA_HOME") or None,
+            nats=env.get("DECONFLICTION_NATS") or None,
+            sqlite_sync=env.get("DECONFLICTION_SQLITE_SYNC") or None,
         )
 
     def db_url(self, given: str | None = None) -> str:
@@ -181,6 +187,10 @@ class LineConfig:
     """What a line is opened and served with. ``None`` intervals: that duty does not run."""
 
     db_url: str = DEFAULT_DB_URL
+    sqlite_sync: str = "full"
+    """SQLite's ``synchronous``: ``"full"`` (the default) syncs the WAL before a commit returns,
+    so an acknowledged write survives a power cut; ``"normal"`` is faster and survives a crash of
+    the process only (a power cut may roll back writes already acknowledged)."""
     key_path: Path | None = None
     """The record's signing key (default: :func:`key_path_for` the database)."""
     name: str | None = None
@@ -209,9 +219,17 @@ class LineConfig:
     """Run the line's stored feeds (ADS-B, AIS) inside ``serve`` (``--no-feeds``: not)."""
     feed_poll_s: float = 3.0
     """How often ``serve`` looks for feeds added or removed, seconds."""
+    nats_url: str | None = None
+    """The NATS server (``nats://host:4222``) through which nodes serving one PostgreSQL
+    database tell each other of new events (``bus.bridge``); ``None``: one process alone."""
     warm_outlines: bool = True
     """At start, make the outlines of the notices in force, which the console asks for as
     GeoJSON at sign-in (densifying circles and corridors on the ellipsoid costs ~1 ms each)."""
+    metrics_token: str | None = field(default=None, repr=False)
+    """The scrape token: ``/metrics`` answers a request bearing it, and nobody else (no member,
+    not the host's admin); ``None``: nobody (docs/security.md, "Operations")."""
+    ready_timeout_s: float = 2.0
+    """``/readyz``: how long the store may take to answer its trivial query."""
 
     @property
     def signing_key_path(self) -> Path | None:

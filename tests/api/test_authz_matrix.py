@@ -133,6 +133,8 @@ HOST = (403, 403, 200, 403, 403, 401)
 
 MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/healthz"): Row((200,) * 6),
+    ("GET", "/readyz"): Row((200,) * 6),
+    ("GET", "/metrics"): Row((401,) * 6),  # the scrape token only: no member, not the host's
     ("GET", "/v1/parties"): Row(MEMBERS),
     ("GET", "/v1/me"): Row(MEMBERS),
     ("POST", "/v1/notices"): Row((201, 403, 403, 201, 403, 401), _new_notice),

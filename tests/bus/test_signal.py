@@ -117,3 +117,17 @@ def test_a_member_recheck_wakes_every_waiter_and_one_that_missed_it() -> None:
 
     seq, woken, late = asyncio.run(main())
     assert seq == 3 and woken < 5.0 and late < 5.0
+
+
+def test_a_commit_here_is_forwarded_to_the_other_nodes_and_what_they_say_is_not() -> None:
+    signal = EventSignal()
+    told: list[int] = []
+    signal.forward_to(told.append)
+    signal.notify(4)  # committed in this process
+    assert signal.heard(6)  # another node's commit: news
+    assert not signal.heard(5)  # older than what is known: not news
+    assert told == [4]
+    assert signal.last == 6
+    signal.forward_to(None)
+    signal.notify(7)
+    assert told == [4]

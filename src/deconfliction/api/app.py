@@ -1,5 +1,6 @@
-"""The HTTP API: the app factory and its lifespan (the line's background duties); the routes
-live by resource (``api/notices.py``, ``api/tracks.py`` ...), over the use cases in ``service``.
+"""The HTTP API: the app factory and its lifespan (the line's background duties, and what
+``/readyz`` checks of them); the routes live by resource (``api/notices.py``, ``api/tracks.py``
+...), over the use cases in ``service``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from deconfliction.api import (
     conversation,
     docs,
     errors,
+    health,
     keys,
     members,
+    metrics,
     notices,
     receipts,
     record,
@@ -32,8 +35,11 @@ from deconfliction.api import (
 )
 from deconfliction.api.auth import Caller
 from deconfliction.api.headers import SecurityHeaders
+from deconfliction.api.health import Readiness, duty_check, store_check
 from deconfliction.api.limits import BodyLimit, HeavyWork
 from deconfliction.api.logs import redact_server_logs
+from deconfliction.api.metrics import Metrics
+from deconfliction.api.observe import Observe
 from deconfliction.api.rates import Rates, ShutOut
 from deconfliction.api.respond import json_response
 from deconfliction.api.schemas import ErrorOut, MeOut, PartyList, TrackIn
@@ -121,12 +127,23 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
     """
     config = replace(config or QUIET, **changes)
 
+    readiness = Readiness(config.ready_timeout_s)
+    meters = Metrics(line)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         redact_server_logs()  # again: the server has set up its log handlers by now
+        link = None
+        if config.nats_url:  # one of several nodes: hear the others' commits over NATS
+            link = service.link_nodes(line, config.nats_url)
+            link.start()
+        app.state.nodes = link
+        detach = line.meter.attach(meters)
+        checks = [store_check(readiness, line)]  # removed as the app stops
         duties = _duties(line, config)
         for duty in duties:
             duty.start()
+            checks.append(readiness.add(duty.name, duty_check(duty)))
         app.state.scanner = next((d for d in duties if isinstance(d, service.Scanner)), None)
         if config.warm_outlines:
             threading.Thread(target=_warm, args=(line,), name="warm-outlines", daemon=True).start()
@@ -134,14 +151,21 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
         if config.record_interval_s:
             recorder = service.Recorder(line, config.record_interval_s)
             recorder.start()
+            checks.append(readiness.add(recorder.name, duty_check(recorder)))
         try:
             yield
         finally:
             for duty in duties:
                 duty.stop()
+            await app.state.fan_out.stop()  # the push's fan-out (api/fanout.py)
             line.deliveries.flush()
             if recorder is not None:
                 recorder.stop()
+            if link is not None:
+                link.stop()
+            detach()
+            for remove in checks:
+                remove()
 
     # /docs and /redoc load every script, style and icon from the line: it may have no CDN
     app = docs.documented_app(
@@ -154,15 +178,17 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
     errors.install(app)
     redact_server_logs()  # no token or ticket in any log line (api/logs.py)
     _guard(app, config)
+    # outermost: every answer has its request id, log line and count, the guards' refusals too
+    app.add_middleware(Observe, metrics=meters)
 
     app.state.line = line
+    app.state.nodes = None
+    """The link to the other nodes (``service.NodeLink``) while the app runs with NATS."""
 
-    @app.get("/healthz", tags=["line"])
-    def healthz() -> dict[str, str]:
-        """Liveness: the process answers and its store opens a transaction."""
-        with line.store.read() as tx:
-            tx.get_party("")
-        return {"status": "ok"}
+    app.state.readiness = readiness  # the lifespan's checks; others add theirs (api/health.py)
+    app.state.metrics = meters
+    health.install(app, readiness)
+    metrics.install(app, meters, config.metrics_token)
 
     @app.get("/v1/parties", response_model=PartyList, tags=["parties"])
     def parties(caller: Caller) -> Response:

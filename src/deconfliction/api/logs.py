@@ -3,9 +3,10 @@ replaced before the line is written.
 
 What is replaced: a URL's ``token=`` or ``ticket=`` value (uvicorn logs every path it serves
 with its query); whatever follows ``Bearer`` (a header quoted in an error, or in uvicorn's and
-websockets' trace of a request's headers); and anything shaped like a line's token or ticket
-(``dl_...``, ``dlt_...``) wherever it stands, in the message, its arguments or a traceback. A
-token's public prefix (``dl_abcd2345``) is kept: it says which member, and opens nothing.
+websockets' trace of a request's headers); and anything shaped like a line's token, ticket or
+scrape token (``dl_...``, ``dlt_...``, ``dlm_...``) wherever it stands, in the message, its
+arguments or a traceback. A token's public prefix (``dl_abcd2345``) is kept: it says which
+member, and opens nothing.
 
 Hand-written: a logging filter of a few lines; no library does this one job.
 """
@@ -19,8 +20,8 @@ from typing import Any
 __all__ = ["LOGGERS", "RedactSecrets", "redact", "redact_server_logs"]
 
 _IN_URL = re.compile(r"((?:^|[?&;\s])(?:token|ticket)=)[^&\s\"'#]+", re.IGNORECASE)
-_BEARER = re.compile(r"(\bBearer\s+)[^\s\"',)\]}]+", re.IGNORECASE)
-_SHAPED = re.compile(r"\b(dl_[a-z2-7]{8}_|dlt?_)[A-Za-z0-9_-]{20,}")
+_BEARER = re.compile(r"(\bBearer\s+)(?!\[redacted\])[^\s\"',)\]}]+", re.IGNORECASE)
+_SHAPED = re.compile(r"\b(dl_[a-z2-7]{8}_|dl[tm]?_)[A-Za-z0-9_-]{20,}")
 LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "websockets")
 """The server's loggers: uvicorn's, and websockets' (which uvicorn hands its own)."""
 
@@ -34,7 +35,16 @@ def redact(text: str) -> str:
     "(b'authorization', b'Bearer [redacted]')"
     >>> redact("refused dl_abcd2345_s3cr3t-s3cr3t-s3cr3t at login; dl_abcd2345 kept")
     'refused dl_abcd2345_[redacted] at login; dl_abcd2345 kept'
+
+    Redacting again changes nothing (a record passes a logger's filter and a handler's):
+
+    >>> redact(redact("Bearer dl_abcd2345_s3cr3t ?token=x"))
+    'Bearer [redacted] ?token=[redacted]'
     """
+    if "dl" not in text:  # every log line passes here: most hold none of the three shapes
+        lower = text.lower()
+        if "bearer" not in lower and "token=" not in lower and "ticket=" not in lower:
+            return text
     text = _IN_URL.sub(r"\1[redacted]", text)
     text = _BEARER.sub(r"\1[redacted]", text)
     return _SHAPED.sub(r"\1[redacted]", text)
@@ -56,7 +66,9 @@ class RedactSecrets(logging.Filter):
     """Rewrites a record's message, arguments and traceback; lets every record through."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = _clean(record.msg)
+        if not (isinstance(record.msg, dict) and hasattr(record, "_logger")):
+            # (structlog's own events, ``api/logformat.py``, arrive scrubbed field by field)
+            record.msg = _clean(record.msg)
         if isinstance(record.args, tuple):
             record.args = tuple(_clean(a) for a in record.args)
         elif isinstance(record.args, dict):

@@ -24,10 +24,14 @@ from deconfliction.config import Limits
 from deconfliction.domain import Member
 from deconfliction.errors import NotAuthenticated, RateLimited
 
-__all__ = ["BODY_BYTES", "Rates", "ShutOut", "admit", "client_address", "rate"]
+__all__ = ["BODY_BYTES", "PARTY", "Rates", "ShutOut", "admit", "client_address", "rate"]
 
 BODY_BYTES = "body_bytes"
 """Where ``api/limits.BodyLimit`` leaves the size of the body it read, in the request's state."""
+
+PARTY = "log_party"
+"""Where :func:`admit` leaves the party of the member a request authenticated as, in the
+request's state: the request's log line names it (``api/observe.py``)."""
 
 
 def rate(text: str | None, name: str) -> RateLimitItem | None:
@@ -137,7 +141,9 @@ def admit(conn: HTTPConnection, authenticate: Callable[[], Member]) -> Member:
     """
     rates: Rates | None = getattr(conn.app.state, "rates", None)
     if rates is None:
-        return authenticate()
+        member = authenticate()
+        conn.scope.setdefault("state", {})[PARTY] = member.party
+        return member
     address = client_address(conn)
     wait = rates.shut_out(address)
     if wait is not None:
@@ -147,6 +153,7 @@ def admit(conn: HTTPConnection, authenticate: Callable[[], Member]) -> Member:
     except NotAuthenticated:
         rates.refused(address)
         raise
+    conn.scope.setdefault("state", {})[PARTY] = member.party
     rates.charge(member, int(conn.scope.get("state", {}).get(BODY_BYTES, 0)))
     return member
 

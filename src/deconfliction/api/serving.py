@@ -124,8 +124,12 @@ def server(app: Any, config: LineConfig, **options: Any) -> uvicorn.Server:
     limits = config.limits
     settings: dict[str, Any] = {
         "log_level": "info",
-        "access_log": False,
+        "log_config": None,  # its records go to the root logger's handler (api/logformat.py)
+        "access_log": False,  # replaced by one line per request (api/observe.py)
         "timeout_graceful_shutdown": 5,
+        # events are pushed as frames prepared once for every subscriber (api/fanout.py);
+        # compressed, each would be compressed again per subscriber, at several times the cost
+        "ws_per_message_deflate": False,
         **options,
     }
     return uvicorn.Server(

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
@@ -23,19 +24,13 @@ from starlette.responses import Response, StreamingResponse
 from deconfliction import service
 from deconfliction.api.auth import TOKEN_IN_URL, Caller, StreamCaller
 from deconfliction.api.convert import bbox_param
+from deconfliction.api.fanout import RAW_SEND, Direct, Encoded, FanOut, Item, Pushed, RawSend
 from deconfliction.api.guard import MemberGuard
 from deconfliction.api.rates import admit
 from deconfliction.api.schemas import TicketOut
 from deconfliction.domain import EventKind, Member
 from deconfliction.errors import DeconflictionError, InvalidInput, NotAuthenticated
-from deconfliction.service import (
-    Line,
-    Received,
-    Subscription,
-    delivered_from_events,
-    events_for,
-    received,
-)
+from deconfliction.service import Line, Subscription, events_for, received
 from deconfliction.wire import utc_z
 
 __all__ = ["install"]
@@ -88,20 +83,26 @@ Area = Annotated[
 ]
 
 
-class SharedReads:
-    """One read of the log per party and position, however many streams wait on it.
+@dataclass(frozen=True, slots=True)
+class _Read:
+    items: list[Item]
+    last: int
+    more: bool
 
-    After a commit every stream of a party wakes at the same position; the first one reads (in
-    a worker thread) and the others await its answer, so a commit costs one read per party
-    rather than one per subscriber — and notice writes do not queue behind a thousand reads.
-    Each stream then applies its own filters.
+
+class SharedReads:
+    """One read of the log per party and position, however many streams wait on it: the way
+    a stream behind the fan-out's ring (``api.fanout``) catches up.
+
+    The streams of a party that wake at the same position share one read (in a worker thread),
+    each event encoded once; each stream then applies its own filters.
     """
 
     def __init__(self, line: Line) -> None:
         self.line = line
-        self._pending: dict[tuple[str, int], asyncio.Task[Received]] = {}
+        self._pending: dict[tuple[str, int], asyncio.Task[_Read]] = {}
 
-    async def read(self, caller: Member, after: int) -> Received:
+    async def read(self, caller: Member, after: int) -> _Read:
         key = (caller.party, after)
         task = self._pending.get(key)
         if task is None:
@@ -112,21 +113,11 @@ class SharedReads:
         return await asyncio.shield(task)
 
 
-def _read(line: Line, caller: Member, after: int) -> Received:
+def _read(line: Line, caller: Member, after: int) -> _Read:
     with line.store.read() as tx:
         got = received(tx, caller, after, _BATCH, labels=line.labels)
-    for e in got.events:  # encoded once here, sent as is by every stream of the party
-        e[_WIRE] = orjson.dumps(e)
-    return got
-
-
-_WIRE = "\x00wire"
-"""Where a shared event keeps its JSON encoding (a key no JSON event can have)."""
-
-
-def _wire(event: dict[str, Any]) -> bytes:
-    encoded = event.get(_WIRE)
-    return encoded if isinstance(encoded, bytes) else orjson.dumps(event)
+    # encoded once here, sent as is by every stream of the party
+    return _Read([Item(e["seq"], Encoded(e)) for e in got.events], got.last, got.more)
 
 
 class StreamEnded(Exception):
@@ -138,35 +129,64 @@ class StreamEnded(Exception):
 
 
 async def _follow(
-    line: Line,
+    fan: FanOut,
     reads: SharedReads,
     caller: Member,
     after: int,
     subscription: Subscription,
     gone: Callable[[], Any],
     refusal: Callable[[], Awaitable[str | None]],
-) -> AsyncIterator[list[dict[str, Any]] | None]:
+    direct: Direct | None = None,
+) -> AsyncGenerator[list[Item] | None, None]:
     """Batches of events as they come, ``None`` when a wait ended with nothing (keep-alive);
-    ``StreamEnded`` once ``refusal`` gives a reason (checked before every read)."""
-    while True:
-        checked = line.signal.members  # a re-check asked after this wakes the wait below
-        refused = await refusal()
-        if refused is not None:
-            raise StreamEnded(refused)
-        got = await reads.read(caller, after)
-        after = got.last
-        if got.events:
-            mine = [e for e in got.events if subscription.admits(e)]
-            line.deliveries.delivered(caller, delivered_from_events(mine))
+    ``StreamEnded`` once ``refusal`` gives a reason (checked before every batch).
+
+    Behind the party's ring, from the log; then from the ring; a WebSocket with ``direct`` then
+    is written by the fan-out itself until it hands it back (a revocation to check, a transport
+    that cannot take more), and carries on from where the fan-out left it.
+    """
+    party = caller.party
+    signal = fan.line.signal
+    await fan.start()
+    with fan.listening(party):
+        position = after
+        while True:
+            checked = signal.members  # a re-check asked after this wakes the waits below
+            refused = await refusal()
+            if refused is not None:
+                raise StreamEnded(refused)
+            floor = fan.floor(party)
+            if position < floor:
+                got = await reads.read(caller, position)
+                # past the read, nothing of the party's up to the ring's floor is missed
+                position = got.last if got.more else max(got.last, floor)
+                mine = [i for i in got.items if subscription.admits(i.enc.event)]
+            else:
+                mine = [i for i in fan.take(party, position) if subscription.admits(i.enc.event)]
+                position = max(position, fan.last)
             if mine:
+                fan.record(caller, mine)
                 yield mine
-            continue
-        if await gone():
-            return
-        await line.signal.wait_async(after, WAIT_S, checked)
-        if await gone():
-            return
-        yield None
+                continue
+            if position < fan.floor(party):
+                continue
+            if await gone():
+                return
+            if direct is not None and direct.ready():
+                pushed = Pushed(caller, subscription, direct, position)
+                if fan.push(pushed):
+                    try:
+                        await asyncio.wait([pushed.done], timeout=WAIT_S)
+                    finally:
+                        fan.unpush(pushed)
+                    position = pushed.position
+                    if await gone():
+                        return
+                    continue
+            await fan.wait(party, position, WAIT_S, checked)
+            if await gone():
+                return
+            yield None
 
 
 def close_reason(text: str, limit: int = 123) -> str:
@@ -182,19 +202,14 @@ def close_reason(text: str, limit: int = 123) -> str:
     return raw[: limit - 3].decode(errors="ignore") + "…"
 
 
-def _sse(event: dict[str, Any]) -> bytes:
-    return b"id: %d\nevent: %s\ndata: %s\n\n" % (
-        event["seq"],
-        event["kind"].encode(),
-        _wire(event),
-    )
-
-
 def install(app: FastAPI) -> None:
     """Add the event routes to ``app``."""
     line: Line = app.state.line
     reads = SharedReads(line)
     guard = MemberGuard(line)
+    fan = FanOut(line)
+    app.state.fan_out = fan
+    app.add_middleware(RawSend)
 
     @app.post("/v1/stream/tickets", status_code=201, response_model=TicketOut, tags=["events"])
     async def ticket(caller: Caller) -> Response:
@@ -233,19 +248,21 @@ def install(app: FastAPI) -> None:
                 yield b": events after %d\n\n" % start
                 with guard.watching(caller):
                     try:
-                        async for batch in _follow(
-                            line,
+                        batches = _follow(
+                            fan,
                             reads,
                             caller,
                             start,
                             subscription,
                             request.is_disconnected,
                             lambda: guard.refusal(caller),
-                        ):
-                            if batch is None:
-                                yield b": keep-alive\n\n"
-                            else:
-                                yield b"".join(_sse(e) for e in batch)
+                        )
+                        async with contextlib.aclosing(batches):
+                            async for batch in batches:
+                                if batch is None:
+                                    yield b": keep-alive\n\n"
+                                else:
+                                    yield b"".join(i.enc.sse for i in batch)
                     except StreamEnded as end:
                         yield b": closed: %s\n\n" % end.reason.encode()
 
@@ -296,13 +313,31 @@ def install(app: FastAPI) -> None:
         async def gone() -> bool:
             return listener.done()
 
+        direct = Direct.of(ws.scope.get(RAW_SEND))
         try:
             with guard.watching(caller):
-                async for batch in _follow(
-                    line, reads, caller, after, subscription, gone, lambda: guard.refusal(caller)
-                ):
-                    for event in batch or ():
-                        await ws.send_text(_wire(event).decode())
+                batches = _follow(
+                    fan,
+                    reads,
+                    caller,
+                    after,
+                    subscription,
+                    gone,
+                    lambda: guard.refusal(caller),
+                    direct,
+                )
+                async with contextlib.aclosing(batches):  # its party's listening ends with it
+                    async for batch in batches:
+                        if not batch:
+                            continue
+                        if direct is None:
+                            for item in batch:
+                                await ws.send_text(item.enc.text)
+                            continue
+                        await direct.drain()
+                        if not direct.open:
+                            break  # the client left
+                        direct.write(b"".join(i.enc.frame for i in batch))
         except StreamEnded as end:
             with contextlib.suppress(WebSocketDisconnect, RuntimeError):
                 await ws.close(code=4401, reason=close_reason(end.reason))

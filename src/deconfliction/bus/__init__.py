@@ -1,5 +1,7 @@
 """The line's background machinery: wake-ups for streams, duties on a clock, write-behind
-batches. In-process today; where events will cross nodes (NATS) when the line runs on several.
+batches, and the bridge that carries "new events up to seq N" between nodes over NATS.
+
+``bus.bridge`` is imported on its own (it needs nats-py), by the use cases that link nodes.
 """
 
 from deconfliction.bus.batch import Batch

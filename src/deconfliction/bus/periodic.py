@@ -19,11 +19,23 @@ class Periodic:
         self.interval_s = interval_s
         self.duty = duty
         self.failures = 0
+        self.last_ok: float | None = None
+        """When (``time.monotonic()``) the duty last ran without failing, or was started."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
+        self.last_ok = time.monotonic()
         self._thread.start()
+
+    @property
+    def name(self) -> str:
+        return self._thread.name
+
+    @property
+    def alive(self) -> bool:
+        """Whether its thread runs (started, not stopped, not dead)."""
+        return self._thread.is_alive() and not self._stop.is_set()
 
     def stop(self) -> None:
         self._stop.set()
@@ -35,6 +47,7 @@ class Periodic:
             started = time.monotonic()
             try:
                 self.duty()
+                self.last_ok = time.monotonic()
             except Exception:  # a duty must outlive one failure; the log says why
                 self.failures += 1
                 _log.exception("%s failed", self._thread.name)

@@ -179,6 +179,6 @@ def demo(
         playing.start()
         try:
             config = service.LineConfig(db_url=db, host=host, port=port, scan=loaded.scan, tak=tak)
-            serve_line(line, config)
+            serve_line(line, config, log_requests=False)  # assets report every 2 s
         finally:
             playing.stop()

@@ -56,6 +56,15 @@ install_talk(app)  # thread, threads, request, reply, withdraw, note, ack, recei
 @app.command()
 def serve(
     db: DbOption = None,
+    sqlite_sync: Annotated[
+        str | None,
+        typer.Option(
+            help="SQLite only: full (default) syncs each commit to disk before answering, so an "
+            "acknowledged write survives a power cut; normal is faster but a power cut may lose "
+            "writes already acknowledged (default: $DECONFLICTION_SQLITE_SYNC, else full)",
+            show_default=False,
+        ),
+    ] = None,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8470,
     h_buffer_m: HBuffer = 0.0,
@@ -233,6 +242,14 @@ def serve(
     no_feeds: Annotated[
         bool, typer.Option("--no-feeds", help="do not run the line's ADS-B and AIS feeds")
     ] = False,
+    nats: Annotated[
+        str | None,
+        typer.Option(
+            help="one of several nodes over one PostgreSQL database: tell each other of new "
+            "events through this NATS server, nats://host:4222 (default: $DECONFLICTION_NATS)",
+            show_default=False,
+        ),  # fmt: skip
+    ] = None,
     allow_readable_files: Annotated[
         bool,
         typer.Option(
@@ -240,10 +257,28 @@ def serve(
             "(warn instead of refusing; never for the key)"
         ),  # fmt: skip
     ] = False,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            help="the log: json (one object a line) or text; default: text on a terminal, "
+            "json otherwise",
+            show_default=False,
+        ),  # fmt: skip
+    ] = None,
+    metrics_token_file: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False,
+            help="serve /metrics to whoever sends the scrape token in this owner-only file "
+            "(made with a new token if missing); without it, to nobody",
+            show_default=False,
+        ),  # fmt: skip
+    ] = None,
 ) -> None:
     """Serve the HTTP API and the console at / (migrating the store first), scan live tracks
     every second and sign the record every two seconds. Rates are counts per period:
     600/minute, 10/second."""
+    from deconfliction.api.logformat import choose_format
     from deconfliction.api.rates import rate
     from deconfliction.cli.server import run
     from deconfliction.config import ConsoleConfig, Environment, LineConfig
@@ -252,6 +287,9 @@ def serve(
     from deconfliction.domain.probing import Budgets
 
     env = Environment.read()
+    sync = (sqlite_sync or env.sqlite_sync or "full").lower()
+    if sync not in ("full", "normal"):
+        raise typer.BadParameter(f"full or normal, not {sync!r}", param_hint="--sqlite-sync")
     try:
         alerts = AlertLevels(warning_s, caution_s, strategic_caution_s)
     except ValueError as exc:
@@ -265,6 +303,10 @@ def serve(
         raise typer.BadParameter("give --tiles or --pmtiles, not both", param_hint="--pmtiles")
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("give --tls-cert and --tls-key together", param_hint="--tls-key")
+    try:
+        choose_format(log_format)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--log-format") from None
     limits = replace(
         _LIMITS,
         member=rate_member,
@@ -302,6 +344,7 @@ def serve(
     run(
         LineConfig(
             db_url=env.db_url(db),
+            sqlite_sync=sync,
             key_path=key_path,
             tak=tak,
             name=name,
@@ -322,8 +365,11 @@ def serve(
             tls_cert=tls_cert,
             tls_key=tls_key,
             feeds=not no_feeds,
+            nats_url=nats or env.nats,
         ),
         allow_readable_files,
+        log_format,
+        metrics_token_file,
     )
 
 

@@ -29,11 +29,14 @@ from deconfliction.service.declare import create_notice, update_notice
 from deconfliction.service.deliveries import delivered_from_events
 from deconfliction.service.duties import Deadlines, deadline_duties
 from deconfliction.service.events import (
+    EventViews,
     Received,
     Subscription,
+    Views,
     events_for,
     last_event_seq,
     received,
+    views_after,
 )
 from deconfliction.service.feeds import (
     FeedView,
@@ -43,7 +46,10 @@ from deconfliction.service.feeds import (
     remove_feed,
     running_feeds,
 )
+from deconfliction.service.health import LogState, log_state, store_ready
 from deconfliction.service.line import Line, open_line
+from deconfliction.service.meter import Meter, Meters
+from deconfliction.service.nodes import BridgeStats, NodeLink, link_nodes
 from deconfliction.service.notices import (
     DraftSource,
     NoticeFilter,
@@ -54,6 +60,7 @@ from deconfliction.service.notices import (
     get_notice,
     list_notices,
     receipts_of,
+    warm_strategic,
     withdraw_notice,
 )
 from deconfliction.service.parties import (
@@ -107,6 +114,7 @@ __all__ = [
     "backup",
     "loose_files",
     "ConflictQuery",
+    "BridgeStats",
     "Deadlines",
     "DraftSource",
     "Line",
@@ -116,7 +124,9 @@ __all__ = [
     "NoticeResult",
     "Place",
     "ReceiptsView",
+    "EventViews",
     "Received",
+    "NodeLink",
     "Recorder",
     "ReportResult",
     "ScanResult",
@@ -126,6 +136,7 @@ __all__ = [
     "ThreadView",
     "TrackFilter",
     "Verification",
+    "Views",
     "acknowledge",
     "acknowledge_message",
     "advance",
@@ -146,6 +157,7 @@ __all__ = [
     "evidence_bundle",
     "events_for",
     "last_event_seq",
+    "link_nodes",
     "expire_requests",
     "get_conflict",
     "acknowledge_conflict",
@@ -158,6 +170,7 @@ __all__ = [
     "list_conflicts",
     "list_notices",
     "footprints_in_force",
+    "warm_strategic",
     "list_members",
     "list_parties",
     "list_threads",
@@ -170,6 +183,7 @@ __all__ = [
     "post_message",
     "receipts_of",
     "received",
+    "views_after",
     "register_key",
     "report_tracks",
     "require_host_admin",
@@ -187,4 +201,10 @@ __all__ = [
     "list_feeds",
     "remove_feed",
     "running_feeds",
+    # operations: what /readyz and /metrics read of the line
+    "LogState",
+    "Meter",
+    "Meters",
+    "log_state",
+    "store_ready",
 ]

@@ -7,11 +7,11 @@ once, for the JSON route and every push.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from deconfliction.domain import ConflictAck, Event, EventKind, Member
+from deconfliction.domain import Audience, ConflictAck, Event, EventKind, Member
 from deconfliction.domain.labels import Labels, is_label, key_scope, notice_scope, thread_scope
 from deconfliction.domain.view import track_view
 from deconfliction.service.conflicts import views_of
@@ -26,7 +26,17 @@ from deconfliction.wire import (
     utc_z,
 )
 
-__all__ = ["Received", "Subscription", "clear_to", "events_for", "last_event_seq", "received"]
+__all__ = [
+    "EventViews",
+    "Received",
+    "Subscription",
+    "Views",
+    "clear_to",
+    "events_for",
+    "last_event_seq",
+    "received",
+    "views_after",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +46,18 @@ class Received:
     events: list[dict[str, Any]]
     last: int
     """The newest sequence number read for this party: resume with ``after=last``."""
+    more: bool = False
+    """The read stopped at its limit: more events may follow ``last`` (read again from it)."""
 
 
-def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
+def _view(
+    tx: Tx,
+    event: Event,
+    party: str,
+    known: Mapping[str, tuple[str, Audience]] | None = None,
+) -> dict[str, Any] | None:
+    """``party``'s view of ``event``, or ``None`` when it does not receive it; ``known``: the
+    party and audience of notices already read (``views_of``)."""
     body = event.body
     if "notice" in body:
         if not (event.party == party or event.told.includes(party)):
@@ -49,7 +68,7 @@ def _view(tx: Tx, event: Event, party: str) -> dict[str, Any] | None:
         if not c.involves(party):
             return None
         acks = {c.id: _acks(body)}
-        return {"conflict": conflict_json(views_of(tx, [c], party, acks=acks)[0])}
+        return {"conflict": conflict_json(views_of(tx, [c], party, known, acks)[0])}
     if "thread" in body:
         # a thread opened, to its parties
         return dict(body) if event.told.includes(party) else None
@@ -163,21 +182,90 @@ def received(
     for e in events:
         if kinds is not None and e.kind not in kinds:
             continue
-        view = _view(tx, e, actor.party)
-        if view is None:
-            continue
-        view = own.view(view)
-        out.append(
-            {
-                "seq": e.seq,
-                "kind": e.kind.value,
-                "at": utc_z(e.at),
-                "subject": e.subject,
-                "party": e.party,
-                **view,
-            }
-        )
-    return Received(out, events[-1].seq if events else after)
+        entry = _entry(tx, e, actor.party, own)
+        if entry is not None:
+            out.append(entry)
+    return Received(out, events[-1].seq if events else after, len(events) >= limit)
+
+
+def _entry(
+    tx: Tx,
+    e: Event,
+    party: str,
+    own: _OwnIds,
+    known: Mapping[str, tuple[str, Audience]] | None = None,
+) -> dict[str, Any] | None:
+    """The event as ``party`` receives it (``received`` and ``views_after``: one form)."""
+    view = _view(tx, e, party, known)
+    if view is None:
+        return None
+    return {
+        "seq": e.seq,
+        "kind": e.kind.value,
+        "at": utc_z(e.at),
+        "subject": e.subject,
+        "party": e.party,
+        **own.view(view),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class EventViews:
+    """One event as each of the listening parties that receive it sees it: ``views`` holds
+    each distinct view once, with the parties that see it so (a notice shared with five
+    parties is one view for five)."""
+
+    seq: int
+    kind: str
+    party: str
+    """Whose change it is."""
+    views: list[tuple[tuple[str, ...], dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Views:
+    """What one read of the log gives the listening parties (``views_after``)."""
+
+    events: list[EventViews]
+    last: int
+    """The newest sequence number read: every listening party's views up to it are here."""
+    more: bool
+    """The read stopped at its limit: read again from ``last``."""
+
+
+def views_after(
+    tx: Tx, after: int, parties: Collection[str], limit: int = 1000, *, labels: Labels
+) -> Views:
+    """The events after ``after``, each as every party of ``parties`` that receives it may see
+    it — for each party exactly what ``received`` gives it, from one read of the log and one
+    query of the conflicts' notices' audiences, however many parties listen."""
+    events = tx.events_after(after, None, limit)
+    conflicts = [conflict_from_record(e.body["conflict"]) for e in events if "conflict" in e.body]
+    sides = [n for c in conflicts for n in (c.notice_a, c.notice_b)]
+    known = tx.notice_audiences(sides) if sides else {}
+    owns: dict[str, _OwnIds] = {}
+    out = []
+    for e in events:
+        told = e.told
+        groups: list[tuple[list[str], dict[str, Any]]] = []
+        for party in parties:
+            if not (party == e.party or told.includes(party)):
+                continue  # as the store's read for one party (``events_after``) leaves it out
+            own = owns.get(party)
+            if own is None:
+                own = owns[party] = _OwnIds(tx, labels, party)
+            entry = _entry(tx, e, party, own, known)
+            if entry is None:
+                continue
+            for same, view in groups:
+                if view == entry:  # the same objects mostly: compared by identity first
+                    same.append(party)
+                    break
+            else:
+                groups.append(([party], entry))
+        if groups:
+            out.append(EventViews(e.seq, e.kind.value, e.party, [(tuple(p), v) for p, v in groups]))
+    return Views(out, events[-1].seq if events else after, len(events) >= limit)
 
 
 @dataclass(frozen=True, slots=True)

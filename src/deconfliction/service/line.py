@@ -1,6 +1,6 @@
 """The use cases' context: the store, the line's default buffers, a clock, an id source, the
-signal streams wait on, the delivery recorder, the record's signing key, and the bounds on
-probing (budgets, and when to tell of it)."""
+signal streams wait on, the delivery recorder, the record's signing key, the bounds on
+probing (budgets, and when to tell of it), and the meters the operator reads."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from deconfliction.domain.labels import Labels
 from deconfliction.domain.probing import Budgets, ProbingWatch
 from deconfliction.record import Signer, load_or_create
 from deconfliction.service.deliveries import DeliveryRecorder
+from deconfliction.service.meter import Meters
 from deconfliction.store import open_store
 from deconfliction.store.base import Store
 
@@ -66,6 +67,8 @@ class Line:
     """What each party may spend on changing its notices in any 24 h (``service.probing``)."""
     probing: ProbingWatch = field(default_factory=ProbingWatch)
     """When repeated conflicts with one hidden notice are told as ``probing.suspected``."""
+    meter: Meters = field(default_factory=Meters)
+    """What the use cases count for the operator (``service.meter``; ``/metrics`` binds it)."""
 
     @cached_property
     def signer(self) -> Signer:
@@ -98,7 +101,7 @@ def open_line(config: LineConfig | str) -> Line:
     if isinstance(config, str):
         config = LineConfig(db_url=config)
     return Line(
-        store=open_store(config.db_url),
+        store=open_store(config.db_url, config.sqlite_sync),
         defaults=config.buffers,
         key_path=config.signing_key_path,
         name=config.name,

@@ -24,14 +24,15 @@ __all__ = [
 ]
 
 
-def open_store(url: str) -> SqlStore:
+def open_store(url: str, sqlite_sync: str = "full") -> SqlStore:
     """Open the database at ``url``, apply pending migrations, and return the store.
 
     ``url`` is an SQLAlchemy URL (``sqlite:///path.db``, ``postgresql://user@host/db``) or a
-    plain file path, taken as SQLite.
+    plain file path, taken as SQLite. ``sqlite_sync`` is SQLite's ``synchronous`` (``"full"``,
+    durable through a power cut, or ``"normal"``; see ``store.engine``).
     """
     url = normalise_url(url)
-    engine = make_engine(url)
+    engine = make_engine(url, sqlite_sync)
     try:
         upgrade(engine)
     except BaseException:

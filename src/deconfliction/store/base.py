@@ -14,6 +14,8 @@ from typing import Protocol
 from deconfliction.store.audit import AuditRepo
 from deconfliction.store.cosignatures import CosignatureRepo, StoredCosignature
 from deconfliction.store.feeds import FeedRepo
+from deconfliction.store.lease import Lease
+from deconfliction.store.memindex import HeldVolume
 from deconfliction.store.repos import (
     ConflictRepo,
     ConversationRepo,
@@ -44,6 +46,8 @@ __all__ = [
     "EventRepo",
     "EventRow",
     "FeedRepo",
+    "Lease",
+    "HeldVolume",
     "NoticeQuery",
     "NoticeRepo",
     "PartyRepo",
@@ -83,6 +87,9 @@ class Tx(
     def lock_for_notice_write(self) -> None:
         """Serialise writers whose conflict checks must see each other (no-op if already held)."""
 
+    def schema_revision(self) -> str | None:
+        """The migration the database is at (``None``: none applied)."""
+
 
 class Store(Protocol):
     url: str
@@ -90,5 +97,11 @@ class Store(Protocol):
     def transaction(self) -> AbstractContextManager[Tx]: ...
     def read(self) -> AbstractContextManager[Tx]:
         """A transaction for reading only (on SQLite a deferred BEGIN: it takes no write lock)."""
+
+    def lease(self, name: str) -> Lease:
+        """What one process at a time holds (the scanner's), among nodes on one database."""
+
+    def warm(self) -> int:
+        """Build the in-memory index of active volumes now; how many volumes it holds."""
 
     def close(self) -> None: ...

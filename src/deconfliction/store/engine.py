@@ -1,7 +1,11 @@
 """Engines set up for the line: SQLite in WAL mode with BEGIN IMMEDIATE writers; psycopg 3.
 
-SQLite's settings: WAL with ``synchronous=NORMAL`` keeps every committed transaction through a
-crash of the process (not of the machine's power), ``foreign_keys`` on, and a busy timeout so
+SQLite's settings: WAL with ``synchronous=FULL`` by default, so a commit returns only once the WAL
+is synced to disk and a notice the line acknowledged survives a power cut or an OS crash (as
+PostgreSQL's ``synchronous_commit = on`` does). ``synchronous=NORMAL`` (``sqlite_sync="normal"``,
+``serve --sqlite-sync normal``) skips that sync: every commit still survives a crash of the
+process, but a power cut may roll back the last transactions after the client was told 201 —
+faster, and an explicit choice. ``foreign_keys`` on, and a busy timeout so
 writers queue for the single write lock instead of failing. Reads go through a memory map and a
 256 MiB page cache: the candidate query and the need-to-know lookups touch pages all over a
 multi-gigabyte file, and each page read through ``read()`` costs a system call.
@@ -19,9 +23,12 @@ from sqlalchemy.pool import StaticPool
 
 from deconfliction.store.checkpoint import BACKSTOP_PAGES
 
-__all__ = ["BUSY_TIMEOUT_S", "make_engine", "normalise_url", "sqlite_path"]
+__all__ = ["BUSY_TIMEOUT_S", "SQLITE_SYNC", "make_engine", "normalise_url", "sqlite_path"]
 
 BUSY_TIMEOUT_S = 30.0
+
+SQLITE_SYNC = ("full", "normal")
+"""SQLite's ``synchronous`` settings the line accepts, the durable one first (the default)."""
 
 
 def normalise_url(url: str) -> str:
@@ -55,16 +62,19 @@ def _owner_only(path: Path) -> None:
         pass  # there already; or it cannot be made, which SQLite will say in its own words
 
 
-def make_engine(url: str) -> sa.Engine:
+def make_engine(url: str, sqlite_sync: str = "full") -> sa.Engine:
+    """The engine for ``url``; ``sqlite_sync`` ("full" or "normal") is SQLite's ``synchronous``."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed)
+        if sqlite_sync not in SQLITE_SYNC:
+            raise ValueError(f"sqlite_sync must be one of {SQLITE_SYNC}, not {sqlite_sync!r}")
+        return _sqlite_engine(parsed, sqlite_sync)
     # READ COMMITTED whatever the server's default: a writer that waited for the notice write
     # lock must see what the writer before it committed, or a conflict could be missed.
     return sa.create_engine(parsed, pool_size=10, max_overflow=20, isolation_level="READ COMMITTED")
 
 
-def _sqlite_engine(url: sa.URL) -> sa.Engine:
+def _sqlite_engine(url: sa.URL, sync: str) -> sa.Engine:
     memory = url.database in (None, "", ":memory:")
     if not memory and not str(url.database).startswith("file:"):
         _owner_only(Path(str(url.database)))
@@ -84,7 +94,7 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
         cursor = dbapi_conn.cursor()
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={sync.upper()}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA cache_size=-262144")

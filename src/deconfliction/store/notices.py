@@ -29,6 +29,7 @@ from deconfliction.errors import AlreadyExists, NotFound, VersionMismatch
 from deconfliction.store import codec, schema, spatial
 from deconfliction.store.base import Box4, NoticeQuery, VolumeRow
 from deconfliction.store.bulk import COPY_FROM, BulkRows
+from deconfliction.store.memindex import Change, HeldVolume, Pending, VolumeIndex
 
 __all__ = ["NoticeRows"]
 
@@ -45,6 +46,7 @@ _protected_notices = sa.text("SELECT id FROM notice WHERE protected AND id IN :i
     sa.bindparam("ids", expanding=True)
 )
 _notice_versions = sa.text("SELECT body FROM notice_version WHERE notice_id = :id ORDER BY version")
+_max_change = sa.text("SELECT coalesce(max(seq), 0) FROM notice_change")
 _max_volume_id = sa.text("SELECT coalesce(max(id), 0) FROM volume")
 _next_volume_ids = sa.text("SELECT nextval('volume_id_seq') FROM generate_series(1, :n)")
 _volumes_of = sa.text("SELECT id, n_boxes FROM volume WHERE notice_id = :id")
@@ -97,12 +99,46 @@ def _volume_row(r: Any) -> VolumeRow:
     )
 
 
+def _held(volume_id: int, notice: Notice, row: VolumeRow) -> HeldVolume:
+    return HeldVolume(
+        volume_id=volume_id,
+        notice_id=notice.id,
+        index=row.index,
+        party=notice.party,
+        version=notice.version,
+        altitude=row.altitude,
+        time=row.time,
+        buffers=row.buffers,
+        audience=notice.audience,
+        shape=row.shape,
+    )
+
+
 class NoticeRows(BulkRows):
     """The notice and volume methods of ``store.repos.NoticeRepo``; mixed into ``SqlTx``."""
 
-    if TYPE_CHECKING:  # ConflictRows's, on the same transaction (SqlTx mixes in both)
+    _index: VolumeIndex | None
+    _pending: Pending | None
+
+    if TYPE_CHECKING:  # ConflictRows's and SqlTx's, on the same transaction
 
         def insert_conflicts(self, conflicts: Sequence[Conflict]) -> None: ...
+        def lock_for_notice_write(self) -> None: ...
+
+    def _log_changes(self, changes: list[Change]) -> None:
+        """Number the notice writes in ``notice_change`` (under the write lock, so in commit
+        order) and keep them for the in-memory index once this transaction commits."""
+        if not changes:
+            return
+        self.lock_for_notice_write()  # PostgreSQL: a no-op when the caller holds it already
+        last = int(self._conn.execute(_max_change).scalar_one())
+        self._many("notice_change", [(last + i, c.notice_id) for i, c in enumerate(changes, 1)])
+        if self._pending is None:
+            self._pending = Pending(last + 1, last + len(changes), [])
+        elif self._pending.last != last:  # cannot happen under the lock; then trust the store
+            self._pending.first = -1
+        self._pending.last = last + len(changes)
+        self._pending.changes.extend(changes)
 
     def insert_notice(self, notice: Notice, volumes: Sequence[VolumeRow]) -> None:
         self.insert_notices_bulk(((notice, volumes),))
@@ -132,7 +168,8 @@ class NoticeRows(BulkRows):
             ids = ", ".join(repr(n.id) for n, _ in items[:3])
             raise AlreadyExists(f"a notice with id {ids} already exists", "/id") from None
         self._many("notice_version", versions)
-        self._insert_volumes(items)
+        held = self._insert_volumes(items)
+        self._log_changes([Change(n.id, held.get(n.id, ())) for n, _ in items])
         self.insert_conflicts(conflicts)
 
     def _version_row(
@@ -148,18 +185,27 @@ class NoticeRows(BulkRows):
         top = self._conn.execute(_max_volume_id).scalar_one()
         return list(range(top + 1, top + n + 1))
 
-    def _insert_volumes(self, items: Sequence[tuple[Notice, Sequence[VolumeRow]]]) -> None:
+    def _insert_volumes(
+        self, items: Sequence[tuple[Notice, Sequence[VolumeRow]]]
+    ) -> dict[str, tuple[tuple[HeldVolume, bytes], ...]]:
+        """Insert the volumes (and index boxes) of ``items``; the active ones as the in-memory
+        index holds them, by notice."""
         total = sum(len(rows) for _, rows in items)
         if total == 0:
-            return
+            return {}
+        held: dict[str, tuple[tuple[HeldVolume, bytes], ...]] = {}
         ids = iter(self._allocate_volume_ids(total))
         volume_rows: list[tuple[Any, ...]] = []
         box_rows: list[tuple[Any, ...]] = []
         for notice, rows in items:
             active = notice.state is NoticeState.ACTIVE
             audience = codec.audience_to_text(notice.audience)
+            mine: list[tuple[HeldVolume, bytes]] = []
             for k, row in enumerate(rows):
                 vid = next(ids)
+                boxes = codec.boxes_to_bytes(row.boxes)
+                if active:
+                    mine.append((_held(vid, notice, row), boxes))
                 b = row.buffers
                 # In schema.volume's column order.
                 volume_rows.append(
@@ -178,7 +224,7 @@ class NoticeRows(BulkRows):
                         None if b is None else b.v_m,
                         None if b is None else b.t_s,
                         len(row.boxes),
-                        codec.boxes_to_bytes(row.boxes),
+                        boxes,
                         row.shape,
                         audience,
                     )
@@ -186,15 +232,18 @@ class NoticeRows(BulkRows):
                 box_rows.extend(
                     spatial.box_rows(self._dialect, vid, row.boxes, f"/volumes/{k}/boxes")
                 )
+            if mine:
+                held[notice.id] = tuple(mine)
         self._many("volume", volume_rows)
         if not box_rows:
-            return
+            return held
         if self._dialect == "postgresql" and len(box_rows) >= COPY_FROM:
             self._copy(
                 "volume_box", box_rows, "id, volume_id, box"
             )  # COPY parses the cube's text form itself
         else:
             self._conn.exec_driver_sql(spatial.insert_sql(self._dialect), box_rows)
+        return held
 
     def _drop_volumes(self, notice_id: str) -> None:
         if self._dialect != "postgresql":
@@ -231,9 +280,11 @@ class NoticeRows(BulkRows):
                     "audience": codec.audience_to_text(notice.audience),
                 },
             )
+            self._log_changes([Change(notice.id, None, notice.version, notice.audience, active)])
         else:
             self._drop_volumes(notice.id)
-            self._insert_volumes(((notice, volumes),))
+            held = self._insert_volumes(((notice, volumes),))
+            self._log_changes([Change(notice.id, held.get(notice.id, ()))])
 
     def get_notice(self, notice_id: str) -> Notice | None:
         row = self._conn.execute(_get_notice, {"id": notice_id}).first()
@@ -295,6 +346,11 @@ class NoticeRows(BulkRows):
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created_us, id LIMIT :limit"
         return [codec.notice_from_row(r) for r in self._conn.execute(sa.text(sql), params)]
+
+    def nearby(self, boxes: Sequence[Box4], exclude_notice: str | None = None) -> list[HeldVolume]:
+        if self._index is None:
+            raise RuntimeError("this transaction's store keeps no in-memory index")
+        return self._index.nearby(self._conn, boxes, exclude_notice)
 
     def candidates(
         self, boxes: Sequence[Box4], exclude_notice: str | None = None

@@ -78,29 +78,43 @@ class ReceiptRows:
         if not items:
             return []
         wanted = {(n, v, p): m for n, v, p, m in items}
-        have: set[tuple[str, int, str]] = set()
+        delivered: dict[tuple[str, int, str], bool] = {}  # the rows there are: delivered yet?
         notices = sorted({n for n, _, _ in wanted})
         for i in range(0, len(notices), 500):
             rows = self._conn.execute(
-                sa.select(_R.c.notice_id, _R.c.version, _R.c.party).where(
-                    _R.c.notice_id.in_(notices[i : i + 500]), _R.c.delivered_us.is_not(None)
+                sa.select(_R.c.notice_id, _R.c.version, _R.c.party, _R.c.delivered_us).where(
+                    _R.c.notice_id.in_(notices[i : i + 500])
                 )
             )
-            have.update((r.notice_id, r.version, r.party) for r in rows)
-        fresh = [(k, m) for k, m in wanted.items() if k not in have]
+            delivered.update(
+                ((r.notice_id, r.version, r.party), r.delivered_us is not None) for r in rows
+            )
+        fresh = [(k, m) for k, m in wanted.items() if not delivered.get(k, False)]
         us = dt_to_us(at)
-        for (n, v, p), m in fresh:
-            updated = self._conn.execute(
+        # one statement each for all of them (executemany), not one per receipt
+        updates = [
+            {"n": n, "v": v, "p": p, "us": us, "m": m}
+            for (n, v, p), m in fresh
+            if (n, v, p) in delivered
+        ]
+        if updates:
+            self._conn.execute(
                 _R.update()
-                .where(_R.c.notice_id == n, _R.c.version == v, _R.c.party == p)
-                .values(delivered_us=us, delivered_by=m)
-            ).rowcount
-            if not updated:
-                self._conn.execute(
-                    _R.insert().values(
-                        notice_id=n, version=v, party=p, delivered_us=us, delivered_by=m
-                    )
+                .where(
+                    _R.c.notice_id == sa.bindparam("n"),
+                    _R.c.version == sa.bindparam("v"),
+                    _R.c.party == sa.bindparam("p"),
                 )
+                .values(delivered_us=sa.bindparam("us"), delivered_by=sa.bindparam("m")),
+                updates,
+            )
+        inserts = [
+            {"notice_id": n, "version": v, "party": p, "delivered_us": us, "delivered_by": m}
+            for (n, v, p), m in fresh
+            if (n, v, p) not in delivered
+        ]
+        if inserts:
+            self._conn.execute(_R.insert(), inserts)
         return [Receipt(n, v, p, at, m) for (n, v, p), m in fresh]
 
     def acknowledge(

@@ -27,6 +27,7 @@ from deconfliction.domain import (
 from deconfliction.domain.party import MemberKey
 from deconfliction.domain.receipt import AckDue, MessageReceipt, Receipt
 from deconfliction.record.statement import Signed
+from deconfliction.store.memindex import HeldVolume
 from deconfliction.store.values import (
     Box4,
     ConflictQuery,
@@ -141,6 +142,11 @@ class NoticeRepo(Protocol):
         self, boxes: Sequence[Box4], exclude_notice: str | None = None
     ) -> list[VolumeRow]:
         """Volumes of active notices whose index boxes meet any of ``boxes`` (an indexed query)."""
+
+    def nearby(self, boxes: Sequence[Box4], exclude_notice: str | None = None) -> list[HeldVolume]:
+        """The same volumes as :meth:`candidates`, from the process's in-memory index
+        (``store.memindex``), caught up first with notice writes committed elsewhere; ordered by
+        volume. Ask it holding the notice write lock when it decides a write."""
 
 
 class ConflictRepo(Protocol):

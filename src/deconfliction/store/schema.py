@@ -19,6 +19,7 @@ __all__ = [
     "message",
     "metadata",
     "notice",
+    "notice_change",
     "notice_version",
     "party",
     "probing_told",
@@ -94,6 +95,15 @@ notice_version = sa.Table(
     sa.Column("recorded_us", sa.BigInteger, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
 )
+
+notice_change = sa.Table(
+    "notice_change",
+    metadata,
+    sa.Column("seq", BigId, primary_key=True, autoincrement=False),
+    sa.Column("notice_id", sa.String(128), nullable=False),
+)
+"""One row per notice write, numbered in commit order (under the notice write lock): how each
+process's in-memory index of volumes (``store.memindex``) learns of writes made elsewhere."""
 
 volume = sa.Table(
     "volume",

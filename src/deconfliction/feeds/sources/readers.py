@@ -83,9 +83,10 @@ def _host_port(source: str) -> tuple[str, int]:
 
 async def _tcp(feed: Feed, lines: _Lines) -> None:
     host, port = _host_port(feed.source)
-    reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(host, port, limit=MAX_LINE), 10.0
-    )
+    # asyncio.timeout, not wait_for: Python 3.11's wait_for drops a connection that is made just
+    # as the feed is stopped, and its socket is then left open until the collector finds it.
+    async with asyncio.timeout(10.0):
+        reader, writer = await asyncio.open_connection(host, port, limit=MAX_LINE)
     lines.stats.connects += 1
     try:
         while True:

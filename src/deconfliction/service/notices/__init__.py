@@ -18,6 +18,7 @@ from deconfliction.service.notices.receipts import (
     check_deadlines,
     receipts_of,
 )
+from deconfliction.service.notices.strategic import warm_strategic
 
 __all__ = [
     "DraftSource",
@@ -32,5 +33,6 @@ __all__ = [
     "list_notices",
     "receipts_of",
     "update_notice",
+    "warm_strategic",
     "withdraw_notice",
 ]

@@ -126,6 +126,7 @@ def create_notice(line: Line, actor: Member, source: DraftSource) -> NoticeResul
             ]
         )
     line.signal.notify(logged[-1].seq)
+    line.meter.notice("created", found.conflicts)
     return NoticeResult(notice, views, committed)
 
 
@@ -206,6 +207,7 @@ def update_notice(
             ]
         )
     line.signal.notify(logged[-1].seq)
+    line.meter.notice("updated", opened)
     return NoticeResult(notice, views, committed)
 
 
@@ -295,6 +297,7 @@ def withdraw_notice(line: Line, actor: Member, notice_id: str, if_match: int | N
             ]
         )
     line.signal.notify(logged[-1].seq)
+    line.meter.notice("withdrawn")
     return notice
 
 

@@ -1,4 +1,8 @@
-"""Strategic detection inside a write transaction: the check and the write it guards are one."""
+"""Strategic detection inside a write transaction: the check and the write it guards are one.
+
+Candidates come from the process's in-memory index of active volumes (``Tx.nearby``, see
+``store.memindex``), caught up with other processes' writes under the same write lock; the exact
+decision is ``detect.strategic.conflicts_with``."""
 
 from __future__ import annotations
 
@@ -19,7 +23,13 @@ from deconfliction.geo.shape import Shape, prepare
 from deconfliction.service.line import Line
 from deconfliction.store.base import Tx, VolumeRow
 
-__all__ = ["Detection", "PreparedVolume", "detect_and_index", "prepare_volumes"]
+__all__ = [
+    "Detection",
+    "PreparedVolume",
+    "detect_and_index",
+    "prepare_volumes",
+    "warm_strategic",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +88,12 @@ def detect_and_index(
             shape=pv.shape,
             buffers=notice.buffers,
         )
-        stored = tx.candidates(search_boxes(mine, line.defaults), exclude_notice=notice.id)
-        by_key = {_key(r.notice_id, r.index): r for r in stored}
-        audiences.update((r.notice_id, (r.party, r.audience)) for r in stored if r.audience)
-        others = [candidate_from_row(r) for r in stored]
+        stored = tx.nearby(search_boxes(mine, line.defaults), exclude_notice=notice.id)
+        others = [r.candidate for r in stored]
+        by_key = {c.key: r for c, r in zip(others, stored, strict=True)}
         for found in conflicts_with(mine, others, line.defaults):
             other = by_key[found.b]
+            audiences[other.notice_id] = (other.party, other.audience)
             conflicts.append(
                 Conflict(
                     id=line.new_id(),
@@ -116,6 +126,12 @@ def detect_and_index(
             )
         )
     return Detection(rows, graded(line, tx, notice, conflicts), audiences)
+
+
+def warm_strategic(line: Line) -> int:
+    """Build the in-memory index of active volumes now, before the first checked write would;
+    how many volumes it holds (``serve`` calls it at start)."""
+    return line.store.warm()
 
 
 def graded(line: Line, tx: Tx, notice: Notice, conflicts: Sequence[Conflict]) -> list[Conflict]:

@@ -91,7 +91,9 @@ def scan(line: Line, settings: ScanSettings | None = None) -> ScanResult:
     _keep(line, logged or seq, held)
     if logged:
         line.signal.notify(logged)
-    return ScanResult(now, len(tracks), opened, updated, closed, time.perf_counter() - started)
+    elapsed_s = time.perf_counter() - started
+    line.meter.scanned(len(tracks), elapsed_s, opened)
+    return ScanResult(now, len(tracks), opened, updated, closed, elapsed_s)
 
 
 def breaches_of(line: Line, notice: Notice) -> list[TrackConflict]:
@@ -113,6 +115,7 @@ def breaches_of(line: Line, notice: Notice) -> list[TrackConflict]:
         logged = tx.append_events(track_conflict_events(EventKind.CONFLICT_OPENED, opened, now))
     if logged:
         line.signal.notify(logged[-1].seq)
+    line.meter.opened(opened)
     return [*held, *opened]
 
 
@@ -328,7 +331,12 @@ def _watched(tx: Tx, line: Line, opened: Sequence[TrackConflict], now: datetime)
 
 class Scanner(Periodic):
     """Scans the line every ``interval_s`` seconds in a daemon thread until stopped; ``last`` is
-    the newest scan's result."""
+    the newest scan's result.
+
+    Among nodes over one database only the holder of the scanner's lease scans (``leading``);
+    the others try to take it every interval, so one of them takes over within an interval of
+    the holder's death (``store.lease``). On SQLite the lease is always held.
+    """
 
     def __init__(
         self, line: Line, interval_s: float = 1.0, settings: ScanSettings | None = None
@@ -337,6 +345,14 @@ class Scanner(Periodic):
         self.line = line
         self.settings = settings or ScanSettings()
         self.last: ScanResult | None = None
+        self.lease = line.store.lease("scanner")
+        self.leading = False
 
     def _scan(self) -> None:
-        self.last = scan(self.line, self.settings)
+        self.leading = self.lease.hold()
+        if self.leading:
+            self.last = scan(self.line, self.settings)
+
+    def stop(self) -> None:
+        super().stop()
+        self.lease.release()

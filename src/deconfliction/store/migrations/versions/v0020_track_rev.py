@@ -3,7 +3,7 @@ so that a scan's cache of live tracks catches up on the rows changed since its l
 of reading every live track again (``store.tracks``, ``service.tracks.live``).
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,171 @@
+"""The in-memory index of active volumes answers as the store's indexed query does: after every
+kind of notice write (create, new version with new volumes, new version keeping them, withdrawal,
+a bulk load), after a restart (another store object on the same database), and when another
+store object on the same database wrote last; on both databases.
+
+Boxes sit on a grid of values that 32-bit floats hold exactly (the R*Tree keeps 32-bit floats and
+minutes since 2000), so the two answers must be equal, not merely one inside the other.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from deconfliction.domain import Audience, Notice, NoticeState
+from deconfliction.store import Box4, SqlStore, open_store
+
+from .common import T0, notice, rows, volume
+
+_LON = st.integers(-16, 16).map(lambda k: 10.0 + k / 8)
+_LAT = st.integers(-8, 8).map(lambda k: 50.0 + k / 8)
+_ALT = st.integers(0, 10).map(lambda k: k * 100.0)
+_MIN = st.integers(0, 16).map(lambda k: (T0 + timedelta(minutes=15 * k)).timestamp())
+_PARTIES = st.sampled_from(["alpha", "bravo", "charlie"])
+
+
+@st.composite
+def boxes(draw: st.DrawFn) -> Box4:
+    x0, x1 = sorted((draw(_LON), draw(_LON)))
+    y0, y1 = sorted((draw(_LAT), draw(_LAT)))
+    z0, z1 = sorted((draw(_ALT), draw(_ALT)))
+    t0, t1 = sorted((draw(_MIN), draw(_MIN)))
+    return Box4(x0, y0, z0, t0, x1, y1, z1, t1)
+
+
+# Index boxes as detect.strategic makes them: one, two halves at the antimeridian, or a polar cap.
+_WHOLE = st.lists(boxes(), min_size=1, max_size=1)
+_HALVES = boxes().map(
+    lambda b: [replace(b, lon_min=179.5, lon_max=180.0), replace(b, lon_min=-180.0, lon_max=-179.5)]
+)
+_POLAR = boxes().map(lambda b: [replace(b, lon_min=-180.0, lon_max=180.0, lat_max=90.0)])
+VOLUME_BOXES = st.one_of(_WHOLE, _WHOLE, _WHOLE, _HALVES, _POLAR)
+
+WRITES = st.sampled_from(["create", "create", "create", "revise", "touch", "withdraw", "bulk"])
+
+
+def _ids(found: list) -> list[tuple[object, ...]]:  # type: ignore[type-arg]
+    return [(v.notice_id, v.index, v.version, v.party, v.audience) for v in found]
+
+
+def _assert_same(
+    by_sql: SqlStore, by_memory: SqlStore, query: list[Box4], exclude: str | None
+) -> None:
+    with by_sql.read() as tx:
+        expected = _ids(tx.candidates(query, exclude_notice=exclude))
+    with by_memory.read() as tx:
+        got = _ids(tx.nearby(query, exclude_notice=exclude))
+    assert got == expected
+
+
+class Writer:
+    """Notice writes on a store, as the use cases make them."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self.live: dict[str, tuple[Notice, list[list[Box4]]]] = {}
+
+    def create(self, party: str, volume_boxes: list[list[Box4]]) -> None:
+        n = notice(str(uuid.uuid4()), party=party, volumes=[volume()] * len(volume_boxes))
+        with self.store.transaction() as tx:
+            tx.insert_notice(n, rows(n, volume_boxes))
+        self.live[n.id] = (n, volume_boxes)
+
+    def bulk(self, party: str, volume_boxes: list[list[Box4]]) -> None:
+        made = [notice(str(uuid.uuid4()), party=party) for _ in range(3)]
+        with self.store.transaction() as tx:
+            tx.insert_notices_bulk([(n, rows(n, volume_boxes[:1])) for n in made])
+        for n in made:
+            self.live[n.id] = (n, volume_boxes[:1])
+
+    def revise(self, notice_id: str, volume_boxes: list[list[Box4]]) -> None:
+        n, _ = self.live[notice_id]
+        n = replace(n, version=n.version + 1, volumes=(volume(),) * len(volume_boxes))
+        with self.store.transaction() as tx:
+            tx.update_notice(n, rows(n, volume_boxes))
+        self.live[notice_id] = (n, volume_boxes)
+
+    def touch(self, notice_id: str, party: str) -> None:
+        """A new version keeping the volumes: only the audience changes."""
+        n, b = self.live[notice_id]
+        n = replace(n, version=n.version + 1, audience=Audience(parties=frozenset({party})))
+        with self.store.transaction() as tx:
+            tx.update_notice(n, None)
+        self.live[notice_id] = (n, b)
+
+    def withdraw(self, notice_id: str) -> None:
+        n, _ = self.live.pop(notice_id)
+        n = replace(n, version=n.version + 1, state=NoticeState.WITHDRAWN)
+        with self.store.transaction() as tx:
+            tx.update_notice(n, ())
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    writes=st.lists(
+        st.tuples(WRITES, _PARTIES, st.lists(VOLUME_BOXES, min_size=1, max_size=2), st.randoms()),
+        min_size=1,
+        max_size=8,
+    ),
+    queries=st.lists(st.lists(boxes(), min_size=1, max_size=2), min_size=2, max_size=4),
+)
+def test_index_answers_as_the_store_after_every_write_and_a_restart(
+    store: SqlStore,
+    writes: list[tuple[str, str, list[list[Box4]], object]],
+    queries: list[list[Box4]],
+) -> None:
+    writer = Writer(store)
+    with store.read() as tx:
+        tx.nearby(queries[0])  # built now, then kept in step by each write
+    for kind, party, volume_boxes, rnd in writes:
+        if kind in ("revise", "touch", "withdraw") and writer.live:
+            target = rnd.choice(sorted(writer.live))  # type: ignore[attr-defined]
+            if kind == "revise":
+                writer.revise(target, volume_boxes)
+            elif kind == "touch":
+                writer.touch(target, party)
+            else:
+                writer.withdraw(target)
+        elif kind == "bulk":
+            writer.bulk(party, volume_boxes)
+        else:
+            writer.create(party, volume_boxes)
+        for query in queries:
+            _assert_same(store, store, query, None)
+        some = next(iter(writer.live), None)
+        _assert_same(store, store, queries[0], some)
+    restarted = open_store(store.url)
+    try:
+        for query in queries:
+            _assert_same(store, restarted, query, None)
+    finally:
+        restarted.close()
+
+
+def test_a_write_through_another_store_object_is_seen(store: SqlStore) -> None:
+    """Two processes on one database: what the other wrote is in this one's next answer."""
+    everywhere = [Box4(-180.0, -90.0, -1e9, -1e12, 180.0, 90.0, 1e9, 1e12)]
+    other = open_store(store.url)
+    try:
+        with store.read() as tx:
+            assert tx.nearby(everywhere) == []  # built, empty
+        mine, theirs = Writer(store), Writer(other)
+        theirs.create("bravo", [[Box4(10.0, 50.0, 0.0, 0.0, 10.5, 50.5, 100.0, 1e10)]])
+        mine.create("alpha", [[Box4(20.0, 50.0, 0.0, 0.0, 20.5, 50.5, 100.0, 1e10)]])
+        _assert_same(other, store, everywhere, None)
+        with store.read() as tx:
+            assert sorted(v.party for v in tx.nearby(everywhere)) == ["alpha", "bravo"]
+        theirs.withdraw(next(iter(theirs.live)))
+        _assert_same(other, store, everywhere, None)
+        with store.read() as tx:
+            assert [v.party for v in tx.nearby(everywhere)] == ["alpha"]
+    finally:
+        other.close()
