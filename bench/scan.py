@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/scan.py                      # 1,000 / 5,000 / 20,000 world tracks
     .venv/bin/python bench/scan.py --n 5000 --volumes 2000
+    .venv/bin/python bench/scan.py --baseline main      # main's code too, size by size
 
 Tracks come from ``bench/_tactical_workload.world`` (clustered around hubs, as in the tactical
 benchmark), spread over ``--parties`` parties and reported through ``service.report_tracks`` in
@@ -9,7 +10,10 @@ batches of 5,000. ``--volumes`` active notices (circles of 2-20 km over the same
 notice, from another party) give intrusions something to find. Each scan is timed whole (read the
 live tracks, tactical, intrusion, deviation, reconcile and write) and by stage with cProfile
 (``--profile``). The first scan opens every conflict; the next ones update them: the steady state
-the server's one-second loop lives in.
+the server's one-second loop lives in. ``--baseline REF`` measures git REF's code as well (its
+``src`` extracted with ``git archive``, run in a fresh process with ``PYTHONPATH`` on it), each
+size in turn, and prints the ratio of their median steady scans. Wall and CPU seconds are both
+shown: on a shared machine the CPU time of the scanning process is the steadier figure.
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
+import os
 import pstats
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +47,7 @@ from deconfliction.service import scan  # noqa: E402
 from deconfliction.service.line import Line  # noqa: E402
 from deconfliction.store import open_store  # noqa: E402
 
-console = Console()
+console = Console(width=150)
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
@@ -104,6 +111,63 @@ def build(n: int, parties: int, volumes: int, seed: int, folder: Path) -> tuple[
     return line, reported
 
 
+def measure(n: int, args: argparse.Namespace, folder: Path) -> dict[str, object]:
+    """Build a line of ``n`` tracks, scan it ``args.scans`` times: the figures of one row."""
+    with console.status(f"reporting {n:,} tracks, declaring {args.volumes} volumes"):
+        line, reported = build(n, args.parties, args.volumes, args.seed, folder)
+    times, cpu = [], []
+    last = None
+    for _ in range(args.scans):
+        t, c = time.perf_counter(), time.process_time()
+        last = scan(line)
+        times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    assert last is not None
+    if args.profile:
+        prof = cProfile.Profile()
+        prof.runcall(scan, line)
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(15)
+        console.rule(f"profile, {n:,} tracks")
+        console.print(out.getvalue())
+    line.store.close()
+    return {
+        "n": n,
+        "report_per_s": n / reported,
+        "times": times,
+        "cpu": cpu,
+        "tactical": last.count(ConflictKind.TACTICAL),
+        "intrusion": last.count(ConflictKind.INTRUSION),
+        "live": len(last.opened) + len(last.updated),
+    }
+
+
+def _baseline_src(ref: str, folder: Path) -> Path:
+    """The package source of git ``ref``, extracted into ``folder``."""
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", ref, "src"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder / "src"
+
+
+def _child(n: int, args: argparse.Namespace, src: Path | None) -> dict[str, object]:
+    """``measure`` in a fresh process, on ``src`` (the baseline's package) or this checkout's."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    cmd = [sys.executable, __file__, "--json", "--n", str(n), "--scans", str(args.scans),
+           "--parties", str(args.parties), "--volumes", str(args.volumes),
+           "--seed", str(args.seed)]  # fmt: skip
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
+    out = done.stdout
+    row: dict[str, object] = json.loads(out.strip().splitlines()[-1])
+    return row
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--n", type=int, nargs="*", default=[1_000, 5_000, 20_000])
@@ -112,37 +176,53 @@ def main() -> None:
     ap.add_argument("--scans", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also measure git REF's code (e.g. main), each size in turn, in fresh processes",
+    )
+    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.json:
+        with tempfile.TemporaryDirectory() as tmp:
+            for n in args.n:
+                print(json.dumps(measure(n, args, Path(tmp))))
+        return
     table = Table(title="One scan of every live track (SQLite, one process)")
-    for col in ("tracks", "volumes", "report /s", "first scan s", "next scans s", "tactical",
-                "intrusion", "live conflicts"):  # fmt: skip
+    for col in ("code", "tracks", "volumes", "report /s", "first scan s", "next scans s",
+                "next scans CPU s", "tactical", "intrusion", "live conflicts"):  # fmt: skip
         table.add_column(col, justify="right")
     with tempfile.TemporaryDirectory() as tmp:
+        src = _baseline_src(args.baseline, Path(tmp)) if args.baseline else None
         for n in args.n:
-            with console.status(f"reporting {n:,} tracks, declaring {args.volumes} volumes"):
-                line, reported = build(n, args.parties, args.volumes, args.seed, Path(tmp))
-            times = []
-            last = None
-            for _ in range(args.scans):
-                t = time.perf_counter()
-                last = scan(line)
-                times.append(time.perf_counter() - t)
-            assert last is not None
-            table.add_row(
-                f"{n:,}", f"{args.volumes:,}", f"{n / reported:,.0f}", f"{times[0]:.2f}",
-                " / ".join(f"{x:.2f}" for x in times[1:]),
-                f"{last.count(ConflictKind.TACTICAL):,}",
-                f"{last.count(ConflictKind.INTRUSION):,}",
-                f"{len(last.opened) + len(last.updated):,}",
-            )  # fmt: skip
-            if args.profile:
-                prof = cProfile.Profile()
-                prof.runcall(scan, line)
-                out = io.StringIO()
-                pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(15)
-                console.rule(f"profile, {n:,} tracks")
-                console.print(out.getvalue())
-            line.store.close()
+            rows: list[tuple[str, dict[str, object]]] = []
+            if src is not None:
+                with console.status(f"{args.baseline}: {n:,} tracks"):
+                    rows.append((str(args.baseline), _child(n, args, src)))
+                with console.status(f"this checkout: {n:,} tracks"):
+                    rows.append(("this", _child(n, args, None)))
+            else:
+                rows.append(("this", measure(n, args, Path(tmp))))
+            for code, r in rows:
+                times, cpu = r["times"], r["cpu"]
+                assert isinstance(times, list) and isinstance(cpu, list)
+                table.add_row(
+                    code, f"{n:,}", f"{args.volumes:,}", f"{r['report_per_s']:,.0f}",
+                    f"{times[0]:.2f}", " / ".join(f"{x:.2f}" for x in times[1:]),
+                    " / ".join(f"{x:.2f}" for x in cpu[1:]),
+                    f"{r['tactical']:,}", f"{r['intrusion']:,}", f"{r['live']:,}",
+                )  # fmt: skip
+            if len(rows) == 2:
+                (_, a), (_, b) = rows
+                ta, tb = a["times"], b["times"]
+                assert isinstance(ta, list) and isinstance(tb, list)
+                steady_a = sorted(ta[1:] or ta)[len(ta[1:] or ta) // 2]
+                steady_b = sorted(tb[1:] or tb)[len(tb[1:] or tb) // 2]
+                console.print(
+                    f"{n:,} tracks: steady scan {steady_a:.2f} s -> {steady_b:.2f} s "
+                    f"({steady_a / steady_b:.1f}x); same findings: "
+                    f"{(a['tactical'], a['intrusion']) == (b['tactical'], b['intrusion'])}"
+                )
     console.print(table)
 
 

@@ -2,7 +2,9 @@
 
 A track flies on from its report along the geodesic of its true track at its ground speed, its
 altitude linear in its vertical speed; the band and window tests give the interval of times it
-could intrude, and one exact geodesic test of that stretch of path decides (:func:`~geo.within`).
+could intrude, and exact geodesic tests of that stretch of path decide (:func:`~geo.within`), for
+every track of a scan at once. A scan's candidates come from one join (:func:`swept_box_array`,
+:func:`cover`, :func:`meeting`).
 A surface track reported without its height is in every altitude band (the vertical test passes,
 erring toward reporting; docs/conflicts.md); a track's ``alt_unc_m`` widens its height both ways.
 """
@@ -16,6 +18,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
+import shapely
 
 from deconfliction.detect.strategic import UNBOUNDED_ALT_M, Candidate, effective_buffers
 from deconfliction.domain import Buffers, FootprintKind, Track
@@ -23,11 +27,22 @@ from deconfliction.geo import Shape, within
 from deconfliction.geo.box import Box4
 from deconfliction.geo.geodesy import DENSIFY_M, GEOD
 
-__all__ = ["Intrusion", "intrusions", "swept_boxes", "swept_boxes_many"]
+__all__ = [
+    "Intrusion",
+    "cover",
+    "intrusions",
+    "intrusions_per_track",
+    "meeting",
+    "swept_box_array",
+    "swept_boxes",
+    "swept_boxes_many",
+]
 
 RESOLUTION_S = 0.5
 """How finely :attr:`Intrusion.t_in_s` is searched; it is never later than the true entry."""
 
+CIRCLE, CORRIDOR = FootprintKind.CIRCLE, FootprintKind.CORRIDOR
+_FAN_MANY = 12  # stretches of each path per round of the batched search
 _FAN = 16  # prefixes of the path tested in one vectorized call per round of the t_in search
 _SLACK_S = 1e-6  # widens the band and window intervals against rounding (toward reporting)
 _POINT_M = 1e-3  # a stretch of path shorter than this is a circle that covers it
@@ -80,50 +95,9 @@ class _Motion:
         return self.paths([(ta, tb)])[0]
 
     def paths(self, spans: Sequence[tuple[float, float]]) -> list[Shape]:
-        """Stretches of path, one per (ta, tb), with one vectorized geodesic call for them all.
-
-        Each is a corridor of half-width 0 whose vertices lie on the track's own geodesic at most
-        DENSIFY_M apart, so the region is exactly the path and needs no densifying: the shape is
-        built here rather than by ``prepare``, with the middle of the stretch as its centre and
-        half its length as its reach (an upper bound: no point of the path is farther from the
-        middle than along it). A stretch shorter than a millimetre is a circle around its start
-        that covers it.
-        """
-        lengths = [abs(self.gs_mps) * (tb - ta) for ta, tb in spans]
-        counts = [1 if d < _POINT_M else math.ceil(d / DENSIFY_M) + 1 for d in lengths]
-        # per span its n vertices then its middle: tau = ta + (tb - ta) * frac
-        ends = np.asarray(spans, dtype=np.float64).reshape(-1, 2)
-        per = np.asarray(counts, dtype=np.int64) + 1
-        owner = np.repeat(np.arange(len(spans)), per)
-        step = np.arange(len(owner)) - np.repeat(np.cumsum(per) - per, per)
-        last = np.maximum(per - 2, 1)[owner]
-        frac = np.where(step == per[owner] - 1, 0.5, step / last)
-        taus = ends[owner, 0] + (ends[owner, 1] - ends[owner, 0]) * frac
-        k = len(taus)
-        lon, lat, _ = GEOD.fwd(
-            np.full(k, self.lon),
-            np.full(k, self.lat),
-            np.full(k, self.trk_deg),
-            self.s0_m + self.gs_mps * taus,
-        )
-        lon = np.asarray(lon, dtype=np.float64)
-        lat = np.asarray(lat, dtype=np.float64)
-        shapes: list[Shape] = []
-        at = 0
-        for d, n in zip(lengths, counts, strict=True):
-            x, y = lon[at : at + n].copy(), lat[at : at + n].copy()
-            offsets = np.array([0, n], dtype=np.int64)
-            if n == 1:
-                centre = (float(x[0]), float(y[0]))
-                shape = Shape(FootprintKind.CIRCLE, x, y, offsets, max(0.0, d), 0.0, centre, 1e-3)
-            else:
-                seg = d / (n - 1) * (1.0 + 1e-9)
-                centre = (float(lon[at + n]), float(lat[at + n]))
-                reach = d / 2.0 * (1.0 + 1e-9) + 1e-3
-                shape = Shape(FootprintKind.CORRIDOR, x, y, offsets, 0.0, seg, centre, reach)
-            shapes.append(shape)
-            at += n + 1
-        return shapes
+        """Stretches of path, one per (ta, tb), with one vectorized geodesic call for them all
+        (:func:`_paths`)."""
+        return _paths([self] * len(spans), spans)
 
     def interval(
         self, c: Candidate, buf: Buffers, now: datetime, lookahead_s: float
@@ -148,6 +122,53 @@ class _Motion:
         t0 = max(0.0, a0 - _SLACK_S, w0 - _SLACK_S)
         t1 = min(lookahead_s, a1 + _SLACK_S, w1 + _SLACK_S)
         return (t0, t1) if t0 <= t1 else None
+
+
+def _paths(motions: Sequence[_Motion], spans: Sequence[tuple[float, float]]) -> list[Shape]:
+    """Stretches of path, span k of ``motions[k]``'s path, with one vectorized geodesic call.
+
+    Each is a corridor of half-width 0 whose vertices lie on the track's own geodesic at most
+    DENSIFY_M apart, so the region is exactly the path and needs no densifying: the shape is
+    built here rather than by ``prepare``, with the middle of the stretch as its centre and
+    half its length as its reach (an upper bound: no point of the path is farther from the
+    middle than along it). A stretch shorter than a millimetre is a circle around its start
+    that covers it.
+    """
+    lengths = [abs(m.gs_mps) * (tb - ta) for m, (ta, tb) in zip(motions, spans, strict=True)]
+    counts = [1 if d < _POINT_M else math.ceil(d / DENSIFY_M) + 1 for d in lengths]
+    # per span its n vertices then its middle: tau = ta + (tb - ta) * frac
+    ends = np.asarray(spans, dtype=np.float64).reshape(-1, 2)
+    per = np.asarray(counts, dtype=np.int64) + 1
+    owner = np.repeat(np.arange(len(spans)), per)
+    step = np.arange(len(owner)) - np.repeat(np.cumsum(per) - per, per)
+    last = np.maximum(per - 2, 1)[owner]
+    frac = np.where(step == per[owner] - 1, 0.5, step / last)
+    taus = ends[owner, 0] + (ends[owner, 1] - ends[owner, 0]) * frac
+    fields = np.array(
+        [(m.lon, m.lat, m.trk_deg, m.s0_m, m.gs_mps) for m in motions], dtype=np.float64
+    ).reshape(-1, 5)[owner]
+    lon, lat, _ = GEOD.fwd(
+        fields[:, 0], fields[:, 1], fields[:, 2], fields[:, 3] + fields[:, 4] * taus
+    )
+    lon = np.asarray(lon, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    starts = np.cumsum(per) - per
+    offsets = np.column_stack([np.zeros(len(counts), dtype=np.int64), per - 1])
+    first_lon, first_lat = lon[starts].tolist(), lat[starts].tolist()
+    mid = starts + per - 1
+    mid_lon, mid_lat = lon[mid].tolist(), lat[mid].tolist()
+    shapes: list[Shape] = []
+    for k, (at, d, n) in enumerate(zip(starts.tolist(), lengths, counts, strict=True)):
+        x, y = lon[at : at + n], lat[at : at + n]
+        if n == 1:
+            centre = (first_lon[k], first_lat[k])
+            shape = Shape(CIRCLE, x, y, offsets[k], max(0.0, d), 0.0, centre, 1e-3)
+        else:
+            seg = d / (n - 1) * (1.0 + 1e-9)
+            reach = d / 2.0 * (1.0 + 1e-9) + 1e-3
+            shape = Shape(CORRIDOR, x, y, offsets[k], 0.0, seg, (mid_lon[k], mid_lat[k]), reach)
+        shapes.append(shape)
+    return shapes
 
 
 def swept_boxes(track: Track, now: datetime, lookahead_s: float, defaults: Buffers) -> list[Box4]:
@@ -199,12 +220,23 @@ def swept_boxes_many(
     lon/lat box widened by that and by h, in degrees that are never shorter than the metres
     they stand for, holds the path and every point within h of it. Looser than
     :func:`swept_boxes` by about a sixteenth of the path: more candidates to decide, never fewer.
-    Split at the antimeridian; every longitude within reach of a pole.
+    Split at the antimeridian; every longitude within reach of a pole. The boxes of
+    :func:`swept_box_array`, as ``Box4``.
     """
+    owners, boxes = swept_box_array(tracks, now, lookahead_s, defaults)
+    return owners.tolist(), [Box4(*b) for b in boxes.tolist()]
+
+
+def swept_box_array(
+    tracks: Sequence[Track], now: datetime, lookahead_s: float, defaults: Buffers
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The boxes of :func:`swept_boxes_many` as arrays: ``owners`` (k,) and ``boxes`` (k, 8),
+    each row ``lon_min, lat_min, alt_min, t_min, lon_max, lat_max, alt_max, t_max``, in the order
+    of the tracks (a track split at the antimeridian has two consecutive rows)."""
     _check_lookahead(lookahead_s)
     n = len(tracks)
     if n == 0:
-        return [], []
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 8), dtype=np.float64)
     lon0 = np.array([t.lon for t in tracks], dtype=np.float64)
     lat0 = np.array([t.lat for t in tracks], dtype=np.float64)
     trk = np.array([t.trk_deg for t in tracks], dtype=np.float64)
@@ -237,26 +269,110 @@ def swept_boxes_many(
     alt_hi = np.where(unknown, UNBOUNDED_ALT_M, ends.max(axis=0) + defaults.v_m + unc + 1e-3)
     t0 = now.timestamp() - defaults.t_s - 1e-3
     t1 = now.timestamp() + lookahead_s + defaults.t_s + 1e-3
-    owners: list[int] = []
-    boxes: list[Box4] = []
-    for i in range(n):
-        y0, y1 = max(-90.0, float(lat_lo[i])), min(90.0, float(lat_hi[i]))
-        x0, x1 = float(lon_lo[i]), float(lon_hi[i])
-        if polar[i] or x1 - x0 >= 360.0:
-            spans = [(-180.0, 180.0)]
-            if polar[i]:
-                y0, y1 = (y0, 90.0) if lat_hi[i] > 0 else (-90.0, y1)
-        elif x0 < -180.0:
-            spans = [(x0 + 360.0, 180.0), (-180.0, x1)]
-        elif x1 > 180.0:
-            spans = [(x0, 180.0), (-180.0, x1 - 360.0)]
-        else:
-            spans = [(x0, x1)]
-        a0, a1 = float(alt_lo[i]), float(alt_hi[i])
-        for xa, xb in spans:
-            owners.append(i)
-            boxes.append(Box4(xa, y0, a0, t0, xb, y1, a1, t1))
-    return owners, boxes
+    y0, y1 = np.maximum(-90.0, lat_lo), np.minimum(90.0, lat_hi)
+    whole = polar | (lon_hi - lon_lo >= 360.0)
+    # near a pole: every longitude, up to the pole on the side the box reaches
+    y0 = np.where(polar & (lat_hi > 0), y0, np.where(polar, -90.0, y0))
+    y1 = np.where(polar & (lat_hi > 0), 90.0, y1)
+    west = ~whole & (lon_lo < -180.0)
+    east = ~whole & ~west & (lon_hi > 180.0)
+    x0 = np.where(whole, -180.0, np.where(west, lon_lo + 360.0, lon_lo))
+    x1 = np.where(whole | west | east, 180.0, lon_hi)
+    # the second half of a box split at the antimeridian
+    split = np.flatnonzero(west | east)
+    sx0 = np.full(len(split), -180.0)
+    sx1 = np.where(west[split], lon_hi[split], lon_hi[split] - 360.0)
+    owners = np.concatenate([np.arange(n), split])
+    xs0 = np.concatenate([x0, sx0])
+    xs1 = np.concatenate([x1, sx1])
+    ys0 = np.concatenate([y0, y0[split]])
+    ys1 = np.concatenate([y1, y1[split]])
+    za = np.concatenate([alt_lo, alt_lo[split]])
+    zb = np.concatenate([alt_hi, alt_hi[split]])
+    m = len(owners)
+    boxes = np.column_stack([xs0, ys0, za, np.full(m, t0), xs1, ys1, zb, np.full(m, t1)]).astype(
+        np.float64
+    )
+    order = np.argsort(owners, kind="stable")
+    return owners[order].astype(np.int64), boxes[order]
+
+
+def meeting(
+    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Every pair ``(i, j)`` of boxes ``a[i]`` and ``b[j]`` (rows as :func:`swept_box_array`'s)
+    that meet on all four axes, closed intervals, in one join: a shapely STRtree over ``b``'s
+    lon/lat rectangles queried in bulk with ``a``'s (the tree's envelope test is the closed
+    overlap of the rectangles), then altitude and time, vectorized."""
+    none = np.zeros(0, dtype=np.int64)
+    if len(a) == 0 or len(b) == 0:
+        return none, none
+    tree = shapely.STRtree(shapely.box(b[:, 0], b[:, 1], b[:, 4], b[:, 5]))
+    i, j = tree.query(shapely.box(a[:, 0], a[:, 1], a[:, 4], a[:, 5]))
+    lo_a, hi_a, lo_b, hi_b = a[i, :4], a[i, 4:], b[j, :4], b[j, 4:]
+    keep = np.all((lo_a <= hi_b) & (lo_b <= hi_a), axis=1)
+    return i[keep].astype(np.int64), j[keep].astype(np.int64)
+
+
+_CELLS_DEG = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+_MAX_CELLS = 16  # a box wider than this many cells each way is a query box of its own
+_COVER_BOXES = 200  # how many boxes a cover may have (one store query)
+
+
+def cover(boxes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """A few boxes (rows as :func:`swept_box_array`'s) that together hold every box of
+    ``boxes``, for one indexed store query where there would be one per box: the cells of a
+    grid the boxes touch, merged into runs along each row of cells, with the hull of their
+    altitudes and times. The finest grid (from half a degree up) whose cover has at most
+    _COVER_BOXES boxes, else the coarsest: fine enough not to read far-away volumes, coarse
+    enough for one query."""
+    if len(boxes) == 0:
+        return np.zeros((0, 8), dtype=np.float64)
+    out = boxes
+    for cell in _CELLS_DEG:
+        out = _cover(boxes, cell)
+        if len(out) <= _COVER_BOXES:
+            break
+    return out
+
+
+def _cover(boxes: npt.NDArray[np.float64], cell: float) -> npt.NDArray[np.float64]:
+    cols = int(math.ceil(360.0 / cell))
+    rows = int(math.ceil(180.0 / cell))
+    cx0 = np.clip(np.floor((boxes[:, 0] + 180.0) / cell), 0, cols - 1).astype(np.int64)
+    cx1 = np.clip(np.floor((boxes[:, 4] + 180.0) / cell), 0, cols - 1).astype(np.int64)
+    cy0 = np.clip(np.floor((boxes[:, 1] + 90.0) / cell), 0, rows - 1).astype(np.int64)
+    cy1 = np.clip(np.floor((boxes[:, 5] + 90.0) / cell), 0, rows - 1).astype(np.int64)
+    nx, ny = cx1 - cx0 + 1, cy1 - cy0 + 1
+    big = (nx > _MAX_CELLS) | (ny > _MAX_CELLS)
+    small = np.flatnonzero(~big)
+    per = (nx * ny)[small]
+    owner = np.repeat(small, per)
+    step = np.arange(len(owner)) - np.repeat(np.cumsum(per) - per, per)
+    cx = cx0[owner] + step % nx[owner]
+    cy = cy0[owner] + step // nx[owner]
+    cells = np.unique(cy * cols + cx)
+    cy_u, cx_u = cells // cols, cells % cols
+    breaks = (np.diff(cells) != 1) | (np.diff(cy_u) != 0)
+    starts = np.flatnonzero(np.concatenate(([True], breaks)))
+    ends = np.concatenate((starts[1:], [len(cells)])) - 1
+    pad = 1e-9  # outward, against rounding at the cells' edges
+    alt_lo, alt_hi = float(boxes[:, 2].min()), float(boxes[:, 6].max())
+    t_lo, t_hi = float(boxes[:, 3].min()), float(boxes[:, 7].max())
+    k = len(starts)
+    runs = np.column_stack(
+        [
+            np.maximum(-180.0, -180.0 + cx_u[starts] * cell - pad),
+            np.maximum(-90.0, -90.0 + cy_u[starts] * cell - pad),
+            np.full(k, alt_lo),
+            np.full(k, t_lo),
+            np.minimum(180.0, -180.0 + (cx_u[ends] + 1) * cell + pad),
+            np.minimum(90.0, -90.0 + (cy_u[ends] + 1) * cell + pad),
+            np.full(k, alt_hi),
+            np.full(k, t_hi),
+        ]
+    )
+    return np.concatenate([runs, boxes[big]]).astype(np.float64)
 
 
 def intrusions(
@@ -274,7 +390,9 @@ def intrusions(
     reported when the track's path over [now, now + lookahead_s] comes within h of the footprint
     at a time when its altitude is inside the band widened by v and by the track's ``alt_unc_m``,
     and the instant inside the window widened by t (never a miss; a false alarm only within the
-    Safety rule's tolerance on h).
+    Safety rule's tolerance on h). Every pair is decided at once, round by round
+    (:func:`_entries`): one geodesic call per round and one exact call per volume, whatever the
+    number of tracks; :func:`intrusions_per_track` decides them one track at a time.
 
     Parameters
     ----------
@@ -306,10 +424,51 @@ def intrusions(
     for i, j in pairs:
         if candidates[j].party != tracks[i].party:
             by_track.setdefault(i, {})[j] = None
+    items: list[tuple[int, _Motion, _Pair]] = []
+    for i in sorted(by_track):
+        m = _Motion.of(tracks[i], now)
+        for j in sorted(by_track[i]):
+            c = candidates[j]
+            buf = effective_buffers(defaults, None, c.buffers)
+            span = m.interval(c, buf, now, lookahead_s)
+            if span is not None:
+                items.append((i, m, _Pair(j, c.shape, buf.h_m, *span)))
+    if not items:
+        return []
+    t_in = _entries([(m, p) for _, m, p in items])
+    hits = [(x, t) for x, t in zip(items, t_in, strict=True) if t is not None]
+    if not hits:
+        return []
+    dist = _distances_now([(m, p) for (_, m, p), _ in hits])
+    return [Intrusion(i, p.j, t, d) for ((i, _, p), t), d in zip(hits, dist, strict=True)]
+
+
+def intrusions_per_track(
+    tracks: Sequence[Track],
+    candidates: Sequence[Candidate],
+    pairs: Sequence[tuple[int, int]],
+    now: datetime,
+    lookahead_s: float,
+    defaults: Buffers,
+) -> list[Intrusion]:
+    """:func:`intrusions` one track at a time, each entry time searched alone with prefixes of
+    the path: the reference the batched decision is tested against (``tests/detect``)."""
+    _check_lookahead(lookahead_s)
+    by_track: dict[int, dict[int, None]] = {}
+    for i, j in pairs:
+        if candidates[j].party != tracks[i].party:
+            by_track.setdefault(i, {})[j] = None
     found: list[Intrusion] = []
     for i in sorted(by_track):
-        js = sorted(by_track[i])
-        found.extend(_one_track(i, tracks[i], js, candidates, now, lookahead_s, defaults))
+        m = _Motion.of(tracks[i], now)
+        sure = _sure(m, sorted(by_track[i]), candidates, now, lookahead_s, defaults)
+        if not sure:
+            continue
+        _, dist = within(m.path(0.0, 0.0), [p.shape for p in sure], 0.0)
+        found.extend(
+            Intrusion(i, p.j, _entry(m, p.shape, p.h_m, p.t0, p.t1), float(d))
+            for p, d in zip(sure, dist.tolist(), strict=True)
+        )
     return found
 
 
@@ -318,16 +477,15 @@ def _check_lookahead(lookahead_s: float) -> None:
         raise ValueError(f"lookahead_s must be a number of seconds >= 0, not {lookahead_s}")
 
 
-def _one_track(
-    i: int,
-    track: Track,
+def _sure(
+    m: _Motion,
     js: list[int],
     candidates: Sequence[Candidate],
     now: datetime,
     lookahead_s: float,
     defaults: Buffers,
-) -> list[Intrusion]:
-    m = _Motion.of(track, now)
+) -> list[_Pair]:
+    """The candidates ``js`` the track ``m`` is predicted to enter (exact), sorted by index."""
     live: list[_Pair] = []
     for j in js:
         c = candidates[j]
@@ -349,14 +507,95 @@ def _one_track(
             narrower.setdefault((p.t0, p.t1), []).append(p)
     for span, group in narrower.items():
         sure.extend(_hits(m.path(*span), group))
-    if not sure:
-        return []
     sure.sort(key=lambda p: p.j)
-    _, dist = within(m.path(0.0, 0.0), [p.shape for p in sure], 0.0)
-    return [
-        Intrusion(i, p.j, _entry(m, p.shape, p.h_m, p.t0, p.t1), float(d))
-        for p, d in zip(sure, dist.tolist(), strict=True)
-    ]
+    return sure
+
+
+def _by_volume(pairs: Sequence[_Pair]) -> dict[int, list[int]]:
+    """Which of ``pairs`` (positions) share each candidate, so that one call decides them."""
+    groups: dict[int, list[int]] = {}
+    for k, p in enumerate(pairs):
+        groups.setdefault(p.j, []).append(k)
+    return groups
+
+
+def _distances_now(items: Sequence[tuple[_Motion, _Pair]]) -> list[float]:
+    """Each track's horizontal distance at now from its candidate's footprint (0 inside): one
+    :func:`~geo.within` call per candidate for every track in it."""
+    points = _paths([m for m, _ in items], [(0.0, 0.0)] * len(items))
+    out = [0.0] * len(items)
+    for ks in _by_volume([p for _, p in items]).values():
+        shape = items[ks[0]][1].shape
+        _, dist = within(shape, [points[k] for k in ks], 0.0)
+        for k, d in zip(ks, dist.tolist(), strict=True):
+            out[k] = float(d)
+    return out
+
+
+def _entries(items: Sequence[tuple[_Motion, _Pair]]) -> list[float | None]:
+    """Whether each (track, candidate) pair meets, and when it first does, all pairs at once:
+    the entry time to RESOLUTION_S (never later than the true one), None when it never does.
+
+    The first round tests the instant t0 alone and _FAN_MANY disjoint stretches covering the
+    pair's whole interval [t0, t1]: the pair meets when one of them comes within h
+    (:func:`~geo.within` never misses, so a true entry is never lost; a false alarm only within
+    its tolerance, as for the whole path at once). Each later round cuts the bracket [lo, hi]
+    the same way; the first stretch that comes within h is the new bracket, and when none of
+    the first _FAN_MANY - 1 does, it is the last one. Every stretch before the bracket is surely
+    clear, so the answer, lo, is never later than the true entry. Each round places every
+    pair's stretches with one geodesic call and decides them with one ``within`` call per
+    candidate, for every track facing it.
+    """
+    n = len(items)
+    lo = [p.t0 for _, p in items]
+    hi = [p.t1 for _, p in items]
+    out: list[float | None] = [None] * n
+    first = True
+    active = list(range(n))
+    while active:
+        motions: list[_Motion] = []
+        spans: list[tuple[float, float]] = []
+        cuts: dict[int, list[float]] = {}
+        start: dict[int, int] = {}
+        groups: dict[int, tuple[_Pair, list[int]]] = {}
+        for k in active:
+            m, p = items[k]
+            taus = (lo[k] + (hi[k] - lo[k]) * np.arange(1, _FAN_MANY) / _FAN_MANY).tolist()
+            bounds = [lo[k], *taus, hi[k]] if first else [lo[k], *taus]
+            cuts[k] = bounds
+            start[k] = len(spans)
+            if first:
+                spans.append((p.t0, p.t0))
+            spans.extend(zip(bounds[:-1], bounds[1:], strict=True))
+            motions.extend([m] * (len(spans) - start[k]))
+            groups.setdefault(p.j, (p, []))[1].extend(range(start[k], len(spans)))
+        shapes = _paths(motions, spans)
+        hit = np.zeros(len(spans), dtype=bool)
+        for p, idx in groups.values():
+            hit[idx] = within(p.shape, [shapes[i] for i in idx], p.h_m, estimate=False)[0]
+        still = []
+        for k in active:
+            bounds = cuts[k]
+            row = hit[start[k] : start[k] + len(bounds) - 1 + first].tolist()
+            if first:
+                if row[0]:  # within h at t0 already
+                    out[k] = lo[k]
+                    continue
+                row = row[1:]
+            q = next((q for q, x in enumerate(row) if x), None)
+            if q is None:
+                if first:
+                    continue  # no stretch of its interval comes within h: clear
+                lo[k] = bounds[-1]
+            else:
+                lo[k], hi[k] = bounds[q], bounds[q + 1]
+            if hi[k] - lo[k] > RESOLUTION_S:
+                still.append(k)
+            else:
+                out[k] = lo[k]
+        active = still
+        first = False
+    return out
 
 
 class _Pair(NamedTuple):

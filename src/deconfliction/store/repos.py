@@ -195,8 +195,17 @@ class TrackRepo(Protocol):
     scan (``store.tracks``)."""
 
     # tracks: the latest state of each asset
-    def put_tracks(self, tracks: Sequence[Track]) -> None:
-        """Insert or replace each track, unless the stored state is as new or newer."""
+    def put_tracks(self, tracks: Sequence[Track]) -> int:
+        """Insert or replace each track, unless the stored state is as new or newer; the ``rev``
+        written (0 when no row was: ``tracks`` empty, or every one older than the stored)."""
+
+    def track_mark(self) -> int:
+        """A mark to read changed tracks from: every write not yet visible to this transaction's
+        later reads has a ``rev`` at or above it (read it before the rows it guards)."""
+
+    def tracks_changed(self, mark: int, skip: Sequence[int] = ()) -> list[Track]:
+        """Tracks (live or not) whose rows were written at ``rev >= mark``, except those written
+        at the revs in ``skip`` (a reader's own writes, already known to it)."""
 
     def get_tracks(self, party: str, uids: Sequence[str]) -> dict[str, Track]:
         """The stored state of each of ``party``'s tracks among ``uids``, by uid."""

@@ -185,8 +185,13 @@ track = sa.Table(
     sa.Column("stopped_since_us", sa.BigInteger),
     sa.Column("received_us", sa.BigInteger, nullable=False),
     sa.Column("alt_unc_m", sa.Float, nullable=False, server_default="0"),
+    sa.Column("rev", sa.BigInteger, nullable=False, server_default="0"),
 )
-"""``alt_unc_m``: how far the true height may lie from ``alt_m`` either way (0: as reported)."""
+"""``alt_unc_m``: how far the true height may lie from ``alt_m`` either way (0: as reported).
+``rev``: which write last changed the row, growing in commit order as a scan reads it (SQLite: one
+more than the table's highest, under the single write lock; PostgreSQL: the writing transaction's
+id, read back from the snapshot's xmin): a scan's cache of live tracks catches up on ``rev >=``
+the mark it last read (``store.tracks``)."""
 
 feed = sa.Table(
     "feed",

@@ -146,9 +146,45 @@ class TrackRows:
             where=_T.c.time_us < stmt.excluded.time_us,
         )
 
-    def put_tracks(self, tracks: Sequence[Track]) -> None:
-        if tracks:
-            self._conn.execute(self._upsert(), [track_to_row(t) for t in tracks])
+    def _write_rev(self) -> int:
+        """The ``rev`` this transaction writes: on SQLite one more than the table's highest
+        (BEGIN IMMEDIATE holds the single write lock, so revs grow in commit order); on
+        PostgreSQL this transaction's id, which a reader's snapshot xmin bounds (``track_mark``)."""
+        if self._dialect == "postgresql":
+            sql = "SELECT pg_current_xact_id()::text::bigint"
+        else:
+            sql = "SELECT COALESCE(MAX(rev), 0) + 1 FROM track"
+        return int(self._conn.execute(sa.text(sql)).scalar_one())
+
+    def put_tracks(self, tracks: Sequence[Track]) -> int:
+        if not tracks:
+            return 0
+        rev = self._write_rev()
+        rows = [track_to_row(t) for t in tracks]
+        for row in rows:
+            row["rev"] = rev
+        self._conn.execute(self._upsert(), rows)
+        if self._dialect != "postgresql":
+            # every row older than the stored one: the rev is still free, and the next writer
+            # takes it; it names no write of this transaction
+            taken = self._conn.execute(sa.select(_T.c.uid).where(_T.c.rev == rev).limit(1))
+            if taken.first() is None:
+                return 0
+        return rev
+
+    def track_mark(self) -> int:
+        if self._dialect == "postgresql":
+            # every transaction not yet visible to a later statement has an id >= this
+            sql = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+        else:
+            sql = "SELECT COALESCE(MAX(rev), 0) + 1 FROM track"
+        return int(self._conn.execute(sa.text(sql)).scalar_one())
+
+    def tracks_changed(self, mark: int, skip: Sequence[int] = ()) -> list[Track]:
+        query = sa.select(_T).where(_T.c.rev >= mark)
+        if skip:
+            query = query.where(_T.c.rev.not_in(sorted(set(skip))))
+        return [track_from_row(r) for r in self._conn.execute(query)]
 
     def get_tracks(self, party: str, uids: Sequence[str]) -> dict[str, Track]:
         out: dict[str, Track] = {}

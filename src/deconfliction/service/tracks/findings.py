@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 
 from deconfliction.detect import tactical
 from deconfliction.detect.conformance import deviations
-from deconfliction.detect.intrusion import intrusions, swept_boxes_many
+from deconfliction.detect.intrusion import cover, intrusions, meeting, swept_box_array
 from deconfliction.detect.settings import ScanSettings
 from deconfliction.detect.strategic import UNBOUNDED_ALT_M, Candidate, index_boxes
 from deconfliction.domain import (
@@ -176,12 +177,46 @@ def _search(
     return rows, sorted(pairs)
 
 
+def _volumes(
+    tx: Tx, boxes: npt.NDArray[np.float64]
+) -> tuple[list[VolumeRow], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The active volumes whose index boxes meet the few boxes ``cover(boxes)`` (a superset of
+    those meeting ``boxes``): their rows, and every index box of theirs (k x 8) with its row."""
+    rows: dict[tuple[str, int], VolumeRow] = {}
+    query = [Box4(*b) for b in cover(boxes).tolist()]
+    for s in range(0, len(query), _BOX_CHUNK):
+        for r in tx.candidates(query[s : s + _BOX_CHUNK]):
+            rows.setdefault((r.notice_id, r.index), r)
+    found = [rows[k] for k in sorted(rows)]
+    row_of = np.repeat(np.arange(len(found), dtype=np.int64), [len(r.boxes) for r in found])
+    return found, row_of, _array([b for r in found for b in r.boxes])
+
+
+def _intrusion_pairs(
+    tx: Tx, line: Line, tracks: Sequence[Track], now: datetime, settings: ScanSettings
+) -> tuple[list[VolumeRow], list[tuple[int, int]]]:
+    """The candidate volumes of every track, in one join: all tracks' swept boxes against the
+    index boxes of the active volumes near any of them; (track, row) pairs of other parties."""
+    owners, boxes = swept_box_array(tracks, now, settings.lookahead_s, line.defaults)
+    rows, row_of, volume_boxes = _volumes(tx, boxes)
+    bi, vi = meeting(boxes, volume_boxes)
+    if len(bi) == 0:
+        return rows, []
+    key = np.unique(owners[bi] * len(rows) + row_of[vi])
+    ti, ri = np.divmod(key, len(rows))
+    parties = [r.party for r in rows]
+    pairs = [
+        (t, r)
+        for t, r in zip(ti.tolist(), ri.tolist(), strict=True)
+        if parties[r] != tracks[t].party
+    ]
+    return rows, pairs
+
+
 def _intrusions(
     tx: Tx, line: Line, tracks: Sequence[Track], now: datetime, settings: ScanSettings
 ) -> list[Finding]:
-    owners, boxes = swept_boxes_many(tracks, now, settings.lookahead_s, line.defaults)
-    rows, pairs = _search(tx, owners, boxes)
-    pairs = [(ti, ri) for ti, ri in pairs if rows[ri].party != tracks[ti].party]
+    rows, pairs = _intrusion_pairs(tx, line, tracks, now, settings)
     if not pairs:
         return []
     candidates = [candidate_from_row(r) for r in rows]

@@ -44,6 +44,7 @@ from deconfliction.domain.paging import DEFAULT_LIMIT, Page, page_of
 from deconfliction.domain.volume import parse_instant
 from deconfliction.errors import DeconflictionError, InvalidInput, PayloadTooLarge
 from deconfliction.service.line import Line
+from deconfliction.service.tracks.live import tracks_written
 
 __all__ = [
     "ReportResult",
@@ -250,7 +251,8 @@ def report_tracks(
                 rejected.append(InvalidInput(jump[1], f"/{i}/{jump[0]}"))
                 continue
             tracks.append(_track(actor.party, report, before, now, settings))
-        tx.put_tracks(tracks)
+        rev = tx.put_tracks(tracks)
+    tracks_written(line, tracks, rev)
     rejected.sort(key=lambda e: int(e.pointer.split("/")[1]) if e.pointer else -1)
     return ReportResult(accepted=len(tracks), ignored=ignored, rejected=rejected)
 

@@ -14,7 +14,9 @@ Reconciliation runs under the same write lock as notice writes, so scans from se
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -40,6 +42,7 @@ from deconfliction.service.line import Line
 from deconfliction.service.probing import watch
 from deconfliction.service.told import track_conflict_events
 from deconfliction.service.tracks.findings import Finding, NoticeSide, find_all, notice_breaches
+from deconfliction.service.tracks.live import live_tracks
 from deconfliction.store.base import Tx
 
 __all__ = ["ScanResult", "Scanner", "breaches_of", "require_scanner", "scan"]
@@ -75,14 +78,17 @@ def scan(line: Line, settings: ScanSettings | None = None) -> ScanResult:
     started = time.perf_counter()
     now = line.clock()
     with line.store.read() as tx:
-        tracks = tx.live_tracks(now)
+        tracks = live_tracks(line, tx, now)
         findings = find_all(tx, line, tracks, now, settings)
     live_keys = {t.key for t in tracks}
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()
+        seq = tx.last_event_seq()
+        held = _held_since(line, seq)
         opened, updated, closed, logged = _reconcile(
-            tx, line, findings, live_keys, now, settings.retell
+            tx, line, findings, live_keys, now, settings.retell, held
         )
+    _keep(line, logged or seq, held)
     if logged:
         line.signal.notify(logged)
     elapsed_s = time.perf_counter() - started
@@ -116,17 +122,62 @@ def breaches_of(line: Line, notice: Notice) -> list[TrackConflict]:
 # -- keeping conflicts up to date -------------------------------------------------------------
 
 
+@dataclass
+class _Held:
+    """The conflicts on tracks as stored after a scan's reconciliation: the live ones and the
+    newest closed one of each key, by key; None until read or made."""
+
+    live: dict[str, TrackConflict] | None = None
+    closed: dict[str, TrackConflict] | None = None
+
+
+_HELD: weakref.WeakKeyDictionary[object, tuple[int, _Held]] = weakref.WeakKeyDictionary()
+_HELD_LOCK = threading.Lock()
+
+
+def _held_since(line: Line, seq: int) -> _Held:
+    """What the last scan of this process stored, if the event log has not moved since it did
+    (``seq``, read under the notice write lock): every write of a conflict on tracks, by any
+    process, appends events in its transaction, so an unmoved log means the rows are as this
+    process left them. Otherwise nothing: the scan reads them from the store."""
+    with _HELD_LOCK:
+        kept = _HELD.get(line.store)
+    if kept is None or kept[0] != seq:
+        return _Held()
+    return _Held(kept[1].live, kept[1].closed)
+
+
+def _keep(line: Line, seq: int, held: _Held) -> None:
+    """Remember ``held`` as the store's state at event ``seq`` (after its commit)."""
+    if held.live is None or held.closed is None:
+        return
+    with _HELD_LOCK:
+        _HELD[line.store] = (seq, held)
+
+
 def _at(now: datetime, seconds: float | None) -> datetime | None:
     return None if seconds is None else now + timedelta(seconds=seconds)
 
 
-def _conflict(f: Finding, cid: str, now: datetime, alerts: AlertLevels) -> TrackConflict:
-    t_in = now + timedelta(seconds=f.t_in_s)
+def _conflict(
+    f: Finding,
+    cid: str,
+    now: datetime,
+    alerts: AlertLevels,
+    *,
+    status: ConflictStatus = ConflictStatus.OPEN,
+    t_in: datetime | None = None,
+    detected_at: datetime | None = None,
+) -> TrackConflict:
+    """The conflict ``f`` makes, open (or in ``status``), entered at ``now`` plus its ``t_in_s``
+    (or at ``t_in``), detected at ``now`` (or ``detected_at``)."""
+    if t_in is None:
+        t_in = now + timedelta(seconds=f.t_in_s)
     protected = f.movement is not None and f.movement.protected
     return TrackConflict(
         id=cid,
         kind=f.kind,
-        status=ConflictStatus.OPEN,
+        status=status,
         key=f.key,
         party_a=f.a.party,
         track_a=f.a.uid if isinstance(f.a, Track) else None,
@@ -146,7 +197,7 @@ def _conflict(f: Finding, cid: str, now: datetime, alerts: AlertLevels) -> Track
         told=Audience() if f.movement is None else f.movement.audience,
         visible_a=f.a.audience,
         visible_b=f.visible_b,
-        detected_at=now,
+        detected_at=now if detected_at is None else detected_at,
         updated_at=now,
         agreement=f.agreement,
         severity=alerts.on_tracks(f.kind, f.t_in_s, protected),
@@ -161,16 +212,28 @@ def _reconcile(
     tx: Tx,
     line: Line,
     findings: Sequence[Finding],
-    live_tracks: set[str],
+    live_keys: set[str],
     now: datetime,
     retell: Retell,
+    kept: _Held | None = None,
 ) -> tuple[list[TrackConflict], list[TrackConflict], list[TrackConflict], int]:
     """Open, update and close conflicts on tracks, with their events; the last event's seq.
 
     A conflict still found is stored and told again only when it changed materially since it
-    was last told (``TrackConflict.differs_materially``): the stored row is what was told."""
-    live = {c.key: c for c in tx.live_track_conflicts()}
-    recent = {c.key: c for c in tx.closed_track_conflicts_since(now - REOPEN_WITHIN)}
+    was last told (``TrackConflict.differs_materially``): the stored row is what was told.
+    ``kept``: the stored conflicts, when known without reading them; set to what is stored
+    after this reconciliation."""
+    since = now - REOPEN_WITHIN
+    if kept is not None and kept.live is not None and kept.closed is not None:
+        live = kept.live
+        recent = {
+            k: c
+            for k, c in kept.closed.items()
+            if c.resolved_at is not None and c.resolved_at >= since
+        }
+    else:
+        live = {c.key: c for c in tx.live_track_conflicts()}
+        recent = {c.key: c for c in tx.closed_track_conflicts_since(since)}
     opened: list[TrackConflict] = []
     updated: list[TrackConflict] = []
     changed: list[TrackConflict] = []
@@ -185,20 +248,27 @@ def _reconcile(
             # the same encounter again soon after it cleared (a closest approach hovering at the
             # minimum, a track back from stale): the conflict it was, open again
             back = recent[f.key]
-            reopened = replace(
-                _conflict(f, back.id, now, line.alerts), detected_at=back.detected_at
-            )
+            reopened = _conflict(f, back.id, now, line.alerts, detected_at=back.detected_at)
             reacknowledge.append(back.id)  # it ended: what was acknowledged then is over
             updated.append(reopened)
             changed.append(reopened)
             continue
-        fresh = _conflict(f, line.new_id() if held is None else held.id, now, line.alerts)
         if held is None:
-            opened.append(fresh)
+            opened.append(_conflict(f, line.new_id(), now, line.alerts))
             continue
         # a loss of separation already under way keeps the time it began
-        t_in = held.t_in if fresh.t_in <= now and held.t_in <= now else fresh.t_in
-        fresh = replace(fresh, status=held.status, t_in=t_in, detected_at=held.detected_at)
+        t_in = now + timedelta(seconds=f.t_in_s)
+        if t_in <= now and held.t_in <= now:
+            t_in = held.t_in
+        fresh = _conflict(
+            f,
+            held.id,
+            now,
+            line.alerts,
+            status=held.status,
+            t_in=t_in,
+            detected_at=held.detected_at,
+        )
         if _passed(held.cpa, now) and _passed(fresh.cpa, now):
             # a closest approach already passed keeps when and how close it was: the tracks
             # drawing apart are not news until separation is regained
@@ -215,12 +285,22 @@ def _reconcile(
         sides = [] if held.track_a is None else [f"{held.party_a}/{held.track_a}"]
         if held.track_b is not None:
             sides.append(f"{held.party_b}/{held.track_b}")
-        stale = any(s not in live_tracks for s in sides)
+        stale = any(s not in live_keys for s in sides)
         status = ConflictStatus.EXPIRED if stale else ConflictStatus.RESOLVED
         closed.append(replace(held, status=status, resolved_at=now, updated_at=now))
     tx.insert_track_conflicts(opened)
     tx.update_track_conflicts(changed + closed)
     tx.drop_conflict_acks(reacknowledge)
+    if kept is not None:  # what the rows are now
+        stored = dict(live)
+        stored.update((c.key, c) for c in (*opened, *changed))
+        ended = dict(recent)
+        for c in changed:
+            ended.pop(c.key, None)  # reopened
+        for c in closed:
+            stored.pop(c.key, None)
+            ended[c.key] = c
+        kept.live, kept.closed = stored, ended
     acks = tx.conflict_acks([c.id for c in (*changed, *closed)])
     events = tx.append_events(
         [

@@ -1,0 +1,163 @@
+"""Live tracks kept in memory between scans, so that a scan does not read every live track from
+the store each time; the store stays the record.
+
+One ``LiveTracks`` per store object in this process. The first scan fills it with the store's live
+tracks; each later scan catches up on the rows written since the mark it last read (the track
+table's ``rev``, which grows in commit order as readers see it: ``store.tracks``), so reports
+written by any process (another ``serve`` node on PostgreSQL, the CLI, a feed run on its own) are
+seen by the next scan. ``report_tracks`` in this process hands over what it just wrote
+(:func:`tracks_written`), and the catch-up skips those revs rather than read them back.
+
+Which version of a track wins is the store's rule: the newer report time. A row read back from the
+store also wins a tie (it is what the store holds); a write handed over by this process wins only
+when strictly newer (the store kept the older one on a tie). Liveness is the store's too:
+``live_until_us >= now`` in whole microseconds. Tracks stale at a scan's ``now`` are dropped; a
+scan at an earlier instant than one already pruned at (a clock set back) fills the cache again.
+A restart starts empty and fills at its first scan; so does a cache that was handed more than
+``_MAX_OWN`` writes without a scan between (a process that is no longer the scanner). Track rows
+are never deleted by the line; a change that deleted them would have to empty these caches too.
+
+Written by hand: this is the line's own cache of its own table, with its own catch-up rule; no
+library keeps a table's rows in step across processes this way.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Sequence
+from datetime import datetime
+
+from deconfliction.domain import Track
+from deconfliction.service.line import Line
+from deconfliction.store.base import Tx
+from deconfliction.store.codec import dt_to_us
+
+__all__ = ["LiveTracks", "live_tracks", "tracks_written"]
+
+_Key = tuple[str, str]
+_MAX_OWN = 10_000
+"""Writes handed over since the last scan beyond which the cache empties itself: a process that
+stopped scanning (another node took the scanner's turn) keeps no growing memory of them."""
+
+
+def _live_until_us(t: Track) -> int:
+    """As the store computes the row's ``live_until_us``."""
+    return dt_to_us(t.time) + round(t.stale_s * 1e6)
+
+
+class LiveTracks:
+    """The tracks of one store, kept in step with it (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tracks: dict[_Key, tuple[Track, int]] = {}
+        self._mark: int | None = None  # None: not filled yet
+        self._own: set[int] = set()  # revs this process wrote and already holds, >= _mark
+        self._floor_us = 0  # every track live at any instant >= this is held
+        self._live: list[Track] | None = None  # the last answer, while nothing changed
+        self._live_at_us = 0
+        self.filled = 0
+        """How many times the cache was filled from the store (1 after the first scan)."""
+
+    def read(self, tx: Tx, now: datetime) -> list[Track]:
+        """Every track live at ``now`` ordered by (party, uid), as ``tx.live_tracks(now)``."""
+        now_us = dt_to_us(now)
+        with self._lock:
+            if self._mark is None or now_us < self._floor_us:
+                self._fill(tx, now, now_us)
+            else:
+                self._catch_up(tx)
+            if self._live is None:
+                self._prune(now_us)
+                self._live = [t for _, (t, _u) in sorted(self._tracks.items())]
+            elif now_us != self._live_at_us and self._prune(now_us):
+                self._live = [t for t in self._live if (t.party, t.uid) in self._tracks]
+            self._live_at_us = now_us
+            return list(self._live)
+
+    def written(self, tracks: Sequence[Track], rev: int) -> None:
+        """Tracks this process just committed at ``rev`` (``report_tracks``)."""
+        if not tracks:
+            return
+        with self._lock:
+            if self._mark is None:
+                return  # not filled: the fill reads them
+            if rev >= self._mark:
+                self._own.add(rev)
+                if len(self._own) > _MAX_OWN:  # no scan for a long while (not the scanner)
+                    self._forget()
+                    return
+            for t in tracks:
+                key = (t.party, t.uid)
+                held = self._tracks.get(key)
+                if held is None or t.time > held[0].time:
+                    self._put(key, t)
+
+    def _forget(self) -> None:
+        """Empty the cache: the next scan fills it from the store."""
+        self._tracks = {}
+        self._mark = None
+        self._own = set()
+        self._live = None
+
+    def _put(self, key: _Key, t: Track) -> None:
+        until = _live_until_us(t)
+        if until < self._floor_us:
+            self._tracks.pop(key, None)  # already stale for every scan this cache answers
+        else:
+            self._tracks[key] = (t, until)
+        self._live = None
+
+    def _fill(self, tx: Tx, now: datetime, now_us: int) -> None:
+        mark = tx.track_mark()  # before the rows: a write it misses is at or above the mark
+        self._tracks = {(t.party, t.uid): (t, _live_until_us(t)) for t in tx.live_tracks(now)}
+        self._mark = mark
+        self._own.clear()
+        self._floor_us = now_us
+        self._live = None
+        self.filled += 1
+
+    def _catch_up(self, tx: Tx) -> None:
+        assert self._mark is not None
+        mark = tx.track_mark()
+        for t in tx.tracks_changed(self._mark, sorted(self._own)):
+            key = (t.party, t.uid)
+            held = self._tracks.get(key)
+            if held is None or t.time >= held[0].time:
+                self._put(key, t)
+        self._mark = mark
+        self._own = {r for r in self._own if r >= mark}
+
+    def _prune(self, now_us: int) -> bool:
+        """Drop the tracks stale at ``now_us``; whether any were."""
+        if now_us <= self._floor_us:
+            return False
+        stale = [k for k, (_, until) in self._tracks.items() if until < now_us]
+        for k in stale:
+            del self._tracks[k]
+        self._floor_us = now_us
+        return bool(stale)
+
+
+_CACHES: weakref.WeakKeyDictionary[object, LiveTracks] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def cache_of(line: Line) -> LiveTracks:
+    """The cache of ``line``'s store (one per store object in this process)."""
+    with _CACHES_LOCK:
+        cache = _CACHES.get(line.store)
+        if cache is None:
+            cache = _CACHES[line.store] = LiveTracks()
+        return cache
+
+
+def live_tracks(line: Line, tx: Tx, now: datetime) -> list[Track]:
+    """Every track live at ``now``, ordered by (party, uid): the cache caught up through ``tx``."""
+    return cache_of(line).read(tx, now)
+
+
+def tracks_written(line: Line, tracks: Sequence[Track], rev: int) -> None:
+    """Hand the tracks ``report_tracks`` just committed at ``rev`` to the cache."""
+    cache_of(line).written(tracks, rev)
