@@ -185,3 +185,16 @@ def test_a_scrape_survives_a_store_that_does_not_answer(make_store: MakeStore) -
         assert value(found, "deconfliction_notices_total", change="created") == 0
         switch.to(base.line.store)
         assert value(samples(made), "deconfliction_store_up") == 1
+
+
+def test_a_node_over_nats_says_whether_it_hears_the_others(api: tuple[Api, Clock]) -> None:
+    made, _ = api
+    assert not any(name.startswith("deconfliction_nats") for name, _ in samples(made))
+    stats = service.BridgeStats(connected=False, outages=2, heard=7)
+    made.client.app.state.metrics.nodes = stats  # type: ignore[attr-defined]
+    found = samples(made)
+    assert value(found, "deconfliction_nats_connected") == 0
+    assert value(found, "deconfliction_nats_outages_total") == 2
+    assert value(found, "deconfliction_nats_hints_heard_total") == 7
+    stats.connected = True
+    assert value(samples(made), "deconfliction_nats_connected") == 1

@@ -138,6 +138,7 @@ def create_app(line: Line, config: LineConfig | None = None, **changes: Any) -> 
             link = service.link_nodes(line, config.nats_url)
             link.start()
         app.state.nodes = link
+        meters.nodes = None if link is None else link.stats
         detach = line.meter.attach(meters)
         checks = [store_check(readiness, line)]  # removed as the app stops
         duties = _duties(line, config)

@@ -118,6 +118,39 @@ class _LineCollector(Collector):
             )
 
 
+class _NodesCollector(Collector):
+    """This node's link to the others over NATS (``serve --nats``), when it has one."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self.metrics.nodes
+        if stats is None:
+            return
+        yield GaugeMetricFamily(
+            "deconfliction_nats_connected",
+            "1 while this node is connected to NATS; 0 while it follows the log's head itself",
+            value=int(stats.connected),
+        )
+        yield CounterMetricFamily(
+            "deconfliction_nats_outages", "Times this node lost NATS", value=stats.outages
+        )
+        yield CounterMetricFamily(
+            "deconfliction_nats_hints_heard",
+            "Hints of new events heard from other nodes",
+            value=stats.heard,
+        )
+        yield CounterMetricFamily(
+            "deconfliction_nats_hints_dropped",
+            "This node's hints not sent because NATS was away",
+            value=stats.dropped,
+        )
+
+
 class Metrics:
     """One app's metrics: the registry, what the use cases count (a ``service.Meter``), and
     what the request middleware observes."""
@@ -168,7 +201,10 @@ class Metrics:
         for kind in ConflictKind:
             for severity in Severity:
                 self.conflicts.labels(kind.value, severity.value)
+        self.nodes: service.BridgeStats | None = None
+        """The link to the other nodes' counters, set while the app runs with NATS."""
         registry.register(_LineCollector(line))
+        registry.register(_NodesCollector(self))
         ProcessCollector(registry=registry)
         PlatformCollector(registry=registry)
         GCCollector(registry=registry)

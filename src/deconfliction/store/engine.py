@@ -71,7 +71,15 @@ def make_engine(url: str, sqlite_sync: str = "full") -> sa.Engine:
         return _sqlite_engine(parsed, sqlite_sync)
     # READ COMMITTED whatever the server's default: a writer that waited for the notice write
     # lock must see what the writer before it committed, or a conflict could be missed.
-    return sa.create_engine(parsed, pool_size=10, max_overflow=20, isolation_level="READ COMMITTED")
+    # pre-ping: after the server restarts (or fails over), a pooled connection is found dead at
+    # checkout and replaced, instead of failing the request that drew it.
+    return sa.create_engine(
+        parsed,
+        pool_size=10,
+        max_overflow=20,
+        isolation_level="READ COMMITTED",
+        pool_pre_ping=True,
+    )
 
 
 def _sqlite_engine(url: sa.URL, sync: str) -> sa.Engine:
