@@ -251,6 +251,68 @@ def test_a_pushed_stream_that_cannot_keep_up_carries_on_from_where_it_was(
     asyncio.run(scenario())
 
 
+def test_a_stream_pushed_while_a_read_passed_its_party_over_reads_what_that_read_skipped(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _quiet(api, monkeypatch)
+    red = _member(api, "red")
+
+    async def scenario() -> None:
+        fan = FanOut(api.line, settle_s=0.0)
+        await fan.start()
+        try:
+            with fan.listening("red"):
+                at = fan.last
+                pushed = fanout.Pushed(
+                    red,
+                    Subscription(),
+                    _FakeDirect(),
+                    at,
+                    api.line.signal.members,  # type: ignore[arg-type]
+                )
+                assert fan.push(pushed)
+                # a read begun before red listened ends, the log moved on by five events: they
+                # are in no ring of red's, so its stream must read them from the log
+                fan._append(at + 5, ["blue"], {})
+                assert pushed.done.done() and pushed.position == at
+                assert fan.floor("red") == at + 5
+        finally:
+            await fan.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_stream_that_checked_its_token_before_a_revocation_is_not_pushed(api: Api) -> None:
+    red = _member(api, "red")
+
+    async def scenario() -> None:
+        fan = FanOut(api.line, settle_s=0.0)
+        await fan.start()
+        try:
+            with fan.listening("red"):
+                checked = api.line.signal.members
+                api.line.signal.recheck_members()  # a token revoked on this node meanwhile
+                for _ in range(int(WAIT_S / 0.01)):
+                    if fan._members == api.line.signal.members:
+                        break
+                    await asyncio.sleep(0.01)
+                stale = fanout.Pushed(red, Subscription(), _FakeDirect(), fan.last, checked)  # type: ignore[arg-type]
+                assert not fan.push(stale), "it must check its token again first"
+                fresh = fanout.Pushed(
+                    red,
+                    Subscription(),
+                    _FakeDirect(),
+                    fan.last,
+                    api.line.signal.members,  # type: ignore[arg-type]
+                )
+                assert fan.push(fresh)
+                fan.unpush(fresh)
+        finally:
+            await fan.stop()
+
+    asyncio.run(scenario())
+
+
 @pytest.fixture
 def live(make_store: MakeStore) -> Any:
     made = make_api(make_store("sqlite"))

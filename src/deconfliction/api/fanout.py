@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import contextvars
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -186,12 +187,20 @@ class Direct:
 class Pushed:
     """A caught-up WebSocket the fan-out writes to itself, until it is handed back (``done``)."""
 
-    __slots__ = ("all", "direct", "done", "key", "member", "position", "subscription")
+    __slots__ = ("all", "checked", "direct", "done", "key", "member", "position", "subscription")
 
     def __init__(
-        self, member: Member, subscription: Subscription, direct: Direct, position: int
+        self,
+        member: Member,
+        subscription: Subscription,
+        direct: Direct,
+        position: int,
+        checked: int,
     ) -> None:
         self.member = member
+        self.checked = checked
+        """The signal's count of member re-checks when the stream last checked its token: a
+        revocation since (``EventSignal.recheck_members``) hands the stream back at once."""
         self.subscription = subscription
         self.all = subscription == Subscription()
         self.key = (subscription.kinds, subscription.parties, subscription.area)
@@ -265,7 +274,11 @@ class FanOut:
             if self._reader is None:
                 # reads in a thread of their own: a notice's create never queues behind them
                 self._reader = ThreadPoolExecutor(1, thread_name_prefix="fan-out")
-            self._task = loop.create_task(self._run(), name="fan-out")
+            # a context of its own: started inside some request, its log lines are not that
+            # request's (the request id is a context variable)
+            self._task = loop.create_task(
+                self._run(), name="fan-out", context=contextvars.Context()
+            )
         assert self._ready is not None
         await asyncio.shield(self._ready)
 
@@ -337,6 +350,7 @@ class FanOut:
             or pushed.position != self.last
             or party not in self._pushed
             or self._members != self.line.signal.members
+            or pushed.checked != self.line.signal.members
         ):
             return False
         self._pushed[party].add(pushed)
@@ -434,9 +448,16 @@ class FanOut:
             ring.add(items, self.size)
             ring.wake()
             self._write(party, items, now)
-        for pushed in self._pushed.values():
-            for p in pushed:
-                p.position = last
+        for party, pushed in self._pushed.items():
+            if party in parties:
+                for p in pushed:
+                    p.position = last
+            else:
+                # pushed while a read made without its party ran: what that read passed over is
+                # not in the ring, so the stream reads it from the log itself
+                for p in pushed:
+                    p.hand_back()
+                pushed.clear()
 
     def _write(self, party: str, items: list[Item], now: Any) -> None:
         """Each caught-up WebSocket of ``party`` gets what it admits of ``items``, in one write;
@@ -445,8 +466,9 @@ class FanOut:
         if not pushed:
             return
         joined: dict[tuple[Any, ...], tuple[bytes, list[Item]]] = {}
+        members = self.line.signal.members
         for p in list(pushed):
-            if not p.direct.ready() or p.member.refusal(now) is not None:
+            if not p.direct.ready() or p.checked != members or p.member.refusal(now) is not None:
                 pushed.discard(p)
                 p.hand_back()  # from p.position: what this read brought is taken from the ring
                 continue

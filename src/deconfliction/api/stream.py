@@ -88,6 +88,9 @@ class _Read:
     items: list[Item]
     last: int
     more: bool
+    head: int
+    """The log's newest seq as the read began: with ``more`` false, the read saw everything of
+    the party up to here (whoever else waited on it, whatever the ring did meanwhile)."""
 
 
 class SharedReads:
@@ -115,9 +118,12 @@ class SharedReads:
 
 def _read(line: Line, caller: Member, after: int) -> _Read:
     with line.store.read() as tx:
+        # the head first: on PostgreSQL (READ COMMITTED) each statement sees its own snapshot,
+        # so the events read next see at least everything committed up to it
+        head = tx.last_event_seq()
         got = received(tx, caller, after, _BATCH, labels=line.labels)
     # encoded once here, sent as is by every stream of the party
-    return _Read([Item(e["seq"], Encoded(e)) for e in got.events], got.last, got.more)
+    return _Read([Item(e["seq"], Encoded(e)) for e in got.events], got.last, got.more, head)
 
 
 class StreamEnded(Exception):
@@ -155,11 +161,12 @@ async def _follow(
             refused = await refusal()
             if refused is not None:
                 raise StreamEnded(refused)
-            floor = fan.floor(party)
-            if position < floor:
+            if position < fan.floor(party):
                 got = await reads.read(caller, position)
-                # past the read, nothing of the party's up to the ring's floor is missed
-                position = got.last if got.more else max(got.last, floor)
+                # past the read, nothing of the party's is missed up to the log's head as it
+                # began (not the ring's floor: this stream may have joined another's read, made
+                # before the ring moved on); below the floor still, the next turn reads again
+                position = got.last if got.more else max(got.last, got.head)
                 mine = [i for i in got.items if subscription.admits(i.enc.event)]
             else:
                 mine = [i for i in fan.take(party, position) if subscription.admits(i.enc.event)]
@@ -173,7 +180,7 @@ async def _follow(
             if await gone():
                 return
             if direct is not None and direct.ready():
-                pushed = Pushed(caller, subscription, direct, position)
+                pushed = Pushed(caller, subscription, direct, position, checked)
                 if fan.push(pushed):
                     try:
                         await asyncio.wait([pushed.done], timeout=WAIT_S)

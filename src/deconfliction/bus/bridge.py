@@ -54,6 +54,8 @@ PING_S = 2
 """How often the client pings the server: a server gone silent is noticed within ~3 pings."""
 
 _MAX_SEQ = 2**63 - 1
+_LEAST_GAP_S = 0.02
+"""The least time between two reads of the log's head, however many hints come."""
 
 
 def subject_for(origin: str) -> str:
@@ -315,6 +317,7 @@ class NatsBridge:
     async def _poll(self) -> None:
         assert self._poll_now is not None
         loop = asyncio.get_running_loop()
+        self._poll_now.set()  # the head at once, at start
         while True:
             wait_s = self.safety_s if self.stats.connected else self.fallback_s
             with contextlib.suppress(TimeoutError):
@@ -335,6 +338,7 @@ class NatsBridge:
                     self.stats.woke += 1
                 else:
                     self.stats.polled += 1
+            await asyncio.sleep(_LEAST_GAP_S)  # a flood of hints: 50 reads a second at most
 
 
 def _first_line(exc: BaseException) -> str:
