@@ -2,8 +2,10 @@
 
     python bench/_push_client.py SPEC.json OUT.npz
 
-SPEC names the stream URL, the sequence number to start after and one entry per subscriber
-(token, kinds, parties). The process connects them all (50 at a time), prints ``ready N``, then
+SPEC names the stream URL, the sequence number to start after, one entry per subscriber
+(token, kinds, parties) and, optionally, each one's index among all the run's subscribers
+(``indices``; by default its position here): ``bench/push.py --client-procs N`` gives each of N
+such processes its share. The process connects them all (50 at a time), prints ``ready N``, then
 ``count N`` (messages so far) every 0.25 s, and stops when it reads ``stop`` on stdin: it writes
 OUT (subscriber index, sequence number and receive time of every message) and prints ``done``.
 A subscriber whose connection drops reconnects after the last event it received, as a client of
@@ -95,7 +97,11 @@ def _with_after(url: str, after: int) -> str:
 
 async def main(spec_path: str, out_path: str) -> None:
     spec = orjson.loads(open(spec_path, "rb").read())
-    subs = [Subscriber(i, spec["url"], spec["after"], s) for i, s in enumerate(spec["subs"])]
+    indices = spec.get("indices") or range(len(spec["subs"]))
+    subs = [
+        Subscriber(i, spec["url"], spec["after"], s)
+        for i, s in zip(indices, spec["subs"], strict=True)
+    ]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 

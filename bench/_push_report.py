@@ -49,6 +49,7 @@ class Outcome:
     seq: np.ndarray
     t: np.ndarray
     reconnects: int
+    client_procs: int
     server_cpu_s: float
     client_cpu_s: float
     cpu_wall_s: float
@@ -129,7 +130,8 @@ def _rows(o: Outcome) -> list[tuple[str, str]]:
         ("server CPU per delivery, us", "-" if not len(o.seq)
          else f"{o.server_cpu_s / len(o.seq) * 1e6:,.1f}"),
         ("server peak RSS MB", f"{o.server_rss_mb:,.0f}"),
-        ("subscriber process CPU, cores", f"{o.client_cpu_s / o.cpu_wall_s:.2f}"),
+        ("subscriber processes", f"{o.client_procs:,}"),
+        ("subscriber CPU, cores (all processes)", f"{o.client_cpu_s / o.cpu_wall_s:.2f}"),
     ]  # fmt: skip
 
 

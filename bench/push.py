@@ -4,14 +4,16 @@
     .venv/bin/python bench/push.py --subscribers 10 100 1000        # one run each, one table
     .venv/bin/python bench/push.py --subscribers 100 --rate 100 --seconds 5    # a quick look
 
-Three processes on one machine (one clock), for each run:
+Three kinds of process on one machine (one clock), for each run:
 
 - the server: ``python -m deconfliction serve --scan-interval-s 0`` on a fresh SQLite file,
   after this script made ``--parties`` parties with a coordinator each through the service, and
   warmed up with 50 private notices nobody subscribes to;
-- the subscribers: ``bench/_push_client.py``, one asyncio process holding ``--subscribers``
-  WebSocket connections to ``/v1/stream``, spread evenly over the parties' tokens, with a mix of
-  filters (all events; conflicts only; notices only; changes by two other parties only);
+- the subscribers: ``bench/_push_client.py``, ``--client-procs`` asyncio processes (1) holding
+  ``--subscribers`` WebSocket connections to ``/v1/stream`` between them (subscriber i in process
+  i mod N), spread evenly over the parties' tokens, with a mix of filters (all events; conflicts
+  only; notices only; changes by two other parties only); all are connected before the generator
+  starts, and their received arrays are merged before judging;
 - the generator, this process: ``POST /v1/notices`` over ``--connections`` keep-alive
   connections, paced so that notices and the conflicts they raise add up to ``--rate`` events/s
   for ``--seconds`` (``bench/_push_workload.py`` has the audiences and places).
@@ -31,6 +33,7 @@ import argparse
 import asyncio
 import os
 import platform
+import signal
 import socket
 import subprocess
 import sys
@@ -131,33 +134,32 @@ def run(args: argparse.Namespace, folder: Path, n: int, rate: float) -> Outcome:
     db_url = f"sqlite:///{folder / 'push.db'}"
     tokens = make_line(db_url, args.parties)
     subs = subscriptions(n, args.parties)
+    procs = client_procs(args.client_procs, n)
     port = _free_port()
     server = start_server(db_url, port, folder / "server.log")
-    client = None
+    clients: list[_Client] = []
+    profiler = None
     try:
         warm_up(f"http://127.0.0.1:{port}", tokens)
         after = read_log(db_url, 0)[-1].seq
-        spec = {
-            "url": f"ws://127.0.0.1:{port}/v1/stream",
-            "after": after,
-            "subs": [
-                {"token": tokens[s.party], "kinds": s.kinds, "parties": s.parties} for s in subs
-            ],  # fmt: skip
-        }
-        (folder / "spec.json").write_bytes(orjson.dumps(spec))
-        client = subprocess.Popen(
-            [sys.executable, str(BENCH / "_push_client.py"), str(folder / "spec.json"),
-             str(folder / "received.npz")],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
-        )  # fmt: skip
-        assert client.stdin is not None and client.stdout is not None
-        with console.status(f"connecting {len(subs):,} subscribers"):
-            line = client.stdout.readline()
-            if not line.startswith("ready"):
-                raise RuntimeError(f"the subscriber process failed: {line!r}")
-        counts = _Counts(client.stdout)
+        for k in range(procs):  # subscriber i in process i mod procs, with its index and token
+            mine = range(k, len(subs), procs)
+            spec = {
+                "url": f"ws://127.0.0.1:{port}/v1/stream",
+                "after": after,
+                "indices": list(mine),
+                "subs": [
+                    {"token": tokens[subs[i].party], "kinds": subs[i].kinds,
+                     "parties": subs[i].parties} for i in mine
+                ],
+            }  # fmt: skip
+            name = "" if procs == 1 else f"-{k}"
+            (folder / f"spec{name}.json").write_bytes(orjson.dumps(spec))
+            clients.append(_Client(folder / f"spec{name}.json", folder / f"received{name}.npz"))
+        with console.status(f"connecting {len(subs):,} subscribers in {procs} processes"):
+            _Client.wait_all_ready(clients, timeout=READY_S)
         profiler = _profile(server.pid, args, folder)
-        cpu0, ccpu0, t_cpu = cpu_s(server.pid), cpu_s(client.pid), time.time()
+        cpu0, ccpu0, t_cpu = cpu_s(server.pid), _clients_cpu_s(clients), time.time()
         with Progress(TextColumn("{task.description:<20}"), BarColumn(),
                       TextColumn("{task.completed:,}/{task.total:,} {task.fields[rate]}"),
                       TimeElapsedColumn(), console=console) as progress:  # fmt: skip
@@ -175,7 +177,7 @@ def run(args: argparse.Namespace, folder: Path, n: int, rate: float) -> Outcome:
                     expected, other, disagree = entitled(log, gen, subs)
                     total = sum(len(expected[s]) for s in subs)
                     progress.update(drain, total=total)
-                got = counts.latest()
+                got = sum(c.latest() for c in clients)
                 progress.update(drain, completed=got)
                 if got != last:
                     last, still = got, time.time()
@@ -187,13 +189,9 @@ def run(args: argparse.Namespace, folder: Path, n: int, rate: float) -> Outcome:
                     log, total = log + newer, -1
                 time.sleep(0.1)
             drained_at = time.time()
-        cpu1, ccpu1 = cpu_s(server.pid), cpu_s(client.pid)
+        cpu1, ccpu1 = cpu_s(server.pid), _clients_cpu_s(clients)
         rss = peak_rss_mb(server.pid)
-        client.stdin.write("stop\n")
-        client.stdin.flush()
-        counts.wait_done()
-        client.wait(timeout=120)
-        got = np.load(folder / "received.npz")
+        got = _Client.stop_all(clients, timeout=STOP_S)
         if profiler is not None:
             profiler.wait(timeout=120)
             print_profile(console, folder / "profile.txt")
@@ -203,39 +201,134 @@ def run(args: argparse.Namespace, folder: Path, n: int, rate: float) -> Outcome:
             notices=len(gen.notices), conflicts=len(gen.conflicts), errors=dict(gen.errors),
             post_s=gen.post_s,
             wall_s=gen.ended - gen.started, sub=got["sub"], seq=got["seq"], t=got["t"],
-            reconnects=int(got["reconnects"].sum()),
+            reconnects=int(got["reconnects"].sum()), client_procs=procs,
             server_cpu_s=cpu1 - cpu0, client_cpu_s=ccpu1 - ccpu0, cpu_wall_s=drained_at - t_cpu,
             server_rss_mb=rss, started=gen.started,
         )  # fmt: skip
     finally:
-        for proc in (client, server):
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                proc.wait(timeout=30)
+        _reap([c.proc for c in clients] + [p for p in (profiler, server) if p is not None])
+        for c in clients:
+            c.close()
 
 
-class _Counts:
-    """The subscriber process's running message count, read from its stdout in a thread."""
+READY_S = 300.0
+"""How long all subscriber processes together may take to connect (each connection's own
+handshake timeout is 120 s)."""
+STOP_S = 300.0
+"""How long all subscriber processes together may take to close and write their arrays."""
 
-    def __init__(self, stream: Any) -> None:
+
+def client_procs(asked: int, subscribers: int) -> int:
+    """The subscriber processes of a run: as asked, but none without a subscriber (one at 0)."""
+    return max(1, min(asked, subscribers))
+
+
+def _clients_cpu_s(clients: list[_Client]) -> float:
+    """The subscriber processes' CPU seconds so far, summed."""
+    return sum(cpu_s(c.proc.pid) for c in clients)
+
+
+def _reap(procs: list[subprocess.Popen[Any]]) -> None:
+    """Stop every process still running (SIGTERM, then SIGKILL after 30 s) and reap them all."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + 30
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
+class _Client:
+    """One subscriber process (``bench/_push_client.py``): its stdout (``ready``, the running
+    message count, ``done``) is read in a thread."""
+
+    def __init__(self, spec: Path, out: Path) -> None:
+        self.out = out
+        self.proc = subprocess.Popen(
+            [sys.executable, str(BENCH / "_push_client.py"), str(spec), str(out)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+        )  # fmt: skip
+        self.ready = False
         self._n = 0
-        self._done = threading.Event()
+        self._said = ""  # the first line that was not expected, for the error
+        self._started = threading.Event()  # ready, or its stdout ended
+        self._done = threading.Event()  # done, or its stdout ended
+        self._pump = threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True)
+        self._pump.start()
 
-        def pump() -> None:
-            for line in stream:
-                if line.startswith("count "):
-                    self._n = int(line.split()[1])
-                elif line.startswith("done"):
-                    self._done.set()
-            self._done.set()
-
-        threading.Thread(target=pump, daemon=True).start()
+    def _read(self, stream: Any) -> None:
+        for line in stream:
+            if line.startswith("count "):
+                self._n = int(line.split()[1])
+            elif line.startswith("ready"):
+                self.ready = True
+                self._started.set()
+            elif line.startswith("done"):
+                self._done.set()
+            elif not self._said:
+                self._said = line.strip()
+        self._started.set()
+        self._done.set()
 
     def latest(self) -> int:
         return self._n
 
-    def wait_done(self) -> None:
-        self._done.wait(timeout=300)
+    def _failed(self, what: str) -> RuntimeError:
+        code = self.proc.poll()
+        return RuntimeError(
+            f"subscriber process {self.proc.pid} {what}"
+            + (f" (exit status {code})" if code is not None else "")
+            + (f": {self._said!r}" if self._said else "")
+        )
+
+    @staticmethod
+    def wait_all_ready(clients: list[_Client], timeout: float) -> None:
+        """Wait until every process has connected all its subscribers, at most ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        for c in clients:
+            c._started.wait(max(0.0, deadline - time.monotonic()))
+            if not c.ready:
+                raise c._failed("did not connect" if c._started.is_set() else
+                                f"had not connected after {timeout:g} s")  # fmt: skip
+
+    @staticmethod
+    def stop_all(clients: list[_Client], timeout: float) -> dict[str, np.ndarray]:
+        """Tell every process to stop, wait (at most ``timeout`` s in all) for each to write its
+        arrays and exit, and merge them: subscriber indices are global, so they concatenate."""
+        for c in clients:
+            assert c.proc.stdin is not None
+            try:
+                c.proc.stdin.write("stop\n")
+                c.proc.stdin.flush()
+            except BrokenPipeError:
+                pass  # it has gone already: judged below
+        deadline = time.monotonic() + timeout
+        parts = []
+        for c in clients:
+            c._done.wait(max(0.0, deadline - time.monotonic()))
+            try:
+                code = c.proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                raise c._failed(f"had not stopped after {timeout:g} s") from None
+            if code != 0 or not c.out.exists():
+                raise c._failed("failed")
+            with np.load(c.out) as got:
+                parts.append({k: got[k] for k in ("sub", "seq", "t", "reconnects")})
+        return {k: np.concatenate([p[k] for p in parts]) for k in ("sub", "seq", "t", "reconnects")}
+
+    def close(self) -> None:
+        """Close the pipes (after the process is reaped: its stdout has ended)."""
+        self._pump.join(timeout=5)
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass  # a write still buffered for a process that has gone
 
 
 def _profile(pid: int, args: argparse.Namespace, folder: Path) -> subprocess.Popen[bytes] | None:
@@ -254,6 +347,13 @@ def _profile(pid: int, args: argparse.Namespace, folder: Path) -> subprocess.Pop
     )  # fmt: skip
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--subscribers", type=int, nargs="+", default=[1_000])
@@ -263,9 +363,15 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=16, help="the generator's HTTP connections")
     ap.add_argument("--drain-s", type=float, default=120.0, help="wait at most this long after")
     ap.add_argument("--seed", type=int, default=20_261_125)
+    ap.add_argument(
+        "--client-procs", type=_positive, default=1,
+        help="subscriber processes sharing the WebSockets (at most one per subscriber)",
+    )  # fmt: skip
     ap.add_argument("--profile", action="store_true", help="sample the server with py-spy")
     ap.add_argument("--keep", type=Path, help="keep each run's database, logs and arrays here")
     args = ap.parse_args()
+    # stopped from outside: unwind as on Ctrl-C, so that the server and subscribers are reaped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=BENCH,
                             capture_output=True, text=True).stdout.strip() or "?"  # fmt: skip
     dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=BENCH.parent,
@@ -278,7 +384,9 @@ def main() -> None:
     outcomes = []
     for n in args.subscribers:
         for rate in args.rate:
-            console.rule(f"{n:,} subscribers, {rate:g} events/s for {args.seconds:g} s")
+            procs = client_procs(args.client_procs, n)
+            console.rule(f"{n:,} subscribers in {procs} process{'es' if procs > 1 else ''}, "
+                         f"{rate:g} events/s for {args.seconds:g} s")  # fmt: skip
             if args.keep:
                 folder = args.keep / f"{n}-{rate:g}"
                 folder.mkdir(parents=True, exist_ok=True)
