@@ -7,6 +7,7 @@ of them (each one a new, empty, migrated database) for tests that need several o
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from deconfliction.api.logs import LOGGERS
 from deconfliction.store import SqlStore, open_store
 
 PG_URL = os.environ.get(
@@ -92,3 +94,24 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def store(make_store: MakeStore, store_kind: str) -> SqlStore:
     return make_store(store_kind)
+
+
+@pytest.fixture(autouse=True)
+def _process_log_kept() -> Iterator[None]:
+    """``serve`` and ``demo`` set up the whole process's log (``api/logformat.py``): the right
+    thing for a process, but run in-process by a test (through ``CliRunner``) that set-up would
+    outlive it, writing later tests' library messages into their output, to a stream closed
+    with the test that opened it. Put back as it was."""
+    root = logging.getLogger()
+    level, handlers = root.level, set(root.handlers)
+    named = [logging.getLogger(n) for n in (*LOGGERS, "deconfliction.requests")]
+    kept = [(lg, lg.handlers[:], lg.propagate, lg.level) for lg in named]
+    yield
+    for h in root.handlers[:]:
+        if h not in handlers and h.get_name() == "deconfliction-log":
+            root.removeHandler(h)
+    root.setLevel(level)
+    for lg, was, propagate, lg_level in kept:
+        lg.handlers[:] = was
+        lg.propagate = propagate
+        lg.setLevel(lg_level)

@@ -119,15 +119,16 @@ def run(
     line = open_line(config)
     started = time.perf_counter()
     held = warm_strategic(line)  # the in-memory index of active volumes, before the first write
-    Console(stderr=True).print(
-        f"{held:,} active volumes held in memory ({time.perf_counter() - started:.1f} s)"
-    )
+    took_s = round(time.perf_counter() - started, 1)
     # The key is made (or loaded) now, at start, and its public half shown for parties to pin.
     vkey = line.signer.verifier().vkey()
-    if fmt == "json":
+    if fmt == "json":  # every line of a JSON log is JSON
+        get_logger(__name__).info("active volumes held in memory", volumes=held, seconds=took_s)
         get_logger(__name__).info("record key", vkey=vkey)
     else:
-        Console(stderr=True).print(f"The record is signed by [bold]{vkey}[/bold]", soft_wrap=True)
+        err = Console(stderr=True)
+        err.print(f"{held:,} active volumes held in memory ({took_s:.1f} s)")
+        err.print(f"The record is signed by [bold]{vkey}[/bold]", soft_wrap=True)
     serve_line(line, config, log_format=fmt)
 
 
