@@ -298,6 +298,17 @@ def _split(n: int, clients: int) -> list[range]:
     return [range(c, n, clients) for c in range(clients)]
 
 
+def _at_once(run: Callable[[range], None], n: int, clients: int) -> float:
+    """``run`` over ``n`` items split among ``clients`` threads started together; wall seconds."""
+    t_start = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(r,)) for r in _split(n, clients)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return time.perf_counter() - t_start
+
+
 def concurrent_ours(line: Any, members: dict[int, Any], vols: Volumes, clients: int) -> Latencies:
     """The creates of ``vols`` from ``clients`` threads at once on one line (one process)."""
     from deconfliction import service
@@ -312,13 +323,7 @@ def concurrent_ours(line: Any, members: dict[int, Any], vols: Volumes, clients: 
             lat.samples.append(time.perf_counter() - t0)
 
     with console.status(f"ours: {len(vols):,} creates from {clients} threads"):
-        t_start = time.perf_counter()
-        threads = [threading.Thread(target=run, args=(r,)) for r in _split(len(vols), clients)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        lat.wall_s = time.perf_counter() - t_start
+        lat.wall_s = _at_once(run, len(vols), clients)
     return lat
 
 
@@ -490,13 +495,7 @@ def _http_concurrent(
                 acked.append(r.json()["notice"]["id"])
 
     with console.status(f"ours: {len(vols):,} POST /v1/notices from {clients} clients"):
-        t_start = time.perf_counter()
-        threads = [threading.Thread(target=run, args=(r,)) for r in _split(len(vols), clients)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        lat.wall_s = time.perf_counter() - t_start
+        lat.wall_s = _at_once(run, len(vols), clients)
     return lat
 
 
@@ -663,13 +662,7 @@ def concurrent_postgis(dsn: str, vols: Volumes, id_base: int, clients: int) -> L
                 lat.samples.append(time.perf_counter() - t0)
 
     with console.status(f"PostGIS: {len(vols):,} creates from {clients} connections"):
-        t_start = time.perf_counter()
-        threads = [threading.Thread(target=run, args=(r,)) for r in _split(len(vols), clients)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        lat.wall_s = time.perf_counter() - t_start
+        lat.wall_s = _at_once(run, len(vols), clients)
     return lat
 
 
