@@ -237,7 +237,9 @@ class VolumeIndex:
         self._slot_boxes: list[int] = []  # by slot: how many boxes
         self._by_notice: dict[str, list[int]] = {}
         self._alive = np.zeros(0, dtype=bool)  # by slot
-        self._coords = np.zeros((0, 8), dtype=np.float64)  # by box: lo x4, hi x4
+        # by box, one row per bound (lo lon, lat, alt, t; hi the same), so that each bound of the
+        # boxes a query hits is one contiguous gather
+        self._cols = np.zeros((8, 0), dtype=np.float64)
         self._slot = np.zeros(0, dtype=np.int64)  # by box
         self._n = 0  # boxes in use
         self._base = 0  # boxes [0, _base) are in the tree
@@ -275,20 +277,17 @@ class VolumeIndex:
 
     def _query(self, q: F64) -> I64:
         n, base = self._n, self._base
-        coords = self._coords
+        cols = self._cols
         hit_boxes: list[I64] = []
         if self._tree is not None and base:
             qi, ti = self._tree.query(shapely.box(q[:, 0], q[:, 1], q[:, 4], q[:, 5]))
             if len(ti):
-                c = coords[ti]
-                qq = q[qi]
-                ok = np.all((c[:, 0:4] <= qq[:, 4:8]) & (qq[:, 0:4] <= c[:, 4:8]), axis=1)
-                hit_boxes.append(ti[ok])
+                hit_boxes.append(ti[_meet(cols, ti, q if len(q) == 1 else q[qi])])
         if n > base:
-            d = coords[base:n]
+            d = cols[:, base:n]
             ok = np.all(
-                (d[None, :, 0:4] <= q[:, None, 4:8]) & (q[:, None, 0:4] <= d[None, :, 4:8]),
-                axis=2,
+                (d[None, 0:4, :] <= q[:, 4:8, None]) & (q[:, 0:4, None] <= d[None, 4:8, :]),
+                axis=1,
             ).any(axis=0)
             hit_boxes.append(base + np.flatnonzero(ok))
         if not hit_boxes:
@@ -391,10 +390,10 @@ class VolumeIndex:
         if not m:
             return
         need = self._n + m
-        self._coords = _grown(self._coords, need, 0.0)
+        self._cols = _grown_cols(self._cols, need)
         self._slot = _grown(self._slot, need, 0)
         # the stored blob is the index's own layout: lo (lon, lat, alt, t), hi, little-endian f8
-        self._coords[self._n : need] = np.frombuffer(b"".join(blobs), "<f8").reshape(-1, 8)
+        self._cols[:, self._n : need] = np.frombuffer(b"".join(blobs), "<f8").reshape(-1, 8).T
         self._slot[self._n : need] = box_slots
         self._n = need
 
@@ -409,16 +408,33 @@ class VolumeIndex:
         """The live boxes in a new tree; the delta and the dead are gone."""
         n = self._n
         keep = self._alive[self._slot[:n]]
-        coords = self._coords[:n][keep]
+        cols = np.ascontiguousarray(self._cols[:, :n][:, keep])
         slots = self._slot[:n][keep]
-        self._coords, self._slot = coords, slots
+        self._cols, self._slot = cols, slots
         self._n = self._base = len(slots)
         self._dead = 0
         self._tree = (
-            shapely.STRtree(shapely.box(coords[:, 0], coords[:, 1], coords[:, 4], coords[:, 5]))
-            if len(slots)
-            else None
+            shapely.STRtree(shapely.box(cols[0], cols[1], cols[4], cols[5])) if len(slots) else None
         )
+
+
+def _meet(cols: F64, hits: I64, q: F64) -> npt.NDArray[np.bool_]:
+    """Which boxes ``hits`` (columns of ``cols``) meet their query box in all four dimensions
+    (closed intervals): ``q`` holds one query box per hit, or one box for all of them."""
+    ok = np.ones(len(hits), dtype=bool)
+    for k in range(4):
+        ok &= np.take(cols[k], hits) <= q[:, k + 4]
+        ok &= q[:, k] <= np.take(cols[k + 4], hits)
+    return ok
+
+
+def _grown_cols(a: F64, size: int) -> F64:
+    """``a`` (bounds by box, boxes along the second axis) with room for ``size`` boxes."""
+    if a.shape[1] >= size:
+        return a
+    out = np.zeros((a.shape[0], max(size, 2 * a.shape[1], 1024)), dtype=a.dtype)
+    out[:, : a.shape[1]] = a
+    return out
 
 
 def _grown(a: npt.NDArray[Any], size: int, fill: Any) -> npt.NDArray[Any]:
