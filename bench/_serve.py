@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["UNLIMITED", "start_server"]
+__all__ = ["UNLIMITED", "start_server", "wait_for_warm"]
 
 UNLIMITED = ["--rate-member", "off", "--rate-party", "off", "--rate-upload-kib", "off",
              "--connections-per-client", "0", "--no-budgets"]  # fmt: skip
@@ -43,3 +43,20 @@ def start_server(
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"the server did not start; see {log}")
         time.sleep(0.1)
+
+
+WARMED = ("outlines of", "making outlines ahead failed")
+"""What ``serve`` logs once it has made the outlines of the notices in force (api/app.py), a
+start-up job that shares the server's CPU with the first requests."""
+
+
+def wait_for_warm(log: Path, proc: subprocess.Popen[bytes], timeout_s: float = 600.0) -> float:
+    """Wait until the server ``proc`` logging to ``log`` has made its outlines ahead, so that
+    what a benchmark times next is the server at work, not the server starting; the seconds
+    waited."""
+    t0 = time.monotonic()
+    while not any(w in log.read_text(errors="replace") for w in WARMED):
+        if proc.poll() is not None or time.monotonic() - t0 > timeout_s:
+            raise RuntimeError(f"the server did not finish starting; see {log}")
+        time.sleep(0.2)
+    return time.monotonic() - t0

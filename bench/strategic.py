@@ -60,7 +60,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _serve import UNLIMITED  # noqa: E402
+from _serve import UNLIMITED, wait_for_warm  # noqa: E402
 from _workload import (  # noqa: E402
     N_PARTIES,
     RadiusQuery,
@@ -415,6 +415,9 @@ def http_ours(
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the server did not start; see {log_path}")
                 time.sleep(0.1)
+            warm_s = wait_for_warm(log_path, proc)
+            console.print(f"ours over HTTP: outlines made ahead {warm_s:.1f} s after the server "
+                          "answered; the creates start now")  # fmt: skip
             bodies = [_http_body(vols, i) for i in range(len(vols) - 1)]
             headers = {
                 i: {"Authorization": f"Bearer {t}", "content-type": "application/json"}
