@@ -4,6 +4,8 @@ free text, entity-tags that are not the notice's, methods a route does not have.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
@@ -49,6 +51,18 @@ def test_a_four_hundred_digit_number_is_refused_by_its_field(
     assert status == 422, body
     assert body["pointer"] == pointer
     assert api.get("blue", "/v1/tracks").json()["tracks"] == []
+
+
+def test_a_four_hundred_digit_coordinate_is_refused_by_its_position(api: Api) -> None:
+    # the footprint is free-form GeoJSON: its numbers reach the geometry as Python integers
+    body = json.dumps({"kind": "site", "title": "Depot", "volumes": [square(40, 35)]})
+    body = body.replace("[40, 35]", "[40, " + "9" * 400 + "]", 1)
+    headers = api.headers("blue", **{"Content-Type": "application/json"})
+    got = api.client.post("/v1/notices", content=body, headers=headers)
+    assert got.status_code == 422, got.text
+    assert got.json()["pointer"] == "/volumes/0/footprint/coordinates/0/0/1"
+    assert "finite number" in got.json()["message"]
+    assert api.get("blue", "/v1/notices").json()["notices"] == []
 
 
 @pytest.mark.parametrize("after", [2**63, 2**64, 10**400])
