@@ -46,6 +46,8 @@ class Scene:
     """Blue's request in that thread."""
     member: str = ""
     """A member of blue's whom only the host may list, revoke or rotate."""
+    told_red: str = ""
+    """What red was answered when it declared the notice that meets blue's hidden one."""
 
 
 def secret_volume() -> dict[str, Any]:
@@ -69,6 +71,7 @@ def build(api: Api) -> Scene:
     assert r.status_code == 201, r.text
     [conflict] = r.json()["conflicts"]
     scene.conflict = conflict["id"]
+    scene.told_red = r.text
     r = api.client.post(
         "/v1/threads",
         json={"parties": ["aid"], "subject": SECRET_SUBJECT},

@@ -236,6 +236,7 @@ def test_every_operation_answers_every_caller_as_the_table_says(
     operations = _operations(api)
     assert sorted(MATRIX) == operations, "every operation needs a row in MATRIX"
     wrong: list[str] = []
+    leaks: list[str] = []
     for method, path in operations:
         row = MATRIX[(method, path)]
         here, at = world() if row.fresh else (api, scene)
@@ -248,7 +249,13 @@ def test_every_operation_answers_every_caller_as_the_table_says(
                         f"{method} {path} {label} as {who}: {r.status_code}, expected "
                         f"{expected}: {r.text[:200]}"
                     )
+                if who in OTHERS:  # writes and refusals too: nothing red is told holds a secret
+                    said = _unechoed(r.text, str(r.request.url))
+                    leaks += [
+                        f"{method} {path} as {who}: {m}" for m in _markers(here, at) if m in said
+                    ]
     assert wrong == []
+    assert leaks == []
 
 
 def _markers(api: Api, scene: Scene) -> list[str]:
@@ -282,7 +289,7 @@ def test_nothing_red_is_answered_or_pushed_holds_blues_secrets(
     world: Callable[[], tuple[Api, Scene]],
 ) -> None:
     api, scene = world()
-    said: list[str] = []
+    said: list[str] = [scene.told_red]
     for method, path in _operations(api):
         row = MATRIX[(method, path)]
         if row.fresh or method != "GET":

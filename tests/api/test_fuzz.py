@@ -1,5 +1,6 @@
 """Schemathesis against a live server: every operation of the OpenAPI document, as a
-coordinator and as an observer, with valid and invalid input; the line never answers 5xx.
+coordinator and as an observer, and the host's administration as its admin, with valid and
+invalid input; the line never answers 5xx.
 
 The server is ``deconfliction serve`` in its own process on a free port, over a fresh SQLite
 line that already has parties, members, notices in conflict, a thread with a request and
@@ -259,6 +260,32 @@ def test_no_operation_answers_a_server_error(case: Any, live: Live, role: str) -
     try:
         case.call_and_validate(
             base_url=live.url, headers=_bearer(live.tokens[role]), checks=CHECKS, timeout=TIMEOUT_S
+        )
+    except Exception as failed:
+        failed.add_note(f"the server's log, last lines:\n{live.log_tail()}")
+        raise
+
+
+ADMINISTRATION = SCHEMA.include(path_regex=r"^/v1/admin/")
+"""The host's administration: a party's members are refused it (403) before its input reaches
+the use case, so its input is fuzzed as the host admin."""
+
+
+@ADMINISTRATION.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_administration_answers_a_server_error(case: Any, live: Live) -> None:
+    try:
+        case.call_and_validate(
+            base_url=live.url,
+            headers=_bearer(live.tokens["admin"]),
+            checks=CHECKS,
+            timeout=TIMEOUT_S,
         )
     except Exception as failed:
         failed.add_note(f"the server's log, last lines:\n{live.log_tail()}")

@@ -4,6 +4,8 @@ free text, entity-tags that are not the notice's, methods a route does not have.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
@@ -49,6 +51,18 @@ def test_a_four_hundred_digit_number_is_refused_by_its_field(
     assert status == 422, body
     assert body["pointer"] == pointer
     assert api.get("blue", "/v1/tracks").json()["tracks"] == []
+
+
+def test_a_four_hundred_digit_coordinate_is_refused_by_its_position(api: Api) -> None:
+    # the footprint is free-form GeoJSON: its numbers reach the geometry as Python integers
+    body = json.dumps({"kind": "site", "title": "Depot", "volumes": [square(40, 35)]})
+    body = body.replace("[40, 35]", "[40, " + "9" * 400 + "]", 1)
+    headers = api.headers("blue", **{"Content-Type": "application/json"})
+    got = api.client.post("/v1/notices", content=body, headers=headers)
+    assert got.status_code == 422, got.text
+    assert got.json()["pointer"] == "/volumes/0/footprint/coordinates/0/0/1"
+    assert "finite number" in got.json()["message"]
+    assert api.get("blue", "/v1/notices").json()["notices"] == []
 
 
 @pytest.mark.parametrize("after", [2**63, 2**64, 10**400])
@@ -118,7 +132,9 @@ def test_names_given_by_the_host_are_held_to_the_same_rule(api: Api) -> None:
         service.create_member(api.line, "blue", Role.OBSERVER, "Duty \x9b officer")
 
 
-@pytest.mark.parametrize("tag", ['"stale-version"', 'W/"abc"', '"99999999999999999999999"'])
+@pytest.mark.parametrize(
+    "tag", ['"stale-version"', 'W/"abc"', '"99999999999999999999999"', '"a,b"', '"7", W/"9"']
+)
 def test_an_entity_tag_that_is_not_the_notices_is_a_412(api: Api, tag: str) -> None:
     made = api.post("blue", {"kind": "site", "title": "Depot", "volumes": [square(40, 35)]})
     path = f"/v1/notices/{made.json()['notice']['id']}"
@@ -128,6 +144,17 @@ def test_an_entity_tag_that_is_not_the_notices_is_a_412(api: Api, tag: str) -> N
     assert api.get("blue", path).json()["title"] == "Depot"
     bad = api.client.put(path, json=body, headers=api.headers("blue", **{"If-Match": "not a tag"}))
     assert bad.status_code == 422 and bad.json()["pointer"] == "/headers/if-match"
+
+
+def test_an_if_match_list_matches_when_it_holds_the_current_version(api: Api) -> None:
+    made = api.post("blue", {"kind": "site", "title": "Depot", "volumes": [square(40, 35)]})
+    path = f"/v1/notices/{made.json()['notice']['id']}"
+    body = {"kind": "site", "title": "Depot, moved", "volumes": [square(40.2, 35)]}
+    got = api.client.put(path, json=body, headers=api.headers("blue", **{"If-Match": '"7", "1"'}))
+    assert got.status_code == 200, got.text
+    assert got.headers["etag"] == '"2"' and api.get("blue", path).json()["title"] == "Depot, moved"
+    gone = api.client.delete(path, headers=api.headers("blue", **{"If-Match": '"1", "3"'}))
+    assert gone.status_code == 412, gone.text
 
 
 def test_if_match_star_matches_the_current_version(api: Api) -> None:

@@ -70,6 +70,18 @@ _PRE: list[Processor] = [
 ]
 
 
+def _not_a_websocket_access_line(record: logging.LogRecord) -> bool:
+    """Uvicorn writes a WebSocket's access line (``'<client address> - "WebSocket <path as
+    sent>" [accepted]'``) whether or not its access log is on: with the address and the query
+    (a party's ``area``) that the line's log never holds. ``api/observe.py`` writes the
+    WebSocket's own line instead, as for every request."""
+    return not (
+        record.name.startswith("uvicorn")
+        and isinstance(record.msg, str)
+        and record.msg.startswith('%s - "WebSocket %s"')
+    )
+
+
 def use_structlog() -> None:
     """Send structlog's events through the standard library's loggers (so the handler below, or
     a test's, writes them); idempotent, and the same for both formats."""
@@ -118,6 +130,7 @@ def configure(
         )
     )
     handler.addFilter(RedactSecrets())
+    handler.addFilter(_not_a_websocket_access_line)
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == _HANDLER]:
         root.removeHandler(old)

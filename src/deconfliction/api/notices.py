@@ -81,34 +81,43 @@ def _etag(notice: Notice) -> str:
     return f'"{notice.version}"'
 
 
-_ENTITY_TAG = re.compile(r'(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
-"""RFC 9110 §8.8.3: an entity-tag, weak or strong."""
+_TAG = r'(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"'
+"""RFC 9110 §8.8.3: an entity-tag, weak or strong (its opaque part may hold a comma)."""
+_TAG_LIST = re.compile(rf"{_TAG}(?:[ \t]*,[ \t]*{_TAG})*".replace("([", "(?:["))
+"""A list of them (§5.6.1), as If-Match may hold."""
 
 
-def _if_match(value: str | None) -> int | None:
-    """The version an If-Match names. Any well-formed entity-tag that is not one of ours names
-    no version (0), so it fails to match: a 412, as RFC 9110 §13.1.1 says, not a 422. A bare
-    number (no quotes) is taken as the version, as clients have sent it."""
+def _if_match(value: str | None) -> set[int] | None:
+    """The versions an If-Match names (RFC 9110 §13.1.1: ``"*"`` aside, a list of entity-tags,
+    any of which may match). A well-formed tag that is not one of ours names no version (0), so
+    it fails to match: a 412, not a 422. A bare number (no quotes) is taken as the version, as
+    clients have sent it. A weak tag names its version too: a proxy that compresses an answer
+    may weaken its ETag, and the client then sends back what it was given."""
     if value is None:
         return None
     value = value.strip()
     if value.isdigit() and len(value) <= 18:
-        return int(value)
-    found = _ENTITY_TAG.fullmatch(value)
-    if found is None:
-        raise InvalidInput(
-            'If-Match must be the notice\'s ETag, e.g. "3"', "/headers/if-match"
-        ) from None
-    tag = found.group(1)
-    return int(tag) if tag.isdigit() and len(tag) <= 18 else 0
+        return {int(value)}
+    if _TAG_LIST.fullmatch(value) is None:
+        raise InvalidInput('If-Match must be the notice\'s ETag, e.g. "3"', "/headers/if-match")
+    tags = re.findall(_TAG, value)
+    return {int(t) if t.isdigit() and len(t) <= 18 else 0 for t in tags}
 
 
 def _version(line: Line, caller: Member, notice_id: str, if_match: str | None) -> int | None:
     """The version the write expects: ``If-Match: *`` matches whatever version is current (RFC
-    9110 §13.1.1), so it names the current one; any other value as ``_if_match`` reads it."""
+    9110 §13.1.1), so it names the current one, as does a list that holds it; a list that does
+    not names no version (0). The use case checks the version again as it writes, so a change
+    made meanwhile is a 412 still."""
     if if_match is not None and if_match.strip() == "*":
         return service.get_notice(line, caller, notice_id).version
-    return _if_match(if_match)
+    versions = _if_match(if_match)
+    if versions is None:
+        return None
+    if len(versions) == 1:
+        return next(iter(versions))
+    current = service.get_notice(line, caller, notice_id).version
+    return current if current in versions else 0
 
 
 def _with_conflicts(result: service.NoticeResult) -> dict[str, object]:

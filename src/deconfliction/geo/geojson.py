@@ -105,14 +105,30 @@ def _array(value: object, ptr: str, reason: str) -> list[object]:
     return list(value)
 
 
+def _finite(value: int | float) -> float | None:
+    """``value`` as a float, or ``None`` when it is not finite: an integer too long for a float
+    (JSON allows 400 digits) is refused by its field, never an ``OverflowError``."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _shown(value: object) -> str:
+    """``value`` as a message quotes it: a number of hundreds of digits, shortened."""
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:12]}...({len(text)} digits)"
+
+
 def _number(value: object, ptr: str, what: str) -> float:
     if isinstance(value, bool):
         raise InvalidGeometry(f"{what} must be a number, not {str(value).lower()}", ptr)
     if not isinstance(value, int | float):
         raise InvalidGeometry(f"{what} must be a number, not {type(value).__name__}", ptr)
-    number = float(value)
-    if not math.isfinite(number):
-        raise InvalidGeometry(f"{what} must be a finite number, not {value}", ptr)
+    number = _finite(value)
+    if number is None:
+        raise InvalidGeometry(f"{what} must be a finite number, not {_shown(value)}", ptr)
     return number
 
 
@@ -129,9 +145,9 @@ def _position(value: object, ptr: str) -> Position:
     if len(items) == 3:
         _number(items[2], ptr + "/2", "altitude")
     if not -180.0 <= lon <= 180.0:
-        raise InvalidGeometry(f"longitude {items[0]} is outside [-180, 180]", ptr + "/0")
+        raise InvalidGeometry(f"longitude {_shown(items[0])} is outside [-180, 180]", ptr + "/0")
     if not -90.0 <= lat <= 90.0:
-        raise InvalidGeometry(f"latitude {items[1]} is outside [-90, 90]", ptr + "/1")
+        raise InvalidGeometry(f"latitude {_shown(items[1])} is outside [-90, 90]", ptr + "/1")
     return (lon, lat)
 
 
@@ -140,9 +156,9 @@ def _distance(value: object, name: str, needer: str, ptr: str) -> float:
         raise InvalidInput(f"{needer} needs {name} in metres", ptr)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInput(f"{name} must be a number of metres", ptr)
-    number = float(value)
-    if not math.isfinite(number) or number <= 0:
-        raise InvalidInput(f"{name} must be a positive number of metres, not {value}", ptr)
+    number = _finite(value)
+    if number is None or number <= 0:
+        raise InvalidInput(f"{name} must be a positive number of metres, not {_shown(value)}", ptr)
     if number > MAX_RADIUS_M:
         raise InvalidInput(
             f"{name} {number:,.0f} m is above the line's limit of {MAX_RADIUS_M:,.0f} m", ptr
