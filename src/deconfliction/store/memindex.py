@@ -237,9 +237,7 @@ class VolumeIndex:
         self._slot_boxes: list[int] = []  # by slot: how many boxes
         self._by_notice: dict[str, list[int]] = {}
         self._alive = np.zeros(0, dtype=bool)  # by slot
-        # by box, one row per bound (lo lon, lat, alt, t; hi the same), so that each bound of the
-        # boxes a query hits is one contiguous gather
-        self._cols = np.zeros((8, 0), dtype=np.float64)
+        self._coords = np.zeros((0, 8), dtype=np.float64)  # by box: lo x4, hi x4
         self._slot = np.zeros(0, dtype=np.int64)  # by box
         self._n = 0  # boxes in use
         self._base = 0  # boxes [0, _base) are in the tree
@@ -277,17 +275,17 @@ class VolumeIndex:
 
     def _query(self, q: F64) -> I64:
         n, base = self._n, self._base
-        cols = self._cols
+        coords = self._coords
         hit_boxes: list[I64] = []
         if self._tree is not None and base:
             qi, ti = self._tree.query(shapely.box(q[:, 0], q[:, 1], q[:, 4], q[:, 5]))
             if len(ti):
-                hit_boxes.append(ti[_meet(cols, ti, q if len(q) == 1 else q[qi])])
+                hit_boxes.append(ti[_meet(coords[ti], q if len(q) == 1 else q[qi])])
         if n > base:
-            d = cols[:, base:n]
+            d = coords[base:n]
             ok = np.all(
-                (d[None, 0:4, :] <= q[:, 4:8, None]) & (q[:, 0:4, None] <= d[None, 4:8, :]),
-                axis=1,
+                (d[None, :, 0:4] <= q[:, None, 4:8]) & (q[:, None, 0:4] <= d[None, :, 4:8]),
+                axis=2,
             ).any(axis=0)
             hit_boxes.append(base + np.flatnonzero(ok))
         if not hit_boxes:
@@ -390,10 +388,10 @@ class VolumeIndex:
         if not m:
             return
         need = self._n + m
-        self._cols = _grown_cols(self._cols, need)
+        self._coords = _grown(self._coords, need, 0.0)
         self._slot = _grown(self._slot, need, 0)
         # the stored blob is the index's own layout: lo (lon, lat, alt, t), hi, little-endian f8
-        self._cols[:, self._n : need] = np.frombuffer(b"".join(blobs), "<f8").reshape(-1, 8).T
+        self._coords[self._n : need] = np.frombuffer(b"".join(blobs), "<f8").reshape(-1, 8)
         self._slot[self._n : need] = box_slots
         self._n = need
 
@@ -408,33 +406,30 @@ class VolumeIndex:
         """The live boxes in a new tree; the delta and the dead are gone."""
         n = self._n
         keep = self._alive[self._slot[:n]]
-        cols = np.ascontiguousarray(self._cols[:, :n][:, keep])
+        coords = self._coords[:n][keep]
         slots = self._slot[:n][keep]
-        self._cols, self._slot = cols, slots
+        self._coords, self._slot = coords, slots
         self._n = self._base = len(slots)
         self._dead = 0
         self._tree = (
-            shapely.STRtree(shapely.box(cols[0], cols[1], cols[4], cols[5])) if len(slots) else None
+            shapely.STRtree(shapely.box(coords[:, 0], coords[:, 1], coords[:, 4], coords[:, 5]))
+            if len(slots)
+            else None
         )
 
 
-def _meet(cols: F64, hits: I64, q: F64) -> npt.NDArray[np.bool_]:
-    """Which boxes ``hits`` (columns of ``cols``) meet their query box in all four dimensions
-    (closed intervals): ``q`` holds one query box per hit, or one box for all of them."""
-    ok = np.ones(len(hits), dtype=bool)
+def _meet(hit: F64, q: F64) -> npt.NDArray[np.bool_]:
+    """Which boxes ``hit`` (rows as ``_coords`` holds them) meet their query box in all four
+    dimensions (closed intervals): ``q`` holds one query box per row, or one box for all.
+
+    The rows are gathered whole (one cache line each; at a million volumes a query's ~50,000
+    hits are scattered over 64 MB) and compared a bound at a time, with no temporary the size of
+    the hits times the bounds."""
+    ok = np.ones(len(hit), dtype=bool)
     for k in range(4):
-        ok &= np.take(cols[k], hits) <= q[:, k + 4]
-        ok &= q[:, k] <= np.take(cols[k + 4], hits)
+        ok &= hit[:, k] <= q[:, k + 4]
+        ok &= q[:, k] <= hit[:, k + 4]
     return ok
-
-
-def _grown_cols(a: F64, size: int) -> F64:
-    """``a`` (bounds by box, boxes along the second axis) with room for ``size`` boxes."""
-    if a.shape[1] >= size:
-        return a
-    out = np.zeros((a.shape[0], max(size, 2 * a.shape[1], 1024)), dtype=a.dtype)
-    out[:, : a.shape[1]] = a
-    return out
 
 
 def _grown(a: npt.NDArray[Any], size: int, fill: Any) -> npt.NDArray[Any]:
