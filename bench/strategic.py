@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import multiprocessing as mp
 import os
@@ -865,6 +866,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"({args.n / ours.load_s:,.0f}/s)")  # fmt: skip
     t0 = time.perf_counter()
     held = service.warm_strategic(line)
+    gc.freeze()  # as serve does once its index is built (cli/server.py)
     memindex_s = time.perf_counter() - t0
     console.print(f"ours: in-memory index of {held:,} volumes built in {memindex_s:.1f} s")
 
