@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
 import shapely
@@ -103,26 +104,41 @@ def conflicts_with(
 ) -> list[Found]:
     """The candidates in strategic conflict with ``a`` (skipping its own party unless
     ``all_pairs``, and ``a`` itself)."""
+    base = effective_buffers(defaults, a.buffers, None)
+    base_pad = timedelta(seconds=base.t_s)
+    a_start, a_end = a.time.start, a.time.end
+    a_lo, a_hi = a.altitude.lower, a.altitude.upper
     keep: list[Candidate] = []
     h: list[float] = []
-    windows: list[TimeWindow] = []
+    spans: list[tuple[datetime, datetime]] = []
+    # one pass in plain Python over what the index found (hundreds for a wide region): the
+    # windows and bands compared inline, a window made only for the pairs that conflict
     for b in candidates:
         if b.key == a.key or (not all_pairs and b.party == a.party):
             continue
-        buf = effective_buffers(defaults, a.buffers, b.buffers)
-        window = a.time.overlap(b.time, buf.t_s)
-        if window is None or a.altitude.gap_m(b.altitude) > buf.v_m:
+        if b.buffers is None:
+            buf, pad = base, base_pad
+        else:
+            buf = base.raised_by(b.buffers)
+            pad = timedelta(seconds=buf.t_s)
+        start = max(a_start - pad, b.time.start)
+        end = min(a_end + pad, b.time.end)
+        if start > end:
+            continue
+        lo, hi = b.altitude.lower_m, b.altitude.upper_m
+        if (hi is not None and a_lo - hi > buf.v_m) or (lo is not None and lo - a_hi > buf.v_m):
             continue
         keep.append(b)
         h.append(buf.h_m)
-        windows.append(window)
+        spans.append((start, end))
     if not keep:
         return []
     hit, dist = within(
         a.shape, [b.shape for b in keep], np.asarray(h, dtype=np.float64), estimate=False
     )
     return [
-        Found(a.key, keep[i].key, float(dist[i]), windows[i]) for i in np.flatnonzero(hit).tolist()
+        Found(a.key, keep[i].key, float(dist[i]), TimeWindow(*spans[i]))
+        for i in np.flatnonzero(hit).tolist()
     ]
 
 
