@@ -15,9 +15,10 @@ database, a line made in it and N nodes, ``deconfliction serve --nats``. Each st
    drain, the log is read back and every subscriber's deliveries are judged against what it is
    entitled to (missing, duplicate, unexpected) as ``bench/push.py`` does; latency is receive
    time minus the event's ``at`` (the line's clock as the change began, before its commit).
-2. **creates** (``--creates-s``, 0 to skip): ``--create-clients`` closed-loop clients, no
-   subscriber, each sending its next notice as soon as the last is answered, client j's i-th to
-   node (i + j) mod N: checked creates/s over HTTP.
+2. **creates** (``--creates-s`` each, 0 to skip): for each of ``--create-clients`` (1 and 8),
+   that many closed-loop clients, no subscriber, each sending its next notice as soon as the
+   last is answered, client j's i-th to node (i + j) mod N: checked creates/s over HTTP. One
+   client shows how long a create holds the write lock when nobody waits for it.
 
 For each: each node's CPU seconds (``/proc/PID/stat``), PostgreSQL's (the postmaster, its live
 children and the children it reaped), the load's (this process, which generates and samples; and
@@ -184,12 +185,28 @@ class Step:
     push_meter: Meter | None = None
     push_lock: tuple[float, float] = (float("nan"), float("nan"))
     per_node_deliveries: list[int] = field(default_factory=list)
-    creates: int = 0
-    create_errors: int = 0
-    create_s: list[float] = field(default_factory=list)
-    create_meter: Meter | None = None
-    create_lock: tuple[float, float] = (float("nan"), float("nan"))
-    create_events: int = 0
+    creates: list[Creates] = field(default_factory=list)
+
+
+@dataclass
+class Creates:
+    """One run of closed-loop creating clients."""
+
+    clients: int
+    meter: Meter
+    done: int = 0
+    errors: int = 0
+    took_s: list[float] = field(default_factory=list)
+    lock: tuple[float, float] = (float("nan"), float("nan"))
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.meter.wall
+
+    @property
+    def held_ms(self) -> float:
+        """How long the write lock was held per create (its share of the time over the rate)."""
+        return self.lock[0] / self.rate * 1e3 if self.done else float("nan")
 
 
 def new_database(pg: Postgres, name: str) -> str:
@@ -226,7 +243,8 @@ def run_step(args: argparse.Namespace, pg: Postgres, nats: Nats, n: int, folder:
                 warm_up(node.base, tokens, n=20)
         _push(args, pg, db, db_url, nodes, tokens, folder, step)
         if args.creates_s > 0:
-            _creates(args, pg, db, nodes, tokens, step)
+            for k in args.create_clients:
+                step.creates.append(_creates(args, k, pg, db, nodes, tokens))
     finally:
         for node in nodes:
             node.close()
@@ -307,11 +325,12 @@ def _push(args: argparse.Namespace, pg: Postgres, db: str, db_url: str, nodes: l
     step.per_node_deliveries = np.bincount(got["sub"] % n, minlength=n).tolist()
 
 
-def _creates(args: argparse.Namespace, pg: Postgres, db: str, nodes: list[Node],
-             tokens: dict[str, str], step: Step) -> None:  # fmt: skip
+def _creates(args: argparse.Namespace, clients: int, pg: Postgres, db: str, nodes: list[Node],
+             tokens: dict[str, str]) -> Creates:  # fmt: skip
     slugs = sorted(tokens)
-    t0 = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    t0 = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2 + clients)
     counter = [0]
+    out = Creates(clients, Meter(pg, nodes))
 
     async def client(j: int, http: httpx.AsyncClient, end: float) -> None:
         rng = random.Random(args.seed + j)
@@ -329,38 +348,37 @@ def _creates(args: argparse.Namespace, pg: Postgres, db: str, nodes: list[Node],
                                     headers={"Authorization": f"Bearer {tokens[slugs[author]]}",
                                              "Content-Type": "application/json"})  # fmt: skip
             except httpx.HTTPError:
-                step.create_errors += 1
+                out.errors += 1
                 continue
             if r.status_code != 201:
-                step.create_errors += 1
+                out.errors += 1
                 continue
-            step.create_s.append(time.perf_counter() - sent)
-            step.creates += 1
-            step.create_events += 1 + len(orjson.loads(r.content)["conflicts"])
+            out.took_s.append(time.perf_counter() - sent)
+            out.done += 1
 
     async def drive(progress: Progress) -> None:
-        limits = httpx.Limits(max_connections=args.create_clients)
+        limits = httpx.Limits(max_connections=clients)
         async with httpx.AsyncClient(limits=limits, timeout=60) as http:
             end = time.monotonic() + args.creates_s
-            task = progress.add_task("checked creates", total=args.creates_s, status="")
-            runs = [asyncio.create_task(client(j, http, end)) for j in range(args.create_clients)]
+            task = progress.add_task(f"creates, {clients} client(s)", total=args.creates_s,
+                                     status="")  # fmt: skip
+            runs = [asyncio.create_task(client(j, http, end)) for j in range(clients)]
             while (left := end - time.monotonic()) > 0:
                 await asyncio.sleep(min(left, 0.25))
                 progress.update(task, completed=args.creates_s - max(left, 0),
-                                status=f"{step.creates:,} created")  # fmt: skip
+                                status=f"{out.done:,} created")  # fmt: skip
             await asyncio.gather(*runs)
 
-    meter = Meter(pg, nodes)
-    meter.start()
+    out.meter.start()
     with (
         LockSampler(pg, db) as lock,
         Progress(TextColumn("{task.description:<20}"), BarColumn(), TimeElapsedColumn(),
                  TextColumn("{task.fields[status]}"), console=console) as progress,
     ):  # fmt: skip
         asyncio.run(drive(progress))
-    meter.stop()
-    step.create_meter = meter
-    step.create_lock = (lock.held_share, lock.waited_share)
+    out.meter.stop()
+    out.lock = (lock.held_share, lock.waited_share)
+    return out
 
 
 # -- the report ----------------------------------------------------------------------------------
@@ -377,8 +395,8 @@ def _pc(x: float) -> str:
 def report(steps: list[Step], args: argparse.Namespace) -> None:
     title = (
         f"Nodes over one PostgreSQL and NATS: {args.subscribers:,} subscribers, {args.rate:g} "
-        f"events/s asked for {args.seconds:g} s; then {args.create_clients} clients creating "
-        f"for {args.creates_s:g} s"
+        f"events/s asked for {args.seconds:g} s; then creating clients "
+        f"({', '.join(map(str, args.create_clients))}) for {args.creates_s:g} s each"
     )
     table = Table(title=title)
     table.add_column("")
@@ -421,33 +439,37 @@ def report(steps: list[Step], args: argparse.Namespace) -> None:
     row("  write lock held / waited for", lambda s: f"{_pc(s.push_lock[0])} / "
         f"{_pc(s.push_lock[1])}")  # fmt: skip
     row("  load average (1 min) at the end", lambda s: f"{push(s)[1].load1:.1f}")
-    if args.creates_s > 0:
-        row("creates: checked creates/s", lambda s: f"{s.creates / _cm(s).wall:,.0f}")
-        row("  p50 / p99 ms", lambda s: f"{_ms(s.create_s, 50)} / {_ms(s.create_s, 99)}")
-        row("  errors", lambda s: str(s.create_errors))
-        row("  nodes: CPU cores (sum)", lambda s: f"{_cm(s).cores(sum(_cm(s).node_s)):.2f}")
+    for k, clients in enumerate(args.create_clients if args.creates_s > 0 else []):
+
+        def c(s: Step, k: int = k) -> Creates:
+            return s.creates[k]
+
+        row(f"creates, {clients} client(s): creates/s", lambda s, c=c: f"{c(s).rate:,.0f}")
+        row("  p50 / p99 ms", lambda s, c=c: f"{_ms(c(s).took_s, 50)} / {_ms(c(s).took_s, 99)}")
+        row("  errors", lambda s, c=c: str(c(s).errors))
+        row(
+            "  nodes: CPU cores (sum)",
+            lambda s, c=c: f"{c(s).meter.cores(sum(c(s).meter.node_s)):.2f}",
+        )
         row("  nodes: CPU ms per create",
-            lambda s: f"{sum(_cm(s).node_s) / max(s.creates, 1) * 1e3:.1f}")  # fmt: skip
-        row("  PostgreSQL: CPU cores", lambda s: f"{_cm(s).cores(_cm(s).pg_s):.2f}")
+            lambda s, c=c: f"{sum(c(s).meter.node_s) / max(c(s).done, 1) * 1e3:.1f}")  # fmt: skip
+        row("  PostgreSQL: CPU cores", lambda s, c=c: f"{c(s).meter.cores(c(s).meter.pg_s):.2f}")
         row("  PostgreSQL: CPU ms per create",
-            lambda s: f"{_cm(s).pg_s / max(s.creates, 1) * 1e3:.1f}")  # fmt: skip
-        row("  client (this process) cores", lambda s: f"{_cm(s).cores(_cm(s).gen_s):.2f}")
+            lambda s, c=c: f"{c(s).meter.pg_s / max(c(s).done, 1) * 1e3:.1f}")  # fmt: skip
+        row(
+            "  client (this process) cores",
+            lambda s, c=c: f"{c(s).meter.cores(c(s).meter.gen_s):.2f}",
+        )
         row("  write lock held / waited for",
-            lambda s: f"{_pc(s.create_lock[0])} / {_pc(s.create_lock[1])}")  # fmt: skip
-        row("  write lock held per create, ms", lambda s: "-" if not s.creates else
-            f"{s.create_lock[0] * _cm(s).wall / s.creates * 1e3:.1f}")  # fmt: skip
-        row("  lock-bound creates/s (rate / held)", lambda s: "-" if not s.create_lock[0] else
-            f"{s.creates / _cm(s).wall / s.create_lock[0]:,.0f}")  # fmt: skip
-        row("  load average (1 min) at the end", lambda s: f"{_cm(s).load1:.1f}")
+            lambda s, c=c: f"{_pc(c(s).lock[0])} / {_pc(c(s).lock[1])}")  # fmt: skip
+        row("  write lock held per create, ms", lambda s, c=c: f"{c(s).held_ms:.1f}")
+        row("  lock-bound creates/s (1 / held)",
+            lambda s, c=c: f"{1e3 / c(s).held_ms:,.0f}" if c(s).held_ms > 0 else "-")  # fmt: skip
+        row("  load average (1 min) at the end", lambda s, c=c: f"{c(s).meter.load1:.1f}")
     for name, cells in rows:
         table.add_row(name, *cells)
     console.print(table)
     _predict(steps, args)
-
-
-def _cm(s: Step) -> Meter:
-    assert s.create_meter is not None
-    return s.create_meter
 
 
 def _per(cpu: list[float], o: Outcome) -> float:
@@ -481,16 +503,14 @@ def _predict(steps: list[Step], args: argparse.Namespace) -> None:
             f"{need:,.0f} deliveries/s: {need * node_us / 1e6:.1f} node cores and "
             f"{need * pg_us / 1e6:.2f} of PostgreSQL's"
         )
-        if s.create_meter is not None and s.creates:
-            cm = s.create_meter
-            rate = s.creates / cm.wall
-            held = s.create_lock[0]
-            line += (
-                f"; creates: {sum(cm.node_s) / s.creates * 1e3:.1f} ms of node CPU and "
-                f"{cm.pg_s / s.creates * 1e3:.1f} ms of PostgreSQL's each, the write lock held "
-                f"{_pc(held)} of the time at {rate:,.0f}/s"
-                + (f" (bound ~{rate / held:,.0f}/s)" if held else "")
-            )
+        for c in s.creates:
+            if c.done and c.held_ms > 0:
+                line += (
+                    f"; {c.clients} creating: {sum(c.meter.node_s) / c.done * 1e3:.1f} ms of "
+                    f"node CPU and {c.meter.pg_s / c.done * 1e3:.1f} ms of PostgreSQL's a "
+                    f"create, the write lock held {c.held_ms:.1f} ms each ({_pc(c.lock[0])} of "
+                    f"the time at {c.rate:,.0f}/s: at most ~{1e3 / c.held_ms:,.0f}/s)"
+                )
         console.print(line)
 
 
@@ -508,10 +528,11 @@ def main() -> None:
     ap.add_argument("--client-procs", type=int, default=1, help="subscriber processes")
     ap.add_argument("--drain-s", type=float, default=60.0, help="wait at most this long after")
     ap.add_argument("--creates-s", type=float, default=10.0, help="creates per step (0: none)")
-    ap.add_argument("--create-clients", type=int, default=8)
+    ap.add_argument("--create-clients", default="1,8", help="closed-loop clients, one run each")
     ap.add_argument("--seed", type=int, default=20_261_206)
     args = ap.parse_args()
     counts = [int(x) for x in args.nodes.split(",") if x.strip()]
+    args.create_clients = [int(x) for x in args.create_clients.split(",") if x.strip()]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=BENCH,
                             capture_output=True, text=True).stdout.strip() or "?"  # fmt: skip
