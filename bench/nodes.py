@@ -43,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -96,28 +97,49 @@ def pg_cpu_s(pg: Postgres) -> float:
 
 
 class LockSampler:
-    """How often a transaction holds the notice write lock, and how often one waits for it,
-    from ``pg_locks`` in a thread of its own (its own connection, ~40 samples a second)."""
+    """How often a transaction holds the notice write lock, how often one waits for it, and
+    what the holder is doing: from ``pg_locks`` and ``pg_stat_activity`` in a thread of its own
+    (its own connection, ~40 samples a second). A holder ``idle in transaction`` is waiting for
+    its node (the node's Python between two statements, or a node waiting for a core); one
+    ``active`` is PostgreSQL running a statement, or flushing the WAL at commit."""
+
+    QUERY = (
+        "SELECT l.granted, a.state, a.wait_event_type, a.wait_event, "
+        r"left(regexp_replace(a.query, '\s+', ' ', 'g'), 48) "
+        "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' "
+        f"AND l.classid = {_KEY >> 32} AND l.objid = {_KEY & 0xFFFF_FFFF} AND l.objsubid = 1"
+    )
 
     def __init__(self, pg: Postgres, db: str) -> None:
         self.dsn = f"host=127.0.0.1 port={pg.port} user=postgres dbname={db}"
         self.samples = self.held = self.waited = 0
+        self.doing: Counter[str] = Counter()
+        self.statements: Counter[str] = Counter()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    @staticmethod
+    def _doing(state: str | None, wait_type: str | None, wait: str | None) -> str:
+        if state == "idle in transaction":
+            return "node"
+        if state == "active" and wait_type is None:
+            return "PostgreSQL running"
+        if state == "active" and wait_type == "IO" and (wait or "").startswith("WAL"):
+            return "WAL flush"
+        return f"other ({state}, {wait_type}/{wait})"
+
     def _run(self) -> None:
-        query = (
-            "SELECT count(*) FILTER (WHERE granted), count(*) FILTER (WHERE NOT granted) "
-            "FROM pg_locks WHERE locktype = 'advisory' "
-            f"AND classid = {_KEY >> 32} AND objid = {_KEY & 0xFFFF_FFFF} AND objsubid = 1"
-        )
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             while not self._stop.is_set():
-                row = conn.execute(query).fetchone()
-                assert row is not None
+                rows = conn.execute(self.QUERY).fetchall()
                 self.samples += 1
-                self.held += row[0] > 0
-                self.waited += row[1] > 0
+                self.waited += any(not r[0] for r in rows)
+                for granted, state, wait_type, wait, query in rows:
+                    if granted:
+                        self.held += 1
+                        self.doing[self._doing(state, wait_type, wait)] += 1
+                        self.statements[query or "?"] += 1
                 self._stop.wait(0.025)
 
     def __enter__(self) -> LockSampler:
@@ -135,6 +157,16 @@ class LockSampler:
     @property
     def waited_share(self) -> float:
         return self.waited / self.samples if self.samples else float("nan")
+
+    def holder(self) -> str:
+        """What the holder did, as shares of the samples that found the lock held."""
+        if not self.held:
+            return "-"
+        keys = ("node", "PostgreSQL running", "WAL flush")
+        other = self.held - sum(self.doing[k] for k in keys)
+        return " / ".join(f"{self.doing[k] / self.held * 100:.0f}" for k in keys) + (
+            f" / {other / self.held * 100:.0f}"
+        )
 
 
 @dataclass
@@ -183,7 +215,7 @@ class Step:
     n: int
     push: Outcome | None = None
     push_meter: Meter | None = None
-    push_lock: tuple[float, float] = (float("nan"), float("nan"))
+    push_lock: LockSampler | None = None
     per_node_deliveries: list[int] = field(default_factory=list)
     creates: list[Creates] = field(default_factory=list)
 
@@ -197,7 +229,7 @@ class Creates:
     done: int = 0
     errors: int = 0
     took_s: list[float] = field(default_factory=list)
-    lock: tuple[float, float] = (float("nan"), float("nan"))
+    lock: LockSampler | None = None
 
     @property
     def rate(self) -> float:
@@ -206,7 +238,9 @@ class Creates:
     @property
     def held_ms(self) -> float:
         """How long the write lock was held per create (its share of the time over the rate)."""
-        return self.lock[0] / self.rate * 1e3 if self.done else float("nan")
+        if not self.done or self.lock is None:
+            return float("nan")
+        return self.lock.held_share / self.rate * 1e3
 
 
 def new_database(pg: Postgres, name: str) -> str:
@@ -321,7 +355,7 @@ def _push(args: argparse.Namespace, pg: Postgres, db: str, db_url: str, nodes: l
     )  # fmt: skip
     step.push.judged  # noqa: B018  (fills the counts)
     step.push_meter = meter
-    step.push_lock = (lock.held_share, lock.waited_share)
+    step.push_lock = lock
     step.per_node_deliveries = np.bincount(got["sub"] % n, minlength=n).tolist()
 
 
@@ -377,7 +411,7 @@ def _creates(args: argparse.Namespace, clients: int, pg: Postgres, db: str, node
     ):  # fmt: skip
         asyncio.run(drive(progress))
     out.meter.stop()
-    out.lock = (lock.held_share, lock.waited_share)
+    out.lock = lock
     return out
 
 
@@ -436,8 +470,9 @@ def report(steps: list[Step], args: argparse.Namespace) -> None:
     row("  subscriber processes cores",
         lambda s: f"{push(s)[1].cores(push(s)[1].clients_s):.2f}")  # fmt: skip
     row("  all CPU, cores (of 2)", lambda s: f"{_all_cores(push(s)[1]):.2f}")
-    row("  write lock held / waited for", lambda s: f"{_pc(s.push_lock[0])} / "
-        f"{_pc(s.push_lock[1])}")  # fmt: skip
+    row("  write lock held / waited for", lambda s: _lock(s.push_lock))
+    row("  holder: node / PG / WAL flush / other %",
+        lambda s: s.push_lock.holder() if s.push_lock else "-")  # fmt: skip
     row("  load average (1 min) at the end", lambda s: f"{push(s)[1].load1:.1f}")
     for k, clients in enumerate(args.create_clients if args.creates_s > 0 else []):
 
@@ -460,8 +495,9 @@ def report(steps: list[Step], args: argparse.Namespace) -> None:
             "  client (this process) cores",
             lambda s, c=c: f"{c(s).meter.cores(c(s).meter.gen_s):.2f}",
         )
-        row("  write lock held / waited for",
-            lambda s, c=c: f"{_pc(c(s).lock[0])} / {_pc(c(s).lock[1])}")  # fmt: skip
+        row("  write lock held / waited for", lambda s, c=c: _lock(c(s).lock))
+        row("  holder: node / PG / WAL flush / other %",
+            lambda s, c=c: c(s).lock.holder() if c(s).lock else "-")  # fmt: skip
         row("  write lock held per create, ms", lambda s, c=c: f"{c(s).held_ms:.1f}")
         row("  lock-bound creates/s (1 / held)",
             lambda s, c=c: f"{1e3 / c(s).held_ms:,.0f}" if c(s).held_ms > 0 else "-")  # fmt: skip
@@ -469,7 +505,27 @@ def report(steps: list[Step], args: argparse.Namespace) -> None:
     for name, cells in rows:
         table.add_row(name, *cells)
     console.print(table)
+    for s in steps:
+        _statements(f"push, {s.n} node(s)", s.push_lock)
+        for c in s.creates:
+            _statements(f"creates, {s.n} node(s), {c.clients} client(s)", c.lock)
     _predict(steps, args)
+
+
+def _lock(lock: LockSampler | None) -> str:
+    return "-" if lock is None else f"{_pc(lock.held_share)} / {_pc(lock.waited_share)}"
+
+
+def _held(c: Creates) -> float:
+    return c.lock.held_share if c.lock else float("nan")
+
+
+def _statements(name: str, lock: LockSampler | None) -> None:
+    """The statements the lock's holder ran last (or was running), the most frequent first."""
+    if lock is None or not lock.held:
+        return
+    top = ", ".join(f"{n / lock.held * 100:.0f} % {q!r}" for q, n in lock.statements.most_common(5))
+    console.print(f"{name}: the holder's last statement: {top}")
 
 
 def _per(cpu: list[float], o: Outcome) -> float:
@@ -508,7 +564,7 @@ def _predict(steps: list[Step], args: argparse.Namespace) -> None:
                 line += (
                     f"; {c.clients} creating: {sum(c.meter.node_s) / c.done * 1e3:.1f} ms of "
                     f"node CPU and {c.meter.pg_s / c.done * 1e3:.1f} ms of PostgreSQL's a "
-                    f"create, the write lock held {c.held_ms:.1f} ms each ({_pc(c.lock[0])} of "
+                    f"create, the write lock held {c.held_ms:.1f} ms each ({_pc(_held(c))} of "
                     f"the time at {c.rate:,.0f}/s: at most ~{1e3 / c.held_ms:,.0f}/s)"
                 )
         console.print(line)
