@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -137,16 +138,19 @@ class Nats:
         self.proc.wait(timeout=30)
 
 
-def make_line(db_url: str, key: Path, parties: int) -> dict[str, str]:
-    """The line's parties, a coordinator's token each; its key made now for every node."""
+def make_line(
+    db_url: str, key: Path, parties: int, slug: Callable[[int], str] = "p{}".format
+) -> dict[str, str]:
+    """The line's parties (party ``p`` named ``slug(p)``), a coordinator's token each; its key
+    made now for every node."""
     line = service.open_line(LineConfig(db_url, key_path=key, budgets=NO_BUDGETS))
     tokens = {}
     try:
         assert line.origin
         for p in range(parties):
-            slug = f"p{p}"
-            service.create_party(line, slug, f"Party {p}")
-            tokens[slug] = service.create_member(line, slug, Role.COORDINATOR, "bench")[1]
+            name = slug(p)
+            service.create_party(line, name, f"Party {p}")
+            tokens[name] = service.create_member(line, name, Role.COORDINATOR, "bench")[1]
     finally:
         line.store.close()
     return tokens

@@ -3,7 +3,8 @@
     python bench/_push_client.py SPEC.json OUT.npz
 
 SPEC names the stream URL, the sequence number to start after, one entry per subscriber
-(token, kinds, parties) and, optionally, each one's index among all the run's subscribers
+(token, kinds, parties, and optionally a stream URL of its own: ``bench/nodes.py`` spreads the
+subscribers over nodes) and, optionally, each one's index among all the run's subscribers
 (``indices``; by default its position here): ``bench/push.py --client-procs N`` gives each of N
 such processes its share. The process connects them all (50 at a time), prints ``ready N``, then
 ``count N`` (messages so far) every 0.25 s, and stops when it reads ``stop`` on stdin: it writes
@@ -99,7 +100,7 @@ async def main(spec_path: str, out_path: str) -> None:
     spec = orjson.loads(open(spec_path, "rb").read())
     indices = spec.get("indices") or range(len(spec["subs"]))
     subs = [
-        Subscriber(i, spec["url"], spec["after"], s)
+        Subscriber(i, s.get("url", spec["url"]), spec["after"], s)
         for i, s in zip(indices, spec["subs"], strict=True)
     ]
     stop = asyncio.Event()

@@ -12,6 +12,7 @@ import asyncio
 import random
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -111,10 +112,12 @@ def notice_body(i: int, rng: random.Random, parties: int, author: int, t0: datet
 
 
 async def generate(
-    base: str, tokens: dict[str, str], rate: float, seconds: float, connections: int, seed: int,
-    progress: Progress,
+    base: str | Sequence[str], tokens: dict[str, str], rate: float, seconds: float,
+    connections: int, seed: int, progress: Progress,
 ) -> Generated:  # fmt: skip
-    """Create notices so that they and their conflicts come to ``rate`` events/s."""
+    """Create notices so that they and their conflicts come to ``rate`` events/s; with several
+    ``base`` URLs (nodes of one line), notice i goes to base i mod their number."""
+    bases = [base] if isinstance(base, str) else list(base)
     rng = random.Random(seed)
     parties = len(tokens)
     headers = {
@@ -127,7 +130,7 @@ async def generate(
     inflight = 0
     task = progress.add_task("events committed", total=int(rate * seconds), rate="")
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
 
         async def create(i: int) -> None:
             nonlocal inflight
@@ -135,7 +138,8 @@ async def generate(
             body = notice_body(i, rng, parties, author, t0)
             try:
                 sent = time.perf_counter()
-                r = await client.post("/v1/notices", content=orjson.dumps(body),
+                r = await client.post(f"{bases[i % len(bases)]}/v1/notices",
+                                      content=orjson.dumps(body),
                                       headers=headers[slug(author)])  # fmt: skip
             except httpx.HTTPError as e:
                 out.errors[type(e).__name__] += 1
