@@ -43,10 +43,11 @@ def charge(tx: Tx, line: Line, party: str, cost: Charge, now: datetime) -> None:
         used = sum(u for _, u in spent)
         if used + units > capacity:
             raise _exhausted(line, party, pool, units, capacity, spent, now, cost.why)
-    tx.forget_budget_spent(since)
-    for pool, units in wanted:
-        if budgets.capacity(pool) is not None and units:
-            tx.spend_budget(party, pool.value, now, units)
+    spend = [(p, u) for p, u in wanted if u and budgets.capacity(p) is not None]
+    if spend:  # what fell out of the window goes as the next spend is written, never otherwise
+        tx.forget_budget_spent(since)
+    for pool, units in spend:
+        tx.spend_budget(party, pool.value, now, units)
 
 
 def _exhausted(
