@@ -15,7 +15,7 @@ def test_one_holder_at_a_time_and_the_next_takes_over(make_store: MakeStore) -> 
         assert first.hold()  # still
         assert not second.hold()
         assert other.hold()  # a lease of another name is another lock
-        first.release()  # its session ends, as when its process dies
+        first.release()  # it lets go (a process that dies lets go when its session ends)
         assert second.hold()
         assert not first.hold()
     finally:

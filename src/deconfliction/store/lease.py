@@ -116,6 +116,13 @@ class AdvisoryLease:
         return self._held
 
     def release(self) -> None:
+        if self._held and self._conn is not None:
+            # unlocked at once, not when the server gets round to ending the session (which a
+            # busy server does a moment after the connection closes): the next node takes over
+            try:
+                self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
+            except sa.exc.SQLAlchemyError:
+                pass  # the session is gone, and the lock with it
         self._drop()
         self._engine.dispose()
 
