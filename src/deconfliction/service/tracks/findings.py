@@ -32,9 +32,10 @@ from deconfliction.geo.shape import Shape, prepare
 from deconfliction.service.conversation.commitments import Commitment, commitments_in_force
 from deconfliction.service.line import Line
 from deconfliction.service.notices.strategic import candidate_from_row
+from deconfliction.service.tracks.live import TrackColumns
 from deconfliction.store.base import Tx, VolumeRow
 
-__all__ = ["Finding", "NoticeSide", "find_all", "notice_breaches"]
+__all__ = ["Finding", "Found", "NoticeSide", "TacticalFound", "find_all", "notice_breaches"]
 
 _BOX_CHUNK = 200
 
@@ -69,66 +70,90 @@ class Finding:
     detail: str = ""
 
 
-def find_all(
-    tx: Tx, line: Line, tracks: Sequence[Track], now: datetime, settings: ScanSettings
-) -> list[Finding]:
-    """Everything a scan at ``now`` finds on ``tracks`` (read in ``tx``)."""
-    return [
-        *_tactical(tracks, now, settings),
-        *_intrusions(tx, line, tracks, now, settings),
-        *_deviations(tx, tracks, now, settings),
-        *_breaches(tx, tracks, now, settings),
-        *notice_breaches(tx, now),
-    ]
+@dataclass(frozen=True)
+class TacticalFound:
+    """A scan's tactical pairs as columns, one row per pair: side ``a`` (the track whose key
+    sorts first) and ``b`` as rows of the scan's tracks, the encounter's figures, and its key.
+    ``finding(k)`` makes the ``Finding`` of row k, for the rows reconciliation must look into
+    (a pair new, or changed); a pair that goes on as it was told is never made into objects."""
 
+    tracks: list[Track]
+    a: npt.NDArray[np.int64]
+    b: npt.NDArray[np.int64]
+    t_in_s: npt.NDArray[np.float64]
+    t_out_s: npt.NDArray[np.float64]
+    tcpa_s: npt.NDArray[np.float64]
+    dcpa_m: npt.NDArray[np.float64]
+    keys: list[str]
 
-def _seconds(t: Track, now: datetime) -> float:
-    return (now - t.time).total_seconds()
+    def __len__(self) -> int:
+        return len(self.keys)
 
-
-def _tactical(tracks: Sequence[Track], now: datetime, settings: ScanSettings) -> list[Finding]:
-    if len(tracks) < 2:
-        return []
-    parties = {p: i for i, p in enumerate(sorted({t.party for t in tracks}))}
-    states = tactical.States.of(
-        lat=[t.lat for t in tracks],
-        lon=[t.lon for t in tracks],
-        alt_m=[np.nan if t.alt_m is None else t.alt_m for t in tracks],  # nan: unknown
-        gs_mps=[t.gs_mps for t in tracks],
-        trk_deg=[t.trk_deg for t in tracks],
-        vs_mps=[t.vs_mps for t in tracks],
-        group=[parties[t.party] for t in tracks],
-        domain=[t.domain.code for t in tracks],
-        alt_unc_m=[t.alt_unc_m for t in tracks],
-    ).advanced(np.array([_seconds(t, now) for t in tracks]))
-    found = tactical.detect(states, settings.lookahead_s, settings.minima)
-    out = []
-    for i, j, t_in, t_out, tcpa, dcpa in zip(
-        found.i.tolist(),
-        found.j.tolist(),
-        found.t_in_s.tolist(),
-        found.t_out_s.tolist(),
-        found.tcpa_s.tolist(),
-        found.dcpa_m.tolist(),
-        strict=True,
-    ):
-        a, b = sorted((tracks[i], tracks[j]), key=lambda t: t.key)
-        out.append(
-            Finding(
-                ConflictKind.TACTICAL,
-                f"tactical:{a.key}|{b.key}",
-                a,
-                party_b=b.party,
-                track_b=b,
-                visible_b=b.audience,
-                t_in_s=t_in,
-                t_out_s=t_out if np.isfinite(t_out) else None,
-                tcpa_s=tcpa,
-                distance_m=dcpa,
-                detail=f"closest approach {dcpa:,.0f} m",
-            )
+    def finding(self, k: int) -> Finding:
+        a, b = self.tracks[int(self.a[k])], self.tracks[int(self.b[k])]
+        t_out, dcpa = float(self.t_out_s[k]), float(self.dcpa_m[k])
+        return Finding(
+            ConflictKind.TACTICAL,
+            self.keys[k],
+            a,
+            party_b=b.party,
+            track_b=b,
+            visible_b=b.audience,
+            t_in_s=float(self.t_in_s[k]),
+            t_out_s=t_out if np.isfinite(t_out) else None,
+            tcpa_s=float(self.tcpa_s[k]),
+            distance_m=dcpa,
+            detail=f"closest approach {dcpa:,.0f} m",
         )
-    return out
+
+
+@dataclass(frozen=True)
+class Found:
+    """What one scan finds: the tactical pairs as columns, everything else as ``Finding``s
+    (intrusions, deviations, breaches: few beside the pairs)."""
+
+    tactical: TacticalFound
+    others: list[Finding]
+
+    def all(self) -> list[Finding]:
+        """Every finding as an object, tactical pairs first (as reconciliation takes them)."""
+        return [*(self.tactical.finding(k) for k in range(len(self.tactical))), *self.others]
+
+
+def find_all(
+    tx: Tx, line: Line, columns: TrackColumns, now: datetime, settings: ScanSettings
+) -> Found:
+    """Everything a scan at ``now`` finds on the live tracks ``columns`` (read in ``tx``)."""
+    tracks = columns.tracks
+    return Found(
+        _tactical(columns, now, settings),
+        [
+            *_intrusions(tx, line, tracks, now, settings),
+            *_deviations(tx, tracks, now, settings),
+            *_breaches(tx, tracks, now, settings),
+            *notice_breaches(tx, now),
+        ],
+    )
+
+
+def _tactical(columns: TrackColumns, now: datetime, settings: ScanSettings) -> TacticalFound:
+    tracks = columns.tracks
+    none_i, none_f = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    if len(tracks) < 2:
+        return TacticalFound(tracks, none_i, none_i, none_f, none_f, none_f, none_f, [])
+    states = columns.states.advanced(columns.seconds_since(now))
+    found = tactical.detect(states, settings.lookahead_s, settings.minima)
+    # side a is the track whose key sorts first (keys are distinct: one per party and uid)
+    swap = columns.rank[found.i] > columns.rank[found.j]
+    a = np.where(swap, found.j, found.i).astype(np.int64)
+    b = np.where(swap, found.i, found.j).astype(np.int64)
+    keys = columns.keys
+    pair_keys = [
+        f"tactical:{keys[x]}|{keys[y]}" for x, y in zip(a.tolist(), b.tolist(), strict=True)
+    ]
+    return TacticalFound(
+        tracks, a, b, found.t_in_s, found.t_out_s, found.tcpa_s, found.dcpa_m, pair_keys
+    )
 
 
 def _meets(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -26,14 +26,19 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
+import numpy.typing as npt
+
+from deconfliction.detect import tactical
 from deconfliction.domain import Track
 from deconfliction.service.line import Line
 from deconfliction.store.base import Tx
 from deconfliction.store.codec import dt_to_us
 
-__all__ = ["LiveTracks", "live_tracks", "tracks_written"]
+__all__ = ["LiveTracks", "TrackColumns", "live_columns", "live_tracks", "tracks_written"]
 
 _Key = tuple[str, str]
 _MAX_OWN = 10_000
@@ -44,6 +49,48 @@ stopped scanning (another node took the scanner's turn) keeps no growing memory 
 def _live_until_us(t: Track) -> int:
     """As the store computes the row's ``live_until_us``."""
     return dt_to_us(t.time) + round(t.stale_s * 1e6)
+
+
+@dataclass(frozen=True)
+class TrackColumns:
+    """The live tracks of one answer of :meth:`LiveTracks.read` as columns, built once per
+    answer and kept while the answer stands (no report, no track gone stale): a scan of an
+    unchanged set of tracks makes no Python object per track.
+
+    ``keys``: each track's ``party/uid``; ``rank``: its position among the keys in string order
+    (orders the two sides of a pair); ``time_us``: report times in whole microseconds;
+    ``states``: the tracks as reported, for ``detect.tactical`` (groups by party)."""
+
+    tracks: list[Track]
+    keys: list[str]
+    rank: npt.NDArray[np.int64]
+    time_us: npt.NDArray[np.int64]
+    states: tactical.States
+
+    @classmethod
+    def of(cls, tracks: list[Track]) -> TrackColumns:
+        keys = [t.key for t in tracks]
+        rank = np.empty(len(keys), dtype=np.int64)
+        rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+        parties = {p: i for i, p in enumerate(sorted({t.party for t in tracks}))}
+        states = tactical.States.of(
+            lat=[t.lat for t in tracks],
+            lon=[t.lon for t in tracks],
+            alt_m=[np.nan if t.alt_m is None else t.alt_m for t in tracks],  # nan: unknown
+            gs_mps=[t.gs_mps for t in tracks],
+            trk_deg=[t.trk_deg for t in tracks],
+            vs_mps=[t.vs_mps for t in tracks],
+            group=[parties[t.party] for t in tracks],
+            domain=[t.domain.code for t in tracks],
+            alt_unc_m=[t.alt_unc_m for t in tracks],
+        )
+        time_us = np.array([dt_to_us(t.time) for t in tracks], dtype=np.int64)
+        return cls(tracks, keys, rank, time_us, states)
+
+    def seconds_since(self, now: datetime) -> npt.NDArray[np.float64]:
+        """Each track's age at ``now`` in seconds, as ``(now - t.time).total_seconds()``."""
+        age: npt.NDArray[np.float64] = (dt_to_us(now) - self.time_us) / 10**6
+        return age
 
 
 class LiveTracks:
@@ -57,6 +104,7 @@ class LiveTracks:
         self._floor_us = 0  # every track live at any instant >= this is held
         self._live: list[Track] | None = None  # the last answer, while nothing changed
         self._live_at_us = 0
+        self._columns: TrackColumns | None = None  # of _live, when asked for
         self.filled = 0
         """How many times the cache was filled from the store (1 after the first scan)."""
 
@@ -75,6 +123,20 @@ class LiveTracks:
                 self._live = [t for t in self._live if (t.party, t.uid) in self._tracks]
             self._live_at_us = now_us
             return list(self._live)
+
+    def columns(self, tx: Tx, now: datetime) -> TrackColumns:
+        """:meth:`read` as columns: the same tracks in the same order."""
+        live = self.read(tx, now)
+        with self._lock:
+            cols = self._columns
+            if (
+                cols is None
+                or len(cols.tracks) != len(live)
+                or any(a is not b for a, b in zip(cols.tracks, live, strict=True))
+            ):
+                cols = TrackColumns.of(live)
+                self._columns = cols
+            return cols
 
     def written(self, tracks: Sequence[Track], rev: int) -> None:
         """Tracks this process just committed at ``rev`` (``report_tracks``)."""
@@ -156,6 +218,11 @@ def cache_of(line: Line) -> LiveTracks:
 def live_tracks(line: Line, tx: Tx, now: datetime) -> list[Track]:
     """Every track live at ``now``, ordered by (party, uid): the cache caught up through ``tx``."""
     return cache_of(line).read(tx, now)
+
+
+def live_columns(line: Line, tx: Tx, now: datetime) -> TrackColumns:
+    """:func:`live_tracks` as columns (:class:`TrackColumns`)."""
+    return cache_of(line).columns(tx, now)
 
 
 def tracks_written(line: Line, tracks: Sequence[Track], rev: int) -> None:

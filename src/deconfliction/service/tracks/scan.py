@@ -18,7 +18,7 @@ import threading
 import time
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from deconfliction.bus import Periodic
@@ -41,9 +41,17 @@ from deconfliction.errors import PermissionDenied
 from deconfliction.service.line import Line
 from deconfliction.service.probing import watch
 from deconfliction.service.told import track_conflict_events
-from deconfliction.service.tracks.findings import Finding, NoticeSide, find_all, notice_breaches
-from deconfliction.service.tracks.live import live_tracks
+from deconfliction.service.tracks.findings import (
+    Finding,
+    NoticeSide,
+    TacticalFound,
+    find_all,
+    notice_breaches,
+)
+from deconfliction.service.tracks.live import live_columns
+from deconfliction.service.tracks.steady import Told, quiet
 from deconfliction.store.base import Tx
+from deconfliction.store.codec import dt_to_us
 
 __all__ = ["ScanResult", "Scanner", "breaches_of", "require_scanner", "scan"]
 
@@ -78,15 +86,16 @@ def scan(line: Line, settings: ScanSettings | None = None) -> ScanResult:
     started = time.perf_counter()
     now = line.clock()
     with line.store.read() as tx:
-        tracks = live_tracks(line, tx, now)
-        findings = find_all(tx, line, tracks, now, settings)
-    live_keys = {t.key for t in tracks}
+        columns = live_columns(line, tx, now)
+        found = find_all(tx, line, columns, now, settings)
+    tracks = columns.tracks
+    live_keys = set(columns.keys)
     with line.store.transaction() as tx:
         tx.lock_for_notice_write()
         seq = tx.last_event_seq()
         held = _held_since(line, seq)
         opened, updated, closed, logged = _reconcile(
-            tx, line, findings, live_keys, now, settings.retell, held
+            tx, line, found.others, live_keys, now, settings.retell, held, found.tactical
         )
     _keep(line, logged or seq, held)
     if logged:
@@ -129,6 +138,7 @@ class _Held:
 
     live: dict[str, TrackConflict] | None = None
     closed: dict[str, TrackConflict] | None = None
+    told: Told = field(default_factory=Told)
 
 
 _HELD: weakref.WeakKeyDictionary[object, tuple[int, _Held]] = weakref.WeakKeyDictionary()
@@ -144,7 +154,7 @@ def _held_since(line: Line, seq: int) -> _Held:
         kept = _HELD.get(line.store)
     if kept is None or kept[0] != seq:
         return _Held()
-    return _Held(kept[1].live, kept[1].closed)
+    return _Held(kept[1].live, kept[1].closed, kept[1].told)
 
 
 def _keep(line: Line, seq: int, held: _Held) -> None:
@@ -216,13 +226,16 @@ def _reconcile(
     now: datetime,
     retell: Retell,
     kept: _Held | None = None,
+    pairs: TacticalFound | None = None,
 ) -> tuple[list[TrackConflict], list[TrackConflict], list[TrackConflict], int]:
     """Open, update and close conflicts on tracks, with their events; the last event's seq.
 
     A conflict still found is stored and told again only when it changed materially since it
     was last told (``TrackConflict.differs_materially``): the stored row is what was told.
-    ``kept``: the stored conflicts, when known without reading them; set to what is stored
-    after this reconciliation."""
+    ``pairs``: the scan's tactical pairs as columns, taken before ``findings``; those that go on
+    unchanged (``steady.quiet``) count as updated with their conflict as stored, and only the
+    others are made into findings. ``kept``: the stored conflicts, when known without reading
+    them; set to what is stored after this reconciliation."""
     since = now - REOPEN_WITHIN
     if kept is not None and kept.live is not None and kept.closed is not None:
         live = kept.live
@@ -239,10 +252,8 @@ def _reconcile(
     changed: list[TrackConflict] = []
     reacknowledge: list[str] = []
     found: set[str] = set()
-    for f in findings:
-        if f.key in found:
-            continue
-        found.add(f.key)
+
+    def take(f: Finding) -> None:
         held = live.get(f.key)
         if held is None and f.key in recent:
             # the same encounter again soon after it cleared (a closest approach hovering at the
@@ -252,10 +263,10 @@ def _reconcile(
             reacknowledge.append(back.id)  # it ended: what was acknowledged then is over
             updated.append(reopened)
             changed.append(reopened)
-            continue
+            return
         if held is None:
             opened.append(_conflict(f, line.new_id(), now, line.alerts))
-            continue
+            return
         # a loss of separation already under way keeps the time it began
         t_in = now + timedelta(seconds=f.t_in_s)
         if t_in <= now and held.t_in <= now:
@@ -276,6 +287,24 @@ def _reconcile(
         updated.append(fresh)
         if fresh.differs_materially(held, retell):
             changed.append(fresh)
+
+    if pairs is not None and len(pairs):
+        helds = [live.get(k) for k in pairs.keys]
+        told = kept.told if kept is not None else Told()
+        steady = quiet(pairs, helds, dt_to_us(now), retell, line.alerts, told).tolist()
+        for k, (key, held) in enumerate(zip(pairs.keys, helds, strict=True)):
+            if key in found:
+                continue
+            found.add(key)
+            if steady[k] and held is not None:
+                updated.append(held)  # goes on as told: nothing to store or tell
+            else:
+                take(pairs.finding(k))
+    for f in findings:
+        if f.key in found:
+            continue
+        found.add(f.key)
+        take(f)
     closed = []
     for key, held in live.items():
         if key in found or held.detected_at > now:
