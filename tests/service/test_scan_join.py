@@ -19,6 +19,7 @@ from deconfliction.domain.probing import NO_BUDGETS
 from deconfliction.service import Line
 from deconfliction.service.notices.strategic import candidate_from_row
 from deconfliction.service.tracks.findings import _intrusion_pairs, _search
+from deconfliction.service.tracks.live import TrackColumns
 from deconfliction.store import SqlStore
 from tests.conftest import STORE_KINDS, MakeStore
 
@@ -89,7 +90,7 @@ def test_one_join_finds_the_pairs_and_intrusions_of_the_indexed_search(
     tracks = _world(line, np.random.default_rng(seed), 60, 400)
     settings = ScanSettings()
     with store.read() as tx:
-        rows, pairs = _intrusion_pairs(tx, line, tracks, NOW, settings)
+        rows, pairs = _intrusion_pairs(tx, line, TrackColumns.of(tracks), NOW, settings)
         owners, boxes = swept_boxes_many(tracks, NOW, settings.lookahead_s, line.defaults)
         old_rows, old_pairs = _search(tx, owners, boxes)
     joined = {(t, rows[r].notice_id) for t, r in pairs}

@@ -14,7 +14,13 @@ import numpy.typing as npt
 
 from deconfliction.detect import tactical
 from deconfliction.detect.conformance import deviations
-from deconfliction.detect.intrusion import cover, intrusions, meeting, swept_box_array
+from deconfliction.detect.intrusion import (
+    cover,
+    intrusions,
+    meeting,
+    reach_boxes,
+    swept_box_array,
+)
 from deconfliction.detect.settings import ScanSettings
 from deconfliction.detect.strategic import UNBOUNDED_ALT_M, Candidate, index_boxes
 from deconfliction.domain import (
@@ -128,7 +134,7 @@ def find_all(
     return Found(
         _tactical(columns, now, settings),
         [
-            *_intrusions(tx, line, tracks, now, settings),
+            *_intrusions(tx, line, columns, now, settings),
             *_deviations(tx, tracks, now, settings),
             *_breaches(tx, tracks, now, settings),
             *notice_breaches(tx, now),
@@ -217,13 +223,61 @@ def _volumes(
     return found, row_of, _array([b for r in found for b in r.boxes])
 
 
+_NEAR_CELL_DEG = 0.5  # the cells by which tracks' reach boxes are merged for the first cut
+
+
 def _intrusion_pairs(
-    tx: Tx, line: Line, tracks: Sequence[Track], now: datetime, settings: ScanSettings
+    tx: Tx, line: Line, columns: TrackColumns, now: datetime, settings: ScanSettings
 ) -> tuple[list[VolumeRow], list[tuple[int, int]]]:
     """The candidate volumes of every track, in one join: all tracks' swept boxes against the
-    index boxes of the active volumes near any of them; (track, row) pairs of other parties."""
-    owners, boxes = swept_box_array(tracks, now, settings.lookahead_s, line.defaults)
-    rows, row_of, volume_boxes = _volumes(tx, boxes)
+    index boxes of the active volumes near any of them; (track, row) pairs of other parties.
+
+    A first cut without geodesic calls keeps the swept boxes to the tracks that may meet a
+    volume: each track's reach box (``reach_boxes``, which holds its swept box), merged by the
+    cell of the grid the track is in; the tracks of cells whose merged box meets no volume's
+    index box have no swept box that does. The store is asked with the merged boxes (and the
+    swept boxes of the tracks the cut keeps whole), which hold every swept box."""
+    tracks, states = columns.tracks, columns.states
+    lookahead_s, defaults = settings.lookahead_s, line.defaults
+    dt = columns.seconds_since(now)
+    reach, whole = reach_boxes(states.lon, states.lat, states.gs_mps, dt, lookahead_s, defaults)
+    kept = np.flatnonzero(whole)
+    k_owners, k_boxes = swept_box_array([tracks[i] for i in kept.tolist()], now, lookahead_s,
+                                        defaults)  # fmt: skip
+    cut = np.flatnonzero(~whole)
+    cell = np.floor((states.lon[cut] + 180.0) / _NEAR_CELL_DEG) * 1e4 + np.floor(
+        (states.lat[cut] + 90.0) / _NEAR_CELL_DEG
+    )
+    order = np.argsort(cell, kind="stable")
+    cut, cell = cut[order], cell[order]
+    starts = np.flatnonzero(np.concatenate(([True], np.diff(cell) != 0))) if len(cut) else cut
+    t0 = now.timestamp() - defaults.t_s - 1e-3
+    t1 = now.timestamp() + lookahead_s + defaults.t_s + 1e-3
+    m = len(starts)
+    merged = np.zeros((m, 8), dtype=np.float64)
+    if m:
+        r = reach[cut]
+        merged[:, 0] = np.minimum.reduceat(r[:, 0], starts)
+        merged[:, 1] = np.minimum.reduceat(r[:, 1], starts)
+        merged[:, 4] = np.maximum.reduceat(r[:, 2], starts)
+        merged[:, 5] = np.maximum.reduceat(r[:, 3], starts)
+    merged[:, 2], merged[:, 6] = -UNBOUNDED_ALT_M, UNBOUNDED_ALT_M
+    merged[:, 3], merged[:, 7] = t0, t1
+    rows, row_of, volume_boxes = _volumes(tx, np.concatenate([merged, k_boxes]))
+    if not rows:
+        return rows, []
+    near, _ = meeting(merged, volume_boxes)
+    near_cells = np.zeros(m, dtype=bool)
+    near_cells[near] = True
+    # the tracks of the cells near a volume (each sorted track's cell counts the starts so far)
+    first = np.zeros(len(cut), dtype=np.int64)
+    first[starts] = 1
+    cell_of = np.cumsum(first) - 1
+    near_tracks = np.sort(cut[near_cells[cell_of]])
+    n_owners, n_boxes = swept_box_array([tracks[i] for i in near_tracks.tolist()], now,
+                                        lookahead_s, defaults)  # fmt: skip
+    owners = np.concatenate([near_tracks[n_owners], kept[k_owners]])
+    boxes = np.concatenate([n_boxes, k_boxes])
     bi, vi = meeting(boxes, volume_boxes)
     if len(bi) == 0:
         return rows, []
@@ -239,9 +293,10 @@ def _intrusion_pairs(
 
 
 def _intrusions(
-    tx: Tx, line: Line, tracks: Sequence[Track], now: datetime, settings: ScanSettings
+    tx: Tx, line: Line, columns: TrackColumns, now: datetime, settings: ScanSettings
 ) -> list[Finding]:
-    rows, pairs = _intrusion_pairs(tx, line, tracks, now, settings)
+    tracks = columns.tracks
+    rows, pairs = _intrusion_pairs(tx, line, columns, now, settings)
     if not pairs:
         return []
     candidates = [candidate_from_row(r) for r in rows]
