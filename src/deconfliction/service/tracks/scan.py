@@ -218,6 +218,22 @@ def _passed(t: datetime | None, now: datetime) -> bool:
     return t is not None and t <= now
 
 
+def _carried(f: Finding, held: TrackConflict, now: datetime, alerts: AlertLevels) -> TrackConflict:
+    """The conflict ``held`` as ``f``, a finding of the same encounter at ``now``, makes it."""
+    # a loss of separation already under way keeps the time it began
+    t_in = now + timedelta(seconds=f.t_in_s)
+    if t_in <= now and held.t_in <= now:
+        t_in = held.t_in
+    fresh = _conflict(
+        f, held.id, now, alerts, status=held.status, t_in=t_in, detected_at=held.detected_at
+    )
+    if _passed(held.cpa, now) and _passed(fresh.cpa, now):
+        # a closest approach already passed keeps when and how close it was: the tracks
+        # drawing apart are not news until separation is regained
+        fresh = replace(fresh, cpa=held.cpa, distance_m=held.distance_m, detail=held.detail)
+    return fresh
+
+
 def _reconcile(
     tx: Tx,
     line: Line,
@@ -267,23 +283,7 @@ def _reconcile(
         if held is None:
             opened.append(_conflict(f, line.new_id(), now, line.alerts))
             return
-        # a loss of separation already under way keeps the time it began
-        t_in = now + timedelta(seconds=f.t_in_s)
-        if t_in <= now and held.t_in <= now:
-            t_in = held.t_in
-        fresh = _conflict(
-            f,
-            held.id,
-            now,
-            line.alerts,
-            status=held.status,
-            t_in=t_in,
-            detected_at=held.detected_at,
-        )
-        if _passed(held.cpa, now) and _passed(fresh.cpa, now):
-            # a closest approach already passed keeps when and how close it was: the tracks
-            # drawing apart are not news until separation is regained
-            fresh = replace(fresh, cpa=held.cpa, distance_m=held.distance_m, detail=held.detail)
+        fresh = _carried(f, held, now, line.alerts)
         updated.append(fresh)
         if fresh.differs_materially(held, retell):
             changed.append(fresh)
