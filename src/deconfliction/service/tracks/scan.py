@@ -14,10 +14,12 @@ Reconciliation runs under the same write lock as notice writes, so scans from se
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -85,24 +87,54 @@ def scan(line: Line, settings: ScanSettings | None = None) -> ScanResult:
     settings = settings or ScanSettings()
     started = time.perf_counter()
     now = line.clock()
-    with line.store.read() as tx:
-        columns = live_columns(line, tx, now)
-        found = find_all(tx, line, columns, now, settings)
-    tracks = columns.tracks
-    live_keys = set(columns.keys)
-    with line.store.transaction() as tx:
-        tx.lock_for_notice_write()
-        seq = tx.last_event_seq()
-        held = _held_since(line, seq)
-        opened, updated, closed, logged = _reconcile(
-            tx, line, found.others, live_keys, now, settings.retell, held, found.tactical
-        )
+    with _collection_paused():
+        with line.store.read() as tx:
+            columns = live_columns(line, tx, now)
+            found = find_all(tx, line, columns, now, settings)
+        tracks = columns.tracks
+        live_keys = set(columns.keys)
+        with line.store.transaction() as tx:
+            tx.lock_for_notice_write()
+            seq = tx.last_event_seq()
+            held = _held_since(line, seq)
+            opened, updated, closed, logged = _reconcile(
+                tx, line, found.others, live_keys, now, settings.retell, held, found.tactical
+            )
     _keep(line, logged or seq, held)
     if logged:
         line.signal.notify(logged)
     elapsed_s = time.perf_counter() - started
     line.meter.scanned(len(tracks), elapsed_s, opened)
     return ScanResult(now, len(tracks), opened, updated, closed, elapsed_s)
+
+
+_PAUSE_LOCK = threading.Lock()
+_paused = [0, False]  # scans under way in this process; whether collection was on before them
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a scan runs (in any thread of the process).
+
+    A scan of 100,000 tracks allocates some 400,000 short-lived containers, every one freed by
+    its reference count; yet each 700 allocations start a collection that walks the young
+    objects, and now and then one walks all of the process's objects (the live tracks and their
+    conflicts, some 600,000): a quarter of the scan's CPU time, spent finding no cycles.
+    Collection resumes when the last scan under way ends; what cycles other threads made
+    meanwhile are collected then.
+    """
+    with _PAUSE_LOCK:
+        if _paused[0] == 0:
+            _paused[1] = gc.isenabled()
+            gc.disable()
+        _paused[0] += 1
+    try:
+        yield
+    finally:
+        with _PAUSE_LOCK:
+            _paused[0] -= 1
+            if _paused[0] == 0 and _paused[1]:
+                gc.enable()
 
 
 def breaches_of(line: Line, notice: Notice) -> list[TrackConflict]:
