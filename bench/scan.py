@@ -10,9 +10,10 @@ batches of 5,000. ``--volumes`` active notices (circles of 2-20 km over the same
 notice, from another party) give intrusions something to find. Each scan is timed whole (read the
 live tracks, tactical, intrusion, deviation, reconcile and write) and by stage with cProfile
 (``--profile``). The first scan opens every conflict; the next ones update them: the steady state
-the server's one-second loop lives in. ``--baseline REF`` measures git REF's code as well (its
-``src`` extracted with ``git archive``, run in a fresh process with ``PYTHONPATH`` on it), each
-size in turn, and prints the ratio of their median steady scans. Wall and CPU seconds are both
+the server's one-second loop lives in; ``--step-s 1`` moves the clock on a second before each
+(the tracks age, and every figure is worked out again). ``--baseline REF`` measures git REF's
+code as well (its ``src`` extracted with ``git archive``, run in a fresh process with
+``PYTHONPATH`` on it), each size in turn, and prints the ratio of their median steady scans. Wall and CPU seconds are both
 shown: on a shared machine the CPU time of the scanning process is the steadier figure.
 """
 
@@ -51,11 +52,23 @@ console = Console(width=150)
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-def build(n: int, parties: int, volumes: int, seed: int, folder: Path) -> tuple[Line, float]:
+class Clock:
+    """The line's clock: NOW, moved on by ``step`` between scans (``--step-s``)."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def build(
+    n: int, parties: int, volumes: int, seed: int, folder: Path, clock: Clock | None = None
+) -> tuple[Line, float]:
     line = Line(
         budgets=NO_BUDGETS,
         store=open_store(f"sqlite:///{folder / f'scan-{n}.db'}"),
-        clock=lambda: NOW,
+        clock=clock or Clock(),
     )
     members = []
     for p in range(parties):
@@ -113,17 +126,20 @@ def build(n: int, parties: int, volumes: int, seed: int, folder: Path) -> tuple[
 
 def measure(n: int, args: argparse.Namespace, folder: Path) -> dict[str, object]:
     """Build a line of ``n`` tracks, scan it ``args.scans`` times: the figures of one row."""
+    clock = Clock()
     with console.status(f"reporting {n:,} tracks, declaring {args.volumes} volumes"):
-        line, reported = build(n, args.parties, args.volumes, args.seed, folder)
+        line, reported = build(n, args.parties, args.volumes, args.seed, folder, clock)
     times, cpu = [], []
     last = None
-    for _ in range(args.scans):
+    for k in range(args.scans):
+        clock.now = NOW + timedelta(seconds=k * args.step_s)
         t, c = time.perf_counter(), time.process_time()
         last = scan(line)
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
     assert last is not None
     if args.profile:
+        clock.now += timedelta(seconds=args.step_s)
         prof = cProfile.Profile()
         prof.runcall(scan, line)
         out = io.StringIO()
@@ -159,7 +175,7 @@ def _child(n: int, args: argparse.Namespace, src: Path | None) -> dict[str, obje
         env["PYTHONPATH"] = str(src)
     cmd = [sys.executable, __file__, "--json", "--n", str(n), "--scans", str(args.scans),
            "--parties", str(args.parties), "--volumes", str(args.volumes),
-           "--seed", str(args.seed)]  # fmt: skip
+           "--seed", str(args.seed), "--step-s", str(args.step_s)]  # fmt: skip
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
@@ -176,6 +192,13 @@ def main() -> None:
     ap.add_argument("--scans", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument(
+        "--step-s",
+        type=float,
+        default=0.0,
+        help="move the clock on this many seconds before each scan after the first (as the "
+        "running loop does; 0: every scan at one instant)",
+    )
     ap.add_argument(
         "--baseline",
         metavar="REF",
