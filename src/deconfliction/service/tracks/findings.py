@@ -150,13 +150,17 @@ def _tactical(columns: TrackColumns, now: datetime, settings: ScanSettings) -> T
     states = columns.states.advanced(columns.seconds_since(now))
     found = tactical.detect(states, settings.lookahead_s, settings.minima)
     # side a is the track whose key sorts first (keys are distinct: one per party and uid)
-    swap = columns.rank[found.i] > columns.rank[found.j]
-    a = np.where(swap, found.j, found.i).astype(np.int64)
-    b = np.where(swap, found.i, found.j).astype(np.int64)
     keys = columns.keys
-    pair_keys = [
-        f"tactical:{keys[x]}|{keys[y]}" for x, y in zip(a.tolist(), b.tolist(), strict=True)
-    ]
+    a_of, b_of, pair_keys = [], [], []
+    for x, y in zip(found.i.tolist(), found.j.tolist(), strict=True):
+        kx, ky = keys[x], keys[y]
+        if ky < kx:
+            x, y, kx, ky = y, x, ky, kx
+        a_of.append(x)
+        b_of.append(y)
+        pair_keys.append(f"tactical:{kx}|{ky}")
+    a = np.asarray(a_of, dtype=np.int64)
+    b = np.asarray(b_of, dtype=np.int64)
     return TacticalFound(
         tracks, a, b, found.t_in_s, found.t_out_s, found.tcpa_s, found.dcpa_m, pair_keys
     )

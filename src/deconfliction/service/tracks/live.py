@@ -23,6 +23,7 @@ library keeps a table's rows in step across processes this way.
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from collections.abc import Sequence
@@ -53,44 +54,133 @@ def _live_until_us(t: Track) -> int:
 
 @dataclass(frozen=True)
 class TrackColumns:
-    """The live tracks of one answer of :meth:`LiveTracks.read` as columns, built once per
-    answer and kept while the answer stands (no report, no track gone stale): a scan of an
-    unchanged set of tracks makes no Python object per track.
+    """Live tracks as columns for a scan: ``tracks[k]`` is row k of every column.
 
-    ``keys``: each track's ``party/uid``; ``rank``: its position among the keys in string order
-    (orders the two sides of a pair); ``time_us``: report times in whole microseconds;
-    ``states``: the tracks as reported, for ``detect.tactical`` (groups by party)."""
+    ``keys``: each track's ``party/uid``; ``time_us``: report times in whole microseconds;
+    ``states``: the tracks as reported, for ``detect.tactical`` (a group per party)."""
 
     tracks: list[Track]
     keys: list[str]
-    rank: npt.NDArray[np.int64]
     time_us: npt.NDArray[np.int64]
     states: tactical.States
 
     @classmethod
-    def of(cls, tracks: list[Track]) -> TrackColumns:
-        keys = [t.key for t in tracks]
-        rank = np.empty(len(keys), dtype=np.int64)
-        rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
-        parties = {p: i for i, p in enumerate(sorted({t.party for t in tracks}))}
-        states = tactical.States.of(
-            lat=[t.lat for t in tracks],
-            lon=[t.lon for t in tracks],
-            alt_m=[np.nan if t.alt_m is None else t.alt_m for t in tracks],  # nan: unknown
-            gs_mps=[t.gs_mps for t in tracks],
-            trk_deg=[t.trk_deg for t in tracks],
-            vs_mps=[t.vs_mps for t in tracks],
-            group=[parties[t.party] for t in tracks],
-            domain=[t.domain.code for t in tracks],
-            alt_unc_m=[t.alt_unc_m for t in tracks],
-        )
-        time_us = np.array([dt_to_us(t.time) for t in tracks], dtype=np.int64)
-        return cls(tracks, keys, rank, time_us, states)
+    def of(cls, tracks: Sequence[Track]) -> TrackColumns:
+        """The columns of ``tracks``, in their order."""
+        slots = _Slots()
+        held = {(t.party, t.uid): (t, 0) for t in tracks}
+        slots.dirty.update(held)
+        cols = slots.columns(held, order=[(t.party, t.uid) for t in tracks])
+        return cols
 
     def seconds_since(self, now: datetime) -> npt.NDArray[np.float64]:
         """Each track's age at ``now`` in seconds, as ``(now - t.time).total_seconds()``."""
         age: npt.NDArray[np.float64] = (dt_to_us(now) - self.time_us) / 10**6
         return age
+
+
+_FIGURES = 7  # lat, lon, alt_m (NaN: unknown), gs_mps, trk_deg, vs_mps, alt_unc_m
+
+
+class _Slots:
+    """The held tracks' figures in numpy columns, one slot (row) per track, rewritten only for
+    the tracks that changed (``dirty``) since the columns were last asked for: a scan after a
+    few reports writes those few rows and makes no object for the others."""
+
+    def __init__(self) -> None:
+        self.slot: dict[_Key, int] = {}
+        self.free: list[int] = []
+        self.track: list[Track | None] = []
+        self.key: list[str] = []
+        self.figures = np.zeros((0, _FIGURES), dtype=np.float64)
+        self.time_us = np.zeros(0, dtype=np.int64)
+        self.group = np.zeros(0, dtype=np.int64)
+        self.domain = np.zeros(0, dtype=np.int64)
+        self.used = np.zeros(0, dtype=bool)
+        self.parties: dict[str, int] = {}
+        self.dirty: set[_Key] = set()
+        self.cols: TrackColumns | None = None
+
+    def _grow(self) -> None:
+        size = max(1024, 2 * len(self.used))
+        more = size - len(self.used)
+        self.figures = np.concatenate([self.figures, np.zeros((more, _FIGURES))])
+        self.time_us = np.concatenate([self.time_us, np.zeros(more, dtype=np.int64)])
+        self.group = np.concatenate([self.group, np.zeros(more, dtype=np.int64)])
+        self.domain = np.concatenate([self.domain, np.zeros(more, dtype=np.int64)])
+        self.used = np.concatenate([self.used, np.zeros(more, dtype=bool)])
+
+    def _new(self, key: _Key) -> int:
+        if self.free:
+            s = self.free.pop()
+        else:
+            s = len(self.track)
+            self.track.append(None)
+            self.key.append("")
+            if s >= len(self.used):
+                self._grow()
+        self.slot[key] = s
+        self.used[s] = True
+        return s
+
+    def columns(
+        self, held: dict[_Key, tuple[Track, int]], order: Sequence[_Key] | None = None
+    ) -> TrackColumns:
+        """The columns of ``held`` once the dirty slots are rewritten; rows in slot order (or
+        in ``order``, every held key once, for a cache of one answer)."""
+        if self.cols is not None and not self.dirty:
+            return self.cols
+        written: list[int] = []
+        tracks: list[Track] = []
+        for key in sorted(self.dirty):
+            s = self.slot.get(key)
+            entry = held.get(key)
+            if entry is None:
+                if s is not None:
+                    del self.slot[key]
+                    self.free.append(s)
+                    self.used[s] = False
+                    self.track[s] = None
+                continue
+            if s is None:
+                s = self._new(key)
+            t = entry[0]
+            self.track[s] = t
+            self.key[s] = f"{t.party}/{t.uid}"
+            written.append(s)
+            tracks.append(t)
+        self.dirty.clear()
+        if written:
+            at = np.asarray(written, dtype=np.int64)
+            self.figures[at] = np.array(
+                [
+                    (t.lat, t.lon, math.nan if t.alt_m is None else t.alt_m, t.gs_mps,
+                     t.trk_deg, t.vs_mps, t.alt_unc_m)
+                    for t in tracks
+                ],
+                dtype=np.float64,
+            ).reshape(-1, _FIGURES)  # fmt: skip
+            self.time_us[at] = [dt_to_us(t.time) for t in tracks]
+            self.group[at] = [self.parties.setdefault(t.party, len(self.parties)) for t in tracks]
+            self.domain[at] = [t.domain.code for t in tracks]
+        rows = (
+            np.flatnonzero(self.used)
+            if order is None
+            else np.asarray([self.slot[k] for k in order], dtype=np.int64)
+        )
+        row_list = rows.tolist()
+        f = self.figures[rows]
+        states = tactical.States.of(
+            f[:, 0], f[:, 1], f[:, 2], f[:, 3], f[:, 4], f[:, 5],
+            group=self.group[rows], domain=self.domain[rows], alt_unc_m=f[:, 6],
+        )  # fmt: skip
+        self.cols = TrackColumns(
+            [t for t in (self.track[s] for s in row_list) if t is not None],
+            [self.key[s] for s in row_list],
+            self.time_us[rows],
+            states,
+        )
+        return self.cols
 
 
 class LiveTracks:
@@ -104,7 +194,7 @@ class LiveTracks:
         self._floor_us = 0  # every track live at any instant >= this is held
         self._live: list[Track] | None = None  # the last answer, while nothing changed
         self._live_at_us = 0
-        self._columns: TrackColumns | None = None  # of _live, when asked for
+        self._slots = _Slots()  # the held tracks as columns, for scans
         self.filled = 0
         """How many times the cache was filled from the store (1 after the first scan)."""
 
@@ -112,10 +202,7 @@ class LiveTracks:
         """Every track live at ``now`` ordered by (party, uid), as ``tx.live_tracks(now)``."""
         now_us = dt_to_us(now)
         with self._lock:
-            if self._mark is None or now_us < self._floor_us:
-                self._fill(tx, now, now_us)
-            else:
-                self._catch_up(tx)
+            self._sync(tx, now, now_us)
             if self._live is None:
                 self._prune(now_us)
                 self._live = [t for _, (t, _u) in sorted(self._tracks.items())]
@@ -125,18 +212,20 @@ class LiveTracks:
             return list(self._live)
 
     def columns(self, tx: Tx, now: datetime) -> TrackColumns:
-        """:meth:`read` as columns: the same tracks in the same order."""
-        live = self.read(tx, now)
+        """The tracks :meth:`read` answers, as columns, in no particular order (the order of
+        the slots they hold): only the rows of tracks that changed are written."""
+        now_us = dt_to_us(now)
         with self._lock:
-            cols = self._columns
-            if (
-                cols is None
-                or len(cols.tracks) != len(live)
-                or any(a is not b for a, b in zip(cols.tracks, live, strict=True))
-            ):
-                cols = TrackColumns.of(live)
-                self._columns = cols
-            return cols
+            self._sync(tx, now, now_us)
+            if self._prune(now_us):
+                self._live = None
+            return self._slots.columns(self._tracks)
+
+    def _sync(self, tx: Tx, now: datetime, now_us: int) -> None:
+        if self._mark is None or now_us < self._floor_us:
+            self._fill(tx, now, now_us)
+        else:
+            self._catch_up(tx)
 
     def written(self, tracks: Sequence[Track], rev: int) -> None:
         """Tracks this process just committed at ``rev`` (``report_tracks``)."""
@@ -162,6 +251,7 @@ class LiveTracks:
         self._mark = None
         self._own = set()
         self._live = None
+        self._slots = _Slots()
 
     def _put(self, key: _Key, t: Track) -> None:
         until = _live_until_us(t)
@@ -169,11 +259,14 @@ class LiveTracks:
             self._tracks.pop(key, None)  # already stale for every scan this cache answers
         else:
             self._tracks[key] = (t, until)
+        self._slots.dirty.add(key)
         self._live = None
 
     def _fill(self, tx: Tx, now: datetime, now_us: int) -> None:
         mark = tx.track_mark()  # before the rows: a write it misses is at or above the mark
         self._tracks = {(t.party, t.uid): (t, _live_until_us(t)) for t in tx.live_tracks(now)}
+        self._slots = _Slots()
+        self._slots.dirty.update(self._tracks)
         self._mark = mark
         self._own.clear()
         self._floor_us = now_us
@@ -198,6 +291,7 @@ class LiveTracks:
         stale = [k for k, (_, until) in self._tracks.items() if until < now_us]
         for k in stale:
             del self._tracks[k]
+        self._slots.dirty.update(stale)
         self._floor_us = now_us
         return bool(stale)
 
