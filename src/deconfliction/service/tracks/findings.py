@@ -15,11 +15,7 @@ import numpy.typing as npt
 from deconfliction.detect import tactical
 from deconfliction.detect.conformance import deviations
 from deconfliction.detect.intrusion import (
-    cover,
     intrusions,
-    meeting,
-    reach_boxes,
-    swept_box_array,
 )
 from deconfliction.detect.settings import ScanSettings
 from deconfliction.detect.strategic import UNBOUNDED_ALT_M, Candidate, index_boxes
@@ -38,12 +34,11 @@ from deconfliction.geo.shape import Shape, prepare
 from deconfliction.service.conversation.commitments import Commitment, commitments_in_force
 from deconfliction.service.line import Line
 from deconfliction.service.notices.strategic import candidate_from_row
+from deconfliction.service.tracks.candidates import intrusion_pairs, search
 from deconfliction.service.tracks.live import TrackColumns
-from deconfliction.store.base import Tx, VolumeRow
+from deconfliction.store.base import Tx
 
 __all__ = ["Finding", "Found", "NoticeSide", "TacticalFound", "find_all", "notice_breaches"]
-
-_BOX_CHUNK = 200
 
 
 @dataclass(frozen=True)
@@ -166,141 +161,11 @@ def _tactical(columns: TrackColumns, now: datetime, settings: ScanSettings) -> T
     )
 
 
-def _meets(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Which boxes of ``a`` (n x 8: mins then maxes) meet which of ``b`` (m x 8): n x m."""
-    lo_a, hi_a = a[:, None, :4], a[:, None, 4:]
-    lo_b, hi_b = b[None, :, :4], b[None, :, 4:]
-    meets: np.ndarray = np.all((lo_a <= hi_b) & (lo_b <= hi_a), axis=2)
-    return meets
-
-
-def _array(boxes: Sequence[Box4]) -> np.ndarray:
-    return np.array(
-        [
-            (b.lon_min, b.lat_min, b.alt_min, b.t_min, b.lon_max, b.lat_max, b.alt_max, b.t_max)
-            for b in boxes
-        ],
-        dtype=np.float64,
-    ).reshape(-1, 8)
-
-
-def _search(
-    tx: Tx, owners: Sequence[int], boxes: Sequence[Box4]
-) -> tuple[list[VolumeRow], list[tuple[int, int]]]:
-    """Stored volumes whose boxes meet ``boxes``, and (owner, row) pairs for each that does."""
-    rows: list[VolumeRow] = []
-    seen: dict[tuple[str, int], int] = {}
-    pairs: set[tuple[int, int]] = set()
-    for s in range(0, len(boxes), _BOX_CHUNK):
-        chunk = boxes[s : s + _BOX_CHUNK]
-        found = tx.candidates(chunk)
-        if not found:
-            continue
-        index = []
-        for r in found:
-            k = (r.notice_id, r.index)
-            if k not in seen:
-                seen[k] = len(rows)
-                rows.append(r)
-            index.append(seen[k])
-        row_boxes = [b for r in found for b in r.boxes]
-        row_of = np.repeat(index, [len(r.boxes) for r in found])
-        hit = _meets(_array(chunk), _array(row_boxes))
-        qi, ri = np.nonzero(hit)
-        own = np.asarray(owners[s : s + _BOX_CHUNK])
-        pairs.update(zip(own[qi].tolist(), row_of[ri].tolist(), strict=True))
-    return rows, sorted(pairs)
-
-
-def _volumes(
-    tx: Tx, boxes: npt.NDArray[np.float64]
-) -> tuple[list[VolumeRow], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """The active volumes whose index boxes meet the few boxes ``cover(boxes)`` (a superset of
-    those meeting ``boxes``): their rows, and every index box of theirs (k x 8) with its row."""
-    rows: dict[tuple[str, int], VolumeRow] = {}
-    query = [Box4(*b) for b in cover(boxes).tolist()]
-    for s in range(0, len(query), _BOX_CHUNK):
-        for r in tx.candidates(query[s : s + _BOX_CHUNK]):
-            rows.setdefault((r.notice_id, r.index), r)
-    found = [rows[k] for k in sorted(rows)]
-    row_of = np.repeat(np.arange(len(found), dtype=np.int64), [len(r.boxes) for r in found])
-    return found, row_of, _array([b for r in found for b in r.boxes])
-
-
-_NEAR_CELL_DEG = 0.5  # the cells by which tracks' reach boxes are merged for the first cut
-
-
-def _intrusion_pairs(
-    tx: Tx, line: Line, columns: TrackColumns, now: datetime, settings: ScanSettings
-) -> tuple[list[VolumeRow], list[tuple[int, int]]]:
-    """The candidate volumes of every track, in one join: all tracks' swept boxes against the
-    index boxes of the active volumes near any of them; (track, row) pairs of other parties.
-
-    A first cut without geodesic calls keeps the swept boxes to the tracks that may meet a
-    volume: each track's reach box (``reach_boxes``, which holds its swept box), merged by the
-    cell of the grid the track is in; the tracks of cells whose merged box meets no volume's
-    index box have no swept box that does. The store is asked with the merged boxes (and the
-    swept boxes of the tracks the cut keeps whole), which hold every swept box."""
-    tracks, states = columns.tracks, columns.states
-    lookahead_s, defaults = settings.lookahead_s, line.defaults
-    dt = columns.seconds_since(now)
-    reach, whole = reach_boxes(states.lon, states.lat, states.gs_mps, dt, lookahead_s, defaults)
-    kept = np.flatnonzero(whole)
-    k_owners, k_boxes = swept_box_array([tracks[i] for i in kept.tolist()], now, lookahead_s,
-                                        defaults)  # fmt: skip
-    cut = np.flatnonzero(~whole)
-    cell = np.floor((states.lon[cut] + 180.0) / _NEAR_CELL_DEG) * 1e4 + np.floor(
-        (states.lat[cut] + 90.0) / _NEAR_CELL_DEG
-    )
-    order = np.argsort(cell, kind="stable")
-    cut, cell = cut[order], cell[order]
-    starts = np.flatnonzero(np.concatenate(([True], np.diff(cell) != 0))) if len(cut) else cut
-    t0 = now.timestamp() - defaults.t_s - 1e-3
-    t1 = now.timestamp() + lookahead_s + defaults.t_s + 1e-3
-    m = len(starts)
-    merged = np.zeros((m, 8), dtype=np.float64)
-    if m:
-        r = reach[cut]
-        merged[:, 0] = np.minimum.reduceat(r[:, 0], starts)
-        merged[:, 1] = np.minimum.reduceat(r[:, 1], starts)
-        merged[:, 4] = np.maximum.reduceat(r[:, 2], starts)
-        merged[:, 5] = np.maximum.reduceat(r[:, 3], starts)
-    merged[:, 2], merged[:, 6] = -UNBOUNDED_ALT_M, UNBOUNDED_ALT_M
-    merged[:, 3], merged[:, 7] = t0, t1
-    rows, row_of, volume_boxes = _volumes(tx, np.concatenate([merged, k_boxes]))
-    if not rows:
-        return rows, []
-    near, _ = meeting(merged, volume_boxes)
-    near_cells = np.zeros(m, dtype=bool)
-    near_cells[near] = True
-    # the tracks of the cells near a volume (each sorted track's cell counts the starts so far)
-    first = np.zeros(len(cut), dtype=np.int64)
-    first[starts] = 1
-    cell_of = np.cumsum(first) - 1
-    near_tracks = np.sort(cut[near_cells[cell_of]])
-    n_owners, n_boxes = swept_box_array([tracks[i] for i in near_tracks.tolist()], now,
-                                        lookahead_s, defaults)  # fmt: skip
-    owners = np.concatenate([near_tracks[n_owners], kept[k_owners]])
-    boxes = np.concatenate([n_boxes, k_boxes])
-    bi, vi = meeting(boxes, volume_boxes)
-    if len(bi) == 0:
-        return rows, []
-    key = np.unique(owners[bi] * len(rows) + row_of[vi])
-    ti, ri = np.divmod(key, len(rows))
-    parties = [r.party for r in rows]
-    pairs = [
-        (t, r)
-        for t, r in zip(ti.tolist(), ri.tolist(), strict=True)
-        if parties[r] != tracks[t].party
-    ]
-    return rows, pairs
-
-
 def _intrusions(
     tx: Tx, line: Line, columns: TrackColumns, now: datetime, settings: ScanSettings
 ) -> list[Finding]:
     tracks = columns.tracks
-    rows, pairs = _intrusion_pairs(tx, line, columns, now, settings)
+    rows, pairs = intrusion_pairs(tx, line, columns, now, settings)
     if not pairs:
         return []
     candidates = [candidate_from_row(r) for r in rows]
@@ -363,7 +228,7 @@ def _deviations(
         for b in _around(t, now, d):
             owners.append(i)
             boxes.append(b)
-    rows, pairs = _search(tx, owners, boxes)
+    rows, pairs = search(tx, owners, boxes)
     near: dict[int, list[int]] = defaultdict(list)
     for ti, ri in pairs:
         if rows[ri].party != following[ti].party:
