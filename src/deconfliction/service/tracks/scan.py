@@ -67,6 +67,7 @@ class ScanResult:
     tracks: int
     opened: list[TrackConflict]
     updated: list[TrackConflict]
+    """Found again; a tactical pair that goes on as told is here as it was stored."""
     closed: list[TrackConflict]
     """Resolved (the encounter ended) or expired (a track went stale)."""
     elapsed_s: float
