@@ -67,7 +67,7 @@ def test_many_tracks_and_volumes_at_once_as_each_pair_alone(cases: list[Case], n
                 assert strict is None and loose is not None, (i, j, got, alone.get((i, j)))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(
     st.floats(-89.99, 89.99),
     st.floats(-180.0, 180.0),
@@ -79,14 +79,14 @@ def test_many_tracks_and_volumes_at_once_as_each_pair_alone(cases: list[Case], n
 def test_a_reach_box_holds_the_swept_box(
     lat: float, lon: float, gs: float, trk: float, age_s: float, h_m: float
 ) -> None:
-    """The scan's first cut (``reach_boxes``, no geodesic call) never leaves out a part of a
-    track's swept box: a track it drops meets no volume its swept box would have met."""
+    """The scan's first cut (``reach_boxes``, one geodesic point a track) never leaves out a
+    part of a track's swept box: a track it drops meets no volume its swept box would have met."""
     t = track(lon, lat, trk, gs, ago_s=age_s)
     defaults = Buffers(h_m, 100.0, 60.0)
     _, swept = swept_box_array([t], NOW, 300.0, defaults)
     dt = np.array([(NOW - t.time).total_seconds()])
     reach, whole = reach_boxes(
-        np.array([lon]), np.array([lat]), np.array([gs]), dt, 300.0, defaults
+        np.array([lon]), np.array([lat]), np.array([trk]), np.array([gs]), dt, 300.0, defaults
     )
     if whole[0]:
         return  # kept whatever its swept box

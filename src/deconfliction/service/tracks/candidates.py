@@ -93,15 +93,18 @@ def intrusion_pairs(
     """The candidate volumes of every track, in one join: all tracks' swept boxes against the
     index boxes of the active volumes near any of them; (track, row) pairs of other parties.
 
-    A first cut without geodesic calls keeps the swept boxes to the tracks that may meet a
-    volume: each track's reach box (``reach_boxes``, which holds its swept box), merged by the
-    cell of the grid the track is in; the tracks of cells whose merged box meets no volume's
-    index box have no swept box that does. The store is asked with the merged boxes (and the
-    swept boxes of the tracks the cut keeps whole), which hold every swept box."""
+    A first cut with one geodesic point a track keeps the swept boxes (17 points a track) to the
+    tracks that may meet a volume: each track's reach box (``reach_boxes``, which holds its
+    swept box), merged by the cell of the grid the track is in, asks the store for volumes (with
+    the swept boxes of the tracks the cut keeps whole: together they hold every swept box); the
+    tracks of cells whose merged box meets a volume's index box are kept when their own reach
+    box does too. A track dropped has no swept box that meets a volume's."""
     tracks, states = columns.tracks, columns.states
     lookahead_s, defaults = settings.lookahead_s, line.defaults
     dt = columns.seconds_since(now)
-    reach, whole = reach_boxes(states.lon, states.lat, states.gs_mps, dt, lookahead_s, defaults)
+    reach, whole = reach_boxes(
+        states.lon, states.lat, states.trk_deg, states.gs_mps, dt, lookahead_s, defaults
+    )
     kept = np.flatnonzero(whole)
     k_owners, k_boxes = swept_box_array([tracks[i] for i in kept.tolist()], now, lookahead_s,
                                         defaults)  # fmt: skip
@@ -134,7 +137,12 @@ def intrusion_pairs(
     first = np.zeros(len(cut), dtype=np.int64)
     first[starts] = 1
     cell_of = np.cumsum(first) - 1
-    near_tracks = np.sort(cut[near_cells[cell_of]])
+    in_near = cut[near_cells[cell_of]]
+    # and of those, the tracks whose own box meets one
+    own = np.zeros((len(in_near), 8), dtype=np.float64)
+    own[:, [0, 1, 4, 5]] = reach[in_near]
+    own[:, 2], own[:, 6], own[:, 3], own[:, 7] = -UNBOUNDED_ALT_M, UNBOUNDED_ALT_M, t0, t1
+    near_tracks = np.unique(in_near[meeting(own, volume_boxes)[0]])
     n_owners, n_boxes = swept_box_array([tracks[i] for i in near_tracks.tolist()], now,
                                         lookahead_s, defaults)  # fmt: skip
     owners = np.concatenate([near_tracks[n_owners], kept[k_owners]])
