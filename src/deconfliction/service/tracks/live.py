@@ -17,6 +17,10 @@ A restart starts empty and fills at its first scan; so does a cache that was han
 ``_MAX_OWN`` writes without a scan between (a process that is no longer the scanner). Track rows
 are never deleted by the line; a change that deleted them would have to empty these caches too.
 
+A scan reads the tracks as numpy columns (:class:`TrackColumns`), one row (slot) per held track,
+rewritten only for the tracks reported or gone stale since the scan before: a scan after a few
+reports touches those few rows, whatever the number of live tracks.
+
 Written by hand: this is the line's own cache of its own table, with its own catch-up rule; no
 library keeps a table's rows in step across processes this way.
 """
@@ -149,7 +153,6 @@ class _Slots:
             self.key[s] = f"{t.party}/{t.uid}"
             written.append(s)
             tracks.append(t)
-        self.dirty.clear()
         if written:
             at = np.asarray(written, dtype=np.int64)
             self.figures[at] = np.array(
@@ -180,6 +183,7 @@ class _Slots:
             self.time_us[rows],
             states,
         )
+        self.dirty.clear()  # only now: a row States.of refuses is refused again next time
         return self.cols
 
 
