@@ -10,10 +10,12 @@ batches of 5,000. ``--volumes`` active notices (circles of 2-20 km over the same
 notice, from another party) give intrusions something to find. Each scan is timed whole (read the
 live tracks, tactical, intrusion, deviation, reconcile and write) and by stage with cProfile
 (``--profile``). The first scan opens every conflict; the next ones update them: the steady state
-the server's one-second loop lives in. ``--baseline REF`` measures git REF's code as well (its
-``src`` extracted with ``git archive``, run in a fresh process with ``PYTHONPATH`` on it), each
-size in turn, and prints the ratio of their median steady scans. Wall and CPU seconds are both
-shown: on a shared machine the CPU time of the scanning process is the steadier figure.
+the server's one-second loop lives in; ``--step-s 1`` moves the clock on a second before each
+(the tracks age, and every figure is worked out again), and ``--moved K`` reports K tracks again
+before each. ``--baseline REF`` measures git REF's code as well (its ``src`` extracted with
+``git archive``, run in a fresh process with ``PYTHONPATH`` on it), each size in turn, and prints
+the ratio of their median steady scans. Wall and CPU seconds are both shown: on a shared machine
+the CPU time of the scanning process is the steadier figure.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,11 +54,25 @@ console = Console(width=150)
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-def build(n: int, parties: int, volumes: int, seed: int, folder: Path) -> tuple[Line, float]:
+class Clock:
+    """The line's clock: NOW, moved on by ``step`` between scans (``--step-s``)."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def build(
+    n: int, parties: int, volumes: int, seed: int, folder: Path, clock: Clock | None = None
+) -> tuple[Line, float, Callable[[int], None]]:
+    """The line, its reports stored a second, and a function that reports ``k`` of its tracks
+    again at the clock's time (the same state, newly reported)."""
     line = Line(
         budgets=NO_BUDGETS,
         store=open_store(f"sqlite:///{folder / f'scan-{n}.db'}"),
-        clock=lambda: NOW,
+        clock=clock or Clock(),
     )
     members = []
     for p in range(parties):
@@ -64,28 +81,37 @@ def build(n: int, parties: int, volumes: int, seed: int, folder: Path) -> tuple[
     rng = np.random.default_rng(seed)
     tr = world(rng, n)
     owner = rng.integers(0, parties, n)
+
+    def report(which: np.ndarray, at: datetime) -> None:
+        for p, member in enumerate(members):
+            idx = which[owner[which] == p]
+            for s in range(0, len(idx), 5000):
+                batch = [
+                    {
+                        "uid": f"t{i}",
+                        "domain": "air",
+                        "lat": float(tr.lat[i]),
+                        "lon": float(tr.lon[i]),
+                        "alt_m": float(tr.alt_m[i]),
+                        "gs_mps": float(tr.gs_mps[i]),
+                        "trk_deg": float(tr.trk_deg[i]) % 360.0,
+                        "vs_mps": float(tr.vs_mps[i]),
+                        "time": at.isoformat(),
+                        "audience": "all",
+                    }
+                    for i in idx[s : s + 5000].tolist()
+                ]
+                result = service.report_tracks(line, member, batch)
+                assert not result.rejected, result.rejected[:3]
+
     started = time.perf_counter()
-    for p, member in enumerate(members):
-        idx = np.flatnonzero(owner == p)
-        for s in range(0, len(idx), 5000):
-            batch = [
-                {
-                    "uid": f"t{i}",
-                    "domain": "air",
-                    "lat": float(tr.lat[i]),
-                    "lon": float(tr.lon[i]),
-                    "alt_m": float(tr.alt_m[i]),
-                    "gs_mps": float(tr.gs_mps[i]),
-                    "trk_deg": float(tr.trk_deg[i]) % 360.0,
-                    "vs_mps": float(tr.vs_mps[i]),
-                    "time": NOW.isoformat(),
-                    "audience": "all",
-                }
-                for i in idx[s : s + 5000].tolist()
-            ]
-            result = service.report_tracks(line, member, batch)
-            assert not result.rejected, result.rejected[:3]
+    report(np.arange(n), NOW)
     reported = time.perf_counter() - started
+    again_rng = np.random.default_rng(seed + 1)
+
+    def again(k: int) -> None:
+        report(np.sort(again_rng.choice(n, size=min(k, n), replace=False)), line.clock())
+
     window = {
         "start": (NOW - timedelta(hours=1)).isoformat(),
         "end": (NOW + timedelta(hours=6)).isoformat(),
@@ -108,22 +134,29 @@ def build(n: int, parties: int, volumes: int, seed: int, folder: Path) -> tuple[
         }
         author = members[(int(owner[k]) + 1) % parties]
         service.create_notice(line, author, draft_from(NoticeIn.model_validate(body)))
-    return line, reported
+    return line, reported, again
 
 
 def measure(n: int, args: argparse.Namespace, folder: Path) -> dict[str, object]:
     """Build a line of ``n`` tracks, scan it ``args.scans`` times: the figures of one row."""
+    clock = Clock()
     with console.status(f"reporting {n:,} tracks, declaring {args.volumes} volumes"):
-        line, reported = build(n, args.parties, args.volumes, args.seed, folder)
+        line, reported, again = build(n, args.parties, args.volumes, args.seed, folder, clock)
     times, cpu = [], []
     last = None
-    for _ in range(args.scans):
+    for k in range(args.scans):
+        clock.now = NOW + timedelta(seconds=k * args.step_s)
+        if k and args.moved:
+            again(args.moved)
         t, c = time.perf_counter(), time.process_time()
         last = scan(line)
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
     assert last is not None
     if args.profile:
+        clock.now += timedelta(seconds=args.step_s)
+        if args.moved:
+            again(args.moved)
         prof = cProfile.Profile()
         prof.runcall(scan, line)
         out = io.StringIO()
@@ -159,7 +192,8 @@ def _child(n: int, args: argparse.Namespace, src: Path | None) -> dict[str, obje
         env["PYTHONPATH"] = str(src)
     cmd = [sys.executable, __file__, "--json", "--n", str(n), "--scans", str(args.scans),
            "--parties", str(args.parties), "--volumes", str(args.volumes),
-           "--seed", str(args.seed)]  # fmt: skip
+           "--seed", str(args.seed), "--step-s", str(args.step_s),
+           "--moved", str(args.moved)]  # fmt: skip
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
@@ -176,6 +210,20 @@ def main() -> None:
     ap.add_argument("--scans", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument(
+        "--step-s",
+        type=float,
+        default=0.0,
+        help="move the clock on this many seconds before each scan after the first (as the "
+        "running loop does; 0: every scan at one instant)",
+    )
+    ap.add_argument(
+        "--moved",
+        type=int,
+        default=0,
+        help="report this many tracks again (at the clock's time) before each scan after the "
+        "first, untimed: the scan then takes in what changed",
+    )
     ap.add_argument(
         "--baseline",
         metavar="REF",

@@ -7,14 +7,21 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deconfliction.detect import Candidate
-from deconfliction.detect.intrusion import RESOLUTION_S, intrusions, intrusions_per_track
-from deconfliction.domain import AltitudeBand, TimeWindow
+from deconfliction.detect.intrusion import (
+    RESOLUTION_S,
+    intrusions,
+    intrusions_per_track,
+    reach_boxes,
+    swept_box_array,
+)
+from deconfliction.domain import AltitudeBand, Buffers, TimeWindow
 from deconfliction.geo import prepare
-from tests.detect.test_intrusion import NOW, Case, cases, circle, oracle
+from tests.detect.test_intrusion import NOW, Case, cases, circle, oracle, track
 
 
 def _candidate(case: Case, k: int) -> Candidate:
@@ -58,3 +65,32 @@ def test_many_tracks_and_volumes_at_once_as_each_pair_alone(cases: list[Case], n
             if (got is None) != ((i, j) not in alone):
                 # the two may differ only where the Safety rule's tolerance allows either answer
                 assert strict is None and loose is not None, (i, j, got, alone.get((i, j)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.floats(-89.99, 89.99),
+    st.floats(-180.0, 180.0),
+    st.floats(0.0, 600.0),
+    st.floats(0.0, 360.0),
+    st.floats(-600.0, 600.0),
+    st.floats(0.0, 50_000.0),
+)
+def test_a_reach_box_holds_the_swept_box(
+    lat: float, lon: float, gs: float, trk: float, age_s: float, h_m: float
+) -> None:
+    """The scan's first cut (``reach_boxes``, one geodesic point a track) never leaves out a
+    part of a track's swept box: a track it drops meets no volume its swept box would have met."""
+    t = track(lon, lat, trk, gs, ago_s=age_s)
+    defaults = Buffers(h_m, 100.0, 60.0)
+    _, swept = swept_box_array([t], NOW, 300.0, defaults)
+    dt = np.array([(NOW - t.time).total_seconds()])
+    reach, whole = reach_boxes(
+        np.array([lon]), np.array([lat]), np.array([trk]), np.array([gs]), dt, 300.0, defaults
+    )
+    if whole[0]:
+        return  # kept whatever its swept box
+    x0, y0, x1, y1 = reach[0]
+    assert len(swept) == 1  # not split at the antimeridian
+    assert x0 <= swept[0, 0] and swept[0, 4] <= x1
+    assert y0 <= swept[0, 1] and swept[0, 5] <= y1

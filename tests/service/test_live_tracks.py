@@ -10,15 +10,19 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deconfliction import service
-from deconfliction.domain import Member, Role
+from deconfliction.domain import ALL, Audience, Member, Role, Track, TrackDomain
 from deconfliction.domain.probing import NO_BUDGETS
 from deconfliction.service import Line
-from deconfliction.service.tracks.live import LiveTracks, cache_of, tracks_written
+from deconfliction.service.tracks.live import LiveTracks, _Slots, cache_of, tracks_written
 from deconfliction.service.tracks.scan import scan
 from deconfliction.store import SqlStore, open_store
+from deconfliction.store.codec import dt_to_us
 from tests.conftest import STORE_KINDS, MakeStore
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -67,9 +71,17 @@ def _member(line: Line) -> Member:
 
 def _seen(line: Line, clock: Clock) -> dict[str, float]:
     with line.store.read() as tx:
+        columns = cache_of(line).columns(tx, clock.now)
         cached = cache_of(line).read(tx, clock.now)
         stored = tx.live_tracks(clock.now)
     assert cached == stored  # the cache answers exactly what the store would
+    # and so do the columns a scan reads, row by row (only the changed rows are rewritten)
+    assert sorted(columns.tracks, key=lambda t: (t.party, t.uid)) == cached
+    assert columns.keys == [t.key for t in columns.tracks]
+    s = columns.states
+    assert s.lon.tolist() == [t.lon for t in columns.tracks]
+    assert s.lat.tolist() == [t.lat for t in columns.tracks]
+    assert columns.time_us.tolist() == [dt_to_us(t.time) for t in columns.tracks]
     return {t.uid: t.lon for t in cached}
 
 
@@ -195,3 +207,27 @@ def test_conflicts_another_process_closed_are_read_again(store: SqlStore) -> Non
             assert [c.id for c in tx.live_track_conflicts()] == [first.opened[0].id]
     finally:
         other.store.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 40), st.floats(-179, 179)), max_size=300))
+def test_the_columns_follow_every_write_and_removal(steps: list[tuple[bool, int, float]]) -> None:
+    """Slots are written only for what changed, freed and reused: after any run of reports and
+    removals (stale tracks), the columns hold each held track once, in the row of its figures."""
+    slots = _Slots()
+    held: dict[tuple[str, str], tuple[Track, int]] = {}
+    base = Track("blue", "x", TrackDomain.GROUND, 50.0, 10.0, None, 100.0, 90.0, 0.0, T0, 30.0,
+                 Audience.of(ALL))  # fmt: skip
+    for k, (put, uid, lon) in enumerate(steps):
+        key = ("blue" if uid % 2 else "red", f"t{uid}")
+        if put:
+            held[key] = (replace(base, party=key[0], uid=key[1], lon=lon), 0)
+        else:
+            held.pop(key, None)
+        slots.dirty.add(key)
+        if k % 7 == 0 or k == len(steps) - 1:
+            cols = slots.columns(held)
+            assert sorted(cols.keys) == sorted(f"{p}/{u}" for p, u in held)
+            assert cols.states.lon.tolist() == [t.lon for t in cols.tracks]
+            assert [t.key for t in cols.tracks] == cols.keys
+            assert np.isnan(cols.states.alt_m).all()

@@ -18,7 +18,8 @@ from deconfliction.domain import ALL, Audience, Role, Track, TrackDomain
 from deconfliction.domain.probing import NO_BUDGETS
 from deconfliction.service import Line
 from deconfliction.service.notices.strategic import candidate_from_row
-from deconfliction.service.tracks.findings import _intrusion_pairs, _search
+from deconfliction.service.tracks.candidates import intrusion_pairs, search
+from deconfliction.service.tracks.live import TrackColumns
 from deconfliction.store import SqlStore
 from tests.conftest import STORE_KINDS, MakeStore
 
@@ -82,16 +83,16 @@ def _world(line: Line, rng: np.random.Generator, n_volumes: int, n_tracks: int) 
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_one_join_finds_the_pairs_and_intrusions_of_the_indexed_search(
+def test_one_join_finds_the_pairs_and_intrusions_of_the_indexedsearch(
     store: SqlStore, seed: int
 ) -> None:
     line = Line(budgets=NO_BUDGETS, store=store, clock=lambda: NOW)
     tracks = _world(line, np.random.default_rng(seed), 60, 400)
     settings = ScanSettings()
     with store.read() as tx:
-        rows, pairs = _intrusion_pairs(tx, line, tracks, NOW, settings)
+        rows, pairs = intrusion_pairs(tx, line, TrackColumns.of(tracks), NOW, settings)
         owners, boxes = swept_boxes_many(tracks, NOW, settings.lookahead_s, line.defaults)
-        old_rows, old_pairs = _search(tx, owners, boxes)
+        old_rows, old_pairs = search(tx, owners, boxes)
     joined = {(t, rows[r].notice_id) for t, r in pairs}
     searched = {
         (t, old_rows[r].notice_id) for t, r in old_pairs if old_rows[r].party != tracks[t].party

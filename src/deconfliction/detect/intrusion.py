@@ -33,6 +33,7 @@ __all__ = [
     "intrusions",
     "intrusions_per_track",
     "meeting",
+    "reach_boxes",
     "swept_box_array",
     "swept_boxes",
     "swept_boxes_many",
@@ -295,6 +296,57 @@ def swept_box_array(
     )
     order = np.argsort(owners, kind="stable")
     return owners[order].astype(np.int64), boxes[order]
+
+
+_REACH_SLACK = 1.01  # widens the reach of reach_boxes, and _REACH_PAD_M more, against rounding
+_REACH_PAD_M = 1_000.0
+
+
+def reach_boxes(
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    trk_deg: npt.NDArray[np.float64],
+    gs_mps: npt.NDArray[np.float64],
+    dt_s: npt.NDArray[np.float64],
+    lookahead_s: float,
+    defaults: Buffers,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Lon/lat boxes (n x 4: ``lon_min, lat_min, lon_max, lat_max``) each holding the box of
+    :func:`swept_box_array` of one track, from one geodesic point per track (where it is half
+    way through the lookahead) rather than 17: a cheap first cut of the tracks that may meet a
+    volume.
+
+    The path over the lookahead is ``|gs| T`` metres of the track's geodesic, so every point of
+    it lies within ``L = |gs| T / 2`` of its middle along the ellipsoid, and the swept box widens
+    its samples by ``margin = |gs| T / 32 + h + 1``; a degree of latitude is never shorter than
+    110,574 m, nor one of longitude than 111,319 m times the cosine of the highest latitude
+    reached. So the box of half-sides ``L + margin`` in those degrees around the middle holds the
+    swept box (and 1 % and a kilometre more). ``whole``: the tracks for which no such box is
+    drawn (it would reach a pole or cross the antimeridian): keep them all.
+
+    >>> b, whole = reach_boxes(np.array([10.0]), np.array([50.0]), np.array([90.0]),
+    ...                        np.array([100.0]), np.array([0.0]), 300.0,
+    ...                        Buffers(1000.0, 100.0, 60.0))
+    >>> [round(float(x), 3) for x in b[0]], bool(whole[0])  # swept_boxes: 9.986 to 10.432
+    ([9.955, 49.836, 10.463, 50.164], False)
+    """
+    _check_lookahead(lookahead_s)
+    gs = np.abs(gs_mps)
+    n = len(gs)
+    if n == 0:
+        return np.zeros((0, 4), dtype=np.float64), np.zeros(0, dtype=bool)
+    mid_lon, mid_lat, _ = GEOD.fwd(lon, lat, trk_deg, gs * (dt_s + lookahead_s / 2.0))
+    mid_lon = np.asarray(mid_lon, dtype=np.float64)
+    mid_lat = np.asarray(mid_lat, dtype=np.float64)
+    margin = gs * lookahead_s / (2 * _SAMPLES) + defaults.h_m + 1.0
+    r = (gs * lookahead_s / 2.0 + margin) * _REACH_SLACK + _REACH_PAD_M
+    dlat = r / _M_PER_DEG_LAT
+    widest = np.abs(mid_lat) + dlat
+    polar = widest >= _POLAR_LAT
+    dlon = r / (_M_PER_DEG_LON * np.cos(np.radians(np.minimum(widest, _POLAR_LAT))))
+    boxes = np.column_stack([mid_lon - dlon, mid_lat - dlat, mid_lon + dlon, mid_lat + dlat])
+    whole = polar | (boxes[:, 0] < -180.0) | (boxes[:, 2] > 180.0) | ~np.isfinite(boxes).all(1)
+    return boxes, np.asarray(whole)
 
 
 def meeting(

@@ -14,7 +14,9 @@ import numpy.typing as npt
 
 from deconfliction.detect import tactical
 from deconfliction.detect.conformance import deviations
-from deconfliction.detect.intrusion import cover, intrusions, meeting, swept_box_array
+from deconfliction.detect.intrusion import (
+    intrusions,
+)
 from deconfliction.detect.settings import ScanSettings
 from deconfliction.detect.strategic import UNBOUNDED_ALT_M, Candidate, index_boxes
 from deconfliction.domain import (
@@ -32,11 +34,11 @@ from deconfliction.geo.shape import Shape, prepare
 from deconfliction.service.conversation.commitments import Commitment, commitments_in_force
 from deconfliction.service.line import Line
 from deconfliction.service.notices.strategic import candidate_from_row
-from deconfliction.store.base import Tx, VolumeRow
+from deconfliction.service.tracks.candidates import intrusion_pairs, search
+from deconfliction.service.tracks.live import TrackColumns
+from deconfliction.store.base import Tx
 
-__all__ = ["Finding", "NoticeSide", "find_all", "notice_breaches"]
-
-_BOX_CHUNK = 200
+__all__ = ["Finding", "Found", "NoticeSide", "TacticalFound", "find_all", "notice_breaches"]
 
 
 @dataclass(frozen=True)
@@ -69,154 +71,101 @@ class Finding:
     detail: str = ""
 
 
-def find_all(
-    tx: Tx, line: Line, tracks: Sequence[Track], now: datetime, settings: ScanSettings
-) -> list[Finding]:
-    """Everything a scan at ``now`` finds on ``tracks`` (read in ``tx``)."""
-    return [
-        *_tactical(tracks, now, settings),
-        *_intrusions(tx, line, tracks, now, settings),
-        *_deviations(tx, tracks, now, settings),
-        *_breaches(tx, tracks, now, settings),
-        *notice_breaches(tx, now),
-    ]
+@dataclass(frozen=True)
+class TacticalFound:
+    """A scan's tactical pairs as columns, one row per pair: side ``a`` (the track whose key
+    sorts first) and ``b`` as rows of the scan's tracks, the encounter's figures, and its key.
+    ``finding(k)`` makes the ``Finding`` of row k, for the rows reconciliation must look into
+    (a pair new, or changed); a pair that goes on as it was told is never made into objects."""
 
+    tracks: list[Track]
+    a: npt.NDArray[np.int64]
+    b: npt.NDArray[np.int64]
+    t_in_s: npt.NDArray[np.float64]
+    t_out_s: npt.NDArray[np.float64]
+    tcpa_s: npt.NDArray[np.float64]
+    dcpa_m: npt.NDArray[np.float64]
+    keys: list[str]
 
-def _seconds(t: Track, now: datetime) -> float:
-    return (now - t.time).total_seconds()
+    def __len__(self) -> int:
+        return len(self.keys)
 
-
-def _tactical(tracks: Sequence[Track], now: datetime, settings: ScanSettings) -> list[Finding]:
-    if len(tracks) < 2:
-        return []
-    parties = {p: i for i, p in enumerate(sorted({t.party for t in tracks}))}
-    states = tactical.States.of(
-        lat=[t.lat for t in tracks],
-        lon=[t.lon for t in tracks],
-        alt_m=[np.nan if t.alt_m is None else t.alt_m for t in tracks],  # nan: unknown
-        gs_mps=[t.gs_mps for t in tracks],
-        trk_deg=[t.trk_deg for t in tracks],
-        vs_mps=[t.vs_mps for t in tracks],
-        group=[parties[t.party] for t in tracks],
-        domain=[t.domain.code for t in tracks],
-        alt_unc_m=[t.alt_unc_m for t in tracks],
-    ).advanced(np.array([_seconds(t, now) for t in tracks]))
-    found = tactical.detect(states, settings.lookahead_s, settings.minima)
-    out = []
-    for i, j, t_in, t_out, tcpa, dcpa in zip(
-        found.i.tolist(),
-        found.j.tolist(),
-        found.t_in_s.tolist(),
-        found.t_out_s.tolist(),
-        found.tcpa_s.tolist(),
-        found.dcpa_m.tolist(),
-        strict=True,
-    ):
-        a, b = sorted((tracks[i], tracks[j]), key=lambda t: t.key)
-        out.append(
-            Finding(
-                ConflictKind.TACTICAL,
-                f"tactical:{a.key}|{b.key}",
-                a,
-                party_b=b.party,
-                track_b=b,
-                visible_b=b.audience,
-                t_in_s=t_in,
-                t_out_s=t_out if np.isfinite(t_out) else None,
-                tcpa_s=tcpa,
-                distance_m=dcpa,
-                detail=f"closest approach {dcpa:,.0f} m",
-            )
+    def finding(self, k: int) -> Finding:
+        a, b = self.tracks[int(self.a[k])], self.tracks[int(self.b[k])]
+        t_out, dcpa = float(self.t_out_s[k]), float(self.dcpa_m[k])
+        return Finding(
+            ConflictKind.TACTICAL,
+            self.keys[k],
+            a,
+            party_b=b.party,
+            track_b=b,
+            visible_b=b.audience,
+            t_in_s=float(self.t_in_s[k]),
+            t_out_s=t_out if np.isfinite(t_out) else None,
+            tcpa_s=float(self.tcpa_s[k]),
+            distance_m=dcpa,
+            detail=f"closest approach {dcpa:,.0f} m",
         )
-    return out
 
 
-def _meets(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Which boxes of ``a`` (n x 8: mins then maxes) meet which of ``b`` (m x 8): n x m."""
-    lo_a, hi_a = a[:, None, :4], a[:, None, 4:]
-    lo_b, hi_b = b[None, :, :4], b[None, :, 4:]
-    meets: np.ndarray = np.all((lo_a <= hi_b) & (lo_b <= hi_a), axis=2)
-    return meets
+@dataclass(frozen=True)
+class Found:
+    """What one scan finds: the tactical pairs as columns, everything else as ``Finding``s
+    (intrusions, deviations, breaches: few beside the pairs)."""
+
+    tactical: TacticalFound
+    others: list[Finding]
+
+    def all(self) -> list[Finding]:
+        """Every finding as an object, tactical pairs first (as reconciliation takes them)."""
+        return [*(self.tactical.finding(k) for k in range(len(self.tactical))), *self.others]
 
 
-def _array(boxes: Sequence[Box4]) -> np.ndarray:
-    return np.array(
+def find_all(
+    tx: Tx, line: Line, columns: TrackColumns, now: datetime, settings: ScanSettings
+) -> Found:
+    """Everything a scan at ``now`` finds on the live tracks ``columns`` (read in ``tx``)."""
+    tracks = columns.tracks
+    return Found(
+        _tactical(columns, now, settings),
         [
-            (b.lon_min, b.lat_min, b.alt_min, b.t_min, b.lon_max, b.lat_max, b.alt_max, b.t_max)
-            for b in boxes
+            *_intrusions(tx, line, columns, now, settings),
+            *_deviations(tx, tracks, now, settings),
+            *_breaches(tx, tracks, now, settings),
+            *notice_breaches(tx, now),
         ],
-        dtype=np.float64,
-    ).reshape(-1, 8)
+    )
 
 
-def _search(
-    tx: Tx, owners: Sequence[int], boxes: Sequence[Box4]
-) -> tuple[list[VolumeRow], list[tuple[int, int]]]:
-    """Stored volumes whose boxes meet ``boxes``, and (owner, row) pairs for each that does."""
-    rows: list[VolumeRow] = []
-    seen: dict[tuple[str, int], int] = {}
-    pairs: set[tuple[int, int]] = set()
-    for s in range(0, len(boxes), _BOX_CHUNK):
-        chunk = boxes[s : s + _BOX_CHUNK]
-        found = tx.candidates(chunk)
-        if not found:
-            continue
-        index = []
-        for r in found:
-            k = (r.notice_id, r.index)
-            if k not in seen:
-                seen[k] = len(rows)
-                rows.append(r)
-            index.append(seen[k])
-        row_boxes = [b for r in found for b in r.boxes]
-        row_of = np.repeat(index, [len(r.boxes) for r in found])
-        hit = _meets(_array(chunk), _array(row_boxes))
-        qi, ri = np.nonzero(hit)
-        own = np.asarray(owners[s : s + _BOX_CHUNK])
-        pairs.update(zip(own[qi].tolist(), row_of[ri].tolist(), strict=True))
-    return rows, sorted(pairs)
-
-
-def _volumes(
-    tx: Tx, boxes: npt.NDArray[np.float64]
-) -> tuple[list[VolumeRow], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """The active volumes whose index boxes meet the few boxes ``cover(boxes)`` (a superset of
-    those meeting ``boxes``): their rows, and every index box of theirs (k x 8) with its row."""
-    rows: dict[tuple[str, int], VolumeRow] = {}
-    query = [Box4(*b) for b in cover(boxes).tolist()]
-    for s in range(0, len(query), _BOX_CHUNK):
-        for r in tx.candidates(query[s : s + _BOX_CHUNK]):
-            rows.setdefault((r.notice_id, r.index), r)
-    found = [rows[k] for k in sorted(rows)]
-    row_of = np.repeat(np.arange(len(found), dtype=np.int64), [len(r.boxes) for r in found])
-    return found, row_of, _array([b for r in found for b in r.boxes])
-
-
-def _intrusion_pairs(
-    tx: Tx, line: Line, tracks: Sequence[Track], now: datetime, settings: ScanSettings
-) -> tuple[list[VolumeRow], list[tuple[int, int]]]:
-    """The candidate volumes of every track, in one join: all tracks' swept boxes against the
-    index boxes of the active volumes near any of them; (track, row) pairs of other parties."""
-    owners, boxes = swept_box_array(tracks, now, settings.lookahead_s, line.defaults)
-    rows, row_of, volume_boxes = _volumes(tx, boxes)
-    bi, vi = meeting(boxes, volume_boxes)
-    if len(bi) == 0:
-        return rows, []
-    key = np.unique(owners[bi] * len(rows) + row_of[vi])
-    ti, ri = np.divmod(key, len(rows))
-    parties = [r.party for r in rows]
-    pairs = [
-        (t, r)
-        for t, r in zip(ti.tolist(), ri.tolist(), strict=True)
-        if parties[r] != tracks[t].party
-    ]
-    return rows, pairs
+def _tactical(columns: TrackColumns, now: datetime, settings: ScanSettings) -> TacticalFound:
+    tracks = columns.tracks
+    none_i, none_f = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    if len(tracks) < 2:
+        return TacticalFound(tracks, none_i, none_i, none_f, none_f, none_f, none_f, [])
+    states = columns.states.advanced(columns.seconds_since(now))
+    found = tactical.detect(states, settings.lookahead_s, settings.minima)
+    # side a is the track whose key sorts first (keys are distinct: one per party and uid)
+    keys = columns.keys
+    a_of, b_of, pair_keys = [], [], []
+    for x, y in zip(found.i.tolist(), found.j.tolist(), strict=True):
+        kx, ky = keys[x], keys[y]
+        if ky < kx:
+            x, y, kx, ky = y, x, ky, kx
+        a_of.append(x)
+        b_of.append(y)
+        pair_keys.append(f"tactical:{kx}|{ky}")
+    a = np.asarray(a_of, dtype=np.int64)
+    b = np.asarray(b_of, dtype=np.int64)
+    return TacticalFound(
+        tracks, a, b, found.t_in_s, found.t_out_s, found.tcpa_s, found.dcpa_m, pair_keys
+    )
 
 
 def _intrusions(
-    tx: Tx, line: Line, tracks: Sequence[Track], now: datetime, settings: ScanSettings
+    tx: Tx, line: Line, columns: TrackColumns, now: datetime, settings: ScanSettings
 ) -> list[Finding]:
-    rows, pairs = _intrusion_pairs(tx, line, tracks, now, settings)
+    tracks = columns.tracks
+    rows, pairs = intrusion_pairs(tx, line, columns, now, settings)
     if not pairs:
         return []
     candidates = [candidate_from_row(r) for r in rows]
@@ -279,7 +228,7 @@ def _deviations(
         for b in _around(t, now, d):
             owners.append(i)
             boxes.append(b)
-    rows, pairs = _search(tx, owners, boxes)
+    rows, pairs = search(tx, owners, boxes)
     near: dict[int, list[int]] = defaultdict(list)
     for ti, ri in pairs:
         if rows[ri].party != following[ti].party:

@@ -14,11 +14,13 @@ Reconciliation runs under the same write lock as notice writes, so scans from se
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from deconfliction.bus import Periodic
@@ -41,9 +43,17 @@ from deconfliction.errors import PermissionDenied
 from deconfliction.service.line import Line
 from deconfliction.service.probing import watch
 from deconfliction.service.told import track_conflict_events
-from deconfliction.service.tracks.findings import Finding, NoticeSide, find_all, notice_breaches
-from deconfliction.service.tracks.live import live_tracks
+from deconfliction.service.tracks.findings import (
+    Finding,
+    NoticeSide,
+    TacticalFound,
+    find_all,
+    notice_breaches,
+)
+from deconfliction.service.tracks.live import live_columns
+from deconfliction.service.tracks.steady import Told, quiet
 from deconfliction.store.base import Tx
+from deconfliction.store.codec import dt_to_us
 
 __all__ = ["ScanResult", "Scanner", "breaches_of", "require_scanner", "scan"]
 
@@ -57,6 +67,7 @@ class ScanResult:
     tracks: int
     opened: list[TrackConflict]
     updated: list[TrackConflict]
+    """Found again; a tactical pair that goes on as told is here as it was stored."""
     closed: list[TrackConflict]
     """Resolved (the encounter ended) or expired (a track went stale)."""
     elapsed_s: float
@@ -77,23 +88,54 @@ def scan(line: Line, settings: ScanSettings | None = None) -> ScanResult:
     settings = settings or ScanSettings()
     started = time.perf_counter()
     now = line.clock()
-    with line.store.read() as tx:
-        tracks = live_tracks(line, tx, now)
-        findings = find_all(tx, line, tracks, now, settings)
-    live_keys = {t.key for t in tracks}
-    with line.store.transaction() as tx:
-        tx.lock_for_notice_write()
-        seq = tx.last_event_seq()
-        held = _held_since(line, seq)
-        opened, updated, closed, logged = _reconcile(
-            tx, line, findings, live_keys, now, settings.retell, held
-        )
+    with _collection_paused():
+        with line.store.read() as tx:
+            columns = live_columns(line, tx, now)
+            found = find_all(tx, line, columns, now, settings)
+        tracks = columns.tracks
+        live_keys = set(columns.keys)
+        with line.store.transaction() as tx:
+            tx.lock_for_notice_write()
+            seq = tx.last_event_seq()
+            held = _held_since(line, seq)
+            opened, updated, closed, logged = _reconcile(
+                tx, line, found.others, live_keys, now, settings.retell, held, found.tactical
+            )
     _keep(line, logged or seq, held)
     if logged:
         line.signal.notify(logged)
     elapsed_s = time.perf_counter() - started
     line.meter.scanned(len(tracks), elapsed_s, opened)
     return ScanResult(now, len(tracks), opened, updated, closed, elapsed_s)
+
+
+_PAUSE_LOCK = threading.Lock()
+_paused = [0, False]  # scans under way in this process; whether collection was on before them
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a scan runs (in any thread of the process).
+
+    A scan of 100,000 tracks allocates some 400,000 short-lived containers, every one freed by
+    its reference count; yet each 700 allocations start a collection that walks the young
+    objects, and now and then one walks all of the process's objects (the live tracks and their
+    conflicts, some 600,000): a quarter of the scan's CPU time, spent finding no cycles.
+    Collection resumes when the last scan under way ends; what cycles other threads made
+    meanwhile are collected then.
+    """
+    with _PAUSE_LOCK:
+        if _paused[0] == 0:
+            _paused[1] = gc.isenabled()
+            gc.disable()
+        _paused[0] += 1
+    try:
+        yield
+    finally:
+        with _PAUSE_LOCK:
+            _paused[0] -= 1
+            if _paused[0] == 0 and _paused[1]:
+                gc.enable()
 
 
 def breaches_of(line: Line, notice: Notice) -> list[TrackConflict]:
@@ -129,6 +171,7 @@ class _Held:
 
     live: dict[str, TrackConflict] | None = None
     closed: dict[str, TrackConflict] | None = None
+    told: Told = field(default_factory=Told)
 
 
 _HELD: weakref.WeakKeyDictionary[object, tuple[int, _Held]] = weakref.WeakKeyDictionary()
@@ -144,7 +187,7 @@ def _held_since(line: Line, seq: int) -> _Held:
         kept = _HELD.get(line.store)
     if kept is None or kept[0] != seq:
         return _Held()
-    return _Held(kept[1].live, kept[1].closed)
+    return _Held(kept[1].live, kept[1].closed, kept[1].told)
 
 
 def _keep(line: Line, seq: int, held: _Held) -> None:
@@ -208,6 +251,22 @@ def _passed(t: datetime | None, now: datetime) -> bool:
     return t is not None and t <= now
 
 
+def _carried(f: Finding, held: TrackConflict, now: datetime, alerts: AlertLevels) -> TrackConflict:
+    """The conflict ``held`` as ``f``, a finding of the same encounter at ``now``, makes it."""
+    # a loss of separation already under way keeps the time it began
+    t_in = now + timedelta(seconds=f.t_in_s)
+    if t_in <= now and held.t_in <= now:
+        t_in = held.t_in
+    fresh = _conflict(
+        f, held.id, now, alerts, status=held.status, t_in=t_in, detected_at=held.detected_at
+    )
+    if _passed(held.cpa, now) and _passed(fresh.cpa, now):
+        # a closest approach already passed keeps when and how close it was: the tracks
+        # drawing apart are not news until separation is regained
+        fresh = replace(fresh, cpa=held.cpa, distance_m=held.distance_m, detail=held.detail)
+    return fresh
+
+
 def _reconcile(
     tx: Tx,
     line: Line,
@@ -216,13 +275,16 @@ def _reconcile(
     now: datetime,
     retell: Retell,
     kept: _Held | None = None,
+    pairs: TacticalFound | None = None,
 ) -> tuple[list[TrackConflict], list[TrackConflict], list[TrackConflict], int]:
     """Open, update and close conflicts on tracks, with their events; the last event's seq.
 
     A conflict still found is stored and told again only when it changed materially since it
     was last told (``TrackConflict.differs_materially``): the stored row is what was told.
-    ``kept``: the stored conflicts, when known without reading them; set to what is stored
-    after this reconciliation."""
+    ``pairs``: the scan's tactical pairs as columns, taken before ``findings``; those that go on
+    unchanged (``steady.quiet``) count as updated with their conflict as stored, and only the
+    others are made into findings. ``kept``: the stored conflicts, when known without reading
+    them; set to what is stored after this reconciliation."""
     since = now - REOPEN_WITHIN
     if kept is not None and kept.live is not None and kept.closed is not None:
         live = kept.live
@@ -239,10 +301,8 @@ def _reconcile(
     changed: list[TrackConflict] = []
     reacknowledge: list[str] = []
     found: set[str] = set()
-    for f in findings:
-        if f.key in found:
-            continue
-        found.add(f.key)
+
+    def take(f: Finding) -> None:
         held = live.get(f.key)
         if held is None and f.key in recent:
             # the same encounter again soon after it cleared (a closest approach hovering at the
@@ -252,30 +312,32 @@ def _reconcile(
             reacknowledge.append(back.id)  # it ended: what was acknowledged then is over
             updated.append(reopened)
             changed.append(reopened)
-            continue
+            return
         if held is None:
             opened.append(_conflict(f, line.new_id(), now, line.alerts))
-            continue
-        # a loss of separation already under way keeps the time it began
-        t_in = now + timedelta(seconds=f.t_in_s)
-        if t_in <= now and held.t_in <= now:
-            t_in = held.t_in
-        fresh = _conflict(
-            f,
-            held.id,
-            now,
-            line.alerts,
-            status=held.status,
-            t_in=t_in,
-            detected_at=held.detected_at,
-        )
-        if _passed(held.cpa, now) and _passed(fresh.cpa, now):
-            # a closest approach already passed keeps when and how close it was: the tracks
-            # drawing apart are not news until separation is regained
-            fresh = replace(fresh, cpa=held.cpa, distance_m=held.distance_m, detail=held.detail)
+            return
+        fresh = _carried(f, held, now, line.alerts)
         updated.append(fresh)
         if fresh.differs_materially(held, retell):
             changed.append(fresh)
+
+    if pairs is not None and len(pairs):
+        helds = [live.get(k) for k in pairs.keys]
+        told = kept.told if kept is not None else Told()
+        steady = quiet(pairs, helds, dt_to_us(now), retell, line.alerts, told).tolist()
+        for k, (key, held) in enumerate(zip(pairs.keys, helds, strict=True)):
+            if key in found:
+                continue
+            found.add(key)
+            if steady[k] and held is not None:
+                updated.append(held)  # goes on as told: nothing to store or tell
+            else:
+                take(pairs.finding(k))
+    for f in findings:
+        if f.key in found:
+            continue
+        found.add(f.key)
+        take(f)
     closed = []
     for key, held in live.items():
         if key in found or held.detected_at > now:
