@@ -20,7 +20,7 @@ from deconfliction.domain import Member
 from deconfliction.domain.limits import MAX_ENTRIES
 from deconfliction.errors import InvalidInput, NotFound, StateConflict
 from deconfliction.record import Checkpoint, sign_checkpoint
-from deconfliction.record.entry import entry_bytes
+from deconfliction.record.entry import entry_bytes, leaf_hashes
 from deconfliction.record.tree import (
     Frontier,
     NodeId,
@@ -28,7 +28,6 @@ from deconfliction.record.tree import (
     consistency_plan,
     frontier_ids,
     inclusion_plan,
-    leaf_hash,
     plan_ids,
 )
 from deconfliction.service.events import clear_to
@@ -88,15 +87,15 @@ def _check_key(tx: Tx, line: Line) -> None:
 
 def _extend(tx: Tx, size: int, limit: int) -> Frontier:
     """Hash up to ``limit`` unrecorded events into the tree of ``size``; its new right edge."""
-    rows = list(tx.event_rows(size, limit))
+    rows = tx.event_row_list(size, limit)
     frontier = _frontier(tx, size)
     if not rows:
         return frontier
-    if rows[0].seq != size + 1 or rows[-1].seq != size + len(rows):
-        seqs = [r.seq for r in rows]
+    if rows[0][0] != size + 1 or rows[-1][0] != size + len(rows):
+        seqs = [r[0] for r in rows]
         gap = next(size + i for i, s in enumerate(seqs, 1) if s != size + i)
         raise StateConflict(f"the event log has no event {gap}: the record cannot go past it")
-    tx.add_record_nodes(frontier.extend(leaf_hash(row_entry(r)) for r in rows))
+    tx.add_record_nodes(frontier.extend_rows(leaf_hashes(rows)))
     return frontier
 
 
