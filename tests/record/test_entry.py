@@ -13,8 +13,11 @@ from deconfliction.record.canonical import canonical_json
 from deconfliction.record.entry import at_text, canonical_entry, entry_bytes, leaf_hashes
 from deconfliction.record.tree import leaf_hash
 
-_text = st.text(max_size=12)  # every code point: quotes, controls, U+2028, astral
-_party = st.text(st.characters(exclude_characters=","), min_size=1, max_size=8)
+# what a database holds: every code point but lone surrogates (quotes, controls, U+2028, astral)
+_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+_party = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters=","), min_size=1, max_size=8
+)
 _int = st.integers(-(2**53) + 1, 2**53 - 1)  # RFC 8785's safe integers
 _body = st.dictionaries(_text, st.none() | _int | _text | st.lists(_text), max_size=4)
 

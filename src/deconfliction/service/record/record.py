@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,8 +161,21 @@ def _size(tx: Tx, size: int | None, pointer: str) -> int:
     return size
 
 
-def _proof(tx: Tx, plan: Sequence[tuple[NodeId, ...]]) -> list[bytes]:
-    return assemble(plan, tx.record_nodes(plan_ids(plan)))
+def _asked_size(tx: Tx, size: int | None, pointer: str) -> int:
+    """The tree size a proof is asked at, with one check of ours left to ``_proof_nodes``: a
+    given size is not beyond the record (its last leaf is fetched with the proof's nodes)."""
+    if size is None or size < 1:
+        return _size(tx, size, pointer)
+    return size
+
+
+def _proof_nodes(tx: Tx, size: int, ids: set[NodeId], pointer: str) -> dict[NodeId, bytes]:
+    """The stored nodes among ``ids`` and the last leaf of the tree of ``size`` in one query;
+    ``InvalidInput`` when that leaf is not stored, as the record is then shorter than ``size``."""
+    nodes = tx.record_nodes(ids | {(0, size - 1)})
+    if (0, size - 1) not in nodes:
+        _size(tx, size, pointer)  # raises, saying how many events the record holds
+    return nodes
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,11 +202,13 @@ def inclusion(line: Line, seq: int, size: int | None = None) -> Inclusion:
     """The inclusion proof of event ``seq`` in the tree of ``size`` events (default: the
     latest checkpoint's)."""
     with line.store.read() as tx:
-        n = _size(tx, size, "/size")
+        n = _asked_size(tx, size, "/size")
         if not 1 <= seq <= n:
+            if size is not None:
+                _size(tx, size, "/size")  # a size beyond the record is the first thing wrong
             raise NotFound(f"event {seq} is not among the {n} events of that tree", "/seq")
         plan = inclusion_plan(seq - 1, n)
-        nodes = tx.record_nodes(plan_ids(plan) | {(0, seq - 1)})  # the leaf too: one query
+        nodes = _proof_nodes(tx, n, plan_ids(plan) | {(0, seq - 1)}, "/size")  # one query
         return Inclusion(seq, n, nodes[0, seq - 1], assemble(plan, nodes))
 
 
@@ -202,10 +216,13 @@ def consistency(line: Line, old: int, new: int | None = None) -> dict[str, Any]:
     """The proof that the tree of ``old`` events is a prefix of the tree of ``new`` (default:
     the latest checkpoint's)."""
     with line.store.read() as tx:
-        n = _size(tx, new, "/new")
+        n = _asked_size(tx, new, "/new")
         if not 1 <= old <= n:
+            if new is not None:
+                _size(tx, new, "/new")
             raise InvalidInput(f"old must lie between 1 and {n}, not {old}", "/old")
-        proof = _proof(tx, consistency_plan(old, n))
+        plan = consistency_plan(old, n)
+        proof = assemble(plan, _proof_nodes(tx, n, plan_ids(plan), "/new"))
     return {"old": old, "new": n, "proof": [b64(h) for h in proof]}
 
 
