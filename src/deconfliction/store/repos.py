@@ -273,6 +273,10 @@ class RecordRepo(Protocol):
     def record_size(self) -> int:
         """The number of events the record's tree holds."""
 
+    def count_record_nodes(self) -> int:
+        """How many perfect subtrees are stored, counted by reading every one (``warm_record``
+        uses it to bring the tree into the operating system's memory)."""
+
     def record_nodes(self, ids: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         """The stored perfect subtrees among ``ids`` ((level, index)), in one query."""
 

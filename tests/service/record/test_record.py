@@ -19,7 +19,13 @@ from deconfliction.record.entry import canonical_entry, parse_entry
 from deconfliction.record.memory import MemoryTree
 from deconfliction.record.tree import leaf_hash, verify_consistency, verify_inclusion
 from deconfliction.service import Line
-from deconfliction.service.record import advance, consistency, inclusion, row_entry
+from deconfliction.service.record import (
+    advance,
+    consistency,
+    inclusion,
+    row_entry,
+    warm_record,
+)
 from deconfliction.store import SqlStore
 from tests.conftest import STORE_KINDS, MakeStore
 
@@ -110,6 +116,14 @@ def test_proofs_name_what_is_wrong_with_what_was_asked(store: SqlStore) -> None:
             call()
         assert caught.value.pointer == pointer
     assert inclusion(line, 6, 6).size == 6 and consistency(line, 1, 6)["new"] == 6
+
+
+def test_warming_the_record_reads_every_node(store: SqlStore) -> None:
+    line = Line(store=store, clock=lambda: T0)
+    assert warm_record(line) == 0
+    append(store, [event(i) for i in range(23)])
+    advance(line, chunk=5)
+    assert warm_record(line) == 2 * 23 - (23).bit_count()  # one per perfect subtree
 
 
 def test_the_record_keeps_its_first_key(make_store: MakeStore) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,7 @@ __all__ = [
     "inclusion",
     "latest_checkpoint",
     "row_entry",
+    "warm_record",
 ]
 
 CHUNK = 5_000
@@ -123,12 +125,38 @@ def advance(line: Line, chunk: int = CHUNK) -> StoredCheckpoint | None:
             return made
 
 
+def warm_record(line: Line) -> int:
+    """Read every stored node of the tree once, so that the operating system holds the file's
+    pages of it in memory; how many nodes there are.
+
+    A proof reads a node from each level of the tree, all over the file: on a machine that has
+    not read the file since booting, the first few hundred proofs at 10 M entries wait on the
+    disk (60-240 ms for the first, a p99 near 100 ms), then 0.13 ms once it is in memory. Read
+    in order, the nodes of 10 M entries (0.85 GiB) take about 3 s, in SQLite, without the GIL.
+    """
+    with line.store.read() as tx:
+        return tx.count_record_nodes()
+
+
 class Recorder(Periodic):
     """Runs ``advance`` every ``interval_s`` seconds while the server runs, and once more as it
-    stops, so that what the last moments appended is signed too."""
+    stops, so that what the last moments appended is signed too. As it starts, it reads the
+    tree in once in a thread of its own (``warm_record``), for the proofs of the first
+    minutes."""
 
     def __init__(self, line: Line, interval_s: float = 2.0) -> None:
         super().__init__(interval_s, lambda: advance(line), "record")
+        self._line = line
+
+    def start(self) -> None:
+        threading.Thread(target=self._warm, name="record-warm", daemon=True).start()
+        super().start()
+
+    def _warm(self) -> None:
+        try:
+            warm_record(self._line)
+        except Exception:  # only a cache: proofs read the store either way
+            _log.warning("reading the record's tree in at start failed", exc_info=True)
 
     def stop(self) -> None:
         super().stop()
