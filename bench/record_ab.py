@@ -8,7 +8,8 @@ shared machine where absolute times do not).
 Prints one JSON line: ``verify_store`` over the 1,000,000-event line (log only), wall and CPU
 seconds; 2,000 inclusion and 2,000 consistency proofs at 10,000,000 entries after 200 untimed,
 p50 / p99 ms and CPU ms a call; ``advance`` over 50,000 workload events on a fresh PostgreSQL
-schema, events/s and CPU seconds; the load average before and after. Run bench/record.py once
+schema, events/s and CPU seconds, and the same proofs on it (``pg_``); the load average before
+and after. Run bench/record.py once
 first: it builds the cached lines in bench/.cache.
 """
 
@@ -40,6 +41,32 @@ CACHE = BENCH / ".cache"
 BIG = 10_000_000
 
 
+def _proofs(line: Line, n: int, prefix: str) -> dict[str, Any]:
+    """2,000 inclusion and 2,000 consistency proofs at random sizes up to ``n``, after 200
+    untimed of each."""
+    out = {}
+    for kind, proof in (("inclusion", inclusion), ("consistency", consistency)):
+        pick = random.Random(3)
+        for _ in range(200):
+            size = pick.randint(1, n)
+            proof(line, pick.randint(1, size), size)
+        spent, cpu = [], time.process_time()
+        for _ in range(2_000):
+            size = pick.randint(1, n)
+            at = pick.randint(1, size)
+            t = time.perf_counter()
+            proof(line, at, size)
+            spent.append(time.perf_counter() - t)
+        cpu = time.process_time() - cpu
+        spent.sort()
+        out[prefix + kind] = {
+            "p50_ms": round(statistics.median(spent) * 1e3, 3),
+            "p99_ms": round(spent[1_980] * 1e3, 3),
+            "cpu_ms": round(cpu / 2_000 * 1e3, 3),
+        }
+    return out
+
+
 def main() -> int:
     out: dict[str, Any] = {
         "code": str(Path(deconfliction.__file__).parents[1]),
@@ -52,25 +79,7 @@ def main() -> int:
     assert found.ok and found.events == 1_000_000, found.problems[:3]
     line.store.close()
     line = open_line(CACHE / f"record-big-{BIG}.db")
-    for kind, proof in (("inclusion", inclusion), ("consistency", consistency)):
-        pick = random.Random(3)
-        for _ in range(200):
-            size = pick.randint(1, BIG)
-            proof(line, pick.randint(1, size), size)
-        spent, cpu = [], time.process_time()
-        for _ in range(2_000):
-            size = pick.randint(1, BIG)
-            at = pick.randint(1, size)
-            t = time.perf_counter()
-            proof(line, at, size)
-            spent.append(time.perf_counter() - t)
-        cpu = time.process_time() - cpu
-        spent.sort()
-        out[kind] = {
-            "p50_ms": round(statistics.median(spent) * 1e3, 3),
-            "p99_ms": round(spent[1_980] * 1e3, 3),
-            "cpu_ms": round(cpu / 2_000 * 1e3, 3),
-        }
+    out |= _proofs(line, BIG, "")
     line.store.close()
     with pg_schema() as url, tempfile.TemporaryDirectory() as tmp:
         line = Line(budgets=NO_BUDGETS, store=open_store(url), key_path=Path(tmp) / "pg.key")
@@ -79,6 +88,7 @@ def main() -> int:
         advance(line)
         out["pg_advance_per_s"] = 50_000 / (time.perf_counter() - t)
         out["pg_advance_cpu_s"] = time.process_time() - cpu
+        out |= _proofs(line, 50_000, "pg_")
         line.store.close()
     out["load_end"] = os.getloadavg()[0]
     print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}))
