@@ -7,12 +7,14 @@
 - ``event_line``: a line of N workload events appended in transactions of 10,000, then
   ``advance``d; the figures of its build are kept in a JSON file beside it.
 
-``advance_watched`` runs ``advance`` with a progress bar.
+``advance_watched`` runs ``advance`` with a progress bar; ``evict`` drops a line's file from the
+OS page cache, for measuring a cold start.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import threading
@@ -32,15 +34,32 @@ from deconfliction.service import Line
 from deconfliction.service.record import advance
 from deconfliction.store import open_store
 
-__all__ = ["advance_watched", "big_tree", "event_line"]
+__all__ = ["advance_watched", "big_tree", "event_line", "evict", "open_line"]
 
 STEP = 1 << 20  # leaves per build step: about 2M node rows per executemany
 
 
-def _line(db: Path) -> Line:
+def open_line(db: Path) -> Line:
     return Line(
         budgets=NO_BUDGETS, store=open_store(f"sqlite:///{db}"), key_path=db.with_suffix(".key")
     )
+
+
+_line = open_line
+
+
+def evict(db: Path) -> None:
+    """Drop the SQLite file at ``db`` (and its WAL) from the OS page cache, as a reboot would:
+    the next reads go to the disk. Only pages no process holds dirty or locked are dropped, so
+    close the lines on it first."""
+    for path in (db, Path(f"{db}-wal")):
+        if path.exists():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fdatasync(fd)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
 
 
 def _drop(db: Path) -> None:

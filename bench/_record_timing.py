@@ -28,7 +28,14 @@ from deconfliction.record.tree import (
 from deconfliction.service import Line
 from deconfliction.service.record import consistency, inclusion
 
-__all__ = ["Stats", "joined_inclusion", "time_calls", "time_memory", "time_service"]
+__all__ = [
+    "Stats",
+    "cold_service",
+    "joined_inclusion",
+    "time_calls",
+    "time_memory",
+    "time_service",
+]
 
 Pick = Callable[[], tuple[int, int]]
 Check = Callable[[int, int, Any], None]
@@ -71,12 +78,13 @@ def time_calls(
     budget_s: float,
     progress: Progress,
     label: str,
+    warm: int = WARM,
 ) -> Stats:
     """Time ``call(*pick())`` up to ``calls`` times or until ``budget_s`` of calls; each answer
-    is checked (untimed) by ``check``. ``WARM`` calls go first, untimed: a server that has been
+    is checked (untimed) by ``check``. ``warm`` calls go first, untimed: a server that has been
     answering has its database's upper pages in memory, and a first call after opening a
-    1 GiB file would otherwise measure the disk."""
-    for _ in range(WARM):
+    1 GiB file would otherwise measure the disk (``cold_service`` measures that on purpose)."""
+    for _ in range(warm):
         call(*pick())
     task = progress.add_task(label, total=calls, last="")
     spent: list[float] = []
@@ -137,6 +145,26 @@ def time_service(
             time_calls(_picker(n, seed), lambda s, z: joined_inclusion(line, s, z), raw, calls,
                        budget_s, progress, f"{where}: inclusion by VALUES join")
         )  # fmt: skip
+    return out
+
+
+def cold_service(
+    line: Callable[[], Line], mem: MemoryTree, calls: int, progress: Progress, seed: int,
+    evict: Callable[[], None],
+) -> list[Stats]:  # fmt: skip
+    """The first ``calls`` inclusion proofs, then the first ``calls`` consistency proofs, each
+    series on a line opened afresh (``line()``) after ``evict()`` dropped the database file from
+    the OS page cache: a line started on a machine that has not read its file since booting."""
+    inc, con, _ = _checks(mem)
+    n, out = mem.size, []
+    for kind, call, check in (("inclusion", inclusion, inc), ("consistency", consistency, con)):
+        evict()
+        fresh = line()
+        out.append(
+            time_calls(_picker(n, seed), lambda a, b: call(fresh, a, b), check, calls, 1e9,  # noqa: B023
+                       progress, f"store, cold: {kind}", warm=0)
+        )  # fmt: skip
+        fresh.store.close()
     return out
 
 

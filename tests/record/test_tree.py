@@ -163,6 +163,36 @@ def test_frontier_extend_equals_appends() -> None:
     assert many.hashes == one.hashes and many.size == one.size == 300
 
 
+@given(
+    start=st.integers(0, 600),
+    batches=st.lists(st.integers(0, 300), max_size=6),
+)
+@settings(max_examples=150, deadline=None)
+def test_frontier_extend_rows_equals_appends(start: int, batches: list[int]) -> None:
+    one, many = Frontier(), Frontier()
+    one.extend(LEAVES[:start])
+    many.extend_rows(LEAVES[:start], rows=False)
+    done, rows, at = [], [], start
+    for n in batches:
+        batch = LEAVES[at : at + n]
+        done += one.extend(batch)
+        got = many.extend_rows(batch)
+        assert got == sorted(got)  # level by level, by index within each
+        rows += got
+        at += len(batch)
+        assert (many.size, many.hashes, many.root()) == (one.size, one.hashes, mth(at))
+    assert sorted(rows) == sorted((level, index, h) for (level, index), h in done)
+
+
+def test_frontier_extend_rows_rejects_a_short_hash() -> None:
+    f = Frontier()
+    f.extend_rows(LEAVES[:3])
+    with pytest.raises(ProofError, match="leaf hash 1 of the batch is 31 bytes long"):
+        f.extend_rows([LEAVES[3], b"x" * 31])
+    assert f.size == 3 and f.root() == mth(3)
+    assert f.extend_rows([]) == [] and f.size == 3
+
+
 def test_frontier_rejects_a_wrong_shape() -> None:
     with pytest.raises(ProofError, match="has 2 hashes on its frontier, not 1"):
         Frontier(3, [LEAVES[0]])

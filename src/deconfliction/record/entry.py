@@ -14,15 +14,28 @@ re-encoding a million bodies would cost most of ``record verify``'s time budget.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+from collections.abc import Iterable
 from functools import lru_cache
 from json.encoder import encode_basestring
 from typing import Any
 
 import rfc8785
 
-__all__ = ["at_text", "canonical_entry", "entry_bytes", "parse_entry", "told_text"]
+__all__ = [
+    "EventTuple",
+    "at_text",
+    "canonical_entry",
+    "entry_bytes",
+    "leaf_hashes",
+    "parse_entry",
+    "told_text",
+]
+
+EventTuple = tuple[int, str, int, str, str, str, str]
+"""A stored event row as the driver gives it: seq, kind, at_us, subject, party, told, body."""
 
 
 @lru_cache(maxsize=4096)
@@ -41,7 +54,7 @@ def at_text(at_us: int) -> str:
     return f"{_second(s)}.{us:06d}Z"
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 16)  # audiences repeat: a line has a few thousand distinct ones
 def told_text(told: str) -> str:
     """The stored audience (``"all"`` or ``",a,b,"``) as the entry's canonical JSON value."""
     if told == "all":
@@ -68,6 +81,28 @@ def entry_bytes(
         f'"party":{_string(party)},"seq":{seq},"subject":{_string(subject)},'
         f'"told":{told_text(told)}}}'
     ).encode()
+
+
+def leaf_hashes(rows: Iterable[EventTuple]) -> list[bytes]:
+    """The leaf hash (``tree.leaf_hash``) of each stored event row's entry, in one pass.
+
+    The same bytes as ``leaf_hash(entry_bytes(*row))`` (the tests hold them together), written
+    out here with its 0x00 prefix in place: ``advance`` and ``record verify`` hash every event,
+    and the calls and copies between those two functions cost a fifth of their time.
+    """
+    sha, enc, second, told_ = hashlib.sha256, _string, _second, told_text
+    out: list[bytes] = []
+    add = out.append
+    for seq, kind, at_us, subject, party, told, body in rows:
+        s, us = divmod(at_us, 1_000_000)
+        add(
+            sha(
+                f'\x00{{"at":"{second(s)}.{us:06d}Z","body":{body},"kind":{enc(kind)},'
+                f'"party":{enc(party)},"seq":{seq},"subject":{enc(subject)},'
+                f'"told":{told_(told)}}}'.encode()
+            ).digest()
+        )
+    return out
 
 
 def canonical_entry(record: dict[str, Any]) -> bytes:

@@ -26,7 +26,9 @@ from deconfliction.domain import (
 )
 from deconfliction.domain.party import MemberKey
 from deconfliction.domain.receipt import AckDue, MessageReceipt, Receipt
+from deconfliction.record.entry import EventTuple
 from deconfliction.record.statement import Signed
+from deconfliction.record.tree import NodeRow
 from deconfliction.store.memindex import HeldVolume
 from deconfliction.store.values import (
     Box4,
@@ -271,12 +273,27 @@ class RecordRepo(Protocol):
     def record_size(self) -> int:
         """The number of events the record's tree holds."""
 
+    def count_record_nodes(self) -> int:
+        """How many perfect subtrees are stored, counted by reading every one (``warm_record``
+        uses it to bring the tree into the operating system's memory)."""
+
     def record_nodes(self, ids: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         """The stored perfect subtrees among ``ids`` ((level, index)), in one query."""
 
-    def add_record_nodes(self, nodes: Sequence[tuple[tuple[int, int], bytes]]) -> None: ...
+    def add_record_nodes(self, nodes: Sequence[NodeRow]) -> None:
+        """Store new perfect subtrees, each a ``(level, index, hash)`` row."""
+
     def leaf_hashes(self, start: int, end: int) -> Iterator[tuple[int, bytes]]: ...
+    def leaf_rows(self, start: int, end: int) -> list[tuple[int, bytes]]:
+        """(index, leaf hash) of the stored leaves in ``[start, end)``, in order."""
+
     def event_rows(self, after: int, limit: int | None = None) -> Iterator[EventRow]: ...
+    def event_row_chunks(self, after: int, size: int = 10_000) -> Iterator[list[EventTuple]]:
+        """The stored event rows after ``after``, in order, as lists of ``size`` plain tuples."""
+
+    def event_row_list(self, after: int, limit: int) -> list[EventTuple]:
+        """Up to ``limit`` stored event rows after ``after``, in order, as plain tuples."""
+
     def add_checkpoint(self, size: int, at: datetime, root: bytes, note: str) -> None: ...
     def event_rows_about(
         self, subjects: Sequence[str], containing: Sequence[str] = ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,13 +13,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deconfliction.domain import Audience, Event, EventKind
-from deconfliction.errors import StateConflict
+from deconfliction.errors import InvalidInput, NotFound, StateConflict
 from deconfliction.record import open_checkpoint
 from deconfliction.record.entry import canonical_entry, parse_entry
 from deconfliction.record.memory import MemoryTree
 from deconfliction.record.tree import leaf_hash, verify_consistency, verify_inclusion
 from deconfliction.service import Line
-from deconfliction.service.record import advance, consistency, inclusion, row_entry
+from deconfliction.service.record import (
+    advance,
+    consistency,
+    inclusion,
+    row_entry,
+    warm_record,
+)
 from deconfliction.store import SqlStore
 from tests.conftest import STORE_KINDS, MakeStore
 
@@ -87,6 +94,36 @@ def test_each_checkpoint_signs_the_root_of_every_event_so_far(store: SqlStore) -
         body = consistency(line, old)
         proof = [base64.b64decode(h) for h in body["proof"]]
         verify_consistency(old, 23, reference.root(old), second.root, proof)
+
+
+def test_proofs_name_what_is_wrong_with_what_was_asked(store: SqlStore) -> None:
+    line = Line(store=store, clock=lambda: T0)
+    append(store, [event(i) for i in range(6)])
+    advance(line)
+    asked: list[tuple[Callable[[], object], type[Exception], str, str]] = [
+        (lambda: inclusion(line, 2, 9), InvalidInput, "/size", "holds 1 to 6 events, not 9"),
+        (lambda: inclusion(line, 9, 12), InvalidInput, "/size", "not 12"),  # both wrong
+        (lambda: inclusion(line, 2, 0), InvalidInput, "/size", "not 0"),
+        (lambda: inclusion(line, 7, 6), NotFound, "/seq", "event 7 is not among the 6"),
+        (lambda: inclusion(line, 7), NotFound, "/seq", "not among the 6"),
+        (lambda: consistency(line, 2, 7), InvalidInput, "/new", "holds 1 to 6 events, not 7"),
+        (lambda: consistency(line, 8, 7), InvalidInput, "/new", "not 7"),
+        (lambda: consistency(line, 5, 4), InvalidInput, "/old", "between 1 and 4, not 5"),
+        (lambda: consistency(line, 0), InvalidInput, "/old", "between 1 and 6, not 0"),
+    ]
+    for call, kind, pointer, text in asked:
+        with pytest.raises(kind, match=text) as caught:
+            call()
+        assert caught.value.pointer == pointer
+    assert inclusion(line, 6, 6).size == 6 and consistency(line, 1, 6)["new"] == 6
+
+
+def test_warming_the_record_reads_every_node(store: SqlStore) -> None:
+    line = Line(store=store, clock=lambda: T0)
+    assert warm_record(line) == 0
+    append(store, [event(i) for i in range(23)])
+    advance(line, chunk=5)
+    assert warm_record(line) == 2 * 23 - (23).bit_count()  # one per perfect subtree
 
 
 def test_the_record_keeps_its_first_key(make_store: MakeStore) -> None:

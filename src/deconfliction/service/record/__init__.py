@@ -14,6 +14,7 @@ from deconfliction.service.record.record import (
     inclusion,
     latest_checkpoint,
     row_entry,
+    warm_record,
 )
 from deconfliction.service.record.verify import Problem, Verification, verify_store
 from deconfliction.service.record.witness import add_cosignature, cosignature_json, cosignatures
@@ -37,4 +38,5 @@ __all__ = [
     "latest_checkpoint",
     "row_entry",
     "verify_store",
+    "warm_record",
 ]

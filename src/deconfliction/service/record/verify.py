@@ -17,17 +17,17 @@ table and id, with the event's sequence number.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from deconfliction.domain.labels import Labels
 from deconfliction.record import Checkpoint, RecordError, Verifier, open_checkpoint
 from deconfliction.record.cosignature import Cosigner, cosigned_at
-from deconfliction.record.tree import Frontier, leaf_hash
+from deconfliction.record.entry import EventTuple, leaf_hashes
+from deconfliction.record.tree import Frontier
 from deconfliction.service.record.fold import ServedFold
-from deconfliction.service.record.record import row_entry
 from deconfliction.service.record.served import check_served
-from deconfliction.store.base import Store, StoredCheckpoint, StoredCosignature
+from deconfliction.store.base import EventRow, Store, StoredCheckpoint, StoredCosignature, Tx
 
 __all__ = ["Problem", "Verification", "verify_store"]
 
@@ -81,9 +81,8 @@ class Verification:
         return not self.problems
 
 
-def _leaves(store: Store, size: int) -> Generator[tuple[int, bytes], None, None]:
-    with store.read() as tx:
-        yield from tx.leaf_hashes(0, size)
+CHUNK = 10_000
+"""Events read, hashed and held to their stored leaves at a time."""
 
 
 def verify_store(
@@ -110,39 +109,33 @@ def verify_store(
     witnessed = _cosigned(cosigned, origin, out)
     due = iter(sorted(signed.keys() | witnessed.keys()))
     next_size = next(due, None)
-    leaves = _leaves(store, out.recorded)
-    stored = next(leaves, None)
     frontier = Frontier()
     fold = ServedFold() if served else None
     expected = 1
     with store.read() as tx:
         tx.hold_snapshot()  # the served tables below are read in the log's own snapshot
-        for row in tx.event_rows(0):
-            if row.seq != expected:
-                first, last = expected, row.seq - 1
-                gone = f"event {first} is" if first == last else f"events {first} to {last} are"
-                out.add(first, f"{gone} missing: the log goes from {first - 1} to {row.seq}")
-                expected = row.seq  # the tree cannot match past a gap; keep checking leaves
-            leaf = leaf_hash(row_entry(row))
-            while stored is not None and stored[0] < row.seq - 1:
-                stored = next(leaves, None)
-            if stored is not None and stored[0] == row.seq - 1 and stored[1] != leaf:
-                out.add(
-                    row.seq,
-                    f"event {row.seq} does not match the leaf recorded for it: it was changed, "
-                    "replaced or moved",
-                )
-            frontier.append(leaf)
+        for rows in tx.event_row_chunks(0, CHUNK):
+            first, last = rows[0][0], rows[-1][0]
+            if first != expected or last - first + 1 != len(rows):
+                _gaps(rows, expected, out)
+            expected = last + 1
+            leaves = leaf_hashes(rows)
+            _match_leaves(tx, rows, leaves, out)
+            at = 0
+            while next_size is not None and next_size - frontier.size <= len(leaves) - at:
+                take = next_size - frontier.size
+                frontier.extend_rows(leaves[at : at + take], rows=False)
+                at += take
+                while next_size is not None and frontier.size == next_size:
+                    _hold(frontier.root(), signed.get(next_size), witnessed.get(next_size, []), out)
+                    next_size = next(due, None)
+            frontier.extend_rows(leaves[at:], rows=False)
             if fold is not None:
-                fold.add(row)
-            expected += 1
-            out.events += 1
-            while next_size is not None and frontier.size == next_size:
-                _hold(frontier.root(), signed.get(next_size), witnessed.get(next_size, []), out)
-                next_size = next(due, None)
-            if progress is not None and out.events % 10_000 == 0:
+                for row in map(EventRow._make, rows):
+                    fold.add(row)
+            before, out.events = out.events, out.events + len(rows)
+            if progress is not None and before // 10_000 != out.events // 10_000:
                 progress(out.events, total)
-        leaves.close()
         if fold is not None:
             check_served(tx, fold, out.row, labels)
     if next_size is not None:
@@ -151,6 +144,40 @@ def verify_store(
         progress(out.events, total)
     out.problems.sort(key=lambda p: (p.table is not None, p.seq, p.table or "", p.key or ""))
     return out
+
+
+def _gaps(rows: list[EventTuple], expected: int, out: Verification) -> None:
+    """Name the events missing before and among ``rows`` (``expected``: the one due first)."""
+    for row in rows:
+        seq = row[0]
+        if seq != expected:
+            first, last = expected, seq - 1
+            gone = f"event {first} is" if first == last else f"events {first} to {last} are"
+            out.add(first, f"{gone} missing: the log goes from {first - 1} to {seq}")
+        expected = seq + 1
+
+
+def _match_leaves(tx: Tx, rows: list[EventTuple], leaves: list[bytes], out: Verification) -> None:
+    """Hold each event's leaf hash to the one recorded for it (event ``seq`` is leaf
+    ``seq - 1``), where one is recorded."""
+    first, last = rows[0][0], rows[-1][0]
+    stored = tx.leaf_rows(first - 1, last)
+    if (
+        len(stored) == len(rows) == last - first + 1
+        and stored[0][0] == first - 1
+        and [h for _, h in stored] == leaves
+    ):
+        return  # the common case: no gap, every event recorded, none changed
+    recorded = dict(stored)
+    for row, leaf in zip(rows, leaves, strict=True):
+        seq = row[0]
+        h = recorded.get(seq - 1)
+        if h is not None and h != leaf:
+            out.add(
+                seq,
+                f"event {seq} does not match the leaf recorded for it: it was changed, "
+                "replaced or moved",
+            )
 
 
 def _hold(
