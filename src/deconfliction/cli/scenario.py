@@ -16,9 +16,6 @@ from importlib import resources
 from typing import Any
 
 from deconfliction import service
-from deconfliction.api.conversation import MessageIn, draft_of
-from deconfliction.api.convert import draft_from
-from deconfliction.api.schemas import NoticeIn
 from deconfliction.demo.feed import Feed, Pace, assets_from
 from deconfliction.demo.story import (
     Acknowledge,
@@ -90,6 +87,9 @@ class _Times:
         body["volumes"] = [self.volume(v) for v in n["volumes"]]
         if "ack_by_s" in n:
             body["ack_by"] = self.pace.instant(n["ack_by_s"]).isoformat()
+        from deconfliction.api.convert import draft_from  # the web layer only when a story plays
+        from deconfliction.api.schemas import NoticeIn
+
         return draft_from(NoticeIn.model_validate(body))
 
     def request(self, ask: Mapping[str, Any], notice_ids: list[str], now: datetime) -> MessageDraft:
@@ -103,11 +103,19 @@ class _Times:
             body["deadline"] = self.pace.instant(ask["deadline_s"]).isoformat()
         else:
             body["deadline"] = (now + timedelta(minutes=ask["deadline_min"])).isoformat()
-        return draft_of(MessageIn.model_validate(body))
+        return _message(body)
 
 
 def _reply(r: Mapping[str, Any]) -> MessageDraft:
     body = {"kind": "reply", **{k: v for k, v in r.items() if k in ("reply", "text", "reason")}}
+    return _message(body)
+
+
+def _message(body: dict[str, Any]) -> MessageDraft:
+    """A message as the API would take it. The web layer is imported here, when a story plays,
+    so that every other command starts without FastAPI (~0.2-0.5 s)."""
+    from deconfliction.api.conversation import MessageIn, draft_of
+
     return draft_of(MessageIn.model_validate(body))
 
 
