@@ -64,7 +64,7 @@ sys.path.insert(0, str(BENCH))
 from _faults_cluster import Nats, Node, Postgres, make_line  # noqa: E402
 from _push_report import Outcome, cpu_s  # noqa: E402
 from _push_workload import generate, notice_body, slug, subscriptions, warm_up  # noqa: E402
-from push import READY_S, STOP_S, _Client, _reap, entitled, read_log  # noqa: E402
+from push import READY_S, STOP_S, _Client, _reap, drain  # noqa: E402
 
 console = Console(width=None if sys.stdout.isatty() else 150)
 
@@ -320,25 +320,9 @@ def _push(args: argparse.Namespace, pg: Postgres, db: str, db_url: str, nodes: l
                 generate([x.base for x in nodes], tokens, args.rate, args.seconds,
                          args.connections, args.seed, progress)
             )  # fmt: skip
-            log = read_log(db_url, after)
-            drain = progress.add_task("deliveries", total=0, rate="")
-            last, still, total = -1, time.time(), -1
-            while time.time() - gen.ended < args.drain_s:
-                if total < 0:
-                    expected, other, disagree = entitled(log, gen, subs)
-                    total = sum(len(expected[s]) for s in subs)
-                    progress.update(drain, total=total)
-                got = sum(c.latest() for c in clients)
-                progress.update(drain, completed=got)
-                if got != last:
-                    last, still = got, time.time()
-                if got >= total or time.time() - still > 10:
-                    time.sleep(1.0)  # longer than the nodes take to write their receipts
-                    newer = read_log(db_url, log[-1].seq if log else after)
-                    if not newer:
-                        break
-                    log, total = log + newer, -1
-                time.sleep(0.1)
+            log, expected, other, disagree = drain(
+                db_url, after, gen, subs, clients, progress, args.drain_s
+            )
         meter.stop()
         got = _Client.stop_all(clients, timeout=STOP_S)
     finally:

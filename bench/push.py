@@ -129,6 +129,43 @@ def entitled(
     return out, other, disagree
 
 
+def drain(
+    db_url: str,
+    after: int,
+    gen: Generated,
+    subs: list[Sub],
+    clients: list[Any],
+    progress: Progress,
+    drain_s: float,
+) -> tuple[list[Any], dict[Sub, np.ndarray], int, int]:
+    """Wait (at most ``drain_s`` after the load ended) until the subscribers ``clients`` hold
+    every event they are entitled to; the log read (past ``after``) and ``entitled``'s answer.
+
+    The line may append events of its own while it pushes (receipts of what it delivered): the
+    log is read again whenever the deliveries seem complete or stall."""
+    log = read_log(db_url, after)
+    task = progress.add_task("deliveries", total=0, rate="")
+    last, still, total = -1, time.time(), -1
+    expected, other, disagree = entitled(log, gen, subs)
+    while time.time() - gen.ended < drain_s:
+        if total < 0:
+            expected, other, disagree = entitled(log, gen, subs)
+            total = sum(len(expected[s]) for s in subs)
+            progress.update(task, total=total)
+        got = sum(c.latest() for c in clients)
+        progress.update(task, completed=got)
+        if got != last:
+            last, still = got, time.time()
+        if got >= total or time.time() - still > 10:
+            time.sleep(1.0)  # longer than the line takes to write its receipts
+            newer = read_log(db_url, log[-1].seq if log else after)
+            if not newer:
+                break  # complete, or nothing for 10 s: what is missing will not come
+            log, total = log + newer, -1
+        time.sleep(0.1)
+    return log, expected, other, disagree
+
+
 def run(args: argparse.Namespace, folder: Path, n: int, rate: float) -> Outcome:
     """One run: a fresh line and server, ``n`` subscribers, ``rate`` events/s."""
     db_url = f"sqlite:///{folder / 'push.db'}"
@@ -167,27 +204,9 @@ def run(args: argparse.Namespace, folder: Path, n: int, rate: float) -> Outcome:
                 generate(f"http://127.0.0.1:{port}", tokens, rate, args.seconds,
                          args.connections, args.seed, progress)
             )  # fmt: skip
-            # the line may append events of its own while it pushes (receipts of what it
-            # delivered): read the log again whenever the deliveries seem complete or stall
-            log = read_log(db_url, after)
-            drain = progress.add_task("deliveries", total=0, rate="")
-            last, still, total = -1, time.time(), -1
-            while time.time() - gen.ended < args.drain_s:
-                if total < 0:
-                    expected, other, disagree = entitled(log, gen, subs)
-                    total = sum(len(expected[s]) for s in subs)
-                    progress.update(drain, total=total)
-                got = sum(c.latest() for c in clients)
-                progress.update(drain, completed=got)
-                if got != last:
-                    last, still = got, time.time()
-                if got >= total or time.time() - still > 10:
-                    time.sleep(1.0)  # longer than the line takes to write its receipts
-                    newer = read_log(db_url, log[-1].seq if log else after)
-                    if not newer:
-                        break  # complete, or nothing for 10 s: what is missing will not come
-                    log, total = log + newer, -1
-                time.sleep(0.1)
+            log, expected, other, disagree = drain(
+                db_url, after, gen, subs, clients, progress, args.drain_s
+            )
             drained_at = time.time()
         cpu1, ccpu1 = cpu_s(server.pid), _clients_cpu_s(clients)
         rss = peak_rss_mb(server.pid)
