@@ -247,16 +247,18 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         proc.wait(timeout=30)
 
 
-@pytest.mark.parametrize("role", ["coordinator", "observer"])
-@SCHEMA.parametrize()
-@settings(
+FUZZED = settings(
     max_examples=EXAMPLES,
     derandomize=True,
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_no_operation_answers_a_server_error(case: Any, live: Live, role: str) -> None:
+"""The same bounded, repeatable run for every fuzzed operation."""
+
+
+def _call(case: Any, live: Live, role: str) -> None:
+    """``case`` sent as ``role``, its answer checked; the server's log tail if it fails."""
     try:
         case.call_and_validate(
             base_url=live.url, headers=_bearer(live.tokens[role]), checks=CHECKS, timeout=TIMEOUT_S
@@ -266,27 +268,19 @@ def test_no_operation_answers_a_server_error(case: Any, live: Live, role: str) -
         raise
 
 
+@pytest.mark.parametrize("role", ["coordinator", "observer"])
+@SCHEMA.parametrize()
+@FUZZED
+def test_no_operation_answers_a_server_error(case: Any, live: Live, role: str) -> None:
+    _call(case, live, role)
+
+
 ADMINISTRATION = SCHEMA.include(path_regex=r"^/v1/admin/")
 """The host's administration: a party's members are refused it (403) before its input reaches
 the use case, so its input is fuzzed as the host admin."""
 
 
 @ADMINISTRATION.parametrize()
-@settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+@FUZZED
 def test_no_administration_answers_a_server_error(case: Any, live: Live) -> None:
-    try:
-        case.call_and_validate(
-            base_url=live.url,
-            headers=_bearer(live.tokens["admin"]),
-            checks=CHECKS,
-            timeout=TIMEOUT_S,
-        )
-    except Exception as failed:
-        failed.add_note(f"the server's log, last lines:\n{live.log_tail()}")
-        raise
+    _call(case, live, "admin")
