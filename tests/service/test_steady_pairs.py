@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -106,8 +105,9 @@ SEEN: Counter[tuple[bool, bool]] = Counter()
 
 
 def test_the_cases_reach_both_answers() -> None:
-    """The property above met pairs the columns pass as quiet and pairs they leave to the
-    objects, changed and unchanged (run after it, in file order)."""
+    """The property above meets pairs the columns pass as quiet and pairs they leave to the
+    objects, changed and unchanged: a rule that never answered True would pass it alone. Run
+    again here when this test runs by itself."""
     if not SEEN:
-        pytest.skip("run with the property above")
+        test_a_quiet_pair_is_one_the_object_path_leaves_as_told()
     assert SEEN[True, False] > 50 and SEEN[False, True] > 50 and SEEN[False, False] > 5
