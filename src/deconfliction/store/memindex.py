@@ -283,10 +283,9 @@ class VolumeIndex:
                 hit_boxes.append(ti[_meet(coords[ti], q if len(q) == 1 else q[qi])])
         if n > base:
             d = coords[base:n]
-            ok = np.all(
-                (d[None, :, 0:4] <= q[:, None, 4:8]) & (q[:, None, 0:4] <= d[None, :, 4:8]),
-                axis=2,
-            ).any(axis=0)
+            ok = np.zeros(n - base, dtype=bool)
+            for box in q:  # the delta against one query box at a time, as the tree's hits
+                ok |= _meet(d, box[None, :])
             hit_boxes.append(base + np.flatnonzero(ok))
         if not hit_boxes:
             return np.zeros(0, dtype=np.int64)
@@ -420,7 +419,8 @@ class VolumeIndex:
 
 def _meet(hit: F64, q: F64) -> npt.NDArray[np.bool_]:
     """Which boxes ``hit`` (rows as ``_coords`` holds them) meet their query box in all four
-    dimensions (closed intervals): ``q`` holds one query box per row, or one box for all.
+    dimensions (closed intervals): ``q`` holds one query box per row, or one box for all (the
+    tree's hits, and the delta box by box).
 
     The rows are gathered whole (one cache line each; at a million volumes a query's ~50,000
     hits are scattered over 64 MB) and compared a bound at a time, with no temporary the size of
