@@ -48,17 +48,21 @@ VOLUME_BOXES = st.one_of(_WHOLE, _WHOLE, _WHOLE, _HALVES, _POLAR)
 WRITES = st.sampled_from(["create", "create", "create", "revise", "touch", "withdraw", "bulk"])
 
 
-def _ids(found: list) -> list[tuple[object, ...]]:  # type: ignore[type-arg]
-    return [(v.notice_id, v.index, v.version, v.party, v.audience) for v in found]
+def _ids(found: list, protected: set[str]) -> list[tuple[object, ...]]:  # type: ignore[type-arg]
+    return [(v.notice_id, v.index, v.version, v.party, v.audience, v.notice_id in protected)
+            for v in found]  # fmt: skip
 
 
 def _assert_same(
     by_sql: SqlStore, by_memory: SqlStore, query: list[Box4], exclude: str | None
 ) -> None:
     with by_sql.read() as tx:
-        expected = _ids(tx.candidates(query, exclude_notice=exclude))
+        rows = tx.candidates(query, exclude_notice=exclude)
+        notices = tx.get_notices([r.notice_id for r in rows])
+        expected = _ids(rows, {i for i, n in notices.items() if n.protected})
     with by_memory.read() as tx:
-        got = _ids(tx.nearby(query, exclude_notice=exclude))
+        found = tx.nearby(query, exclude_notice=exclude)
+        got = _ids(found, {v.notice_id for v in found if v.protected})
     assert got == expected
 
 
@@ -69,8 +73,9 @@ class Writer:
         self.store = store
         self.live: dict[str, tuple[Notice, list[list[Box4]]]] = {}
 
-    def create(self, party: str, volume_boxes: list[list[Box4]]) -> None:
+    def create(self, party: str, volume_boxes: list[list[Box4]], protected: bool) -> None:
         n = notice(str(uuid.uuid4()), party=party, volumes=[volume()] * len(volume_boxes))
+        n = replace(n, protected=protected)
         with self.store.transaction() as tx:
             tx.insert_notice(n, rows(n, volume_boxes))
         self.live[n.id] = (n, volume_boxes)
@@ -90,9 +95,10 @@ class Writer:
         self.live[notice_id] = (n, volume_boxes)
 
     def touch(self, notice_id: str, party: str) -> None:
-        """A new version keeping the volumes: only the audience changes."""
+        """A new version keeping the volumes: only the audience and protection change."""
         n, b = self.live[notice_id]
-        n = replace(n, version=n.version + 1, audience=Audience(parties=frozenset({party})))
+        audience = Audience(parties=frozenset({party}))
+        n = replace(n, version=n.version + 1, audience=audience, protected=not n.protected)
         with self.store.transaction() as tx:
             tx.update_notice(n, None)
         self.live[notice_id] = (n, b)
@@ -137,7 +143,7 @@ def test_index_answers_as_the_store_after_every_write_and_a_restart(
         elif kind == "bulk":
             writer.bulk(party, volume_boxes)
         else:
-            writer.create(party, volume_boxes)
+            writer.create(party, volume_boxes, rnd.random() < 0.3)  # type: ignore[attr-defined]
         for query in queries:
             _assert_same(store, store, query, None)
         some = next(iter(writer.live), None)
@@ -158,11 +164,12 @@ def test_a_write_through_another_store_object_is_seen(store: SqlStore) -> None:
         with store.read() as tx:
             assert tx.nearby(everywhere) == []  # built, empty
         mine, theirs = Writer(store), Writer(other)
-        theirs.create("bravo", [[Box4(10.0, 50.0, 0.0, 0.0, 10.5, 50.5, 100.0, 1e10)]])
-        mine.create("alpha", [[Box4(20.0, 50.0, 0.0, 0.0, 20.5, 50.5, 100.0, 1e10)]])
+        theirs.create("bravo", [[Box4(10.0, 50.0, 0.0, 0.0, 10.5, 50.5, 100.0, 1e10)]], True)
+        mine.create("alpha", [[Box4(20.0, 50.0, 0.0, 0.0, 20.5, 50.5, 100.0, 1e10)]], False)
         _assert_same(other, store, everywhere, None)
         with store.read() as tx:
-            assert sorted(v.party for v in tx.nearby(everywhere)) == ["alpha", "bravo"]
+            held = sorted((v.party, v.protected) for v in tx.nearby(everywhere))
+            assert held == [("alpha", False), ("bravo", True)]  # protection told across processes
         theirs.withdraw(next(iter(theirs.live)))
         _assert_same(other, store, everywhere, None)
         with store.read() as tx:

@@ -2,7 +2,9 @@
 
 The store (the ``volume`` table and its R*Tree or GiST index) stays the record; this is a copy of
 what strategic detection reads from it, built from it at first use and kept in step with it. Per
-volume it holds the notice id, volume index, party, version and audience, the prepared
+volume it holds the notice id, volume index, party, version, audience and whether the notice is
+protected (which grades every conflict with it a caution, so a checked write needs no query for
+it), the prepared
 ``geo.Shape`` decoded once (the exact test's input, as a ``detect.strategic.Candidate``), and its
 4-D index boxes (the same boxes the store indexes: antimeridian halves, polar caps, own buffers).
 
@@ -65,11 +67,13 @@ _changed_sql = sa.text(
     "SELECT DISTINCT notice_id FROM notice_change WHERE seq > :after AND seq <= :upto"
 )
 _COLUMNS = (
-    "id, notice_id, idx, party, version, alt_lower_m, alt_upper_m, t_start_us, t_end_us, "
-    "buffer_h_m, buffer_v_m, buffer_t_s, boxes, shape, audience"
+    "v.id, v.notice_id, v.idx, v.party, v.version, v.alt_lower_m, v.alt_upper_m, v.t_start_us, "
+    "v.t_end_us, v.buffer_h_m, v.buffer_v_m, v.buffer_t_s, v.boxes, v.shape, v.audience, "
+    "n.protected"
 )
-_ALL = f"SELECT {_COLUMNS} FROM volume WHERE active"
-_of_sql = sa.text(f"SELECT {_COLUMNS} FROM volume WHERE active AND notice_id IN :ids").bindparams(
+_FROM = "FROM volume v JOIN notice n ON n.id = v.notice_id WHERE v.active"
+_ALL = f"SELECT {_COLUMNS} {_FROM}"
+_of_sql = sa.text(f"SELECT {_COLUMNS} {_FROM} AND v.notice_id IN :ids").bindparams(
     sa.bindparam("ids", expanding=True)
 )
 
@@ -99,6 +103,7 @@ class HeldVolume:
         "index",
         "notice_id",
         "party",
+        "protected",
         "time",
         "version",
         "volume_id",
@@ -116,6 +121,7 @@ class HeldVolume:
         buffers: Buffers | None,
         audience: Audience,
         shape: bytes | Shape,
+        protected: bool,
     ) -> None:
         self.volume_id = volume_id
         self.notice_id = notice_id
@@ -126,6 +132,8 @@ class HeldVolume:
         self.time = time
         self.buffers = buffers
         self.audience = audience
+        self.protected = protected
+        """Whether the volume's notice is protected (its conflicts are cautions)."""
         self._shape = shape
         self._candidate: Candidate | None = None
 
@@ -147,7 +155,7 @@ class HeldVolume:
             )
         return c
 
-    def touched(self, version: int, audience: Audience) -> HeldVolume:
+    def touched(self, version: int, audience: Audience, protected: bool) -> HeldVolume:
         """The same volume under a new version of its notice that kept its volumes."""
         held = HeldVolume(
             self.volume_id,
@@ -160,6 +168,7 @@ class HeldVolume:
             self.buffers,
             audience,
             self._shape,
+            protected,
         )
         held._candidate = self._candidate  # the same shape, window, band and buffers
         return held
@@ -171,13 +180,14 @@ class Change:
 
     ``volumes`` (each with its index boxes as ``codec.boxes_to_bytes`` stores them) replace the
     notice's held volumes; or, when ``None``, the notice kept its volumes and only ``version``,
-    ``audience`` and ``active`` changed."""
+    ``audience``, ``protected`` and ``active`` changed."""
 
     notice_id: str
     volumes: tuple[tuple[HeldVolume, bytes], ...] | None
     version: int = 0
     audience: Audience | None = None
     active: bool = True
+    protected: bool = False
 
 
 @dataclass(slots=True)
@@ -205,6 +215,7 @@ def _held_from_row(r: Any, audiences: dict[str, Audience]) -> tuple[HeldVolume, 
         buffers=None if r[9] is None else Buffers(r[9], r[10], r[11]),
         audience=audience,
         shape=bytes(r[13]),
+        protected=bool(r[15]),
     )
     return held, bytes(r[12])
 
@@ -352,7 +363,7 @@ class VolumeIndex:
             for s in slots:
                 held = self._held[s]
                 if held is not None:
-                    self._held[s] = held.touched(change.version, change.audience)
+                    self._held[s] = held.touched(change.version, change.audience, change.protected)
             return
         self._remove(change.notice_id)
         self._add(change.volumes)

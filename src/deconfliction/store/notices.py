@@ -42,9 +42,6 @@ _get_notices = sa.text("SELECT * FROM notice WHERE id IN :ids").bindparams(
 _notice_audiences = sa.text("SELECT id, party, audience FROM notice WHERE id IN :ids").bindparams(
     sa.bindparam("ids", expanding=True)
 )
-_protected_notices = sa.text("SELECT id FROM notice WHERE protected AND id IN :ids").bindparams(
-    sa.bindparam("ids", expanding=True)
-)
 _notice_versions = sa.text("SELECT body FROM notice_version WHERE notice_id = :id ORDER BY version")
 _max_change = sa.text("SELECT coalesce(max(seq), 0) FROM notice_change")
 _max_volume_id = sa.text("SELECT coalesce(max(id), 0) FROM volume")
@@ -111,6 +108,7 @@ def _held(volume_id: int, notice: Notice, row: VolumeRow) -> HeldVolume:
         buffers=row.buffers,
         audience=notice.audience,
         shape=row.shape,
+        protected=notice.protected,
     )
 
 
@@ -280,7 +278,10 @@ class NoticeRows(BulkRows):
                     "audience": codec.audience_to_text(notice.audience),
                 },
             )
-            self._log_changes([Change(notice.id, None, notice.version, notice.audience, active)])
+            change = Change(
+                notice.id, None, notice.version, notice.audience, active, notice.protected
+            )
+            self._log_changes([change])
         else:
             self._drop_volumes(notice.id)
             held = self._insert_volumes(((notice, volumes),))
@@ -301,12 +302,6 @@ class NoticeRows(BulkRows):
             return {}
         rows = self._conn.execute(_notice_audiences, {"ids": sorted(set(notice_ids))})
         return {r[0]: (r[1], codec.audience_from_text(r[2])) for r in rows}
-
-    def protected_notices(self, notice_ids: Sequence[str]) -> set[str]:
-        if not notice_ids:
-            return set()
-        rows = self._conn.execute(_protected_notices, {"ids": sorted(set(notice_ids))})
-        return {r[0] for r in rows}
 
     def get_notice_versions(self, notice_id: str) -> list[Notice]:
         rows = self._conn.execute(_notice_versions, {"id": notice_id}).scalars()

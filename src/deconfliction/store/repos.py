@@ -133,9 +133,6 @@ class NoticeRepo(Protocol):
     def notice_audiences(self, notice_ids: Sequence[str]) -> dict[str, tuple[str, Audience]]:
         """Party and audience of each existing notice among ``notice_ids`` (one query)."""
 
-    def protected_notices(self, notice_ids: Sequence[str]) -> set[str]:
-        """Those of ``notice_ids`` that are protected (one query)."""
-
     def get_notice_versions(self, notice_id: str) -> list[Notice]:
         """Every stored version of the notice, oldest first (withdrawn notices keep theirs)."""
 

@@ -71,13 +71,14 @@ def detect_and_index(
     """Find every strategic conflict of ``notice`` with stored volumes of other parties.
 
     Returns the index rows to store for the notice, the conflicts to store with it (each graded:
-    ``AlertLevels.strategic``), and the party and audience of every notice met (for need-to-know
-    without another query). The caller holds the notice write lock, so no concurrent writer can
-    slip a volume in between.
+    ``AlertLevels.strategic``, the protected notices known from the index), and the party and
+    audience of every notice met (for need-to-know without another query). The caller holds the
+    notice write lock, so no concurrent writer can slip a volume in between.
     """
     rows: list[VolumeRow] = []
     conflicts: list[Conflict] = []
     audiences: dict[str, tuple[str, Audience]] = {}
+    protected: set[str] = {notice.id} if notice.protected else set()
     now = line.clock()
     for index, pv in enumerate(prepared):
         mine = Candidate(
@@ -94,6 +95,8 @@ def detect_and_index(
         for found in conflicts_with(mine, others, line.defaults):
             other = by_key[found.b]
             audiences[other.notice_id] = (other.party, other.audience)
+            if other.protected:
+                protected.add(other.notice_id)
             conflicts.append(
                 Conflict(
                     id=line.new_id(),
@@ -125,7 +128,7 @@ def detect_and_index(
                 buffers=notice.buffers,
             )
         )
-    return Detection(rows, graded(line, tx, notice, conflicts), audiences)
+    return Detection(rows, graded(line, conflicts, protected), audiences)
 
 
 def warm_strategic(line: Line) -> int:
@@ -134,9 +137,9 @@ def warm_strategic(line: Line) -> int:
     return line.store.warm()
 
 
-def graded(line: Line, tx: Tx, notice: Notice, conflicts: Sequence[Conflict]) -> list[Conflict]:
-    """Each conflict of ``notice`` with its severity: caution when a protected notice is on
-    either side or the overlap starts soon, else advisory.
+def graded(line: Line, conflicts: Sequence[Conflict], protected: set[str]) -> list[Conflict]:
+    """Each conflict with its severity: caution when a notice of ``protected`` is on either side
+    or the overlap starts soon, else advisory.
 
     "Starts" is the quarter hour the overlap starts in: a party told of the conflict redacted
     sees that coarse window only, and a severity that rose on the exact start would tell it more
@@ -144,10 +147,6 @@ def graded(line: Line, tx: Tx, notice: Notice, conflicts: Sequence[Conflict]) ->
     if not conflicts:
         return []
     now = line.clock()
-    # a protected notice makes every one of its conflicts a caution: no need to ask of the others
-    protected = (
-        {notice.id} if notice.protected else tx.protected_notices([c.notice_b for c in conflicts])
-    )
     return [
         replace(
             c,
