@@ -112,6 +112,9 @@ class Latencies:
     samples: list[float] = field(default_factory=list)
     wall_s: float = 0.0
     results: list[set[int]] = field(default_factory=list)
+    cpu_s: float = float("nan")
+    """CPU seconds the process doing the work spent over the run (ours: this process at the
+    service layer, the server over HTTP; PostGIS: the database's backend for the connection)."""
 
     def pct(self, q: float) -> float:
         return float(np.percentile(self.samples, q)) * 1e3 if self.samples else float("nan")
@@ -119,6 +122,20 @@ class Latencies:
     @property
     def rate(self) -> float:
         return len(self.samples) / self.wall_s if self.wall_s else float("nan")
+
+    @property
+    def cpu_ms(self) -> float:
+        """CPU milliseconds per operation."""
+        return self.cpu_s / len(self.samples) * 1e3 if self.samples else float("nan")
+
+
+def _cpu_s(pid: int) -> float:
+    """User plus system CPU seconds of process ``pid`` so far (``nan`` when unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -280,7 +297,7 @@ def creates_ours(
     drafts = [_draft(vols, i) for i in range(len(vols))]
     with _progress() as progress:
         task = progress.add_task("ours: service.create_notice", total=len(vols), rate="")
-        t_start = time.perf_counter()
+        t_start, cpu_start = time.perf_counter(), time.process_time()
         for i, draft in enumerate(drafts):
             actor = members[int(vols.party[i])]
             t0 = time.perf_counter()
@@ -292,6 +309,7 @@ def creates_ours(
                 rate = (i + 1) / (time.perf_counter() - t_start)
                 progress.update(task, completed=i + 1, rate=f"{rate:,.0f}/s")
         lat.wall_s = time.perf_counter() - t_start
+        lat.cpu_s = time.process_time() - cpu_start
     return lat, found
 
 
@@ -429,7 +447,7 @@ def http_ours(
             payloads = [orjson.dumps(b) for b in bodies]
             with _progress() as progress:
                 task = progress.add_task("ours: POST /v1/notices", total=len(payloads), rate="")
-                t_start = time.perf_counter()
+                t_start, cpu_start = time.perf_counter(), _cpu_s(proc.pid)
                 for i, payload in enumerate(payloads):
                     t0 = time.perf_counter()
                     r = client.post(
@@ -443,6 +461,7 @@ def http_ours(
                         rate = (i + 1) / (time.perf_counter() - t_start)
                         progress.update(task, completed=i + 1, rate=f"{rate:,.0f}/s")
                 lat.wall_s = time.perf_counter() - t_start
+                lat.cpu_s = _cpu_s(proc.pid) - cpu_start
             if conc is not None and clients:
                 many = _http_concurrent(base, headers, conc, clients, acked)
         # one more create in flight when the server dies: acknowledged or not, never half-stored
@@ -624,9 +643,10 @@ def creates_postgis(conn: Any, vols: Volumes, id_base: int) -> tuple[Latencies, 
         (party_slug(int(vols.party[i])), _during(vols, i), _polygon_wkt(vols.corners[i]))
         for i in range(len(vols))
     ]
+    backend = int(conn.execute("SELECT pg_backend_pid()").fetchone()[0])
     with _progress() as progress:
         task = progress.add_task("PostGIS: SELECT + INSERT", total=len(vols), rate="")
-        t_start = time.perf_counter()
+        t_start, cpu_start = time.perf_counter(), _cpu_s(backend)
         with conn.cursor() as cur:
             for i, (party, during, wkt) in enumerate(params):
                 t0 = time.perf_counter()
@@ -640,6 +660,7 @@ def creates_postgis(conn: Any, vols: Volumes, id_base: int) -> tuple[Latencies, 
                     rate = (i + 1) / (time.perf_counter() - t_start)
                     progress.update(task, completed=i + 1, rate=f"{rate:,.0f}/s")
         lat.wall_s = time.perf_counter() - t_start
+        lat.cpu_s = _cpu_s(backend) - cpu_start
     return lat, found
 
 
@@ -959,8 +980,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     console.print(info)
     table = Table(title=f"N = {args.n:,} stored, K = {args.k:,} checked creates, one client")
     many = f"{args.clients} clients/s"
-    for col in ("", "load s", "creates/s", "p50 ms", "p90 ms", "p99 ms", "conflicts/create",
-                "radius median ms", many, f"{many[:-2]} p99 ms"):  # fmt: skip
+    for col in ("", "load s", "creates/s", "p50 ms", "p90 ms", "p99 ms", "CPU ms/create",
+                "conflicts/create", "radius median ms", many, f"{many[:-2]} p99 ms"):  # fmt: skip
         table.add_column(col, justify="left" if not col else "right")
     for side in (ours, ours_http, pg):
         c = side.creates
@@ -971,6 +992,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _fmt(c.pct(50), 2),
             _fmt(c.pct(90), 2),
             _fmt(c.pct(99), 2),
+            _fmt(c.cpu_ms, 2),
             _fmt(side.conflicts_per_create),
             _fmt(side.radius.pct(50), 2),
             _fmt(side.many.rate, 0),
@@ -979,18 +1001,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     table.add_row(
         "ours (service) / PostGIS", "", _ratio(ours.creates.rate, pg.creates.rate),
         _ratio(ours.creates.pct(50), pg.creates.pct(50), False), "",
-        _ratio(ours.creates.pct(99), pg.creates.pct(99), False), "",
+        _ratio(ours.creates.pct(99), pg.creates.pct(99), False),
+        _ratio(ours.creates.cpu_ms, pg.creates.cpu_ms, False), "",
         _ratio(ours.radius.pct(50), pg.radius.pct(50), False),
         _ratio(ours.many.rate, pg.many.rate), "",
     )  # fmt: skip
     table.add_row(
         "ours (HTTP) / PostGIS", "", _ratio(ours_http.creates.rate, pg.creates.rate),
         _ratio(ours_http.creates.pct(50), pg.creates.pct(50), False), "",
-        _ratio(ours_http.creates.pct(99), pg.creates.pct(99), False), "", "",
+        _ratio(ours_http.creates.pct(99), pg.creates.pct(99), False),
+        _ratio(ours_http.creates.cpu_ms, pg.creates.cpu_ms, False), "", "",
         _ratio(ours_http.many.rate, pg.many.rate), "",
     )  # fmt: skip
     console.print(table)
     console.print("ratios: higher is better for ours (rate ours/PostGIS; times PostGIS/ours)")
+    console.print(
+        "CPU ms/create: ours at the service layer, this process; over HTTP, the server process "
+        "(every thread); PostGIS, the connection's backend (the WAL writer and the client not "
+        "counted)"
+    )
     console.print(f"ours: in-memory index built in {memindex_s:.1f} s after the load")
     if durability:
         console.print(durability)
