@@ -8,10 +8,12 @@ it), the prepared
 ``geo.Shape`` decoded once (the exact test's input, as a ``detect.strategic.Candidate``), and its
 4-D index boxes (the same boxes the store indexes: antimeridian halves, polar caps, own buffers).
 
-Finding candidates: a shapely 2 ``STRtree`` (GEOS, in C) over the 2-D (lon, lat) boxes of a large
-base, plus a small delta of boxes added since the tree was built, compared in numpy; then altitude
+Finding candidates: a tree over the boxes of a large base (``store.lanes.LaneTree``: shapely 2's
+``STRtree``, GEOS in C, over longitude and latitude, with the boxes laid out in lanes of time so
+that a question about the next hours does not get back the boxes of every other day), plus a
+small delta of boxes added since the tree was built, compared in numpy; then altitude
 and time are compared for all hits at once, and deletions are a mask (a removed volume's boxes
-stay in the arrays, dead, until the next rebuild). STRtree is immutable, so the tree is rebuilt
+stay in the arrays, dead, until the next rebuild). The tree is immutable, so it is rebuilt
 from the live boxes when the delta or the dead outgrow a share of the base (LSM style): the delta
 stays small enough that a brute-force numpy pass over it costs less than the tree query. The
 answer is exactly the set of stored volumes whose boxes meet a query box in all four dimensions
@@ -48,7 +50,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import shapely
 import sqlalchemy as sa
 
 from deconfliction.detect.strategic import Candidate
@@ -56,6 +57,7 @@ from deconfliction.domain import AltitudeBand, Audience, Buffers, TimeWindow
 from deconfliction.geo import Shape
 from deconfliction.geo.box import Box4
 from deconfliction.store import codec
+from deconfliction.store.lanes import LaneTree
 
 __all__ = ["Change", "HeldVolume", "Pending", "VolumeIndex"]
 
@@ -252,7 +254,7 @@ class VolumeIndex:
         self._slot = np.zeros(0, dtype=np.int64)  # by box
         self._n = 0  # boxes in use
         self._base = 0  # boxes [0, _base) are in the tree
-        self._tree: shapely.STRtree | None = None
+        self._tree: LaneTree | None = None
         self._dead = 0  # dead boxes in the arrays
         self._live = 0  # live volumes
 
@@ -289,7 +291,7 @@ class VolumeIndex:
         coords = self._coords
         hit_boxes: list[I64] = []
         if self._tree is not None and base:
-            qi, ti = self._tree.query(shapely.box(q[:, 0], q[:, 1], q[:, 4], q[:, 5]))
+            qi, ti = self._tree.query(q)
             if len(ti):
                 hit_boxes.append(ti[_meet(coords[ti], q if len(q) == 1 else q[qi])])
         if n > base:
@@ -421,11 +423,7 @@ class VolumeIndex:
         self._coords, self._slot = coords, slots
         self._n = self._base = len(slots)
         self._dead = 0
-        self._tree = (
-            shapely.STRtree(shapely.box(coords[:, 0], coords[:, 1], coords[:, 4], coords[:, 5]))
-            if len(slots)
-            else None
-        )
+        self._tree = LaneTree(coords) if len(slots) else None
 
 
 def _meet(hit: F64, q: F64) -> npt.NDArray[np.bool_]:
