@@ -92,36 +92,22 @@ class LaneTree:
     def query(self, q: F64) -> tuple[I64, I64]:
         """(index into ``q``, row of ``coords``) for every box the trees hold meeting a query
         box in longitude and latitude, in a lane its window touches; a pair may repeat."""
-        which: list[I64] = []
-        lo_shift: list[F64] = []
-        hi_shift: list[F64] = []
-        for level, width in enumerate(LEVELS_S):
-            with np.errstate(invalid="ignore", over="ignore"):
-                k0 = np.floor(q[:, 3] / width)
-                k1 = np.floor(q[:, 7] / width)
-            k0 = np.clip(np.nan_to_num(k0, nan=-_MAX_LANE), -_MAX_LANE, _MAX_LANE)
-            k1 = np.clip(np.nan_to_num(k1, nan=_MAX_LANE), -_MAX_LANE, _MAX_LANE)
-            few = (k1 - k0) < _LANES_PER_QUERY
-            # a few lanes: one shifted box each
-            rows = np.flatnonzero(few)
-            count = (k1[rows] - k0[rows]).astype(np.int64) + 1
-            each = np.repeat(rows, count)
-            step = np.arange(len(each)) - np.repeat(np.cumsum(count) - count, count)
-            shift = ((k0[each] + step) * _N_LEVELS + level) * _SHIFT
-            which.append(each)
-            lo_shift.append(shift)
-            hi_shift.append(shift)
-            # many lanes: one box from the first lane's start to the last lane's end
-            rows = np.flatnonzero(~few)
-            which.append(rows)
-            lo_shift.append((k0[rows] * _N_LEVELS + level) * _SHIFT)
-            hi_shift.append((k1[rows] * _N_LEVELS + level) * _SHIFT)
-        row = np.concatenate(which)
+        with np.errstate(invalid="ignore", over="ignore"):  # rows x levels
+            k0 = np.floor(q[:, 3, None] / LEVELS_S)
+            k1 = np.floor(q[:, 7, None] / LEVELS_S)
+        k0 = np.clip(np.nan_to_num(k0, nan=-_MAX_LANE), -_MAX_LANE, _MAX_LANE).ravel()
+        k1 = np.clip(np.nan_to_num(k1, nan=_MAX_LANE), -_MAX_LANE, _MAX_LANE).ravel()
+        level = np.tile(np.arange(_N_LEVELS), len(q))
+        few = (k1 - k0) < _LANES_PER_QUERY
+        # a few lanes: one shifted box each; many: one box from the first lane to the last
+        count = np.where(few, k1 - k0 + 1, 1).astype(np.int64)
+        cell = np.repeat(np.arange(len(k0)), count)
+        step = np.arange(len(cell)) - np.repeat(np.cumsum(count) - count, count)
+        first = (k0[cell] + step) * _N_LEVELS + level[cell]
+        last = np.where(few[cell], first, k1[cell] * _N_LEVELS + level[cell])
+        row = cell // _N_LEVELS
         boxes = shapely.box(
-            q[row, 0] + np.concatenate(lo_shift),
-            q[row, 1],
-            q[row, 4] + np.concatenate(hi_shift),
-            q[row, 5],
+            q[row, 0] + first * _SHIFT, q[row, 1], q[row, 4] + last * _SHIFT, q[row, 5]
         )
         qi, ti = self._tree.query(boxes)
         pi, pt = self._plain.query(_boxes(q, np.zeros(len(q))))
