@@ -420,10 +420,17 @@ class VolumeIndex:
         keep = self._alive[self._slot[:n]]
         coords = self._coords[:n][keep]
         slots = self._slot[:n][keep]
-        self._coords, self._slot = coords, slots
-        self._n = self._base = len(slots)
+        live = len(slots)
+        # room for the delta that comes before the next rebuild: the first add after a rebuild
+        # would otherwise copy the whole base (128 MB at a million boxes) in some writer's time
+        room = live + _MAX_DELTA + 1
+        self._coords = np.zeros((room, 8), dtype=np.float64)
+        self._coords[:live] = coords
+        self._slot = np.zeros(room, dtype=np.int64)
+        self._slot[:live] = slots
+        self._n = self._base = live
         self._dead = 0
-        self._tree = LaneTree(coords) if len(slots) else None
+        self._tree = LaneTree(coords) if live else None
 
 
 def _meet(hit: F64, q: F64) -> npt.NDArray[np.bool_]:
