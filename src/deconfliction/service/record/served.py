@@ -31,7 +31,7 @@ from typing import Any
 
 import orjson
 
-from deconfliction.domain import ConflictAck, Severity
+from deconfliction.domain import ConflictAck, Notice, Severity
 from deconfliction.domain.labels import (
     Labels,
     Naming,
@@ -42,6 +42,7 @@ from deconfliction.domain.labels import (
 )
 from deconfliction.domain.party import MemberKey
 from deconfliction.service.record.fold import ServedFold
+from deconfliction.service.record.volumes import VolumeCheck
 from deconfliction.store import codec
 from deconfliction.store.audit import SERVED
 from deconfliction.store.base import Tx
@@ -72,6 +73,8 @@ Report = Callable[[str, str, int, str], None]
 _MESSAGE_DERIVED = ("state", "commitment", "withdrawn_at", "escalated_at")
 """A message's fields that later events change (checked against those events instead)."""
 _MISSING = object()
+_VOLUMES_FROM = frozenset({"party", "version", "state", "audience", "buffers", "volumes"})
+"""A notice's fields its volume rows are made from (``service.record.volumes``)."""
 
 
 def _plain(value: Any) -> Any:
@@ -154,10 +157,12 @@ class _Check:
 
     def differs(
         self, table: str, key: str, seq: int, rendered: Any, told: Any, skip: tuple[str, ...] = ()
-    ) -> None:
+    ) -> list[str] | None:
+        """Report the fields of the row that differ from the event; which (``None``: the event
+        does not carry the row)."""
         if not isinstance(told, dict):
             self.report(table, key, seq, f"event {seq} does not carry this row")
-            return
+            return None
         rendered = _plain(rendered)
         if self.labels is None:
             rendered, told = _unnamed(rendered), _unnamed(told)
@@ -166,6 +171,7 @@ class _Check:
             verb = "differs" if len(fields) == 1 else "differ"
             said = f"{', '.join(fields)} {verb} from the event log (seq {seq})"
             self.report(table, key, seq, said)
+        return fields
 
     def unreadable(self, table: str, key: str, seq: int, exc: Exception) -> None:
         self.report(table, key, seq, f"the row cannot be read ({type(exc).__name__}: {exc})")
@@ -198,18 +204,23 @@ def check_served(tx: Tx, fold: ServedFold, report: Report, labels: Labels | None
 
 
 def _notices(c: _Check) -> None:
+    """The notices, and the volumes of each (``service.record.volumes``)."""
     seen: set[str] = set()
+    volumes = VolumeCheck(c.tx, c.report, c.fold.notices)
     for rows in _pages(c.tx, "notice"):
         seqs = {r.id: c.fold.notices[r.id][-1] for r in rows if r.id in c.fold.notices}
         bodies = c.bodies(list(seqs.values()))
+        read: dict[str, tuple[Notice | None, int | None]] = {}
         for r in rows:
             seen.add(r.id)
             seq = seqs.get(r.id)
+            read[r.id] = (None, seq)
             if seq is None:
                 c.no_event("notice", r.id)
                 continue
             try:
                 notice = codec.notice_from_row(r)
+                read[r.id] = (notice, seq)
                 rendered = notice_json(notice)
                 span = (
                     min(codec.dt_to_us(v.time.start) for v in notice.volumes),
@@ -218,10 +229,14 @@ def _notices(c: _Check) -> None:
             except Exception as exc:  # a row too broken to read is itself the finding
                 c.unreadable("notice", r.id, seq, exc)
                 continue
-            c.differs("notice", r.id, seq, rendered, bodies.get(seq, {}).get("notice"))
+            fields = c.differs("notice", r.id, seq, rendered, bodies.get(seq, {}).get("notice"))
+            if fields is None or _VOLUMES_FROM.intersection(fields):
+                read[r.id] = (None, seq)  # named above; its volumes are held once it is right
             if span != (r.t_start_us, r.t_end_us):
                 c.report("notice", r.id, seq, "its time index (t_start_us, t_end_us) does not "
                          "span its volumes")  # fmt: skip
+        volumes.page(read)
+    volumes.finish()
     for notice_id, told in c.fold.notices.items():
         if notice_id not in seen:
             c.gone("notice", notice_id, told[-1])
