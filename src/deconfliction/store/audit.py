@@ -27,17 +27,20 @@ _M = schema.message
 _MR = schema.message_receipt
 _MB = schema.member
 _EVENTS_AT = "SELECT seq, kind, at_us, subject, party, told, body FROM event WHERE seq IN"
-_V = schema.volume
-_VOLUME_ORDER = (_V.c.notice_id, _V.c.idx, _V.c.id)
-_volumes_of = (
-    sa.select(_V)
-    .where(_V.c.notice_id.in_(sa.bindparam("ids", expanding=True)))
-    .order_by(*_VOLUME_ORDER)
+_VOLUME_SELECT = (
+    "SELECT id, notice_id, idx, party, version, CASE WHEN active THEN 1 ELSE 0 END AS active, "
+    "alt_lower_m, alt_upper_m, t_start_us, t_end_us, buffer_h_m, buffer_v_m, buffer_t_s, "
+    "n_boxes, boxes, shape, audience FROM volume"
 )
-_stray_volumes = (
-    sa.select(_V)
-    .where(~sa.exists().where(schema.notice.c.id == _V.c.notice_id))
-    .order_by(*_VOLUME_ORDER)
+"""As the database holds them (no type applied: a value SQLAlchemy could not convert is a
+finding, not a crash), ``active`` as ``WHERE active`` reads it."""
+_VOLUME_ORDER = " ORDER BY notice_id, idx, id"
+_volumes_of = sa.text(f"{_VOLUME_SELECT} WHERE notice_id IN :ids{_VOLUME_ORDER}").bindparams(
+    sa.bindparam("ids", expanding=True)
+)
+_stray_volumes = sa.text(
+    f"{_VOLUME_SELECT} WHERE NOT EXISTS (SELECT 1 FROM notice WHERE notice.id = "
+    f"volume.notice_id){_VOLUME_ORDER}"
 )
 _BOX_COORDS = {
     # lower corner then upper corner, as ``spatial.index_coords`` gives them

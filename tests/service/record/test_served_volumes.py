@@ -199,6 +199,13 @@ def test_a_shape_swapped_for_another_volumes_is_named(line: Indexed) -> None:
         f"shape differs from its notice as the event log tells it (seq {seq})")]  # fmt: skip
 
 
+def test_a_shape_that_is_no_blob_is_a_finding_not_a_crash(line: Indexed) -> None:
+    sql(line.store, "UPDATE volume SET shape = 'not a shape' WHERE notice_id = ?", line.kept)
+    seq = told(line, line.kept)
+    assert named(check(line)) == [("volume", f"{line.kept}/0",
+        f"shape differs from its notice as the event log tells it (seq {seq})")]  # fmt: skip
+
+
 def test_shrunk_boxes_are_named(line: Indexed) -> None:
     ((blob,),) = query(line, "SELECT boxes FROM volume WHERE notice_id = ?", line.moved)
     (box,) = codec.boxes_from_bytes(bytes(blob))
