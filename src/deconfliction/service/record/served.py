@@ -1,6 +1,7 @@
 """The served state held to the event log: what the line answers (notices and their versions,
 conflicts and their acknowledgements, threads, their parties and messages, receipts, members'
-keys) re-derived from the events, row by row.
+keys) re-derived from the events, row by row, and the volumes detection reads held to their
+notices.
 
 Every change to those tables is made in the transaction that appends its event, and each event
 carries the row in full, in the line's JSON form (``wire``). So the event that last told a row
@@ -11,9 +12,14 @@ reads each table in primary-key order, page by page, reads the bodies of just th
 compares the row, written in the same JSON form, field by field — where the event carries the
 field. Rows with no event, and events whose row is gone, are findings too.
 
+The volumes strategic detection reads (``volume``) and their index boxes (``volume_box``) carry
+no event of their own: detection never reads a notice row, so each is held to the notice it
+belongs to, a page of notices at a time, and made again from it as the line makes it (the shape
+from the footprint: ``service.record.volumes``).
+
 What is not compared: columns no event carries (a notice's ``extra``, which member delivered or
-acknowledged a receipt, an acknowledgement deadline's escalation), tracks (reports are not
-events), and the spatial index (it follows the notice rows checked here).
+acknowledged a receipt, an acknowledgement deadline's escalation) and tracks (reports are not
+events).
 
 The log names members by label (``domain.labels``), which only the line's key makes. Given the
 ``Labels`` (the host, with the key file), a row's member is held to its label, and each
