@@ -23,8 +23,8 @@ it belongs to (the notice row, held to the log by ``served``), as ``service.noti
 
 Rows of no notice, or of a notice no event tells of, are findings too. A notice row that
 differs from its event in what its volumes are made of is named by ``served`` and its volumes
-are not held to it. Holding a volume costs about 0.12 ms of CPU, half of it making the shape
-and boxes again (a circle's; docs/benchmarks.md).
+are not held to it. Holding a volume costs about 0.13 ms of CPU, two thirds of it making the
+shape and boxes again (a circle's; docs/benchmarks.md).
 """
 
 from __future__ import annotations
