@@ -234,6 +234,7 @@ def _notices(c: _Check) -> None:
                 )
             except Exception as exc:  # a row too broken to read is itself the finding
                 c.unreadable("notice", r.id, seq, exc)
+                read[r.id] = (None, seq)
                 continue
             fields = c.differs("notice", r.id, seq, rendered, bodies.get(seq, {}).get("notice"))
             if fields is None or _VOLUMES_FROM.intersection(fields):
