@@ -37,6 +37,22 @@ CORRIDOR = {
     "time": WINDOW,
 }
 
+ACROSS = {
+    "footprint": {"type": "LineString", "coordinates": [[179.9, -16.0], [-179.9, -16.1]]},
+    "half_width_m": 3000,
+    "altitude": {"lower_m": None, "upper_m": 2000},
+    "time": WINDOW,
+}
+HOLED = {
+    "footprint": {"type": "Polygon", "coordinates": [
+        [[44.0, 35.0], [44.2, 35.0], [44.2, 35.2], [44.0, 35.2], [44.0, 35.0]],
+        [[44.05, 35.05], [44.05, 35.15], [44.15, 35.15], [44.15, 35.05], [44.05, 35.05]],
+    ]},
+    "time": WINDOW,
+}  # fmt: skip
+POLAR = {"footprint": {"type": "Point", "coordinates": [10.0, 88.9]}, "radius_m": 20_000,
+         "time": WINDOW}  # fmt: skip
+
 
 @dataclass
 class Indexed:
@@ -48,6 +64,7 @@ class Indexed:
     kept: str  # aid's: updated with the same volume (a new title)
     buffered: str  # red's, with buffers of its own, conflicting with blue's square
     withdrawn: str  # blue's, withdrawn: no volume rows
+    far: str  # aid's: across the antimeridian (two index boxes), a polygon with a hole, a pole
 
     @property
     def store(self) -> SqlStore:
@@ -73,7 +90,9 @@ def indexed_line(api: Api) -> Indexed:
     made["kept"] = notice(square(42.0, 35.0))
     made["buffered"] = notice(square(40.05, 35.0)) | {"buffers": {"h_m": 2000, "t_s": 600}}
     made["withdrawn"] = notice(square(43.0, 35.0))
-    who = {"several": "blue", "moved": "red", "kept": "aid", "buffered": "red", "withdrawn": "blue"}
+    made["far"] = notice(ACROSS, HOLED, POLAR)
+    who = {"several": "blue", "moved": "red", "kept": "aid", "buffered": "red", "withdrawn": "blue",
+           "far": "aid"}  # fmt: skip
     ids = {k: _ok(api.post(who[k], body), 201)["notice"]["id"] for k, body in made.items()}
     _put(api, "red", ids["moved"], notice(square(41.5, 35.2, 0.05)))
     _put(api, "aid", ids["kept"], made["kept"] | {"title": "Same place, new title"})
@@ -131,7 +150,9 @@ def test_an_honest_line_verifies_with_every_volume_held(line: Indexed) -> None:
     assert found.ok, [str(p) for p in found.problems]
     assert check(line, host=False).ok
     counts = dict(query(line, "SELECT notice_id, count(*) FROM volume GROUP BY notice_id"))
-    assert counts == {line.several: 3, line.moved: 1, line.kept: 1, line.buffered: 1}
+    assert counts == {line.several: 3, line.moved: 1, line.kept: 1, line.buffered: 1, line.far: 3}
+    (across,) = query(line, "SELECT n_boxes FROM volume WHERE notice_id = ? AND idx = 0", line.far)
+    assert across[0] == 2  # one index box each side of the antimeridian
     (conflicts,) = query(line, "SELECT count(*) FROM conflict")
     assert conflicts[0] >= 1  # the buffered notice meets blue's square: detection saw them
 
