@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
 import numpy as np
@@ -239,7 +239,8 @@ def test_shrunk_boxes_are_named(line: Indexed) -> None:
 
 
 def test_a_shape_off_in_its_last_bits_is_no_finding(line: Indexed) -> None:
-    """Another machine may round a last bit differently: that is not a tampered shape."""
+    """Another machine may round a last bit differently: that is not a tampered shape; a metre
+    is."""
     ((blob,),) = query(line, "SELECT shape FROM volume WHERE notice_id = ? AND idx = 2",
                        line.several)  # fmt: skip
     shape = Shape.from_bytes(bytes(blob))
@@ -248,7 +249,18 @@ def test_a_shape_off_in_its_last_bits_is_no_finding(line: Indexed) -> None:
                    np.nextafter(shape.seg_m, 0.0), shape.centre, shape.reach_m)  # fmt: skip
     assert nudged.to_bytes() != bytes(blob)
     _set_blob(line, "shape", nudged.to_bytes(), line.several, 2)
+    ((blob,),) = query(line, "SELECT boxes FROM volume WHERE notice_id = ? AND idx = 2",
+                       line.several)  # fmt: skip
+    boxes = [type(b)(*np.nextafter(astuple(b), np.inf).tolist())
+             for b in codec.boxes_from_bytes(bytes(blob))]  # fmt: skip
+    assert codec.boxes_to_bytes(boxes) != bytes(blob)
+    _set_blob(line, "boxes", codec.boxes_to_bytes(boxes), line.several, 2)
     assert check(line).ok
+    lon[0] += 1e-5  # a metre: a moved shape
+    moved = Shape(shape.kind, lon, shape.lat, shape.offsets, shape.radius_m, shape.seg_m,
+                  shape.centre, shape.reach_m)  # fmt: skip
+    _set_blob(line, "shape", moved.to_bytes(), line.several, 2)
+    assert [p[2].split(" ")[0] for p in named(check(line))] == ["shape"]
 
 
 def test_planted_volume_rows_are_named(line: Indexed) -> None:
