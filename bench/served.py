@@ -5,6 +5,7 @@ the log-only check it adds to.
     .venv/bin/python bench/served.py                 # 10,000 notices on SQLite (cached)
     .venv/bin/python bench/served.py --notices 2000  # smaller
     .venv/bin/python bench/served.py --pg            # the same line built on PostgreSQL too
+    .venv/bin/python bench/served.py --repeat 5      # each verify 5 times, the least CPU shown
 
 The line is built through the use cases, as a real one is (cached in bench/.cache, SQLite):
 N notices by 8 parties over a grid where neighbours overlap (strategic conflicts), a third
@@ -24,6 +25,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -100,10 +102,26 @@ def build(url: str, key: Path, n: int) -> None:
     line.store.close()
 
 
+def timed(repeat: int, fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float, float]:
+    """``fn(*args, **kwargs)`` run ``repeat`` times: its result, and the wall and CPU seconds of
+    the run that took the least CPU."""
+    best: tuple[Any, float, float] | None = None
+    for _ in range(max(1, repeat)):
+        t, cpu = time.perf_counter(), time.process_time()
+        out = fn(*args, **kwargs)
+        took = (out, time.perf_counter() - t, time.process_time() - cpu)
+        if best is None or took[2] < best[2]:
+            best = took
+    assert best is not None
+    return best
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--notices", type=int, default=10_000)
     ap.add_argument("--pg", action="store_true", help="also on PostgreSQL (a throwaway schema)")
+    ap.add_argument("--repeat", type=int, default=1, help="time each verify this many times; "
+                    "the least CPU (and its wall) is shown")  # fmt: skip
     args = ap.parse_args(argv)
     sys.path.insert(0, str(BENCH))
     from deconfliction.service.line import Line
@@ -137,20 +155,18 @@ def main(argv: list[str] | None = None) -> int:
         line = Line(
             store=open_store(url), key_path=key if schema is None else CACHE / "served-pg.key"
         )
-        t, cpu = time.perf_counter(), time.process_time()
-        log = verify_store(line.store, line.signer.verifier(), served=False)
-        log_s, log_cpu = time.perf_counter() - t, time.process_time() - cpu
+        log, log_s, log_cpu = timed(args.repeat, verify_store, line.store,
+                                    line.signer.verifier(), served=False)  # fmt: skip
         rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        t, cpu = time.perf_counter(), time.process_time()
-        full = verify_store(line.store, line.signer.verifier())
-        full_s, full_cpu = time.perf_counter() - t, time.process_time() - cpu
+        full, full_s, full_cpu = timed(args.repeat, verify_store, line.store,
+                                       line.signer.verifier())  # fmt: skip
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         assert log.ok and full.ok, [str(p) for p in full.problems[:5]]
         with line.store.read() as tx:
             rows = sum(
                 tx._conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar_one()
-                for t in ("notice", "notice_version", "conflict", "conflict_ack", "thread",
-                          "thread_party", "message", "receipt", "message_receipt")
+                for t in ("notice", "notice_version", "volume", "conflict", "conflict_ack",
+                          "thread", "thread_party", "message", "receipt", "message_receipt")
             )  # fmt: skip
         line.store.close()
         cli = [str(Path(sys.executable).parent / "deconfliction"), "record", "verify", "--db", url,

@@ -5,25 +5,56 @@ transaction).
 Rows come page by page in primary-key order (keyset paging: no cursor stays open while the
 caller asks for the events it compares them with), as the database holds them; turning them
 into domain values is the caller's, so that a row too broken to read is a finding, not a crash.
+
+The volumes strategic detection reads (``volume``) and their index boxes (``volume_box``) are
+read by notice instead, a page of notices at a time: they are held to the notice they belong to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
 
-from deconfliction.store import schema
+from deconfliction.store import schema, spatial
 from deconfliction.store.values import EventRow
 
-__all__ = ["SERVED", "AuditRepo", "AuditRows"]
+__all__ = ["SERVED", "AuditRepo", "AuditRows", "IndexBox"]
 
 _E = schema.event
 _M = schema.message
 _MR = schema.message_receipt
 _MB = schema.member
 _EVENTS_AT = "SELECT seq, kind, at_us, subject, party, told, body FROM event WHERE seq IN"
+_VOLUME_SELECT = (
+    "SELECT id, notice_id, idx, party, version, CASE WHEN active THEN 1 ELSE 0 END AS active, "
+    "alt_lower_m, alt_upper_m, t_start_us, t_end_us, buffer_h_m, buffer_v_m, buffer_t_s, "
+    "n_boxes, boxes, shape, audience FROM volume"
+)
+"""As the database holds them (no type applied: a value SQLAlchemy could not convert is a
+finding, not a crash), ``active`` as ``WHERE active`` reads it."""
+_VOLUME_ORDER = " ORDER BY notice_id, idx, id"
+_volumes_of = sa.text(f"{_VOLUME_SELECT} WHERE notice_id IN :ids{_VOLUME_ORDER}").bindparams(
+    sa.bindparam("ids", expanding=True)
+)
+_stray_volumes = sa.text(
+    f"{_VOLUME_SELECT} WHERE NOT EXISTS (SELECT 1 FROM notice WHERE notice.id = "
+    f"volume.notice_id){_VOLUME_ORDER}"
+)
+_BOX_COORDS = {
+    # lower corner then upper corner, as ``spatial.index_coords`` gives them
+    "sqlite": "lon_min, lat_min, alt_min, t_min, lon_max, lat_max, alt_max, t_max",
+    "postgresql": ", ".join(
+        [f"cube_ll_coord(box, {i})" for i in range(1, 5)]
+        + [f"cube_ur_coord(box, {i})" for i in range(1, 5)]
+    ),
+}
+_STRAY_BOXES = (
+    "SELECT b.id, b.volume_id FROM volume_box b LEFT JOIN volume v ON v.id = b.volume_id "
+    "WHERE v.id IS NULL OR b.id / {stride} <> b.volume_id "
+    "OR b.id - b.volume_id * {stride} >= v.n_boxes ORDER BY b.id"
+)
 
 SERVED: dict[str, tuple[sa.Table, tuple[str, ...]]] = {
     "notice": (schema.notice, ("id",)),
@@ -64,6 +95,31 @@ class AuditRepo(Protocol):
     def events_at(self, seqs: Iterable[int]) -> dict[int, EventRow]:
         """The stored events with these sequence numbers, by sequence number."""
 
+    def volumes_of(self, notice_ids: Sequence[str]) -> list[Any]:
+        """The ``volume`` rows of these notices, by notice, index and id; each has the table's
+        columns as attributes."""
+
+    def stray_volumes(self) -> list[Any]:
+        """The ``volume`` rows whose notice is not in the store, as ``volumes_of`` gives them."""
+
+    def index_boxes(self, box_ids: Sequence[int]) -> list[IndexBox]:
+        """The ``volume_box`` rows with these ids (``spatial.BOX_STRIDE`` times the volume's id
+        plus the box's index), in no order."""
+
+    def stray_index_boxes(self) -> list[tuple[int, int]]:
+        """(id, volume_id) of every ``volume_box`` row that is not one of a stored volume's
+        boxes: its volume is gone, or its id is not one of the volume's ``n_boxes``."""
+
+
+class IndexBox(NamedTuple):
+    """One ``volume_box`` row: its id, its volume, and its box in index coordinates (lower
+    corner then upper, as ``spatial.index_coords`` writes them; SQLite's R*Tree keeps them as
+    32-bit floats rounded outward)."""
+
+    id: int
+    volume_id: int
+    coords: tuple[float, ...]
+
 
 class AuditRows:
     """The methods of ``AuditRepo``; mixed into ``SqlTx``."""
@@ -93,3 +149,30 @@ class AuditRows:
             sql = f"{_EVENTS_AT} ({', '.join([mark] * len(chunk))})"
             out.update((r[0], EventRow(*r)) for r in self._conn.exec_driver_sql(sql, chunk))
         return out
+
+    def volumes_of(self, notice_ids: Sequence[str]) -> list[Any]:
+        if not notice_ids:
+            return []
+        return list(self._conn.execute(_volumes_of, {"ids": list(notice_ids)}))
+
+    def stray_volumes(self) -> list[Any]:
+        return list(self._conn.execute(_stray_volumes))
+
+    def index_boxes(self, box_ids: Sequence[int]) -> list[IndexBox]:
+        wanted = sorted(set(box_ids))
+        out: list[IndexBox] = []
+        mark = "%s" if self._dialect == "postgresql" else "?"
+        coords = _BOX_COORDS[self._dialect]
+        for i in range(0, len(wanted), 500):
+            chunk = tuple(wanted[i : i + 500])
+            sql = f"SELECT id, volume_id, {coords} FROM volume_box WHERE id IN "
+            sql += f"({', '.join([mark] * len(chunk))})"
+            out.extend(
+                IndexBox(int(r[0]), int(r[1]), tuple(float(x) for x in r[2:]))
+                for r in self._conn.exec_driver_sql(sql, chunk)
+            )
+        return out
+
+    def stray_index_boxes(self) -> list[tuple[int, int]]:
+        sql = _STRAY_BOXES.format(stride=spatial.BOX_STRIDE)
+        return [(int(r[0]), int(r[1])) for r in self._conn.exec_driver_sql(sql)]

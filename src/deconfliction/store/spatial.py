@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from deconfliction.errors import InvalidInput
-from deconfliction.store.base import Box4
+from deconfliction.geo.box import Box4
 
 __all__ = [
     "BOX_STRIDE",

@@ -1,6 +1,7 @@
 """The served state held to the event log: what the line answers (notices and their versions,
 conflicts and their acknowledgements, threads, their parties and messages, receipts, members'
-keys) re-derived from the events, row by row.
+keys) re-derived from the events, row by row, and the volumes detection reads held to their
+notices.
 
 Every change to those tables is made in the transaction that appends its event, and each event
 carries the row in full, in the line's JSON form (``wire``). So the event that last told a row
@@ -11,9 +12,14 @@ reads each table in primary-key order, page by page, reads the bodies of just th
 compares the row, written in the same JSON form, field by field — where the event carries the
 field. Rows with no event, and events whose row is gone, are findings too.
 
+The volumes strategic detection reads (``volume``) and their index boxes (``volume_box``) carry
+no event of their own: detection never reads a notice row, so each is held to the notice it
+belongs to, a page of notices at a time, and made again from it as the line makes it (the shape
+from the footprint: ``service.record.volumes``).
+
 What is not compared: columns no event carries (a notice's ``extra``, which member delivered or
-acknowledged a receipt, an acknowledgement deadline's escalation), tracks (reports are not
-events), and the spatial index (it follows the notice rows checked here).
+acknowledged a receipt, an acknowledgement deadline's escalation) and tracks (reports are not
+events).
 
 The log names members by label (``domain.labels``), which only the line's key makes. Given the
 ``Labels`` (the host, with the key file), a row's member is held to its label, and each
@@ -31,7 +37,7 @@ from typing import Any
 
 import orjson
 
-from deconfliction.domain import ConflictAck, Severity
+from deconfliction.domain import ConflictAck, Notice, Severity
 from deconfliction.domain.labels import (
     Labels,
     Naming,
@@ -42,6 +48,7 @@ from deconfliction.domain.labels import (
 )
 from deconfliction.domain.party import MemberKey
 from deconfliction.service.record.fold import ServedFold
+from deconfliction.service.record.volumes import VolumeCheck
 from deconfliction.store import codec
 from deconfliction.store.audit import SERVED
 from deconfliction.store.base import Tx
@@ -72,6 +79,8 @@ Report = Callable[[str, str, int, str], None]
 _MESSAGE_DERIVED = ("state", "commitment", "withdrawn_at", "escalated_at")
 """A message's fields that later events change (checked against those events instead)."""
 _MISSING = object()
+_VOLUMES_FROM = frozenset({"party", "version", "state", "audience", "buffers", "volumes"})
+"""A notice's fields its volume rows are made from (``service.record.volumes``)."""
 
 
 def _plain(value: Any) -> Any:
@@ -154,10 +163,12 @@ class _Check:
 
     def differs(
         self, table: str, key: str, seq: int, rendered: Any, told: Any, skip: tuple[str, ...] = ()
-    ) -> None:
+    ) -> list[str] | None:
+        """Report the fields of the row that differ from the event; which (``None``: the event
+        does not carry the row)."""
         if not isinstance(told, dict):
             self.report(table, key, seq, f"event {seq} does not carry this row")
-            return
+            return None
         rendered = _plain(rendered)
         if self.labels is None:
             rendered, told = _unnamed(rendered), _unnamed(told)
@@ -166,6 +177,7 @@ class _Check:
             verb = "differs" if len(fields) == 1 else "differ"
             said = f"{', '.join(fields)} {verb} from the event log (seq {seq})"
             self.report(table, key, seq, said)
+        return fields
 
     def unreadable(self, table: str, key: str, seq: int, exc: Exception) -> None:
         self.report(table, key, seq, f"the row cannot be read ({type(exc).__name__}: {exc})")
@@ -198,18 +210,23 @@ def check_served(tx: Tx, fold: ServedFold, report: Report, labels: Labels | None
 
 
 def _notices(c: _Check) -> None:
+    """The notices, and the volumes of each (``service.record.volumes``)."""
     seen: set[str] = set()
+    volumes = VolumeCheck(c.tx, c.report, c.fold.notices)
     for rows in _pages(c.tx, "notice"):
         seqs = {r.id: c.fold.notices[r.id][-1] for r in rows if r.id in c.fold.notices}
         bodies = c.bodies(list(seqs.values()))
+        read: dict[str, tuple[Notice | None, int | None]] = {}
         for r in rows:
             seen.add(r.id)
             seq = seqs.get(r.id)
+            read[r.id] = (None, seq)
             if seq is None:
                 c.no_event("notice", r.id)
                 continue
             try:
                 notice = codec.notice_from_row(r)
+                read[r.id] = (notice, seq)
                 rendered = notice_json(notice)
                 span = (
                     min(codec.dt_to_us(v.time.start) for v in notice.volumes),
@@ -217,11 +234,16 @@ def _notices(c: _Check) -> None:
                 )
             except Exception as exc:  # a row too broken to read is itself the finding
                 c.unreadable("notice", r.id, seq, exc)
+                read[r.id] = (None, seq)
                 continue
-            c.differs("notice", r.id, seq, rendered, bodies.get(seq, {}).get("notice"))
+            fields = c.differs("notice", r.id, seq, rendered, bodies.get(seq, {}).get("notice"))
+            if fields is None or _VOLUMES_FROM.intersection(fields):
+                read[r.id] = (None, seq)  # named above; its volumes are held once it is right
             if span != (r.t_start_us, r.t_end_us):
                 c.report("notice", r.id, seq, "its time index (t_start_us, t_end_us) does not "
                          "span its volumes")  # fmt: skip
+        volumes.page(read)
+    volumes.finish()
     for notice_id, told in c.fold.notices.items():
         if notice_id not in seen:
             c.gone("notice", notice_id, told[-1])
