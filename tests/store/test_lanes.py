@@ -109,3 +109,42 @@ def test_a_long_question_finds_a_short_box_in_its_middle() -> None:
     coords = np.array([[0.0, 0.0, 0.0, _NOW + 100 * 86_400, 1.0, 1.0, 1.0, _NOW + 100 * 86_400]])
     q = np.array([[0.5, 0.5, 0.5, _NOW, 0.6, 0.6, 0.6, _NOW + 365 * 86_400]])
     assert LaneTree(coords).query(q)[1].tolist() == [0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    held=st.lists(boxes(), min_size=1, max_size=20),
+    asked=st.lists(boxes(), min_size=1, max_size=4),
+    flip_held=st.lists(st.booleans(), min_size=20, max_size=20),
+    flip_asked=st.lists(st.booleans(), min_size=4, max_size=4),
+)
+def test_windows_that_end_before_they_start_neither_raise_nor_miss(
+    held: list[list[float]],
+    asked: list[list[float]],
+    flip_held: list[bool],
+    flip_asked: list[bool],
+) -> None:
+    """No path makes such a window, but one bad row must not stop the index: a box meets as
+    memindex._meet compares the bounds, whichever end comes first."""
+    for boxes_, flips in ((held, flip_held), (asked, flip_asked)):
+        for b, flip in zip(boxes_, flips, strict=False):
+            if flip:
+                b[3], b[7] = b[7], b[3]
+    coords = np.array(held, dtype=np.float64)
+    q = np.array(asked, dtype=np.float64)
+    qi, ti = LaneTree(coords).query(q)
+    answered = set(zip(qi.tolist(), ti.tolist(), strict=True))
+    for i in range(len(q)):
+        for j in range(len(coords)):
+            if _meets(coords[j], q[i]):
+                assert (i, j) in answered, (q[i].tolist(), coords[j].tolist())
+
+
+def test_a_box_exactly_a_level_long_stays_in_that_level() -> None:
+    """512 days is the last level's width: such a box is laned, and found."""
+    long = 512 * 86_400.0
+    coords = np.array([[0.0, 0.0, 0.0, _NOW, 1.0, 1.0, 1.0, _NOW + long]])
+    tree = LaneTree(coords)
+    assert len(tree) == 2  # two lanes of the last level, not the plain tree
+    q = np.array([[0.5, 0.5, 0.5, _NOW + long, 0.6, 0.6, 0.6, _NOW + long]])
+    assert tree.query(q)[1].tolist() == [0]

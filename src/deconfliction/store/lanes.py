@@ -8,19 +8,21 @@ no later question can meet. Here time picks the lane a box sits in:
 
 - Lanes come in levels of width 3 h, 1 day, 8 days, 64 days and 512 days. A box goes to the
   finest level whose width is at least its duration, into the lanes ``floor(t / width)`` its
-  window touches (two at most, so a box is held at most twice; boxes at or past 512 days, and
-  any with a non-finite time, go to a second, plain tree).
+  window touches (two, or three at a rounding edge: nothing below needs a bound). Boxes longer
+  than 512 days, and any with a non-finite time, a window that ends before it starts or a lane
+  past ``_MAX_LANE``, go to a second, plain tree.
 - Lane ``k`` of level ``l`` is shifted along x by ``720 * (k * levels + l)`` degrees: lanes of
   360 degrees of longitude with a gap between, all in one tree.
-- A query box is asked of each level, in the lanes its window touches: one shifted box a lane,
-  or, past ``_LANES_PER_QUERY`` lanes, one box over the whole run of lanes (a superset), and of
-  the plain tree.
+- A query box is asked of each level, in the lanes its window touches (from the lesser of its
+  ends' lanes to the greater): one shifted box a lane, or, past ``_LANES_PER_QUERY`` lanes, one
+  box over the whole run of lanes (a superset), and of the plain tree.
 
 Nothing is missed: a box meeting a query box in time shares an instant with it, and the lane of
 that instant at the box's level is among the box's lanes and the query's (``floor(t / width)``
-is monotonic in ``t``, in floating point too), and adding the same shift to two numbers keeps
-their order, so the shifted boxes meet where the unshifted longitudes do. Like the plain tree,
-the answer is a superset on which the caller decides all four dimensions exactly.
+is monotonic in ``t``, in floating point too), and rounded addition is monotonic in each
+operand, so the shifted boxes meet where the unshifted longitudes do (a run of lanes too: its
+low side has the least shift, its high side the greatest). Like the plain tree, the answer is a
+superset on which the caller decides all four dimensions exactly.
 
 Written here because no well-kept library offers a 4-D box tree over numpy arrays (GEOS trees
 are 2-D; the R*Tree modules that are 4-D live inside databases); the tree itself is shapely's.
@@ -44,7 +46,8 @@ _SHIFT = 720.0
 """Degrees between the starts of two lanes: a lane's 360 and a gap as wide."""
 _LANES_PER_QUERY = 8
 _MAX_LANE = 2.0**40
-"""Lane numbers past this (times beyond ~10^17 s) go to the plain tree: shifts stay exact."""
+"""Lane numbers past this (times beyond ~1.2e16 s at 3 h lanes, ~4.9e19 s at 512 days) go to the
+plain tree: shifts stay exact integers (below 2**53)."""
 
 
 def _boxes(coords: F64, shift: F64) -> npt.NDArray[np.object_]:
@@ -69,6 +72,7 @@ class LaneTree:
             k0, k1 = np.floor(t0 / width), np.floor(t1 / width)
             laned = (
                 (level < _N_LEVELS)
+                & (t0 <= t1)  # an inverted window would make a negative count of lanes
                 & np.isfinite(k0)
                 & np.isfinite(k1)
                 & (np.abs(k0) < _MAX_LANE)
@@ -86,7 +90,8 @@ class LaneTree:
         self._plain = shapely.STRtree(_boxes(plain, np.zeros(len(plain))))
 
     def __len__(self) -> int:
-        """Entries held: each laned box once or twice, each plain box once."""
+        """Entries held: each laned box once a lane it sits in (two, three at a rounding edge),
+        each plain box once."""
         return len(self._row) + len(self._plain_row)
 
     def query(self, q: F64) -> tuple[I64, I64]:
@@ -97,6 +102,9 @@ class LaneTree:
             k1 = np.floor(q[:, 7, None] / LEVELS_S)
         k0 = np.clip(np.nan_to_num(k0, nan=-_MAX_LANE), -_MAX_LANE, _MAX_LANE).ravel()
         k1 = np.clip(np.nan_to_num(k1, nan=_MAX_LANE), -_MAX_LANE, _MAX_LANE).ravel()
+        # a window that ends before it starts still meets a box holding both its ends (as
+        # memindex._meet compares bounds): its lanes run from the lesser end's to the greater's
+        k0, k1 = np.minimum(k0, k1), np.maximum(k0, k1)
         level = np.tile(np.arange(_N_LEVELS), len(q))
         few = (k1 - k0) < _LANES_PER_QUERY
         # a few lanes: one shifted box each; many: one box from the first lane to the last
