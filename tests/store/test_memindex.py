@@ -1,7 +1,8 @@
 """The in-memory index of active volumes answers as the store's indexed query does: after every
 kind of notice write (create, new version with new volumes, new version keeping them, withdrawal,
 a bulk load), after a restart (another store object on the same database), and when another
-store object on the same database wrote last; on both databases.
+store object on the same database wrote last; on both databases. And, with delta limits so small
+that the tree is rebuilt every few writes, as a brute-force pass over the live boxes does.
 
 Boxes sit on a grid of values that 32-bit floats hold exactly (the R*Tree keeps 32-bit floats and
 minutes since 2000), so the two answers must be equal, not merely one inside the other.
@@ -13,11 +14,14 @@ import uuid
 from dataclasses import replace
 from datetime import timedelta
 
+import numpy as np
+import numpy.typing as npt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deconfliction.domain import Audience, Notice, NoticeState
-from deconfliction.store import Box4, SqlStore, open_store
+from deconfliction.domain import AltitudeBand, Audience, Notice, NoticeState, TimeWindow
+from deconfliction.store import Box4, SqlStore, codec, memindex, open_store
+from deconfliction.store.memindex import Change, HeldVolume, Pending, VolumeIndex
 
 from .common import T0, notice, rows, volume
 
@@ -176,3 +180,80 @@ def test_a_write_through_another_store_object_is_seen(store: SqlStore) -> None:
             assert [v.party for v in tx.nearby(everywhere)] == ["alpha"]
     finally:
         other.close()
+
+
+_OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "add", "add", "drop", "touch"]),
+        st.integers(0, 1_000),
+        st.lists(VOLUME_BOXES, min_size=1, max_size=3),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _row(b: Box4) -> npt.NDArray[np.float64]:
+    return np.array(
+        [[b.lon_min, b.lat_min, b.alt_min, b.t_min, b.lon_max, b.lat_max, b.alt_max, b.t_max]]
+    )
+
+
+def _box_meets(a: Box4, b: Box4) -> bool:
+    ra, rb = _row(a)[0], _row(b)[0]
+    return all(ra[k] <= rb[k + 4] and rb[k] <= ra[k + 4] for k in range(4))
+
+
+@settings(max_examples=60, deadline=None)
+@given(ops=_OPS, queries=st.lists(boxes(), min_size=1, max_size=4))
+def test_rebuilds_amid_writes_keep_every_live_box_and_no_dead_one(
+    ops: list[tuple[str, int, list[list[Box4]]]], queries: list[Box4]
+) -> None:
+    """With tiny delta limits the tree is rebuilt every few writes (leaving room for the delta,
+    compacting the dead away): the index answers as a brute-force pass over what lives."""
+    limits = (memindex._MIN_DELTA, memindex._MAX_DELTA)
+    memindex._MIN_DELTA, memindex._MAX_DELTA = 2, 3
+    try:
+        index = VolumeIndex()
+        index.position = 0  # built, empty: apply() takes every change from here
+        live: dict[str, list[tuple[int, list[Box4]]]] = {}
+        next_id = 1
+        window = TimeWindow(T0, T0 + timedelta(hours=1))
+        everyone = Audience(everyone=True)
+        for kind, pick, volume_boxes in ops:
+            names = sorted(live)
+            if kind == "add" or not names:
+                notice_id = f"n{next_id}"
+                held = [(next_id + k, bs) for k, bs in enumerate(volume_boxes)]
+                next_id += len(held)
+                volumes = tuple(
+                    (
+                        HeldVolume(vid, notice_id, k, "alpha", 1, AltitudeBand(), window, None,
+                                   everyone, b"", False),
+                        codec.boxes_to_bytes(bs),
+                    )
+                    for k, (vid, bs) in enumerate(held)
+                )  # fmt: skip
+                change = Change(notice_id, volumes)
+                live[notice_id] = held
+            elif kind == "drop":
+                notice_id = names[pick % len(names)]
+                change = Change(notice_id, None, active=False)
+                del live[notice_id]
+            else:
+                notice_id = names[pick % len(names)]
+                change = Change(notice_id, None, 2, everyone, True, True)
+            at = index.position
+            assert at is not None
+            index.apply(Pending(at + 1, at + 1, [change]))
+            assert index.position == at + 1
+            assert index._base <= index._n <= min(len(index._coords), len(index._slot))
+            for q in queries:
+                found = [index._held[s] for s in index._query(_row(q)).tolist()]
+                got = {h.volume_id for h in found if h is not None}
+                want = {vid for held in live.values() for vid, bs in held
+                        if any(_box_meets(b, q) for b in bs)}  # fmt: skip
+                assert got == want
+        assert len(index) == sum(len(held) for held in live.values())
+    finally:
+        memindex._MIN_DELTA, memindex._MAX_DELTA = limits
