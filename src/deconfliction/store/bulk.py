@@ -1,5 +1,8 @@
-"""Bulk inserts for the mixins of ``SqlTx`` (notices, volumes, strategic conflicts): one
+"""Bulk inserts for the mixins of ``SqlTx`` (notices, volumes, strategic conflicts, events): one
 executemany per table with a driver-level statement, or COPY on PostgreSQL for many rows.
+
+Either way an IntegrityError surfaces as SQLAlchemy's; COPY's other driver errors (a lost
+connection, a cancelled statement) come as psycopg's own, not wrapped by SQLAlchemy.
 """
 
 from __future__ import annotations

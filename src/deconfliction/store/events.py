@@ -46,8 +46,9 @@ class EventRows(BulkRows):
             return []
         last = int(self._conn.execute(_max_seq).scalar_one())
         out = [replace(e, seq=last + i) for i, e in enumerate(events, 1)]
-        # in schema.event's column order, one driver-level executemany: a conflict-dense create
-        # appends dozens of events, and SQLAlchemy's per-row work on dicts cost a quarter of it
+        # in schema.event's column order, one driver-level executemany (COPY on PostgreSQL from
+        # COPY_FROM rows): a conflict-dense create appends dozens of events, and SQLAlchemy's
+        # per-row work on dicts cost a quarter of it
         rows = [
             (
                 e.seq,
