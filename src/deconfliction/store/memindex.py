@@ -4,9 +4,9 @@ The store (the ``volume`` table and its R*Tree or GiST index) stays the record; 
 what strategic detection reads from it, built from it at first use and kept in step with it. Per
 volume it holds the notice id, volume index, party, version, audience and whether the notice is
 protected (which grades every conflict with it a caution, so a checked write needs no query for
-it), the prepared
-``geo.Shape`` decoded once (the exact test's input, as a ``detect.strategic.Candidate``), and its
-4-D index boxes (the same boxes the store indexes: antimeridian halves, polar caps, own buffers).
+it), the prepared ``geo.Shape`` decoded once (the exact test's input, as a
+``detect.strategic.Candidate``), and its 4-D index boxes (the same boxes the store indexes:
+antimeridian halves, polar caps, own buffers).
 
 Finding candidates: a tree over the boxes of a large base (``store.lanes.LaneTree``: shapely 2's
 ``STRtree``, GEOS in C, over longitude and latitude, with the boxes laid out in lanes of time so
@@ -73,6 +73,8 @@ _COLUMNS = (
     "v.t_end_us, v.buffer_h_m, v.buffer_v_m, v.buffer_t_s, v.boxes, v.shape, v.audience, "
     "n.protected"
 )
+# an inner join drops no volume the store's candidate query would return: v0001's foreign key
+# (ON DELETE CASCADE) holds every volume row to its notice's row
 _FROM = "FROM volume v JOIN notice n ON n.id = v.notice_id WHERE v.active"
 _ALL = f"SELECT {_COLUMNS} {_FROM}"
 _of_sql = sa.text(f"SELECT {_COLUMNS} {_FROM} AND v.notice_id IN :ids").bindparams(
