@@ -12,6 +12,10 @@ from deconfliction.store.lanes import LEVELS_S, LaneTree
 
 _NOW = 1_796_000_000.0  # late 2026, seconds
 _EDGES = [float(_NOW // w * w) for w in LEVELS_S]  # instants on a lane's edge at each level
+# where lane numbers reach 2**40 at each level (past it, boxes go to the plain tree and a query's
+# lanes are clipped), either side of the epoch, and times no lane could number
+_FAR = [s * 2.0**40 * float(w) for w in LEVELS_S for s in (1.0, -1.0)]
+_FAR += [1e300, -1e300, float("inf"), float("-inf")]
 
 instants = st.one_of(
     # near a lane's edge, where a box sits in two lanes and a query may meet it in either
@@ -20,6 +24,9 @@ instants = st.one_of(
     st.sampled_from(_EDGES),
     st.floats(_NOW - 40 * 86_400, _NOW + 40 * 86_400),
     st.floats(-1e12, 1e12),
+    st.tuples(st.sampled_from(_FAR), st.sampled_from([0.0, -1.0, 1.0, -1e5, 1e5])).map(
+        lambda p: p[0] * (1 + p[1] * 2.0**-52)
+    ),
 )
 durations = st.one_of(
     st.just(0.0),

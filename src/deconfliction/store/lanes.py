@@ -66,8 +66,8 @@ class LaneTree:
 
     def __init__(self, coords: F64) -> None:
         t0, t1 = coords[:, 3], coords[:, 7]
-        level = np.searchsorted(LEVELS_S, t1 - t0, side="left")
-        with np.errstate(invalid="ignore", over="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN: the plain tree
+            level = np.searchsorted(LEVELS_S, t1 - t0, side="left")
             width = LEVELS_S[np.minimum(level, _N_LEVELS - 1)]
             k0, k1 = np.floor(t0 / width), np.floor(t1 / width)
             laned = (
