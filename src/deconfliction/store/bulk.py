@@ -1,8 +1,8 @@
 """Bulk inserts for the mixins of ``SqlTx`` (notices, volumes, strategic conflicts, events): one
 executemany per table with a driver-level statement, or COPY on PostgreSQL for many rows.
 
-Either way an IntegrityError surfaces as SQLAlchemy's; COPY's other driver errors (a lost
-connection, a cancelled statement) come as psycopg's own, not wrapped by SQLAlchemy.
+Either way a driver's error surfaces as SQLAlchemy's type for it (``IntegrityError``,
+``OperationalError`` for a lost connection, ...), as an INSERT through SQLAlchemy would raise it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from deconfliction.store import schema
 
@@ -51,8 +50,9 @@ class BulkRows:
             with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-        except psycopg.IntegrityError as exc:
-            # Raw driver errors bypass SQLAlchemy's wrapping: give callers the same type.
-            raise IntegrityError(f"COPY {table}", None, exc) from exc
+        except psycopg.Error as exc:
+            # Raw driver errors bypass SQLAlchemy's wrapping: give callers the type an INSERT
+            # would have raised (IntegrityError, OperationalError on a lost connection, ...).
+            raise sa.exc.DBAPIError.instance(f"COPY {table}", None, exc, psycopg.Error) from exc
         finally:
             cursor.close()

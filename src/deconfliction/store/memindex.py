@@ -191,7 +191,12 @@ class Change:
     version: int = 0
     audience: Audience | None = None
     active: bool = True
-    protected: bool = False
+    protected: bool | None = None
+
+    def __post_init__(self) -> None:
+        # a protected notice's conflicts are cautions: its volumes may not forget it by default
+        if self.volumes is None and self.active and self.protected is None:
+            raise ValueError(f"the change of {self.notice_id!r} keeps its volumes: say protected")
 
 
 @dataclass(slots=True)
@@ -367,7 +372,8 @@ class VolumeIndex:
             for s in slots:
                 held = self._held[s]
                 if held is not None:
-                    self._held[s] = held.touched(change.version, change.audience, change.protected)
+                    protected = bool(change.protected)
+                    self._held[s] = held.touched(change.version, change.audience, protected)
             return
         self._remove(change.notice_id)
         self._add(change.volumes)
@@ -424,7 +430,7 @@ class VolumeIndex:
         slots = self._slot[:n][keep]
         live = len(slots)
         # room for the delta that comes before the next rebuild: the first add after a rebuild
-        # would otherwise copy the whole base (128 MB at a million boxes) in some writer's time
+        # would otherwise copy the whole base (64 MB at a million boxes) in some writer's time
         room = live + _MAX_DELTA + 1
         self._coords = np.zeros((room, 8), dtype=np.float64)
         self._coords[:live] = coords
