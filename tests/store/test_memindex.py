@@ -257,3 +257,17 @@ def test_rebuilds_amid_writes_keep_every_live_box_and_no_dead_one(
         assert len(index) == sum(len(held) for held in live.values())
     finally:
         memindex._MIN_DELTA, memindex._MAX_DELTA = limits
+
+
+def test_a_change_keeping_its_volumes_cannot_forget_whether_the_notice_is_protected() -> None:
+    """A protected notice's conflicts are cautions: a kept-volumes change without ``protected``
+    is refused when made (before any commit), not read as unprotected."""
+    everyone = Audience(everyone=True)
+    try:
+        Change("n-1", None, 2, everyone, True)
+    except ValueError as exc:
+        assert "protected" in str(exc)
+    else:
+        raise AssertionError("a kept-volumes change without protected was accepted")
+    assert Change("n-1", None, 2, everyone, True, protected=True).protected is True
+    assert Change("n-1", None, 3, None, False).protected is None  # withdrawn: nothing to keep
