@@ -7,7 +7,9 @@ detection for that notice while the notice itself reads as declared — is named
 from __future__ import annotations
 
 import contextlib
+import math
 import sqlite3
+import struct
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass
 from typing import Any
@@ -19,6 +21,7 @@ from deconfliction.domain import Footprint, FootprintKind
 from deconfliction.geo.shape import Shape, prepare
 from deconfliction.service.record import advance
 from deconfliction.service.record.verify import Verification, verify_store
+from deconfliction.service.record.volumes import same_shape
 from deconfliction.store import SqlStore, codec, schema
 from tests.api.conftest import Api, make_api, notice, square
 from tests.conftest import STORE_KINDS, MakeStore
@@ -317,3 +320,122 @@ def test_an_index_box_of_no_volume_is_named(line: Indexed) -> None:
             vid * 256)  # fmt: skip
     assert named(check(line)) == [("volume_box", str(vid * 256 + 7),
         f"is in the store (for volume row {vid}), but is no box of a stored volume")]  # fmt: skip
+
+
+def _shape_of(line: Indexed, notice_id: str, idx: int) -> Shape:
+    ((blob,),) = query(line, "SELECT shape FROM volume WHERE notice_id = ? AND idx = ?",
+                       notice_id, idx)  # fmt: skip
+    return Shape.from_bytes(bytes(blob))
+
+
+@pytest.mark.parametrize("field", ["reach_m", "seg_m"])
+def test_a_shape_with_an_infinite_reach_or_segment_is_named(line: Indexed, field: str) -> None:
+    """An infinite reach makes every pair look clear to the exact test (every conflict with the
+    volume gone); an infinite segment makes it raise. Neither is "close" to the made value."""
+    s = _shape_of(line, line.several, 1)
+    reach = -math.inf if field == "reach_m" else s.reach_m
+    seg = math.inf if field == "seg_m" else s.seg_m
+    bad = Shape(s.kind, s.lon, s.lat, s.offsets, s.radius_m, seg, s.centre, reach)
+    _set_blob(line, "shape", bad.to_bytes(), line.several, 1)
+    seq = told(line, line.several)
+    assert named(check(line)) == [("volume", f"{line.several}/1",
+        f"shape differs from its notice as the event log tells it (seq {seq})")]  # fmt: skip
+
+
+def test_a_point_at_a_pole_is_the_same_point_whatever_its_longitude(line: Indexed) -> None:
+    """Another machine may give a densified point on the pole another longitude: the same
+    point of the ground, no finding; a latitude past 90 is one."""
+    s = _shape_of(line, line.several, 1)
+    lat = s.lat.copy()
+    lat[0] = 90.0
+    at_pole = Shape(s.kind, s.lon, lat, s.offsets, s.radius_m, s.seg_m, s.centre, s.reach_m)
+    lon = s.lon.copy()
+    lon[0] = -lon[0] + 17.0
+    elsewhere = Shape(s.kind, lon, lat, s.offsets, s.radius_m, s.seg_m, s.centre, s.reach_m)
+    assert same_shape(elsewhere, at_pole)
+    lat[0] = 91.0
+    past = Shape(s.kind, s.lon, lat, s.offsets, s.radius_m, s.seg_m, s.centre, s.reach_m)
+    assert not same_shape(past, at_pole)
+
+
+def test_an_index_box_blown_up_is_named(line: Indexed) -> None:
+    """Larger than rounding allows: every track scan would fetch the volume everywhere."""
+    vid = volume_id(line, line.moved, 0)
+    if line.store.url.startswith("postgresql"):
+        sql(line.store, "UPDATE volume_box SET box = cube_enlarge(box, 10.0, 4) WHERE id = ?",
+            vid * 256)  # fmt: skip
+    else:
+        sql(line.store, "UPDATE volume_box SET lon_min = lon_min - 10, lon_max = lon_max + 10 "
+            "WHERE id = ?", vid * 256)  # fmt: skip
+    seq = told(line, line.moved)
+    assert named(check(line)) == [("volume_box", f"{line.moved}/0/0",
+        f"the index box is larger than the volume's box as its notice makes it (seq {seq}), "
+        "past rounding")]  # fmt: skip
+
+
+@pytest.mark.parametrize("line", ["postgres"], indirect=True)
+def test_a_cube_of_five_dimensions_is_named(line: Indexed) -> None:
+    """``&&`` asks the dimensions past a query's four to hold 0: a fifth of [1, 1] hides the
+    box from every query of detection while its first four read as made."""
+    vid = volume_id(line, line.buffered, 0)
+    sql(line.store, "UPDATE volume_box SET box = cube(box, 1.0, 1.0) WHERE id = ?", vid * 256)
+    found = named(check(line))
+    assert (
+        "volume_box",
+        f"{line.buffered}/0/0",
+        "the index box has 5 dimensions, not 4: no query of detection meets it",
+    ) in found
+    assert (
+        "volume_box",
+        str(vid * 256),
+        f"is in the store (for volume row {vid}), but is no box of a stored volume",
+    ) in found
+
+
+@pytest.mark.parametrize("line", ["sqlite"], indirect=True)
+def test_an_index_box_naming_no_volume_is_a_finding_not_a_crash(line: Indexed) -> None:
+    vid = volume_id(line, line.moved, 0)
+    unchecked(
+        line,
+        "INSERT INTO volume_box SELECT id + 9, lon_min, lon_max, lat_min, lat_max, "
+        "alt_min, alt_max, t_min, t_max, NULL FROM volume_box WHERE id = ?",
+        vid * 256,
+    )
+    assert named(check(line)) == [("volume_box", str(vid * 256 + 9),
+        "is in the store (for volume row None), but is no box of a stored volume")]  # fmt: skip
+
+
+@pytest.mark.parametrize("line", ["sqlite"], indirect=True)
+def test_an_r_tree_whose_nodes_hide_a_box_is_named(line: Indexed) -> None:
+    """The R*Tree's own tables edited so that the root's box for the leaf leaves one volume's
+    box out: a lookup by id (each box as made) still finds it, a range query (as track scans
+    ask) no longer does. SQLite's own check of the tree says so."""
+    vid = volume_id(line, line.buffered, 0)
+    ((blob,),) = query(line, "SELECT boxes FROM volume WHERE id = ?", vid)
+    boxes = codec.boxes_from_bytes(bytes(blob))
+    with line.store.read() as tx:
+        assert line.buffered in {r.notice_id for r in tx.candidates(list(boxes))}
+    path = line.store.url.split("///", 1)[1]
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        (root,) = db.execute("SELECT data FROM volume_box_node WHERE nodeno = 1").fetchone()
+        others = db.execute(
+            "SELECT lon_min, lon_max, lat_min, lat_max, alt_min, alt_max, "
+            "t_min, t_max FROM volume_box WHERE id <> ?",
+            (vid * 256,),
+        ).fetchall()
+        lo = [min(c[i] for c in others) for i in (0, 2, 4, 6)]
+        hi = [max(c[i] for c in others) for i in (1, 3, 5, 7)]
+        lo[0] = max(lo[0], boxes[0].lon_max + 0.01)  # the hidden box lies west of the node's
+        cell = struct.pack(">q8f", 2, lo[0], hi[0], lo[1], hi[1], lo[2], hi[2], lo[3], hi[3])
+        new_root = struct.pack(">HH", 1, 1) + cell
+        new_root += b"\x00" * (len(root) - len(new_root))
+        db.execute("INSERT INTO volume_box_node VALUES (2, ?)", (b"\x00\x00" + root[2:],))
+        db.execute("UPDATE volume_box_node SET data = ? WHERE nodeno = 1", (new_root,))
+        db.execute("UPDATE volume_box_rowid SET nodeno = 2")
+        db.execute("INSERT INTO volume_box_parent VALUES (2, 1)")
+        db.commit()
+    with line.store.read() as tx:
+        assert line.buffered not in {r.notice_id for r in tx.candidates(list(boxes))}
+    found = named(check(line))
+    assert found and all(table == "volume_box" and key == "(index)" for table, key, _ in found)
+    assert "a range query, as track scans ask, may miss volumes" in found[0][2]

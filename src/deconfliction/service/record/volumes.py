@@ -14,12 +14,18 @@ it belongs to (the notice row, held to the log by ``served``), as ``service.noti
   with tolerances far above floating-point noise and far below anything that moves a conflict
   (``ANGLE_TOL``, ``LENGTH_TOL``, ``METRE_TOL``, ``SECOND_TOL``): another machine's libm or
   PROJ may round a last bit differently, but a host that shrinks, moves or swaps a shape cannot
-  hide in 0.1 mm. The kind, the rings, the number of points and the radius must be equal (a
-  recomputation could change the number of points only for an edge whose length is, to its
-  last bit, a whole number of densifying steps);
-- each box has its ``volume_box`` row (id ``volume id * BOX_STRIDE + k``, same volume) whose
-  box contains it (SQLite's R*Tree rounds its 32-bit floats outward), and no other row is
-  there.
+  hide in 0.1 mm. Points are compared as points of the sphere (at a pole every longitude is the
+  same point), lengths relatively to the made value, and every stored value must be finite and
+  in range (an infinite reach would make every pair look clear). The kind, the rings, the
+  number of points and the radius must be equal (a recomputation could change the number of
+  points only for an edge whose length is, to its last bit, a whole number of densifying
+  steps);
+- each box has its ``volume_box`` row (id ``volume id * BOX_STRIDE + k``, same volume, four
+  dimensions) whose box contains it and is no larger than SQLite's rounding outward to 32-bit
+  floats makes it (a box blown up to the world would send every scan every volume), no other
+  row is there, and the index's own structure is sound (SQLite: ``rtreecheck``; a tree whose
+  nodes no longer hold their children hides a box from the range query track scans ask, while
+  the lookup by id here still finds it).
 
 Rows of no notice, or of a notice no event tells of, are findings too. A notice row that
 differs from its event in what its volumes are made of is named by ``served`` and its volumes
@@ -29,11 +35,13 @@ shape and boxes again (a circle's; docs/benchmarks.md).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from deconfliction.detect.strategic import Candidate, index_boxes
 from deconfliction.domain import Buffers, Notice, NoticeState
@@ -57,6 +65,9 @@ SECOND_TOL = 1e-6
 
 _COORD_TOL = (ANGLE_TOL, ANGLE_TOL, METRE_TOL, SECOND_TOL) * 2
 _INDEX_TOL = np.array([ANGLE_TOL, ANGLE_TOL, METRE_TOL, SECOND_TOL / 60.0])  # time: minutes
+_F32_SLACK = 2.0**-22
+"""Relative widening of an index box's bound past which it is larger than rounding outward to
+32-bit floats (SQLite's R*Tree: 2**-24 relative) can make it."""
 _NO_BUFFERS = Buffers()
 
 Report = Callable[[str, str, int, str], None]
@@ -97,29 +108,45 @@ def _made(notice: Notice, index: int) -> _Made:
     return _Made(values, shape, shape.to_bytes(), boxes, codec.boxes_to_bytes(boxes))
 
 
-def _close(a: float, b: float, tol: float) -> bool:
-    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+def _close(stored: float, made: float, tol: float) -> bool:
+    """``stored`` within ``tol`` of ``made``, relatively: scaled by the made value only (a
+    stored infinity is never close), and finite."""
+    return math.isfinite(stored) and abs(stored - made) <= tol * max(1.0, abs(made))
 
 
-def _lon_close(a: Any, b: Any) -> bool:
-    """Longitudes equal within ``ANGLE_TOL``, across the antimeridian too (180 is -180)."""
-    d = (np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64) + 180.0) % 360.0
-    return bool(np.all(np.abs(d - 180.0) <= ANGLE_TOL))
+_CHORD_TOL = math.radians(ANGLE_TOL)
+"""``ANGLE_TOL`` of arc as a chord of the unit sphere."""
+
+
+def _unit(lon: Any, lat: Any) -> npt.NDArray[np.float64]:
+    lam, phi = np.radians(np.asarray(lon, np.float64)), np.radians(np.asarray(lat, np.float64))
+    return np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], -1)
+
+
+def _same_points(lon: Any, lat: Any, made_lon: Any, made_lat: Any) -> bool:
+    """Stored points on the ground within ``ANGLE_TOL`` of arc of the made ones, and well
+    formed (finite, latitudes within +-90, longitudes within +-180). Compared as points of the
+    sphere, not as numbers: at a pole any longitude is the same point, and a recomputation on
+    another machine may give another one there; across the antimeridian 180 is -180."""
+    lon, lat = np.asarray(lon, np.float64), np.asarray(lat, np.float64)
+    if not (np.all(np.abs(lat) <= 90.0) and np.all(np.abs(lon) <= 180.0)):  # NaN fails too
+        return False
+    chord = np.linalg.norm(_unit(lon, lat) - _unit(made_lon, made_lat), axis=-1)
+    return bool(np.all(chord <= _CHORD_TOL))
 
 
 def same_shape(stored: Shape, made: Shape) -> bool:
     """Whether a stored shape is the one made, up to the last bits of a recomputation: the same
-    kind, rings and points, radius exactly, points and centre within ``ANGLE_TOL``, segment
-    and reach within ``LENGTH_TOL`` relatively."""
+    kind, rings and points, radius exactly, points and centre within ``ANGLE_TOL`` of arc,
+    segment and reach within ``LENGTH_TOL`` of the made ones, relatively; every value finite
+    (an infinite reach would make every pair look clear)."""
     return (
         stored.code == made.code
         and stored.n_points == made.n_points
         and np.array_equal(stored.offsets, made.offsets)
         and stored.radius_m == made.radius_m
-        and _lon_close(stored.lon, made.lon)
-        and bool(np.all(np.abs(stored.lat - made.lat) <= ANGLE_TOL))
-        and _lon_close(stored.centre[0], made.centre[0])
-        and abs(stored.centre[1] - made.centre[1]) <= ANGLE_TOL
+        and _same_points(stored.lon, stored.lat, made.lon, made.lat)
+        and _same_points(stored.centre[0], stored.centre[1], made.centre[0], made.centre[1])
         and _close(stored.seg_m, made.seg_m, LENGTH_TOL)
         and _close(stored.reach_m, made.reach_m, LENGTH_TOL)
     )
@@ -245,6 +272,7 @@ class VolumeCheck:
             return
         found = {b.id: b for b in self.tx.index_boxes(list(wanted))}
         held: list[int] = []
+        coords: list[tuple[float, ...]] = []
         for box_id, (key, seq, _) in wanted.items():
             row = found.get(box_id)
             if row is None:
@@ -252,20 +280,40 @@ class VolumeCheck:
                             "scans cannot find the volume there")  # fmt: skip
             elif row.volume_id != box_id // spatial.BOX_STRIDE:
                 self.report("volume_box", key, seq, f"the index box names volume row "
-                            f"{row.volume_id}, not its own")  # fmt: skip
+                            f"{row.volume_id!r}, not its own")  # fmt: skip
+            elif row.dims != 4:
+                self.report("volume_box", key, seq, f"the index box has {row.dims!r} "
+                            "dimensions, not 4: no query of detection meets it")  # fmt: skip
             else:
+                try:
+                    coords.append(tuple(float(x) for x in row.coords))
+                except (TypeError, ValueError) as exc:
+                    self.report("volume_box", key, seq, "the index box cannot be read "
+                                f"({type(exc).__name__}: {exc})")  # fmt: skip
+                    continue
                 held.append(box_id)
         if not held:
             return
-        stored = np.array([found[i].coords for i in held], dtype=np.float64)
+        stored = np.array(coords, dtype=np.float64)
         made = np.array([spatial.index_coords(wanted[i][2]) for i in held], dtype=np.float64)
+        # holds the made box (SQLite rounds outward to 32-bit floats) ...
         holds = np.all(stored[:, :4] <= made[:, :4] + _INDEX_TOL, axis=1) & np.all(
             stored[:, 4:] >= made[:, 4:] - _INDEX_TOL, axis=1
+        )
+        # ... and no more than that rounding: a box blown up to the world would send every
+        # track scan every volume
+        slack = np.tile(_INDEX_TOL, 2) + np.abs(made) * _F32_SLACK
+        tight = np.all(stored[:, :4] >= made[:, :4] - slack[:, :4], axis=1) & np.all(
+            stored[:, 4:] <= made[:, 4:] + slack[:, 4:], axis=1
         )
         for i in np.flatnonzero(~holds).tolist():
             key, seq, _ = wanted[held[i]]
             self.report("volume_box", key, seq, "the index box does not hold the volume's box "
                         f"as its notice makes it (seq {seq})")  # fmt: skip
+        for i in np.flatnonzero(holds & ~tight).tolist():
+            key, seq, _ = wanted[held[i]]
+            self.report("volume_box", key, seq, "the index box is larger than the volume's box "
+                        f"as its notice makes it (seq {seq}), past rounding")  # fmt: skip
 
     def finish(self) -> None:
         """The volume rows of no notice in the store, and the index rows of no volume box."""
@@ -279,4 +327,7 @@ class VolumeCheck:
                             "event of the log tells of its notice")  # fmt: skip
         for box_id, volume_id in self.tx.stray_index_boxes():
             self.report("volume_box", str(box_id), 0, f"is in the store (for volume row "
-                        f"{volume_id}), but is no box of a stored volume")  # fmt: skip
+                        f"{volume_id!r}), but is no box of a stored volume")  # fmt: skip
+        for problem in self.tx.index_problems():
+            self.report("volume_box", "(index)", 0, f"the index of boxes is broken ({problem}): "
+                        "a range query, as track scans ask, may miss volumes")  # fmt: skip
