@@ -25,7 +25,7 @@ from deconfliction.service.record.volumes import same_shape
 from deconfliction.store import SqlStore, codec, schema
 from tests.api.conftest import Api, make_api, notice, square
 from tests.conftest import STORE_KINDS, MakeStore
-from tests.service.record.test_served import named, sql
+from tests.service.record.test_served import _ok, named, sql
 
 WINDOW = {"start": "2026-11-25T13:00:00Z", "end": "2026-11-25T15:00:00Z"}
 CIRCLE = {
@@ -74,11 +74,6 @@ class Indexed:
         store = self.api.line.store
         assert isinstance(store, SqlStore)
         return store
-
-
-def _ok(r: Any, status: int = 200) -> Any:
-    assert r.status_code == status, r.text
-    return r.json()
 
 
 def _put(api: Api, who: str, notice_id: str, body: Any) -> None:
