@@ -143,6 +143,14 @@ def told(line: Indexed, notice_id: str) -> int:
     return seqs[-1]
 
 
+def differs(line: Indexed, notice_id: str, idx: int, said: str) -> tuple[str, str, str]:
+    """The finding of volume ``idx`` of ``notice_id`` whose ``said`` ("shape differs", "boxes
+    differ") is held against the event that last told its notice."""
+    seq = told(line, notice_id)
+    return ("volume", f"{notice_id}/{idx}",
+            f"{said} from its notice as the event log tells it (seq {seq})")  # fmt: skip
+
+
 def test_an_honest_line_verifies_with_every_volume_held(line: Indexed) -> None:
     found = check(line)
     assert found.ok, [str(p) for p in found.problems]
@@ -169,32 +177,25 @@ def test_a_deleted_volume_row_is_named(line: Indexed) -> None:
 
 def test_a_volume_switched_off_is_named(line: Indexed) -> None:
     sql(line.store, "UPDATE volume SET active = false WHERE notice_id = ?", line.buffered)
-    seq = told(line, line.buffered)
-    assert named(check(line)) == [("volume", f"{line.buffered}/0",
-        f"active differs from its notice as the event log tells it (seq {seq})")]  # fmt: skip
+    assert named(check(line)) == [differs(line, line.buffered, 0, "active differs")]
 
 
 def test_a_shifted_window_and_band_are_named(line: Indexed) -> None:
     sql(line.store, "UPDATE volume SET t_start_us = t_start_us + 3600000000, t_end_us = "
         "t_end_us + 3600000000, alt_lower_m = 1000 WHERE notice_id = ? AND idx = 1",
         line.several)  # fmt: skip
-    seq = told(line, line.several)
-    assert named(check(line)) == [("volume", f"{line.several}/1",
-        "alt_lower_m, t_start_us, t_end_us differ from its notice as the event log tells it "
-        f"(seq {seq})")]  # fmt: skip
+    said = "alt_lower_m, t_start_us, t_end_us differ"
+    assert named(check(line)) == [differs(line, line.several, 1, said)]
 
 
 def test_a_volume_given_to_another_party_or_audience_is_named(line: Indexed) -> None:
     sql(line.store, "UPDATE volume SET party = 'blue' WHERE notice_id = ?", line.moved)
     sql(line.store, "UPDATE volume SET audience = ',blue,' WHERE notice_id = ? AND idx = 2",
         line.several)  # fmt: skip
-    seq_moved, seq_several = told(line, line.moved), told(line, line.several)
-    assert sorted(named(check(line))) == sorted([
-        ("volume", f"{line.moved}/0",
-         f"party differs from its notice as the event log tells it (seq {seq_moved})"),
-        ("volume", f"{line.several}/2",
-         f"audience differs from its notice as the event log tells it (seq {seq_several})"),
-    ])  # fmt: skip
+    assert sorted(named(check(line))) == sorted(
+        [differs(line, line.moved, 0, "party differs"),
+         differs(line, line.several, 2, "audience differs")]
+    )  # fmt: skip
 
 
 def _set_blob(line: Indexed, column: str, blob: bytes, notice_id: str, idx: int = 0) -> None:
@@ -205,24 +206,18 @@ def _set_blob(line: Indexed, column: str, blob: bytes, notice_id: str, idx: int 
 def test_a_shrunk_shape_is_named(line: Indexed) -> None:
     small = prepare(Footprint(FootprintKind.CIRCLE, (((40.3, 35.2),),), 50.0))
     _set_blob(line, "shape", small.to_bytes(), line.several, 1)
-    seq = told(line, line.several)
-    assert named(check(line)) == [("volume", f"{line.several}/1",
-        f"shape differs from its notice as the event log tells it (seq {seq})")]  # fmt: skip
+    assert named(check(line)) == [differs(line, line.several, 1, "shape differs")]
 
 
 def test_a_shape_swapped_for_another_volumes_is_named(line: Indexed) -> None:
     ((far,),) = query(line, "SELECT shape FROM volume WHERE notice_id = ?", line.kept)
     _set_blob(line, "shape", bytes(far), line.buffered)
-    seq = told(line, line.buffered)
-    assert named(check(line)) == [("volume", f"{line.buffered}/0",
-        f"shape differs from its notice as the event log tells it (seq {seq})")]  # fmt: skip
+    assert named(check(line)) == [differs(line, line.buffered, 0, "shape differs")]
 
 
 def test_a_shape_that_is_no_blob_is_a_finding_not_a_crash(line: Indexed) -> None:
     sql(line.store, "UPDATE volume SET shape = 'not a shape' WHERE notice_id = ?", line.kept)
-    seq = told(line, line.kept)
-    assert named(check(line)) == [("volume", f"{line.kept}/0",
-        f"shape differs from its notice as the event log tells it (seq {seq})")]  # fmt: skip
+    assert named(check(line)) == [differs(line, line.kept, 0, "shape differs")]
 
 
 def test_shrunk_boxes_are_named(line: Indexed) -> None:
@@ -231,9 +226,7 @@ def test_shrunk_boxes_are_named(line: Indexed) -> None:
     shrunk = type(box)(box.lon_min, box.lat_min, box.alt_min, box.t_min, box.lon_min + 0.001,
                        box.lat_max, box.alt_max, box.t_max)  # fmt: skip
     _set_blob(line, "boxes", codec.boxes_to_bytes([shrunk]), line.moved)
-    seq = told(line, line.moved)
-    assert named(check(line)) == [("volume", f"{line.moved}/0",
-        f"boxes differ from its notice as the event log tells it (seq {seq})")]  # fmt: skip
+    assert named(check(line)) == [differs(line, line.moved, 0, "boxes differ")]
 
 
 def test_a_shape_off_in_its_last_bits_is_no_finding(line: Indexed) -> None:
@@ -332,9 +325,7 @@ def test_a_shape_with_an_infinite_reach_or_segment_is_named(line: Indexed, field
     seg = math.inf if field == "seg_m" else s.seg_m
     bad = Shape(s.kind, s.lon, s.lat, s.offsets, s.radius_m, seg, s.centre, reach)
     _set_blob(line, "shape", bad.to_bytes(), line.several, 1)
-    seq = told(line, line.several)
-    assert named(check(line)) == [("volume", f"{line.several}/1",
-        f"shape differs from its notice as the event log tells it (seq {seq})")]  # fmt: skip
+    assert named(check(line)) == [differs(line, line.several, 1, "shape differs")]
 
 
 def test_a_point_at_a_pole_is_the_same_point_whatever_its_longitude(line: Indexed) -> None:
