@@ -52,6 +52,19 @@ def _meets(a: np.ndarray, b: np.ndarray) -> bool:
     return all(a[k] <= b[k + 4] and b[k] <= a[k + 4] for k in range(4))
 
 
+def _assert_answers_every_meeting_pair(held: list[list[float]], asked: list[list[float]]) -> None:
+    """Every (query, box) pair that meets in four dimensions, by brute force, is in the
+    lane tree's answer."""
+    coords = np.array(held, dtype=np.float64)
+    q = np.array(asked, dtype=np.float64)
+    qi, ti = LaneTree(coords).query(q)
+    answered = set(zip(qi.tolist(), ti.tolist(), strict=True))
+    for i in range(len(q)):
+        for j in range(len(coords)):
+            if _meets(coords[j], q[i]):
+                assert (i, j) in answered, (q[i].tolist(), coords[j].tolist())
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     held=st.lists(boxes(), min_size=1, max_size=40),
@@ -60,15 +73,7 @@ def _meets(a: np.ndarray, b: np.ndarray) -> bool:
 def test_every_box_meeting_a_query_in_four_dimensions_is_answered(
     held: list[list[float]], asked: list[list[float]]
 ) -> None:
-    coords = np.array(held, dtype=np.float64)
-    q = np.array(asked, dtype=np.float64)
-    tree = LaneTree(coords)
-    qi, ti = tree.query(q)
-    answered = set(zip(qi.tolist(), ti.tolist(), strict=True))
-    for i in range(len(q)):
-        for j in range(len(coords)):
-            if _meets(coords[j], q[i]):
-                assert (i, j) in answered, (q[i].tolist(), coords[j].tolist())
+    _assert_answers_every_meeting_pair(held, asked)
 
 
 def test_a_question_about_some_hours_does_not_get_the_other_days_back() -> None:
@@ -137,14 +142,7 @@ def test_windows_that_end_before_they_start_neither_raise_nor_miss(
         for b, flip in zip(boxes_, flips, strict=False):
             if flip:
                 b[3], b[7] = b[7], b[3]
-    coords = np.array(held, dtype=np.float64)
-    q = np.array(asked, dtype=np.float64)
-    qi, ti = LaneTree(coords).query(q)
-    answered = set(zip(qi.tolist(), ti.tolist(), strict=True))
-    for i in range(len(q)):
-        for j in range(len(coords)):
-            if _meets(coords[j], q[i]):
-                assert (i, j) in answered, (q[i].tolist(), coords[j].tolist())
+    _assert_answers_every_meeting_pair(held, asked)
 
 
 def test_a_box_exactly_a_level_long_stays_in_that_level() -> None:
