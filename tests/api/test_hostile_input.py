@@ -132,13 +132,18 @@ def test_names_given_by_the_host_are_held_to_the_same_rule(api: Api) -> None:
         service.create_member(api.line, "blue", Role.OBSERVER, "Duty \x9b officer")
 
 
+def _depot(api: Api) -> tuple[str, dict[str, object]]:
+    """Blue's site "Depot" declared (version 1): its path, and a body that moves it."""
+    made = api.post("blue", {"kind": "site", "title": "Depot", "volumes": [square(40, 35)]})
+    path = f"/v1/notices/{made.json()['notice']['id']}"
+    return path, {"kind": "site", "title": "Depot, moved", "volumes": [square(40.2, 35)]}
+
+
 @pytest.mark.parametrize(
     "tag", ['"stale-version"', 'W/"abc"', '"99999999999999999999999"', '"a,b"', '"7", W/"9"']
 )
 def test_an_entity_tag_that_is_not_the_notices_is_a_412(api: Api, tag: str) -> None:
-    made = api.post("blue", {"kind": "site", "title": "Depot", "volumes": [square(40, 35)]})
-    path = f"/v1/notices/{made.json()['notice']['id']}"
-    body = {"kind": "site", "title": "Depot, moved", "volumes": [square(40.2, 35)]}
+    path, body = _depot(api)
     got = api.client.put(path, json=body, headers=api.headers("blue", **{"If-Match": tag}))
     assert got.status_code == 412, got.text
     assert api.get("blue", path).json()["title"] == "Depot"
@@ -147,9 +152,7 @@ def test_an_entity_tag_that_is_not_the_notices_is_a_412(api: Api, tag: str) -> N
 
 
 def test_an_if_match_list_matches_when_it_holds_the_current_version(api: Api) -> None:
-    made = api.post("blue", {"kind": "site", "title": "Depot", "volumes": [square(40, 35)]})
-    path = f"/v1/notices/{made.json()['notice']['id']}"
-    body = {"kind": "site", "title": "Depot, moved", "volumes": [square(40.2, 35)]}
+    path, body = _depot(api)
     got = api.client.put(path, json=body, headers=api.headers("blue", **{"If-Match": '"7", "1"'}))
     assert got.status_code == 200, got.text
     assert got.headers["etag"] == '"2"' and api.get("blue", path).json()["title"] == "Depot, moved"
@@ -158,9 +161,7 @@ def test_an_if_match_list_matches_when_it_holds_the_current_version(api: Api) ->
 
 
 def test_if_match_star_matches_the_current_version(api: Api) -> None:
-    made = api.post("blue", {"kind": "site", "title": "Depot", "volumes": [square(40, 35)]})
-    path = f"/v1/notices/{made.json()['notice']['id']}"
-    body = {"kind": "site", "title": "Depot, moved", "volumes": [square(40.2, 35)]}
+    path, body = _depot(api)
     got = api.client.put(path, json=body, headers=api.headers("blue", **{"If-Match": "*"}))
     assert got.status_code == 200, got.text
     assert got.headers["etag"] == '"2"' and api.get("blue", path).json()["title"] == "Depot, moved"
