@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import os
 import socket
 import sqlite3
 import sys
@@ -35,6 +34,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from _cot_clients import Flood, Picture, flood, picture
+from _push_report import cpu_s
 from _serve import UNLIMITED, start_server
 from deconfliction import service
 from deconfliction.config import LineConfig
@@ -48,11 +48,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mib(pid: int) -> float:
@@ -133,7 +128,7 @@ def run_in(args: argparse.Namespace, folder: Path) -> None:
     specs = [Flood(port, range(p, args.senders, procs), args.assets, args.seconds, base)
              for p in range(procs)]  # fmt: skip
     try:
-        cpu0, t0 = _cpu_s(pid), time.monotonic()
+        cpu0, t0 = cpu_s(pid), time.monotonic()
         with mp.get_context("fork").Pool(procs) as pool:
             pending = pool.map_async(flood, specs)
             with Progress(console=console, transient=True) as bar:
@@ -144,7 +139,7 @@ def run_in(args: argparse.Namespace, folder: Path) -> None:
                     bar.update(task, completed=time.monotonic() - t0,
                                description=f"(a) {stored:,} stored")  # fmt: skip
             sent = sum(pending.get())
-        took, cpu1 = time.monotonic() - t0, _cpu_s(pid)
+        took, cpu1 = time.monotonic() - t0, cpu_s(pid)
         stored = _stored(db, "gw", base_us)
         backlog = sent - stored
         drained = took
@@ -153,7 +148,7 @@ def run_in(args: argparse.Namespace, folder: Path) -> None:
             now = _stored(db, "gw", base_us)
             if now != stored:
                 stored, drained = now, time.monotonic() - t0
-        cpu2 = _cpu_s(pid)
+        cpu2 = cpu_s(pid)
         rss = _rss_mib(pid)
     finally:
         _stop(proc, args)
@@ -224,12 +219,12 @@ def run_picture(args: argparse.Namespace, folder: Path) -> None:
                 while time.time() < start:
                     pending.wait(0.5)
                     bar.update(task, completed=time.time() - start + args.warm_s)
-                cpu0 = _cpu_s(pid)
+                cpu0 = cpu_s(pid)
                 bar.update(task, description="(b) measuring")
                 while time.time() < start + args.seconds:
                     pending.wait(0.5)
                     bar.update(task, completed=time.time() - start + args.warm_s)
-                cpu1 = _cpu_s(pid)
+                cpu1 = cpu_s(pid)
                 rss = _rss_mib(pid)
             done = pending.get()
     finally:

@@ -61,6 +61,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _push_report import cpu_s  # noqa: E402
 from _serve import UNLIMITED, wait_for_warm  # noqa: E402
 from _workload import (  # noqa: E402
     N_PARTIES,
@@ -130,12 +131,11 @@ class Latencies:
 
 
 def _cpu_s(pid: int) -> float:
-    """User plus system CPU seconds of process ``pid`` so far (``nan`` when unreadable)."""
+    """``cpu_s`` of process ``pid``, ``nan`` when it is not on this machine (``--pg`` elsewhere)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return cpu_s(pid)
     except OSError:
         return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
