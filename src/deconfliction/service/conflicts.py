@@ -218,8 +218,8 @@ def escalate_conflicts(line: Line) -> list[Conflict]:
     """Strategic conflicts whose overlap now starts within the caution threshold rise from
     advisory to caution, each told as ``conflict.updated`` (a duty of the running line).
 
-    As when graded, the overlap starts at the quarter hour it starts in: the moment of the rise
-    tells a redacted side no more than its coarse window does."""
+    As when detected (``notices.strategic.severity``), the overlap starts at the quarter hour it
+    starts in: the moment of the rise tells a redacted side no more than its coarse window does."""
     now = line.clock()
     # quarter_floor(start) <= now + threshold  <=>  start < quarter_floor(now + threshold) + 15 min
     horizon = quarter_floor(now + timedelta(seconds=line.alerts.strategic_caution_s))

@@ -7,7 +7,8 @@ decision is ``detect.strategic.conflicts_with``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime
 
 from deconfliction.detect.strategic import Candidate, conflicts_with, index_boxes, search_boxes
 from deconfliction.domain import (
@@ -16,6 +17,8 @@ from deconfliction.domain import (
     ConflictKind,
     ConflictStatus,
     Notice,
+    Severity,
+    TimeWindow,
     Volume,
 )
 from deconfliction.domain.probing import quarter_floor
@@ -78,7 +81,6 @@ def detect_and_index(
     rows: list[VolumeRow] = []
     conflicts: list[Conflict] = []
     audiences: dict[str, tuple[str, Audience]] = {}
-    protected: set[str] = {notice.id} if notice.protected else set()
     now = line.clock()
     for index, pv in enumerate(prepared):
         mine = Candidate(
@@ -95,8 +97,6 @@ def detect_and_index(
         for found in conflicts_with(mine, others, line.defaults):
             other = by_key[found.b]
             audiences[other.notice_id] = (other.party, other.audience)
-            if other.protected:
-                protected.add(other.notice_id)
             conflicts.append(
                 Conflict(
                     id=line.new_id(),
@@ -113,6 +113,7 @@ def detect_and_index(
                     distance_m=found.distance_m,
                     window=found.window,
                     detected_at=now,
+                    severity=severity(line, notice.protected or other.protected, found.window, now),
                 )
             )
         rows.append(
@@ -128,7 +129,7 @@ def detect_and_index(
                 buffers=notice.buffers,
             )
         )
-    return Detection(rows, graded(line, conflicts, protected), audiences)
+    return Detection(rows, conflicts, audiences)
 
 
 def warm_strategic(line: Line) -> int:
@@ -137,23 +138,11 @@ def warm_strategic(line: Line) -> int:
     return line.store.warm()
 
 
-def graded(line: Line, conflicts: Sequence[Conflict], protected: set[str]) -> list[Conflict]:
-    """Each conflict with its severity: caution when a notice of ``protected`` is on either side
-    or the overlap starts soon, else advisory.
+def severity(line: Line, protected: bool, window: TimeWindow, now: datetime) -> Severity:
+    """A strategic conflict's severity: caution when a protected notice is on either side or the
+    overlap ``window`` starts soon, else advisory.
 
     "Starts" is the quarter hour the overlap starts in: a party told of the conflict redacted
     sees that coarse window only, and a severity that rose on the exact start would tell it more
     (the rise comes up to 15 min early, which errs toward caution)."""
-    if not conflicts:
-        return []
-    now = line.clock()
-    return [
-        replace(
-            c,
-            severity=line.alerts.strategic(
-                c.notice_a in protected or c.notice_b in protected,
-                (quarter_floor(c.window.start) - now).total_seconds(),
-            ),
-        )
-        for c in conflicts
-    ]
+    return line.alerts.strategic(protected, (quarter_floor(window.start) - now).total_seconds())
