@@ -23,7 +23,7 @@ from deconfliction.store.codec import audience_from_text, audience_to_text, dt_f
 __all__ = ["EventRows"]
 
 _E = schema.event
-_max_seq = sa.select(sa.func.coalesce(sa.func.max(_E.c.seq), 0))
+_MAX_SEQ = "SELECT coalesce(max(seq), 0) FROM event"
 
 
 def event_from_row(r: Any) -> Event:
@@ -44,7 +44,7 @@ class EventRows(BulkRows):
     def append_events(self, events: Sequence[Event]) -> list[Event]:
         if not events:
             return []
-        last = int(self._conn.execute(_max_seq).scalar_one())
+        last = self._driver_number(_MAX_SEQ)
         out = [replace(e, seq=last + i) for i, e in enumerate(events, 1)]
         # in schema.event's column order, one driver-level executemany (COPY on PostgreSQL from
         # COPY_FROM rows): a conflict-dense create appends dozens of events, and SQLAlchemy's
@@ -65,7 +65,7 @@ class EventRows(BulkRows):
         return out
 
     def last_event_seq(self) -> int:
-        return int(self._conn.execute(_max_seq).scalar_one())
+        return self._driver_number(_MAX_SEQ)
 
     def events_after(self, after: int, party: str | None, limit: int = 1000) -> list[Event]:
         query = sa.select(_E).where(_E.c.seq > after)

@@ -43,8 +43,8 @@ _notice_audiences = sa.text("SELECT id, party, audience FROM notice WHERE id IN 
     sa.bindparam("ids", expanding=True)
 )
 _notice_versions = sa.text("SELECT body FROM notice_version WHERE notice_id = :id ORDER BY version")
-_max_change = sa.text("SELECT coalesce(max(seq), 0) FROM notice_change")
-_max_volume_id = sa.text("SELECT coalesce(max(id), 0) FROM volume")
+_MAX_CHANGE = "SELECT coalesce(max(seq), 0) FROM notice_change"
+_MAX_VOLUME_ID = "SELECT coalesce(max(id), 0) FROM volume"
 _next_volume_ids = sa.text("SELECT nextval('volume_id_seq') FROM generate_series(1, :n)")
 _volumes_of = sa.text("SELECT id, n_boxes FROM volume WHERE notice_id = :id")
 _delete_volumes = sa.text("DELETE FROM volume WHERE notice_id = :id")
@@ -129,7 +129,7 @@ class NoticeRows(BulkRows):
         if not changes:
             return
         self.lock_for_notice_write()  # PostgreSQL: a no-op when the caller holds it already
-        last = int(self._conn.execute(_max_change).scalar_one())
+        last = self._driver_number(_MAX_CHANGE)
         self._many("notice_change", [(last + i, c.notice_id) for i, c in enumerate(changes, 1)])
         if self._pending is None:
             self._pending = Pending(last + 1, last + len(changes), [])
@@ -180,7 +180,7 @@ class NoticeRows(BulkRows):
         if self._dialect == "postgresql":
             return list(self._conn.execute(_next_volume_ids, {"n": n}).scalars())
         # SQLite: this transaction holds the write lock (BEGIN IMMEDIATE), so max(id) is ours.
-        top = self._conn.execute(_max_volume_id).scalar_one()
+        top = self._driver_number(_MAX_VOLUME_ID)
         return list(range(top + 1, top + n + 1))
 
     def _insert_volumes(
@@ -240,7 +240,7 @@ class NoticeRows(BulkRows):
                 "volume_box", box_rows, "id, volume_id, box"
             )  # COPY parses the cube's text form itself
         else:
-            self._conn.exec_driver_sql(spatial.insert_sql(self._dialect), box_rows)
+            self._driver_many(spatial.insert_sql(self._dialect), box_rows)
         return held
 
     def _drop_volumes(self, notice_id: str) -> None:
