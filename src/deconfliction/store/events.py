@@ -24,6 +24,7 @@ __all__ = ["EventRows"]
 
 _E = schema.event
 _MAX_SEQ = "SELECT coalesce(max(seq), 0) FROM event"
+_max_seq = sa.text(_MAX_SEQ)
 
 
 def event_from_row(r: Any) -> Event:
@@ -65,7 +66,8 @@ class EventRows(BulkRows):
         return out
 
     def last_event_seq(self) -> int:
-        return self._driver_number(_MAX_SEQ)
+        # readers ask it at every wake-up: through SQLAlchemy, which drops a connection that died
+        return int(self._conn.execute(_max_seq).scalar_one())
 
     def events_after(self, after: int, party: str | None, limit: int = 1000) -> list[Event]:
         query = sa.select(_E).where(_E.c.seq > after)
