@@ -67,7 +67,7 @@ class BulkRows:
             raise _wrapped(sql, exc) from exc
         finally:
             cursor.close()
-        return int(row[0])
+        return 0 if row is None else int(row[0])
 
     def _copy(self, table: str, rows: Sequence[tuple[Any, ...]], columns: str = "") -> None:
         """PostgreSQL COPY: one round trip for any number of rows (bulk loads, many conflicts)."""
@@ -86,7 +86,7 @@ class BulkRows:
 _DRIVER_ERRORS = (sqlite3.Error, psycopg.Error)
 
 
-def _wrapped(statement: str, exc: Exception) -> sa.exc.DBAPIError:
+def _wrapped(statement: str, exc: Exception) -> sa.exc.StatementError:
     """A driver's error as SQLAlchemy's type for it, the one a statement through SQLAlchemy would
     have raised (IntegrityError, OperationalError on a lost connection, ...)."""
     base = psycopg.Error if isinstance(exc, psycopg.Error) else sqlite3.Error
