@@ -12,8 +12,9 @@ What it times, with the code on ``PYTHONPATH``: building the in-memory index of 
 ``--queries`` radius queries (100 km over 6 h, the bench's own code path), ``--repeats`` times,
 median wall and CPU per query of each pass; then ``--creates`` checked creates through
 ``service.create_notice`` (the bench's workload, another seed), CPU per create, p50 and the
-worst. The creates are committed: each run adds ``--creates`` notices to the database, so
-alternate the versions and keep their order in mind. Prints the figures and one JSON line.
+worst; with ``--clients C``, as many more from C threads at once (the rate and p99). The
+creates are committed: each run adds its notices to the database, so alternate the versions and
+keep their order in mind. Prints the figures and one JSON line.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from deconfliction import service  # noqa: E402
 from deconfliction.config import LineConfig  # noqa: E402
 from deconfliction.domain import Role  # noqa: E402
 from deconfliction.domain.probing import NO_BUDGETS  # noqa: E402
-from strategic import _draft, radius_ours  # noqa: E402
+from strategic import _draft, concurrent_ours, radius_ours  # noqa: E402
 
 
 def main() -> int:
@@ -47,6 +48,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--creates", type=int, default=200)
     parser.add_argument("--seed", type=int, default=99)
+    parser.add_argument("--clients", type=int, default=0, help="also creates from C threads")
     args = parser.parse_args()
 
     code = str(Path(deconfliction.__file__).resolve().parent)
@@ -95,6 +97,16 @@ def main() -> int:
               f"{conflicts / len(drafts):.1f} conflicts each")  # fmt: skip
         out |= {"create_cpu_ms": round(cpu_ms, 3), "create_p50_ms": round(p50, 3),
                 "create_worst_ms": round(worst, 1)}  # fmt: skip
+    if args.creates and args.clients:
+        vols = generate(np.random.default_rng(args.seed + 2), args.creates, base_us)
+        c0 = time.process_time()
+        lat = concurrent_ours(line, members, vols, args.clients)
+        cpu_ms = (time.process_time() - c0) / len(vols) * 1e3
+        rate, p99 = len(vols) / lat.wall_s, lat.pct(99)
+        print(f"{args.clients} clients: {rate:.0f} creates/s, CPU {cpu_ms:.2f} ms a create, "
+              f"p99 {p99:.1f} ms")  # fmt: skip
+        out |= {"clients": args.clients, "clients_rate": round(rate, 1),
+                "clients_p99_ms": round(p99, 1)}  # fmt: skip
     line.store.close()
     print(json.dumps(out))
     return 0
