@@ -78,13 +78,12 @@ class Writer:
         self.store = store
         self.live: dict[str, tuple[Notice, list[list[Box4]]]] = {}
 
-    def create(self, party: str, volume_boxes: list[list[Box4]], protected: bool) -> str:
+    def create(self, party: str, volume_boxes: list[list[Box4]], protected: bool) -> None:
         n = notice(str(uuid.uuid4()), party=party, volumes=[volume()] * len(volume_boxes))
         n = replace(n, protected=protected)
         with self.store.transaction() as tx:
             tx.insert_notice(n, rows(n, volume_boxes))
         self.live[n.id] = (n, volume_boxes)
-        return n.id
 
     def bulk(self, party: str, volume_boxes: list[list[Box4]]) -> None:
         made = [notice(str(uuid.uuid4()), party=party) for _ in range(3)]
@@ -180,37 +179,6 @@ def test_a_write_through_another_store_object_is_seen(store: SqlStore) -> None:
         _assert_same(other, store, everywhere, None)
         with store.read() as tx:
             assert [v.party for v in tx.nearby(everywhere)] == ["alpha"]
-    finally:
-        other.close()
-
-
-def test_an_answer_ahead_of_the_lock_names_what_was_written_since(store: SqlStore) -> None:
-    """The index as it stands answers without the store, with the position it reflects; under
-    the lock, ``changed_since`` that position names every notice written meanwhile, by this
-    process or another, and nothing older."""
-    everywhere = [Box4(-180.0, -90.0, -1e9, -1e12, 180.0, 90.0, 1e9, 1e12)]
-    assert store.held_nearby([everywhere]) == ([], None)  # not built: nothing to rely on
-    other = open_store(store.url)
-    try:
-        mine, theirs = Writer(store), Writer(other)
-        old = mine.create("alpha", [[Box4(10.0, 50.0, 0.0, 0.0, 10.5, 50.5, 100.0, 1e10)]], False)
-        store.warm()
-        (held,), position = store.held_nearby([everywhere])
-        assert [v.notice_id for v in held] == [old] and position is not None
-        assert store.held_nearby([everywhere], exclude_notice=old) == ([[]], position)
-        there = theirs.create(
-            "bravo", [[Box4(20.0, 50.0, 0.0, 0.0, 20.5, 50.5, 100.0, 1e10)]], True
-        )
-        here = mine.create(
-            "charlie", [[Box4(30.0, 50.0, 0.0, 0.0, 30.5, 50.5, 100.0, 1e10)]], False
-        )
-        theirs.withdraw(there)
-        with store.transaction() as tx:
-            tx.lock_for_notice_write()
-            assert tx.changed_since(position) == {there, here}
-            assert tx.changed_since(position + 10_000) == set()
-        (held,), later = store.held_nearby([everywhere])
-        assert later > position and sorted(v.notice_id for v in held) == sorted([old, here])
     finally:
         other.close()
 

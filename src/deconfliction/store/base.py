@@ -8,7 +8,6 @@ can never both miss each other.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -104,13 +103,5 @@ class Store(Protocol):
 
     def warm(self) -> int:
         """Build the in-memory index of active volumes now; how many volumes it holds."""
-
-    def held_nearby(
-        self, box_sets: Sequence[Sequence[Box4]], exclude_notice: str | None = None
-    ) -> tuple[list[list[HeldVolume]], int | None]:
-        """For each set of boxes, the held volumes meeting it, from the in-memory index as it
-        stands (no transaction, no write lock), and the ``notice_change`` number they reflect
-        (``None`` before the index is built). A write relying on them confirms them under the
-        notice write lock with ``Tx.changed_since``."""
 
     def close(self) -> None: ...

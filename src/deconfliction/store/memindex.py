@@ -33,10 +33,7 @@ true conflict is never missed, whoever wrote the other notice. A transaction's o
 applied after it commits, and only if the index was at the position just before them (otherwise
 the next catch-up reloads them from the store); a transaction that rolls back applies nothing.
 A reader without the lock (the radius query) may find the index ahead of its own snapshot; it
-then answers from the index as it stands. A create may also decide ahead of the lock, from the
-index as it stands (:meth:`VolumeIndex.held_nearby`, which gives the position its answer
-reflects); under the lock, :meth:`VolumeIndex.changed_since` catches up and names the notices
-written after that position, the only ones whose volumes the early answer may lack or hold stale.
+then answers from the index as it stands.
 Expiry is not a write: a notice whose window has ended keeps its volumes in the store's index
 and here alike, and the time dimension keeps them out of answers about later times.
 
@@ -289,38 +286,6 @@ class VolumeIndex:
             out = [h for h in out if h.notice_id != exclude_notice]
         out.sort(key=_volume_id)
         return out
-
-    def held_nearby(
-        self, box_sets: Sequence[Sequence[Box4]], exclude_notice: str | None = None
-    ) -> tuple[list[list[HeldVolume]], int | None]:
-        """For each set of boxes, what :meth:`nearby` would answer, from the index as it stands:
-        no store read, no lock but this index's own. With the ``notice_change`` number the
-        answers reflect (``None``, and no answers, until the index is built). A write that
-        relies on them asks :meth:`changed_since` that number under the notice write lock."""
-        with self._lock:
-            if self.position is None:
-                return [], None
-            out = []
-            for boxes in box_sets:
-                slots = self._query(_box_array(boxes)) if boxes and self._n else ()
-                out.append([h for s in list(slots) if (h := self._held[s]) is not None])
-            position = self.position
-        for found in out:
-            if exclude_notice is not None:
-                found[:] = [h for h in found if h.notice_id != exclude_notice]
-            found.sort(key=_volume_id)
-        return out, position
-
-    def changed_since(self, conn: sa.Connection, position: int) -> set[str]:
-        """The notices written after ``position``, once caught up on ``conn``: under the notice
-        write lock, every notice whose volumes an answer of :meth:`held_nearby` at ``position``
-        may lack or hold stale."""
-        with self._lock:
-            self._catch_up(conn)
-            top = self.position
-        if top is None or top <= position:
-            return set()
-        return set(conn.execute(_changed_sql, {"after": position, "upto": top}).scalars())
 
     def warm(self, conn: sa.Connection) -> int:
         """Build (or catch up) now, rather than on the first checked write; the volumes held."""

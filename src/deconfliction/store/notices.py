@@ -347,11 +347,6 @@ class NoticeRows(BulkRows):
             raise RuntimeError("this transaction's store keeps no in-memory index")
         return self._index.nearby(self._conn, boxes, exclude_notice)
 
-    def changed_since(self, position: int) -> set[str]:
-        if self._index is None:
-            raise RuntimeError("this transaction's store keeps no in-memory index")
-        return self._index.changed_since(self._conn, position)
-
     def candidates(
         self, boxes: Sequence[Box4], exclude_notice: str | None = None
     ) -> list[VolumeRow]:

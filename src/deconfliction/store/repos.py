@@ -147,11 +147,6 @@ class NoticeRepo(Protocol):
         (``store.memindex``), caught up first with notice writes committed elsewhere; ordered by
         volume. Ask it holding the notice write lock when it decides a write."""
 
-    def changed_since(self, position: int) -> set[str]:
-        """The notices written after ``notice_change`` number ``position`` (the in-memory index
-        caught up first). Under the notice write lock: every notice whose volumes an answer of
-        ``Store.held_nearby`` at ``position`` may lack or hold stale."""
-
 
 class ConflictRepo(Protocol):
     """Strategic conflicts: between volumes of notices (``store.conflicts``)."""

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 
-from deconfliction.geo.box import Box4
 from deconfliction.store.audit import AuditRows
 from deconfliction.store.checkpoint import Checkpointer
 from deconfliction.store.conflicts import ConflictRows
@@ -25,7 +24,7 @@ from deconfliction.store.events import EventRows
 from deconfliction.store.feeds import FeedRows
 from deconfliction.store.keys import MemberKeyRows
 from deconfliction.store.lease import AdvisoryLease, AlwaysHeld, Lease
-from deconfliction.store.memindex import HeldVolume, VolumeIndex
+from deconfliction.store.memindex import VolumeIndex
 from deconfliction.store.notices import NoticeRows
 from deconfliction.store.parties import PartyRows
 from deconfliction.store.probing import ProbingRows
@@ -136,11 +135,6 @@ class SqlStore:
         how many it holds."""
         with self.read() as tx:
             return self.volumes.warm(tx._conn)
-
-    def held_nearby(
-        self, box_sets: Sequence[Sequence[Box4]], exclude_notice: str | None = None
-    ) -> tuple[list[list[HeldVolume]], int | None]:
-        return self.volumes.held_nearby(box_sets, exclude_notice)
 
     def lease(self, name: str) -> Lease:
         """A lease named ``name`` that one process at a time holds (``store.lease``): a session

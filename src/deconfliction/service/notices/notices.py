@@ -33,11 +33,7 @@ from deconfliction.geo import Box4
 from deconfliction.service.conflicts import views_of
 from deconfliction.service.line import Line
 from deconfliction.service.notices.receipts import ack_due_for
-from deconfliction.service.notices.strategic import (
-    detect_ahead,
-    detect_and_index,
-    prepare_volumes,
-)
+from deconfliction.service.notices.strategic import detect_and_index, prepare_volumes
 from deconfliction.service.probing import charge, watch
 from deconfliction.service.told import conflict_events, notice_event
 from deconfliction.store.base import NoticeQuery, Tx
@@ -111,13 +107,11 @@ def create_notice(line: Line, actor: Member, source: DraftSource) -> NoticeResul
         protected=draft.protected,
         buffers=draft.buffers,
     )
-    # decided before the lock, confirmed under it: concurrent creates detect side by side
-    ahead = detect_ahead(line, notice, prepared)
     with line.store.transaction() as tx:
         _check_audience(tx, draft)
         tx.lock_for_notice_write()
         charge(tx, line, actor.party, line.budgets.create(), now)
-        found = detect_and_index(line, tx, notice, prepared, ahead)
+        found = detect_and_index(line, tx, notice, prepared)
         tx.insert_notice(notice, found.rows)
         tx.insert_conflicts(found.conflicts)
         _add_ack_due(tx, notice, draft, now)
