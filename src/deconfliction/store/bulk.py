@@ -4,7 +4,7 @@ the one-number probes (``MAX(seq)``) a checked write makes under the write lock.
 
 These run on the driver's own cursor, inside the transaction SQLAlchemy began: a checked create
 makes about a dozen such fixed, positional statements, and SQLAlchemy's work around each (an
-execution context, result metadata: 12-40 µs against the driver's 4) was a tenth of its CPU.
+execution context, result metadata: 12-40 µs against the driver's 4) was up to a tenth of its CPU.
 Either way a driver's error surfaces as SQLAlchemy's type for it (``IntegrityError``,
 ``OperationalError`` for a lost connection, ...), as a statement through SQLAlchemy would raise it.
 """
