@@ -45,7 +45,9 @@ def test_a_receiver_hearing_12000_aircraft_has_them_all_stored(line: Line) -> No
         feeds = Supervisor(line, poll_s=0.1, interval_s=0.1)
         watching = asyncio.create_task(feeds.run())
         try:
-            await until(lambda: stored(line) == N, "all 12,000 aircraft stored", within_s=120)
+            await until(
+                lambda: stored(line) == N, "all 12,000 aircraft stored", 120, in_thread=True
+            )
             stats = feeds.stats[view.feed.id]
             assert stats.rejected == 0 and stats.failures == 0, stats.last_error
         finally:
