@@ -27,15 +27,11 @@ def line(make_store: MakeStore) -> Line:
     return line
 
 
-async def until(
-    condition: Callable[[], T], what: str, within_s: float = WAIT_S, in_thread: bool = False
-) -> T:
-    """``condition()`` once it is true; fail naming ``what`` after ``within_s``. A condition
-    that takes long (a large read of the store) goes ``in_thread``: on the loop, it would hold
-    up the feeds that share it, and a slow machine would see their connects time out."""
+async def until(condition: Callable[[], T], what: str, within_s: float = WAIT_S) -> T:
+    """``condition()`` once it is true; fail naming ``what`` after ``within_s``."""
     deadline = time.monotonic() + within_s
     while True:
-        got = await asyncio.to_thread(condition) if in_thread else condition()
+        got = condition()
         if got:
             return got
         if time.monotonic() > deadline:
